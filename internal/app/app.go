@@ -1,0 +1,192 @@
+// Package app wires the notifier together: state, one poller per project, the sinks and
+// the HTTP endpoints. It never touches signals or os.Exit, so tests and the demo drive it
+// exactly as the command does.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rs/zerolog"
+
+	"notifier/internal/config"
+	"notifier/internal/dcs"
+	"notifier/internal/metrics"
+	"notifier/internal/poller"
+	"notifier/internal/sinks"
+	"notifier/internal/sinks/natssink"
+	"notifier/internal/state"
+)
+
+// Deps are what the app takes from its surroundings.
+type Deps struct {
+	Log       zerolog.Logger
+	Getenv    func(string) string  // default os.Getenv
+	Registry  *prometheus.Registry // default a new registry
+	Transport http.RoundTripper    // DCS API transport; nil: the default one
+	Version   string
+	Sinks     []sinks.Sink // extra sinks (the demo's printer), after the configured ones
+	DryRun    bool         // connect no sink: for once --dry-run
+}
+
+// SetupError is a problem with the configuration or the environment found while
+// starting: the command exits 2 for it.
+type SetupError struct{ Err error }
+
+func (e *SetupError) Error() string { return e.Err.Error() }
+func (e *SetupError) Unwrap() error { return e.Err }
+
+func setupErr(format string, a ...any) error { return &SetupError{fmt.Errorf(format, a...)} }
+
+// App is a configured notifier, ready to run.
+type App struct {
+	cfg     *config.Config
+	log     zerolog.Logger
+	reg     *prometheus.Registry
+	m       *metrics.Metrics
+	store   state.Store
+	ledger  *state.Ledger
+	pollers []*poller.Poller
+	sinks   []sinks.Sink
+	nats    *natssink.Sink
+	disp    *sinks.Dispatcher
+}
+
+// New opens the state, builds a client per project and connects the sinks. The state
+// lock is held until Close.
+func New(cfg *config.Config, d Deps) (_ *App, err error) {
+	if d.Getenv == nil {
+		d.Getenv = os.Getenv
+	}
+	if d.Registry == nil {
+		d.Registry = prometheus.NewRegistry()
+	}
+	a := &App{cfg: cfg, log: d.Log, reg: d.Registry, m: metrics.New(d.Registry, d.Version)}
+	defer func() {
+		if err != nil {
+			a.Close()
+		}
+	}()
+	creds, err := credentials(cfg.DCS, d.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.DCS.InsecureSkipVerify {
+		a.log.Warn().Msg("dcs.insecure_skip_verify = true: TLS certificates of the DCS API are NOT verified")
+	}
+	for i, p := range cfg.DCS.Projects {
+		c, err := dcs.NewClient(dcs.Options{
+			Region: p.Region, ProjectID: p.ProjectID, Endpoint: p.Endpoint, Credentials: creds,
+			Timeout: cfg.DCS.RequestTimeout.D(), MaxBodyBytes: cfg.DCS.MaxBodyBytes,
+			StartParam: cfg.DCS.StartTimeParam, InsecureSkipVerify: cfg.DCS.InsecureSkipVerify,
+			Transport: d.Transport,
+		})
+		if err != nil {
+			return nil, setupErr("dcs.projects[%d]: %w", i, err)
+		}
+		a.pollers = append(a.pollers, a.newPoller(p, c))
+	}
+	if err := a.openSinks(d); err != nil {
+		return nil, err
+	}
+	fs, err := state.OpenFile(cfg.State.Path)
+	if err != nil {
+		return nil, setupErr("state.path: %w", err)
+	}
+	a.store = fs
+	snap, err := fs.Load(context.Background())
+	if err != nil {
+		return nil, setupErr("state.path: %w", err)
+	}
+	names := make([]string, len(a.sinks))
+	for i, s := range a.sinks {
+		names[i] = s.Name()
+	}
+	ledger, dropped := state.NewLedger(fs, snap, names)
+	if dropped > 0 {
+		a.log.Warn().Int("events", dropped).Msg("pending events were only for sinks no longer configured; dropped")
+	}
+	a.ledger = ledger
+	for _, p := range a.pollers {
+		p.Ledger = ledger
+	}
+	a.disp = &sinks.Dispatcher{Queue: ledger, Sinks: a.sinks, Log: a.log, Metrics: a.m, MaxBackoff: cfg.Poll.MaxBackoff.D()}
+	return a, nil
+}
+
+func credentials(c config.DCS, getenv func(string) string) (dcs.Credentials, error) {
+	cr := dcs.Credentials{AK: getenv(c.AKEnv), SK: getenv(c.SKEnv)}
+	if c.SecurityTokenEnv != "" {
+		cr.SecurityToken = getenv(c.SecurityTokenEnv)
+	}
+	var missing []error
+	if cr.AK == "" {
+		missing = append(missing, setupErr("dcs.ak_env: environment variable %s is not set", c.AKEnv))
+	}
+	if cr.SK == "" {
+		missing = append(missing, setupErr("dcs.sk_env: environment variable %s is not set", c.SKEnv))
+	}
+	if len(missing) > 0 {
+		return cr, &SetupError{errors.Join(missing...)}
+	}
+	return cr, nil
+}
+
+func (a *App) newPoller(p config.Project, c dcs.Lister) *poller.Poller {
+	terminal := make(map[string]bool, len(a.cfg.Poll.TerminalStatuses))
+	for _, s := range a.cfg.Poll.TerminalStatuses {
+		terminal[s] = true
+	}
+	return &poller.Poller{
+		O: poller.Options{
+			ProjectID: p.ProjectID, Region: p.Region, PageSize: a.cfg.DCS.PageSize,
+			Interval: a.cfg.Poll.Interval.D(), ActiveInterval: a.cfg.Poll.ActiveInterval.D(),
+			Lookback: a.cfg.Poll.Lookback.D(), Margin: a.cfg.Poll.SafetyMargin.D(),
+			MaxBackoff: a.cfg.Poll.MaxBackoff.D(), Terminal: terminal, Notify: a.cfg.Poll.Initial == "notify",
+		},
+		Lister: c,
+		Log:    a.log.With().Str("project", p.ProjectID).Str("region", p.Region).Logger(),
+		M:      a.m,
+	}
+}
+
+func (a *App) openSinks(d Deps) error {
+	if d.DryRun {
+		return nil
+	}
+	if url := a.cfg.NATS.URL; url != "" {
+		opts, err := natsOptions(a.cfg.NATS, d.Getenv)
+		if err != nil {
+			return err
+		}
+		ns, err := natssink.New(natssink.Options{
+			URL: url, SubjectPrefix: a.cfg.NATS.SubjectPrefix, JetStream: a.cfg.NATS.JetStream,
+			Stream: a.cfg.NATS.Stream, PublishTimeout: a.cfg.NATS.PublishTimeout.D(), Connect: opts,
+		}, a.log.With().Str("sink", "nats").Logger())
+		if err != nil {
+			return setupErr("nats.url: %w", err)
+		}
+		a.nats = ns
+		a.sinks = append(a.sinks, ns)
+	}
+	if n := len(a.cfg.Slack.Webhooks); n > 0 {
+		a.log.Warn().Int("webhooks", n).Msg("slack webhooks are configured but this build has no Slack sink yet; they are ignored")
+	}
+	a.sinks = append(a.sinks, d.Sinks...)
+	return nil
+}
+
+// Close releases the state lock and the connections.
+func (a *App) Close() error {
+	if a.nats != nil {
+		a.nats.Close()
+	}
+	if a.store != nil {
+		return a.store.Close()
+	}
+	return nil
+}

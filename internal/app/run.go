@@ -1,0 +1,127 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"notifier/internal/poller"
+)
+
+// Run polls and delivers until ctx is done, then stops polling, gives the sinks up to
+// shutdown.timeout to deliver what is pending, saves the state and returns nil. Events
+// still pending then are saved and delivered first by the next start.
+func (a *App) Run(ctx context.Context) error {
+	var ln net.Listener
+	if addr := a.cfg.HTTP.Listen; addr != "" {
+		var err error
+		if ln, err = net.Listen("tcp", addr); err != nil {
+			return fmt.Errorf("http.listen: %w", err)
+		}
+	}
+	srv := &http.Server{Handler: a.Handler(), ReadHeaderTimeout: 5 * time.Second}
+	if ln != nil {
+		go func() {
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				a.log.Error().Err(err).Msg("http server stopped")
+			}
+		}()
+		a.log.Info().Str("listen", ln.Addr().String()).Msg("serving /metrics, /healthz and /readyz")
+	}
+
+	dispCtx, stopDisp := context.WithCancel(context.WithoutCancel(ctx))
+	var dispDone sync.WaitGroup
+	dispDone.Go(func() { a.disp.Run(dispCtx) })
+
+	var polling sync.WaitGroup
+	for _, p := range a.pollers {
+		polling.Go(func() { p.Run(ctx) })
+	}
+	a.log.Info().Int("projects", len(a.pollers)).Int("sinks", len(a.sinks)).Msg("notifier running")
+	<-ctx.Done()
+	polling.Wait()
+
+	a.log.Info().Dur("timeout", a.cfg.Shutdown.Timeout.D()).Msg("stopping: polling stopped, delivering pending events")
+	drainCtx, cancel := context.WithTimeout(context.Background(), a.cfg.Shutdown.Timeout.D())
+	if err := a.disp.Drain(drainCtx); err != nil {
+		a.log.Warn().Int("pending", a.pending()).Msg("shutdown timeout: undelivered events stay saved and go out first at the next start")
+	}
+	cancel()
+	stopDisp()
+	dispDone.Wait()
+	if err := a.ledger.Flush(context.Background()); err != nil {
+		a.log.Error().Err(err).Msg("saving state at shutdown failed; deliveries since the last save will repeat")
+	}
+	shutCtx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	_ = srv.Shutdown(shutCtx)
+	a.log.Info().Msg("stopped")
+	return nil
+}
+
+func (a *App) pending() int {
+	n := 0
+	for _, s := range a.sinks {
+		n += a.ledger.Count(s.Name())
+	}
+	return n
+}
+
+// Once runs one cycle for every project. With dryRun it commits nothing and writes the
+// events it would publish to out, one CloudEvent JSON per line. Otherwise it commits and
+// delivers, waiting up to shutdown.timeout for the sinks.
+func (a *App) Once(ctx context.Context, dryRun bool, out io.Writer) error {
+	var errs []error
+	for _, p := range a.pollers {
+		var err error
+		if dryRun {
+			err = a.dryRun(ctx, p, out)
+		} else {
+			_, err = p.Cycle(ctx)
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("project %s: %w", p.O.ProjectID, err))
+		}
+	}
+	if dryRun || len(a.sinks) == 0 {
+		return errors.Join(errs...)
+	}
+	dispCtx, stop := context.WithCancel(ctx)
+	var done sync.WaitGroup
+	done.Go(func() { a.disp.Run(dispCtx) })
+	drainCtx, cancel := context.WithTimeout(ctx, a.cfg.Shutdown.Timeout.D())
+	if err := a.disp.Drain(drainCtx); err != nil {
+		errs = append(errs, fmt.Errorf("%d events not delivered within shutdown.timeout; they stay saved for the next run", a.pending()))
+	}
+	cancel()
+	stop()
+	done.Wait()
+	if err := a.ledger.Flush(context.Background()); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+func (a *App) dryRun(ctx context.Context, p *poller.Poller, out io.Writer) error {
+	res, err := p.Poll(ctx)
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(out)
+	for i := range res.Events {
+		if err := enc.Encode(&res.Events[i]); err != nil {
+			return err
+		}
+	}
+	if a.ledger.Project(p.O.ProjectID) == nil && len(res.Events) == 0 && res.Next != nil {
+		a.log.Info().Str("project", p.O.ProjectID).Int("tasks", len(res.Next.Tasks)).
+			Msg("first poll of this project: its tasks would be recorded as the baseline without events (poll.initial = \"baseline\")")
+	}
+	return nil
+}

@@ -1,0 +1,205 @@
+package diff
+
+import (
+	"maps"
+	"sort"
+
+	"notifier/internal/dcs"
+	"notifier/internal/event"
+)
+
+// Reason names why a task produced an event, or why it did not.
+type Reason int
+
+// The reasons a task is looked at.
+const (
+	Unchanged     Reason = iota // same status as last time
+	Created                     // first sighting
+	StatusChanged               // status differs from the last one seen
+	Baseline                    // first sighting during a project's first poll, recorded silently
+	History                     // created before the horizon and not followed: old, ignored
+)
+
+// Result is the outcome of one diff.
+type Result struct {
+	Events   []event.Event // oldest task first
+	Next     *ProjectState // the previous state itself when nothing changed
+	Changed  bool          // Next differs from the previous state and must be saved
+	History  int           // tasks ignored as older than the horizon
+	Pruned   int           // finished tasks forgotten because they left the lookback
+	Vanished int           // running tasks forgotten after being unlisted for a whole lookback
+}
+
+// classify decides what one listed task means against its last-seen state.
+func classify(prev *ProjectState, st TaskState, known bool, t *dcs.Task, o *Options) Reason {
+	switch {
+	case known && (st.Status == t.Status || t.Status == ""):
+		// An empty status says nothing new: keep the last one rather than report a
+		// transition to nothing and back.
+		return Unchanged
+	case known:
+		return StatusChanged
+	case prev != nil && !t.Created.IsZero() && t.Created.UnixMilli() < prev.Horizon:
+		return History
+	case prev == nil && !t.Created.IsZero() && t.Created.UnixMilli() < o.cutoff():
+		return History
+	case prev == nil && !o.Notify:
+		return Baseline
+	default:
+		return Created
+	}
+}
+
+// Diff compares a poll's tasks with the previous state of the project (nil at its first
+// poll). Tasks with the same id count once (the last one listed wins: it was read later).
+func Diff(prev *ProjectState, tasks []dcs.Task, o Options) Result {
+	var old map[string]TaskState
+	if prev != nil {
+		old = prev.Tasks
+	}
+	res := Result{Next: prev}
+	next := func() map[string]TaskState { // copy on first write
+		if !res.Changed {
+			res.Changed = true
+			res.Next = &ProjectState{Tasks: make(map[string]TaskState, len(old)+len(tasks))}
+			if prev != nil {
+				res.Next.Horizon = prev.Horizon
+			} else {
+				res.Next.Horizon = o.cutoff()
+			}
+			maps.Copy(res.Next.Tasks, old)
+		}
+		return res.Next.Tasks
+	}
+	if prev == nil {
+		next()
+	}
+
+	listed := dedupe(tasks)
+	nowMs := o.Now.UnixMilli()
+	var changed []*dcs.Task
+	for i := range listed {
+		t := &listed[i]
+		st, known := old[t.ID]
+		switch classify(prev, st, known, t, &o) {
+		case History:
+			res.History++
+			continue
+		case Unchanged:
+			if st.Missing != 0 {
+				st.Missing = 0
+				next()[t.ID] = st
+			}
+			continue
+		case Baseline:
+			next()[t.ID] = TaskState{Status: t.Status, Created: createdMs(t, nowMs)}
+			continue
+		case Created:
+			res.Events = append(res.Events, transition(t, "", true, 1, &o))
+			next()[t.ID] = TaskState{Status: t.Status, Created: createdMs(t, nowMs), Seq: 1}
+		case StatusChanged:
+			res.Events = append(res.Events, transition(t, st.Status, false, st.Seq+1, &o))
+			st.Status, st.Seq, st.Missing = t.Status, st.Seq+1, 0
+			next()[t.ID] = st
+		}
+		changed = append(changed, t)
+	}
+	forget(old, listed, next, &res, &o)
+	sortEvents(res.Events, changed)
+	return res
+}
+
+// forget drops finished tasks that left the lookback and running tasks that stayed
+// unlisted for a whole lookback, and marks running tasks that went missing.
+func forget(old map[string]TaskState, listed []dcs.Task, next func() map[string]TaskState, res *Result, o *Options) {
+	if len(old) == 0 {
+		return
+	}
+	seen := make(map[string]struct{}, len(listed))
+	for i := range listed {
+		seen[listed[i].ID] = struct{}{}
+	}
+	cutoff, nowMs := o.cutoff(), o.Now.UnixMilli()
+	for id, st := range old {
+		if _, ok := seen[id]; ok {
+			continue
+		}
+		switch {
+		case o.IsTerminal(st.Status):
+			if st.Created < cutoff {
+				delete(next(), id)
+				res.Pruned++
+				res.Next.Horizon = max(res.Next.Horizon, st.Created+1)
+			}
+		case st.Missing == 0:
+			st.Missing = nowMs
+			next()[id] = st
+		case nowMs-st.Missing > o.Lookback.Milliseconds():
+			delete(next(), id)
+			res.Vanished++
+		}
+	}
+}
+
+func dedupe(tasks []dcs.Task) []dcs.Task {
+	idx := make(map[string]int, len(tasks))
+	out := make([]dcs.Task, 0, len(tasks))
+	for _, t := range tasks {
+		if t.ID == "" {
+			continue
+		}
+		if i, ok := idx[t.ID]; ok {
+			out[i] = t
+			continue
+		}
+		idx[t.ID] = len(out)
+		out = append(out, t)
+	}
+	return out
+}
+
+func createdMs(t *dcs.Task, nowMs int64) int64 {
+	if t.Created.IsZero() {
+		return nowMs
+	}
+	return t.Created.UnixMilli()
+}
+
+func transition(t *dcs.Task, previous string, created bool, seq uint32, o *Options) event.Event {
+	return event.New(event.Transition{
+		ProjectID:      o.ProjectID,
+		Region:         o.Region,
+		TaskID:         t.ID,
+		TaskName:       t.Name,
+		Status:         t.Status,
+		PreviousStatus: previous,
+		Created:        created,
+		Seq:            seq,
+		Task:           t.Raw,
+		DetectedAt:     o.Now,
+	})
+}
+
+// sortEvents orders events by their task's creation, oldest first, then by task id, so a
+// burst reads in the order things happened.
+func sortEvents(evs []event.Event, tasks []*dcs.Task) {
+	sort.Sort(byCreated{evs, tasks})
+}
+
+type byCreated struct {
+	evs   []event.Event
+	tasks []*dcs.Task
+}
+
+func (b byCreated) Len() int { return len(b.evs) }
+func (b byCreated) Swap(i, j int) {
+	b.evs[i], b.evs[j] = b.evs[j], b.evs[i]
+	b.tasks[i], b.tasks[j] = b.tasks[j], b.tasks[i]
+}
+func (b byCreated) Less(i, j int) bool {
+	ci, cj := b.tasks[i].Created, b.tasks[j].Created
+	if !ci.Equal(cj) {
+		return ci.Before(cj)
+	}
+	return b.tasks[i].ID < b.tasks[j].ID
+}

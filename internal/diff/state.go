@@ -1,0 +1,70 @@
+// Package diff turns one poll's view of a project's tasks into events and the next state.
+// It is pure: no I/O, no clock (the time is an argument), and the previous state is never
+// modified.
+package diff
+
+import "time"
+
+// TaskState is what the notifier remembers of one task: enough to notice a change, to
+// know how far back the next poll must reach, and to number the task's transitions.
+type TaskState struct {
+	Status  string `json:"s"`
+	Created int64  `json:"c"`           // created_at (or first sighting when unknown), Unix ms
+	Seq     uint32 `json:"q,omitempty"` // events emitted for the task so far
+	Missing int64  `json:"m,omitempty"` // Unix ms of the first poll that did not list it, 0 while listed
+}
+
+// ProjectState is the last-seen state of one project.
+type ProjectState struct {
+	// Horizon (Unix ms): a task created before it and not in Tasks is old history that was
+	// dropped from the state (or predates it) and is never announced.
+	Horizon int64                `json:"horizon"`
+	Tasks   map[string]TaskState `json:"tasks"`
+}
+
+// Options carry the policy and the clock for one diff.
+type Options struct {
+	ProjectID string
+	Region    string
+	Now       time.Time
+	Lookback  time.Duration   // how far back the notifier cares about finished tasks
+	Margin    time.Duration   // safety margin added to every window
+	Terminal  map[string]bool // statuses after which a task no longer changes
+	Notify    bool            // announce the tasks found at a project's first poll (poll.initial = "notify")
+}
+
+// IsTerminal reports whether a status ends a task.
+func (o *Options) IsTerminal(status string) bool { return o.Terminal[status] }
+
+// cutoff is the creation time before which finished tasks are forgotten.
+func (o *Options) cutoff() int64 {
+	return o.Now.Add(-o.Lookback - o.Margin).UnixMilli()
+}
+
+// WindowStart is where the next poll's time window must begin: the older of now - lookback
+// and the creation of the oldest task still running, minus the margin. A running task is
+// therefore listed by every poll until it ends, however long it runs.
+func WindowStart(prev *ProjectState, o Options) time.Time {
+	start := o.Now.Add(-o.Lookback).UnixMilli()
+	if prev != nil {
+		for _, t := range prev.Tasks {
+			if !o.IsTerminal(t.Status) && t.Created < start {
+				start = t.Created
+			}
+		}
+	}
+	return time.UnixMilli(start).Add(-o.Margin).UTC()
+}
+
+// Active reports whether any followed task is still running.
+func Active(prev *ProjectState, o Options) bool {
+	if prev == nil {
+		return false
+	}
+	for _, t := range prev.Tasks {
+		if !o.IsTerminal(t.Status) {
+			return true
+		}
+	}
+	return false
+}

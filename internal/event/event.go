@@ -1,0 +1,148 @@
+// Package event defines the CloudEvents 1.0 envelope the notifier publishes for every
+// task transition, and the pure helpers that name, rank and route it.
+package event
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"strings"
+	"time"
+)
+
+// CloudEvents attribute values used by every event.
+const (
+	SpecVersion       = "1.0"
+	TypeCreated       = "com.huaweicloud.dcs.task.created"
+	TypeStatusChanged = "com.huaweicloud.dcs.task.status_changed"
+	ContentType       = "application/json"
+)
+
+// SwitchoverTask is the task name of a master/standby switchover, the transition on-call cares most about.
+const SwitchoverTask = "masterStandbySwapJob"
+
+// Event is one CloudEvent in structured JSON mode.
+type Event struct {
+	SpecVersion     string    `json:"specversion"`
+	ID              string    `json:"id"`
+	Source          string    `json:"source"`
+	Type            string    `json:"type"`
+	Subject         string    `json:"subject"`
+	Time            time.Time `json:"time"`
+	DataContentType string    `json:"datacontenttype"`
+	Data            Data      `json:"data"`
+}
+
+// Data is the event payload. Task holds the task object exactly as the API returned it.
+type Data struct {
+	ProjectID      string          `json:"project_id"`
+	Region         string          `json:"region"`
+	Task           json.RawMessage `json:"task"`
+	PreviousStatus string          `json:"previous_status,omitempty"`
+	Severity       Severity        `json:"severity"`
+	DetectedAt     time.Time       `json:"detected_at"`
+
+	// TaskName and Status are read from Task; they route the event and are not serialized twice.
+	TaskName string `json:"-"`
+	Status   string `json:"-"`
+}
+
+// UnmarshalJSON decodes the payload and recovers TaskName and Status from the raw task.
+func (d *Data) UnmarshalJSON(b []byte) error {
+	type plain Data
+	var p plain
+	if err := json.Unmarshal(b, &p); err != nil {
+		return err
+	}
+	*d = Data(p)
+	if len(d.Task) > 0 {
+		var t struct {
+			Name   any `json:"name"`
+			Status any `json:"status"`
+		}
+		if json.Unmarshal(d.Task, &t) == nil {
+			d.TaskName, d.Status = scalar(t.Name), scalar(t.Status)
+		}
+	}
+	return nil
+}
+
+func scalar(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case nil:
+		return ""
+	default:
+		b, _ := json.Marshal(x)
+		return string(b)
+	}
+}
+
+// Transition is what the diff saw happen to one task; New turns it into an Event.
+type Transition struct {
+	ProjectID      string
+	Region         string
+	TaskID         string
+	TaskName       string
+	Status         string
+	PreviousStatus string // empty for a task seen for the first time
+	Created        bool   // first sighting rather than a status change
+	Seq            uint32 // the task's transition number, 1 for its first event
+	Task           json.RawMessage
+	DetectedAt     time.Time
+}
+
+// New builds the CloudEvent for a transition. Its id depends only on the project, the task,
+// the transition number and the two statuses, so the same transition always gets the same id.
+func New(t Transition) Event {
+	typ := TypeStatusChanged
+	if t.Created {
+		typ = TypeCreated
+	}
+	detected := t.DetectedAt.UTC()
+	return Event{
+		SpecVersion:     SpecVersion,
+		ID:              ID(t.ProjectID, t.TaskID, t.Seq, t.PreviousStatus, t.Status),
+		Source:          Source(t.Region, t.ProjectID),
+		Type:            typ,
+		Subject:         t.TaskID,
+		Time:            detected,
+		DataContentType: ContentType,
+		Data: Data{
+			ProjectID:      t.ProjectID,
+			Region:         t.Region,
+			Task:           t.Task,
+			PreviousStatus: t.PreviousStatus,
+			Severity:       SeverityOf(t.TaskName, t.Status),
+			DetectedAt:     detected,
+			TaskName:       t.TaskName,
+			Status:         t.Status,
+		},
+	}
+}
+
+// ID returns the stable event id of a transition: 32 hex characters of a SHA-256.
+func ID(projectID, taskID string, seq uint32, previous, status string) string {
+	h := sha256.New()
+	var n [4]byte
+	binary.BigEndian.PutUint32(n[:], seq)
+	for _, s := range []string{projectID, taskID, previous, status} {
+		h.Write([]byte(s))
+		h.Write([]byte{0})
+	}
+	h.Write(n[:])
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// Source returns the CloudEvents source of a project's events.
+func Source(region, projectID string) string {
+	return "/huaweicloud/dcs/" + region + "/projects/" + projectID
+}
+
+// IsFailure reports whether a status means the task failed. The task center says FAILED;
+// the related jobs API says FAIL.
+func IsFailure(status string) bool {
+	return strings.EqualFold(status, "FAILED") || strings.EqualFold(status, "FAIL")
+}

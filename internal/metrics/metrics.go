@@ -1,0 +1,70 @@
+// Package metrics defines the notifier's Prometheus metrics on a registry of its own.
+package metrics
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+const ns = "notifier"
+
+// Metrics holds every collector. Build one per process (or per test) with New.
+type Metrics struct {
+	Polls           *prometheus.CounterVec   // project, result
+	PollDuration    *prometheus.HistogramVec // project
+	APIRequests     *prometheus.CounterVec   // project, code
+	Pages           *prometheus.CounterVec   // project
+	TasksFollowed   *prometheus.GaugeVec     // project
+	TasksActive     *prometheus.GaugeVec     // project
+	SkippedTasks    *prometheus.CounterVec   // project, reason
+	WindowIgnored   *prometheus.CounterVec   // project: tasks older than the window came back
+	Events          *prometheus.CounterVec   // type, severity
+	Deliveries      *prometheus.CounterVec   // sink, result
+	Pending         *prometheus.GaugeVec     // sink
+	Retries         *prometheus.CounterVec   // component
+	StateSaveErrors prometheus.Counter
+	LastSuccess     *prometheus.GaugeVec // project, Unix seconds
+	BuildInfo       *prometheus.GaugeVec // version
+}
+
+// New registers the collectors on reg (plus the Go and process collectors).
+func New(reg prometheus.Registerer, version string) *Metrics {
+	m := &Metrics{
+		Polls: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "polls_total",
+			Help: "Polls of the DCS task center by project and result (ok, error)."}, []string{"project", "result"}),
+		PollDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: ns, Name: "poll_duration_seconds",
+			Help: "Time to read every page of one poll.", Buckets: prometheus.ExponentialBuckets(0.01, 2, 14)}, []string{"project"}),
+		APIRequests: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "api_requests_total",
+			Help: "Requests to the DCS API by project and HTTP status code (0: no answer)."}, []string{"project", "code"}),
+		Pages: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "api_pages_total",
+			Help: "Task-list pages read successfully."}, []string{"project"}),
+		TasksFollowed: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: ns, Name: "tasks_followed",
+			Help: "Tasks in the last-seen state."}, []string{"project"}),
+		TasksActive: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: ns, Name: "tasks_active",
+			Help: "Followed tasks not yet in a terminal status."}, []string{"project"}),
+		SkippedTasks: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "tasks_skipped_total",
+			Help: "Task entries that could not be used (no id, not an object)."}, []string{"project"}),
+		WindowIgnored: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "window_ignored_total",
+			Help: "Polls in which the API returned tasks created before the requested start time (the time filter was ignored)."}, []string{"project"}),
+		Events: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "events_total",
+			Help: "Events produced by type and severity."}, []string{"type", "severity"}),
+		Deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "deliveries_total",
+			Help: "Event deliveries by sink and result (ok, retry, dropped)."}, []string{"sink", "result"}),
+		Pending: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: ns, Name: "pending_events",
+			Help: "Events saved but not yet delivered, by sink."}, []string{"sink"}),
+		Retries: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "retries_total",
+			Help: "Retries scheduled by component (poller, sink name)."}, []string{"component"}),
+		StateSaveErrors: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Name: "state_save_errors_total",
+			Help: "Failed attempts to save the state; the poll result was not committed."}),
+		LastSuccess: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: ns, Name: "last_successful_poll_timestamp_seconds",
+			Help: "Unix time of the last poll that succeeded and was committed."}, []string{"project"}),
+		BuildInfo: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: ns, Name: "build_info",
+			Help: "Always 1; the version label says which build runs."}, []string{"version"}),
+	}
+	reg.MustRegister(m.Polls, m.PollDuration, m.APIRequests, m.Pages, m.TasksFollowed, m.TasksActive,
+		m.SkippedTasks, m.WindowIgnored, m.Events, m.Deliveries, m.Pending, m.Retries, m.StateSaveErrors,
+		m.LastSuccess, m.BuildInfo,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.BuildInfo.WithLabelValues(version).Set(1)
+	return m
+}

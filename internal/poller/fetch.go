@@ -1,0 +1,117 @@
+package poller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"notifier/internal/dcs"
+)
+
+// maxPages bounds one poll (10 million tasks at the largest page size): a server that
+// never returns a short page cannot keep a poll running forever.
+const maxPages = 10000
+
+// listing is everything one poll read.
+type listing struct {
+	tasks       []dcs.Task
+	pages       int
+	skipped     int  // entries without an id or not objects
+	beforeStart int  // tasks created before the window start: the server ignored it
+	stoppedOld  bool // paging stopped early at a page of tasks all older than the window
+}
+
+// fetch reads pages until a short one. Tasks inserted at the head while paging shift the
+// list so that a task can show up twice (the diff counts it once), never be skipped. A
+// page that fails fails the whole poll.
+func (p *Poller) fetch(ctx context.Context, start time.Time) (*listing, error) {
+	l := &listing{}
+	offset := 0
+	var prevIDs map[string]struct{}
+	for {
+		if l.pages == maxPages {
+			return nil, fmt.Errorf("more than %d pages of %d tasks: giving up on this poll", maxPages, p.O.PageSize)
+		}
+		pg, err := p.Lister.List(ctx, dcs.Query{Offset: offset, Limit: p.O.PageSize, Start: start})
+		p.countRequest(err)
+		if err != nil {
+			return nil, fmt.Errorf("page at offset %d: %w", offset, err)
+		}
+		l.pages++
+		p.M.Pages.WithLabelValues(p.O.ProjectID).Inc()
+		n := len(pg.Tasks) + pg.Skipped
+		if offset > 0 && n > 0 && sameIDs(prevIDs, pg.Tasks) {
+			return nil, fmt.Errorf("page at offset %d repeats the previous page: the server ignores offset", offset)
+		}
+		l.tasks = append(l.tasks, pg.Tasks...)
+		l.skipped += pg.Skipped
+		old := countBefore(pg.Tasks, start)
+		l.beforeStart += old
+		if n < p.O.PageSize {
+			return l, nil
+		}
+		// The server ignored the window: once a page, listed newest first, holds only
+		// tasks older than the window, the rest is older still.
+		if old == len(pg.Tasks) && newestFirst(pg.Tasks) {
+			l.stoppedOld = true
+			return l, nil
+		}
+		offset += n
+		prevIDs = ids(pg.Tasks)
+	}
+}
+
+func (p *Poller) countRequest(err error) {
+	code := "200"
+	var ae *dcs.APIError
+	switch {
+	case errors.As(err, &ae):
+		code = strconv.Itoa(ae.Status)
+	case err != nil && errors.Is(err, dcs.ErrDecode):
+		code = "200"
+	case err != nil:
+		code = "0"
+	}
+	p.M.APIRequests.WithLabelValues(p.O.ProjectID, code).Inc()
+}
+
+func countBefore(tasks []dcs.Task, start time.Time) int {
+	n := 0
+	for i := range tasks {
+		if !tasks[i].Created.IsZero() && tasks[i].Created.Before(start) {
+			n++
+		}
+	}
+	return n
+}
+
+func newestFirst(tasks []dcs.Task) bool {
+	for i := 1; i < len(tasks); i++ {
+		if tasks[i].Created.After(tasks[i-1].Created) {
+			return false
+		}
+	}
+	return true
+}
+
+func ids(tasks []dcs.Task) map[string]struct{} {
+	m := make(map[string]struct{}, len(tasks))
+	for i := range tasks {
+		m[tasks[i].ID] = struct{}{}
+	}
+	return m
+}
+
+func sameIDs(prev map[string]struct{}, tasks []dcs.Task) bool {
+	if len(prev) != len(tasks) {
+		return false
+	}
+	for i := range tasks {
+		if _, ok := prev[tasks[i].ID]; !ok {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,155 @@
+package sinks
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"notifier/internal/event"
+	"notifier/internal/metrics"
+	"notifier/internal/retry"
+)
+
+// Queue is where committed events wait for each sink; state.Ledger is the real one.
+type Queue interface {
+	Pending(sink string, max int) []event.Event
+	Done(ctx context.Context, sink string, ids []string) error
+	Wake(sink string) <-chan struct{}
+	Count(sink string) int
+}
+
+// Dispatcher moves events from the queue to the sinks.
+type Dispatcher struct {
+	Queue      Queue
+	Sinks      []Sink
+	Log        zerolog.Logger
+	Metrics    *metrics.Metrics
+	Batch      int           // events per Send; default 500
+	MinBackoff time.Duration // default 500ms
+	MaxBackoff time.Duration // default 5m
+
+	progress chan struct{}
+	once     sync.Once
+}
+
+func (d *Dispatcher) init() {
+	d.once.Do(func() {
+		d.progress = make(chan struct{}, 1)
+		if d.Batch <= 0 {
+			d.Batch = 500
+		}
+		if d.MinBackoff <= 0 {
+			d.MinBackoff = 500 * time.Millisecond
+		}
+		if d.MaxBackoff <= 0 {
+			d.MaxBackoff = 5 * time.Minute
+		}
+	})
+}
+
+// Run delivers until ctx is done. Events pending from before a restart go first: they
+// are at the head of the queue.
+func (d *Dispatcher) Run(ctx context.Context) {
+	d.init()
+	var wg sync.WaitGroup
+	for _, s := range d.Sinks {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d.work(ctx, s)
+		}()
+	}
+	wg.Wait()
+}
+
+// Drain waits until no sink has a pending event, or ctx is done.
+func (d *Dispatcher) Drain(ctx context.Context) error {
+	d.init()
+	for {
+		left := 0
+		for _, s := range d.Sinks {
+			left += d.Queue.Count(s.Name())
+		}
+		if left == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-d.progress:
+		}
+	}
+}
+
+func (d *Dispatcher) work(ctx context.Context, s Sink) {
+	name := s.Name()
+	log := d.Log.With().Str("sink", name).Logger()
+	b := retry.New(d.MinBackoff, d.MaxBackoff)
+	var lastErr string
+	d.setPending(name)
+	for {
+		evs := d.Queue.Pending(name, d.Batch)
+		if len(evs) == 0 {
+			select {
+			case <-ctx.Done():
+				return
+			case <-d.Queue.Wake(name):
+				continue
+			}
+		}
+		n, err := s.Send(ctx, evs)
+		if n > 0 {
+			d.done(ctx, log, name, evs[:n], "ok")
+			b.Reset()
+			lastErr = ""
+		}
+		if err == nil {
+			continue
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		if IsPermanent(err) && n < len(evs) {
+			log.Error().Err(err).Str("event_id", evs[n].ID).Str("task_id", evs[n].Subject).
+				Msg("event cannot be delivered to this sink; dropped for this sink only")
+			d.done(ctx, log, name, evs[n:n+1], "dropped")
+			continue
+		}
+		delay := retry.Next(b, retryAfter(err), d.MaxBackoff)
+		d.Metrics.Retries.WithLabelValues(name).Inc()
+		d.Metrics.Deliveries.WithLabelValues(name, "retry").Inc()
+		ev := log.Debug()
+		if msg := err.Error(); msg != lastErr {
+			ev, lastErr = log.Warn(), msg
+		}
+		ev.Err(err).Int("pending", d.Queue.Count(name)).Dur("retry_in", delay).Msg("delivery failed; will retry")
+		if retry.Sleep(ctx, delay) != nil {
+			return
+		}
+	}
+}
+
+func (d *Dispatcher) done(ctx context.Context, log zerolog.Logger, name string, evs []event.Event, result string) {
+	ids := make([]string, len(evs))
+	for i := range evs {
+		ids[i] = evs[i].ID
+	}
+	if err := d.Queue.Done(context.WithoutCancel(ctx), name, ids); err != nil {
+		// Kept in memory and saved with the next change; a crash before that repeats
+		// these deliveries rather than losing any.
+		d.Metrics.StateSaveErrors.Inc()
+		log.Warn().Err(err).Msg("could not save delivery progress")
+	}
+	d.Metrics.Deliveries.WithLabelValues(name, result).Add(float64(len(evs)))
+	d.setPending(name)
+	select {
+	case d.progress <- struct{}{}:
+	default:
+	}
+}
+
+func (d *Dispatcher) setPending(name string) {
+	d.Metrics.Pending.WithLabelValues(name).Set(float64(d.Queue.Count(name)))
+}

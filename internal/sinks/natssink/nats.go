@@ -1,0 +1,212 @@
+// Package natssink publishes events to NATS: core NATS (at least once) or JetStream with
+// the event id as Nats-Msg-Id (effectively once within the stream's duplicate window).
+package natssink
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/rs/zerolog"
+
+	"notifier/internal/event"
+	"notifier/internal/sinks"
+)
+
+// Options configure the sink.
+type Options struct {
+	URL            string
+	SubjectPrefix  string
+	JetStream      bool
+	Stream         string
+	PublishTimeout time.Duration // per batch; default 10s
+	MaxInFlight    int           // JetStream async publishes awaiting an ack; default 256
+	Connect        []nats.Option // credentials, TLS, ...
+}
+
+// Sink publishes to NATS.
+type Sink struct {
+	o   Options
+	nc  *nats.Conn
+	js  jetstream.JetStream
+	log zerolog.Logger
+
+	mu          sync.Mutex
+	streamReady bool
+}
+
+// New connects. The connection retries in the background when the server is not up yet,
+// so events wait in the outbox instead of the process failing.
+func New(o Options, log zerolog.Logger) (*Sink, error) {
+	if o.PublishTimeout <= 0 {
+		o.PublishTimeout = 10 * time.Second
+	}
+	if o.MaxInFlight <= 0 {
+		o.MaxInFlight = 256
+	}
+	s := &Sink{o: o, log: log}
+	opts := append([]nats.Option{
+		nats.Name("dcs-notifier"),
+		nats.RetryOnFailedConnect(true),
+		nats.MaxReconnects(-1),
+		nats.ReconnectWait(time.Second),
+		// No reconnect buffer: while disconnected a publish fails at once and the event
+		// stays pending, instead of sitting in a buffer that a restart would lose.
+		nats.ReconnectBufSize(-1),
+		nats.DisconnectErrHandler(func(nc *nats.Conn, err error) {
+			log.Warn().AnErr("reason", err).Msg("nats disconnected; events stay pending")
+		}),
+		nats.ReconnectHandler(func(nc *nats.Conn) {
+			log.Info().Str("server", nc.ConnectedUrlRedacted()).Msg("nats reconnected")
+		}),
+		nats.ConnectHandler(func(nc *nats.Conn) {
+			log.Info().Str("server", nc.ConnectedUrlRedacted()).Msg("nats connected")
+		}),
+		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
+			log.Warn().Err(err).Msg("nats error")
+		}),
+	}, o.Connect...)
+	nc, err := nats.Connect(o.URL, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("nats: %w", err)
+	}
+	s.nc = nc
+	if o.JetStream {
+		js, err := jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(o.MaxInFlight))
+		if err != nil {
+			nc.Close()
+			return nil, fmt.Errorf("nats jetstream: %w", err)
+		}
+		s.js = js
+	}
+	return s, nil
+}
+
+// Name implements sinks.Sink.
+func (s *Sink) Name() string { return "nats" }
+
+// Connected reports whether the connection is up.
+func (s *Sink) Connected() bool { return s.nc.IsConnected() }
+
+// Close drains and closes the connection.
+func (s *Sink) Close() { s.nc.Close() }
+
+func (s *Sink) msg(e *event.Event) (*nats.Msg, error) {
+	b, err := json.Marshal(e)
+	if err != nil {
+		return nil, sinks.Permanent(fmt.Errorf("encoding event %s: %w", e.ID, err))
+	}
+	m := nats.NewMsg(event.Subject(s.o.SubjectPrefix, e))
+	m.Data = b
+	m.Header.Set(jetstream.MsgIDHeader, e.ID)
+	m.Header.Set("Content-Type", "application/cloudevents+json")
+	return m, nil
+}
+
+// Send implements sinks.Sink.
+func (s *Sink) Send(ctx context.Context, evs []event.Event) (int, error) {
+	if !s.nc.IsConnected() {
+		return 0, fmt.Errorf("nats: not connected (%s)", s.nc.Status())
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.o.PublishTimeout)
+	defer cancel()
+	if s.js != nil {
+		return s.sendJetStream(ctx, evs)
+	}
+	return s.sendCore(ctx, evs)
+}
+
+// sendCore publishes and then flushes: a flush that returns means the server has read
+// everything published before it.
+func (s *Sink) sendCore(ctx context.Context, evs []event.Event) (int, error) {
+	n := 0
+	var perr error
+	for i := range evs {
+		m, err := s.msg(&evs[i])
+		if err == nil {
+			err = s.nc.PublishMsg(m)
+		}
+		if err != nil {
+			perr = err
+			break
+		}
+		n++
+	}
+	if n > 0 {
+		if err := s.nc.FlushWithContext(ctx); err != nil {
+			return 0, fmt.Errorf("nats flush: %w", err)
+		}
+	}
+	if perr != nil && !sinks.IsPermanent(perr) {
+		perr = fmt.Errorf("nats publish: %w", perr)
+	}
+	return n, perr
+}
+
+// sendJetStream publishes asynchronously (bounded in flight) and waits for every ack.
+// It reports the longest acknowledged prefix; anything after a failure is sent again
+// later and dropped by the stream as a duplicate if it had arrived.
+func (s *Sink) sendJetStream(ctx context.Context, evs []event.Event) (int, error) {
+	if err := s.ensureStream(ctx); err != nil {
+		return 0, err
+	}
+	futures := make([]jetstream.PubAckFuture, 0, len(evs))
+	var perr error
+	for i := range evs {
+		m, err := s.msg(&evs[i])
+		if err != nil {
+			perr = err
+			break
+		}
+		f, err := s.js.PublishMsgAsync(m, jetstream.WithMsgID(evs[i].ID), jetstream.WithStallWait(s.o.PublishTimeout))
+		if err != nil {
+			perr = fmt.Errorf("jetstream publish: %w", err)
+			break
+		}
+		futures = append(futures, f)
+	}
+	for i, f := range futures {
+		select {
+		case <-f.Ok():
+		case err := <-f.Err():
+			return i, fmt.Errorf("jetstream publish of event %s: %w", evs[i].ID, err)
+		case <-ctx.Done():
+			return i, fmt.Errorf("jetstream: waiting for acks: %w", ctx.Err())
+		}
+	}
+	return len(futures), perr
+}
+
+func (s *Sink) ensureStream(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.streamReady {
+		return nil
+	}
+	subject := s.o.SubjectPrefix + ".>"
+	_, err := s.js.Stream(ctx, s.o.Stream)
+	switch {
+	case errors.Is(err, jetstream.ErrStreamNotFound):
+		_, err = s.js.CreateStream(ctx, jetstream.StreamConfig{
+			Name:        s.o.Stream,
+			Description: "Huawei Cloud DCS task events from dcs-notifier",
+			Subjects:    []string{subject},
+			Duplicates:  10 * time.Minute,
+		})
+		if err != nil && !errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
+			return fmt.Errorf("jetstream: creating stream %s: %w", s.o.Stream, err)
+		}
+		s.log.Info().Str("stream", s.o.Stream).Str("subjects", subject).Msg("jetstream stream created")
+	case err != nil:
+		return fmt.Errorf("jetstream: looking up stream %s: %w", s.o.Stream, err)
+	}
+	// An existing stream is used as it is: its owner may have chosen wider subjects,
+	// replicas or limits. If it does not take our subjects, publishes fail and retry.
+	s.streamReady = true
+	return nil
+}

@@ -1,0 +1,60 @@
+// Package sinks delivers committed events to their destinations. Each destination is a
+// Sink; the Dispatcher runs one worker per sink, so a slow or dead destination never delays
+// another, and it alone decides when to retry.
+package sinks
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"notifier/internal/event"
+)
+
+// Sink delivers events to one destination.
+type Sink interface {
+	// Name identifies the sink in the outbox, logs and metrics ("nats", "slack[0]"); it
+	// must be stable across restarts and never contain a secret.
+	Name() string
+	// Send delivers evs in order and returns how many, from the start, were delivered.
+	// An error wrapped with Permanent means evs[n] can never be delivered; any other
+	// error is worth retrying.
+	Send(ctx context.Context, evs []event.Event) (n int, err error)
+}
+
+type permanentError struct{ err error }
+
+func (e *permanentError) Error() string { return e.err.Error() }
+func (e *permanentError) Unwrap() error { return e.err }
+
+// Permanent marks err as not worth retrying.
+func Permanent(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &permanentError{err}
+}
+
+// IsPermanent reports whether err was marked with Permanent.
+func IsPermanent(err error) bool {
+	var p *permanentError
+	return errors.As(err, &p)
+}
+
+// RetryAfterError carries the delay a destination asked for (an HTTP 429's Retry-After).
+type RetryAfterError struct {
+	After time.Duration
+	Err   error
+}
+
+func (e *RetryAfterError) Error() string { return e.Err.Error() }
+func (e *RetryAfterError) Unwrap() error { return e.Err }
+
+// retryAfter returns the delay err asks for, or 0.
+func retryAfter(err error) time.Duration {
+	var r *RetryAfterError
+	if errors.As(err, &r) {
+		return r.After
+	}
+	return 0
+}

@@ -1,0 +1,166 @@
+package state
+
+import (
+	"context"
+	"maps"
+	"slices"
+	"sync"
+
+	"notifier/internal/diff"
+	"notifier/internal/event"
+)
+
+// Ledger owns the snapshot while the notifier runs. A poll's result and the events it
+// produced are committed together, saved before any sink sees them; each sink takes its
+// pending events in order and reports them done. Methods are safe for concurrent use.
+type Ledger struct {
+	mu    sync.Mutex
+	store Store
+	snap  *Snapshot
+	sinks []string
+	wake  map[string]chan struct{}
+	dirty bool // snap is newer than what the store holds
+}
+
+// NewLedger starts from a loaded snapshot. Pending events keep only the sinks still
+// configured (an event for a sink that was removed would wait forever); events already
+// pending are not sent to sinks added since.
+func NewLedger(store Store, snap *Snapshot, sinks []string) (l *Ledger, dropped int) {
+	l = &Ledger{store: store, snap: snap, sinks: slices.Clone(sinks), wake: map[string]chan struct{}{}}
+	for _, s := range sinks {
+		l.wake[s] = make(chan struct{}, 1)
+	}
+	var out []Pending
+	for _, p := range snap.Outbox {
+		keep := slices.DeleteFunc(slices.Clone(p.Sinks), func(s string) bool { return !slices.Contains(sinks, s) })
+		if len(keep) == 0 {
+			dropped++
+			continue
+		}
+		out = append(out, Pending{Event: p.Event, Sinks: keep})
+	}
+	if dropped > 0 {
+		l.snap = &Snapshot{Version: snap.Version, Projects: snap.Projects, Outbox: out}
+		l.dirty = true
+	}
+	return l, dropped
+}
+
+// Project returns the committed state of a project, nil before its first poll. The caller
+// must not modify it.
+func (l *Ledger) Project(id string) *diff.ProjectState {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.snap.Projects[id]
+}
+
+// Commit saves a project's next state and its new events, pending for every sink, as one
+// unit. On error nothing is committed: the poll can be repeated and will find the same
+// transitions.
+func (l *Ledger) Commit(ctx context.Context, projectID string, next *diff.ProjectState, evs []event.Event) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	projects := maps.Clone(l.snap.Projects)
+	projects[projectID] = next
+	outbox := l.snap.Outbox
+	if len(evs) > 0 && len(l.sinks) > 0 {
+		outbox = make([]Pending, len(l.snap.Outbox), len(l.snap.Outbox)+len(evs))
+		copy(outbox, l.snap.Outbox)
+		for _, e := range evs {
+			outbox = append(outbox, Pending{Event: e, Sinks: l.sinks})
+		}
+	}
+	snap := &Snapshot{Version: Version, Projects: projects, Outbox: outbox}
+	if err := l.store.Save(ctx, snap); err != nil {
+		return err
+	}
+	l.snap, l.dirty = snap, false
+	if len(evs) > 0 {
+		for _, c := range l.wake {
+			select {
+			case c <- struct{}{}:
+			default:
+			}
+		}
+	}
+	return nil
+}
+
+// Pending returns up to max events still pending for sink, oldest first.
+func (l *Ledger) Pending(sink string, max int) []event.Event {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var evs []event.Event
+	for _, p := range l.snap.Outbox {
+		if slices.Contains(p.Sinks, sink) {
+			evs = append(evs, p.Event)
+			if len(evs) == max {
+				break
+			}
+		}
+	}
+	return evs
+}
+
+// Count returns how many events are pending for sink.
+func (l *Ledger) Count(sink string) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := 0
+	for _, p := range l.snap.Outbox {
+		if slices.Contains(p.Sinks, sink) {
+			n++
+		}
+	}
+	return n
+}
+
+// Wake signals (capacity one) when new events were committed.
+func (l *Ledger) Wake(sink string) <-chan struct{} { return l.wake[sink] }
+
+// Done records that sink delivered (or gave up on) the events with these ids, and saves.
+// When the save fails the record is kept in memory and saved with the next change: a
+// crash in between makes the sink deliver those events again, never lose them.
+func (l *Ledger) Done(ctx context.Context, sink string, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	done := make(map[string]struct{}, len(ids))
+	for _, id := range ids {
+		done[id] = struct{}{}
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	outbox := make([]Pending, 0, len(l.snap.Outbox))
+	for _, p := range l.snap.Outbox {
+		if _, ok := done[p.Event.ID]; ok && slices.Contains(p.Sinks, sink) {
+			rest := slices.DeleteFunc(slices.Clone(p.Sinks), func(s string) bool { return s == sink })
+			if len(rest) == 0 {
+				continue
+			}
+			p = Pending{Event: p.Event, Sinks: rest}
+		}
+		outbox = append(outbox, p)
+	}
+	l.snap = &Snapshot{Version: Version, Projects: l.snap.Projects, Outbox: outbox}
+	l.dirty = true
+	return l.saveLocked(ctx)
+}
+
+// Flush saves what Done could not.
+func (l *Ledger) Flush(ctx context.Context) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.dirty {
+		return nil
+	}
+	return l.saveLocked(ctx)
+}
+
+func (l *Ledger) saveLocked(ctx context.Context) error {
+	if err := l.store.Save(ctx, l.snap); err != nil {
+		return err
+	}
+	l.dirty = false
+	return nil
+}
