@@ -1,0 +1,191 @@
+// Package config loads and validates the notifier's TOML configuration.
+//
+// The file is decoded strictly (an unknown key is an error) into a Config
+// that already holds every default, so a key that is absent keeps its default
+// and a key set to an empty string, such as nats.url = "", stays empty.
+// Every error names the key it is about, with array indices, for example
+// dcs.projects[1].project_id.
+package config
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Config is the whole configuration of the notifier.
+type Config struct {
+	DCS      DCS      `toml:"dcs"`
+	Poll     Poll     `toml:"poll"`
+	State    State    `toml:"state"`
+	NATS     NATS     `toml:"nats"`
+	Slack    Slack    `toml:"slack"`
+	HTTP     HTTP     `toml:"http"`
+	Log      Log      `toml:"log"`
+	Shutdown Shutdown `toml:"shutdown"`
+}
+
+// DCS configures the client of the Huawei Cloud DCS task-center API.
+// Credentials are never in the file: AKEnv, SKEnv and SecurityTokenEnv name
+// the environment variables that hold them.
+type DCS struct {
+	AKEnv              string    `toml:"ak_env"`
+	SKEnv              string    `toml:"sk_env"`
+	SecurityTokenEnv   string    `toml:"security_token_env"` // empty: no security token
+	PageSize           int       `toml:"page_size"`
+	RequestTimeout     Duration  `toml:"request_timeout"`
+	StartTimeParam     string    `toml:"start_time_param"` // "start_time" or "begin_time"
+	MaxBodyBytes       int64     `toml:"max_body_bytes"`
+	InsecureSkipVerify bool      `toml:"insecure_skip_verify"`
+	Projects           []Project `toml:"projects"`
+}
+
+// Project is one Huawei Cloud project whose DCS tasks are polled.
+type Project struct {
+	Region    string `toml:"region"`
+	ProjectID string `toml:"project_id"` // 32 hex characters, lowercased by Load
+	Endpoint  string `toml:"endpoint"`   // empty: the SDK's endpoint for Region
+}
+
+// Name returns the project id, which identifies the project in events,
+// state and webhook filters.
+func (p Project) Name() string { return p.ProjectID }
+
+// Poll configures how often and how far back tasks are listed.
+type Poll struct {
+	Interval         Duration `toml:"interval"`
+	ActiveInterval   Duration `toml:"active_interval"` // used while a task is still running
+	Lookback         Duration `toml:"lookback"`
+	SafetyMargin     Duration `toml:"safety_margin"`
+	MaxBackoff       Duration `toml:"max_backoff"`
+	Initial          string   `toml:"initial"` // "baseline" or "notify"
+	TerminalStatuses []string `toml:"terminal_statuses"`
+}
+
+// State configures where the poller keeps what it has already seen.
+type State struct {
+	Path string `toml:"path"` // a directory
+}
+
+// NATS configures the NATS sink. An empty URL disables it.
+type NATS struct {
+	URL            string   `toml:"url"` // comma-separated list
+	SubjectPrefix  string   `toml:"subject_prefix"`
+	JetStream      bool     `toml:"jetstream"`
+	Stream         string   `toml:"stream"`
+	PublishTimeout Duration `toml:"publish_timeout"`
+	CredsFile      string   `toml:"creds_file"`
+	NKeySeedFile   string   `toml:"nkey_seed_file"`
+	TokenEnv       string   `toml:"token_env"`
+	UserEnv        string   `toml:"user_env"`
+	PasswordEnv    string   `toml:"password_env"`
+	TLSCAFile      string   `toml:"tls_ca_file"`
+	TLSCertFile    string   `toml:"tls_cert_file"`
+	TLSKeyFile     string   `toml:"tls_key_file"`
+}
+
+// Slack configures the Slack sink. No webhooks disables it.
+type Slack struct {
+	Webhooks []Webhook `toml:"webhooks"`
+}
+
+// Webhook is one Slack incoming webhook and the events it receives. Its URL
+// is a secret, so the file only names where to read it (see ReadSecret).
+type Webhook struct {
+	URLEnv      string   `toml:"url_env"`
+	URLFile     string   `toml:"url_file"`
+	MinSeverity string   `toml:"min_severity"` // info, warning or critical
+	TaskNames   []string `toml:"task_names"`   // empty: all
+	Statuses    []string `toml:"statuses"`     // empty: all
+	Projects    []string `toml:"projects"`     // empty: all; project ids
+}
+
+// HTTP configures the metrics and health listener. An empty Listen disables it.
+type HTTP struct {
+	Listen string `toml:"listen"`
+}
+
+// Log configures the logger.
+type Log struct {
+	Level  string `toml:"level"`  // trace, debug, info, warn or error
+	Format string `toml:"format"` // json or console
+}
+
+// Shutdown bounds how long the notifier may take to stop.
+type Shutdown struct {
+	Timeout Duration `toml:"timeout"`
+}
+
+// Defaults that Load also applies to an empty value inside an array table,
+// which cannot be pre-filled before decoding.
+const (
+	defaultSeverity = "info"
+	defaultLevel    = "info"
+)
+
+// Default returns a Config holding every default and no projects, so it does
+// not validate until at least one project is added.
+func Default() Config {
+	return Config{
+		DCS: DCS{
+			AKEnv:            "CLOUD_SDK_AK",
+			SKEnv:            "CLOUD_SDK_SK",
+			SecurityTokenEnv: "CLOUD_SDK_SECURITY_TOKEN",
+			PageSize:         1000,
+			RequestTimeout:   Duration(15 * time.Second),
+			StartTimeParam:   "start_time",
+			MaxBodyBytes:     64 << 20,
+		},
+		Poll: Poll{
+			Interval:       Duration(30 * time.Second),
+			ActiveInterval: Duration(5 * time.Second),
+			Lookback:       Duration(24 * time.Hour),
+			SafetyMargin:   Duration(10 * time.Minute),
+			MaxBackoff:     Duration(5 * time.Minute),
+			Initial:        "baseline",
+			// A fresh slice on every call: the decoder may write into it.
+			TerminalStatuses: []string{"SUCCESS", "FAILED", "FAIL", "CANCELLED", "DELETED"},
+		},
+		State: State{Path: "./notifier-state"},
+		NATS: NATS{
+			URL:            "nats://127.0.0.1:4222",
+			SubjectPrefix:  "dcs.tasks",
+			Stream:         "DCS_TASKS",
+			PublishTimeout: Duration(10 * time.Second),
+		},
+		HTTP:     HTTP{Listen: "127.0.0.1:9464"},
+		Log:      Log{Level: defaultLevel, Format: "json"},
+		Shutdown: Shutdown{Timeout: Duration(10 * time.Second)},
+	}
+}
+
+// Duration is a time.Duration written in TOML as a string such as "30s".
+type Duration time.Duration
+
+// D returns d as a time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
+
+// String returns d in the short form used in the file, such as "5m" or "1h30m".
+func (d Duration) String() string {
+	s := time.Duration(d).String()
+	if strings.HasSuffix(s, "m0s") {
+		s = s[:len(s)-2]
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = s[:len(s)-2]
+	}
+	return s
+}
+
+// MarshalText encodes d as a string that UnmarshalText reads back.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+// UnmarshalText decodes a string such as "30s" or "1h30m".
+func (d *Duration) UnmarshalText(text []byte) error {
+	v, err := time.ParseDuration(string(text))
+	if err != nil {
+		return fmt.Errorf("invalid duration %q (use a string such as \"30s\", \"5m\" or \"1h30m\")", text)
+	}
+	*d = Duration(v)
+	return nil
+}

@@ -1,0 +1,253 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"regexp"
+	"strings"
+
+	"github.com/pelletier/go-toml/v2"
+	"github.com/pelletier/go-toml/v2/unstable"
+)
+
+// LoadFile reads, decodes and validates the configuration file at path.
+// Every line of an error starts with the path.
+func LoadFile(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err // *fs.PathError already names the file
+	}
+	c, err := Load(data)
+	if err != nil {
+		return nil, &fileError{path: path, err: err}
+	}
+	return c, nil
+}
+
+// fileError prefixes every line of err with the file's path, so that each
+// problem of a joined error stands on its own.
+type fileError struct {
+	path string
+	err  error
+}
+
+func (e *fileError) Error() string {
+	lines := strings.Split(e.err.Error(), "\n")
+	for i, l := range lines {
+		lines[i] = e.path + ": " + l
+	}
+	return strings.Join(lines, "\n")
+}
+
+func (e *fileError) Unwrap() error { return e.err }
+
+// Load decodes data strictly into a Config pre-filled with Default, so that a
+// key that is present, even as an empty string, overrides its default, and
+// then validates it. Unknown keys, values of the wrong type and every
+// validation problem are reported, one per line.
+func Load(data []byte) (*Config, error) {
+	c := Default()
+	if err := decode(data, &c); err != nil {
+		return nil, err
+	}
+	c.normalize()
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// decode decodes data into c and translates go-toml's errors into messages
+// that name the key, with array indices, and the line.
+func decode(data []byte, c *Config) (err error) {
+	// Configuration is operator input: a decoder bug must surface as an
+	// error, not take the process down.
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("toml: decoder failed: %v", r)
+		}
+	}()
+	dec := toml.NewDecoder(bytes.NewReader(data)).DisallowUnknownFields()
+	if derr := dec.Decode(c); derr != nil {
+		return translate(data, derr)
+	}
+	return checkDurations(data)
+}
+
+// translate turns a go-toml error into one error per problem.
+func translate(data []byte, err error) error {
+	spans := indexDocument(data)
+	var sm *toml.StrictMissingError
+	if errors.As(err, &sm) {
+		errs := make([]error, 0, len(sm.Errors))
+		for i := range sm.Errors {
+			de := &sm.Errors[i]
+			line, _ := de.Position()
+			errs = append(errs, fmt.Errorf("line %d: unknown key %q", line, keyOf(data, spans, de)))
+		}
+		return errors.Join(errs...)
+	}
+	var de *toml.DecodeError
+	if errors.As(err, &de) {
+		line, col := de.Position()
+		msg := friendly(strings.TrimPrefix(de.Error(), "toml: "))
+		if key := keyOf(data, spans, de); key != "" {
+			return fmt.Errorf("line %d, column %d: %s: %s", line, col, key, msg)
+		}
+		return fmt.Errorf("line %d, column %d: %s", line, col, msg)
+	}
+	return err
+}
+
+// keyOf returns the indexed path of the key de is about, falling back to the
+// key go-toml recorded, which has no array indices.
+func keyOf(data []byte, spans []span, de *toml.DecodeError) string {
+	line, col := de.Position()
+	if p, ok := pathAt(spans, offsetOf(data, line, col)); ok {
+		return p
+	}
+	key := ""
+	for _, k := range de.Key() {
+		key = join(key, k)
+	}
+	return key
+}
+
+// offsetOf converts go-toml's 1-based line and byte column to a byte offset.
+func offsetOf(data []byte, line, col int) int {
+	off := 0
+	for l := 1; l < line; l++ {
+		i := bytes.IndexByte(data[off:], '\n')
+		if i < 0 {
+			return -1
+		}
+		off += i + 1
+	}
+	return off + col - 1
+}
+
+var mismatchRE = regexp.MustCompile(`^cannot decode TOML (\S+) into .* of type (\S+)$`)
+
+// friendly rewrites go-toml's type-mismatch message, which names Go types
+// such as "struct field config.Poll.Interval", in the file's terms.
+func friendly(msg string) string {
+	if strings.HasPrefix(msg, "cannot store a table in ") {
+		return "expected a value, got table"
+	}
+	m := mismatchRE.FindStringSubmatch(msg)
+	if m == nil {
+		return msg
+	}
+	return fmt.Sprintf("expected %s, got %s", tomlType(m[2]), m[1])
+}
+
+// tomlType names the TOML type that decodes into the Go type named goType.
+func tomlType(goType string) string {
+	switch {
+	case strings.HasPrefix(goType, "[]"):
+		return "array"
+	case goType == "string":
+		return "string"
+	case goType == "bool":
+		return "boolean"
+	case strings.HasPrefix(goType, "int"), strings.HasPrefix(goType, "uint"):
+		return "integer"
+	case strings.HasPrefix(goType, "float"):
+		return "float"
+	case goType == "config.Duration":
+		return `duration string such as "30s"`
+	default:
+		return "table"
+	}
+}
+
+// checkDurations rejects a duration written as a number: go-toml would store
+// interval = 30 as 30ns without complaint.
+func checkDurations(data []byte) error {
+	var errs []error
+	keys := durationKeys()
+	for _, s := range indexDocument(data) {
+		if s.kind == unstable.String || !keys[indexRE.ReplaceAllString(s.path, "")] {
+			continue
+		}
+		line := 1 + bytes.Count(data[:s.start], []byte("\n"))
+		errs = append(errs, fmt.Errorf("line %d: %s: expected a duration string such as \"30s\", got %s",
+			line, s.path, kindName(s.kind)))
+	}
+	return errors.Join(errs...)
+}
+
+// kindName names a TOML value kind as the TOML specification does.
+func kindName(k unstable.Kind) string {
+	switch k {
+	case unstable.Bool:
+		return "boolean"
+	case unstable.InlineTable:
+		return "inline table"
+	case unstable.ArrayTable:
+		return "array of tables"
+	case unstable.LocalDate, unstable.LocalTime, unstable.LocalDateTime, unstable.DateTime:
+		return "date-time"
+	default:
+		return strings.ToLower(k.String())
+	}
+}
+
+// normalize applies the defaults that cannot be pre-filled before decoding
+// and puts values in their canonical form.
+func (c *Config) normalize() {
+	for i := range c.DCS.Projects {
+		c.DCS.Projects[i].ProjectID = strings.ToLower(c.DCS.Projects[i].ProjectID)
+	}
+	for i := range c.Slack.Webhooks {
+		w := &c.Slack.Webhooks[i]
+		if w.MinSeverity == "" {
+			w.MinSeverity = defaultSeverity
+		}
+		for j := range w.Projects {
+			w.Projects[j] = strings.ToLower(w.Projects[j])
+		}
+	}
+	if c.Log.Level == "" {
+		c.Log.Level = defaultLevel
+	}
+}
+
+// String renders c as TOML, for check-config to print. The file holds only
+// names of environment variables and paths of files, not secrets, but a
+// password written into a NATS or endpoint URL is hidden.
+func (c *Config) String() string {
+	if c == nil {
+		return "<nil>"
+	}
+	cp := *c
+	cp.NATS.URL = redactURLs(cp.NATS.URL)
+	cp.DCS.Projects = append([]Project(nil), c.DCS.Projects...)
+	for i := range cp.DCS.Projects {
+		cp.DCS.Projects[i].Endpoint = redactURLs(cp.DCS.Projects[i].Endpoint)
+	}
+	out, err := toml.Marshal(cp)
+	if err != nil {
+		return fmt.Sprintf("# cannot render configuration: %v\n", err)
+	}
+	return string(out)
+}
+
+// redactURLs hides the password of each URL in a comma-separated list and
+// leaves the rest of the text as written.
+func redactURLs(list string) string {
+	parts := strings.Split(list, ",")
+	for i, p := range parts {
+		u, err := url.Parse(strings.TrimSpace(p))
+		switch {
+		case err != nil:
+			parts[i] = "<invalid url>"
+		case u.User != nil:
+			parts[i] = u.Redacted()
+		}
+	}
+	return strings.Join(parts, ",")
+}

@@ -1,0 +1,98 @@
+package config
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+)
+
+// redacted is what a non-empty Secret prints as.
+const redacted = "<secret>"
+
+// maxSecretFile bounds a secret file: a secret is a token or a URL, and a
+// mistyped path to a large file must not be read whole into memory.
+const maxSecretFile = 64 << 10
+
+// Secret is a string that never prints its value: String, GoString,
+// MarshalText and MarshalJSON all give "<secret>", or "" when it is empty, so
+// fmt verbs, encoding/json and loggers that use them are safe. Reveal returns
+// the value for the one place that needs it.
+//
+// Two holes remain, because Secret is a string: fmt cannot call methods on
+// unexported struct fields, and encoding/json writes a map key of string kind
+// as it is. Do not print a struct holding a Secret in an unexported field,
+// and do not use a Secret as a map key.
+type Secret string
+
+// Reveal returns the secret value.
+func (s Secret) Reveal() string { return string(s) }
+
+// String returns "<secret>", or "" for an empty secret.
+func (s Secret) String() string {
+	if s == "" {
+		return ""
+	}
+	return redacted
+}
+
+// GoString returns the same as String, so that %#v hides the value too.
+func (s Secret) GoString() string { return s.String() }
+
+// MarshalText returns the same as String.
+func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// MarshalJSON returns String as a JSON string.
+func (s Secret) MarshalJSON() ([]byte, error) { return json.Marshal(s.String()) }
+
+// ReadSecret resolves a secret from the environment variable envName or the
+// file at path file; exactly one of them must be non-empty. A file's content
+// is trimmed of surrounding whitespace, such as the final newline that editors
+// add. An empty secret is an error. getenv is os.Getenv when nil. Errors name
+// the variable or the file, never the value.
+func ReadSecret(envName, file string, getenv func(string) string) (Secret, error) {
+	switch {
+	case envName != "" && file != "":
+		return "", fmt.Errorf("secret: both environment variable %s and file %s are set, set only one", envName, file)
+	case envName != "":
+		if getenv == nil {
+			getenv = os.Getenv
+		}
+		v := getenv(envName)
+		if v == "" {
+			return "", fmt.Errorf("secret: environment variable %s is empty or unset", envName)
+		}
+		return Secret(v), nil
+	case file != "":
+		v, err := readSecretFile(file)
+		if err != nil {
+			return "", err
+		}
+		return Secret(v), nil
+	default:
+		return "", errors.New("secret: neither an environment variable nor a file is set")
+	}
+}
+
+// readSecretFile returns the trimmed content of the file at path.
+func readSecretFile(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", fmt.Errorf("secret: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxSecretFile+1))
+	if err != nil {
+		return "", fmt.Errorf("secret: read %s: %w", path, err)
+	}
+	if len(data) > maxSecretFile {
+		return "", fmt.Errorf("secret: file %s is larger than %d bytes", path, maxSecretFile)
+	}
+	v := strings.TrimSpace(string(data))
+	if v == "" {
+		return "", fmt.Errorf("secret: file %s is empty", path)
+	}
+	return v, nil
+}

@@ -1,0 +1,168 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	dcsregion "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/dcs/v2/region"
+)
+
+var (
+	envNameRE   = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	regionRE    = regexp.MustCompile(`^[a-z0-9-]+$`)
+	projectIDRE = regexp.MustCompile(`^[0-9A-Fa-f]{32}$`)
+	natsTokenRE = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+)
+
+// problems collects validation errors, each prefixed with the key it is about.
+type problems []error
+
+func (p *problems) add(key, format string, args ...any) {
+	*p = append(*p, fmt.Errorf("%s: %s", key, fmt.Sprintf(format, args...)))
+}
+
+// Validate reports every problem in c, one per line, in the order of the
+// keys in the file. It does not read the environment or any file.
+func (c *Config) Validate() error {
+	if c == nil {
+		return errors.New("config: nil configuration")
+	}
+	var p problems
+	c.DCS.validate(&p)
+	c.Poll.validate(&p)
+	if c.State.Path == "" {
+		p.add("state.path", "must be set")
+	}
+	c.NATS.validate(&p)
+	c.Slack.validate(&p, c.DCS.Projects)
+	c.HTTP.validate(&p)
+	c.Log.validate(&p)
+	positive(&p, "shutdown.timeout", c.Shutdown.Timeout)
+	return errors.Join(p...)
+}
+
+func (d *DCS) validate(p *problems) {
+	envName(p, "dcs.ak_env", d.AKEnv, true)
+	envName(p, "dcs.sk_env", d.SKEnv, true)
+	envName(p, "dcs.security_token_env", d.SecurityTokenEnv, false)
+	if d.PageSize < 1 || d.PageSize > 1000 {
+		p.add("dcs.page_size", "must be between 1 and 1000, got %d", d.PageSize)
+	}
+	positive(p, "dcs.request_timeout", d.RequestTimeout)
+	oneOf(p, "dcs.start_time_param", d.StartTimeParam, "start_time", "begin_time")
+	if d.MaxBodyBytes <= 0 {
+		p.add("dcs.max_body_bytes", "must be positive, got %d", d.MaxBodyBytes)
+	}
+	if len(d.Projects) == 0 {
+		p.add("dcs.projects", "at least one project is required")
+	}
+	first := map[string]int{}
+	for i, pr := range d.Projects {
+		key := fmt.Sprintf("dcs.projects[%d]", i)
+		pr.validate(p, key)
+		id := strings.ToLower(pr.ProjectID)
+		if j, dup := first[id]; dup && id != "" {
+			p.add(key+".project_id", "duplicate of dcs.projects[%d]", j)
+		} else {
+			first[id] = i
+		}
+	}
+}
+
+func (pr *Project) validate(p *problems, key string) {
+	switch {
+	case pr.Region == "":
+		p.add(key+".region", "must be set")
+	case !regionRE.MatchString(pr.Region):
+		p.add(key+".region", "must match [a-z0-9-]+, got %q", pr.Region)
+	case pr.Endpoint == "" && !knownRegion(pr.Region):
+		p.add(key+".region", "unknown region %q (set endpoint to use a region the SDK does not know)", pr.Region)
+	}
+	switch {
+	case pr.ProjectID == "":
+		p.add(key+".project_id", "must be set")
+	case len(pr.ProjectID) != 32:
+		p.add(key+".project_id", "must be 32 hex characters, got %d", len(pr.ProjectID))
+	case !projectIDRE.MatchString(pr.ProjectID):
+		p.add(key+".project_id", "must be 32 hex characters, got %q", pr.ProjectID)
+	}
+	if pr.Endpoint != "" {
+		if msg := checkEndpoint(pr.Endpoint); msg != "" {
+			p.add(key+".endpoint", "%s", msg)
+		}
+	}
+}
+
+// regionMu serialises region lookups: the SDK caches regions read from the
+// environment in a map without a lock.
+var regionMu sync.Mutex
+
+// knownRegion reports whether the DCS SDK has an endpoint for region.
+func knownRegion(region string) bool {
+	regionMu.Lock()
+	defer regionMu.Unlock()
+	r, err := dcsregion.SafeValueOf(region)
+	return err == nil && r != nil
+}
+
+func (pl *Poll) validate(p *problems) {
+	atLeast(p, "poll.interval", pl.Interval, time.Second)
+	atLeast(p, "poll.active_interval", pl.ActiveInterval, 100*time.Millisecond)
+	if pl.ActiveInterval > pl.Interval && pl.Interval >= Duration(time.Second) {
+		p.add("poll.active_interval", "must not exceed poll.interval (%s > %s)", pl.ActiveInterval, pl.Interval)
+	}
+	atLeast(p, "poll.lookback", pl.Lookback, time.Minute)
+	atLeast(p, "poll.safety_margin", pl.SafetyMargin, 0)
+	atLeast(p, "poll.max_backoff", pl.MaxBackoff, time.Second)
+	oneOf(p, "poll.initial", pl.Initial, "baseline", "notify")
+	if len(pl.TerminalStatuses) == 0 {
+		p.add("poll.terminal_statuses", "must not be empty")
+	}
+	nonEmpty(p, "poll.terminal_statuses", pl.TerminalStatuses)
+}
+
+func (n *NATS) validate(p *problems) {
+	for i, u := range strings.Split(n.URL, ",") {
+		if n.URL == "" {
+			break // the NATS sink is disabled
+		}
+		if msg := checkURL(strings.TrimSpace(u), "nats", "tls", "ws", "wss"); msg != "" {
+			p.add("nats.url", "entry %d: %s", i, msg)
+		}
+	}
+	for i, t := range strings.Split(n.SubjectPrefix, ".") {
+		if !natsTokenRE.MatchString(t) {
+			p.add("nats.subject_prefix", "token %d %q must match [A-Za-z0-9_-]+ (tokens are separated by dots)", i, t)
+		}
+	}
+	if n.Stream != "" && !natsTokenRE.MatchString(n.Stream) {
+		p.add("nats.stream", "must match [A-Za-z0-9_-]+, got %q", n.Stream)
+	} else if n.Stream == "" && n.JetStream {
+		p.add("nats.stream", "must be set when nats.jetstream is true")
+	}
+	positive(p, "nats.publish_timeout", n.PublishTimeout)
+	var auth []string
+	for _, a := range [][2]string{{"creds_file", n.CredsFile}, {"nkey_seed_file", n.NKeySeedFile},
+		{"token_env", n.TokenEnv}, {"user_env", n.UserEnv}} {
+		if a[1] != "" {
+			auth = append(auth, a[0])
+		}
+	}
+	if len(auth) > 1 {
+		p.add("nats", "at most one of creds_file, nkey_seed_file, token_env and user_env may be set, got %s",
+			strings.Join(auth, ", "))
+	}
+	envName(p, "nats.token_env", n.TokenEnv, false)
+	envName(p, "nats.user_env", n.UserEnv, false)
+	envName(p, "nats.password_env", n.PasswordEnv, false)
+	if n.PasswordEnv != "" && n.UserEnv == "" {
+		p.add("nats.password_env", "requires nats.user_env")
+	}
+	if (n.TLSCertFile == "") != (n.TLSKeyFile == "") {
+		p.add("nats", "tls_cert_file and tls_key_file must be set together")
+	}
+}
