@@ -8,12 +8,14 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/auth"
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/auth/basic"
+	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/auth/signer/algorithm"
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/request"
 	dcsregion "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/dcs/v2/region"
 )
@@ -151,14 +153,17 @@ func (c *Client) List(ctx context.Context, q Query) (*Page, error) {
 }
 
 func (c *Client) signedRequest(ctx context.Context, q Query) (*http.Request, error) {
+	// The SDK sends (and signs) only query values wrapped in reflect.Value; it silently
+	// drops plain strings.
 	b := request.NewHttpRequestBuilder().
 		WithEndpoint(c.endpoint).
 		WithMethod(http.MethodGet).
 		WithPath("/v2/{project_id}/tasks").
-		AddQueryParam("offset", strconv.Itoa(q.Offset)).
-		AddQueryParam("limit", strconv.Itoa(q.Limit))
+		WithSigningAlgorithm(algorithm.HmacSHA256).
+		AddQueryParam("offset", reflect.ValueOf(strconv.Itoa(q.Offset))).
+		AddQueryParam("limit", reflect.ValueOf(strconv.Itoa(q.Limit)))
 	if !q.Start.IsZero() {
-		b = b.AddQueryParam(c.startParam, q.Start.UTC().Format(TimeLayout))
+		b = b.AddQueryParam(c.startParam, reflect.ValueOf(q.Start.UTC().Format(TimeLayout)))
 	}
 	r, err := c.cred.ProcessAuthRequest(nil, b.Build())
 	if err != nil {
