@@ -20,7 +20,7 @@ type listing struct {
 	pages       int
 	skipped     int  // entries without an id or not objects
 	beforeStart int  // tasks created before the window start: the server ignored it
-	stoppedOld  bool // paging stopped early at a page of tasks all older than the window
+	stoppedOld  bool // paging stopped early, at a page reaching past the window
 }
 
 // fetch reads pages until a short one. Tasks inserted at the head while paging shift the
@@ -52,9 +52,9 @@ func (p *Poller) fetch(ctx context.Context, start time.Time) (*listing, error) {
 		if n < p.O.PageSize {
 			return l, nil
 		}
-		// The server ignored the window: once a page, listed newest first, holds only
-		// tasks older than the window, the rest is older still.
-		if old == len(pg.Tasks) && newestFirst(pg.Tasks) {
+		// The server ignored the window: once a page listed newest first ends with a task
+		// older than the window, every later page is older still.
+		if last := pg.Tasks[len(pg.Tasks)-1].Created; old > 0 && !last.IsZero() && last.Before(start) && newestFirst(pg.Tasks) {
 			l.stoppedOld = true
 			return l, nil
 		}
