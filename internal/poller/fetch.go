@@ -54,7 +54,7 @@ func (p *Poller) fetch(ctx context.Context, start time.Time) (*listing, error) {
 		}
 		// The server ignored the window: once a page listed newest first ends with a task
 		// older than the window, every later page is older still.
-		if last := pg.Tasks[len(pg.Tasks)-1].Created; old > 0 && !last.IsZero() && last.Before(start) && newestFirst(pg.Tasks) {
+		if old > 0 && reachesPast(pg.Tasks, start) {
 			l.stoppedOld = true
 			return l, nil
 		}
@@ -85,6 +85,16 @@ func countBefore(tasks []dcs.Task, start time.Time) int {
 		}
 	}
 	return n
+}
+
+// reachesPast reports whether a page is listed newest first and ends with a task created
+// before start.
+func reachesPast(tasks []dcs.Task, start time.Time) bool {
+	if len(tasks) == 0 {
+		return false
+	}
+	last := tasks[len(tasks)-1].Created
+	return !last.IsZero() && last.Before(start) && newestFirst(tasks)
 }
 
 func newestFirst(tasks []dcs.Task) bool {
