@@ -19,6 +19,7 @@ import (
 	"notifier/internal/poller"
 	"notifier/internal/sinks"
 	"notifier/internal/sinks/natssink"
+	"notifier/internal/sinks/slacksink"
 	"notifier/internal/state"
 )
 
@@ -173,8 +174,17 @@ func (a *App) openSinks(d Deps) error {
 		a.nats = ns
 		a.sinks = append(a.sinks, ns)
 	}
-	if n := len(a.cfg.Slack.Webhooks); n > 0 {
-		a.log.Warn().Int("webhooks", n).Msg("slack webhooks are configured but this build has no Slack sink yet; they are ignored")
+	for i, w := range a.cfg.Slack.Webhooks {
+		url, err := config.ReadSecret(w.URLEnv, w.URLFile, d.Getenv)
+		if err != nil {
+			return setupErr("slack.webhooks[%d]: %w", i, err)
+		}
+		s, err := slacksink.New(slacksink.Options{Index: i, Webhook: w, URL: url,
+			Log: a.log.With().Str("sink", fmt.Sprintf("slack[%d]", i)).Logger()})
+		if err != nil {
+			return setupErr("slack.webhooks[%d]: %w", i, err)
+		}
+		a.sinks = append(a.sinks, s)
 	}
 	a.sinks = append(a.sinks, d.Sinks...)
 	return nil

@@ -1,0 +1,60 @@
+package slacksink
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"notifier/internal/event"
+)
+
+func FuzzEscape(f *testing.F) {
+	for _, h := range hostile {
+		f.Add(clip(h, 1000))
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got := escape(s)
+		if strings.ContainsAny(got, "<>") {
+			t.Fatalf("escape(%q) = %q keeps a bracket", s, got)
+		}
+		if b, err := json.Marshal(got); err != nil || !json.Valid(b) {
+			t.Fatalf("escape(%q) does not marshal: %v", s, err)
+		}
+		if l := limit(got, maxText); len(l) > maxText || strings.ContainsAny(l, "<>") {
+			t.Fatalf("limit gave %d bytes: %q", len(l), l)
+		}
+	})
+}
+
+// FuzzRender renders an event from an arbitrary task object, name, status and project,
+// alone and in a digest, and checks every message invariant.
+func FuzzRender(f *testing.F) {
+	for _, h := range hostile {
+		// Small seeds keep mutation fast; TestRenderHostile covers the 20,000-byte one.
+		h = clip(h, 1000)
+		raw, _ := json.Marshal(map[string]any{"id": h, "name": h, "status": "FAILED", "user_name": h,
+			"created_at": "2023-06-17T08:18:06.597Z", "error_code": h,
+			"details": map[string]any{"replica_ip": h, "rename_commands": []string{h}, h: h}})
+		f.Add(string(raw), h, "FAILED", h)
+	}
+	f.Add(`{"details":{"old_capacity":0.125,"new_capacity":1e308}}`, "EXTEND", "SUCCESS", "p")
+	f.Add(`[1,2,3]`, "", "", "")
+	f.Add(`{"details":"not an object","created_at":12}`, "modify", "RUNNING", "x")
+	f.Add(`{"name":{"nested":["<!here>"]}}`, "", "FAIL", "")
+	f.Fuzz(func(t *testing.T, task, name, status, projectID string) {
+		e := event.New(event.Transition{ProjectID: projectID, Region: name, TaskID: name, TaskName: name,
+			Status: status, PreviousStatus: status, Task: json.RawMessage(task), DetectedAt: clock})
+		if !json.Valid([]byte(task)) {
+			e.Data.Task = nil // the poller only ever holds valid JSON
+		}
+		msg := Render(&e, clock.Add(time.Hour))
+		checkMessage(t, &msg)
+		evs := make([]event.Event, digestOver+1)
+		for i := range evs {
+			evs[i] = e
+		}
+		digest := RenderDigest(evs, clock)
+		checkMessage(t, &digest)
+	})
+}

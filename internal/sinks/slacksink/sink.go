@@ -1,0 +1,160 @@
+// Package slacksink posts events to Slack incoming webhooks, one Sink per configured
+// webhook. Each event becomes one Block Kit message in a coloured attachment, readable on
+// a phone without opening the console; a burst of more than ten becomes one digest.
+// Every value from the DCS API is escaped, so no task can mention or link, and every
+// message fits Slack's limits. The webhook URL is a secret: it appears in no error and no
+// log line, and the Sink names itself by its position in the config.
+//
+// Retries belong to the sinks.Dispatcher: Send reports 4xx answers as permanent, a 429
+// with the Retry-After it carried, and anything else (5xx, transport) as retryable.
+package slacksink
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/rs/zerolog"
+	"github.com/slack-go/slack"
+
+	"notifier/internal/config"
+	"notifier/internal/event"
+)
+
+// Options configure one webhook's Sink.
+type Options struct {
+	Index   int            // position in slack.webhooks; names the sink
+	Webhook config.Webhook // filters; the URL fields only name where URL came from
+	URL     config.Secret  // resolved by the caller with config.ReadSecret
+	Client  *http.Client   // nil: a client with a 10s timeout
+	Log     zerolog.Logger
+	Now     func() time.Time // the clock durations are measured to; nil: time.Now
+	MinGap  time.Duration    // least time between two posts; 0: 1s, Slack's documented limit
+}
+
+// Sink delivers events to one Slack incoming webhook. It implements sinks.Sink; its Send
+// must not be called concurrently (the Dispatcher runs one worker per sink).
+type Sink struct {
+	name   string
+	url    config.Secret
+	scrub  []string // forms of the URL that an error message might contain
+	client *http.Client
+	filter filter
+	log    zerolog.Logger
+	now    func() time.Time
+	gap    time.Duration
+	last   time.Time // when the last post ended
+}
+
+// New checks o and builds the Sink. Its errors name the webhook by position and never
+// contain the URL.
+func New(o Options) (*Sink, error) {
+	key := fmt.Sprintf("slack.webhooks[%d]", o.Index)
+	f, err := newFilter(o.Index, o.Webhook)
+	if err != nil {
+		return nil, err
+	}
+	raw := o.URL.Reveal()
+	// Not wrapping url.Parse's error: it quotes the URL.
+	u, perr := url.Parse(raw)
+	if perr != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return nil, fmt.Errorf("%s: the webhook URL (from %s) is not an absolute http(s) URL", key, source(o.Webhook))
+	}
+	s := &Sink{
+		name:   fmt.Sprintf("slack[%d]", o.Index),
+		url:    o.URL,
+		scrub:  secretForms(raw, u),
+		client: wrapClient(o.Client),
+		filter: f,
+		now:    o.Now,
+		gap:    o.MinGap,
+	}
+	s.log = o.Log.With().Str("sink", s.name).Logger()
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.gap <= 0 {
+		s.gap = time.Second
+	}
+	return s, nil
+}
+
+func source(w config.Webhook) string {
+	if w.URLEnv != "" {
+		return "environment variable " + w.URLEnv
+	}
+	if w.URLFile != "" {
+		return "file " + w.URLFile
+	}
+	return "the caller"
+}
+
+// Name returns "slack[i]", i being the webhook's position in the config.
+func (s *Sink) Name() string { return s.name }
+
+// String returns Name, so that printing a Sink can never print its URL. It and GoString
+// have value receivers so that a Sink printed by value is covered too: fmt cannot call
+// Secret.String on an unexported field.
+func (s Sink) String() string { return s.name }
+
+// GoString returns Name, for %#v.
+func (s Sink) GoString() string { return s.name }
+
+// Send posts the events that match this webhook's filters and counts the others as
+// delivered. More than ten matching events go out as one digest; fewer go one message
+// each, at most one post per MinGap. It returns how many events from the start are done
+// and, when a post failed, why: wrapped with sinks.Permanent for a 4xx answer, a
+// *sinks.RetryAfterError for a 429 with Retry-After.
+func (s *Sink) Send(ctx context.Context, evs []event.Event) (int, error) {
+	var match []int
+	for i := range evs {
+		if s.filter.match(&evs[i]) {
+			match = append(match, i)
+		}
+	}
+	switch {
+	case len(match) == 0:
+		return len(evs), nil
+	case len(match) > digestOver:
+		sel := make([]event.Event, len(match))
+		for j, i := range match {
+			sel[j] = evs[i]
+		}
+		msg := RenderDigest(sel, s.now())
+		if err := s.post(ctx, &msg); err != nil {
+			return match[0], err
+		}
+		s.log.Info().Int("events", len(sel)).Msg("posted a digest of a burst of events")
+		return len(evs), nil
+	}
+	for _, i := range match {
+		msg := Render(&evs[i], s.now())
+		if err := s.post(ctx, &msg); err != nil {
+			return i, err
+		}
+		s.log.Debug().Str("event_id", evs[i].ID).Msg("posted")
+	}
+	return len(evs), nil
+}
+
+// post waits for the gap since the last post, then posts msg.
+func (s *Sink) post(ctx context.Context, msg *slack.WebhookMessage) error {
+	if wait := s.gap - time.Since(s.last); wait > 0 {
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+	var body string
+	err := slack.PostWebhookCustomHTTPContext(context.WithValue(ctx, bodyKey{}, &body), s.url.Reveal(), s.client, msg)
+	s.last = time.Now()
+	if err != nil && ctx.Err() != nil {
+		return ctx.Err() // shutting down; the event stays pending
+	}
+	return s.classify(err, body)
+}
