@@ -112,9 +112,10 @@ func (d *Dispatcher) work(ctx context.Context, s Sink) {
 			return
 		}
 		if IsPermanent(err) && n < len(evs) {
-			log.Error().Err(err).Str("event_id", evs[n].ID).Str("task_id", evs[n].Subject).
-				Msg("event cannot be delivered to this sink; dropped for this sink only")
-			d.done(ctx, log, name, evs[n:n+1], "dropped")
+			k := dropCount(err, len(evs)-n)
+			log.Error().Err(err).Str("event_id", evs[n].ID).Str("task_id", evs[n].Subject).Int("events", k).
+				Msg("cannot be delivered to this sink; dropped for this sink only")
+			d.done(ctx, log, name, evs[n:n+k], "dropped")
 			continue
 		}
 		delay := retry.Next(b, retryAfter(err), d.MaxBackoff)

@@ -22,17 +22,39 @@ type Sink interface {
 	Send(ctx context.Context, evs []event.Event) (n int, err error)
 }
 
-type permanentError struct{ err error }
+type permanentError struct {
+	err  error
+	rest bool // every event from the failed one on, not just that one
+}
 
 func (e *permanentError) Error() string { return e.err.Error() }
 func (e *permanentError) Unwrap() error { return e.err }
 
-// Permanent marks err as not worth retrying.
+// Permanent marks err as not worth retrying: the event it stopped at can never be
+// delivered by this sink.
 func Permanent(err error) error {
 	if err == nil {
 		return nil
 	}
-	return &permanentError{err}
+	return &permanentError{err: err}
+}
+
+// PermanentRest marks err as not worth retrying for the event it stopped at and every
+// event after it in the same Send: a digest that the destination refused.
+func PermanentRest(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &permanentError{err: err, rest: true}
+}
+
+// dropCount returns how many events from the failed one on a permanent error covers.
+func dropCount(err error, left int) int {
+	var p *permanentError
+	if errors.As(err, &p) && p.rest {
+		return left
+	}
+	return 1
 }
 
 // IsPermanent reports whether err was marked with Permanent.

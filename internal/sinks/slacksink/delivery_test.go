@@ -187,3 +187,17 @@ func TestSlowWebhookDelaysNoOther(t *testing.T) {
 		t.Errorf("fast got %d posts, slow still has %d pending; want 3 and 3", fast.count(), r.ledger.Count("slack[0]"))
 	}
 }
+
+// TestRefusedDigestDropsItWhole: a webhook whose channel is gone refuses the digest; all
+// of its events are dropped for that webhook at once, not retried one post per event.
+func TestRefusedDigestDropsItWhole(t *testing.T) {
+	f := newFakeSlack(t, func(int) reply { return reply{code: http.StatusNotFound, body: "channel_not_found"} })
+	r := newRig(t, t.TempDir(), Options{URL: f.hook()})
+	r.commit(t, events(t, 15)...)
+	f.next(t)
+	r.drained(t)
+	if n := f.count(); n != 1 {
+		t.Fatalf("%d posts, want the one refused digest", n)
+	}
+	r.deliveries(t, "slack[0]", "dropped", 15)
+}

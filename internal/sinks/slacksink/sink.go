@@ -21,6 +21,7 @@ import (
 
 	"notifier/internal/config"
 	"notifier/internal/event"
+	"notifier/internal/sinks"
 )
 
 // Options configure one webhook's Sink.
@@ -124,6 +125,11 @@ func (s *Sink) Send(ctx context.Context, evs []event.Event) (int, error) {
 		}
 		msg := RenderDigest(sel, s.now())
 		if err := s.post(ctx, &msg); err != nil {
+			if sinks.IsPermanent(err) {
+				// Refused for good (a gone channel, a revoked hook): every event in the
+				// digest is, not only the first.
+				err = sinks.PermanentRest(err)
+			}
 			return match[0], err
 		}
 		s.log.Info().Int("events", len(sel)).Msg("posted a digest of a burst of events")
