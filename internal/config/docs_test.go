@@ -1,0 +1,101 @@
+package config
+
+import (
+	"os"
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/pelletier/go-toml/v2"
+)
+
+// keysOf lists the keys of a decoded TOML document as dotted paths, with "[]" for arrays
+// of tables: dcs.projects[].region.
+func keysOf(prefix string, v any, out map[string]bool) {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, val := range x {
+			keysOf(join(prefix, k), val, out)
+		}
+	case []any:
+		if len(x) > 0 {
+			if _, ok := x[0].(map[string]any); ok {
+				for _, e := range x {
+					keysOf(prefix+"[]", e, out)
+				}
+				return
+			}
+		}
+		out[prefix] = true
+	default:
+		out[prefix] = true
+	}
+}
+
+// fieldKeys lists every key the Config type accepts.
+func fieldKeys(prefix string, t reflect.Type, out map[string]bool) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag := strings.Split(f.Tag.Get("toml"), ",")[0]
+		if tag == "" || tag == "-" {
+			continue
+		}
+		key := join(prefix, tag)
+		switch {
+		case f.Type.Kind() == reflect.Struct && f.Type.NumField() > 0 && f.Type.PkgPath() == t.PkgPath() && f.Type.Name() != "Duration":
+			fieldKeys(key, f.Type, out)
+		case f.Type.Kind() == reflect.Slice && f.Type.Elem().Kind() == reflect.Struct:
+			fieldKeys(key+"[]", f.Type.Elem(), out)
+		default:
+			out[key] = true
+		}
+	}
+}
+
+func sorted(m map[string]bool) []string {
+	var s []string
+	for k := range m {
+		s = append(s, k)
+	}
+	sort.Strings(s)
+	return s
+}
+
+// TestExampleAndReadmeKeepUp fails when config.example.toml shows a key the README's
+// reference does not document, or the Config type accepts a key that neither shows.
+func TestExampleAndReadmeKeepUp(t *testing.T) {
+	example, err := os.ReadFile("../../config.example.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(example); err != nil {
+		t.Fatalf("config.example.toml does not load: %v", err)
+	}
+	var doc map[string]any
+	if err := toml.Unmarshal(example, &doc); err != nil {
+		t.Fatal(err)
+	}
+	shown := map[string]bool{}
+	keysOf("", doc, shown)
+	accepted := map[string]bool{}
+	fieldKeys("", reflect.TypeFor[Config](), accepted)
+	for _, k := range sorted(shown) {
+		if !accepted[k] {
+			t.Errorf("config.example.toml shows %s, which the config does not accept", k)
+		}
+	}
+	for _, k := range sorted(accepted) {
+		if !strings.Contains(string(readme), "`"+k+"`") {
+			t.Errorf("README.md's configuration reference does not document %s", k)
+		}
+		// url_file is the alternative to url_env, shown in a comment.
+		if !shown[k] && k != "slack.webhooks[].url_file" {
+			t.Errorf("config.example.toml does not show %s", k)
+		}
+	}
+}
