@@ -176,14 +176,15 @@ func (c *Client) signedRequest(ctx context.Context, q Query) (*http.Request, err
 	return hr.WithContext(ctx), nil
 }
 
-// scrubURL keeps the error but drops the query string a *url.Error would print.
+// scrubURL keeps the error but drops the query string and any password a *url.Error
+// would print.
 func scrubURL(err error) error {
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		u, perr := url.Parse(ue.URL)
 		if perr == nil {
 			u.RawQuery = ""
-			return &url.Error{Op: ue.Op, URL: u.String(), Err: ue.Err}
+			return &url.Error{Op: ue.Op, URL: u.Redacted(), Err: ue.Err}
 		}
 	}
 	return err

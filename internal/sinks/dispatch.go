@@ -99,6 +99,7 @@ func (d *Dispatcher) work(ctx context.Context, s Sink) {
 				continue
 			}
 		}
+		d.setPending(name)
 		n, err := s.Send(ctx, evs)
 		if n > 0 {
 			d.done(ctx, log, name, evs[:n], "ok")
