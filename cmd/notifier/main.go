@@ -25,9 +25,11 @@ var version = "dev"
 const usage = `usage: notifier <command> [flags]
 
 commands:
-  run           --config FILE                poll and publish until SIGTERM/SIGINT
+  run           --config FILE                poll and publish until SIGTERM/SIGINT; SIGHUP re-reads FILE
   once          --config FILE [--dry-run]    one cycle for every project; --dry-run prints the events instead
   check-config  --config FILE                validate the configuration and print it
+  demo          [flags]                      the whole pipeline against a simulated task center and an
+                                             embedded NATS server, no cloud account needed (demo -h)
   version                                    print the version
 `
 
@@ -55,6 +57,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return exitOK
 	case "run", "once", "check-config":
 		return runConfigured(cmd, args, stdout, stderr)
+	case "demo":
+		return runDemo(args, stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "notifier: unknown command %q\n\n%s", cmd, usage)
 		return exitUsage
@@ -81,27 +85,41 @@ func runConfigured(cmd string, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "notifier: %v\n", err)
 		return exitUsage
 	}
-	if cmd == "check-config" {
+	switch cmd {
+	case "check-config":
 		fmt.Fprintf(stdout, "# %s: ok, %d project(s)\n%s", *path, len(cfg.DCS.Projects), cfg)
 		return exitOK
+	case "once":
+		return once(cfg, dryRun, stdout, stderr)
 	}
+	log := newLogger(cfg.Log, stderr)
+	ctx, stop := stopOnSignal(log)
+	defer stop()
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	build := func(c *config.Config) (*app.App, zerolog.Logger, error) {
+		l := newLogger(c.Log, stderr)
+		a, err := app.New(c, app.Deps{Log: l, Version: version})
+		return a, l, err
+	}
+	if err := serve(ctx, *path, cfg, hup, build); err != nil {
+		return fail(stderr, err)
+	}
+	return exitOK
+}
+
+func once(cfg *config.Config, dryRun bool, stdout, stderr io.Writer) int {
+	cfg.HTTP.Listen = "" // one cycle serves no metrics, and must not collide with a running notifier's port
 	log := newLogger(cfg.Log, stderr)
 	a, err := app.New(cfg, app.Deps{Log: log, Version: version, DryRun: dryRun})
 	if err != nil {
 		return fail(stderr, err)
 	}
 	defer a.Close()
-	if cmd == "once" {
-		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-		defer stop()
-		if err := a.Once(ctx, dryRun, stdout); err != nil {
-			return fail(stderr, err)
-		}
-		return exitOK
-	}
-	ctx, stop := stopOnSignal(log)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := a.Run(ctx); err != nil {
+	if err := a.Once(ctx, dryRun, stdout); err != nil {
 		return fail(stderr, err)
 	}
 	return exitOK

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 
@@ -55,6 +56,7 @@ type App struct {
 	sinks   []sinks.Sink
 	nats    *natssink.Sink
 	disp    *sinks.Dispatcher
+	ln      net.Listener // nil when http.listen is ""
 }
 
 // New opens the state, builds a client per project and connects the sinks. The state
@@ -93,6 +95,12 @@ func New(cfg *config.Config, d Deps) (_ *App, err error) {
 	}
 	if err := a.openSinks(d); err != nil {
 		return nil, err
+	}
+	if addr := cfg.HTTP.Listen; addr != "" {
+		// Bound here, not in Run, so a busy port fails the start (and a reload falls back).
+		if a.ln, err = net.Listen("tcp", addr); err != nil {
+			return nil, fmt.Errorf("http.listen: %w", err)
+		}
 	}
 	fs, err := state.OpenFile(cfg.State.Path)
 	if err != nil {
@@ -142,6 +150,11 @@ func (a *App) newPoller(p config.Project, c dcs.Lister) *poller.Poller {
 	for _, s := range a.cfg.Poll.TerminalStatuses {
 		terminal[s] = true
 	}
+	// Series exist from the start, so rate() and absent() work before the first poll.
+	for _, r := range []string{"ok", "error"} {
+		a.m.Polls.WithLabelValues(p.ProjectID, r)
+	}
+	a.m.WindowIgnored.WithLabelValues(p.ProjectID)
 	return &poller.Poller{
 		O: poller.Options{
 			ProjectID: p.ProjectID, Region: p.Region, PageSize: a.cfg.DCS.PageSize,
@@ -190,8 +203,11 @@ func (a *App) openSinks(d Deps) error {
 	return nil
 }
 
-// Close releases the state lock and the connections.
+// Close releases the state lock, the listener and the connections.
 func (a *App) Close() error {
+	if a.ln != nil {
+		a.ln.Close()
+	}
 	if a.nats != nil {
 		a.nats.Close()
 	}

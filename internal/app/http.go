@@ -8,25 +8,43 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// Handler serves /metrics, /healthz (the process is alive) and /readyz (every project
-// polled successfully within 3 intervals and NATS, when configured, is connected).
+// Handler serves the operational endpoints of [http] listen:
+//
+//   - /metrics: the app's own registry (see internal/metrics), in the Prometheus formats;
+//   - /healthz: 200 while the process can answer at all;
+//   - /readyz: 200 when the last successful poll of every project is at most three
+//     poll.interval old and the NATS connection, when NATS is configured, is up;
+//     otherwise 503 with the reasons.
+//
+// Bodies name projects by id and never carry a credential, a URL or an error text from
+// elsewhere (an error may quote a URL with its password).
 func (a *App) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", promhttp.HandlerFor(a.reg, promhttp.HandlerOpts{Registry: a.reg}))
+	mux.Handle("GET /metrics", promhttp.HandlerFor(a.reg, promhttp.HandlerOpts{
+		Registry:          a.reg, // counts its own errors in promhttp_metric_handler_errors_total
+		EnableOpenMetrics: true,
+	}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]any{"status": "ok"})
+		writeJSON(w, http.StatusOK, health{Status: "ok"})
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
-		reasons := a.notReady(time.Now())
-		if len(reasons) > 0 {
-			writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "not ready", "reasons": reasons})
+		if reasons := a.notReady(time.Now()); len(reasons) > 0 {
+			writeJSON(w, http.StatusServiceUnavailable, health{Status: "not ready", Reasons: reasons})
 			return
 		}
-		writeJSON(w, http.StatusOK, map[string]any{"status": "ready"})
+		writeJSON(w, http.StatusOK, health{Status: "ready"})
 	})
 	return mux
 }
 
+// health is the body of /healthz and /readyz.
+type health struct {
+	Status  string   `json:"status"`
+	Reasons []string `json:"reasons,omitempty"`
+}
+
+// notReady lists why the app is not ready, each reason built only from project ids,
+// durations and fixed text.
 func (a *App) notReady(now time.Time) []string {
 	var reasons []string
 	limit := 3 * a.cfg.Poll.Interval.D()
@@ -36,7 +54,8 @@ func (a *App) notReady(now time.Time) []string {
 		case last.IsZero():
 			reasons = append(reasons, "project "+p.O.ProjectID+": no successful poll yet")
 		case now.Sub(last) > limit:
-			reasons = append(reasons, "project "+p.O.ProjectID+": last successful poll "+now.Sub(last).Round(time.Second).String()+" ago")
+			reasons = append(reasons, "project "+p.O.ProjectID+": last successful poll "+
+				now.Sub(last).Round(time.Second).String()+" ago (limit "+limit.String()+")")
 		}
 	}
 	if a.nats != nil && !a.nats.Connected() {
@@ -47,6 +66,7 @@ func (a *App) notReady(now time.Time) []string {
 
 func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(code)
 	_ = json.NewEncoder(w).Encode(v)
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"sync"
 	"time"
@@ -18,13 +17,7 @@ import (
 // shutdown.timeout to deliver what is pending, saves the state and returns nil. Events
 // still pending then are saved and delivered first by the next start.
 func (a *App) Run(ctx context.Context) error {
-	var ln net.Listener
-	if addr := a.cfg.HTTP.Listen; addr != "" {
-		var err error
-		if ln, err = net.Listen("tcp", addr); err != nil {
-			return fmt.Errorf("http.listen: %w", err)
-		}
-	}
+	ln := a.ln
 	srv := &http.Server{Handler: a.Handler(), ReadHeaderTimeout: 5 * time.Second}
 	if ln != nil {
 		go func() {

@@ -59,6 +59,9 @@ func New(o Options, log zerolog.Logger) (*Sink, error) {
 		// stays pending, instead of sitting in a buffer that a restart would lose.
 		nats.ReconnectBufSize(-1),
 		nats.DisconnectErrHandler(func(nc *nats.Conn, err error) {
+			if err == nil || nc.IsClosed() {
+				return // our own Close
+			}
 			log.Warn().AnErr("reason", err).Msg("nats disconnected; events stay pending")
 		}),
 		nats.ReconnectHandler(func(nc *nats.Conn) {
