@@ -14,20 +14,6 @@ import (
 	"notifier/internal/event"
 )
 
-// taskTitles names the task types of the task center for a human; others print as they are.
-var taskTitles = map[string]string{
-	"EXTEND":               "Spec change",
-	"BindEip":              "Public IP binding",
-	"UnBindEip":            "Public IP unbinding",
-	"AddReplica":           "Replica addition",
-	"DelReplica":           "Replica removal",
-	"AddWhitelist":         "Whitelist change",
-	"UpdatePort":           "Port change",
-	"RemoveIpFromDns":      "DNS removal",
-	"masterStandbySwapJob": "Master/standby switchover",
-	"modify":               "Instance modification",
-}
-
 // printer writes what the demo's NATS subscriber receives, and the demo's own notes.
 type printer struct {
 	out    io.Writer // events
@@ -88,10 +74,7 @@ func (p *printer) handle(m *nats.Msg) {
 // line is one event for a human, for example
 // 12:00:36  CRITICAL  Master/standby switchover FAILED (was RUNNING)  task 8abf12cd…  (dcs.tasks.….masterStandbySwapJob.FAILED)
 func line(at time.Time, e *event.Event, subject string) string {
-	title, ok := taskTitles[e.Data.TaskName]
-	if !ok {
-		title = e.Data.TaskName
-	}
+	title := event.Label(e.Data.TaskName)
 	change := "new task"
 	if e.Data.PreviousStatus != "" {
 		change = "was " + e.Data.PreviousStatus

@@ -10,28 +10,9 @@ import (
 	"notifier/internal/event"
 )
 
-// labels are the readable names of the task names the DCS task center is known to use.
-var labels = map[string]string{
-	event.SwitchoverTask: "Master/standby switchover",
-	"EXTEND":             "Spec change",
-	"ChangeInstanceSpec": "Spec change",
-	"BindEip":            "Public access enabled",
-	"UnBindEip":          "Public access disabled",
-	"AddReplica":         "Replica added",
-	"DelReplica":         "Replica removed",
-	"AddWhitelist":       "IP whitelist changed",
-	"UpdatePort":         "Port changed",
-	"RemoveIpFromDns":    "IP removed from DNS",
-	"modify":             "Password changed",
-	"dcsExportJob":       "Data export",
-}
-
 // label returns the readable, escaped name of a task; an unknown name is shown as given.
 func label(name string) string {
-	if l, ok := labels[name]; ok {
-		return l
-	}
-	if v := value(name); v != "" {
+	if v := value(event.Label(name)); v != "" {
 		return v
 	}
 	return "Unnamed task"

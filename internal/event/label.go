@@ -1,0 +1,26 @@
+package event
+
+// labels are the readable names of the task names the DCS task center is known to use.
+var labels = map[string]string{
+	SwitchoverTask:       "Master/standby switchover",
+	"EXTEND":             "Spec change",
+	"ChangeInstanceSpec": "Spec change",
+	"BindEip":            "Public access enabled",
+	"UnBindEip":          "Public access disabled",
+	"AddReplica":         "Replica added",
+	"DelReplica":         "Replica removed",
+	"AddWhitelist":       "IP whitelist changed",
+	"UpdatePort":         "Port changed",
+	"RemoveIpFromDns":    "IP removed from DNS",
+	"modify":             "Password changed",
+	"dcsExportJob":       "Data export",
+}
+
+// Label returns the readable name of a task name, for people: "Master/standby switchover"
+// for masterStandbySwapJob. A name it does not know is returned as given.
+func Label(name string) string {
+	if l, ok := labels[name]; ok {
+		return l
+	}
+	return name
+}
