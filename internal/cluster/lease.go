@@ -1,0 +1,173 @@
+// Package cluster lets several notifier replicas share work safely: a lease on a NATS
+// JetStream KV bucket elects one leader per shard, and only the leader polls and publishes.
+//
+// The pattern is the one NATS maintainers recommend: Create of the lease key wins (it fails
+// while the key exists), the holder renews it with Update at a third of the bucket's TTL
+// (Update checks the revision, so two holders can never both renew), and a renewal that
+// fails or runs late ends the leadership at once. A holder that dies without cleaning up
+// loses the lease when the bucket's TTL removes the key; one that stops cleanly deletes it
+// so a follower takes over at its next attempt.
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/nats-io/nuid"
+	"github.com/rs/zerolog"
+)
+
+// Lease campaigns for one lease key.
+type Lease struct {
+	KV     jetstream.KeyValue // the lease bucket; its TTL is the lease's
+	Key    string             // e.g. "shard-0"
+	Holder string             // who we are; NewHolder gives a unique one
+	TTL    time.Duration      // the bucket's TTL
+	Log    zerolog.Logger
+	// OnChange, when set, is told every change of leadership (term 0: not leader).
+	OnChange func(leader bool, term uint64)
+
+	mu   sync.Mutex
+	term uint64
+}
+
+// NewHolder returns a holder id unique to this process: host, pid and a random suffix.
+func NewHolder() string {
+	host, _ := os.Hostname()
+	return host + "-" + strconv.Itoa(os.Getpid()) + "-" + nuid.Next()[:8]
+}
+
+// Term returns the revision of the lease while we hold it, 0 otherwise. Terms grow with
+// every change of holder, so they fence writes made by an old leader.
+func (l *Lease) Term() uint64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.term
+}
+
+func (l *Lease) setTerm(t uint64) {
+	l.mu.Lock()
+	l.term = t
+	l.mu.Unlock()
+	if l.OnChange != nil {
+		l.OnChange(t != 0, t)
+	}
+}
+
+// Run campaigns until ctx is done. Whenever it wins the lease it calls lead with a context
+// that is cancelled the moment the lease is lost, and waits for lead to return before
+// campaigning again. On the way out it releases a lease it still holds.
+func (l *Lease) Run(ctx context.Context, lead func(ctx context.Context, term uint64)) {
+	every := l.TTL / 3
+	log := l.Log.With().Str("lease", l.Key).Str("holder", l.Holder).Logger()
+	for ctx.Err() == nil {
+		rev, err := l.acquire(ctx, every)
+		if err != nil {
+			if !errors.Is(err, jetstream.ErrKeyExists) && ctx.Err() == nil {
+				log.Warn().Err(err).Msg("lease: cannot reach the bucket; will try again")
+			}
+			if sleep(ctx, every) != nil {
+				return
+			}
+			continue
+		}
+		log.Info().Uint64("term", rev).Msg("lease won: leading")
+		l.setTerm(rev)
+		leadCtx, stop := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			lead(leadCtx, rev)
+		}()
+		rev, err = l.hold(ctx, rev, every, done)
+		stop()
+		<-done
+		l.setTerm(0)
+		if ctx.Err() != nil {
+			l.release(rev, log)
+			return
+		}
+		log.Warn().Err(err).Msg("lease lost: stopped leading")
+		if err == nil { // lead returned by itself: let another replica take the work
+			l.release(rev, log)
+		}
+	}
+}
+
+func (l *Lease) acquire(ctx context.Context, timeout time.Duration) (uint64, error) {
+	c, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	return l.KV.Create(c, l.Key, []byte(l.Holder))
+}
+
+// hold renews the lease every interval until ctx is done (nil), lead returns (nil), or a
+// renewal fails (the error).
+func (l *Lease) hold(ctx context.Context, rev uint64, every time.Duration, done <-chan struct{}) (uint64, error) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return rev, nil
+		case <-done:
+			return rev, nil
+		case <-t.C:
+		}
+		// A renewal slower than the interval may already be too late: give up rather
+		// than lead on a lease that may have expired.
+		c, cancel := context.WithTimeout(ctx, every)
+		next, err := l.KV.Update(c, l.Key, []byte(l.Holder), rev)
+		cancel()
+		if err != nil {
+			if ctx.Err() != nil {
+				return rev, nil
+			}
+			return rev, fmt.Errorf("renewing lease %s: %w", l.Key, err)
+		}
+		rev = next
+	}
+}
+
+// release deletes the lease if it is still ours, so a follower need not wait for the TTL.
+func (l *Lease) release(rev uint64, log zerolog.Logger) {
+	c, cancel := context.WithTimeout(context.Background(), l.TTL/3)
+	defer cancel()
+	if err := l.KV.Delete(c, l.Key, jetstream.LastRevision(rev)); err != nil {
+		log.Debug().Err(err).Msg("lease: release failed; it expires with its TTL")
+		return
+	}
+	log.Info().Msg("lease released")
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// LeaseBucket opens or creates the lease bucket: a KV bucket whose TTL is the lease TTL.
+func LeaseBucket(ctx context.Context, js jetstream.JetStream, name string, ttl time.Duration, replicas int) (jetstream.KeyValue, error) {
+	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+		Bucket:      name,
+		Description: "dcs-notifier leader leases",
+		TTL:         ttl,
+		History:     1,
+		Replicas:    replicas,
+		Storage:     jetstream.FileStorage,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("lease bucket %s: %w", name, err)
+	}
+	return kv, nil
+}
