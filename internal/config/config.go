@@ -23,6 +23,7 @@ type Config struct {
 	HTTP     HTTP     `toml:"http"`
 	Log      Log      `toml:"log"`
 	Shutdown Shutdown `toml:"shutdown"`
+	Cluster  Cluster  `toml:"cluster"`
 }
 
 // DCS configures the client of the Huawei Cloud DCS task-center API.
@@ -64,7 +65,16 @@ type Poll struct {
 
 // State configures where the poller keeps what it has already seen.
 type State struct {
-	Path string `toml:"path"` // a directory
+	Backend  string   `toml:"backend"`   // "file" or "nats-kv"
+	Path     string   `toml:"path"`      // file: a directory
+	Bucket   string   `toml:"bucket"`    // nats-kv: the state bucket; leases go to {bucket}_leases
+	Replicas int      `toml:"replicas"`  // nats-kv: replicas of both buckets (3 on a 3-node cluster)
+	LeaseTTL Duration `toml:"lease_ttl"` // nats-kv: a dead leader is replaced within about 2 × this
+}
+
+// Cluster configures how replicas share the projects in the nats-kv state backend.
+type Cluster struct {
+	Shards int `toml:"shards"` // each shard is its own lease and set of projects
 }
 
 // NATS configures the NATS sink. An empty URL disables it.
@@ -146,7 +156,9 @@ func Default() Config {
 			// A fresh slice on every call: the decoder may write into it.
 			TerminalStatuses: []string{"SUCCESS", "FAILED", "FAIL", "CANCELLED", "DELETED"},
 		},
-		State: State{Path: "./notifier-state"},
+		State: State{Backend: "file", Path: "./notifier-state", Bucket: "dcs_notifier", Replicas: 1,
+			LeaseTTL: Duration(10 * time.Second)},
+		Cluster: Cluster{Shards: 1},
 		NATS: NATS{
 			URL:            "nats://127.0.0.1:4222",
 			SubjectPrefix:  "dcs.tasks",

@@ -35,6 +35,8 @@ var badFixtures = map[string]string{
 	"region_format":       `dcs.projects[0].region: must match [a-z0-9-]+, got "CN_North"`,
 	"short_project_id":    `dcs.projects[0].project_id: must be 32 hex characters, got 5`,
 	"shutdown":            `shutdown.timeout: must be positive, got 0s`,
+	"state_kv_core":       `state.backend: "nats-kv" needs nats.url and nats.jetstream = true`,
+	"shards_file":         `cluster.shards: needs state.backend = "nats-kv"`,
 	"start_time_param":    `dcs.start_time_param: must be one of start_time, begin_time, got "since"`,
 	"state_path":          `state.path: must be set`,
 	"syntax":              `line 5, column 11: unexpected character`,

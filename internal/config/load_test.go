@@ -217,7 +217,7 @@ func TestDurationKeys(t *testing.T) {
 	want := map[string]bool{
 		"dcs.request_timeout": true, "poll.interval": true, "poll.active_interval": true,
 		"poll.lookback": true, "poll.safety_margin": true, "poll.max_backoff": true,
-		"nats.publish_timeout": true, "shutdown.timeout": true,
+		"nats.publish_timeout": true, "shutdown.timeout": true, "state.lease_ttl": true,
 	}
 	if got := durationKeys(); !reflect.DeepEqual(got, want) {
 		t.Errorf("durationKeys() = %v, want %v", got, want)

@@ -34,15 +34,41 @@ func (c *Config) Validate() error {
 	var p problems
 	c.DCS.validate(&p)
 	c.Poll.validate(&p)
-	if c.State.Path == "" {
-		p.add("state.path", "must be set")
-	}
+	c.State.validate(&p, &c.NATS)
 	c.NATS.validate(&p)
 	c.Slack.validate(&p, c.DCS.Projects)
 	c.HTTP.validate(&p)
 	c.Log.validate(&p)
 	positive(&p, "shutdown.timeout", c.Shutdown.Timeout)
+	if c.Cluster.Shards < 1 || c.Cluster.Shards > 64 {
+		p.add("cluster.shards", "must be between 1 and 64, got %d", c.Cluster.Shards)
+	} else if c.Cluster.Shards > 1 && c.State.Backend != "nats-kv" {
+		p.add("cluster.shards", "needs state.backend = \"nats-kv\"")
+	}
 	return errors.Join(p...)
+}
+
+func (s *State) validate(p *problems, n *NATS) {
+	oneOf(p, "state.backend", s.Backend, "file", "nats-kv")
+	switch s.Backend {
+	case "file":
+		if s.Path == "" {
+			p.add("state.path", "must be set")
+		}
+	case "nats-kv":
+		if !natsTokenRE.MatchString(s.Bucket) {
+			p.add("state.bucket", "must match [A-Za-z0-9_-]+, got %q", s.Bucket)
+		}
+		if s.Replicas < 1 || s.Replicas > 5 {
+			p.add("state.replicas", "must be between 1 and 5, got %d", s.Replicas)
+		}
+		if s.LeaseTTL.D() < time.Second {
+			p.add("state.lease_ttl", "must be at least 1s, got %s", s.LeaseTTL)
+		}
+		if n.URL == "" || !n.JetStream {
+			p.add("state.backend", "\"nats-kv\" needs nats.url and nats.jetstream = true")
+		}
+	}
 }
 
 func (d *DCS) validate(p *problems) {

@@ -1,0 +1,143 @@
+package state
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"notifier/internal/diff"
+)
+
+// ErrFenced means another writer changed the state since this one last read or wrote it:
+// a newer leader has taken over, and this replica must stop writing.
+var ErrFenced = errors.New("state was changed by another replica (a newer leader holds it)")
+
+// KV keeps the state in a NATS JetStream KV bucket, one key per project holding that
+// project's last-seen state and its undelivered events, so that a poll's result and its
+// events are still saved as one unit. Every write checks the key's revision: two writers
+// can never silently overwrite each other.
+type KV struct {
+	kv       jetstream.KeyValue
+	projects []string // the projects this store owns (its shard)
+	term     uint64
+
+	revs map[string]uint64 // key -> revision last read or written by us
+	last map[string][]byte // key -> bytes last written, to skip unchanged keys
+}
+
+type kvValue struct {
+	Term   uint64             `json:"term"`
+	State  *diff.ProjectState `json:"state,omitempty"`
+	Outbox []Pending          `json:"outbox"`
+}
+
+// OpenKVBucket opens or creates the state bucket (no TTL; every key's history is 1).
+func OpenKVBucket(ctx context.Context, js jetstream.JetStream, bucket string, replicas int) (jetstream.KeyValue, error) {
+	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+		Bucket:      bucket,
+		Description: "dcs-notifier state: last-seen tasks and undelivered events per project",
+		History:     1,
+		Replicas:    replicas,
+		Storage:     jetstream.FileStorage,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("state bucket %s: %w", bucket, err)
+	}
+	return kv, nil
+}
+
+// NewKV returns a store for the given projects, writing as the leader of the given term.
+func NewKV(kv jetstream.KeyValue, projects []string, term uint64) *KV {
+	return &KV{kv: kv, projects: slices.Clone(projects), term: term, revs: map[string]uint64{}, last: map[string][]byte{}}
+}
+
+// Key returns a project's key in the bucket.
+func Key(projectID string) string { return "project." + projectID }
+
+// Load reads every project of the store, then claims each key for this term: a write by
+// an older leader after this point fails its revision check.
+func (s *KV) Load(ctx context.Context) (*Snapshot, error) {
+	snap := Empty()
+	for _, p := range s.projects {
+		key := Key(p)
+		e, err := s.kv.Get(ctx, key)
+		if errors.Is(err, jetstream.ErrKeyNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("reading state key %s: %w", key, err)
+		}
+		var v kvValue
+		if err := json.Unmarshal(e.Value(), &v); err != nil {
+			return nil, fmt.Errorf("state key %s is unreadable: %w", key, err)
+		}
+		if v.Term > s.term {
+			return nil, fmt.Errorf("state key %s: %w (term %d > ours %d)", key, ErrFenced, v.Term, s.term)
+		}
+		s.revs[key] = e.Revision()
+		if v.State != nil {
+			if v.State.Tasks == nil {
+				return nil, fmt.Errorf("state key %s is unreadable: project without a task map", key)
+			}
+			snap.Projects[p] = v.State
+		}
+		snap.Outbox = append(snap.Outbox, v.Outbox...)
+	}
+	// Claim: rewrite every existing key with our term.
+	if err := s.Save(ctx, snap); err != nil {
+		return nil, err
+	}
+	return snap, nil
+}
+
+// Save writes the keys whose content changed.
+func (s *KV) Save(ctx context.Context, snap *Snapshot) error {
+	outboxes := map[string][]Pending{}
+	for _, p := range snap.Outbox {
+		outboxes[p.Event.Data.ProjectID] = append(outboxes[p.Event.Data.ProjectID], p)
+	}
+	for _, p := range s.projects {
+		key := Key(p)
+		st, ok := snap.Projects[p]
+		if !ok && len(outboxes[p]) == 0 {
+			if _, known := s.revs[key]; !known {
+				continue // nothing to say about a project never polled
+			}
+		}
+		b, err := json.Marshal(kvValue{Term: s.term, State: st, Outbox: outboxes[p]})
+		if err != nil {
+			return fmt.Errorf("encoding state key %s: %w", key, err)
+		}
+		if bytes.Equal(b, s.last[key]) {
+			continue
+		}
+		var rev uint64
+		if old, known := s.revs[key]; known {
+			rev, err = s.kv.Update(ctx, key, b, old)
+		} else {
+			rev, err = s.kv.Create(ctx, key, b)
+		}
+		if err != nil {
+			if isConflict(err) {
+				return fmt.Errorf("saving state key %s: %w", key, ErrFenced)
+			}
+			return fmt.Errorf("saving state key %s: %w", key, err)
+		}
+		s.revs[key], s.last[key] = rev, b
+	}
+	return nil
+}
+
+func isConflict(err error) bool {
+	return errors.Is(err, jetstream.ErrKeyExists) ||
+		errors.Is(err, jetstream.ErrKeyRevisionMismatch) || strings.Contains(err.Error(), "wrong last sequence")
+}
+
+// Close does nothing: the connection belongs to the caller.
+func (s *KV) Close() error { return nil }
