@@ -1,5 +1,5 @@
-// Package app wires the notifier together: state, one poller per project, the sinks and
-// the HTTP endpoints. It never touches signals or os.Exit, so tests and the demo drive it
+// Package app wires the notifier together: state, one poller per project, the sinks, the
+// HTTP endpoints and, with the nats-kv backend, leader election. It never touches signals or os.Exit, so tests and the demo drive it
 // exactly as the command does.
 package app
 
@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
@@ -17,7 +18,6 @@ import (
 	"notifier/internal/config"
 	"notifier/internal/dcs"
 	"notifier/internal/metrics"
-	"notifier/internal/poller"
 	"notifier/internal/sinks"
 	"notifier/internal/sinks/natssink"
 	"notifier/internal/sinks/slacksink"
@@ -46,17 +46,32 @@ func setupErr(format string, a ...any) error { return &SetupError{fmt.Errorf(for
 
 // App is a configured notifier, ready to run.
 type App struct {
-	cfg     *config.Config
-	log     zerolog.Logger
-	reg     *prometheus.Registry
-	m       *metrics.Metrics
-	store   state.Store
-	ledger  *state.Ledger
-	pollers []*poller.Poller
-	sinks   []sinks.Sink
-	nats    *natssink.Sink
-	disp    *sinks.Dispatcher
-	ln      net.Listener // nil when http.listen is ""
+	cfg      *config.Config
+	log      zerolog.Logger
+	reg      *prometheus.Registry
+	m        *metrics.Metrics
+	projects []project
+	sinks    []sinks.Sink
+	nats     *natssink.Sink
+	ln       net.Listener // nil when http.listen is ""
+	file     *fileMode    // state.backend = "file"
+	kv       *kvMode      // state.backend = "nats-kv"
+
+	mu     sync.Mutex
+	active map[int]*unit // the units running now, by shard, for /readyz
+}
+
+// project is a configured project and its API client.
+type project struct {
+	cfg    config.Project
+	client dcs.Lister
+}
+
+// fileMode is the single-host backend: one unit for every project, its state in a
+// locked directory, opened by New.
+type fileMode struct {
+	store *state.File
+	unit  *unit
 }
 
 // New opens the state, builds a client per project and connects the sinks. The state
@@ -68,7 +83,7 @@ func New(cfg *config.Config, d Deps) (_ *App, err error) {
 	if d.Registry == nil {
 		d.Registry = prometheus.NewRegistry()
 	}
-	a := &App{cfg: cfg, log: d.Log, reg: d.Registry, m: metrics.New(d.Registry, d.Version)}
+	a := &App{cfg: cfg, log: d.Log, reg: d.Registry, m: metrics.New(d.Registry, d.Version), active: map[int]*unit{}}
 	defer func() {
 		if err != nil {
 			a.Close()
@@ -91,7 +106,7 @@ func New(cfg *config.Config, d Deps) (_ *App, err error) {
 		if err != nil {
 			return nil, setupErr("dcs.projects[%d]: %w", i, err)
 		}
-		a.pollers = append(a.pollers, a.newPoller(p, c))
+		a.projects = append(a.projects, project{cfg: p, client: c})
 	}
 	if err := a.openSinks(d); err != nil {
 		return nil, err
@@ -102,28 +117,24 @@ func New(cfg *config.Config, d Deps) (_ *App, err error) {
 			return nil, fmt.Errorf("http.listen: %w", err)
 		}
 	}
+	if cfg.State.Backend == "nats-kv" {
+		if a.nats == nil {
+			return nil, setupErr("state.backend: \"nats-kv\" needs the NATS sink (nats.url)")
+		}
+		a.kv = newKVMode(a)
+		return a, nil
+	}
 	fs, err := state.OpenFile(cfg.State.Path)
 	if err != nil {
 		return nil, setupErr("state.path: %w", err)
 	}
-	a.store = fs
-	snap, err := fs.Load(context.Background())
+	a.file = &fileMode{store: fs}
+	u, err := a.newUnit(context.Background(), fs, a.projects)
 	if err != nil {
 		return nil, setupErr("state.path: %w", err)
 	}
-	names := make([]string, len(a.sinks))
-	for i, s := range a.sinks {
-		names[i] = s.Name()
-	}
-	ledger, dropped := state.NewLedger(fs, snap, names)
-	if dropped > 0 {
-		a.log.Warn().Int("events", dropped).Msg("pending events were only for sinks no longer configured; dropped")
-	}
-	a.ledger = ledger
-	for _, p := range a.pollers {
-		p.Ledger = ledger
-	}
-	a.disp = &sinks.Dispatcher{Queue: ledger, Sinks: a.sinks, Log: a.log, Metrics: a.m, MaxBackoff: cfg.Poll.MaxBackoff.D()}
+	a.file.unit = u
+	a.active[0] = u
 	return a, nil
 }
 
@@ -143,29 +154,6 @@ func credentials(c config.DCS, getenv func(string) string) (dcs.Credentials, err
 		return cr, &SetupError{errors.Join(missing...)}
 	}
 	return cr, nil
-}
-
-func (a *App) newPoller(p config.Project, c dcs.Lister) *poller.Poller {
-	terminal := make(map[string]bool, len(a.cfg.Poll.TerminalStatuses))
-	for _, s := range a.cfg.Poll.TerminalStatuses {
-		terminal[s] = true
-	}
-	// Series exist from the start, so rate() and absent() work before the first poll.
-	for _, r := range []string{"ok", "error"} {
-		a.m.Polls.WithLabelValues(p.ProjectID, r)
-	}
-	a.m.WindowIgnored.WithLabelValues(p.ProjectID)
-	return &poller.Poller{
-		O: poller.Options{
-			ProjectID: p.ProjectID, Region: p.Region, PageSize: a.cfg.DCS.PageSize,
-			Interval: a.cfg.Poll.Interval.D(), ActiveInterval: a.cfg.Poll.ActiveInterval.D(),
-			Lookback: a.cfg.Poll.Lookback.D(), Margin: a.cfg.Poll.SafetyMargin.D(),
-			MaxBackoff: a.cfg.Poll.MaxBackoff.D(), Terminal: terminal, Notify: a.cfg.Poll.Initial == "notify",
-		},
-		Lister: c,
-		Log:    a.log.With().Str("project", p.ProjectID).Str("region", p.Region).Logger(),
-		M:      a.m,
-	}
 }
 
 func (a *App) openSinks(d Deps) error {
@@ -211,8 +199,8 @@ func (a *App) Close() error {
 	if a.nats != nil {
 		a.nats.Close()
 	}
-	if a.store != nil {
-		return a.store.Close()
+	if a.file != nil && a.file.store != nil {
+		return a.file.store.Close()
 	}
 	return nil
 }

@@ -2,7 +2,9 @@ package app
 
 import (
 	"encoding/json"
+	"maps"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -28,19 +30,24 @@ func (a *App) Handler() http.Handler {
 		writeJSON(w, http.StatusOK, health{Status: "ok"})
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
+		var shards []ShardStatus
+		if a.kv != nil {
+			shards = a.kv.statuses()
+		}
 		if reasons := a.notReady(time.Now()); len(reasons) > 0 {
-			writeJSON(w, http.StatusServiceUnavailable, health{Status: "not ready", Reasons: reasons})
+			writeJSON(w, http.StatusServiceUnavailable, health{Status: "not ready", Reasons: reasons, Shards: shards})
 			return
 		}
-		writeJSON(w, http.StatusOK, health{Status: "ready"})
+		writeJSON(w, http.StatusOK, health{Status: "ready", Shards: shards})
 	})
 	return mux
 }
 
 // health is the body of /healthz and /readyz.
 type health struct {
-	Status  string   `json:"status"`
-	Reasons []string `json:"reasons,omitempty"`
+	Status  string        `json:"status"`
+	Reasons []string      `json:"reasons,omitempty"`
+	Shards  []ShardStatus `json:"shards,omitempty"` // nats-kv: leadership of each shard
 }
 
 // notReady lists why the app is not ready, each reason built only from project ids,
@@ -48,14 +55,24 @@ type health struct {
 func (a *App) notReady(now time.Time) []string {
 	var reasons []string
 	limit := 3 * a.cfg.Poll.Interval.D()
-	for _, p := range a.pollers {
-		last := p.LastSuccess()
-		switch {
-		case last.IsZero():
-			reasons = append(reasons, "project "+p.O.ProjectID+": no successful poll yet")
-		case now.Sub(last) > limit:
-			reasons = append(reasons, "project "+p.O.ProjectID+": last successful poll "+
-				now.Sub(last).Round(time.Second).String()+" ago (limit "+limit.String()+")")
+	a.mu.Lock()
+	shards := slices.Sorted(maps.Keys(a.active))
+	var units []*unit
+	for _, s := range shards {
+		units = append(units, a.active[s])
+	}
+	a.mu.Unlock()
+	// A follower (nats-kv, no lease) polls nothing and is ready to take over.
+	for _, u := range units {
+		last := u.lastSuccess()
+		for _, id := range slices.Sorted(maps.Keys(last)) {
+			switch t := last[id]; {
+			case t.IsZero():
+				reasons = append(reasons, "project "+id+": no successful poll yet")
+			case now.Sub(t) > limit:
+				reasons = append(reasons, "project "+id+": last successful poll "+
+					now.Sub(t).Round(time.Second).String()+" ago (limit "+limit.String()+")")
+			}
 		}
 	}
 	if a.nats != nil && !a.nats.Connected() {

@@ -15,7 +15,8 @@ import (
 
 // Run polls and delivers until ctx is done, then stops polling, gives the sinks up to
 // shutdown.timeout to deliver what is pending, saves the state and returns nil. Events
-// still pending then are saved and delivered first by the next start.
+// still pending then are saved and delivered first by the next start. With the nats-kv
+// backend it polls only the shards whose lease it wins, and follows the others.
 func (a *App) Run(ctx context.Context) error {
 	ln := a.ln
 	srv := &http.Server{Handler: a.Handler(), ReadHeaderTimeout: 5 * time.Second}
@@ -28,28 +29,11 @@ func (a *App) Run(ctx context.Context) error {
 		a.log.Info().Str("listen", ln.Addr().String()).Msg("serving /metrics, /healthz and /readyz")
 	}
 
-	dispCtx, stopDisp := context.WithCancel(context.WithoutCancel(ctx))
-	var dispDone sync.WaitGroup
-	dispDone.Go(func() { a.disp.Run(dispCtx) })
-
-	var polling sync.WaitGroup
-	for _, p := range a.pollers {
-		polling.Go(func() { p.Run(ctx) })
-	}
-	a.log.Info().Int("projects", len(a.pollers)).Int("sinks", len(a.sinks)).Msg("notifier running")
-	<-ctx.Done()
-	polling.Wait()
-
-	a.log.Info().Dur("timeout", a.cfg.Shutdown.Timeout.D()).Msg("stopping: polling stopped, delivering pending events")
-	drainCtx, cancel := context.WithTimeout(context.Background(), a.cfg.Shutdown.Timeout.D())
-	if err := a.disp.Drain(drainCtx); err != nil {
-		a.log.Warn().Int("pending", a.pending()).Msg("shutdown timeout: undelivered events stay saved and go out first at the next start")
-	}
-	cancel()
-	stopDisp()
-	dispDone.Wait()
-	if err := a.ledger.Flush(context.Background()); err != nil {
-		a.log.Error().Err(err).Msg("saving state at shutdown failed; deliveries since the last save will repeat")
+	a.log.Info().Int("projects", len(a.projects)).Int("sinks", len(a.sinks)).Str("state", a.cfg.State.Backend).Msg("notifier running")
+	if a.kv != nil {
+		a.runKV(ctx)
+	} else {
+		a.file.unit.run(ctx, a, func() bool { return true })
 	}
 	shutCtx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
@@ -58,23 +42,19 @@ func (a *App) Run(ctx context.Context) error {
 	return nil
 }
 
-func (a *App) pending() int {
-	n := 0
-	for _, s := range a.sinks {
-		n += a.ledger.Count(s.Name())
-	}
-	return n
-}
-
 // Once runs one cycle for every project. With dryRun it commits nothing and writes the
 // events it would publish to out, one CloudEvent JSON per line. Otherwise it commits and
 // delivers, waiting up to shutdown.timeout for the sinks.
 func (a *App) Once(ctx context.Context, dryRun bool, out io.Writer) error {
+	if a.file == nil {
+		return setupErr("state.backend: once works with the file backend; with nats-kv the leader polls (use check-config, or a file-backend copy of the config for a dry run)")
+	}
+	u := a.file.unit
 	var errs []error
-	for _, p := range a.pollers {
+	for _, p := range u.pollers {
 		var err error
 		if dryRun {
-			err = a.dryRun(ctx, p, out)
+			err = a.dryRun(ctx, u, p, out)
 		} else {
 			_, err = p.Cycle(ctx)
 		}
@@ -87,21 +67,21 @@ func (a *App) Once(ctx context.Context, dryRun bool, out io.Writer) error {
 	}
 	dispCtx, stop := context.WithCancel(ctx)
 	var done sync.WaitGroup
-	done.Go(func() { a.disp.Run(dispCtx) })
+	done.Go(func() { u.disp.Run(dispCtx) })
 	drainCtx, cancel := context.WithTimeout(ctx, a.cfg.Shutdown.Timeout.D())
-	if err := a.disp.Drain(drainCtx); err != nil {
-		errs = append(errs, fmt.Errorf("%d events not delivered within shutdown.timeout; they stay saved for the next run", a.pending()))
+	if err := u.disp.Drain(drainCtx); err != nil {
+		errs = append(errs, fmt.Errorf("%d events not delivered within shutdown.timeout; they stay saved for the next run", u.pending(a)))
 	}
 	cancel()
 	stop()
 	done.Wait()
-	if err := a.ledger.Flush(context.Background()); err != nil {
+	if err := u.ledger.Flush(context.Background()); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }
 
-func (a *App) dryRun(ctx context.Context, p *poller.Poller, out io.Writer) error {
+func (a *App) dryRun(ctx context.Context, u *unit, p *poller.Poller, out io.Writer) error {
 	res, err := p.Poll(ctx)
 	if err != nil {
 		return err
@@ -112,7 +92,7 @@ func (a *App) dryRun(ctx context.Context, p *poller.Poller, out io.Writer) error
 			return err
 		}
 	}
-	if a.ledger.Project(p.O.ProjectID) == nil && len(res.Events) == 0 && res.Next != nil {
+	if u.ledger.Project(p.O.ProjectID) == nil && len(res.Events) == 0 && res.Next != nil {
 		a.log.Info().Str("project", p.O.ProjectID).Int("tasks", len(res.Next.Tasks)).
 			Msg("first poll of this project: its tasks would be recorded as the baseline without events (poll.initial = \"baseline\")")
 	}

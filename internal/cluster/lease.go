@@ -61,8 +61,10 @@ func (l *Lease) setTerm(t uint64) {
 }
 
 // Run campaigns until ctx is done. Whenever it wins the lease it calls lead with a context
-// that is cancelled the moment the lease is lost, and waits for lead to return before
-// campaigning again. On the way out it releases a lease it still holds.
+// that is cancelled the moment the lease is lost or ctx is done, and waits for lead to
+// return before campaigning again. While lead finishes after ctx is done (delivering what
+// is pending, say) the lease is still renewed, so nobody else takes over half-way; then it
+// is released.
 func (l *Lease) Run(ctx context.Context, lead func(ctx context.Context, term uint64)) {
 	every := l.TTL / 3
 	log := l.Log.With().Str("lease", l.Key).Str("holder", l.Holder).Logger()
@@ -85,49 +87,42 @@ func (l *Lease) Run(ctx context.Context, lead func(ctx context.Context, term uin
 			defer close(done)
 			lead(leadCtx, rev)
 		}()
-		rev, err = l.hold(ctx, rev, every, done)
+		rev, err = l.hold(ctx, rev, every, done, stop)
 		stop()
 		<-done
 		l.setTerm(0)
-		if ctx.Err() != nil {
-			l.release(rev, log)
-			return
+		if err != nil {
+			log.Warn().Err(err).Msg("lease lost: stopped leading")
+			continue
 		}
-		log.Warn().Err(err).Msg("lease lost: stopped leading")
-		if err == nil { // lead returned by itself: let another replica take the work
-			l.release(rev, log)
-		}
+		// lead returned (ctx done, or by itself): let another replica take the work.
+		l.release(rev, log)
 	}
 }
-
 func (l *Lease) acquire(ctx context.Context, timeout time.Duration) (uint64, error) {
 	c, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	return l.KV.Create(c, l.Key, []byte(l.Holder))
 }
 
-// hold renews the lease every interval until ctx is done (nil), lead returns (nil), or a
-// renewal fails (the error).
-func (l *Lease) hold(ctx context.Context, rev uint64, every time.Duration, done <-chan struct{}) (uint64, error) {
+// hold renews the lease every interval until lead returns (nil) or a renewal fails (the
+// error, after calling stop so that lead quits at once).
+func (l *Lease) hold(ctx context.Context, rev uint64, every time.Duration, done <-chan struct{}, stop func()) (uint64, error) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
 		select {
-		case <-ctx.Done():
-			return rev, nil
 		case <-done:
 			return rev, nil
 		case <-t.C:
 		}
 		// A renewal slower than the interval may already be too late: give up rather
 		// than lead on a lease that may have expired.
-		c, cancel := context.WithTimeout(ctx, every)
+		c, cancel := context.WithTimeout(context.WithoutCancel(ctx), every)
 		next, err := l.KV.Update(c, l.Key, []byte(l.Holder), rev)
 		cancel()
 		if err != nil {
-			if ctx.Err() != nil {
-				return rev, nil
-			}
+			stop()
 			return rev, fmt.Errorf("renewing lease %s: %w", l.Key, err)
 		}
 		rev = next

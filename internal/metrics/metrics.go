@@ -24,6 +24,8 @@ type Metrics struct {
 	Retries         *prometheus.CounterVec   // component
 	StateSaveErrors prometheus.Counter
 	LastSuccess     *prometheus.GaugeVec // project, Unix seconds
+	Leader          *prometheus.GaugeVec // shard: 1 while this replica leads it
+	LeaderTerm      *prometheus.GaugeVec // shard: the lease revision while leading
 	BuildInfo       *prometheus.GaugeVec // version
 }
 
@@ -58,12 +60,16 @@ func New(reg prometheus.Registerer, version string) *Metrics {
 			Help: "Failed attempts to save the state; the poll result was not committed."}),
 		LastSuccess: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: ns, Name: "last_successful_poll_timestamp_seconds",
 			Help: "Unix time of the last poll that succeeded and was committed."}, []string{"project"}),
+		Leader: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: ns, Name: "leader",
+			Help: "1 while this replica holds the shard's lease (state.backend = nats-kv)."}, []string{"shard"}),
+		LeaderTerm: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: ns, Name: "leader_term",
+			Help: "The term (lease revision) of the shard this replica leads, 0 when following."}, []string{"shard"}),
 		BuildInfo: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: ns, Name: "build_info",
 			Help: "Always 1; the version label says which build runs."}, []string{"version"}),
 	}
 	reg.MustRegister(m.Polls, m.PollDuration, m.APIRequests, m.Pages, m.TasksFollowed, m.TasksActive,
 		m.SkippedTasks, m.WindowIgnored, m.Events, m.Deliveries, m.Pending, m.Retries, m.StateSaveErrors,
-		m.LastSuccess, m.BuildInfo,
+		m.LastSuccess, m.Leader, m.LeaderTerm, m.BuildInfo,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.BuildInfo.WithLabelValues(version).Set(1)
 	return m

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -46,7 +47,11 @@ type Sink struct {
 	log    zerolog.Logger
 	now    func() time.Time
 	gap    time.Duration
-	last   time.Time // when the last post ended
+
+	// mu serialises Send: with several shards (nats-kv) several dispatchers share one
+	// webhook, and its one-post-per-second pace must hold across them.
+	mu   *sync.Mutex
+	last time.Time // when the last post ended
 }
 
 // New checks o and builds the Sink. Its errors name the webhook by position and never
@@ -63,7 +68,7 @@ func New(o Options) (*Sink, error) {
 	if perr != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return nil, fmt.Errorf("%s: the webhook URL (from %s) is not an absolute http(s) URL", key, source(o.Webhook))
 	}
-	s := &Sink{
+	s := &Sink{mu: new(sync.Mutex), 
 		name:   fmt.Sprintf("slack[%d]", o.Index),
 		url:    o.URL,
 		scrub:  secretForms(raw, u),
@@ -109,6 +114,8 @@ func (s Sink) GoString() string { return s.name }
 // and, when a post failed, why: wrapped with sinks.Permanent for a 4xx answer, a
 // *sinks.RetryAfterError for a 429 with Retry-After.
 func (s *Sink) Send(ctx context.Context, evs []event.Event) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	var match []int
 	for i := range evs {
 		if s.filter.match(&evs[i]) {
