@@ -68,7 +68,7 @@ func New(o Options) (*Sink, error) {
 	if perr != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return nil, fmt.Errorf("%s: the webhook URL (from %s) is not an absolute http(s) URL", key, source(o.Webhook))
 	}
-	s := &Sink{mu: new(sync.Mutex), 
+	s := &Sink{mu: new(sync.Mutex),
 		name:   fmt.Sprintf("slack[%d]", o.Index),
 		url:    o.URL,
 		scrub:  secretForms(raw, u),
