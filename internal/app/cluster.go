@@ -140,7 +140,7 @@ func (a *App) openBuckets(ctx context.Context) (stateKV, leaseKV jetstream.KeyVa
 	}
 	b := retry.New(time.Second, a.cfg.Poll.MaxBackoff.D())
 	for {
-		c, cancel := context.WithTimeout(ctx, 10*time.Second)
+		c, cancel := context.WithTimeout(ctx, 5*time.Second)
 		stateKV, err = state.OpenKVBucket(c, js, a.cfg.State.Bucket, a.cfg.State.Replicas)
 		if err == nil {
 			leaseKV, err = cluster.LeaseBucket(c, js, a.cfg.State.Bucket+"_leases", a.cfg.State.LeaseTTL.D(), a.cfg.State.Replicas)

@@ -21,6 +21,8 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/nats-io/nuid"
 	"github.com/rs/zerolog"
+
+	"notifier/internal/state"
 )
 
 // Lease campaigns for one lease key.
@@ -40,7 +42,7 @@ type Lease struct {
 // NewHolder returns a holder id unique to this process: host, pid and a random suffix.
 func NewHolder() string {
 	host, _ := os.Hostname()
-	return host + "-" + strconv.Itoa(os.Getpid()) + "-" + nuid.Next()[:8]
+	return host + "-" + strconv.Itoa(os.Getpid()) + "-" + nuid.Next()
 }
 
 // Term returns the revision of the lease while we hold it, 0 otherwise. Terms grow with
@@ -152,8 +154,9 @@ func sleep(ctx context.Context, d time.Duration) error {
 }
 
 // LeaseBucket opens or creates the lease bucket: a KV bucket whose TTL is the lease TTL.
+// An existing bucket keeps the TTL it was created with.
 func LeaseBucket(ctx context.Context, js jetstream.JetStream, name string, ttl time.Duration, replicas int) (jetstream.KeyValue, error) {
-	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+	kv, err := state.OpenOrCreateKV(ctx, js, jetstream.KeyValueConfig{
 		Bucket:      name,
 		Description: "dcs-notifier leader leases",
 		TTL:         ttl,

@@ -97,14 +97,26 @@ func (c *Cluster) Stop(i int) {
 	c.Servers[i] = nil
 }
 
-// WaitReady waits until every running node sees a JetStream meta leader.
+// WaitReady waits until every running node is routed to the others and current, and the
+// meta leader knows every running node as a JetStream peer.
 func (c *Cluster) WaitReady() {
 	c.t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	running := 0
+	for _, s := range c.Servers {
+		if s != nil {
+			running++
+		}
+	}
+	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
-		ok := true
+		ok := hasMetaLeader(c.Servers)
 		for _, s := range c.Servers {
-			if s != nil && (!s.JetStreamIsCurrent() || s.JetStreamIsLeader() == false && !hasMetaLeader(c.Servers)) {
+			if s == nil {
+				continue
+			}
+			// Only the meta leader answers with the peers.
+			if s.NumRoutes() < running-1 || !s.JetStreamIsCurrent() ||
+				s.JetStreamIsLeader() && len(s.JetStreamClusterPeers()) < running {
 				ok = false
 			}
 		}
@@ -113,16 +125,12 @@ func (c *Cluster) WaitReady() {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	c.t.Fatal("jetstream cluster never elected a meta leader")
-}
-
-func hasMetaLeader(ss []*server.Server) bool {
-	for _, s := range ss {
-		if s != nil && s.JetStreamIsLeader() {
-			return true
+	for i, s := range c.Servers {
+		if s != nil {
+			c.t.Logf("node %d: routes %d peers %v current %v leader %v", i, s.NumRoutes(), s.JetStreamClusterPeers(), s.JetStreamIsCurrent(), s.JetStreamIsLeader())
 		}
 	}
-	return false
+	c.t.Fatal("jetstream cluster not ready: routes, peers or meta leader missing")
 }
 
 // URL returns a comma-separated list of every node's client URL, for clients that must
@@ -133,4 +141,13 @@ func (c *Cluster) URL() string {
 		urls = append(urls, fmt.Sprintf("nats://127.0.0.1:%d", o.Port))
 	}
 	return strings.Join(urls, ",")
+}
+
+func hasMetaLeader(ss []*server.Server) bool {
+	for _, s := range ss {
+		if s != nil && s.JetStreamIsLeader() {
+			return true
+		}
+	}
+	return false
 }

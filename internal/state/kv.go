@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -39,7 +41,7 @@ type kvValue struct {
 
 // OpenKVBucket opens or creates the state bucket (no TTL; every key's history is 1).
 func OpenKVBucket(ctx context.Context, js jetstream.JetStream, bucket string, replicas int) (jetstream.KeyValue, error) {
-	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+	kv, err := OpenOrCreateKV(ctx, js, jetstream.KeyValueConfig{
 		Bucket:      bucket,
 		Description: "dcs-notifier state: last-seen tasks and undelivered events per project",
 		History:     1,
@@ -50,6 +52,31 @@ func OpenKVBucket(ctx context.Context, js jetstream.JetStream, bucket string, re
 		return nil, fmt.Errorf("state bucket %s: %w", bucket, err)
 	}
 	return kv, nil
+}
+
+// OpenOrCreateKV opens a bucket, creating it only when it does not exist. An existing
+// bucket is used as it is. (CreateOrUpdateKeyValue from replicas starting together makes
+// concurrent updates of a replicated stream, which the server can leave unanswered.)
+func OpenOrCreateKV(ctx context.Context, js jetstream.JetStream, cfg jetstream.KeyValueConfig) (jetstream.KeyValue, error) {
+	kv, err := js.KeyValue(ctx, cfg.Bucket)
+	if !errors.Is(err, jetstream.ErrBucketNotFound) {
+		return kv, err
+	}
+	// Replicas started together would all create it at once; a random pause makes one
+	// of them first, and the others find its bucket.
+	select {
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-time.After(rand.N(500 * time.Millisecond)):
+	}
+	if kv, err = js.KeyValue(ctx, cfg.Bucket); !errors.Is(err, jetstream.ErrBucketNotFound) {
+		return kv, err
+	}
+	kv, err = js.CreateKeyValue(ctx, cfg)
+	if errors.Is(err, jetstream.ErrBucketExists) || errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
+		return js.KeyValue(ctx, cfg.Bucket)
+	}
+	return kv, err
 }
 
 // NewKV returns a store for the given projects, writing as the leader of the given term.
