@@ -22,6 +22,7 @@ import (
 	"github.com/nats-io/nuid"
 	"github.com/rs/zerolog"
 
+	"notifier/internal/retry"
 	"notifier/internal/state"
 )
 
@@ -76,7 +77,7 @@ func (l *Lease) Run(ctx context.Context, lead func(ctx context.Context, term uin
 			if !errors.Is(err, jetstream.ErrKeyExists) && ctx.Err() == nil {
 				log.Warn().Err(err).Msg("lease: cannot reach the bucket; will try again")
 			}
-			if sleep(ctx, every) != nil {
+			if retry.Sleep(ctx, every) != nil {
 				return
 			}
 			continue
@@ -140,17 +141,6 @@ func (l *Lease) release(rev uint64, log zerolog.Logger) {
 		return
 	}
 	log.Info().Msg("lease released")
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // LeaseBucket opens or creates the lease bucket: a KV bucket whose TTL is the lease TTL.
