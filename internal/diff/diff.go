@@ -1,6 +1,7 @@
 package diff
 
 import (
+	"bytes"
 	"maps"
 	"sort"
 
@@ -78,9 +79,13 @@ func Diff(prev *ProjectState, tasks []dcs.Task, o Options) Result {
 	listed := dedupe(tasks)
 	nowMs := o.Now.UnixMilli()
 	var changed []*dcs.Task
+	knownListed := 0
 	for i := range listed {
 		t := &listed[i]
 		st, known := old[t.ID]
+		if known {
+			knownListed++
+		}
 		switch classify(prev, st, known, t, &o) {
 		case History:
 			res.History++
@@ -104,7 +109,9 @@ func Diff(prev *ProjectState, tasks []dcs.Task, o Options) Result {
 		}
 		changed = append(changed, t)
 	}
-	forget(old, listed, next, &res, &o)
+	if knownListed < len(old) { // else every followed task was listed: nothing to forget
+		forget(old, listed, next, &res, &o)
+	}
 	sortEvents(res.Events, changed)
 	return res
 }
@@ -141,8 +148,22 @@ func forget(old map[string]TaskState, listed []dcs.Task, next func() map[string]
 	}
 }
 
+// dedupe returns the tasks with each id once, at its first position with its last value.
+// The common case, no duplicate and no empty id, returns tasks itself: it is only read.
 func dedupe(tasks []dcs.Task) []dcs.Task {
 	idx := make(map[string]int, len(tasks))
+	clean := true
+	for i := range tasks {
+		if _, dup := idx[tasks[i].ID]; dup || tasks[i].ID == "" {
+			clean = false
+			break
+		}
+		idx[tasks[i].ID] = i
+	}
+	if clean {
+		return tasks
+	}
+	clear(idx)
 	out := make([]dcs.Task, 0, len(tasks))
 	for _, t := range tasks {
 		if t.ID == "" {
@@ -175,7 +196,7 @@ func transition(t *dcs.Task, previous string, created bool, seq uint32, o *Optio
 		PreviousStatus: previous,
 		Created:        created,
 		Seq:            seq,
-		Task:           t.Raw,
+		Task:           bytes.Clone(t.Raw), // Raw shares the whole page's body; an event outlives it
 		DetectedAt:     o.Now,
 	})
 }

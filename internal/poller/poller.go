@@ -35,8 +35,12 @@ type Options struct {
 	Margin         time.Duration
 	MaxBackoff     time.Duration
 	Terminal       map[string]bool
-	Notify         bool             // announce what the first poll finds
-	Now            func() time.Time // default time.Now
+	// FastInterval, when set, is how often to poll around the expected end of a running
+	// task, learned per task name from the durations (created_at to updated_at) of
+	// finished tasks in the listings. 0 disables it; it is never less than 250ms.
+	FastInterval time.Duration
+	Notify       bool             // announce what the first poll finds
+	Now          func() time.Time // default time.Now
 }
 
 // Poller polls one project.
@@ -51,6 +55,7 @@ type Poller struct {
 	mu           sync.Mutex
 	seenStatuses map[string]bool
 	warnedWindow bool
+	learn        learner
 }
 
 // LastSuccess returns when the last poll succeeded and was committed (zero: never).
@@ -93,6 +98,9 @@ func (p *Poller) Poll(ctx context.Context) (diff.Result, error) {
 		return diff.Result{}, err
 	}
 	p.inspect(l, start)
+	if p.O.FastInterval > 0 {
+		p.learn.observe(prev, l.tasks, &o)
+	}
 	return diff.Diff(prev, l.tasks, o), nil
 }
 
@@ -190,6 +198,11 @@ func (p *Poller) Run(ctx context.Context) {
 			wait = p.O.Interval
 			if diff.Active(res.Next, p.diffOptions(p.now())) {
 				wait = p.O.ActiveInterval
+			}
+			if p.O.FastInterval > 0 {
+				if w, ok := p.learn.wait(p.now(), wait, max(p.O.FastInterval, minFastInterval)); ok {
+					wait = w
+				}
 			}
 		case dcs.IsAuth(err):
 			wait = p.O.MaxBackoff

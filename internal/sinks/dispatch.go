@@ -26,7 +26,7 @@ type Dispatcher struct {
 	Sinks      []Sink
 	Log        zerolog.Logger
 	Metrics    *metrics.Metrics
-	Batch      int           // events per Send; default 500
+	Batch      int           // events per Send; default 2000
 	MinBackoff time.Duration // default 500ms
 	MaxBackoff time.Duration // default 5m
 
@@ -38,7 +38,7 @@ func (d *Dispatcher) init() {
 	d.once.Do(func() {
 		d.progress = make(chan struct{}, 1)
 		if d.Batch <= 0 {
-			d.Batch = 500
+			d.Batch = 2000
 		}
 		if d.MinBackoff <= 0 {
 			d.MinBackoff = 500 * time.Millisecond

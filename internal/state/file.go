@@ -7,8 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
+	"sync"
 	"syscall"
 
 	"notifier/internal/diff"
@@ -22,6 +25,19 @@ const FileName = "state.json"
 type File struct {
 	dir  string
 	lock *os.File
+
+	// The encodings of the last save, reused by the next: an event never changes and a
+	// project's state is replaced, never modified, so while a burst drains each save only
+	// joins bytes it already has instead of encoding every pending event again.
+	mu       sync.Mutex
+	projects map[string]encodedProject
+	events   map[string][]byte // by event id
+	size     int               // of the last encoding: the next one is about as large
+}
+
+type encodedProject struct {
+	p *diff.ProjectState
+	b []byte
 }
 
 // OpenFile creates the directory if needed and takes its lock.
@@ -100,9 +116,9 @@ func Decode(b []byte) (*Snapshot, error) {
 	return &s, nil
 }
 
-// Save writes the snapshot atomically.
+// Save writes the snapshot atomically. The bytes are those of json.Marshal(s).
 func (f *File) Save(_ context.Context, s *Snapshot) error {
-	b, err := json.Marshal(s)
+	b, err := f.encode(s)
 	if err != nil {
 		return fmt.Errorf("encoding state: %w", err)
 	}
@@ -126,6 +142,85 @@ func (f *File) Save(_ context.Context, s *Snapshot) error {
 		return fmt.Errorf("saving state in %s: %w", f.dir, err)
 	}
 	return syncDir(f.dir)
+}
+
+// encode is json.Marshal(s), reusing the encodings of unchanged projects and events.
+func (f *File) encode(s *Snapshot) ([]byte, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	buf := bytes.NewBuffer(make([]byte, 0, f.size+f.size/8+4096))
+	fmt.Fprintf(buf, `{"version":%d,"projects":`, s.Version)
+	projects := make(map[string]encodedProject, len(s.Projects))
+	if s.Projects == nil {
+		buf.WriteString("null")
+	} else {
+		buf.WriteByte('{')
+		for i, id := range slices.Sorted(maps.Keys(s.Projects)) {
+			p := s.Projects[id]
+			e, ok := f.projects[id]
+			if !ok || e.p != p || p == nil {
+				b, err := json.Marshal(p)
+				if err != nil {
+					return nil, err
+				}
+				e = encodedProject{p: p, b: b}
+			}
+			projects[id] = e
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			writeJSON(buf, id)
+			buf.WriteByte(':')
+			buf.Write(e.b)
+		}
+		buf.WriteByte('}')
+	}
+	buf.WriteString(`,"outbox":`)
+	events := make(map[string][]byte, len(s.Outbox))
+	if s.Outbox == nil {
+		buf.WriteString("null")
+	} else {
+		buf.WriteByte('[')
+		for i := range s.Outbox {
+			p := &s.Outbox[i]
+			b, ok := f.events[p.Event.ID]
+			if !ok {
+				var err error
+				if b, err = json.Marshal(&p.Event); err != nil {
+					return nil, err
+				}
+			}
+			events[p.Event.ID] = b
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			buf.WriteString(`{"event":`)
+			buf.Write(b)
+			buf.WriteString(`,"sinks":`)
+			if p.Sinks == nil {
+				buf.WriteString("null")
+			} else {
+				buf.WriteByte('[')
+				for j, sink := range p.Sinks {
+					if j > 0 {
+						buf.WriteByte(',')
+					}
+					writeJSON(buf, sink)
+				}
+				buf.WriteByte(']')
+			}
+			buf.WriteByte('}')
+		}
+		buf.WriteByte(']')
+	}
+	buf.WriteByte('}')
+	f.projects, f.events, f.size = projects, events, buf.Len()
+	return buf.Bytes(), nil
+}
+
+func writeJSON(buf *bytes.Buffer, s string) {
+	b, _ := json.Marshal(s) // a string always encodes
+	buf.Write(b)
 }
 
 func syncDir(dir string) error {

@@ -1,0 +1,51 @@
+package poller
+
+import (
+	"testing"
+	"time"
+
+	"notifier/internal/dcs"
+	"notifier/internal/diff"
+)
+
+func TestLearnerPollsFastAroundExpectedEnd(t *testing.T) {
+	now := time.Date(2026, 11, 27, 3, 0, 0, 0, time.UTC)
+	o := diff.Options{Terminal: map[string]bool{"SUCCESS": true}}
+	var history []dcs.Task
+	for i, d := range []time.Duration{9, 10, 11, 10} {
+		c := now.Add(-time.Hour + time.Duration(i)*time.Minute)
+		history = append(history, dcs.Task{ID: string(rune('a' + i)), Name: "EXTEND", Status: "SUCCESS", Created: c, Updated: c.Add(d * time.Second)})
+	}
+	tests := []struct {
+		name    string
+		started time.Duration // before now
+		want    time.Duration
+		ok      bool
+	}{
+		{name: "just started: wait until the window opens", started: time.Second, want: 7 * time.Second, ok: true} /* window opens at 10s - 2 sd(1s) */, {name: "window beyond the regular wait", started: 0, want: 8 * time.Second, ok: true},
+		{name: "inside the window: fast", started: 10 * time.Second, want: 250 * time.Millisecond, ok: true},
+		{name: "overran: regular interval", started: time.Minute, want: 30 * time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var l learner
+			running := dcs.Task{ID: "r", Name: "EXTEND", Status: "RUNNING", Created: now.Add(-tt.started)}
+			l.observe(nil, append(history, running), &o)
+			got, ok := l.wait(now, 30*time.Second, 250*time.Millisecond)
+			if ok != tt.ok || (ok && (got < tt.want-500*time.Millisecond || got > tt.want+500*time.Millisecond)) || (!ok && got != 30*time.Second) {
+				t.Errorf("wait = %v, %v; want about %v, %v", got, ok, tt.want, tt.ok)
+			}
+		})
+	}
+	// A task known finished is not learned twice.
+	var l learner
+	l.observe(nil, history, &o)
+	prev := &diff.ProjectState{Tasks: map[string]diff.TaskState{}}
+	for _, h := range history {
+		prev.Tasks[h.ID] = diff.TaskState{Status: "SUCCESS"}
+	}
+	l.observe(prev, history, &o)
+	if n := l.byName["EXTEND"].n; n != 4 {
+		t.Errorf("learned %d durations, want 4", n)
+	}
+}

@@ -1,0 +1,84 @@
+// Command perf measures the notifier end to end against the DCS simulator and an
+// in-process NATS server, and prints one table: figure, target, measured, pass/fail.
+// scripts/bench runs it after the Go benchmarks, whose output it reads with -bench.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// row is one line of the table.
+type row struct {
+	figure, target, measured string
+	pass                     bool
+}
+
+const (
+	project = "0123456789abcdef0123456789abcdef"
+	ak, sk  = "PERFBENCHAK000000001", "perf-bench-sk-000000000000000000000"
+)
+
+func main() { os.Exit(run()) }
+
+func run() int {
+	benchFile := flag.String("bench", "", "output of go test -bench to read figures 2 and 3 from")
+	only := flag.String("run", "api,burst,detect,idle", "measurements to run, comma-separated")
+	idleFor := flag.Duration("idle", 5*time.Minute, "how long to watch the idle notifier")
+	detectN := flag.Int("detect-n", 200, "status transitions to time")
+	detectSpan := flag.Duration("detect-span", 90*time.Second, "over how long the transitions are spread")
+	flag.Parse()
+
+	ctx := context.Background()
+	var rows []row
+	if *benchFile != "" {
+		r, err := benchRows(*benchFile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "perf:", err)
+			return 1
+		}
+		rows = append(rows, r...)
+	}
+	steps := map[string]func() ([]row, error){
+		"api":    func() ([]row, error) { return measureAPI(ctx) },
+		"burst":  func() ([]row, error) { return measureBurst(ctx) },
+		"detect": func() ([]row, error) { return measureDetect(ctx, *detectN, *detectSpan) },
+		"idle":   func() ([]row, error) { return measureIdle(ctx, *idleFor) },
+	}
+	failed := false
+	for _, name := range strings.Split(*only, ",") {
+		f, ok := steps[strings.TrimSpace(name)]
+		if !ok {
+			fmt.Fprintf(os.Stderr, "perf: unknown measurement %q\n", name)
+			return 2
+		}
+		fmt.Fprintf(os.Stderr, "perf: measuring %s...\n", name)
+		r, err := f()
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "perf: %s: %v\n", name, err)
+			rows = append(rows, row{figure: name, target: "runs", measured: err.Error()})
+			continue
+		}
+		rows = append(rows, r...)
+	}
+	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 1, ' ', tabwriter.Debug)
+	fmt.Fprintln(tw, "| figure\t target\t measured\t result\t")
+	fmt.Fprintln(tw, "|---\t---\t---\t---\t")
+	for _, r := range rows {
+		res := "PASS"
+		if !r.pass {
+			res, failed = "FAIL", true
+		}
+		fmt.Fprintf(tw, "| %s\t %s\t %s\t %s\t\n", r.figure, r.target, r.measured, res)
+	}
+	tw.Flush()
+	if failed {
+		return 1
+	}
+	return 0
+}
