@@ -1,0 +1,164 @@
+package poller
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/rs/zerolog"
+
+	"notifier/internal/dcs"
+	"notifier/internal/metrics"
+	"notifier/internal/state"
+)
+
+// rawAPI serves whatever task objects it holds, verbatim, as one page: odd shapes that the
+// simulator, which always writes well-formed tasks, cannot produce.
+type rawAPI struct {
+	mu    sync.Mutex
+	tasks []string
+}
+
+func (a *rawAPI) set(tasks ...string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.tasks = tasks
+}
+
+func (a *rawAPI) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	fmt.Fprintf(w, `{"task_count":%d,"tasks":[%s]}`, len(a.tasks), strings.Join(a.tasks, ","))
+}
+
+// rawEnv is a poller over rawAPI, committing to a real ledger, logging into a buffer.
+func rawEnv(t *testing.T, maxBody int64) (*rawAPI, *Poller, *state.Ledger, *metrics.Metrics, *bytes.Buffer) {
+	t.Helper()
+	api := &rawAPI{}
+	srv := httptest.NewServer(api)
+	t.Cleanup(srv.Close)
+	c, err := dcs.NewClient(dcs.Options{Region: "cn-north-4", ProjectID: project, Endpoint: srv.URL,
+		Credentials: dcs.Credentials{AK: ak, SK: sk}, Timeout: 5 * time.Second, MaxBodyBytes: maxBody})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs, err := state.OpenFile(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { fs.Close() })
+	ledger, _ := state.NewLedger(fs, state.Empty(), []string{"test"})
+	m := metrics.New(prometheus.NewRegistry(), "test")
+	var logs bytes.Buffer
+	p := &Poller{O: Options{ProjectID: project, Region: "cn-north-4", PageSize: 1000, Lookback: 24 * time.Hour,
+		Margin: 10 * time.Minute, Terminal: map[string]bool{"SUCCESS": true, "FAILED": true}},
+		Lister: c, Ledger: ledger, Log: zerolog.New(&logs), M: m}
+	return api, p, ledger, m, &logs
+}
+
+func events(t *testing.T, p *Poller) []string {
+	t.Helper()
+	res, err := p.Cycle(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range res.Events {
+		out = append(out, e.Subject+":"+e.Data.PreviousStatus+">"+e.Data.Status)
+	}
+	return out
+}
+
+// TestSkippedEntriesAreCounted: entries without an id, or that are not objects, are left
+// out with a warning and counted in notifier_tasks_skipped_total; the rest of the page
+// is used.
+func TestSkippedEntriesAreCounted(t *testing.T) {
+	api, p, _, m, logs := rawEnv(t, 0)
+	events(t, p) // baseline
+	now := time.Now().UTC().Format(time.RFC3339Nano)
+	api.set(`{"id":"","name":"EXTEND","status":"RUNNING"}`, `{"name":"modify"}`, `42`, `null`,
+		`{"id":"ok","name":"EXTEND","status":"RUNNING","created_at":"`+now+`"}`)
+	if got := fmt.Sprint(events(t, p)); got != "[ok:>RUNNING]" {
+		t.Fatalf("events %s", got)
+	}
+	if got := testutil.ToFloat64(m.SkippedTasks.WithLabelValues(project)); got != 4 {
+		t.Errorf("tasks_skipped_total = %v, want 4", got)
+	}
+	if !strings.Contains(logs.String(), `"level":"warn"`) || !strings.Contains(logs.String(), "without an id") {
+		t.Errorf("no warning about the skipped entries:\n%s", logs)
+	}
+}
+
+// TestOddTimestampsEndToEnd: tasks whose created_at is missing, null, or in a format
+// nobody documented are announced once, followed until they end, and never announced
+// again; epoch milliseconds and a space-separated time are understood.
+func TestOddTimestampsEndToEnd(t *testing.T) {
+	api, p, ledger, _, _ := rawEnv(t, 0)
+	events(t, p) // baseline: empty
+	now := time.Now().UTC()
+	tasks := func(status string) []string {
+		return []string{
+			`{"id":"missing","name":"EXTEND","status":"` + status + `"}`,
+			`{"id":"null","name":"EXTEND","status":"` + status + `","created_at":null,"updated_at":null}`,
+			`{"id":"odd","name":"EXTEND","status":"` + status + `","created_at":"17/06/2026 07:38","updated_at":"yesterday"}`,
+			fmt.Sprintf(`{"id":"epoch","name":"EXTEND","status":"%s","created_at":%d}`, status, now.UnixMilli()),
+			`{"id":"space","name":"EXTEND","status":"` + status + `","created_at":"` + now.Format("2006-01-02 15:04:05.000") + `"}`,
+		}
+	}
+	api.set(tasks("RUNNING")...)
+	if got := events(t, p); len(got) != 5 {
+		t.Fatalf("first sighting: %v, want 5 created events", got)
+	}
+	for range 3 {
+		if got := events(t, p); len(got) != 0 {
+			t.Fatalf("unchanged tasks announced again: %v", got)
+		}
+	}
+	for id, st := range ledger.Project(project).Tasks {
+		if st.Created == 0 {
+			t.Errorf("%s: no creation time kept; the window could lose it", id)
+		}
+	}
+	api.set(tasks("SUCCESS")...)
+	if got := events(t, p); len(got) != 5 {
+		t.Fatalf("status change: %v, want 5 events", got)
+	}
+	if got := events(t, p); len(got) != 0 {
+		t.Fatalf("finished tasks announced again: %v", got)
+	}
+	if n := ledger.Count("test"); n != 10 {
+		t.Errorf("%d events pending, want 10", n)
+	}
+}
+
+// TestBodyOverLimitProducesNoEvent: a response larger than dcs.max_body_bytes fails the
+// poll with a clear error; nothing is committed, and a normal answer later is used.
+func TestBodyOverLimitProducesNoEvent(t *testing.T) {
+	api, p, ledger, m, _ := rawEnv(t, 64<<10)
+	events(t, p)
+	now := time.Now().UTC().Format(time.RFC3339Nano)
+	api.set(`{"id":"big","name":"modify","status":"RUNNING","created_at":"` + now + `","params":"` + strings.Repeat("x", 100<<10) + `"}`)
+	before := ledger.Project(project)
+	_, err := p.Cycle(t.Context())
+	if !errors.Is(err, dcs.ErrDecode) || !strings.Contains(err.Error(), "max_body_bytes") {
+		t.Fatalf("err = %v, want a body-limit error naming dcs.max_body_bytes", err)
+	}
+	if ledger.Project(project) != before || ledger.Count("test") != 0 {
+		t.Error("an oversized response changed the state or produced events")
+	}
+	if got := testutil.ToFloat64(m.Polls.WithLabelValues(project, "error")); got != 1 {
+		t.Errorf("polls{result=error} = %v", got)
+	}
+	api.set(`{"id":"big","name":"modify","status":"RUNNING","created_at":"` + now + `","params":"small"}`)
+	if got := fmt.Sprint(events(t, p)); got != "[big:>RUNNING]" {
+		t.Errorf("after the body shrank: %s", got)
+	}
+}
