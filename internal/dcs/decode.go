@@ -147,11 +147,12 @@ func (d *decoder) tasks(exact bool) error {
 			d.p.Skipped++
 			return s.value()
 		}
+		s.peak = s.depth
 		t, ok, err := d.task()
 		if err != nil {
 			return err
 		}
-		if !ok {
+		if !ok || s.peak-s.depth > maxTaskDepth {
 			d.p.Skipped++
 			return nil
 		}
@@ -315,6 +316,7 @@ type scanner struct {
 	b     []byte
 	i     int
 	depth int // objects and arrays open around i
+	peak  int // the deepest depth reached since it was last reset
 }
 
 // maxDepth is encoding/json's nesting limit: a deeper body is refused, never a stack
@@ -322,6 +324,11 @@ type scanner struct {
 const maxDepth = 10000
 
 var errDepth = errors.New("exceeded max depth")
+
+// maxTaskDepth bounds how deeply one task may nest. A deeper task is skipped (and
+// counted): kept, it would end up in the state file a few levels deeper still, beyond what
+// the state can be read back with, and the notifier could not restart.
+const maxTaskDepth = 512
 
 var errEOF = errors.New("unexpected end of JSON input")
 
@@ -362,6 +369,7 @@ func (s *scanner) object(member func(key []byte, exact bool) error) error {
 	if s.depth++; s.depth > maxDepth {
 		return errDepth
 	}
+	s.peak = max(s.peak, s.depth)
 	defer func() { s.depth-- }()
 	if s.peek() == '}' {
 		s.i++
@@ -412,6 +420,7 @@ func (s *scanner) array(elem func() error) error {
 	if s.depth++; s.depth > maxDepth {
 		return errDepth
 	}
+	s.peak = max(s.peak, s.depth)
 	defer func() { s.depth-- }()
 	if s.peek() == ']' {
 		s.i++

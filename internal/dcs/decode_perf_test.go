@@ -12,6 +12,26 @@ import (
 
 // referenceDecode is the decoder as it was before the single-pass one: encoding/json into
 // raw messages, then every task into a struct. The single-pass decoder must agree with it.
+// jsonDepth is the deepest nesting of objects and arrays in valid JSON.
+func jsonDepth(b []byte) int {
+	depth, peak, inString := 0, 0, false
+	for i := 0; i < len(b); i++ {
+		switch c := b[i]; {
+		case inString && c == '\\':
+			i++
+		case c == '"':
+			inString = !inString
+		case inString:
+		case c == '{' || c == '[':
+			depth++
+			peak = max(peak, depth)
+		case c == '}' || c == ']':
+			depth--
+		}
+	}
+	return peak
+}
+
 func referenceDecode(body []byte) (*Page, error) {
 	if !utf8.Valid(body) {
 		body = bytes.ToValidUTF8(body, []byte("\uFFFD"))
@@ -41,7 +61,7 @@ func referenceDecode(body []byte) (*Page, error) {
 			CreatedAt flexString `json:"created_at"`
 			UpdatedAt flexString `json:"updated_at"`
 		}
-		if len(raw) == 0 || raw[0] != '{' || json.Unmarshal(raw, &wt) != nil || wt.ID == "" {
+		if len(raw) == 0 || raw[0] != '{' || json.Unmarshal(raw, &wt) != nil || wt.ID == "" || jsonDepth(raw) > maxTaskDepth {
 			p.Skipped++
 			continue
 		}

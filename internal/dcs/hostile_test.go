@@ -13,16 +13,19 @@ func nested(depth int) string {
 	return strings.Repeat(`{"d":`, depth) + `[]` + strings.Repeat(`}`, depth)
 }
 
-// TestDecodeDeeplyNestedDetails: deeply nested details are kept verbatim. Nesting past
-// encoding/json's own limit is TestDecodeTooDeepIsRefused (depth_bug_test.go).
+// TestDecodeDeeplyNestedDetails: deeply nested details are kept verbatim up to
+// maxTaskDepth; a task nested deeper is skipped and counted (the state could not hold it).
+// Nesting past encoding/json's own limit is TestDecodeTooDeepIsRefused (depth_test.go).
 func TestDecodeDeeplyNestedDetails(t *testing.T) {
 	tests := []struct {
 		name    string
 		depth   int
 		wantErr bool
+		skipped bool
 	}{
 		{name: "depth 100", depth: 100},
-		{name: "depth 5000", depth: 5000},
+		{name: "depth 500", depth: 500},
+		{name: "depth 5000", depth: 5000, skipped: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -39,6 +42,12 @@ func TestDecodeDeeplyNestedDetails(t *testing.T) {
 			}
 			if err != nil {
 				t.Fatal(err)
+			}
+			if tt.skipped {
+				if len(p.Tasks) != 0 || p.Skipped != 1 {
+					t.Fatalf("tasks %d skipped %d; want the too-deep task skipped and counted", len(p.Tasks), p.Skipped)
+				}
+				return
 			}
 			if len(p.Tasks) != 1 || p.Tasks[0].ID != "n" || p.Tasks[0].Status != "RUNNING" {
 				t.Fatalf("tasks = %+v", p.Tasks)
