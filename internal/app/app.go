@@ -168,6 +168,7 @@ func (a *App) openSinks(d Deps) error {
 		ns, err := natssink.New(natssink.Options{
 			URL: url, SubjectPrefix: a.cfg.NATS.SubjectPrefix, JetStream: a.cfg.NATS.JetStream,
 			Stream: a.cfg.NATS.Stream, PublishTimeout: a.cfg.NATS.PublishTimeout.D(), Connect: opts,
+			Replicas: streamReplicas(a.cfg),
 		}, a.log.With().Str("sink", "nats").Logger())
 		if err != nil {
 			return setupErr("nats.url: %w", err)
@@ -203,4 +204,13 @@ func (a *App) Close() error {
 		return a.file.store.Close()
 	}
 	return nil
+}
+
+// streamReplicas is how many replicas a stream the notifier creates gets: as many as the
+// state buckets in nats-kv mode, where losing a NATS node must lose nothing; else one.
+func streamReplicas(c *config.Config) int {
+	if c.State.Backend == "nats-kv" {
+		return c.State.Replicas
+	}
+	return 1
 }

@@ -62,17 +62,6 @@ func newReplicaSet(t *testing.T) *replicaSet {
 	cfg.HTTP.Listen = ""
 	cfg.Shutdown.Timeout = config.Duration(3 * time.Second)
 
-	// The stream, replicated like the buckets, so losing a node loses nothing.
-	nc, err := nats.Connect(c.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, _ := jetstream.New(nc)
-	if _, err := js.CreateStream(t.Context(), jetstream.StreamConfig{Name: "DCS_TASKS", Subjects: []string{"dcs.tasks.>"},
-		Replicas: 3, Duplicates: 10 * time.Minute}); err != nil {
-		t.Fatal(err)
-	}
 	rs := &replicaSet{t: t, c: c, sim: sim, cfg: cfg}
 	t.Cleanup(rs.stopAll)
 	return rs

@@ -57,7 +57,7 @@ func (a *App) newPoller(p config.Project, c dcs.Lister) *poller.Poller {
 	return &poller.Poller{
 		O: poller.Options{
 			ProjectID: p.ProjectID, Region: p.Region, PageSize: a.cfg.DCS.PageSize,
-			Interval: a.cfg.Poll.Interval.D(), ActiveInterval: a.cfg.Poll.ActiveInterval.D(),
+			Interval: a.cfg.Poll.Interval.D(), ActiveInterval: a.cfg.Poll.ActiveInterval.D(), FastInterval: a.cfg.Poll.FastInterval.D(),
 			Lookback: a.cfg.Poll.Lookback.D(), Margin: a.cfg.Poll.SafetyMargin.D(),
 			MaxBackoff: a.cfg.Poll.MaxBackoff.D(), Terminal: terminal, Notify: a.cfg.Poll.Initial == "notify",
 		},

@@ -56,6 +56,7 @@ func (p Project) Name() string { return p.ProjectID }
 type Poll struct {
 	Interval         Duration `toml:"interval"`
 	ActiveInterval   Duration `toml:"active_interval"` // used while a task is still running
+	FastInterval     Duration `toml:"fast_interval"`   // near a running task's expected end; 0 disables
 	Lookback         Duration `toml:"lookback"`
 	SafetyMargin     Duration `toml:"safety_margin"`
 	MaxBackoff       Duration `toml:"max_backoff"`
@@ -149,6 +150,7 @@ func Default() Config {
 		Poll: Poll{
 			Interval:       Duration(30 * time.Second),
 			ActiveInterval: Duration(5 * time.Second),
+			FastInterval:   Duration(time.Second),
 			Lookback:       Duration(24 * time.Hour),
 			SafetyMargin:   Duration(10 * time.Minute),
 			MaxBackoff:     Duration(5 * time.Minute),

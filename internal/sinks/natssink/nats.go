@@ -26,6 +26,7 @@ type Options struct {
 	Stream         string
 	PublishTimeout time.Duration // per batch; default 10s
 	MaxInFlight    int           // JetStream async publishes awaiting an ack; default 256
+	Replicas       int           // replicas of a stream this sink creates; default 1
 	Connect        []nats.Option // credentials, TLS, ...
 }
 
@@ -200,6 +201,7 @@ func (s *Sink) ensureStream(ctx context.Context) error {
 			Description: "Huawei Cloud DCS task events from dcs-notifier",
 			Subjects:    []string{subject},
 			Duplicates:  10 * time.Minute,
+			Replicas:    max(1, s.o.Replicas),
 		})
 		if err != nil && !errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
 			return fmt.Errorf("jetstream: creating stream %s: %w", s.o.Stream, err)
