@@ -141,8 +141,10 @@ func (pl *Poll) validate(p *problems) {
 	if pl.ActiveInterval > pl.Interval && pl.Interval >= Duration(time.Second) {
 		p.add("poll.active_interval", "must not exceed poll.interval (%s > %s)", pl.ActiveInterval, pl.Interval)
 	}
-	if f := pl.FastInterval; f != 0 && (f < Duration(250*time.Millisecond) || f > pl.ActiveInterval) {
-		p.add("poll.fast_interval", "must be 0 (off) or between 250ms and poll.active_interval (%s), got %s", pl.ActiveInterval, f)
+	// A fast_interval at or above active_interval simply never polls sooner: not an error,
+	// so that lowering active_interval alone stays valid.
+	if f := pl.FastInterval; f != 0 && f < Duration(250*time.Millisecond) {
+		p.add("poll.fast_interval", "must be 0 (off) or at least 250ms, got %s", f)
 	}
 	atLeast(p, "poll.lookback", pl.Lookback, time.Minute)
 	atLeast(p, "poll.safety_margin", pl.SafetyMargin, 0)

@@ -108,10 +108,11 @@ func (l *learner) wait(now time.Time, otherwise, fast time.Duration) (time.Durat
 		switch {
 		case now.After(hi): // overran its usual duration: the regular interval will do
 		case !now.Before(lo):
-			best, ok = fast, true
+			best, ok = min(best, fast), true
 		case lo.Sub(now) < best:
-			best, ok = max(lo.Sub(now), fast), true
+			best, ok = min(best, max(lo.Sub(now), fast)), true
 		}
 	}
-	return best, ok
+	// Never slower than otherwise: a fast interval above it changes nothing.
+	return best, ok && best < otherwise
 }

@@ -37,6 +37,15 @@ func TestLearnerPollsFastAroundExpectedEnd(t *testing.T) {
 			}
 		})
 	}
+	// A fast interval above the regular wait never makes a poll come later.
+	{
+		var l learner
+		running := dcs.Task{ID: "r", Name: "EXTEND", Status: "RUNNING", Created: now.Add(-10 * time.Second)}
+		l.observe(nil, append(history, running), &o)
+		if got, ok := l.wait(now, 200*time.Millisecond, time.Second); ok || got > 200*time.Millisecond {
+			t.Errorf("fast 1s, regular 200ms: wait = %v, %v; want the regular 200ms", got, ok)
+		}
+	}
 	// A task known finished is not learned twice.
 	var l learner
 	l.observe(nil, history, &o)
