@@ -118,6 +118,9 @@ func New(cfg *config.Config, d Deps) (_ *App, err error) {
 		}
 	}
 	if cfg.State.Backend == "nats-kv" {
+		if d.DryRun {
+			return nil, errOnceKV
+		}
 		if a.nats == nil {
 			return nil, setupErr("state.backend: \"nats-kv\" needs the NATS sink (nats.url)")
 		}

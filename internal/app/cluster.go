@@ -51,7 +51,7 @@ func newKVMode(a *App) *kvMode {
 	}
 	for i := range k.status {
 		k.status[i].Shard, k.status[i].Holder = i, k.holder
-		a.m.Leader.WithLabelValues(strconv.Itoa(i)).Set(0)
+		a.m.Leader.WithLabelValues(strconv.Itoa(i), k.holder).Set(0)
 		a.m.LeaderTerm.WithLabelValues(strconv.Itoa(i)).Set(0)
 	}
 	return k
@@ -89,7 +89,7 @@ func (a *App) runKV(ctx context.Context) {
 				if leader {
 					v = 1
 				}
-				a.m.Leader.WithLabelValues(label).Set(v)
+				a.m.Leader.WithLabelValues(label, a.kv.holder).Set(v)
 				a.m.LeaderTerm.WithLabelValues(label).Set(float64(term))
 			},
 		}

@@ -272,6 +272,7 @@ func TestLeaderFailover(t *testing.T) {
 	}
 }
 
+// TestNATSNodeRestartLosesNothing stops each NATS node in turn while tasks change.
 func TestNATSNodeRestartLosesNothing(t *testing.T) {
 	rs := newReplicaSet(t)
 	for range 3 {
@@ -279,17 +280,21 @@ func TestNATSNodeRestartLosesNothing(t *testing.T) {
 	}
 	leader, _ := rs.waitLeader(-1, 10*time.Second)
 	rs.waitBaseline(leader)
-	rs.put("a", "EXTEND", "RUNNING")
-	rs.waitStream("a:>RUNNING")
-	rs.c.Stop(1)
-	rs.set("a", "SUCCESS")
-	rs.put("b", "BindEip", "RUNNING")
-	rs.waitStream("a:>RUNNING", "a:RUNNING>SUCCESS", "b:>RUNNING")
-	rs.c.Start(1)
-	rs.set("b", "SUCCESS")
-	rs.waitStream("a:>RUNNING", "a:RUNNING>SUCCESS", "b:>RUNNING", "b:RUNNING>SUCCESS")
+	var want []string
+	for node := range 3 {
+		id := fmt.Sprintf("t%d", node)
+		rs.put(id, "EXTEND", "RUNNING")
+		want = append(want, id+":>RUNNING")
+		rs.waitStream(want...)
+		rs.c.Stop(node)
+		rs.set(id, "SUCCESS")
+		want = append(want, id+":RUNNING>SUCCESS")
+		rs.waitStream(want...)
+		rs.c.Start(node)
+		rs.c.WaitReady()
+	}
 	if l := rs.leaders(); len(l) != 1 {
-		t.Errorf("leaders after the node came back: %v", l)
+		t.Errorf("leaders after the nodes came back: %v", l)
 	}
 }
 

@@ -42,12 +42,14 @@ func (a *App) Run(ctx context.Context) error {
 	return nil
 }
 
+var errOnceKV = setupErr("state.backend: once works with the file backend; with nats-kv the leader polls (use check-config, or a file-backend copy of the config for a dry run)")
+
 // Once runs one cycle for every project. With dryRun it commits nothing and writes the
 // events it would publish to out, one CloudEvent JSON per line. Otherwise it commits and
 // delivers, waiting up to shutdown.timeout for the sinks.
 func (a *App) Once(ctx context.Context, dryRun bool, out io.Writer) error {
 	if a.file == nil {
-		return setupErr("state.backend: once works with the file backend; with nats-kv the leader polls (use check-config, or a file-backend copy of the config for a dry run)")
+		return errOnceKV
 	}
 	u := a.file.unit
 	var errs []error

@@ -61,7 +61,7 @@ func New(reg prometheus.Registerer, version string) *Metrics {
 		LastSuccess: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: ns, Name: "last_successful_poll_timestamp_seconds",
 			Help: "Unix time of the last poll that succeeded and was committed."}, []string{"project"}),
 		Leader: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: ns, Name: "leader",
-			Help: "1 while this replica holds the shard's lease (state.backend = nats-kv)."}, []string{"shard"}),
+			Help: "1 while this replica holds the shard's lease (state.backend = nats-kv); holder is this replica's id."}, []string{"shard", "holder"}),
 		LeaderTerm: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: ns, Name: "leader_term",
 			Help: "The term (lease revision) of the shard this replica leads, 0 when following."}, []string{"shard"}),
 		BuildInfo: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: ns, Name: "build_info",
