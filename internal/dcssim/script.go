@@ -5,6 +5,8 @@ import (
 	"context"
 	"slices"
 	"time"
+
+	"notifier/internal/retry"
 )
 
 // Step is one event of a Script.
@@ -56,14 +58,7 @@ func wait(ctx context.Context, d time.Duration) error {
 	if err := ctx.Err(); err != nil || d <= 0 {
 		return err
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return retry.Sleep(ctx, d)
 }
 
 // DemoScript is about a minute in the life of one DCS instance of projectID: a spec change that
