@@ -68,7 +68,7 @@ func TestRunExitCodes(t *testing.T) {
 			stderr: "dcs.projects[0].project_id: must be 32 hex characters", oneLine: true,
 		},
 		{name: "run with a bad config", args: []string{"run", "--config", bad}, code: exitUsage, stderr: "dcs.projects[0].project_id", oneLine: true},
-		{name: "run without credentials", args: []string{"run", "--config", good}, code: exitUsage, stderr: "dcs.ak_env: environment variable NOTIFIER_TEST_UNSET_AK is not set", noSecrets: true},
+		{name: "run without credentials", args: []string{"run", "--config", good}, code: exitUsage, stderr: "not set in the environment: NOTIFIER_TEST_UNSET_AK", oneLine: true, noSecrets: true},
 		{name: "version", args: []string{"version"}, code: exitOK, stdout: "notifier dev"},
 		{name: "help", args: []string{"help"}, code: exitOK, stdout: "check-config"},
 		{name: "check-config", args: []string{"check-config", "--config", good}, code: exitOK, stdout: "ok, 1 project(s)", noSecrets: true},

@@ -5,11 +5,11 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -146,15 +146,15 @@ func credentials(c config.DCS, getenv func(string) string) (dcs.Credentials, err
 	if c.SecurityTokenEnv != "" {
 		cr.SecurityToken = getenv(c.SecurityTokenEnv)
 	}
-	var missing []error
+	var keys, names []string
 	if cr.AK == "" {
-		missing = append(missing, setupErr("dcs.ak_env: environment variable %s is not set", c.AKEnv))
+		keys, names = append(keys, "dcs.ak_env"), append(names, c.AKEnv)
 	}
 	if cr.SK == "" {
-		missing = append(missing, setupErr("dcs.sk_env: environment variable %s is not set", c.SKEnv))
+		keys, names = append(keys, "dcs.sk_env"), append(names, c.SKEnv)
 	}
-	if len(missing) > 0 {
-		return cr, &SetupError{errors.Join(missing...)}
+	if len(keys) > 0 {
+		return cr, setupErr("%s: not set in the environment: %s", strings.Join(keys, ", "), strings.Join(names, ", "))
 	}
 	return cr, nil
 }
