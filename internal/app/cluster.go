@@ -109,7 +109,9 @@ func (a *App) lead(ctx, leadCtx context.Context, shard int, term uint64, kv jets
 	for i, p := range a.kv.shards[shard] {
 		ids[i] = p.cfg.ProjectID
 	}
-	u, err := a.newUnit(leadCtx, state.NewKV(kv, ids, term), a.kv.shards[shard])
+	store := state.NewKV(kv, ids, term)
+	store.MaxValue = a.nats.Conn().MaxPayload()
+	u, err := a.newUnit(leadCtx, store, a.kv.shards[shard])
 	if err != nil {
 		log.Error().Err(err).Msg("cannot load the shard's state; giving up the lease")
 		return

@@ -2,10 +2,12 @@ package state
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -31,6 +33,43 @@ type KV struct {
 
 	revs map[string]uint64 // key -> revision last read or written by us
 	last map[string][]byte // key -> bytes last written, to skip unchanged keys
+
+	// MaxValue is the largest value the server takes (its max_payload); 0: no check.
+	MaxValue int64
+}
+
+// compressAbove is the size from which a value is stored gzipped: small values stay
+// readable with `nats kv get`, a burst of pending events stays far below max_payload.
+const compressAbove = 64 << 10
+
+// encodeValue is the JSON of v, gzipped when it is large.
+func encodeValue(v kvValue) ([]byte, error) {
+	b, err := json.Marshal(v)
+	if err != nil || len(b) <= compressAbove {
+		return b, err
+	}
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	if _, err := zw.Write(b); err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// decodeValue reads a value written by encodeValue: JSON, or gzipped JSON.
+func decodeValue(b []byte, v *kvValue) error {
+	if len(b) >= 2 && b[0] == 0x1f && b[1] == 0x8b {
+		zr, err := gzip.NewReader(bytes.NewReader(b))
+		if err != nil {
+			return err
+		}
+		defer zr.Close()
+		return json.NewDecoder(io.LimitReader(zr, 1<<30)).Decode(v)
+	}
+	return json.Unmarshal(b, v)
 }
 
 type kvValue struct {
@@ -101,7 +140,7 @@ func (s *KV) Load(ctx context.Context) (*Snapshot, error) {
 			return nil, fmt.Errorf("reading state key %s: %w", key, err)
 		}
 		var v kvValue
-		if err := json.Unmarshal(e.Value(), &v); err != nil {
+		if err := decodeValue(e.Value(), &v); err != nil {
 			return nil, fmt.Errorf("state key %s is unreadable: %w", key, err)
 		}
 		if v.Term > s.term {
@@ -137,12 +176,15 @@ func (s *KV) Save(ctx context.Context, snap *Snapshot) error {
 				continue // nothing to say about a project never polled
 			}
 		}
-		b, err := json.Marshal(kvValue{Term: s.term, State: st, Outbox: outboxes[p]})
+		b, err := encodeValue(kvValue{Term: s.term, State: st, Outbox: outboxes[p]})
 		if err != nil {
 			return fmt.Errorf("encoding state key %s: %w", key, err)
 		}
 		if bytes.Equal(b, s.last[key]) {
 			continue
+		}
+		if s.MaxValue > 0 && int64(len(b)) > s.MaxValue {
+			return fmt.Errorf("state key %s: %d bytes, above the NATS server's max_payload of %d: raise max_payload, or shorten poll.lookback", key, len(b), s.MaxValue)
 		}
 		var rev uint64
 		if old, known := s.revs[key]; known {

@@ -2,6 +2,8 @@ package state
 
 import (
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 
 	natsserver "github.com/nats-io/nats-server/v2/test"
@@ -76,5 +78,38 @@ func TestKVRoundTripAndFencing(t *testing.T) {
 	// A store of an older term refuses to start on newer state.
 	if _, err := NewKV(kv, []string{"p1"}, 2).Load(t.Context()); !errors.Is(err, ErrFenced) {
 		t.Errorf("loading with an old term: %v, want ErrFenced", err)
+	}
+}
+
+// TestKVBurstIsCompressed: a burst of pending events is stored gzipped, reads back whole,
+// and a value the server would refuse is a clear error rather than a refused write.
+func TestKVBurstIsCompressed(t *testing.T) {
+	kv := kvBucket(t)
+	s := NewKV(kv, []string{"p1"}, 1)
+	s.MaxValue = 1 << 20
+	snap, err := s.Load(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap.Projects["p1"] = &diff.ProjectState{Tasks: map[string]diff.TaskState{}}
+	for i := range 3000 {
+		e := projectEvent(fmt.Sprintf("e%04d", i), "p1")
+		e.Data.Task = []byte(`{"id":"` + e.ID + `","name":"masterStandbySwapJob","status":"FAILED","details":{"source_ip":"192.168.0.21","target_ip":"192.168.0.37"}}`)
+		snap.Outbox = append(snap.Outbox, Pending{Event: e, Sinks: []string{"nats", "slack[0]"}})
+	}
+	if err := s.Save(t.Context(), snap); err != nil {
+		t.Fatalf("3,000 pending events must fit in one value once compressed: %v", err)
+	}
+	back, err := NewKV(kv, []string{"p1"}, 2).Load(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(back.Outbox) != 3000 || back.Outbox[2999].Event.ID != "e2999" {
+		t.Fatalf("read back %d events", len(back.Outbox))
+	}
+	small := NewKV(kv, []string{"p1"}, 3)
+	small.MaxValue = 100
+	if _, err := small.Load(t.Context()); err == nil || !strings.Contains(err.Error(), "max_payload") {
+		t.Errorf("oversized value: %v, want an error naming max_payload", err)
 	}
 }
