@@ -109,8 +109,15 @@ func (a *App) lead(ctx, leadCtx context.Context, shard int, term uint64, kv jets
 	for i, p := range a.kv.shards[shard] {
 		ids[i] = p.cfg.ProjectID
 	}
+	// A write that finds a newer term ends this leadership at once.
+	leadCtx, fenced := context.WithCancel(leadCtx)
+	defer fenced()
 	store := state.NewKV(kv, ids, term)
 	store.MaxValue = a.nats.Conn().MaxPayload()
+	store.OnFenced = func() {
+		log.Warn().Msg("the shard's state was written by a newer leader: stopping")
+		fenced()
+	}
 	u, err := a.newUnit(leadCtx, store, a.kv.shards[shard])
 	if err != nil {
 		log.Error().Err(err).Msg("cannot load the shard's state; giving up the lease")

@@ -98,8 +98,13 @@ func (l *Lease) Run(ctx context.Context, lead func(ctx context.Context, term uin
 			log.Warn().Err(err).Msg("lease lost: stopped leading")
 			continue
 		}
-		// lead returned (ctx done, or by itself): let another replica take the work.
+		// lead returned (ctx done, or by itself): let another replica take the work. Lead
+		// returning by itself means it could not work (its state unreadable, say): pause
+		// before campaigning again rather than loop on the bucket.
 		l.release(rev, log)
+		if retry.Sleep(ctx, every) != nil {
+			return
+		}
 	}
 }
 func (l *Lease) acquire(ctx context.Context, timeout time.Duration) (uint64, error) {

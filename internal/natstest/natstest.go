@@ -47,7 +47,7 @@ func NewCluster(t testing.TB, n int) *Cluster {
 		o := &server.Options{
 			ServerName: fmt.Sprintf("n%d", i),
 			Host:       "127.0.0.1",
-			Port:       freePort(t),
+			Port:       -1, // the kernel picks; Start records it for restarts
 			JetStream:  true,
 			StoreDir:   t.TempDir(),
 			NoLog:      true,
@@ -87,6 +87,7 @@ func (c *Cluster) Start(i int) {
 	if !s.ReadyForConnections(10 * time.Second) {
 		c.t.Fatalf("node %d not ready", i)
 	}
+	c.opts[i].Port = s.Addr().(*net.TCPAddr).Port
 	c.Servers[i] = s
 }
 

@@ -42,7 +42,7 @@ func (p *Poller) fetch(ctx context.Context, start time.Time) (*listing, error) {
 		l.pages++
 		p.M.Pages.WithLabelValues(p.O.ProjectID).Inc()
 		n := len(pg.Tasks) + pg.Skipped
-		if offset > 0 && n > 0 && sameIDs(prevIDs, pg.Tasks) {
+		if offset > 0 && len(pg.Tasks) > 0 && sameIDs(prevIDs, pg.Tasks) {
 			return nil, fmt.Errorf("page at offset %d repeats the previous page: the server ignores offset", offset)
 		}
 		l.tasks = append(l.tasks, pg.Tasks...)

@@ -12,6 +12,29 @@ import (
 	"notifier/internal/retry"
 )
 
+// maxSinkBackoff caps the backoff between delivery attempts.
+const maxSinkBackoff = 30 * time.Second
+
+// readier is a sink that can tell when its destination is reachable again.
+type readier interface{ Ready() <-chan struct{} }
+
+// sleep waits out a backoff, cut short when the sink says its destination is back.
+func (d *Dispatcher) sleep(ctx context.Context, s Sink, delay time.Duration) error {
+	var ready <-chan struct{}
+	if r, ok := s.(readier); ok {
+		ready = r.Ready()
+	}
+	t := time.NewTimer(delay)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+	case <-ready:
+	}
+	return nil
+}
+
 // Queue is where committed events wait for each sink; state.Ledger is the real one.
 type Queue interface {
 	Pending(sink string, max int) []event.Event
@@ -86,7 +109,9 @@ func (d *Dispatcher) Drain(ctx context.Context) error {
 func (d *Dispatcher) work(ctx context.Context, s Sink) {
 	name := s.Name()
 	log := d.Log.With().Str("sink", name).Logger()
-	b := retry.New(d.MinBackoff, d.MaxBackoff)
+	// Backoff between sink retries stays short (a delivery must go soon after the
+	// destination is back); only a Retry-After may ask for longer, up to MaxBackoff.
+	b := retry.New(d.MinBackoff, min(d.MaxBackoff, maxSinkBackoff))
 	var lastErr string
 	d.setPending(name)
 	for {
@@ -127,7 +152,7 @@ func (d *Dispatcher) work(ctx context.Context, s Sink) {
 			ev, lastErr = log.Warn(), msg
 		}
 		ev.Err(err).Int("pending", d.Queue.Count(name)).Dur("retry_in", delay).Msg("delivery failed; will retry")
-		if retry.Sleep(ctx, delay) != nil {
+		if d.sleep(ctx, s, delay) != nil {
 			return
 		}
 	}

@@ -36,6 +36,9 @@ type KV struct {
 
 	// MaxValue is the largest value the server takes (its max_payload); 0: no check.
 	MaxValue int64
+	// OnFenced, when set, is called when a write finds a newer leader's term: the caller
+	// stops leading at once.
+	OnFenced func()
 }
 
 // compressAbove is the size from which a value is stored gzipped: small values stay
@@ -126,43 +129,67 @@ func NewKV(kv jetstream.KeyValue, projects []string, term uint64) *KV {
 // Key returns a project's key in the bucket.
 func Key(projectID string) string { return "project." + projectID }
 
-// Load reads every project of the store, then claims each key for this term: a write by
-// an older leader after this point fails its revision check.
+// Load reads every project of the store and claims each key for this term: it rewrites
+// every existing key with the term and creates a claim for every missing one, so that any
+// write by an older leader after this point fails its revision check.
 func (s *KV) Load(ctx context.Context) (*Snapshot, error) {
 	snap := Empty()
 	for _, p := range s.projects {
-		key := Key(p)
-		e, err := s.kv.Get(ctx, key)
-		if errors.Is(err, jetstream.ErrKeyNotFound) {
-			continue
+		if err := s.loadKey(ctx, p, snap); err != nil {
+			return nil, err
 		}
-		if err != nil {
-			return nil, fmt.Errorf("reading state key %s: %w", key, err)
-		}
-		var v kvValue
-		if err := decodeValue(e.Value(), &v); err != nil {
-			return nil, fmt.Errorf("state key %s is unreadable: %w", key, err)
-		}
-		if v.Term > s.term {
-			return nil, fmt.Errorf("state key %s: %w (term %d > ours %d)", key, ErrFenced, v.Term, s.term)
-		}
-		s.revs[key] = e.Revision()
-		if v.State != nil {
-			if v.State.Tasks == nil {
-				return nil, fmt.Errorf("state key %s is unreadable: project without a task map", key)
-			}
-			snap.Projects[p] = v.State
-		}
-		snap.Outbox = append(snap.Outbox, v.Outbox...)
 	}
-	// Claim: rewrite every existing key with our term.
 	if err := s.Save(ctx, snap); err != nil {
 		return nil, err
 	}
 	return snap, nil
 }
 
-// Save writes the keys whose content changed.
+// loadKey reads one project's key into snap, or claims it when it does not exist yet.
+func (s *KV) loadKey(ctx context.Context, p string, snap *Snapshot) error {
+	key := Key(p)
+	for range 3 {
+		e, err := s.kv.Get(ctx, key)
+		if errors.Is(err, jetstream.ErrKeyNotFound) {
+			b, err := encodeValue(kvValue{Term: s.term})
+			if err != nil {
+				return err
+			}
+			rev, err := s.kv.Create(ctx, key, b)
+			if isConflict(err) {
+				continue // created meanwhile: read it
+			}
+			if err != nil {
+				return fmt.Errorf("claiming state key %s: %w", key, err)
+			}
+			s.revs[key], s.last[key] = rev, b
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("reading state key %s: %w", key, err)
+		}
+		var v kvValue
+		if err := decodeValue(e.Value(), &v); err != nil {
+			return fmt.Errorf("state key %s is unreadable: %w", key, err)
+		}
+		if v.Term > s.term {
+			return fmt.Errorf("state key %s: %w (term %d > ours %d)", key, ErrFenced, v.Term, s.term)
+		}
+		s.revs[key] = e.Revision()
+		if v.State != nil {
+			if v.State.Tasks == nil {
+				return fmt.Errorf("state key %s is unreadable: project without a task map", key)
+			}
+			snap.Projects[p] = v.State
+		}
+		snap.Outbox = append(snap.Outbox, v.Outbox...)
+		return nil
+	}
+	return fmt.Errorf("claiming state key %s: %w", key, ErrFenced)
+}
+
+// Save writes the keys whose content changed. A write that fails because another
+// replica of a newer term wrote the key returns ErrFenced (and calls OnFenced).
 func (s *KV) Save(ctx context.Context, snap *Snapshot) error {
 	outboxes := map[string][]Pending{}
 	for _, p := range snap.Outbox {
@@ -186,24 +213,56 @@ func (s *KV) Save(ctx context.Context, snap *Snapshot) error {
 		if s.MaxValue > 0 && int64(len(b)) > s.MaxValue {
 			return fmt.Errorf("state key %s: %d bytes, above the NATS server's max_payload of %d: raise max_payload, or shorten poll.lookback", key, len(b), s.MaxValue)
 		}
-		var rev uint64
-		if old, known := s.revs[key]; known {
-			rev, err = s.kv.Update(ctx, key, b, old)
-		} else {
-			rev, err = s.kv.Create(ctx, key, b)
-		}
-		if err != nil {
-			if isConflict(err) {
-				return fmt.Errorf("saving state key %s: %w", key, ErrFenced)
+		if err := s.write(ctx, key, b); err != nil {
+			if errors.Is(err, ErrFenced) && s.OnFenced != nil {
+				s.OnFenced()
 			}
 			return fmt.Errorf("saving state key %s: %w", key, err)
 		}
-		s.revs[key], s.last[key] = rev, b
 	}
 	return nil
 }
 
+// write writes b with a revision check. On a conflict it looks at the key: our own value
+// (a write applied whose reply was lost) is success; a value of our term or an older one is
+// written over with the current revision; a newer term is ErrFenced.
+func (s *KV) write(ctx context.Context, key string, b []byte) error {
+	var rev uint64
+	var err error
+	if old, known := s.revs[key]; known {
+		rev, err = s.kv.Update(ctx, key, b, old)
+	} else {
+		rev, err = s.kv.Create(ctx, key, b)
+	}
+	if err != nil && !isConflict(err) {
+		return err
+	}
+	if err != nil {
+		e, gerr := s.kv.Get(ctx, key)
+		if gerr != nil {
+			return fmt.Errorf("%w (and reading it back: %v)", err, gerr)
+		}
+		var v kvValue
+		if derr := decodeValue(e.Value(), &v); derr == nil && v.Term > s.term {
+			return fmt.Errorf("%w (term %d > ours %d)", ErrFenced, v.Term, s.term)
+		}
+		if rev = e.Revision(); !bytes.Equal(e.Value(), b) {
+			if rev, err = s.kv.Update(ctx, key, b, rev); err != nil {
+				if isConflict(err) {
+					return fmt.Errorf("%w: %v", ErrFenced, err)
+				}
+				return err
+			}
+		}
+	}
+	s.revs[key], s.last[key] = rev, b
+	return nil
+}
+
 func isConflict(err error) bool {
+	if err == nil {
+		return false
+	}
 	return errors.Is(err, jetstream.ErrKeyExists) ||
 		errors.Is(err, jetstream.ErrKeyRevisionMismatch) || strings.Contains(err.Error(), "wrong last sequence")
 }

@@ -39,6 +39,18 @@ type Sink struct {
 
 	mu          sync.Mutex
 	streamReady bool
+	ready       chan struct{} // signalled at every (re)connect
+}
+
+// Ready signals when the connection comes (back) up, so that a delivery waiting out its
+// backoff goes at once instead of minutes later.
+func (s *Sink) Ready() <-chan struct{} { return s.ready }
+
+func (s *Sink) signalReady() {
+	select {
+	case s.ready <- struct{}{}:
+	default:
+	}
 }
 
 // New connects. The connection retries in the background when the server is not up yet,
@@ -50,7 +62,7 @@ func New(o Options, log zerolog.Logger) (*Sink, error) {
 	if o.MaxInFlight <= 0 {
 		o.MaxInFlight = 256
 	}
-	s := &Sink{o: o, log: log}
+	s := &Sink{o: o, log: log, ready: make(chan struct{}, 1)}
 	opts := append([]nats.Option{
 		nats.Name("dcs-notifier"),
 		nats.RetryOnFailedConnect(true),
@@ -67,9 +79,11 @@ func New(o Options, log zerolog.Logger) (*Sink, error) {
 		}),
 		nats.ReconnectHandler(func(nc *nats.Conn) {
 			log.Info().Str("server", nc.ConnectedUrlRedacted()).Msg("nats reconnected")
+			s.signalReady()
 		}),
 		nats.ConnectHandler(func(nc *nats.Conn) {
 			log.Info().Str("server", nc.ConnectedUrlRedacted()).Msg("nats connected")
+			s.signalReady()
 		}),
 		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
 			log.Warn().Err(err).Msg("nats error")
@@ -81,7 +95,10 @@ func New(o Options, log zerolog.Logger) (*Sink, error) {
 	}
 	s.nc = nc
 	if o.JetStream {
-		js, err := jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(o.MaxInFlight))
+		// An ack lost while connected (a stream leader election) must not hold its slot
+		// for good: time it out, and the event is sent again.
+		js, err := jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(o.MaxInFlight),
+			jetstream.WithPublishAsyncTimeout(o.PublishTimeout))
 		if err != nil {
 			nc.Close()
 			return nil, fmt.Errorf("nats jetstream: %w", err)
@@ -136,7 +153,7 @@ func (s *Sink) sendCore(ctx context.Context, evs []event.Event) (int, error) {
 			err = s.nc.PublishMsg(m)
 		}
 		if err != nil {
-			perr = err
+			perr = classify(err)
 			break
 		}
 		n++
@@ -169,7 +186,7 @@ func (s *Sink) sendJetStream(ctx context.Context, evs []event.Event) (int, error
 		}
 		f, err := s.js.PublishMsgAsync(m, jetstream.WithMsgID(evs[i].ID), jetstream.WithStallWait(s.o.PublishTimeout))
 		if err != nil {
-			perr = fmt.Errorf("jetstream publish: %w", err)
+			perr = classify(fmt.Errorf("jetstream publish: %w", err))
 			break
 		}
 		futures = append(futures, f)
@@ -178,12 +195,26 @@ func (s *Sink) sendJetStream(ctx context.Context, evs []event.Event) (int, error
 		select {
 		case <-f.Ok():
 		case err := <-f.Err():
-			return i, fmt.Errorf("jetstream publish of event %s: %w", evs[i].ID, err)
+			return i, classify(fmt.Errorf("jetstream publish of event %s: %w", evs[i].ID, err))
 		case <-ctx.Done():
 			return i, fmt.Errorf("jetstream: waiting for acks: %w", ctx.Err())
 		}
 	}
 	return len(futures), perr
+}
+
+// classify marks the errors that retrying cannot cure: an event larger than the server's
+// max_payload or the stream's maximum message size. Retried, it would hold every later
+// event back for good; dropped (for NATS only, logged by the dispatcher), the rest flows.
+func classify(err error) error {
+	if errors.Is(err, nats.ErrMaxPayload) || errors.Is(err, jetstream.ErrStreamMessageExceedsMaximum) {
+		return sinks.Permanent(err)
+	}
+	var apiErr *jetstream.APIError
+	if errors.As(err, &apiErr) && apiErr.ErrorCode == jetstream.JSErrCodeStreamMessageExceedsMaximum {
+		return sinks.Permanent(err)
+	}
+	return err
 }
 
 func (s *Sink) ensureStream(ctx context.Context) error {

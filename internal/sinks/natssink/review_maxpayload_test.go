@@ -1,0 +1,84 @@
+package natssink
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	natstest "github.com/nats-io/nats-server/v2/test"
+	"github.com/nats-io/nats.go"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rs/zerolog"
+
+	"notifier/internal/diff"
+	"notifier/internal/event"
+	"notifier/internal/metrics"
+	"notifier/internal/sinks"
+	"notifier/internal/state"
+)
+
+// An event larger than the server's max_payload (a task with a large details field, or a
+// server with a small max_payload) can never be published, but the sink reports it as a
+// retryable error: the dispatcher retries it forever and every later event for NATS is
+// stuck behind it (head-of-line block; the on-call never hears of the next failure).
+func TestReviewOversizedEventBlocksNATSForever(t *testing.T) {
+	for _, js := range []bool{false, true} {
+		name := "core"
+		if js {
+			name = "jetstream"
+		}
+		t.Run(name, func(t *testing.T) {
+			opts := natstest.DefaultTestOptions
+			opts.Port = -1
+			opts.MaxPayload = 4096
+			opts.JetStream = js
+			opts.StoreDir = t.TempDir()
+			srv := natstest.RunServer(&opts)
+			t.Cleanup(srv.Shutdown)
+			nc, err := nats.Connect(srv.ClientURL())
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(nc.Close)
+			sub, err := nc.SubscribeSync("dcs.tasks.>")
+			if err != nil {
+				t.Fatal(err)
+			}
+			nc.Flush()
+
+			s, err := New(Options{URL: srv.ClientURL(), SubjectPrefix: "dcs.tasks", JetStream: js, Stream: "DCS_TASKS"}, zerolog.Nop())
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(s.Close)
+
+			store, err := state.OpenFile(t.TempDir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { store.Close() })
+			l, _ := state.NewLedger(store, state.Empty(), []string{"nats"})
+			big := event.New(event.Transition{ProjectID: "p1", Region: "r", TaskID: "big", TaskName: "modifySpec",
+				Status: "SUCCESS", Seq: 1, DetectedAt: time.Now(),
+				Task: json.RawMessage(`{"id":"big","details":"` + strings.Repeat("x", 8192) + `"}`)})
+			small := testEvent("small", "FAILED")
+			if err := l.Commit(t.Context(), "p1", &diff.ProjectState{Tasks: map[string]diff.TaskState{}}, []event.Event{big, small}); err != nil {
+				t.Fatal(err)
+			}
+			d := &sinks.Dispatcher{Queue: l, Sinks: []sinks.Sink{s}, Log: zerolog.Nop(),
+				Metrics: metrics.New(prometheus.NewRegistry(), "test"), MinBackoff: 10 * time.Millisecond, MaxBackoff: 50 * time.Millisecond}
+			ctx, cancel := context.WithCancel(t.Context())
+			done := make(chan struct{})
+			go func() { defer close(done); d.Run(ctx) }()
+			defer func() { cancel(); <-done }()
+			m, err := sub.NextMsg(1500 * time.Millisecond)
+			if err != nil {
+				t.Errorf("the event after an oversized one never reached NATS: %v (pending %d)", err, l.Count("nats"))
+			} else if got := m.Header.Get("Nats-Msg-Id"); got != small.ID {
+				t.Errorf("got %s, want the small event", got)
+			}
+		})
+	}
+}

@@ -1,0 +1,113 @@
+package state
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"testing"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"notifier/internal/diff"
+	"notifier/internal/event"
+)
+
+// A new leader whose shard has a project with no key yet claims nothing for it. An old
+// leader, paused until after the takeover, then Creates that key: its write succeeds (the
+// README promises it fails its revision check), and the new leader's own first commit of
+// that project fails with ErrFenced — on every later try too, since its store never learns
+// the key's revision. The project is wedged while the new leader holds the lease.
+func TestReviewKVOldLeaderCreatesKeyUnclaimedByNewLeader(t *testing.T) {
+	kv := kvBucket(t)
+	old := NewKV(kv, []string{"p1"}, 1)
+	if _, err := old.Load(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	// Takeover: the new leader loads (no key exists) and so claims nothing.
+	next := NewKV(kv, []string{"p1"}, 2)
+	snap, err := next.Load(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, _ := NewLedger(next, snap, []string{"nats"})
+
+	// The paused old leader's first commit of p1 arrives now.
+	oldSnap := Empty()
+	oldSnap.Projects["p1"] = &diff.ProjectState{Tasks: map[string]diff.TaskState{"a": {Status: "RUNNING", Created: 5}}}
+	oldErr := old.Save(t.Context(), oldSnap)
+
+	st := &diff.ProjectState{Tasks: map[string]diff.TaskState{"a": {Status: "SUCCESS", Created: 5, Seq: 1}}}
+	e := projectEvent("e1", "p1")
+	var newErrs []error
+	for range 3 {
+		newErrs = append(newErrs, l.Commit(t.Context(), "p1", st, []event.Event{e}))
+	}
+	if !errors.Is(oldErr, ErrFenced) {
+		t.Errorf("old leader (term 1) wrote after the term-2 takeover: err = %v, want ErrFenced", oldErr)
+	}
+	if newErrs[len(newErrs)-1] != nil {
+		t.Errorf("the current leader can never commit p1 again: %v", newErrs)
+	}
+}
+
+// lossyKV applies a write and then reports a failure, as when the reply is lost (a
+// timeout, the connection dropping) after the server applied it.
+type lossyKV struct {
+	jetstream.KeyValue
+	fail atomic.Int32 // writes still to "lose"
+}
+
+func (k *lossyKV) Create(ctx context.Context, key string, b []byte, o ...jetstream.KVCreateOpt) (uint64, error) {
+	rev, err := k.KeyValue.Create(ctx, key, b, o...)
+	if err == nil && k.fail.Add(-1) >= 0 {
+		return 0, context.DeadlineExceeded
+	}
+	return rev, err
+}
+
+func (k *lossyKV) Update(ctx context.Context, key string, b []byte, last uint64) (uint64, error) {
+	rev, err := k.KeyValue.Update(ctx, key, b, last)
+	if err == nil && k.fail.Add(-1) >= 0 {
+		return 0, context.DeadlineExceeded
+	}
+	return rev, err
+}
+
+// One write whose reply is lost leaves the store's revision stale for good: every later
+// save of that key is refused as ErrFenced although this leader is the only writer, so the
+// poller's commits (and Done's saves) fail forever and the shard stops producing events.
+func TestReviewKVLostReplyWedgesKey(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		committed bool // the key exists before the lost write (Update), or not (Create)
+	}{{"update", true}, {"create", false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			lk := &lossyKV{KeyValue: kvBucket(t)}
+			s := NewKV(lk, []string{"p1"}, 1)
+			snap, err := s.Load(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
+			l, _ := NewLedger(s, snap, []string{"nats"})
+			st := func(status string) *diff.ProjectState {
+				return &diff.ProjectState{Tasks: map[string]diff.TaskState{"a": {Status: status, Created: 5}}}
+			}
+			if tc.committed {
+				if err := l.Commit(t.Context(), "p1", st("CREATED"), nil); err != nil {
+					t.Fatal(err)
+				}
+			}
+			lk.fail.Store(1)
+			if err := l.Commit(t.Context(), "p1", st("RUNNING"), nil); err == nil {
+				t.Fatal("the lossy write should report an error")
+			}
+			var errs []error
+			for _, s := range []string{"RUNNING", "SUCCESS", "FAILED"} {
+				errs = append(errs, l.Commit(t.Context(), "p1", st(s), nil))
+			}
+			if errs[len(errs)-1] != nil {
+				t.Errorf("after one lost reply the sole writer can never commit again: %v", errs)
+			}
+		})
+	}
+}
