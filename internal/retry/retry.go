@@ -4,26 +4,52 @@ package retry
 
 import (
 	"context"
+	"math/rand/v2"
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
 )
 
-// New returns a backoff that starts at initial, doubles with ±50 % jitter, stays at max
-// once there, and never stops. Reset it after a success.
-func New(initial, max time.Duration) *backoff.ExponentialBackOff {
+// Backoff is an exponential backoff with jitter whose every wait, jitter included, is at
+// most its cap.
+type Backoff struct {
+	b   *backoff.ExponentialBackOff // without jitter: ours is applied below the cap
+	max time.Duration
+}
+
+// New returns a backoff that starts at initial, doubles, stays at max once there, and
+// never stops. Each wait is drawn from [interval/2, interval*3/2] and then held to max: a
+// backoff that has reached its cap waits between max/2 and max, never longer. Reset it
+// after a success.
+func New(initial, max time.Duration) *Backoff {
 	b := backoff.NewExponentialBackOff()
 	b.InitialInterval = initial
-	b.RandomizationFactor = 0.5
+	b.RandomizationFactor = 0
 	b.Multiplier = 2
 	b.MaxInterval = max
 	b.MaxElapsedTime = 0
 	b.Reset()
-	return b
+	return &Backoff{b: b, max: max}
 }
 
+// NextBackOff returns the next wait; it implements backoff.BackOff.
+func (b *Backoff) NextBackOff() time.Duration {
+	d := min(b.b.NextBackOff(), b.max)
+	// Jitter in [d/2, d*3/2], cut at the cap rather than clamped to it, so that
+	// retries that started together do not all land on the cap together.
+	lo, hi := d/2, min(d+d/2, b.max)
+	if hi <= lo {
+		return d
+	}
+	return lo + rand.N(hi-lo+1)
+}
+
+// Reset starts the backoff over at its initial interval.
+func (b *Backoff) Reset() { b.b.Reset() }
+
 // Next returns how long to wait before the next attempt: the backoff's next interval, or
-// the delay the server asked for (Retry-After) when that is longer, capped at max.
+// the delay the server asked for (Retry-After) when that is longer, capped at max. Only
+// a Retry-After can make it longer than the backoff's own cap.
 func Next(b backoff.BackOff, asked, max time.Duration) time.Duration {
 	d := b.NextBackOff()
 	if asked > d {
