@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
 	"notifier/internal/event"
@@ -113,7 +114,11 @@ func (d *Dispatcher) work(ctx context.Context, s Sink) {
 	// destination is back); only a Retry-After may ask for longer, up to MaxBackoff.
 	b := retry.New(d.MinBackoff, min(d.MaxBackoff, maxSinkBackoff))
 	var lastErr string
-	d.setPending(name)
+	pending := &pendingGauge{g: d.Metrics.Pending.WithLabelValues(name)}
+	// This queue's events are no longer ours to report once we stop (a shard's lease
+	// lost): whoever delivers them now counts them.
+	defer pending.set(0)
+	pending.set(d.Queue.Count(name))
 	for {
 		evs := d.Queue.Pending(name, d.Batch)
 		if len(evs) == 0 {
@@ -124,10 +129,10 @@ func (d *Dispatcher) work(ctx context.Context, s Sink) {
 				continue
 			}
 		}
-		d.setPending(name)
+		pending.set(d.Queue.Count(name))
 		n, err := s.Send(ctx, evs)
 		if n > 0 {
-			d.done(ctx, log, name, evs[:n], "ok")
+			d.done(ctx, log, name, pending, evs[:n], "ok")
 			b.Reset()
 			lastErr = ""
 		}
@@ -141,7 +146,7 @@ func (d *Dispatcher) work(ctx context.Context, s Sink) {
 			k := dropCount(err, len(evs)-n)
 			log.Error().Err(err).Str("event_id", evs[n].ID).Str("task_id", evs[n].Subject).Int("events", k).
 				Msg("cannot be delivered to this sink; dropped for this sink only")
-			d.done(ctx, log, name, evs[n:n+k], "dropped")
+			d.done(ctx, log, name, pending, evs[n:n+k], "dropped")
 			continue
 		}
 		delay := retry.Next(b, retryAfter(err), d.MaxBackoff)
@@ -158,7 +163,7 @@ func (d *Dispatcher) work(ctx context.Context, s Sink) {
 	}
 }
 
-func (d *Dispatcher) done(ctx context.Context, log zerolog.Logger, name string, evs []event.Event, result string) {
+func (d *Dispatcher) done(ctx context.Context, log zerolog.Logger, name string, pending *pendingGauge, evs []event.Event, result string) {
 	ids := make([]string, len(evs))
 	for i := range evs {
 		ids[i] = evs[i].ID
@@ -170,13 +175,23 @@ func (d *Dispatcher) done(ctx context.Context, log zerolog.Logger, name string, 
 		log.Warn().Err(err).Msg("could not save delivery progress")
 	}
 	d.Metrics.Deliveries.WithLabelValues(name, result).Add(float64(len(evs)))
-	d.setPending(name)
+	pending.set(d.Queue.Count(name))
 	select {
 	case d.progress <- struct{}{}:
 	default:
 	}
 }
 
-func (d *Dispatcher) setPending(name string) {
-	d.Metrics.Pending.WithLabelValues(name).Set(float64(d.Queue.Count(name)))
+// pendingGauge is one Dispatcher's share of notifier_pending_events{sink}. With
+// nats-kv and several shards, one Dispatcher per shard reports into the same gauge: each
+// adds the change in its own count, so the gauge holds the sum over the shards. Only the
+// sink's worker uses it.
+type pendingGauge struct {
+	g    prometheus.Gauge
+	last int
+}
+
+func (p *pendingGauge) set(n int) {
+	p.g.Add(float64(n - p.last))
+	p.last = n
 }
