@@ -18,7 +18,7 @@ const (
 	Created                     // first sighting
 	StatusChanged               // status differs from the last one seen
 	Baseline                    // first sighting during a project's first poll, recorded silently
-	History                     // created before the horizon and not followed: old, ignored
+	History                     // unknown and created before now - lookback - margin (or the horizon): old, never announced
 )
 
 // Result is the outcome of one diff.
@@ -26,12 +26,19 @@ type Result struct {
 	Events   []event.Event // oldest task first
 	Next     *ProjectState // the previous state itself when nothing changed
 	Changed  bool          // Next differs from the previous state and must be saved
-	History  int           // tasks ignored as older than the horizon
+	History  int           // unknown tasks ignored as older than the lookback
 	Pruned   int           // finished tasks forgotten because they left the lookback
 	Vanished int           // running tasks forgotten after being unlisted for a whole lookback
+	// Abandoned are the ids of running tasks dropped because they were created more than
+	// Options.MaxFollow ago: they are no longer followed, and a later change is not announced.
+	Abandoned []string
 }
 
-// classify decides what one listed task means against its last-seen state.
+// classify decides what one listed task means against its last-seen state. An unknown
+// task created before the oldest time a poll must look at is history, whatever the API
+// returned and however far back the window reached: a server that ignores the window,
+// or a running task holding the window back across a long downtime, never makes an old
+// task news.
 func classify(prev *ProjectState, st TaskState, known bool, t *dcs.Task, o *Options) Reason {
 	switch {
 	case known && (st.Status == t.Status || t.Status == ""):
@@ -40,15 +47,23 @@ func classify(prev *ProjectState, st TaskState, known bool, t *dcs.Task, o *Opti
 		return Unchanged
 	case known:
 		return StatusChanged
-	case prev != nil && !t.Created.IsZero() && t.Created.UnixMilli() < prev.Horizon:
-		return History
-	case prev == nil && !t.Created.IsZero() && t.Created.UnixMilli() < o.cutoff():
+	case !t.Created.IsZero() && t.Created.UnixMilli() < horizon(prev, o):
 		return History
 	case prev == nil && !o.Notify:
 		return Baseline
 	default:
 		return Created
 	}
+}
+
+// horizon is the creation time before which an unknown task is history: the cutoff of
+// this poll, or the state's horizon when it is later.
+func horizon(prev *ProjectState, o *Options) int64 {
+	h := o.cutoff()
+	if prev != nil {
+		h = max(h, prev.Horizon)
+	}
+	return h
 }
 
 // Diff compares a poll's tasks with the previous state of the project (nil at its first
@@ -77,7 +92,7 @@ func Diff(prev *ProjectState, tasks []dcs.Task, o Options) Result {
 	}
 
 	listed := dedupe(tasks)
-	nowMs := o.Now.UnixMilli()
+	nowMs, cutoff := o.Now.UnixMilli(), o.cutoff()
 	var changed []*dcs.Task
 	knownListed := 0
 	for i := range listed {
@@ -91,6 +106,9 @@ func Diff(prev *ProjectState, tasks []dcs.Task, o Options) Result {
 			res.History++
 			continue
 		case Unchanged:
+			if retire(t.ID, st, cutoff, next, &res, &o) {
+				continue
+			}
 			if st.Missing != 0 {
 				st.Missing = 0
 				next()[t.ID] = st
@@ -105,7 +123,9 @@ func Diff(prev *ProjectState, tasks []dcs.Task, o Options) Result {
 		case StatusChanged:
 			res.Events = append(res.Events, transition(t, st.Status, false, st.Seq+1, &o))
 			st.Status, st.Seq, st.Missing = t.Status, st.Seq+1, 0
-			next()[t.ID] = st
+			if !retire(t.ID, st, cutoff, next, &res, &o) {
+				next()[t.ID] = st
+			}
 		}
 		changed = append(changed, t)
 	}
@@ -116,8 +136,30 @@ func Diff(prev *ProjectState, tasks []dcs.Task, o Options) Result {
 	return res
 }
 
-// forget drops finished tasks that left the lookback and running tasks that stayed
-// unlisted for a whole lookback, and marks running tasks that went missing.
+// retire drops a task from the next state, and reports whether it did, when it has nothing
+// left to tell: finished and created before the cutoff (listed or not: an unknown task that
+// old is history), or running for longer than MaxFollow.
+func retire(id string, st TaskState, cutoff int64, next func() map[string]TaskState, res *Result, o *Options) bool {
+	switch {
+	case o.IsTerminal(st.Status):
+		if st.Created >= cutoff {
+			return false
+		}
+		delete(next(), id)
+		res.Pruned++
+		res.Next.Horizon = max(res.Next.Horizon, st.Created+1)
+	case o.overdue(st):
+		delete(next(), id)
+		res.Abandoned = append(res.Abandoned, id)
+	default:
+		return false
+	}
+	return true
+}
+
+// forget drops finished tasks that left the lookback, running tasks followed for longer
+// than MaxFollow and running tasks that stayed unlisted for a whole lookback, and marks
+// running tasks that went missing.
 func forget(old map[string]TaskState, listed []dcs.Task, next func() map[string]TaskState, res *Result, o *Options) {
 	if len(old) == 0 {
 		return
@@ -132,16 +174,14 @@ func forget(old map[string]TaskState, listed []dcs.Task, next func() map[string]
 			continue
 		}
 		switch {
+		case retire(id, st, cutoff, next, res, o):
 		case o.IsTerminal(st.Status):
-			if st.Created < cutoff {
-				delete(next(), id)
-				res.Pruned++
-				res.Next.Horizon = max(res.Next.Horizon, st.Created+1)
-			}
 		case st.Missing == 0:
 			st.Missing = nowMs
 			next()[id] = st
-		case nowMs-st.Missing > o.Lookback.Milliseconds():
+		case nowMs-st.Missing > o.Lookback.Milliseconds() && st.Created < cutoff:
+			// Also past the cutoff: should it be listed again, it is history and its
+			// transitions are not numbered from 1 again (which would repeat event ids).
 			delete(next(), id)
 			res.Vanished++
 		}

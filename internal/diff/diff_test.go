@@ -16,7 +16,8 @@ func opts(now time.Time) Options {
 	return Options{
 		ProjectID: "p1", Region: "cn-north-4", Now: now,
 		Lookback: 24 * time.Hour, Margin: 10 * time.Minute,
-		Terminal: map[string]bool{"SUCCESS": true, "FAILED": true, "FAIL": true, "CANCELLED": true, "DELETED": true},
+		Terminal:  map[string]bool{"SUCCESS": true, "FAILED": true, "FAIL": true, "CANCELLED": true, "DELETED": true},
+		MaxFollow: 7 * 24 * time.Hour,
 	}
 }
 

@@ -31,24 +31,41 @@ type Options struct {
 	Margin    time.Duration   // safety margin added to every window
 	Terminal  map[string]bool // statuses after which a task no longer changes
 	Notify    bool            // announce the tasks found at a project's first poll (poll.initial = "notify")
+	// MaxFollow bounds how long a task that never ends is followed (poll.max_follow): a
+	// task still running that long after its creation is dropped from the state and stops
+	// holding the window back. 0 follows running tasks for ever.
+	MaxFollow time.Duration
 }
 
 // IsTerminal reports whether a status ends a task.
 func (o *Options) IsTerminal(status string) bool { return o.Terminal[status] }
 
-// cutoff is the creation time before which finished tasks are forgotten.
+// cutoff is the creation time before which finished tasks are forgotten and unknown tasks
+// are never announced.
 func (o *Options) cutoff() int64 {
 	return o.Now.Add(-o.Lookback - o.Margin).UnixMilli()
 }
 
+// followed reports whether a task in the state is still running and followed: not
+// finished, and not running for longer than MaxFollow.
+func (o *Options) followed(t TaskState) bool {
+	return !o.IsTerminal(t.Status) && !o.overdue(t)
+}
+
+// overdue reports whether a task was created more than MaxFollow ago.
+func (o *Options) overdue(t TaskState) bool {
+	return o.MaxFollow > 0 && t.Created < o.Now.Add(-o.MaxFollow).UnixMilli()
+}
+
 // WindowStart is where the next poll's time window must begin: the older of now - lookback
 // and the creation of the oldest task still running, minus the margin. A running task is
-// therefore listed by every poll until it ends, however long it runs.
+// therefore listed by every poll until it ends, or until MaxFollow has passed since its
+// creation: then the poll drops it (Result.Abandoned) and the window no longer waits for it.
 func WindowStart(prev *ProjectState, o Options) time.Time {
 	start := o.Now.Add(-o.Lookback).UnixMilli()
 	if prev != nil {
 		for _, t := range prev.Tasks {
-			if !o.IsTerminal(t.Status) && t.Created < start {
+			if o.followed(t) && t.Created < start {
 				start = t.Created
 			}
 		}
@@ -62,7 +79,7 @@ func Active(prev *ProjectState, o Options) bool {
 		return false
 	}
 	for _, t := range prev.Tasks {
-		if !o.IsTerminal(t.Status) {
+		if o.followed(t) {
 			return true
 		}
 	}
