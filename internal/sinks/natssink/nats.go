@@ -172,7 +172,30 @@ func (s *Sink) sendCore(ctx context.Context, evs []event.Event) (int, error) {
 // sendJetStream publishes asynchronously (bounded in flight) and waits for every ack.
 // It reports the longest acknowledged prefix; anything after a failure is sent again
 // later and dropped by the stream as a duplicate if it had arrived.
+//
+// When no stream answers (deleted to change its settings, lost with a single-replica
+// node's store), it looks the stream up again, creates it when missing and sends what
+// was not acknowledged once more, so that the batch goes now rather than never.
 func (s *Sink) sendJetStream(ctx context.Context, evs []event.Event) (int, error) {
+	n, err := s.publish(ctx, evs)
+	if !streamGone(err) {
+		return n, err
+	}
+	s.log.Warn().Err(err).Str("stream", s.o.Stream).Msg("no stream answered; looking it up again")
+	s.forgetStream()
+	m, err := s.publish(ctx, evs[n:])
+	if streamGone(err) {
+		// The stream is there but does not take our subjects: the dispatcher retries,
+		// and the next Send looks again (its owner may be fixing it).
+		s.forgetStream()
+		err = fmt.Errorf("%w (does stream %s take subjects %s.>?)", err, s.o.Stream, s.o.SubjectPrefix)
+	}
+	return n + m, err
+}
+
+// publish sends evs and waits until none of them is in flight any more: a publish still
+// being retried by the client could otherwise land after a later send of the same batch.
+func (s *Sink) publish(ctx context.Context, evs []event.Event) (int, error) {
 	if err := s.ensureStream(ctx); err != nil {
 		return 0, err
 	}
@@ -191,16 +214,35 @@ func (s *Sink) sendJetStream(ctx context.Context, evs []event.Event) (int, error
 		}
 		futures = append(futures, f)
 	}
+	n, ferr := len(futures), error(nil)
 	for i, f := range futures {
 		select {
 		case <-f.Ok():
 		case err := <-f.Err():
-			return i, classify(fmt.Errorf("jetstream publish of event %s: %w", evs[i].ID, err))
+			if ferr == nil {
+				n, ferr = i, classify(fmt.Errorf("jetstream publish of event %s: %w", evs[i].ID, err))
+			}
 		case <-ctx.Done():
-			return i, fmt.Errorf("jetstream: waiting for acks: %w", ctx.Err())
+			return min(n, i), fmt.Errorf("jetstream: waiting for acks: %w", ctx.Err())
 		}
 	}
-	return len(futures), perr
+	if ferr != nil {
+		return n, ferr
+	}
+	return n, perr
+}
+
+// streamGone reports whether err says that no stream took the publish.
+func streamGone(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, jetstream.ErrNoStreamResponse) || errors.Is(err, nats.ErrNoResponders) ||
+		errors.Is(err, jetstream.ErrStreamNotFound) {
+		return true
+	}
+	var apiErr *jetstream.APIError
+	return errors.As(err, &apiErr) && apiErr.ErrorCode == jetstream.JSErrCodeStreamNotFound
 }
 
 // classify marks the errors that retrying cannot cure: an event larger than the server's
@@ -217,6 +259,15 @@ func classify(err error) error {
 	return err
 }
 
+// forgetStream makes the next publish look the stream up again.
+func (s *Sink) forgetStream() {
+	s.mu.Lock()
+	s.streamReady = false
+	s.mu.Unlock()
+}
+
+// ensureStream looks the stream up once, and again after forgetStream, creating it
+// when it is missing.
 func (s *Sink) ensureStream(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()

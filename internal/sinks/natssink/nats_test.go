@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	natstest "github.com/nats-io/nats-server/v2/test"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/rs/zerolog"
@@ -21,10 +20,8 @@ func testEvent(id, status string) event.Event {
 }
 
 func TestCorePublish(t *testing.T) {
-	opts := natstest.DefaultTestOptions
-	opts.Port = -1
-	srv := natstest.RunServer(&opts)
-	defer srv.Shutdown()
+	opts := testOptions(t, false)
+	srv := runServer(t, &opts)
 	nc, err := nats.Connect(srv.ClientURL())
 	if err != nil {
 		t.Fatal(err)
@@ -63,12 +60,8 @@ func TestCorePublish(t *testing.T) {
 }
 
 func TestJetStreamDropsReplays(t *testing.T) {
-	opts := natstest.DefaultTestOptions
-	opts.Port = -1
-	opts.JetStream = true
-	opts.StoreDir = t.TempDir()
-	srv := natstest.RunServer(&opts)
-	defer srv.Shutdown()
+	opts := testOptions(t, true)
+	srv := runServer(t, &opts)
 
 	s, err := New(Options{URL: srv.ClientURL(), SubjectPrefix: "dcs.tasks", JetStream: true, Stream: "DCS_TASKS"}, zerolog.Nop())
 	if err != nil {
