@@ -131,6 +131,9 @@ func (s *Sim) parseQuery(v url.Values) (listQuery, string) {
 		}
 		q.limit = n
 	}
+	if s.pageCap > 0 {
+		q.limit = min(q.limit, s.pageCap)
+	}
 	for _, p := range []struct {
 		name string
 		dst  *time.Time

@@ -205,3 +205,24 @@ func idRange(from, to int) []string {
 }
 
 func win(t time.Time) string { return t.UTC().Format(WindowLayout) }
+
+func TestPageCapServesFewerThanTheLimit(t *testing.T) {
+	s, srv, _ := start(t, Options{PageCap: 4})
+	s.PutAll(testProject, numbered(10))
+	for _, tt := range []struct {
+		query string
+		want  []string
+	}{
+		{"?limit=1000", idRange(0, 4)},
+		{"?offset=4&limit=1000", idRange(4, 8)},
+		{"?offset=8&limit=1000", idRange(8, 10)},
+		{"?limit=2", idRange(0, 2)},
+	} {
+		t.Run(tt.query, func(t *testing.T) {
+			p := decodePage(t, get(t, srv, tasksPath+tt.query).body)
+			if got := p.ids(); !slices.Equal(got, tt.want) || p.TaskCount.(json.Number).String() != "10" {
+				t.Errorf("ids = %v, task_count = %v; want %v and 10", got, p.TaskCount, tt.want)
+			}
+		})
+	}
+}

@@ -36,6 +36,10 @@ type Options struct {
 	// (the default, as documented) or "begin_time" (as the vendor's own example request sends).
 	// The other name is ignored silently, which is the live-API trap being simulated.
 	StartParam string
+	// PageCap, when positive, caps every page at that many tasks whatever limit asks for,
+	// as a gateway that serves fewer than asked may do; task_count still counts every task
+	// of the window. 0: pages are as long as limit.
+	PageCap int
 }
 
 // Stats counts requests for assertions and benchmarks.
@@ -50,6 +54,7 @@ type Sim struct {
 	ak, sk     string
 	now        func() time.Time
 	startParam string
+	pageCap    int
 
 	mu       sync.Mutex
 	projects map[string]*project
@@ -76,7 +81,7 @@ func New(opts Options) *Sim {
 		opts.Now = time.Now
 	}
 	return &Sim{
-		ak: opts.AK, sk: opts.SK, now: opts.Now, startParam: opts.StartParam,
+		ak: opts.AK, sk: opts.SK, now: opts.Now, startParam: opts.StartParam, pageCap: opts.PageCap,
 		projects: make(map[string]*project),
 		requests: make(map[string]int),
 		stats:    Stats{ByStatus: make(map[int]int)},

@@ -16,18 +16,24 @@ const maxPages = 10000
 
 // listing is everything one poll read.
 type listing struct {
+	start       time.Time // the window start as sent: whole seconds
 	tasks       []dcs.Task
 	pages       int
 	skipped     int  // entries without an id or not objects
-	beforeStart int  // tasks created before the window start: the server ignored it
+	beforeStart int  // tasks created before the window start sent: the server ignored it
 	stoppedOld  bool // paging stopped early, at a page reaching past the window
 }
 
-// fetch reads pages until a short one. Tasks inserted at the head while paging shift the
-// list so that a task can show up twice (the diff counts it once), never be skipped. A
-// page that fails fails the whole poll.
+// fetch reads pages until the last one: a short page, unless its task_count says more
+// tasks follow (a gateway may serve fewer than the limit asked for). Tasks inserted at the
+// head while paging shift the list so that a task can show up twice (the diff counts it
+// once), never be skipped. A page that fails fails the whole poll.
+//
+// The window starts at start rounded down to the second: the API takes whole seconds
+// (dcs.TimeLayout), and a task is older than the window only if it is older than that.
 func (p *Poller) fetch(ctx context.Context, start time.Time) (*listing, error) {
-	l := &listing{}
+	start = start.Truncate(time.Second)
+	l := &listing{start: start}
 	offset := 0
 	var prevIDs map[string]struct{}
 	for {
@@ -49,8 +55,8 @@ func (p *Poller) fetch(ctx context.Context, start time.Time) (*listing, error) {
 		l.skipped += pg.Skipped
 		old := countBefore(pg.Tasks, start)
 		l.beforeStart += old
-		if n < p.O.PageSize {
-			return l, nil
+		if n == 0 || n < p.O.PageSize && pg.Count <= offset+n {
+			return l, nil // the last page (task_count is -1 when absent)
 		}
 		// The server ignored the window: once a page listed newest first ends with a task
 		// older than the window, every later page is older still.

@@ -1,0 +1,88 @@
+package poller
+
+import (
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rs/zerolog"
+
+	"notifier/internal/dcs"
+	"notifier/internal/dcssim"
+	"notifier/internal/metrics"
+	"notifier/internal/state"
+)
+
+// A gateway may serve fewer tasks than the limit asked for. A page shorter than page_size
+// whose task_count says more tasks follow is a short page, not the end: every task of the
+// window is read. task_count never ends paging before a short page (a full page is
+// followed by another request, as before), and one that claims more than the server has
+// costs one empty page, never a loop.
+func TestPagesShorterThanAskedAreNotTheEndWhenTaskCountSaysMore(t *testing.T) {
+	tests := []struct {
+		name     string
+		cap      int // the gateway's page cap; 0: none
+		tasks    int
+		overshot int // added to task_count: a count that claims more than there is
+		requests int
+	}{
+		{name: "no cap", tasks: 250, requests: 1},
+		{name: "capped at 100", cap: 100, tasks: 250, requests: 3},
+		{name: "capped at 100, a multiple of it", cap: 100, tasks: 300, requests: 3},
+		{name: "capped at 1", cap: 1, tasks: 3, requests: 3},
+		{name: "task_count too high", tasks: 5, overshot: 100, requests: 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			now := time.Now()
+			sim := dcssim.New(dcssim.Options{AK: ak, SK: sk, PageCap: tt.cap})
+			sim.AddProject(project)
+			var ts []dcssim.Task
+			for i := range tt.tasks {
+				ts = append(ts, dcssim.Task{ID: fmt.Sprintf("t%03d", i), Name: "EXTEND", Status: "SUCCESS", CreatedAt: now.Add(-time.Duration(i) * time.Second)})
+			}
+			sim.PutAll(project, ts)
+			srv := httptest.NewServer(sim)
+			defer srv.Close()
+			c, err := dcs.NewClient(dcs.Options{Region: "cn-north-4", ProjectID: project, Endpoint: srv.URL, Credentials: dcs.Credentials{AK: ak, SK: sk}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			fs, err := state.OpenFile(t.TempDir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer fs.Close()
+			ledger, _ := state.NewLedger(fs, state.Empty(), []string{"test"})
+			p := &Poller{O: Options{ProjectID: project, Region: "cn-north-4", PageSize: 1000, Lookback: 24 * time.Hour,
+				Margin: 10 * time.Minute, Terminal: map[string]bool{"SUCCESS": true}},
+				Lister: overcount{c, tt.overshot}, Ledger: ledger, Log: zerolog.Nop(), M: metrics.New(prometheus.NewRegistry(), "test")}
+			if _, err := p.Cycle(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			if got := len(ledger.Project(project).Tasks); got != tt.tasks {
+				t.Errorf("the poll read %d of the %d tasks", got, tt.tasks)
+			}
+			if got := sim.Requests(project); got != tt.requests {
+				t.Errorf("%d requests, want %d", got, tt.requests)
+			}
+		})
+	}
+}
+
+// overcount adds n to every page's task_count.
+type overcount struct {
+	dcs.Lister
+	n int
+}
+
+func (o overcount) List(ctx context.Context, q dcs.Query) (*dcs.Page, error) {
+	pg, err := o.Lister.List(ctx, q)
+	if err == nil {
+		pg.Count += o.n
+	}
+	return pg, err
+}
