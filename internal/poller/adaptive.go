@@ -58,9 +58,12 @@ type runningTask struct {
 	created time.Time
 }
 
-// observe learns from the tasks of one poll: every finished task that the previous state
-// did not already know as finished (at a project's first poll, the whole history).
-func (l *learner) observe(prev *diff.ProjectState, tasks []dcs.Task, o *diff.Options) {
+// observe learns from the tasks of one committed poll: every finished task that the
+// poll's state (next) records as finished and the previous state (prev) did not, so each
+// finished task is learned once. Finished tasks the diff did not keep (older than the
+// lookback: listed again by an API that ignores the window, or by a window held back by a
+// running task) are not learned at every poll.
+func (l *learner) observe(prev, next *diff.ProjectState, tasks []dcs.Task, o *diff.Options) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.running = l.running[:0]
@@ -72,13 +75,8 @@ func (l *learner) observe(prev *diff.ProjectState, tasks []dcs.Task, o *diff.Opt
 			}
 			continue
 		}
-		if t.Created.IsZero() || t.Updated.Before(t.Created) {
+		if t.Created.IsZero() || t.Updated.Before(t.Created) || !finishedIn(next, t.ID, o) || finishedIn(prev, t.ID, o) {
 			continue
-		}
-		if prev != nil {
-			if st, ok := prev.Tasks[t.ID]; ok && o.IsTerminal(st.Status) {
-				continue // learned when it finished
-			}
 		}
 		if l.byName == nil {
 			l.byName = map[string]*durationStats{}
@@ -90,6 +88,15 @@ func (l *learner) observe(prev *diff.ProjectState, tasks []dcs.Task, o *diff.Opt
 		}
 		s.add(t.Updated.Sub(t.Created))
 	}
+}
+
+// finishedIn reports whether st records the task as finished.
+func finishedIn(st *diff.ProjectState, id string, o *diff.Options) bool {
+	if st == nil {
+		return false
+	}
+	ts, ok := st.Tasks[id]
+	return ok && o.IsTerminal(ts.Status)
 }
 
 // wait returns how long to wait before the next poll when a running task's expected end

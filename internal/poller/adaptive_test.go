@@ -26,11 +26,15 @@ func TestLearnerPollsFastAroundExpectedEnd(t *testing.T) {
 		{name: "inside the window: fast", started: 10 * time.Second, want: 250 * time.Millisecond, ok: true},
 		{name: "overran: regular interval", started: time.Minute, want: 30 * time.Second},
 	}
+	known := &diff.ProjectState{Tasks: map[string]diff.TaskState{}} // the history, committed
+	for _, h := range history {
+		known.Tasks[h.ID] = diff.TaskState{Status: "SUCCESS"}
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var l learner
 			running := dcs.Task{ID: "r", Name: "EXTEND", Status: "RUNNING", Created: now.Add(-tt.started)}
-			l.observe(nil, append(history, running), &o)
+			l.observe(nil, known, append(history, running), &o)
 			got, ok := l.wait(now, 30*time.Second, 250*time.Millisecond)
 			if ok != tt.ok || (ok && (got < tt.want-500*time.Millisecond || got > tt.want+500*time.Millisecond)) || (!ok && got != 30*time.Second) {
 				t.Errorf("wait = %v, %v; want about %v, %v", got, ok, tt.want, tt.ok)
@@ -41,19 +45,15 @@ func TestLearnerPollsFastAroundExpectedEnd(t *testing.T) {
 	{
 		var l learner
 		running := dcs.Task{ID: "r", Name: "EXTEND", Status: "RUNNING", Created: now.Add(-10 * time.Second)}
-		l.observe(nil, append(history, running), &o)
+		l.observe(nil, known, append(history, running), &o)
 		if got, ok := l.wait(now, 200*time.Millisecond, time.Second); ok || got > 200*time.Millisecond {
 			t.Errorf("fast 1s, regular 200ms: wait = %v, %v; want the regular 200ms", got, ok)
 		}
 	}
 	// A task known finished is not learned twice.
 	var l learner
-	l.observe(nil, history, &o)
-	prev := &diff.ProjectState{Tasks: map[string]diff.TaskState{}}
-	for _, h := range history {
-		prev.Tasks[h.ID] = diff.TaskState{Status: "SUCCESS"}
-	}
-	l.observe(prev, history, &o)
+	l.observe(nil, known, history, &o)
+	l.observe(known, known, history, &o)
 	if n := l.byName["EXTEND"].n; n != 4 {
 		t.Errorf("learned %d durations, want 4", n)
 	}

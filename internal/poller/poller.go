@@ -34,7 +34,10 @@ type Options struct {
 	Lookback       time.Duration
 	Margin         time.Duration
 	MaxBackoff     time.Duration
-	Terminal       map[string]bool
+	// MaxFollow is how long after its creation a task still running is followed
+	// (poll.max_follow); then it is dropped with a warning. 0 means DefaultMaxFollow.
+	MaxFollow time.Duration
+	Terminal  map[string]bool
 	// FastInterval, when set, is how often to poll around the expected end of a running
 	// task, learned per task name from the durations (created_at to updated_at) of
 	// finished tasks in the listings. 0 disables it; it is never less than 250ms.
@@ -42,6 +45,9 @@ type Options struct {
 	Notify       bool             // announce what the first poll finds
 	Now          func() time.Time // default time.Now
 }
+
+// DefaultMaxFollow is Options.MaxFollow when it is 0, as poll.max_follow's default.
+const DefaultMaxFollow = 7 * 24 * time.Hour
 
 // Poller polls one project.
 type Poller struct {
@@ -78,15 +84,34 @@ func (p *Poller) now() time.Time {
 }
 
 func (p *Poller) diffOptions(now time.Time) diff.Options {
+	maxFollow := p.O.MaxFollow
+	if maxFollow == 0 {
+		maxFollow = DefaultMaxFollow
+	}
 	return diff.Options{
 		ProjectID: p.O.ProjectID, Region: p.O.Region, Now: now,
 		Lookback: p.O.Lookback, Margin: p.O.Margin, Terminal: p.O.Terminal, Notify: p.O.Notify,
+		MaxFollow: maxFollow,
 	}
 }
 
+// polled is one poll's result with what it was computed from.
+type polled struct {
+	res   diff.Result
+	prev  *diff.ProjectState
+	tasks []dcs.Task
+	o     diff.Options
+}
+
 // Poll reads the project's current window and diffs it against the committed state,
-// without committing. A failed poll returns an error and no result.
+// without committing (and without learning task durations, which only a commit makes
+// known). A failed poll returns an error and no result.
 func (p *Poller) Poll(ctx context.Context) (diff.Result, error) {
+	r, err := p.poll(ctx)
+	return r.res, err
+}
+
+func (p *Poller) poll(ctx context.Context) (polled, error) {
 	began := time.Now()
 	now := p.now()
 	prev := p.Ledger.Project(p.O.ProjectID)
@@ -95,18 +120,18 @@ func (p *Poller) Poll(ctx context.Context) (diff.Result, error) {
 	l, err := p.fetch(ctx, start)
 	p.M.PollDuration.WithLabelValues(p.O.ProjectID).Observe(time.Since(began).Seconds())
 	if err != nil {
-		return diff.Result{}, err
+		return polled{}, err
 	}
-	p.inspect(l, start)
-	if p.O.FastInterval > 0 {
-		p.learn.observe(prev, l.tasks, &o)
-	}
-	return diff.Diff(prev, l.tasks, o), nil
+	p.inspect(l)
+	return polled{res: diff.Diff(prev, l.tasks, o), prev: prev, tasks: l.tasks, o: o}, nil
 }
 
 // Cycle polls and commits. Nothing is committed, and no event leaves, when either fails.
+// Task durations are learned from a poll only once it is committed: a failed commit leaves
+// the state as it was, so the next poll sees the same finished tasks as new again.
 func (p *Poller) Cycle(ctx context.Context) (diff.Result, error) {
-	res, err := p.Poll(ctx)
+	r, err := p.poll(ctx)
+	res := r.res
 	if err != nil {
 		p.M.Polls.WithLabelValues(p.O.ProjectID, "error").Inc()
 		return res, err
@@ -117,6 +142,9 @@ func (p *Poller) Cycle(ctx context.Context) (diff.Result, error) {
 			p.M.StateSaveErrors.Inc()
 			return diff.Result{}, fmt.Errorf("committing poll result: %w", err)
 		}
+	}
+	if p.O.FastInterval > 0 {
+		p.learn.observe(r.prev, r.res.Next, r.tasks, &r.o)
 	}
 	p.M.Polls.WithLabelValues(p.O.ProjectID, "ok").Inc()
 	now := time.Now()
@@ -147,11 +175,15 @@ func (p *Poller) record(res diff.Result) {
 	if res.Vanished > 0 {
 		p.Log.Warn().Int("tasks", res.Vanished).Msg("running tasks unlisted for a whole lookback are no longer followed")
 	}
+	if len(res.Abandoned) > 0 {
+		p.Log.Warn().Strs("task_ids", res.Abandoned).Dur("max_follow", p.diffOptions(time.Time{}).MaxFollow).
+			Msg("tasks still running longer than poll.max_follow after their creation are no longer followed; a later change of theirs is not announced")
+	}
 }
 
 // inspect logs what is odd about a listing: unusable entries, statuses never seen
 // before, and a time window the server ignored.
-func (p *Poller) inspect(l *listing, start time.Time) {
+func (p *Poller) inspect(l *listing) {
 	if l.skipped > 0 {
 		p.M.SkippedTasks.WithLabelValues(p.O.ProjectID).Add(float64(l.skipped))
 		p.Log.Warn().Int("entries", l.skipped).Msg("skipped task entries without an id")
@@ -174,7 +206,7 @@ func (p *Poller) inspect(l *listing, start time.Time) {
 		p.M.WindowIgnored.WithLabelValues(p.O.ProjectID).Inc()
 		if !p.warnedWindow {
 			p.warnedWindow = true
-			p.Log.Warn().Time("window_start", start).Int("older_tasks", l.beforeStart).Bool("stopped_early", l.stoppedOld).
+			p.Log.Warn().Time("window_start", l.start).Int("older_tasks", l.beforeStart).Bool("stopped_early", l.stoppedOld).
 				Msg("the API returned tasks created before the requested start time: it seems to ignore the time parameter; " +
 					"try dcs.start_time_param = \"begin_time\" (polls stay bounded: paging stops at the first page older than the window)")
 		}
