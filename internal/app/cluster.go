@@ -112,18 +112,19 @@ func (a *App) lead(ctx, leadCtx context.Context, shard int, term uint64, kv jets
 	// A write that finds a newer term ends this leadership at once.
 	leadCtx, fenced := context.WithCancel(leadCtx)
 	defer fenced()
-	store := state.NewKV(kv, ids, term)
-	store.MaxValue = a.nats.Conn().MaxPayload()
-	store.OnFenced = func() {
-		log.Warn().Msg("the shard's state was written by a newer leader: stopping")
-		fenced()
-	}
+	store := state.NewKV(kv, state.KVOptions{
+		Projects: ids, Term: term, MaxValue: a.nats.Conn().MaxPayload(),
+		OnFenced: func() {
+			log.Warn().Msg("the shard's state was written by a newer leader: stopping")
+			fenced()
+		},
+	})
 	u, err := a.newUnit(leadCtx, store, a.kv.shards[shard])
 	if err != nil {
 		log.Error().Err(err).Msg("cannot load the shard's state; giving up the lease")
 		return
 	}
-	log.Info().Strs("projects", ids).Msg("leading: polling this shard")
+	log.Info().Strs("projects", ids).Uint64("state_term", store.Term()).Msg("leading: polling this shard")
 	a.setActive(shard, u)
 	defer a.setActive(shard, nil)
 	u.run(leadCtx, a, func() bool { return ctx.Err() != nil })

@@ -7,6 +7,7 @@ import (
 
 	"notifier/internal/config"
 	"notifier/internal/dcs"
+	"notifier/internal/event"
 	"notifier/internal/poller"
 	"notifier/internal/sinks"
 	"notifier/internal/state"
@@ -30,7 +31,12 @@ func (a *App) newUnit(ctx context.Context, store state.Store, projects []project
 	for i, s := range a.sinks {
 		names[i] = s.Name()
 	}
-	ledger, dropped := state.NewLedger(store, snap, names)
+	ledger, dropped := state.NewLedger(store, snap, names, state.OnDrop(func(sink string, evs []event.Event) {
+		// A receiver past its max_pending loses its oldest events, never another's.
+		a.m.Deliveries.WithLabelValues(sink, "dropped").Add(float64(len(evs)))
+		a.log.Error().Str("sink", sink).Int("events", len(evs)).Str("oldest_event_id", evs[0].ID).
+			Msg("receiver backlog past max_pending: its oldest pending events were dropped for it")
+	}))
 	if dropped > 0 {
 		a.log.Warn().Int("events", dropped).Msg("pending events were only for sinks no longer configured; dropped")
 	}

@@ -43,7 +43,7 @@ func projectEvent(id, project string) event.Event {
 
 func TestKVRoundTripAndFencing(t *testing.T) {
 	kv := kvBucket(t)
-	old := NewKV(kv, []string{"p1", "p2"}, 1)
+	old := NewKV(kv, KVOptions{Projects: []string{"p1", "p2"}, Term: 1})
 	snap, err := old.Load(t.Context())
 	if err != nil || len(snap.Projects) != 0 {
 		t.Fatalf("fresh load: %v %v", snap, err)
@@ -55,7 +55,7 @@ func TestKVRoundTripAndFencing(t *testing.T) {
 	}
 
 	// A new leader (term 2) loads and claims every key.
-	next := NewKV(kv, []string{"p1", "p2"}, 2)
+	next := NewKV(kv, KVOptions{Projects: []string{"p1", "p2"}, Term: 2})
 	got, err := next.Load(t.Context())
 	if err != nil {
 		t.Fatal(err)
@@ -68,25 +68,35 @@ func TestKVRoundTripAndFencing(t *testing.T) {
 	if err := old.Save(t.Context(), snap); !errors.Is(err, ErrFenced) {
 		t.Fatalf("old leader's save: %v, want ErrFenced", err)
 	}
-	again, err := NewKV(kv, []string{"p1"}, 3).Load(t.Context())
+	third := NewKV(kv, KVOptions{Projects: []string{"p1"}, Term: 3})
+	again, err := third.Load(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, ok := again.Projects["p1"].Tasks["a"]; !ok {
 		t.Error("the fenced write overwrote the state")
 	}
-	// A store of an older term refuses to start on newer state.
-	if _, err := NewKV(kv, []string{"p1"}, 2).Load(t.Context()); !errors.Is(err, ErrFenced) {
-		t.Errorf("loading with an old term: %v, want ErrFenced", err)
+	// A leader whose lease term is below the stored one (its lease bucket was recreated)
+	// still takes a term above every stored term, and fences every earlier leader.
+	fourth := NewKV(kv, KVOptions{Projects: []string{"p1"}, Term: 1})
+	if _, err := fourth.Load(t.Context()); err != nil {
+		t.Fatalf("loading with a lease term below the stored one: %v", err)
+	}
+	if fourth.Term() <= third.Term() {
+		t.Errorf("new leader's term %d is not above the previous leader's %d", fourth.Term(), third.Term())
+	}
+	again.Projects["p1"] = &diff.ProjectState{Tasks: map[string]diff.TaskState{"b": {Status: "RUNNING", Created: 7, Seq: 1}}}
+	if err := third.Save(t.Context(), again); !errors.Is(err, ErrFenced) {
+		t.Errorf("previous leader's save after the takeover: %v, want ErrFenced", err)
 	}
 }
 
-// TestKVBurstIsCompressed: a burst of pending events is stored gzipped, reads back whole,
-// and a value the server would refuse is a clear error rather than a refused write.
+// TestKVBurstIsCompressed: a burst of new events committed at once (held in the state key
+// until each has its own key) is stored gzipped, reads back whole and in order, and a value
+// the server would refuse is a clear error rather than a refused write.
 func TestKVBurstIsCompressed(t *testing.T) {
 	kv := kvBucket(t)
-	s := NewKV(kv, []string{"p1"}, 1)
-	s.MaxValue = 1 << 20
+	s := NewKV(kv, KVOptions{Projects: []string{"p1"}, Term: 1, MaxValue: 1 << 20})
 	snap, err := s.Load(t.Context())
 	if err != nil {
 		t.Fatal(err)
@@ -100,16 +110,25 @@ func TestKVBurstIsCompressed(t *testing.T) {
 	if err := s.Save(t.Context(), snap); err != nil {
 		t.Fatalf("3,000 pending events must fit in one value once compressed: %v", err)
 	}
-	back, err := NewKV(kv, []string{"p1"}, 2).Load(t.Context())
+	back, err := NewKV(kv, KVOptions{Projects: []string{"p1"}, Term: 2}).Load(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(back.Outbox) != 3000 || back.Outbox[2999].Event.ID != "e2999" {
 		t.Fatalf("read back %d events", len(back.Outbox))
 	}
-	small := NewKV(kv, []string{"p1"}, 3)
-	small.MaxValue = 100
-	if _, err := small.Load(t.Context()); err == nil || !strings.Contains(err.Error(), "max_payload") {
+	for i, p := range back.Outbox {
+		if want := fmt.Sprintf("e%04d", i); p.Event.ID != want {
+			t.Fatalf("event %d read back is %s, want %s: commit order lost", i, p.Event.ID, want)
+		}
+	}
+	small := NewKV(kv, KVOptions{Projects: []string{"p1"}, Term: 3, MaxValue: 300})
+	snap, err = small.Load(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap.Outbox = append(snap.Outbox, Pending{Event: projectEvent("big", "p1"), Sinks: []string{"nats"}})
+	if err := small.Save(t.Context(), snap); err == nil || !strings.Contains(err.Error(), "max_payload") {
 		t.Errorf("oversized value: %v, want an error naming max_payload", err)
 	}
 }

@@ -14,21 +14,48 @@ import (
 // produced are committed together, saved before any sink sees them; each sink takes its
 // pending events in order and reports them done. Methods are safe for concurrent use.
 type Ledger struct {
-	mu    sync.Mutex
-	store Store
-	snap  *Snapshot
-	sinks []string
-	wake  map[string]chan struct{}
-	dirty bool // snap is newer than what the store holds
+	mu         sync.Mutex
+	store      Store
+	snap       *Snapshot
+	sinks      []string
+	wake       map[string]chan struct{}
+	maxPending map[string]int
+	onDrop     func(sink string, evs []event.Event)
+	dirty      bool // snap is newer than what the store holds
+}
+
+// DefaultMaxPending is how many undelivered events a receiver keeps unless told otherwise.
+const DefaultMaxPending = 10000
+
+// LedgerOption configures a Ledger.
+type LedgerOption func(*Ledger)
+
+// MaxPending bounds the backlog of one receiver: past n undelivered events, its oldest are
+// dropped for it alone (the default is DefaultMaxPending).
+func MaxPending(sink string, n int) LedgerOption {
+	return func(l *Ledger) {
+		if n > 0 {
+			l.maxPending[sink] = n
+		}
+	}
+}
+
+// OnDrop is told, after they were saved, the events a receiver dropped from its backlog.
+func OnDrop(f func(sink string, evs []event.Event)) LedgerOption {
+	return func(l *Ledger) { l.onDrop = f }
 }
 
 // NewLedger starts from a loaded snapshot. Pending events keep only the sinks still
 // configured (an event for a sink that was removed would wait forever); events already
 // pending are not sent to sinks added since.
-func NewLedger(store Store, snap *Snapshot, sinks []string) (l *Ledger, dropped int) {
-	l = &Ledger{store: store, snap: snap, sinks: slices.Clone(sinks), wake: map[string]chan struct{}{}}
+func NewLedger(store Store, snap *Snapshot, sinks []string, opts ...LedgerOption) (l *Ledger, dropped int) {
+	l = &Ledger{store: store, snap: snap, sinks: slices.Clone(sinks), wake: map[string]chan struct{}{}, maxPending: map[string]int{}}
 	for _, s := range sinks {
 		l.wake[s] = make(chan struct{}, 1)
+		l.maxPending[s] = DefaultMaxPending
+	}
+	for _, o := range opts {
+		o(l)
 	}
 	var out []Pending
 	for _, p := range snap.Outbox {
@@ -39,11 +66,61 @@ func NewLedger(store Store, snap *Snapshot, sinks []string) (l *Ledger, dropped 
 		}
 		out = append(out, Pending{Event: p.Event, Sinks: keep})
 	}
-	if dropped > 0 {
+	out, over := l.bound(out)
+	if dropped > 0 || len(over) > 0 {
 		l.snap = &Snapshot{Version: snap.Version, Projects: snap.Projects, Outbox: out}
 		l.dirty = true
+		l.reportDrops(over)
 	}
 	return l, dropped
+}
+
+// bound drops, for every receiver past its maximum, its oldest pending events. It returns
+// the outbox to keep (outbox itself when nothing is dropped; it is never modified) and what
+// each receiver dropped.
+func (l *Ledger) bound(outbox []Pending) ([]Pending, map[string][]event.Event) {
+	count := make(map[string]int, len(l.sinks))
+	for _, p := range outbox {
+		for _, s := range p.Sinks {
+			count[s]++
+		}
+	}
+	excess := map[string]int{}
+	for _, s := range l.sinks {
+		if n := count[s] - l.maxPending[s]; n > 0 {
+			excess[s] = n
+		}
+	}
+	if len(excess) == 0 {
+		return outbox, nil
+	}
+	over := map[string][]event.Event{}
+	out := make([]Pending, 0, len(outbox))
+	for _, p := range outbox {
+		keep := p.Sinks
+		for _, s := range p.Sinks {
+			if excess[s] > 0 && slices.Contains(keep, s) {
+				excess[s]--
+				over[s] = append(over[s], p.Event)
+				keep = slices.DeleteFunc(slices.Clone(keep), func(x string) bool { return x == s })
+			}
+		}
+		if len(keep) > 0 {
+			out = append(out, Pending{Event: p.Event, Sinks: keep})
+		}
+	}
+	return out, over
+}
+
+func (l *Ledger) reportDrops(over map[string][]event.Event) {
+	if l.onDrop == nil {
+		return
+	}
+	for _, s := range l.sinks {
+		if evs := over[s]; len(evs) > 0 {
+			l.onDrop(s, evs)
+		}
+	}
 }
 
 // Project returns the committed state of a project, nil before its first poll. The caller
@@ -70,11 +147,13 @@ func (l *Ledger) Commit(ctx context.Context, projectID string, next *diff.Projec
 			outbox = append(outbox, Pending{Event: e, Sinks: l.sinks})
 		}
 	}
+	outbox, over := l.bound(outbox)
 	snap := &Snapshot{Version: Version, Projects: projects, Outbox: outbox}
 	if err := l.store.Save(ctx, snap); err != nil {
 		return err
 	}
 	l.snap, l.dirty = snap, false
+	l.reportDrops(over)
 	if len(evs) > 0 {
 		for _, c := range l.wake {
 			select {

@@ -19,12 +19,12 @@ import (
 // the key's revision. The project is wedged while the new leader holds the lease.
 func TestReviewKVOldLeaderCreatesKeyUnclaimedByNewLeader(t *testing.T) {
 	kv := kvBucket(t)
-	old := NewKV(kv, []string{"p1"}, 1)
+	old := NewKV(kv, KVOptions{Projects: []string{"p1"}, Term: 1})
 	if _, err := old.Load(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	// Takeover: the new leader loads (no key exists) and so claims nothing.
-	next := NewKV(kv, []string{"p1"}, 2)
+	next := NewKV(kv, KVOptions{Projects: []string{"p1"}, Term: 2})
 	snap, err := next.Load(t.Context())
 	if err != nil {
 		t.Fatal(err)
@@ -83,7 +83,7 @@ func TestReviewKVLostReplyWedgesKey(t *testing.T) {
 	}{{"update", true}, {"create", false}} {
 		t.Run(tc.name, func(t *testing.T) {
 			lk := &lossyKV{KeyValue: kvBucket(t)}
-			s := NewKV(lk, []string{"p1"}, 1)
+			s := NewKV(lk, KVOptions{Projects: []string{"p1"}, Term: 1})
 			snap, err := s.Load(t.Context())
 			if err != nil {
 				t.Fatal(err)

@@ -1,0 +1,74 @@
+package state
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"testing"
+	"time"
+
+	"notifier/internal/diff"
+	"notifier/internal/event"
+)
+
+func hexID() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// A realistic event, shaped like the README's example.
+func realEvent(project string, now time.Time) event.Event {
+	id, job, user := hexID(), hexID(), hexID()
+	raw := fmt.Sprintf(`{"id":%q,"name":"masterStandbySwapJob","job_id":%q,"user_name":"ops-oncall","user_id":%q,"details":null,"status":"SUCCESS","created_at":%q,"updated_at":%q,"error_code":"","enable_show":true}`,
+		id, job, user, now.Add(-time.Minute).Format("2006-01-02T15:04:05.000Z"), now.Format("2006-01-02T15:04:05.000Z"))
+	return event.New(event.Transition{ProjectID: project, Region: "cn-north-4", TaskID: id, TaskName: "masterStandbySwapJob",
+		Status: "SUCCESS", PreviousStatus: "RUNNING", Seq: 2, Task: []byte(raw), DetectedAt: now})
+}
+
+// nats-kv: a Slack webhook that keeps failing with a retryable error (5xx, DNS, egress
+// blocked) keeps every event pending for slack[0] while NATS delivers and acks each one.
+// Pending events live in keys of their own and slack[0]'s backlog is bounded by
+// max_pending, so the project's state key stays small: every commit succeeds and NATS
+// keeps getting new events.
+func TestDeadReceiverNeverBlocksCommitsInKVMode(t *testing.T) {
+	kv := kvBucket(t)
+	const project = "0123456789abcdef0123456789abcdef"
+	s := NewKV(kv, KVOptions{Projects: []string{project}, Term: 1, MaxValue: 1 << 20}) // the NATS server's default max_payload
+	snap, err := s.Load(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, _ := NewLedger(s, snap, []string{"nats", "slack[0]"})
+	st := &diff.ProjectState{Tasks: map[string]diff.TaskState{}}
+	now := time.Now()
+	total := 0
+	for burst := range 200 {
+		evs := make([]event.Event, 100)
+		for i := range evs {
+			evs[i] = realEvent(project, now)
+		}
+		if err := l.Commit(t.Context(), project, st, evs); err != nil {
+			t.Fatalf("after %d events delivered to NATS (none pending for it) and %d pending for a dead slack[0]: commit %d fails: %v",
+				total, l.Count("slack[0]"), burst, err)
+		}
+		ids := make([]string, len(evs))
+		for i := range evs {
+			ids[i] = evs[i].ID
+		}
+		if err := l.Done(t.Context(), "nats", ids); err != nil { // NATS is healthy
+			t.Fatal(err)
+		}
+		total += len(evs)
+	}
+	if got := l.Count("slack[0]"); got != DefaultMaxPending {
+		t.Errorf("the dead receiver holds %d pending events, want its max_pending %d", got, DefaultMaxPending)
+	}
+	back, err := NewKV(kv, KVOptions{Projects: []string{project}, Term: 2}).Load(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(back.Outbox) != DefaultMaxPending || back.Outbox[0].Sinks[0] != "slack[0]" {
+		t.Errorf("a new leader loads %d pending events, want the dead receiver's %d newest", len(back.Outbox), DefaultMaxPending)
+	}
+}
