@@ -47,8 +47,8 @@ type KV struct {
 	maxValue int64
 	onFenced func()
 
-	revs   map[string]uint64              // state key -> revision last read or written by us
-	last   map[string][]byte              // state key -> bytes last written, to skip unchanged keys
+	revs   map[string]uint64                 // state key -> revision last read or written by us
+	last   map[string][]byte                 // state key -> bytes last written, to skip unchanged keys
 	events map[string]map[string]storedEvent // project -> event id -> what its event key holds
 	orders map[string]uint64                 // event id -> Order, for every pending event
 	order  uint64                            // the highest Order given or read
