@@ -16,15 +16,21 @@ import (
 // maxSinkBackoff caps the backoff between delivery attempts.
 const maxSinkBackoff = 30 * time.Second
 
-// readier is a sink that can tell when its destination is reachable again.
+// readier is a sink that can tell when its destination is reachable again: Ready returns
+// a channel closed at the next reconnect (a broadcast, as several Dispatchers may share
+// the sink).
 type readier interface{ Ready() <-chan struct{} }
 
-// sleep waits out a backoff, cut short when the sink says its destination is back.
-func (d *Dispatcher) sleep(ctx context.Context, s Sink, delay time.Duration) error {
-	var ready <-chan struct{}
+// readyChan returns s's Ready channel, or nil (never ready) for a sink without one.
+func readyChan(s Sink) <-chan struct{} {
 	if r, ok := s.(readier); ok {
-		ready = r.Ready()
+		return r.Ready()
 	}
+	return nil
+}
+
+// sleep waits out a backoff, cut short when ready says the destination is back.
+func (d *Dispatcher) sleep(ctx context.Context, ready <-chan struct{}, delay time.Duration) error {
 	t := time.NewTimer(delay)
 	defer t.Stop()
 	select {
@@ -130,6 +136,9 @@ func (d *Dispatcher) work(ctx context.Context, s Sink) {
 			}
 		}
 		pending.set(d.Queue.Count(name))
+		// Taken before the attempt, so that a reconnect between a failure and the
+		// backoff still cuts the backoff short.
+		ready := readyChan(s)
 		n, err := s.Send(ctx, evs)
 		if n > 0 {
 			d.done(ctx, log, name, pending, evs[:n], "ok")
@@ -157,7 +166,7 @@ func (d *Dispatcher) work(ctx context.Context, s Sink) {
 			ev, lastErr = log.Warn(), msg
 		}
 		ev.Err(err).Int("pending", d.Queue.Count(name)).Dur("retry_in", delay).Msg("delivery failed; will retry")
-		if d.sleep(ctx, s, delay) != nil {
+		if d.sleep(ctx, ready, delay) != nil {
 			return
 		}
 	}

@@ -39,18 +39,26 @@ type Sink struct {
 
 	mu          sync.Mutex
 	streamReady bool
-	ready       chan struct{} // signalled at every (re)connect
+
+	readyMu sync.Mutex
+	ready   chan struct{} // closed at the next (re)connect, then replaced
 }
 
-// Ready signals when the connection comes (back) up, so that a delivery waiting out its
-// backoff goes at once instead of minutes later.
-func (s *Sink) Ready() <-chan struct{} { return s.ready }
+// Ready returns a channel closed when the connection next comes (back) up, so that a
+// delivery waiting out its backoff goes at once instead of up to 30s later. It is a
+// broadcast: every Dispatcher sharing the sink (one per shard) wakes, and a connect that
+// nobody waited for leaves nothing behind to cut a later backoff short.
+func (s *Sink) Ready() <-chan struct{} {
+	s.readyMu.Lock()
+	defer s.readyMu.Unlock()
+	return s.ready
+}
 
 func (s *Sink) signalReady() {
-	select {
-	case s.ready <- struct{}{}:
-	default:
-	}
+	s.readyMu.Lock()
+	defer s.readyMu.Unlock()
+	close(s.ready)
+	s.ready = make(chan struct{})
 }
 
 // New connects. The connection retries in the background when the server is not up yet,
@@ -62,7 +70,7 @@ func New(o Options, log zerolog.Logger) (*Sink, error) {
 	if o.MaxInFlight <= 0 {
 		o.MaxInFlight = 256
 	}
-	s := &Sink{o: o, log: log, ready: make(chan struct{}, 1)}
+	s := &Sink{o: o, log: log, ready: make(chan struct{})}
 	opts := append([]nats.Option{
 		nats.Name("dcs-notifier"),
 		nats.RetryOnFailedConnect(true),
