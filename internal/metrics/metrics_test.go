@@ -1,0 +1,29 @@
+package metrics_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"notifier/internal/metrics"
+)
+
+// notifier_deliveries_total{sink,result} is shared: the dispatcher counts ok, retry and
+// dropped, and the state's per-receiver backlog bound (max_pending) counts what it drops
+// as result="dropped". Its name and labels are what dashboards and alerts use.
+func TestDeliveriesSeriesUsableFromOutside(t *testing.T) {
+	m := metrics.New(prometheus.NewRegistry(), "test")
+	m.Deliveries.WithLabelValues("slack-oncall", "dropped").Add(3)
+	m.Deliveries.WithLabelValues("nats", "retry").Inc()
+	want := `
+# HELP notifier_deliveries_total Event deliveries by sink and result (ok, retry, dropped).
+# TYPE notifier_deliveries_total counter
+notifier_deliveries_total{result="dropped",sink="slack-oncall"} 3
+notifier_deliveries_total{result="retry",sink="nats"} 1
+`
+	if err := testutil.CollectAndCompare(m.Deliveries, strings.NewReader(want), "notifier_deliveries_total"); err != nil {
+		t.Error(err)
+	}
+}
