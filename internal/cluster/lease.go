@@ -69,9 +69,9 @@ func (l *Lease) setTerm(t uint64) {
 // is pending, say) the lease is still renewed, so nobody else takes over half-way; then it
 // is released.
 func (l *Lease) Run(ctx context.Context, lead func(ctx context.Context, term uint64)) {
-	every := l.TTL / 3
 	log := l.Log.With().Str("lease", l.Key).Str("holder", l.Holder).Logger()
 	for ctx.Err() == nil {
+		every := l.period(ctx)
 		rev, err := l.acquire(ctx, every)
 		if err != nil {
 			if !errors.Is(err, jetstream.ErrKeyExists) && ctx.Err() == nil {
@@ -107,6 +107,18 @@ func (l *Lease) Run(ctx context.Context, lead func(ctx context.Context, term uin
 		}
 	}
 }
+// period is how often the lease is renewed: a third of the TTL that counts, the bucket's,
+// or of TTL when it is shorter or the bucket cannot say.
+func (l *Lease) period(ctx context.Context) time.Duration {
+	ttl := l.TTL
+	c, cancel := context.WithTimeout(ctx, l.TTL/3)
+	defer cancel()
+	if st, err := l.KV.Status(c); err == nil && st.TTL() > 0 {
+		ttl = min(ttl, st.TTL())
+	}
+	return ttl / 3
+}
+
 func (l *Lease) acquire(ctx context.Context, timeout time.Duration) (uint64, error) {
 	c, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
@@ -149,18 +161,31 @@ func (l *Lease) release(rev uint64, log zerolog.Logger) {
 }
 
 // LeaseBucket opens or creates the lease bucket: a KV bucket whose TTL is the lease TTL.
-// An existing bucket keeps the TTL it was created with.
+// An existing bucket with another TTL (lease_ttl changed in the config) is updated to ttl:
+// renewals are paced by the TTL, and renewing a 1s lease every 2s would let healthy
+// replicas take it from each other.
 func LeaseBucket(ctx context.Context, js jetstream.JetStream, name string, ttl time.Duration, replicas int) (jetstream.KeyValue, error) {
-	kv, err := state.OpenOrCreateKV(ctx, js, jetstream.KeyValueConfig{
+	cfg := jetstream.KeyValueConfig{
 		Bucket:      name,
 		Description: "dcs-notifier leader leases",
 		TTL:         ttl,
 		History:     1,
 		Replicas:    replicas,
 		Storage:     jetstream.FileStorage,
-	})
+	}
+	kv, err := state.OpenOrCreateKV(ctx, js, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("lease bucket %s: %w", name, err)
+	}
+	st, err := kv.Status(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("lease bucket %s: %w", name, err)
+	}
+	if st.TTL() == ttl {
+		return kv, nil
+	}
+	if kv, err = js.UpdateKeyValue(ctx, cfg); err != nil {
+		return nil, fmt.Errorf("lease bucket %s has TTL %v and state.lease_ttl is %v: updating the bucket failed: %w", name, st.TTL(), ttl, err)
 	}
 	return kv, nil
 }
