@@ -60,7 +60,8 @@ type Poll struct {
 	Lookback         Duration `toml:"lookback"`
 	SafetyMargin     Duration `toml:"safety_margin"`
 	MaxBackoff       Duration `toml:"max_backoff"`
-	Initial          string   `toml:"initial"` // "baseline" or "notify"
+	MaxFollow        Duration `toml:"max_follow"` // a task still running this long after its creation is dropped
+	Initial          string   `toml:"initial"`    // "baseline" or "notify"
 	TerminalStatuses []string `toml:"terminal_statuses"`
 }
 
@@ -93,6 +94,7 @@ type NATS struct {
 	TLSCAFile      string   `toml:"tls_ca_file"`
 	TLSCertFile    string   `toml:"tls_cert_file"`
 	TLSKeyFile     string   `toml:"tls_key_file"`
+	MaxPending     int      `toml:"max_pending"` // undelivered events kept for NATS; past it the oldest are dropped
 }
 
 // Slack configures the Slack sink. No webhooks disables it.
@@ -109,6 +111,9 @@ type Webhook struct {
 	TaskNames   []string `toml:"task_names"`   // empty: all
 	Statuses    []string `toml:"statuses"`     // empty: all
 	Projects    []string `toml:"projects"`     // empty: all; project ids
+	// MaxPending bounds this webhook's backlog of undelivered events; past it the oldest
+	// are dropped for this webhook only. Load sets DefaultMaxPending when the key is absent.
+	MaxPending int `toml:"max_pending"`
 }
 
 // HTTP configures the metrics and health listener. An empty Listen disables it.
@@ -134,6 +139,10 @@ const (
 	defaultLevel    = "info"
 )
 
+// DefaultMaxPending is the default of nats.max_pending and slack.webhooks[].max_pending:
+// how many undelivered events one receiver may hold.
+const DefaultMaxPending = 10000
+
 // Default returns a Config holding every default and no projects, so it does
 // not validate until at least one project is added.
 func Default() Config {
@@ -154,6 +163,7 @@ func Default() Config {
 			Lookback:       Duration(24 * time.Hour),
 			SafetyMargin:   Duration(10 * time.Minute),
 			MaxBackoff:     Duration(5 * time.Minute),
+			MaxFollow:      Duration(7 * 24 * time.Hour),
 			Initial:        "baseline",
 			// A fresh slice on every call: the decoder may write into it.
 			TerminalStatuses: []string{"SUCCESS", "FAILED", "FAIL", "CANCELLED", "DELETED"},
@@ -166,6 +176,7 @@ func Default() Config {
 			SubjectPrefix:  "dcs.tasks",
 			Stream:         "DCS_TASKS",
 			PublishTimeout: Duration(10 * time.Second),
+			MaxPending:     DefaultMaxPending,
 		},
 		HTTP:     HTTP{Listen: "127.0.0.1:9464"},
 		Log:      Log{Level: defaultLevel, Format: "json"},

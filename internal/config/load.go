@@ -53,7 +53,7 @@ func Load(data []byte) (*Config, error) {
 	if err := decode(data, &c); err != nil {
 		return nil, err
 	}
-	c.normalize()
+	c.normalize(data)
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
@@ -197,15 +197,24 @@ func kindName(k unstable.Kind) string {
 }
 
 // normalize applies the defaults that cannot be pre-filled before decoding
-// and puts values in their canonical form.
-func (c *Config) normalize() {
+// and puts values in their canonical form. data is the decoded document: a
+// number inside an array table gets its default only when its key is absent,
+// so that a 0 written in the file is refused, not replaced.
+func (c *Config) normalize(data []byte) {
 	for i := range c.DCS.Projects {
 		c.DCS.Projects[i].ProjectID = strings.ToLower(c.DCS.Projects[i].ProjectID)
+	}
+	written := map[string]bool{}
+	for _, s := range indexDocument(data) {
+		written[s.path] = true
 	}
 	for i := range c.Slack.Webhooks {
 		w := &c.Slack.Webhooks[i]
 		if w.MinSeverity == "" {
 			w.MinSeverity = defaultSeverity
+		}
+		if !written[fmt.Sprintf("slack.webhooks[%d].max_pending", i)] {
+			w.MaxPending = DefaultMaxPending
 		}
 		for j := range w.Projects {
 			w.Projects[j] = strings.ToLower(w.Projects[j])

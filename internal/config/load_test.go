@@ -216,7 +216,7 @@ func TestValidateNil(t *testing.T) {
 func TestDurationKeys(t *testing.T) {
 	want := map[string]bool{
 		"dcs.request_timeout": true, "poll.interval": true, "poll.active_interval": true, "poll.fast_interval": true,
-		"poll.lookback": true, "poll.safety_margin": true, "poll.max_backoff": true,
+		"poll.lookback": true, "poll.safety_margin": true, "poll.max_backoff": true, "poll.max_follow": true,
 		"nats.publish_timeout": true, "shutdown.timeout": true, "state.lease_ttl": true,
 	}
 	if got := durationKeys(); !reflect.DeepEqual(got, want) {

@@ -149,6 +149,22 @@ func (pl *Poll) validate(p *problems) {
 	atLeast(p, "poll.lookback", pl.Lookback, time.Minute)
 	atLeast(p, "poll.safety_margin", pl.SafetyMargin, 0)
 	atLeast(p, "poll.max_backoff", pl.MaxBackoff, time.Second)
+	// Two polls can be as far apart as interval, or max_backoff after failures (plus the
+	// failed requests themselves): a window shorter than twice that misses the tasks that
+	// start and end between two polls.
+	window := pl.Lookback + pl.SafetyMargin
+	if gap := 2 * max(pl.Interval, pl.MaxBackoff); window < gap {
+		p.add("poll.lookback", "poll.lookback + poll.safety_margin (%s) must be at least twice max(poll.interval, poll.max_backoff) = %s, "+
+			"or tasks that start and end between two polls are missed", window, gap)
+	}
+	switch {
+	case pl.MaxFollow <= 0:
+		p.add("poll.max_follow", "must be positive, got %s", pl.MaxFollow)
+	case pl.MaxFollow < window:
+		// A task dropped sooner could still be in the window: listed again, it would be
+		// announced as new.
+		p.add("poll.max_follow", "must be at least poll.lookback + poll.safety_margin (%s), got %s", window, pl.MaxFollow)
+	}
 	oneOf(p, "poll.initial", pl.Initial, "baseline", "notify")
 	if len(pl.TerminalStatuses) == 0 {
 		p.add("poll.terminal_statuses", "must not be empty")
@@ -176,6 +192,7 @@ func (n *NATS) validate(p *problems) {
 		p.add("nats.stream", "must be set when nats.jetstream is true")
 	}
 	positive(p, "nats.publish_timeout", n.PublishTimeout)
+	maxPending(p, "nats.max_pending", n.MaxPending)
 	var auth []string
 	for _, a := range [][2]string{{"creds_file", n.CredsFile}, {"nkey_seed_file", n.NKeySeedFile},
 		{"token_env", n.TokenEnv}, {"user_env", n.UserEnv}} {

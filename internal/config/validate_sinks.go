@@ -23,6 +23,7 @@ func (s *Slack) validate(p *problems, projects []Project) {
 		if w.MinSeverity != "" { // empty means info
 			oneOf(p, key+".min_severity", w.MinSeverity, "info", "warning", "critical")
 		}
+		maxPending(p, key+".max_pending", w.MaxPending)
 		nonEmpty(p, key+".task_names", w.TaskNames)
 		nonEmpty(p, key+".statuses", w.Statuses)
 		for j, id := range w.Projects {
@@ -102,6 +103,12 @@ func nonEmpty(p *problems, key string, list []string) {
 		if strings.TrimSpace(s) == "" {
 			p.add(fmt.Sprintf("%s[%d]", key, i), "must not be empty")
 		}
+	}
+}
+
+func maxPending(p *problems, key string, n int) {
+	if n < 1 {
+		p.add(key, "must be at least 1, got %d", n)
 	}
 }
 
