@@ -56,6 +56,14 @@ func OpenFile(dir string) (*File, error) {
 		}
 		return nil, fmt.Errorf("state directory %s: lock: %w", dir, err)
 	}
+	// Temporary files of a save interrupted by a crash are ours (we hold the lock) and
+	// would pile up with every crash.
+	for _, pattern := range []string{FileName + ".tmp-*", ".probe-*"} {
+		left, _ := filepath.Glob(filepath.Join(dir, pattern))
+		for _, name := range left {
+			os.Remove(name)
+		}
+	}
 	// Fail at start, not at the first save, when the directory cannot be written.
 	probe, err := os.CreateTemp(dir, ".probe-*")
 	if err != nil {

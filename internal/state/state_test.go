@@ -3,6 +3,7 @@ package state
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -162,5 +163,29 @@ func TestLedgerDropsSinksNoLongerConfigured(t *testing.T) {
 	l, dropped := NewLedger(&failingStore{}, snap, []string{"nats"})
 	if dropped != 1 || l.Count("nats") != 1 {
 		t.Errorf("dropped %d, nats pending %d", dropped, l.Count("nats"))
+	}
+}
+
+// A crash during a save leaves its temporary file behind; the next start removes it, and
+// nothing else in the directory.
+func TestTemporaryFilesOfACrashedSaveAreRemovedAtStart(t *testing.T) {
+	dir := t.TempDir()
+	left := filepath.Join(dir, FileName+".tmp-123456")
+	other := filepath.Join(dir, "notes.txt")
+	for _, name := range []string{left, other} {
+		if err := os.WriteFile(name, []byte("{"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f, err := OpenFile(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := os.Stat(left); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("leftover %s after start: %v", filepath.Base(left), err)
+	}
+	if _, err := os.Stat(other); err != nil {
+		t.Errorf("a file that is not ours was touched: %v", err)
 	}
 }
