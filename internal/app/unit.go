@@ -66,6 +66,7 @@ func (a *App) newPoller(p config.Project, c dcs.Lister) *poller.Poller {
 			Interval: a.cfg.Poll.Interval.D(), ActiveInterval: a.cfg.Poll.ActiveInterval.D(), FastInterval: a.cfg.Poll.FastInterval.D(),
 			Lookback: a.cfg.Poll.Lookback.D(), Margin: a.cfg.Poll.SafetyMargin.D(),
 			MaxBackoff: a.cfg.Poll.MaxBackoff.D(), Terminal: terminal, Notify: a.cfg.Poll.Initial == "notify",
+			MaxFollow: a.cfg.Poll.MaxFollow.D(),
 		},
 		Lister: c,
 		Log:    a.log.With().Str("project", p.ProjectID).Str("region", p.Region).Logger(),
