@@ -42,7 +42,7 @@ func (s *KV) saveProject(ctx context.Context, p string, st *diff.ProjectState, p
 	var inbox []storedEvent
 	for _, pe := range pending {
 		if _, ok := stored[pe.Event.ID]; !ok {
-			inbox = append(inbox, storedEvent{Pending: pe, Order: s.orderOf(pe.Event.ID)})
+			inbox = append(inbox, s.fit(storedEvent{Pending: pe, Order: s.orderOf(pe.Event.ID)}))
 		}
 	}
 	if err := s.writeState(ctx, p, st, inbox); err != nil {
@@ -79,7 +79,7 @@ func (s *KV) settleEvents(ctx context.Context, p string, stored map[string]store
 			delete(stored, id)
 			delete(s.orders, id)
 		case !slices.Equal(e.Sinks, pending[i].Sinks):
-			e.Sinks = pending[i].Sinks
+			e.Sinks = pending[i].Sinks // e keeps the event as stored (perhaps fitted)
 			if err := s.putEvent(ctx, p, e); err != nil {
 				return err
 			}
