@@ -107,6 +107,7 @@ func (l *Lease) Run(ctx context.Context, lead func(ctx context.Context, term uin
 		}
 	}
 }
+
 // period is how often the lease is renewed: a third of the TTL that counts, the bucket's,
 // or of TTL when it is shorter or the bucket cannot say.
 func (l *Lease) period(ctx context.Context) time.Duration {

@@ -14,7 +14,7 @@ import (
 	"notifier/internal/event"
 )
 
-func kvBucket(t *testing.T) jetstream.KeyValue {
+func kvBucket(t testing.TB) jetstream.KeyValue {
 	t.Helper()
 	opts := natsserver.DefaultTestOptions
 	opts.Port = -1
