@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 
@@ -31,12 +32,12 @@ func (a *App) newUnit(ctx context.Context, store state.Store, projects []project
 	for i, s := range a.sinks {
 		names[i] = s.Name()
 	}
-	ledger, dropped := state.NewLedger(store, snap, names, state.OnDrop(func(sink string, evs []event.Event) {
+	ledger, dropped := state.NewLedger(store, snap, names, append(a.maxPending(), state.OnDrop(func(sink string, evs []event.Event) {
 		// A receiver past its max_pending loses its oldest events, never another's.
 		a.m.Deliveries.WithLabelValues(sink, "dropped").Add(float64(len(evs)))
 		a.log.Error().Str("sink", sink).Int("events", len(evs)).Str("oldest_event_id", evs[0].ID).
 			Msg("receiver backlog past max_pending: its oldest pending events were dropped for it")
-	}))
+	}))...)
 	if dropped > 0 {
 		a.log.Warn().Int("events", dropped).Msg("pending events were only for sinks no longer configured; dropped")
 	}
@@ -48,6 +49,15 @@ func (a *App) newUnit(ctx context.Context, store state.Store, projects []project
 	}
 	u.disp = &sinks.Dispatcher{Queue: ledger, Sinks: a.sinks, Log: a.log, Metrics: a.m, MaxBackoff: a.cfg.Poll.MaxBackoff.D()}
 	return u, nil
+}
+
+// maxPending bounds each receiver's backlog as configured.
+func (a *App) maxPending() []state.LedgerOption {
+	opts := []state.LedgerOption{state.MaxPending("nats", a.cfg.NATS.MaxPending)}
+	for i, w := range a.cfg.Slack.Webhooks {
+		opts = append(opts, state.MaxPending(fmt.Sprintf("slack[%d]", i), w.MaxPending))
+	}
+	return opts
 }
 
 func (a *App) newPoller(p config.Project, c dcs.Lister) *poller.Poller {
