@@ -65,12 +65,22 @@ func (k *kvMode) statuses() []ShardStatus {
 	return out
 }
 
-// runKV campaigns for every shard until ctx is done.
+// runKV campaigns for every shard until ctx is done, while the replicas running agree
+// on the number of shards.
 func (a *App) runKV(ctx context.Context) {
 	stateKV, leaseKV, err := a.openBuckets(ctx)
 	if err != nil {
 		return // ctx done
 	}
+	layout := &cluster.Layout{
+		KV: leaseKV, Value: "shards=" + strconv.Itoa(len(a.kv.shards)), TTL: a.cfg.State.LeaseTTL.D(),
+		Log: a.log,
+	}
+	layout.Run(ctx, func(ctx context.Context) { a.campaign(ctx, stateKV, leaseKV) })
+}
+
+// campaign runs one lease per shard until ctx is done.
+func (a *App) campaign(ctx context.Context, stateKV, leaseKV jetstream.KeyValue) {
 	var wg sync.WaitGroup
 	for i, projects := range a.kv.shards {
 		if len(projects) == 0 {

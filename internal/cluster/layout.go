@@ -1,0 +1,112 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/rs/zerolog"
+
+	"notifier/internal/retry"
+)
+
+// LayoutKey is the key, in the lease bucket, of the shard layout the replicas agreed on.
+const LayoutKey = "layout"
+
+// Layout keeps replicas that split projects into shards differently from leading at the
+// same time. Replicas with cluster.shards = 2 and = 3 (during a rolling change of it) would
+// otherwise lead overlapping shards, claim the same projects in turn and fence each other
+// forever.
+//
+// The key holds the layout of the replicas running now. Every replica of that layout
+// refreshes it at a third of the bucket's TTL; a replica of another layout waits, and takes
+// over only once the key has expired, that is once every replica of the old layout has
+// stopped.
+type Layout struct {
+	KV     jetstream.KeyValue // the lease bucket
+	Value  string             // e.g. "shards=3"
+	TTL    time.Duration      // the bucket's TTL
+	Log    zerolog.Logger
+	OnWait func(other string) // told when this replica starts waiting for another layout
+
+	waiting string // the other layout we are waiting for, logged once
+}
+
+// Run calls work with a context that is cancelled as soon as another layout holds the key,
+// and again whenever this layout holds it, until ctx is done.
+func (l *Layout) Run(ctx context.Context, work func(ctx context.Context)) {
+	every := l.TTL / 3
+	for ctx.Err() == nil {
+		if !l.agreed(ctx, every, true) {
+			if retry.Sleep(ctx, every) != nil {
+				return
+			}
+			continue
+		}
+		workCtx, stop := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			work(workCtx)
+		}()
+		t := time.NewTicker(every)
+	holding:
+		for {
+			select {
+			case <-done:
+				break holding
+			case <-t.C:
+				if !l.agreed(ctx, every, false) {
+					break holding
+				}
+			}
+		}
+		t.Stop()
+		stop()
+		<-done
+	}
+}
+
+// agreed refreshes the key when it holds our layout, creates it when it is absent, and
+// reports whether we may work. An error reaching the bucket keeps the current answer
+// (starting: no; working: yes), as the leases decide who leads while NATS is unreachable.
+func (l *Layout) agreed(ctx context.Context, timeout time.Duration, starting bool) bool {
+	c, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	e, err := l.KV.Get(c, LayoutKey)
+	switch {
+	case errors.Is(err, jetstream.ErrKeyNotFound):
+		_, err = l.KV.Create(c, LayoutKey, []byte(l.Value))
+		if errors.Is(err, jetstream.ErrKeyExists) {
+			return false // another replica created it first: look again next time
+		}
+		if err == nil {
+			l.agreedNow()
+		}
+		return err == nil || !starting
+	case err != nil:
+		return !starting
+	case string(e.Value()) != l.Value:
+		if other := string(e.Value()); other != l.waiting {
+			l.waiting = other
+			l.Log.Warn().Str("running_layout", other).Str("our_layout", l.Value).
+				Msg("replicas with another cluster.shards are running: not leading until they stop")
+			if l.OnWait != nil {
+				l.OnWait(other)
+			}
+		}
+		return false
+	}
+	l.agreedNow()
+	_, err = l.KV.Update(c, LayoutKey, []byte(l.Value), e.Revision())
+	// A conflict is another replica of our layout refreshing the key at the same time.
+	return err == nil || errors.Is(err, jetstream.ErrKeyExists) || errors.Is(err, jetstream.ErrKeyRevisionMismatch) || !starting
+}
+
+func (l *Layout) agreedNow() {
+	if l.waiting != "" {
+		l.Log.Info().Str("layout", l.Value).Msg("the replicas of the other layout stopped: campaigning")
+		l.waiting = ""
+	}
+}
