@@ -168,3 +168,26 @@ func TestLine(t *testing.T) {
 		t.Errorf("line =\n%s\nwant\n%s", got, want)
 	}
 }
+
+// With SLACK_WEBHOOK_URL set the demo adds a webhook; its config must still be valid.
+func TestDemoConfigWithSlackIsValid(t *testing.T) {
+	o := &Options{Speed: 1, Getenv: func(k string) string {
+		if k == slackEnv {
+			return "https://hooks.slack.com/services/T0/B0/x"
+		}
+		return ""
+	}}
+	dir := t.TempDir()
+	w, err := startWorld(o, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.close()
+	cfg, err := w.config(o, dir)
+	if err != nil {
+		t.Fatalf("the demo refuses its own config with Slack: %v", err)
+	}
+	if len(cfg.Slack.Webhooks) != 1 {
+		t.Errorf("%d webhooks, want 1", len(cfg.Slack.Webhooks))
+	}
+}

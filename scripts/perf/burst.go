@@ -94,7 +94,7 @@ func burstRun(ctx context.Context, jetStream bool) (time.Duration, row, error) {
 	c.NATS.JetStream = jetStream
 	c.HTTP.Listen = ""
 	if !jetStream {
-		c.Slack.Webhooks = []config.Webhook{{URLEnv: "PERF_SLACK", MinSeverity: "info"}}
+		c.Slack.Webhooks = []config.Webhook{{URLEnv: "PERF_SLACK", MinSeverity: "info", MaxPending: config.DefaultMaxPending}}
 	}
 	env := map[string]string{"CLOUD_SDK_AK": ak, "CLOUD_SDK_SK": sk, "PERF_SLACK": slackSrv.URL}
 	st := &stamp{}
