@@ -61,7 +61,7 @@ func (a *App) Once(ctx context.Context, dryRun bool, out io.Writer) error {
 			_, err = p.Cycle(ctx)
 		}
 		if err != nil {
-			errs = append(errs, fmt.Errorf("project %s: %w", p.O.ProjectID, err))
+			errs = append(errs, fmt.Errorf("project %s: %w", p.ProjectID(), err))
 		}
 	}
 	if dryRun || len(a.sinks) == 0 {
@@ -94,8 +94,8 @@ func (a *App) dryRun(ctx context.Context, u *unit, p *poller.Poller, out io.Writ
 			return err
 		}
 	}
-	if u.ledger.Project(p.O.ProjectID) == nil && len(res.Events) == 0 && res.Next != nil {
-		a.log.Info().Str("project", p.O.ProjectID).Int("tasks", len(res.Next.Tasks)).
+	if u.ledger.Project(p.ProjectID()) == nil && len(res.Events) == 0 && res.Next != nil {
+		a.log.Info().Str("project", p.ProjectID()).Int("tasks", len(res.Next.Tasks)).
 			Msg("first poll of this project: its tasks would be recorded as the baseline without events (poll.initial = \"baseline\")")
 	}
 	return nil

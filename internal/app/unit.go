@@ -8,6 +8,7 @@ import (
 
 	"notifier/internal/config"
 	"notifier/internal/dcs"
+	"notifier/internal/diff"
 	"notifier/internal/event"
 	"notifier/internal/poller"
 	"notifier/internal/sinks"
@@ -43,8 +44,10 @@ func (a *App) newUnit(ctx context.Context, store state.Store, projects []project
 	}
 	u := &unit{ledger: ledger}
 	for _, p := range projects {
-		pl := a.newPoller(p.cfg, p.client)
-		pl.Ledger = ledger
+		pl, err := a.newPoller(p.cfg, p.client, ledger)
+		if err != nil {
+			return nil, err
+		}
 		u.pollers = append(u.pollers, pl)
 	}
 	u.disp = &sinks.Dispatcher{Queue: ledger, Sinks: a.sinks, Log: a.log, Metrics: a.m, MaxBackoff: a.cfg.Poll.MaxBackoff.D()}
@@ -60,7 +63,7 @@ func (a *App) maxPending() []state.LedgerOption {
 	return opts
 }
 
-func (a *App) newPoller(p config.Project, c dcs.Lister) *poller.Poller {
+func (a *App) newPoller(p config.Project, c dcs.Lister, ledger *state.Ledger) (*poller.Poller, error) {
 	terminal := make(map[string]bool, len(a.cfg.Poll.TerminalStatuses))
 	for _, s := range a.cfg.Poll.TerminalStatuses {
 		terminal[s] = true
@@ -70,18 +73,16 @@ func (a *App) newPoller(p config.Project, c dcs.Lister) *poller.Poller {
 		a.m.Polls.WithLabelValues(p.ProjectID, r)
 	}
 	a.m.WindowIgnored.WithLabelValues(p.ProjectID)
-	return &poller.Poller{
-		O: poller.Options{
-			ProjectID: p.ProjectID, Region: p.Region, PageSize: a.cfg.DCS.PageSize,
-			Interval: a.cfg.Poll.Interval.D(), ActiveInterval: a.cfg.Poll.ActiveInterval.D(), FastInterval: a.cfg.Poll.FastInterval.D(),
-			Lookback: a.cfg.Poll.Lookback.D(), Margin: a.cfg.Poll.SafetyMargin.D(),
-			MaxBackoff: a.cfg.Poll.MaxBackoff.D(), Terminal: terminal, Notify: a.cfg.Poll.Initial == "notify",
-			MaxFollow: a.cfg.Poll.MaxFollow.D(),
+	return poller.New(poller.Options{
+		Policy: diff.Policy{
+			ProjectID: p.ProjectID, Region: p.Region, Lookback: a.cfg.Poll.Lookback.D(), Margin: a.cfg.Poll.SafetyMargin.D(),
+			Terminal: terminal, Notify: a.cfg.Poll.Initial == "notify", MaxFollow: a.cfg.Poll.MaxFollow.D(),
 		},
-		Lister: c,
-		Log:    a.log.With().Str("project", p.ProjectID).Str("region", p.Region).Logger(),
-		M:      a.m,
-	}
+		PageSize: a.cfg.DCS.PageSize, Interval: a.cfg.Poll.Interval.D(), ActiveInterval: a.cfg.Poll.ActiveInterval.D(),
+		FastInterval: a.cfg.Poll.FastInterval.D(), MaxBackoff: a.cfg.Poll.MaxBackoff.D(),
+		Lister: c, Ledger: ledger, Metrics: a.m,
+		Log: a.log.With().Str("project", p.ProjectID).Str("region", p.Region).Logger(),
+	})
 }
 
 // run polls and delivers until ctx is done. Then, if drain says so (a clean stop rather
@@ -124,7 +125,7 @@ func (u *unit) pending(a *App) int {
 func (u *unit) lastSuccess() map[string]time.Time {
 	out := make(map[string]time.Time, len(u.pollers))
 	for _, p := range u.pollers {
-		out[p.O.ProjectID] = p.LastSuccess()
+		out[p.ProjectID()] = p.LastSuccess()
 	}
 	return out
 }

@@ -13,12 +13,12 @@ import (
 var t0 = time.Date(2026, 11, 27, 3, 0, 0, 0, time.UTC)
 
 func opts(now time.Time) Options {
-	return Options{
-		ProjectID: "p1", Region: "cn-north-4", Now: now,
+	return Options{Now: now, Policy: Policy{
+		ProjectID: "p1", Region: "cn-north-4",
 		Lookback: 24 * time.Hour, Margin: 10 * time.Minute,
 		Terminal:  map[string]bool{"SUCCESS": true, "FAILED": true, "FAIL": true, "CANCELLED": true, "DELETED": true},
 		MaxFollow: 7 * 24 * time.Hour,
-	}
+	}}
 }
 
 func task(id, name, status string, created time.Time) dcs.Task {

@@ -22,11 +22,11 @@ type ProjectState struct {
 	Tasks   map[string]TaskState `json:"tasks"`
 }
 
-// Options carry the policy and the clock for one diff.
-type Options struct {
+// Policy is a project's diff policy: what is followed, for how long, and what is news.
+// It is set once, from the configuration, and embedded in the poller's options.
+type Policy struct {
 	ProjectID string
 	Region    string
-	Now       time.Time
 	Lookback  time.Duration   // how far back the notifier cares about finished tasks
 	Margin    time.Duration   // safety margin added to every window
 	Terminal  map[string]bool // statuses after which a task no longer changes
@@ -35,6 +35,12 @@ type Options struct {
 	// task still running that long after its creation is dropped from the state and stops
 	// holding the window back. 0 follows running tasks for ever.
 	MaxFollow time.Duration
+}
+
+// Options carry the policy and the clock for one diff.
+type Options struct {
+	Policy
+	Now time.Time
 }
 
 // IsTerminal reports whether a status ends a task.

@@ -10,7 +10,7 @@ import (
 
 func TestLearnerPollsFastAroundExpectedEnd(t *testing.T) {
 	now := time.Date(2026, 11, 27, 3, 0, 0, 0, time.UTC)
-	o := diff.Options{Terminal: map[string]bool{"SUCCESS": true}}
+	o := diff.Options{Policy: diff.Policy{Terminal: map[string]bool{"SUCCESS": true}}}
 	var history []dcs.Task
 	for i, d := range []time.Duration{9, 10, 11, 10} {
 		c := now.Add(-time.Hour + time.Duration(i)*time.Minute)

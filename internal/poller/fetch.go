@@ -38,15 +38,15 @@ func (p *Poller) fetch(ctx context.Context, start time.Time) (*listing, error) {
 	var prevIDs map[string]struct{}
 	for {
 		if l.pages == maxPages {
-			return nil, fmt.Errorf("more than %d pages of %d tasks: giving up on this poll", maxPages, p.O.PageSize)
+			return nil, fmt.Errorf("more than %d pages of %d tasks: giving up on this poll", maxPages, p.pageSize)
 		}
-		pg, err := p.Lister.List(ctx, dcs.Query{Offset: offset, Limit: p.O.PageSize, Start: start})
+		pg, err := p.lister.List(ctx, dcs.Query{Offset: offset, Limit: p.pageSize, Start: start})
 		p.countRequest(err)
 		if err != nil {
 			return nil, fmt.Errorf("page at offset %d: %w", offset, err)
 		}
 		l.pages++
-		p.M.Pages.WithLabelValues(p.O.ProjectID).Inc()
+		p.m.Pages.WithLabelValues(p.policy.ProjectID).Inc()
 		n := len(pg.Tasks) + pg.Skipped
 		if offset > 0 && len(pg.Tasks) > 0 && sameIDs(prevIDs, pg.Tasks) {
 			return nil, fmt.Errorf("page at offset %d repeats the previous page: the server ignores offset", offset)
@@ -55,7 +55,7 @@ func (p *Poller) fetch(ctx context.Context, start time.Time) (*listing, error) {
 		l.skipped += pg.Skipped
 		old := countBefore(pg.Tasks, start)
 		l.beforeStart += old
-		if n == 0 || n < p.O.PageSize && pg.Count <= offset+n {
+		if n == 0 || n < p.pageSize && pg.Count <= offset+n {
 			return l, nil // the last page (task_count is -1 when absent)
 		}
 		// The server ignored the window: once a page listed newest first ends with a task
@@ -80,7 +80,7 @@ func (p *Poller) countRequest(err error) {
 	case err != nil:
 		code = "0"
 	}
-	p.M.APIRequests.WithLabelValues(p.O.ProjectID, code).Inc()
+	p.m.APIRequests.WithLabelValues(p.policy.ProjectID, code).Inc()
 }
 
 func countBefore(tasks []dcs.Task, start time.Time) int {

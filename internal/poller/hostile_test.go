@@ -16,6 +16,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"notifier/internal/dcs"
+	"notifier/internal/diff"
 	"notifier/internal/metrics"
 	"notifier/internal/state"
 )
@@ -58,9 +59,9 @@ func rawEnv(t *testing.T, maxBody int64) (*rawAPI, *Poller, *state.Ledger, *metr
 	ledger, _ := state.NewLedger(fs, state.Empty(), []string{"test"})
 	m := metrics.New(prometheus.NewRegistry(), "test")
 	var logs bytes.Buffer
-	p := &Poller{O: Options{ProjectID: project, Region: "cn-north-4", PageSize: 1000, Lookback: 24 * time.Hour,
-		Margin: 10 * time.Minute, Terminal: map[string]bool{"SUCCESS": true, "FAILED": true}},
-		Lister: c, Ledger: ledger, Log: zerolog.New(&logs), M: m}
+	p := mustNew(t, Options{Policy: diff.Policy{ProjectID: project, Region: "cn-north-4", Lookback: 24 * time.Hour,
+		Margin: 10 * time.Minute, Terminal: map[string]bool{"SUCCESS": true, "FAILED": true}}, PageSize: 1000,
+		Lister: c, Ledger: ledger, Log: zerolog.New(&logs), Metrics: m})
 	return api, p, ledger, m, &logs
 }
 

@@ -43,12 +43,13 @@ func TestTaskDurationsAreLearnedOnceEvenWhenACommitFails(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			now := time.Date(2026, 11, 27, 3, 0, 0, 0, time.UTC)
+			var fl *failingLedger
 			e := newEnv(t, nil, func(o *Options) {
 				o.FastInterval = time.Second
 				o.Now = func() time.Time { return now }
+				fl = &failingLedger{Ledger: o.Ledger}
+				o.Ledger = fl
 			})
-			fl := &failingLedger{Ledger: e.ledger}
-			e.p.Ledger = fl
 			// A task running for three days holds the window back past finished tasks older
 			// than the lookback.
 			e.put("long", "EXTEND", "RUNNING", now.Add(-72*time.Hour))

@@ -6,10 +6,10 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/rs/zerolog"
 
 	"notifier/internal/dcs"
 	"notifier/internal/dcssim"
+	"notifier/internal/diff"
 	"notifier/internal/metrics"
 	"notifier/internal/state"
 )
@@ -32,9 +32,9 @@ func TestRestartAfterDowntimeNeverAnnouncesTasksOutsideLookback(t *testing.T) {
 	defer fs.Close()
 	ledger, _ := state.NewLedger(fs, state.Empty(), []string{"nats"})
 	now := time.Date(2026, 11, 20, 3, 0, 0, 0, time.UTC)
-	p := &Poller{O: Options{ProjectID: project, Region: "cn-north-4", PageSize: 1000, Lookback: 24 * time.Hour, Margin: 10 * time.Minute,
-		Terminal: map[string]bool{"SUCCESS": true, "FAILED": true}, Now: func() time.Time { return now }},
-		Lister: c, Ledger: ledger, Log: zerolog.Nop(), M: metrics.New(prometheus.NewRegistry(), "test")}
+	p := mustNew(t, Options{Policy: diff.Policy{ProjectID: project, Region: "cn-north-4", Lookback: 24 * time.Hour, Margin: 10 * time.Minute,
+		Terminal: map[string]bool{"SUCCESS": true, "FAILED": true}}, PageSize: 1000, Now: func() time.Time { return now },
+		Lister: c, Ledger: ledger, Metrics: metrics.New(prometheus.NewRegistry(), "test")})
 	sim.Put(project, dcssim.Task{ID: "before", Name: "EXTEND", Status: "SUCCESS", CreatedAt: now.Add(-2 * time.Hour)})
 	if _, err := p.Cycle(t.Context()); err != nil { // baseline
 		t.Fatal(err)

@@ -27,8 +27,8 @@ func TestTaskRunningLongerThanMaxFollowIsDroppedWithAWarning(t *testing.T) {
 			e := newEnv(t, nil, func(o *Options) {
 				o.MaxFollow = tt.maxFollow
 				o.Now = func() time.Time { return now }
+				o.Log = zerolog.New(&logs)
 			})
-			e.p.Log = zerolog.New(&logs)
 			e.put("stuck", "EXTEND", "RUNNING", now.Add(-time.Hour))
 			e.cycle(t) // baseline: follows it
 			now = now.Add(tt.want - 2*time.Hour)

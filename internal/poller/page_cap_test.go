@@ -8,10 +8,10 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/rs/zerolog"
 
 	"notifier/internal/dcs"
 	"notifier/internal/dcssim"
+	"notifier/internal/diff"
 	"notifier/internal/metrics"
 	"notifier/internal/state"
 )
@@ -57,9 +57,9 @@ func TestPagesShorterThanAskedAreNotTheEndWhenTaskCountSaysMore(t *testing.T) {
 			}
 			defer fs.Close()
 			ledger, _ := state.NewLedger(fs, state.Empty(), []string{"test"})
-			p := &Poller{O: Options{ProjectID: project, Region: "cn-north-4", PageSize: 1000, Lookback: 24 * time.Hour,
-				Margin: 10 * time.Minute, Terminal: map[string]bool{"SUCCESS": true}},
-				Lister: overcount{c, tt.overshot}, Ledger: ledger, Log: zerolog.Nop(), M: metrics.New(prometheus.NewRegistry(), "test")}
+			p := mustNew(t, Options{Policy: diff.Policy{ProjectID: project, Region: "cn-north-4", Lookback: 24 * time.Hour,
+				Margin: 10 * time.Minute, Terminal: map[string]bool{"SUCCESS": true}}, PageSize: 1000,
+				Lister: overcount{c, tt.overshot}, Ledger: ledger, Metrics: metrics.New(prometheus.NewRegistry(), "test")})
 			if _, err := p.Cycle(t.Context()); err != nil {
 				t.Fatal(err)
 			}

@@ -22,8 +22,8 @@ func BenchmarkPollUnchanged1k(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	o := diff.Options{ProjectID: project, Region: "cn-north-4", Now: now, Lookback: 24 * time.Hour,
-		Margin: 10 * time.Minute, Terminal: map[string]bool{"SUCCESS": true, "FAILED": true}}
+	o := diff.Options{Now: now, Policy: diff.Policy{ProjectID: project, Region: "cn-north-4", Lookback: 24 * time.Hour,
+		Margin: 10 * time.Minute, Terminal: map[string]bool{"SUCCESS": true, "FAILED": true}}}
 	first, err := dcs.Decode(body)
 	if err != nil {
 		b.Fatal(err)

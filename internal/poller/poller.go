@@ -4,6 +4,7 @@ package poller
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -24,38 +25,47 @@ type Ledger interface {
 	Commit(ctx context.Context, projectID string, next *diff.ProjectState, evs []event.Event) error
 }
 
-// Options are one project's polling policy.
+// Options are what a Poller is built from: one project's polling policy, the diff policy
+// it polls under, and where it reads and commits.
 type Options struct {
-	ProjectID      string
-	Region         string
-	PageSize       int
+	// Policy is the project's diff policy, passed to every diff as it is. MaxFollow 0
+	// means DefaultMaxFollow here.
+	diff.Policy
+	PageSize       int           // tasks per page; default 1000
 	Interval       time.Duration // between polls while nothing runs
-	ActiveInterval time.Duration // between polls while a followed task runs
-	Lookback       time.Duration
-	Margin         time.Duration
+	ActiveInterval time.Duration // between polls while a followed task runs; default Interval
 	MaxBackoff     time.Duration
-	// MaxFollow is how long after its creation a task still running is followed
-	// (poll.max_follow); then it is dropped with a warning. 0 means DefaultMaxFollow.
-	MaxFollow time.Duration
-	Terminal  map[string]bool
 	// FastInterval, when set, is how often to poll around the expected end of a running
 	// task, learned per task name from the durations (created_at to updated_at) of
 	// finished tasks in the listings. 0 disables it; it is never less than 250ms.
 	FastInterval time.Duration
-	Notify       bool             // announce what the first poll finds
 	Now          func() time.Time // default time.Now
+
+	Lister  dcs.Lister
+	Ledger  Ledger
+	Log     zerolog.Logger
+	Metrics *metrics.Metrics
 }
 
 // DefaultMaxFollow is Options.MaxFollow when it is 0, as poll.max_follow's default.
 const DefaultMaxFollow = 7 * 24 * time.Hour
 
+// defaultPageSize is Options.PageSize when it is 0, as dcs.page_size's default.
+const defaultPageSize = 1000
+
 // Poller polls one project.
 type Poller struct {
-	O      Options
-	Lister dcs.Lister
-	Ledger Ledger
-	Log    zerolog.Logger
-	M      *metrics.Metrics
+	policy     diff.Policy
+	pageSize   int
+	interval   time.Duration
+	active     time.Duration
+	fast       time.Duration
+	maxBackoff time.Duration
+	now        func() time.Time
+	lister     dcs.Lister
+	ledger     Ledger
+	log        zerolog.Logger
+	m          *metrics.Metrics
 
 	lastOK       atomic.Int64 // Unix ns of the last committed poll
 	mu           sync.Mutex
@@ -63,6 +73,36 @@ type Poller struct {
 	warnedWindow bool
 	learn        learner
 }
+
+// New returns a Poller for o.ProjectID. Lister, Ledger and Metrics are required.
+func New(o Options) (*Poller, error) {
+	switch {
+	case o.ProjectID == "":
+		return nil, errors.New("poller: no project id")
+	case o.Lister == nil || o.Ledger == nil || o.Metrics == nil:
+		return nil, fmt.Errorf("poller: project %s: Lister, Ledger and Metrics are required", o.ProjectID)
+	}
+	if o.MaxFollow == 0 {
+		o.MaxFollow = DefaultMaxFollow
+	}
+	if o.PageSize <= 0 {
+		o.PageSize = defaultPageSize
+	}
+	if o.ActiveInterval <= 0 {
+		o.ActiveInterval = o.Interval
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return &Poller{
+		policy: o.Policy, pageSize: o.PageSize, interval: o.Interval, active: o.ActiveInterval,
+		fast: o.FastInterval, maxBackoff: o.MaxBackoff, now: o.Now,
+		lister: o.Lister, ledger: o.Ledger, log: o.Log, m: o.Metrics,
+	}, nil
+}
+
+// ProjectID returns the id of the project polled.
+func (p *Poller) ProjectID() string { return p.policy.ProjectID }
 
 // LastSuccess returns when the last poll succeeded and was committed (zero: never).
 func (p *Poller) LastSuccess() time.Time {
@@ -76,23 +116,8 @@ func (p *Poller) LastSuccess() time.Time {
 // logged the first time it is seen (and treated as still running unless configured terminal).
 var knownRunning = map[string]bool{"RUNNING": true, "EXECUTING": true, "CREATED": true, "WAITING": true, "INIT": true}
 
-func (p *Poller) now() time.Time {
-	if p.O.Now != nil {
-		return p.O.Now()
-	}
-	return time.Now()
-}
-
 func (p *Poller) diffOptions(now time.Time) diff.Options {
-	maxFollow := p.O.MaxFollow
-	if maxFollow == 0 {
-		maxFollow = DefaultMaxFollow
-	}
-	return diff.Options{
-		ProjectID: p.O.ProjectID, Region: p.O.Region, Now: now,
-		Lookback: p.O.Lookback, Margin: p.O.Margin, Terminal: p.O.Terminal, Notify: p.O.Notify,
-		MaxFollow: maxFollow,
-	}
+	return diff.Options{Policy: p.policy, Now: now}
 }
 
 // polled is one poll's result with what it was computed from.
@@ -114,11 +139,11 @@ func (p *Poller) Poll(ctx context.Context) (diff.Result, error) {
 func (p *Poller) poll(ctx context.Context) (polled, error) {
 	began := time.Now()
 	now := p.now()
-	prev := p.Ledger.Project(p.O.ProjectID)
+	prev := p.ledger.Project(p.policy.ProjectID)
 	o := p.diffOptions(now)
 	start := diff.WindowStart(prev, o)
 	l, err := p.fetch(ctx, start)
-	p.M.PollDuration.WithLabelValues(p.O.ProjectID).Observe(time.Since(began).Seconds())
+	p.m.PollDuration.WithLabelValues(p.policy.ProjectID).Observe(time.Since(began).Seconds())
 	if err != nil {
 		return polled{}, err
 	}
@@ -133,23 +158,23 @@ func (p *Poller) Cycle(ctx context.Context) (diff.Result, error) {
 	r, err := p.poll(ctx)
 	res := r.res
 	if err != nil {
-		p.M.Polls.WithLabelValues(p.O.ProjectID, "error").Inc()
+		p.m.Polls.WithLabelValues(p.policy.ProjectID, "error").Inc()
 		return res, err
 	}
 	if res.Changed || len(res.Events) > 0 {
-		if err := p.Ledger.Commit(ctx, p.O.ProjectID, res.Next, res.Events); err != nil {
-			p.M.Polls.WithLabelValues(p.O.ProjectID, "error").Inc()
-			p.M.StateSaveErrors.Inc()
+		if err := p.ledger.Commit(ctx, p.policy.ProjectID, res.Next, res.Events); err != nil {
+			p.m.Polls.WithLabelValues(p.policy.ProjectID, "error").Inc()
+			p.m.StateSaveErrors.Inc()
 			return diff.Result{}, fmt.Errorf("committing poll result: %w", err)
 		}
 	}
-	if p.O.FastInterval > 0 {
+	if p.fast > 0 {
 		p.learn.observe(r.prev, r.res.Next, r.tasks, &r.o)
 	}
-	p.M.Polls.WithLabelValues(p.O.ProjectID, "ok").Inc()
+	p.m.Polls.WithLabelValues(p.policy.ProjectID, "ok").Inc()
 	now := time.Now()
 	p.lastOK.Store(now.UnixNano())
-	p.M.LastSuccess.WithLabelValues(p.O.ProjectID).Set(float64(now.Unix()))
+	p.m.LastSuccess.WithLabelValues(p.policy.ProjectID).Set(float64(now.Unix()))
 	p.record(res)
 	return res, nil
 }
@@ -157,26 +182,26 @@ func (p *Poller) Cycle(ctx context.Context) (diff.Result, error) {
 func (p *Poller) record(res diff.Result) {
 	for i := range res.Events {
 		e := &res.Events[i]
-		p.M.Events.WithLabelValues(e.Type, string(e.Data.Severity)).Inc()
-		p.Log.Info().Str("event_id", e.ID).Str("type", e.Type).Str("task_id", e.Subject).
+		p.m.Events.WithLabelValues(e.Type, string(e.Data.Severity)).Inc()
+		p.log.Info().Str("event_id", e.ID).Str("type", e.Type).Str("task_id", e.Subject).
 			Str("task_name", e.Data.TaskName).Str("status", e.Data.Status).
 			Str("previous_status", e.Data.PreviousStatus).Str("severity", string(e.Data.Severity)).Msg("task transition")
 	}
 	active := 0
 	if res.Next != nil {
 		for _, t := range res.Next.Tasks {
-			if !p.O.Terminal[t.Status] {
+			if !p.policy.Terminal[t.Status] {
 				active++
 			}
 		}
-		p.M.TasksFollowed.WithLabelValues(p.O.ProjectID).Set(float64(len(res.Next.Tasks)))
+		p.m.TasksFollowed.WithLabelValues(p.policy.ProjectID).Set(float64(len(res.Next.Tasks)))
 	}
-	p.M.TasksActive.WithLabelValues(p.O.ProjectID).Set(float64(active))
+	p.m.TasksActive.WithLabelValues(p.policy.ProjectID).Set(float64(active))
 	if res.Vanished > 0 {
-		p.Log.Warn().Int("tasks", res.Vanished).Msg("running tasks unlisted for a whole lookback are no longer followed")
+		p.log.Warn().Int("tasks", res.Vanished).Msg("running tasks unlisted for a whole lookback are no longer followed")
 	}
 	if len(res.Abandoned) > 0 {
-		p.Log.Warn().Strs("task_ids", res.Abandoned).Dur("max_follow", p.diffOptions(time.Time{}).MaxFollow).
+		p.log.Warn().Strs("task_ids", res.Abandoned).Dur("max_follow", p.policy.MaxFollow).
 			Msg("tasks still running longer than poll.max_follow after their creation are no longer followed; a later change of theirs is not announced")
 	}
 }
@@ -185,28 +210,28 @@ func (p *Poller) record(res diff.Result) {
 // before, and a time window the server ignored.
 func (p *Poller) inspect(l *listing) {
 	if l.skipped > 0 {
-		p.M.SkippedTasks.WithLabelValues(p.O.ProjectID).Add(float64(l.skipped))
-		p.Log.Warn().Int("entries", l.skipped).Msg("skipped task entries without an id")
+		p.m.SkippedTasks.WithLabelValues(p.policy.ProjectID).Add(float64(l.skipped))
+		p.log.Warn().Int("entries", l.skipped).Msg("skipped task entries without an id")
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for i := range l.tasks {
 		s := l.tasks[i].Status
-		if knownRunning[s] || p.O.Terminal[s] || p.seenStatuses[s] {
+		if knownRunning[s] || p.policy.Terminal[s] || p.seenStatuses[s] {
 			continue
 		}
 		if p.seenStatuses == nil {
 			p.seenStatuses = map[string]bool{}
 		}
 		p.seenStatuses[s] = true
-		p.Log.Info().Str("status", s).Str("task_name", l.tasks[i].Name).
+		p.log.Info().Str("status", s).Str("task_name", l.tasks[i].Name).
 			Msg("status value seen for the first time; treated as not finished")
 	}
 	if l.beforeStart > 0 {
-		p.M.WindowIgnored.WithLabelValues(p.O.ProjectID).Inc()
+		p.m.WindowIgnored.WithLabelValues(p.policy.ProjectID).Inc()
 		if !p.warnedWindow {
 			p.warnedWindow = true
-			p.Log.Warn().Time("window_start", l.start).Int("older_tasks", l.beforeStart).Bool("stopped_early", l.stoppedOld).
+			p.log.Warn().Time("window_start", l.start).Int("older_tasks", l.beforeStart).Bool("stopped_early", l.stoppedOld).
 				Msg("the API returned tasks created before the requested start time: it seems to ignore the time parameter; " +
 					"try dcs.start_time_param = \"begin_time\" (polls stay bounded: paging stops at the first page older than the window)")
 		}
@@ -217,7 +242,7 @@ func (p *Poller) inspect(l *listing) {
 // runs and every Interval otherwise; after a failure it backs off (exponential with
 // jitter, capped at MaxBackoff, at least what a 429's Retry-After asked for).
 func (p *Poller) Run(ctx context.Context) {
-	b := retry.New(time.Second, p.O.MaxBackoff)
+	b := retry.New(time.Second, p.maxBackoff)
 	for {
 		res, err := p.Cycle(ctx)
 		if ctx.Err() != nil {
@@ -227,27 +252,27 @@ func (p *Poller) Run(ctx context.Context) {
 		switch {
 		case err == nil:
 			b.Reset()
-			wait = p.O.Interval
+			wait = p.interval
 			if diff.Active(res.Next, p.diffOptions(p.now())) {
-				wait = p.O.ActiveInterval
+				wait = p.active
 			}
-			if p.O.FastInterval > 0 {
-				if w, ok := p.learn.wait(p.now(), wait, max(p.O.FastInterval, minFastInterval)); ok {
+			if p.fast > 0 {
+				if w, ok := p.learn.wait(p.now(), wait, max(p.fast, minFastInterval)); ok {
 					wait = w
 				}
 			}
 		case dcs.IsAuth(err):
-			wait = p.O.MaxBackoff
-			p.Log.Error().Err(err).Dur("retry_in", wait).
+			wait = p.maxBackoff
+			p.log.Error().Err(err).Dur("retry_in", wait).
 				Msg("the DCS API refused the credentials: check the AK/SK (and security token) and the project id")
 		default:
 			asked, _ := dcs.RetryAfter(err)
 			if asked == 0 && dcs.IsThrottled(err) {
 				asked = 3 * time.Second // the vendor advises 2-5 s when the gateway sends no Retry-After
 			}
-			wait = retry.Next(b, asked, p.O.MaxBackoff)
-			p.M.Retries.WithLabelValues("poller").Inc()
-			p.Log.Warn().Err(err).Dur("retry_in", wait).Msg("poll failed; no events produced, state unchanged")
+			wait = retry.Next(b, asked, p.maxBackoff)
+			p.m.Retries.WithLabelValues("poller").Inc()
+			p.log.Warn().Err(err).Dur("retry_in", wait).Msg("poll failed; no events produced, state unchanged")
 		}
 		if retry.Sleep(ctx, wait) != nil {
 			return

@@ -10,10 +10,10 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
-	"github.com/rs/zerolog"
 
 	"notifier/internal/dcs"
 	"notifier/internal/dcssim"
+	"notifier/internal/diff"
 	"notifier/internal/metrics"
 	"notifier/internal/state"
 )
@@ -56,15 +56,25 @@ func newEnv(t *testing.T, wrap func(http.Handler) http.Handler, mod ...func(*Opt
 	ledger, _ := state.NewLedger(fs, state.Empty(), []string{"test"})
 	m := metrics.New(prometheus.NewRegistry(), "test")
 	o := Options{
-		ProjectID: project, Region: "cn-north-4", PageSize: 1000,
-		Interval: time.Minute, ActiveInterval: time.Second, Lookback: 24 * time.Hour, Margin: 10 * time.Minute,
-		MaxBackoff: time.Minute, Terminal: map[string]bool{"SUCCESS": true, "FAILED": true},
+		Policy: diff.Policy{ProjectID: project, Region: "cn-north-4", Lookback: 24 * time.Hour, Margin: 10 * time.Minute,
+			Terminal: map[string]bool{"SUCCESS": true, "FAILED": true}},
+		PageSize: 1000, Interval: time.Minute, ActiveInterval: time.Second, MaxBackoff: time.Minute,
+		Lister: c, Ledger: ledger, Metrics: m,
 	}
 	for _, f := range mod {
 		f(&o)
 	}
-	return &env{sim: sim, srv: srv, ledger: ledger, m: m,
-		p: &Poller{O: o, Lister: c, Ledger: ledger, Log: zerolog.Nop(), M: m}}
+	return &env{sim: sim, srv: srv, ledger: ledger, m: m, p: mustNew(t, o)}
+}
+
+// mustNew builds a Poller or fails the test.
+func mustNew(t testing.TB, o Options) *Poller {
+	t.Helper()
+	p, err := New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 func (e *env) put(id, name, status string, created time.Time) {
@@ -119,7 +129,7 @@ func TestPaginationWithInsertsMidScan(t *testing.T) {
 	e = newEnv(t, func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			next.ServeHTTP(w, r)
-			if r.URL.Query().Get("offset") == "0" && inserted.Load() == false && e != nil && e.p.Ledger.Project(project) != nil {
+			if r.URL.Query().Get("offset") == "0" && inserted.Load() == false && e != nil && e.ledger.Project(project) != nil {
 				inserted.Store(true)
 				for i := range 3 {
 					e.put(fmt.Sprintf("new%d", i), "AddWhitelist", "RUNNING", now.Add(time.Duration(i)*time.Second))
@@ -214,8 +224,8 @@ func TestIgnoredWindowIsDetectedAndBounded(t *testing.T) {
 	defer fs.Close()
 	ledger, _ := state.NewLedger(fs, state.Empty(), nil)
 	m := metrics.New(prometheus.NewRegistry(), "test")
-	p := &Poller{O: Options{ProjectID: project, PageSize: 1000, Lookback: 24 * time.Hour, Margin: 10 * time.Minute,
-		Terminal: map[string]bool{"SUCCESS": true}}, Lister: c, Ledger: ledger, Log: zerolog.Nop(), M: m}
+	p := mustNew(t, Options{Policy: diff.Policy{ProjectID: project, Lookback: 24 * time.Hour, Margin: 10 * time.Minute,
+		Terminal: map[string]bool{"SUCCESS": true}}, PageSize: 1000, Lister: c, Ledger: ledger, Metrics: m})
 	if _, err := p.Cycle(t.Context()); err != nil {
 		t.Fatal(err)
 	}

@@ -6,9 +6,9 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/rs/zerolog"
 
 	"notifier/internal/dcs"
+	"notifier/internal/diff"
 	"notifier/internal/metrics"
 	"notifier/internal/state"
 )
@@ -48,9 +48,9 @@ func TestReviewTwoPagesOfSkippedEntriesFailEveryPoll(t *testing.T) {
 	}
 	t.Cleanup(func() { fs.Close() })
 	ledger, _ := state.NewLedger(fs, state.Empty(), []string{"test"})
-	p := &Poller{O: Options{ProjectID: project, Region: "cn-north-4", PageSize: 2, Lookback: 24 * time.Hour,
-		Margin: 10 * time.Minute, Terminal: map[string]bool{"SUCCESS": true, "FAILED": true}, Notify: true},
-		Lister: &pagedLister{entries: entries}, Ledger: ledger, Log: zerolog.Nop(), M: metrics.New(prometheus.NewRegistry(), "test")}
+	p := mustNew(t, Options{Policy: diff.Policy{ProjectID: project, Region: "cn-north-4", Lookback: 24 * time.Hour,
+		Margin: 10 * time.Minute, Terminal: map[string]bool{"SUCCESS": true, "FAILED": true}, Notify: true}, PageSize: 2,
+		Lister: &pagedLister{entries: entries}, Ledger: ledger, Metrics: metrics.New(prometheus.NewRegistry(), "test")})
 	res, err := p.Cycle(t.Context())
 	if err != nil {
 		t.Fatalf("poll failed: %v", err)

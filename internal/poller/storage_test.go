@@ -13,10 +13,10 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
-	"github.com/rs/zerolog"
 
 	"notifier/internal/dcs"
 	"notifier/internal/dcssim"
+	"notifier/internal/diff"
 	"notifier/internal/metrics"
 	"notifier/internal/state"
 )
@@ -57,9 +57,9 @@ func storageEnv(t *testing.T, store state.Store) (*dcssim.Sim, *Poller, *state.L
 	}
 	ledger, _ := state.NewLedger(store, snap, []string{"nats"})
 	m := metrics.New(prometheus.NewRegistry(), "test")
-	p := &Poller{O: Options{ProjectID: project, Region: "cn-north-4", PageSize: 1000, Lookback: 24 * time.Hour,
-		Margin: 10 * time.Minute, Terminal: map[string]bool{"SUCCESS": true, "FAILED": true}},
-		Lister: c, Ledger: ledger, Log: zerolog.Nop(), M: m}
+	p := mustNew(t, Options{Policy: diff.Policy{ProjectID: project, Region: "cn-north-4", Lookback: 24 * time.Hour,
+		Margin: 10 * time.Minute, Terminal: map[string]bool{"SUCCESS": true, "FAILED": true}}, PageSize: 1000,
+		Lister: c, Ledger: ledger, Metrics: m})
 	return sim, p, ledger, m
 }
 

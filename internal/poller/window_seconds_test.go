@@ -42,10 +42,12 @@ func TestWindowStartIsJudgedInTheWholeSecondSent(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := newEnv(t, nil, func(o *Options) { o.Now = func() time.Time { return now } })
-			if tt.ignoring {
-				e.p.Lister = windowless{e.p.Lister}
-			}
+			e := newEnv(t, nil, func(o *Options) {
+				o.Now = func() time.Time { return now }
+				if tt.ignoring {
+					o.Lister = windowless{o.Lister}
+				}
+			})
 			e.put("edge", "EXTEND", "SUCCESS", tt.created)
 			e.put("recent", "EXTEND", "SUCCESS", now.Add(-time.Hour))
 			if _, err := e.p.Cycle(t.Context()); err != nil {

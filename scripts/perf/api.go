@@ -9,10 +9,10 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/rs/zerolog"
 
 	"notifier/internal/dcs"
 	"notifier/internal/dcssim"
+	"notifier/internal/diff"
 	"notifier/internal/metrics"
 	"notifier/internal/poller"
 	"notifier/internal/state"
@@ -51,10 +51,13 @@ func measureAPI(ctx context.Context) ([]row, error) {
 	}
 	defer fs.Close()
 	ledger, _ := state.NewLedger(fs, state.Empty(), []string{"nats"})
-	p := &poller.Poller{
-		O: poller.Options{ProjectID: project, Region: "cn-north-4", PageSize: 1000, Interval: 30 * time.Second,
-			ActiveInterval: 5 * time.Second, Lookback: 24 * time.Hour, Margin: 10 * time.Minute, MaxBackoff: time.Minute, Terminal: terminal},
-		Lister: c, Ledger: ledger, Log: zerolog.Nop(), M: metrics.New(prometheus.NewRegistry(), "perf"),
+	p, err := poller.New(poller.Options{
+		Policy:   diff.Policy{ProjectID: project, Region: "cn-north-4", Lookback: 24 * time.Hour, Margin: 10 * time.Minute, Terminal: terminal},
+		PageSize: 1000, Interval: 30 * time.Second, ActiveInterval: 5 * time.Second, MaxBackoff: time.Minute,
+		Lister: c, Ledger: ledger, Metrics: metrics.New(prometheus.NewRegistry(), "perf"),
+	})
+	if err != nil {
+		return nil, err
 	}
 	if _, err := p.Cycle(ctx); err != nil { // the baseline
 		return nil, err

@@ -16,6 +16,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"notifier/internal/dcssim"
+	"notifier/internal/diff"
 	"notifier/internal/event"
 	"notifier/internal/metrics"
 	"notifier/internal/poller"
@@ -154,11 +155,13 @@ func detectRun(ctx context.Context, natsURL, mode string, p []planned, fast time
 	defer sink.Close()
 	ledger, _ := state.NewLedger(fs, state.Empty(), []string{sink.Name()})
 	m := metrics.New(prometheus.NewRegistry(), "perf")
-	pl := &poller.Poller{
-		O: poller.Options{ProjectID: project, Region: "cn-north-4", PageSize: 1000, Interval: detectInterval,
-			ActiveInterval: detectActive, FastInterval: fast, Lookback: 24 * time.Hour, Margin: 10 * time.Minute,
-			MaxBackoff: time.Minute, Terminal: terminal},
-		Lister: c, Ledger: ledger, Log: zerolog.Nop(), M: m,
+	pl, err := poller.New(poller.Options{
+		Policy:   diff.Policy{ProjectID: project, Region: "cn-north-4", Lookback: 24 * time.Hour, Margin: 10 * time.Minute, Terminal: terminal},
+		PageSize: 1000, Interval: detectInterval, ActiveInterval: detectActive, FastInterval: fast, MaxBackoff: time.Minute,
+		Lister: c, Ledger: ledger, Metrics: m,
+	})
+	if err != nil {
+		return detectResult{}, err
 	}
 	disp := &sinks.Dispatcher{Queue: ledger, Sinks: []sinks.Sink{sink}, Log: zerolog.Nop(), Metrics: m}
 
