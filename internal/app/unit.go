@@ -50,7 +50,7 @@ func (a *App) newUnit(ctx context.Context, store state.Store, projects []project
 		}
 		u.pollers = append(u.pollers, pl)
 	}
-	u.disp = &sinks.Dispatcher{Queue: ledger, Sinks: a.sinks, Log: a.log, Metrics: a.m, MaxBackoff: a.cfg.Poll.MaxBackoff.D()}
+	u.disp = sinks.NewDispatcher(sinks.DispatcherOptions{Queue: ledger, Sinks: a.sinks, Log: a.log, Metrics: a.m, MaxBackoff: a.cfg.Poll.MaxBackoff.D()})
 	return u, nil
 }
 

@@ -47,8 +47,8 @@ func TestSinkBackoffNeverExceedsCap(t *testing.T) {
 	for i := range sinks {
 		ss = append(ss, downSink{fmt.Sprintf("s%d", i)})
 	}
-	d := &Dispatcher{Queue: &memQueue{wake: make(chan struct{})}, Sinks: ss, Log: zerolog.New(lines),
-		Metrics: metrics.New(prometheus.NewRegistry(), "test"), MinBackoff: 30 * time.Second, MaxBackoff: 5 * time.Minute}
+	d := NewDispatcher(DispatcherOptions{Queue: &memQueue{wake: make(chan struct{})}, Sinks: ss, Log: zerolog.New(lines),
+		Metrics: metrics.New(prometheus.NewRegistry(), "test"), MinBackoff: 30 * time.Second, MaxBackoff: 5 * time.Minute})
 	ctx, cancel := context.WithCancel(t.Context())
 	stopped := make(chan struct{})
 	go func() {

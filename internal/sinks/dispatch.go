@@ -50,8 +50,8 @@ type Queue interface {
 	Count(sink string) int
 }
 
-// Dispatcher moves events from the queue to the sinks.
-type Dispatcher struct {
+// DispatcherOptions are what a Dispatcher is built from.
+type DispatcherOptions struct {
 	Queue      Queue
 	Sinks      []Sink
 	Log        zerolog.Logger
@@ -59,32 +59,44 @@ type Dispatcher struct {
 	Batch      int           // events per Send; default 2000
 	MinBackoff time.Duration // default 500ms
 	MaxBackoff time.Duration // default 5m
-
-	progress chan struct{}
-	once     sync.Once
 }
 
-func (d *Dispatcher) init() {
-	d.once.Do(func() {
-		d.progress = make(chan struct{}, 1)
-		if d.Batch <= 0 {
-			d.Batch = 2000
-		}
-		if d.MinBackoff <= 0 {
-			d.MinBackoff = 500 * time.Millisecond
-		}
-		if d.MaxBackoff <= 0 {
-			d.MaxBackoff = 5 * time.Minute
-		}
-	})
+// Dispatcher moves events from the queue to the sinks.
+type Dispatcher struct {
+	queue      Queue
+	sinks      []Sink
+	log        zerolog.Logger
+	m          *metrics.Metrics
+	batch      int
+	minBackoff time.Duration
+	maxBackoff time.Duration
+	progress   chan struct{} // a delivery was recorded: Drain looks again
+}
+
+// NewDispatcher returns a Dispatcher of o.Sinks over o.Queue; Queue and Metrics are
+// required.
+func NewDispatcher(o DispatcherOptions) *Dispatcher {
+	if o.Batch <= 0 {
+		o.Batch = 2000
+	}
+	if o.MinBackoff <= 0 {
+		o.MinBackoff = 500 * time.Millisecond
+	}
+	if o.MaxBackoff <= 0 {
+		o.MaxBackoff = 5 * time.Minute
+	}
+	return &Dispatcher{
+		queue: o.Queue, sinks: o.Sinks, log: o.Log, m: o.Metrics,
+		batch: o.Batch, minBackoff: o.MinBackoff, maxBackoff: o.MaxBackoff,
+		progress: make(chan struct{}, 1),
+	}
 }
 
 // Run delivers until ctx is done. Events pending from before a restart go first: they
 // are at the head of the queue.
 func (d *Dispatcher) Run(ctx context.Context) {
-	d.init()
 	var wg sync.WaitGroup
-	for _, s := range d.Sinks {
+	for _, s := range d.sinks {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -96,11 +108,10 @@ func (d *Dispatcher) Run(ctx context.Context) {
 
 // Drain waits until no sink has a pending event, or ctx is done.
 func (d *Dispatcher) Drain(ctx context.Context) error {
-	d.init()
 	for {
 		left := 0
-		for _, s := range d.Sinks {
-			left += d.Queue.Count(s.Name())
+		for _, s := range d.sinks {
+			left += d.queue.Count(s.Name())
 		}
 		if left == 0 {
 			return nil
@@ -115,27 +126,27 @@ func (d *Dispatcher) Drain(ctx context.Context) error {
 
 func (d *Dispatcher) work(ctx context.Context, s Sink) {
 	name := s.Name()
-	log := d.Log.With().Str("sink", name).Logger()
+	log := d.log.With().Str("sink", name).Logger()
 	// Backoff between sink retries stays short (a delivery must go soon after the
 	// destination is back); only a Retry-After may ask for longer, up to MaxBackoff.
-	b := retry.New(d.MinBackoff, min(d.MaxBackoff, maxSinkBackoff))
+	b := retry.New(d.minBackoff, min(d.maxBackoff, maxSinkBackoff))
 	var lastErr string
-	pending := &pendingGauge{g: d.Metrics.Pending.WithLabelValues(name)}
+	pending := &pendingGauge{g: d.m.Pending.WithLabelValues(name)}
 	// This queue's events are no longer ours to report once we stop (a shard's lease
 	// lost): whoever delivers them now counts them.
 	defer pending.set(0)
-	pending.set(d.Queue.Count(name))
+	pending.set(d.queue.Count(name))
 	for {
-		evs := d.Queue.Pending(name, d.Batch)
+		evs := d.queue.Pending(name, d.batch)
 		if len(evs) == 0 {
 			select {
 			case <-ctx.Done():
 				return
-			case <-d.Queue.Wake(name):
+			case <-d.queue.Wake(name):
 				continue
 			}
 		}
-		pending.set(d.Queue.Count(name))
+		pending.set(d.queue.Count(name))
 		// Taken before the attempt, so that a reconnect between a failure and the
 		// backoff still cuts the backoff short.
 		ready := readyChan(s)
@@ -158,14 +169,14 @@ func (d *Dispatcher) work(ctx context.Context, s Sink) {
 			d.done(ctx, log, name, pending, evs[n:n+k], "dropped")
 			continue
 		}
-		delay := retry.Next(b, retryAfter(err), d.MaxBackoff)
-		d.Metrics.Retries.WithLabelValues(name).Inc()
-		d.Metrics.Deliveries.WithLabelValues(name, "retry").Inc()
+		delay := retry.Next(b, retryAfter(err), d.maxBackoff)
+		d.m.Retries.WithLabelValues(name).Inc()
+		d.m.Deliveries.WithLabelValues(name, "retry").Inc()
 		ev := log.Debug()
 		if msg := err.Error(); msg != lastErr {
 			ev, lastErr = log.Warn(), msg
 		}
-		ev.Err(err).Int("pending", d.Queue.Count(name)).Dur("retry_in", delay).Msg("delivery failed; will retry")
+		ev.Err(err).Int("pending", d.queue.Count(name)).Dur("retry_in", delay).Msg("delivery failed; will retry")
 		if d.sleep(ctx, ready, delay) != nil {
 			return
 		}
@@ -177,14 +188,14 @@ func (d *Dispatcher) done(ctx context.Context, log zerolog.Logger, name string, 
 	for i := range evs {
 		ids[i] = evs[i].ID
 	}
-	if err := d.Queue.Done(context.WithoutCancel(ctx), name, ids); err != nil {
+	if err := d.queue.Done(context.WithoutCancel(ctx), name, ids); err != nil {
 		// Kept in memory and saved with the next change; a crash before that repeats
 		// these deliveries rather than losing any.
-		d.Metrics.StateSaveErrors.Inc()
+		d.m.StateSaveErrors.Inc()
 		log.Warn().Err(err).Msg("could not save delivery progress")
 	}
-	d.Metrics.Deliveries.WithLabelValues(name, result).Add(float64(len(evs)))
-	pending.set(d.Queue.Count(name))
+	d.m.Deliveries.WithLabelValues(name, result).Add(float64(len(evs)))
+	pending.set(d.queue.Count(name))
 	select {
 	case d.progress <- struct{}{}:
 	default:

@@ -69,8 +69,8 @@ func TestPendingGaugeSumsShards(t *testing.T) {
 			var stops []func()
 			for _, n := range tt.shards {
 				settled := make(chan struct{}, 1)
-				d := &Dispatcher{Queue: &countQueue{n: n, wake: make(chan struct{}), settled: settled},
-					Sinks: []Sink{stuckSink{settled: settled}}, Log: zerolog.Nop(), Metrics: m}
+				d := NewDispatcher(DispatcherOptions{Queue: &countQueue{n: n, wake: make(chan struct{}), settled: settled},
+					Sinks: []Sink{stuckSink{settled: settled}}, Log: zerolog.Nop(), Metrics: m})
 				ctx, cancel := context.WithCancel(t.Context())
 				stopped := make(chan struct{})
 				go func() {

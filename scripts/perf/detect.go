@@ -163,7 +163,7 @@ func detectRun(ctx context.Context, natsURL, mode string, p []planned, fast time
 	if err != nil {
 		return detectResult{}, err
 	}
-	disp := &sinks.Dispatcher{Queue: ledger, Sinks: []sinks.Sink{sink}, Log: zerolog.Nop(), Metrics: m}
+	disp := sinks.NewDispatcher(sinks.DispatcherOptions{Queue: ledger, Sinks: []sinks.Sink{sink}, Log: zerolog.Nop(), Metrics: m})
 
 	var mu sync.Mutex
 	changed := map[string]time.Time{} // "id status" -> when the simulator changed

@@ -154,8 +154,8 @@ func TestReconnectWakesEveryShard(t *testing.T) {
 	var queues []*memQueue
 	for _, id := range []string{"a", "b", "c"} {
 		q := &memQueue{evs: []event.Event{testEvent(id, "FAILED")}, wake: make(chan struct{}), emptied: make(chan struct{})}
-		d := &sinks.Dispatcher{Queue: q, Sinks: []sinks.Sink{s}, Log: zerolog.New(logs),
-			Metrics: metrics.New(prometheus.NewRegistry(), "test"), MinBackoff: 30 * time.Second}
+		d := sinks.NewDispatcher(sinks.DispatcherOptions{Queue: q, Sinks: []sinks.Sink{s}, Log: zerolog.New(logs),
+			Metrics: metrics.New(prometheus.NewRegistry(), "test"), MinBackoff: 30 * time.Second})
 		queues = append(queues, q)
 		wg.Add(1)
 		go func() {

@@ -67,8 +67,8 @@ func TestReviewOversizedEventBlocksNATSForever(t *testing.T) {
 			if err := l.Commit(t.Context(), "p1", &diff.ProjectState{Tasks: map[string]diff.TaskState{}}, []event.Event{big, small}); err != nil {
 				t.Fatal(err)
 			}
-			d := &sinks.Dispatcher{Queue: l, Sinks: []sinks.Sink{s}, Log: zerolog.Nop(),
-				Metrics: metrics.New(prometheus.NewRegistry(), "test"), MinBackoff: 10 * time.Millisecond, MaxBackoff: 50 * time.Millisecond}
+			d := sinks.NewDispatcher(sinks.DispatcherOptions{Queue: l, Sinks: []sinks.Sink{s}, Log: zerolog.Nop(),
+				Metrics: metrics.New(prometheus.NewRegistry(), "test"), MinBackoff: 10 * time.Millisecond, MaxBackoff: 50 * time.Millisecond})
 			ctx, cancel := context.WithCancel(t.Context())
 			done := make(chan struct{})
 			go func() { defer close(done); d.Run(ctx) }()
