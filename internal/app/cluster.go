@@ -72,10 +72,10 @@ func (a *App) runKV(ctx context.Context) {
 	if err != nil {
 		return // ctx done
 	}
-	layout := &cluster.Layout{
+	layout := cluster.NewLayout(cluster.LayoutOptions{
 		KV: leaseKV, Value: "shards=" + strconv.Itoa(len(a.kv.shards)), TTL: a.cfg.State.LeaseTTL.D(),
 		Log: a.log,
-	}
+	})
 	layout.Run(ctx, func(ctx context.Context) { a.campaign(ctx, stateKV, leaseKV) })
 }
 
@@ -88,7 +88,7 @@ func (a *App) campaign(ctx context.Context, stateKV, leaseKV jetstream.KeyValue)
 			continue
 		}
 		label := strconv.Itoa(i)
-		l := &cluster.Lease{
+		l := cluster.NewLease(cluster.LeaseOptions{
 			KV: leaseKV, Key: "shard-" + label, Holder: a.kv.holder, TTL: a.cfg.State.LeaseTTL.D(),
 			Log: a.log.With().Int("shard", i).Logger(),
 			OnChange: func(leader bool, term uint64) {
@@ -102,7 +102,7 @@ func (a *App) campaign(ctx context.Context, stateKV, leaseKV jetstream.KeyValue)
 				a.m.Leader.WithLabelValues(label, a.kv.holder).Set(v)
 				a.m.LeaderTerm.WithLabelValues(label).Set(float64(term))
 			},
-		}
+		})
 		wg.Go(func() {
 			l.Run(ctx, func(leadCtx context.Context, term uint64) { a.lead(ctx, leadCtx, i, term, stateKV) })
 		})

@@ -24,19 +24,36 @@ const LayoutKey = "layout"
 // over only once the key has expired, that is once every replica of the old layout has
 // stopped.
 type Layout struct {
+	kv     jetstream.KeyValue
+	value  string
+	ttl    time.Duration
+	log    zerolog.Logger
+	onWait func(other string)
+
+	waiting string // the other layout we are waiting for, logged once
+}
+
+// LayoutOptions are what a Layout is built from.
+type LayoutOptions struct {
 	KV     jetstream.KeyValue // the lease bucket
 	Value  string             // e.g. "shards=3"
 	TTL    time.Duration      // the bucket's TTL
 	Log    zerolog.Logger
 	OnWait func(other string) // told when this replica starts waiting for another layout
+}
 
-	waiting string // the other layout we are waiting for, logged once
+// NewLayout returns a Layout holding o.Value; KV and a positive TTL are required.
+func NewLayout(o LayoutOptions) *Layout {
+	if o.OnWait == nil {
+		o.OnWait = func(string) {}
+	}
+	return &Layout{kv: o.KV, value: o.Value, ttl: o.TTL, log: o.Log, onWait: o.OnWait}
 }
 
 // Run calls work with a context that is cancelled as soon as another layout holds the key,
 // and again whenever this layout holds it, until ctx is done.
 func (l *Layout) Run(ctx context.Context, work func(ctx context.Context)) {
-	every := l.TTL / 3
+	every := l.ttl / 3
 	for ctx.Err() == nil {
 		if !l.agreed(ctx, every, true) {
 			if retry.Sleep(ctx, every) != nil {
@@ -74,10 +91,10 @@ func (l *Layout) Run(ctx context.Context, work func(ctx context.Context)) {
 func (l *Layout) agreed(ctx context.Context, timeout time.Duration, starting bool) bool {
 	c, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	e, err := l.KV.Get(c, LayoutKey)
+	e, err := l.kv.Get(c, LayoutKey)
 	switch {
 	case errors.Is(err, jetstream.ErrKeyNotFound):
-		_, err = l.KV.Create(c, LayoutKey, []byte(l.Value))
+		_, err = l.kv.Create(c, LayoutKey, []byte(l.value))
 		if errors.Is(err, jetstream.ErrKeyExists) {
 			return false // another replica created it first: look again next time
 		}
@@ -87,26 +104,24 @@ func (l *Layout) agreed(ctx context.Context, timeout time.Duration, starting boo
 		return err == nil || !starting
 	case err != nil:
 		return !starting
-	case string(e.Value()) != l.Value:
+	case string(e.Value()) != l.value:
 		if other := string(e.Value()); other != l.waiting {
 			l.waiting = other
-			l.Log.Warn().Str("running_layout", other).Str("our_layout", l.Value).
+			l.log.Warn().Str("running_layout", other).Str("our_layout", l.value).
 				Msg("replicas with another cluster.shards are running: not leading until they stop")
-			if l.OnWait != nil {
-				l.OnWait(other)
-			}
+			l.onWait(other)
 		}
 		return false
 	}
 	l.agreedNow()
-	_, err = l.KV.Update(c, LayoutKey, []byte(l.Value), e.Revision())
+	_, err = l.kv.Update(c, LayoutKey, []byte(l.value), e.Revision())
 	// A conflict is another replica of our layout refreshing the key at the same time.
 	return err == nil || errors.Is(err, jetstream.ErrKeyExists) || errors.Is(err, jetstream.ErrKeyRevisionMismatch) || !starting
 }
 
 func (l *Layout) agreedNow() {
 	if l.waiting != "" {
-		l.Log.Info().Str("layout", l.Value).Msg("the replicas of the other layout stopped: campaigning")
+		l.log.Info().Str("layout", l.value).Msg("the replicas of the other layout stopped: campaigning")
 		l.waiting = ""
 	}
 }

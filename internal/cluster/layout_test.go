@@ -41,7 +41,7 @@ func TestReplicasWithAnotherShardCountWaitForTheRunningOnes(t *testing.T) {
 	waiting := make(chan string, 1)
 	run := func(ctx context.Context, name, value string, onWait func(string)) chan struct{} {
 		done := make(chan struct{})
-		l := &Layout{KV: kv, Value: value, TTL: ttl, Log: zerolog.Nop(), OnWait: onWait}
+		l := NewLayout(LayoutOptions{KV: kv, Value: value, TTL: ttl, Log: zerolog.Nop(), OnWait: onWait})
 		go func() { defer close(done); l.Run(ctx, work(name)) }()
 		return done
 	}

@@ -15,7 +15,6 @@ import (
 	"fmt"
 	"os"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -26,18 +25,38 @@ import (
 	"notifier/internal/state"
 )
 
-// Lease campaigns for one lease key.
-type Lease struct {
+// LeaseOptions are what a Lease is built from.
+type LeaseOptions struct {
 	KV     jetstream.KeyValue // the lease bucket; its TTL is the lease's
 	Key    string             // e.g. "shard-0"
-	Holder string             // who we are; NewHolder gives a unique one
+	Holder string             // who we are; default NewHolder()
 	TTL    time.Duration      // the bucket's TTL
 	Log    zerolog.Logger
-	// OnChange, when set, is told every change of leadership (term 0: not leader).
+	// OnChange, when set, is told every change of leadership (term 0: not leader). Terms
+	// are revisions of the lease key: they grow with every change of holder, so they fence
+	// writes made by an old leader.
 	OnChange func(leader bool, term uint64)
+}
 
-	mu   sync.Mutex
-	term uint64
+// Lease campaigns for one lease key.
+type Lease struct {
+	kv       jetstream.KeyValue
+	key      string
+	holder   string
+	ttl      time.Duration
+	log      zerolog.Logger
+	onChange func(leader bool, term uint64)
+}
+
+// NewLease returns a Lease on o.Key; KV and a positive TTL are required.
+func NewLease(o LeaseOptions) *Lease {
+	if o.Holder == "" {
+		o.Holder = NewHolder()
+	}
+	if o.OnChange == nil {
+		o.OnChange = func(bool, uint64) {}
+	}
+	return &Lease{kv: o.KV, key: o.Key, holder: o.Holder, ttl: o.TTL, log: o.Log, onChange: o.OnChange}
 }
 
 // NewHolder returns a holder id unique to this process: host, pid and a random suffix.
@@ -46,30 +65,13 @@ func NewHolder() string {
 	return host + "-" + strconv.Itoa(os.Getpid()) + "-" + nuid.Next()
 }
 
-// Term returns the revision of the lease while we hold it, 0 otherwise. Terms grow with
-// every change of holder, so they fence writes made by an old leader.
-func (l *Lease) Term() uint64 {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.term
-}
-
-func (l *Lease) setTerm(t uint64) {
-	l.mu.Lock()
-	l.term = t
-	l.mu.Unlock()
-	if l.OnChange != nil {
-		l.OnChange(t != 0, t)
-	}
-}
-
 // Run campaigns until ctx is done. Whenever it wins the lease it calls lead with a context
 // that is cancelled the moment the lease is lost or ctx is done, and waits for lead to
 // return before campaigning again. While lead finishes after ctx is done (delivering what
 // is pending, say) the lease is still renewed, so nobody else takes over half-way; then it
 // is released.
 func (l *Lease) Run(ctx context.Context, lead func(ctx context.Context, term uint64)) {
-	log := l.Log.With().Str("lease", l.Key).Str("holder", l.Holder).Logger()
+	log := l.log.With().Str("lease", l.key).Str("holder", l.holder).Logger()
 	for ctx.Err() == nil {
 		every := l.period(ctx)
 		rev, err := l.acquire(ctx, every)
@@ -83,7 +85,7 @@ func (l *Lease) Run(ctx context.Context, lead func(ctx context.Context, term uin
 			continue
 		}
 		log.Info().Uint64("term", rev).Msg("lease won: leading")
-		l.setTerm(rev)
+		l.onChange(true, rev)
 		leadCtx, stop := context.WithCancel(ctx)
 		done := make(chan struct{})
 		go func() {
@@ -93,7 +95,7 @@ func (l *Lease) Run(ctx context.Context, lead func(ctx context.Context, term uin
 		rev, err = l.hold(ctx, rev, every, done, stop)
 		stop()
 		<-done
-		l.setTerm(0)
+		l.onChange(false, 0)
 		if err != nil {
 			log.Warn().Err(err).Msg("lease lost: stopped leading")
 			continue
@@ -111,10 +113,10 @@ func (l *Lease) Run(ctx context.Context, lead func(ctx context.Context, term uin
 // period is how often the lease is renewed: a third of the TTL that counts, the bucket's,
 // or of TTL when it is shorter or the bucket cannot say.
 func (l *Lease) period(ctx context.Context) time.Duration {
-	ttl := l.TTL
-	c, cancel := context.WithTimeout(ctx, l.TTL/3)
+	ttl := l.ttl
+	c, cancel := context.WithTimeout(ctx, l.ttl/3)
 	defer cancel()
-	if st, err := l.KV.Status(c); err == nil && st.TTL() > 0 {
+	if st, err := l.kv.Status(c); err == nil && st.TTL() > 0 {
 		ttl = min(ttl, st.TTL())
 	}
 	return ttl / 3
@@ -123,7 +125,7 @@ func (l *Lease) period(ctx context.Context) time.Duration {
 func (l *Lease) acquire(ctx context.Context, timeout time.Duration) (uint64, error) {
 	c, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	return l.KV.Create(c, l.Key, []byte(l.Holder))
+	return l.kv.Create(c, l.key, []byte(l.holder))
 }
 
 // hold renews the lease every interval until lead returns (nil) or a renewal fails (the
@@ -140,11 +142,11 @@ func (l *Lease) hold(ctx context.Context, rev uint64, every time.Duration, done 
 		// A renewal slower than the interval may already be too late: give up rather
 		// than lead on a lease that may have expired.
 		c, cancel := context.WithTimeout(context.WithoutCancel(ctx), every)
-		next, err := l.KV.Update(c, l.Key, []byte(l.Holder), rev)
+		next, err := l.kv.Update(c, l.key, []byte(l.holder), rev)
 		cancel()
 		if err != nil {
 			stop()
-			return rev, fmt.Errorf("renewing lease %s: %w", l.Key, err)
+			return rev, fmt.Errorf("renewing lease %s: %w", l.key, err)
 		}
 		rev = next
 	}
@@ -152,9 +154,9 @@ func (l *Lease) hold(ctx context.Context, rev uint64, every time.Duration, done 
 
 // release deletes the lease if it is still ours, so a follower need not wait for the TTL.
 func (l *Lease) release(rev uint64, log zerolog.Logger) {
-	c, cancel := context.WithTimeout(context.Background(), l.TTL/3)
+	c, cancel := context.WithTimeout(context.Background(), l.ttl/3)
 	defer cancel()
-	if err := l.KV.Delete(c, l.Key, jetstream.LastRevision(rev)); err != nil {
+	if err := l.kv.Delete(c, l.key, jetstream.LastRevision(rev)); err != nil {
 		log.Debug().Err(err).Msg("lease: release failed; it expires with its TTL")
 		return
 	}

@@ -41,7 +41,7 @@ func TestRaisedLeaseTTLUpdatesTheBucket(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	for _, name := range []string{"r0", "r1"} {
-		l := &Lease{KV: kv, Key: "shard-0", Holder: name, TTL: newTTL, Log: zerolog.Nop()}
+		l := NewLease(LeaseOptions{KV: kv, Key: "shard-0", Holder: name, TTL: newTTL, Log: zerolog.Nop()})
 		wg.Go(func() {
 			l.Run(ctx, func(c context.Context, _ uint64) {
 				mu.Lock()

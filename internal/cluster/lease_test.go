@@ -88,7 +88,7 @@ func startReplica(t *testing.T, url, name string, ls *leaders) *replica {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &replica{name: name, nc: nc, cancel: cancel, done: make(chan struct{})}
-	l := &Lease{KV: kv, Key: "shard-0", Holder: name, TTL: ttl, Log: zerolog.Nop()}
+	l := NewLease(LeaseOptions{KV: kv, Key: "shard-0", Holder: name, TTL: ttl, Log: zerolog.Nop()})
 	go func() {
 		defer close(r.done)
 		l.Run(ctx, ls.lead(name))

@@ -38,7 +38,7 @@ func TestReviewLeaseFailingLeadIsNotAHotLoop(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	var calls atomic.Int64
 	enough := make(chan struct{})
-	l := &Lease{KV: kv, Key: "shard-0", Holder: "r0", TTL: leaseTTL, Log: zerolog.Nop()}
+	l := NewLease(LeaseOptions{KV: kv, Key: "shard-0", Holder: "r0", TTL: leaseTTL, Log: zerolog.Nop()})
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
