@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"notifier/internal/event"
 )
 
 // Config is the whole configuration of the notifier.
@@ -166,7 +168,7 @@ func Default() Config {
 			MaxFollow:      Duration(7 * 24 * time.Hour),
 			Initial:        "baseline",
 			// A fresh slice on every call: the decoder may write into it.
-			TerminalStatuses: []string{"SUCCESS", "FAILED", "FAIL", "CANCELLED", "DELETED"},
+			TerminalStatuses: event.DefaultTerminal(),
 		},
 		State: State{Backend: "file", Path: "./notifier-state", Bucket: "dcs_notifier", Replicas: 1,
 			LeaseTTL: Duration(10 * time.Second)},

@@ -3,7 +3,11 @@
 // modified.
 package diff
 
-import "time"
+import (
+	"time"
+
+	"notifier/internal/event"
+)
 
 // TaskState is what the notifier remembers of one task: enough to notice a change, to
 // know how far back the next poll must reach, and to number the task's transitions.
@@ -27,10 +31,10 @@ type ProjectState struct {
 type Policy struct {
 	ProjectID string
 	Region    string
-	Lookback  time.Duration   // how far back the notifier cares about finished tasks
-	Margin    time.Duration   // safety margin added to every window
-	Terminal  map[string]bool // statuses after which a task no longer changes
-	Notify    bool            // announce the tasks found at a project's first poll (poll.initial = "notify")
+	Lookback  time.Duration  // how far back the notifier cares about finished tasks
+	Margin    time.Duration  // safety margin added to every window
+	Terminal  event.Statuses // statuses after which a task no longer changes
+	Notify    bool           // announce the tasks found at a project's first poll (poll.initial = "notify")
 	// MaxFollow bounds how long a task that never ends is followed (poll.max_follow): a
 	// task still running that long after its creation is dropped from the state and stops
 	// holding the window back. 0 follows running tasks for ever.
@@ -44,7 +48,7 @@ type Options struct {
 }
 
 // IsTerminal reports whether a status ends a task.
-func (o *Options) IsTerminal(status string) bool { return o.Terminal[status] }
+func (o *Options) IsTerminal(status string) bool { return o.Terminal.IsTerminal(status) }
 
 // cutoff is the creation time before which finished tasks are forgotten and unknown tasks
 // are never announced.

@@ -7,7 +7,6 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
-	"strings"
 	"time"
 )
 
@@ -139,10 +138,4 @@ func ID(projectID, taskID string, seq uint32, previous, status string) string {
 // Source returns the CloudEvents source of a project's events.
 func Source(region, projectID string) string {
 	return "/huaweicloud/dcs/" + region + "/projects/" + projectID
-}
-
-// IsFailure reports whether a status means the task failed. The task center says FAILED;
-// the related jobs API says FAIL.
-func IsFailure(status string) bool {
-	return strings.EqualFold(status, "FAILED") || strings.EqualFold(status, "FAIL")
 }

@@ -112,10 +112,6 @@ func (p *Poller) LastSuccess() time.Time {
 	return time.Time{}
 }
 
-// knownRunning are the non-terminal statuses the API is known to use; any other value is
-// logged the first time it is seen (and treated as still running unless configured terminal).
-var knownRunning = map[string]bool{"RUNNING": true, "EXECUTING": true, "CREATED": true, "WAITING": true, "INIT": true}
-
 func (p *Poller) diffOptions(now time.Time) diff.Options {
 	return diff.Options{Policy: p.policy, Now: now}
 }
@@ -190,7 +186,7 @@ func (p *Poller) record(res diff.Result) {
 	active := 0
 	if res.Next != nil {
 		for _, t := range res.Next.Tasks {
-			if !p.policy.Terminal[t.Status] {
+			if !p.policy.Terminal.IsTerminal(t.Status) {
 				active++
 			}
 		}
@@ -217,7 +213,7 @@ func (p *Poller) inspect(l *listing) {
 	defer p.mu.Unlock()
 	for i := range l.tasks {
 		s := l.tasks[i].Status
-		if knownRunning[s] || p.policy.Terminal[s] || p.seenStatuses[s] {
+		if p.policy.Terminal.Known(s) || p.seenStatuses[s] {
 			continue
 		}
 		if p.seenStatuses == nil {

@@ -22,7 +22,7 @@ func TestRenderDeeplyNestedDetails(t *testing.T) {
 		}
 		e := event.New(event.Transition{ProjectID: "p", Region: "cn-north-4", TaskID: "n", TaskName: "EXTEND",
 			Status: "FAILED", Task: json.RawMessage(task), DetectedAt: clock})
-		msg := Render(&e, clock.Add(time.Minute))
+		msg := Render(&e, clock.Add(time.Minute), event.DefaultStatuses())
 		checkMessage(t, &msg)
 	}
 }

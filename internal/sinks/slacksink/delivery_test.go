@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"notifier/internal/config"
+	"notifier/internal/event"
 )
 
 func TestDeliversOnePerGap(t *testing.T) {
@@ -200,4 +201,18 @@ func TestRefusedDigestDropsItWhole(t *testing.T) {
 		t.Fatalf("%d posts, want the one refused digest", n)
 	}
 	r.deliveries(t, "slack[0]", "dropped", 15)
+}
+
+// TestSinkShowsStatusesAsConfigured: the Sink renders with the Statuses it was given, so a
+// status configured terminal (ABORTED) is posted as finished.
+func TestSinkShowsStatusesAsConfigured(t *testing.T) {
+	f := newFakeSlack(t, nil)
+	aborted := event.NewStatuses(append(event.DefaultTerminal(), "ABORTED"))
+	r := newRig(t, t.TempDir(), Options{URL: f.hook(), Statuses: aborted})
+	e := ev(t, "RUNNING", false, `{"id":"ab1","name":"EXTEND","status":"ABORTED"}`)
+	r.commit(t, e)
+	if got := f.next(t).msg.Text; !strings.HasPrefix(got, "⚪ *Spec change ABORTED*") {
+		t.Errorf("posted %q, want the task shown as ended", got)
+	}
+	r.drained(t)
 }

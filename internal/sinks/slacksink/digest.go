@@ -22,8 +22,9 @@ const digestLines = 40
 // RenderDigest turns many events into one message with a line per task, the most severe
 // first (failures before running before finished tasks at equal severity, otherwise in
 // order). Lines that do not fit Slack's limits are summed up as "… and N more". now is the
-// time the duration of a running task is measured to.
-func RenderDigest(evs []event.Event, now time.Time) slack.WebhookMessage {
+// time the duration of a running task is measured to; st tells a finished task from a
+// running one.
+func RenderDigest(evs []event.Event, now time.Time, st event.Statuses) slack.WebhookMessage {
 	type row struct {
 		e *event.Event
 		o outcome
@@ -31,7 +32,7 @@ func RenderDigest(evs []event.Event, now time.Time) slack.WebhookMessage {
 	rows := make([]row, len(evs))
 	for i := range evs {
 		e := &evs[i]
-		rows[i] = row{e, outcomeOf(first(e.Data.Status, parseTask(e.Data.Task).str("status")), e.Type == event.TypeCreated)}
+		rows[i] = row{e, outcomeOf(st, first(e.Data.Status, parseTask(e.Data.Task).str("status")), e.Type == event.TypeCreated)}
 	}
 	slices.SortStableFunc(rows, func(a, b row) int {
 		if d := b.e.Data.Severity.Rank() - a.e.Data.Severity.Rank(); d != 0 {
@@ -40,7 +41,7 @@ func RenderDigest(evs []event.Event, now time.Time) slack.WebhookMessage {
 		return int(a.o.kind) - int(b.o.kind)
 	})
 
-	counts := map[kind]int{}
+	counts := map[event.Outcome]int{}
 	worst := succeeded
 	for _, r := range rows {
 		counts[r.o.kind]++
@@ -50,9 +51,9 @@ func RenderDigest(evs []event.Event, now time.Time) slack.WebhookMessage {
 	}
 	var summary []string
 	for _, k := range []struct {
-		k    kind
+		k    event.Outcome
 		word string
-	}{{kindFailed, "failed"}, {kindRunning, "running"}, {kindEnded, "cancelled or deleted"}, {kindSucceeded, "succeeded"}} {
+	}{{event.OutcomeFailed, "failed"}, {event.OutcomeRunning, "running"}, {event.OutcomeEnded, "ended"}, {event.OutcomeSucceeded, "succeeded"}} {
 		if counts[k.k] > 0 {
 			summary = append(summary, fmt.Sprintf("%d %s", counts[k.k], k.word))
 		}
@@ -96,12 +97,12 @@ func digestLine(e *event.Event, o outcome, now time.Time) string {
 	}
 	created := t.time("created_at")
 	if when := showTime(created, t.str("created_at")); when != "" {
-		if d := duration(created, t.time("updated_at"), now, o.kind == kindRunning); d.value != "" {
+		if d := duration(created, t.time("updated_at"), now, o.kind == event.OutcomeRunning); d.value != "" {
 			when += " (" + d.value + ")"
 		}
 		add(when)
 	}
-	if o.kind != kindSucceeded {
+	if o.kind != event.OutcomeSucceeded {
 		if c := code(t.str("error_code")); c != "" {
 			add("error " + c)
 		}

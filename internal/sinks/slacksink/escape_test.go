@@ -86,9 +86,9 @@ func TestRenderHostile(t *testing.T) {
 		e := ev(t, h, true, string(raw))
 		e.Data.TaskName, e.Data.Status, e.Data.Region, e.Data.ProjectID = h, h, h, h
 		e.Subject = h
-		msg := Render(&e, clock)
+		msg := Render(&e, clock, event.DefaultStatuses())
 		checkMessage(t, &msg)
-		digest := RenderDigest([]event.Event{e, e, e}, clock)
+		digest := RenderDigest([]event.Event{e, e, e}, clock, event.DefaultStatuses())
 		checkMessage(t, &digest)
 		if t.Failed() {
 			t.Fatalf("input %q", h)

@@ -48,13 +48,13 @@ func FuzzRender(f *testing.F) {
 		if !json.Valid([]byte(task)) {
 			e.Data.Task = nil // the poller only ever holds valid JSON
 		}
-		msg := Render(&e, clock.Add(time.Hour))
+		msg := Render(&e, clock.Add(time.Hour), event.DefaultStatuses())
 		checkMessage(t, &msg)
 		evs := make([]event.Event, digestOver+1)
 		for i := range evs {
 			evs[i] = e
 		}
-		digest := RenderDigest(evs, clock)
+		digest := RenderDigest(evs, clock, event.DefaultStatuses())
 		checkMessage(t, &digest)
 	})
 }

@@ -20,64 +20,52 @@ func label(name string) string {
 
 // outcome is how a status looks in a message.
 type outcome struct {
-	kind               kind
+	kind               event.Outcome
 	emoji, color, word string
 }
 
-// kind orders outcomes by how much they need a human, most first.
-type kind int
-
-const (
-	kindFailed kind = iota
-	kindRunning
-	kindEnded // cancelled or deleted
-	kindSucceeded
-)
-
 var (
-	failed    = outcome{kindFailed, "🔴", "#E01E5A", "FAILED"}
-	running   = outcome{kindRunning, "🟡", "#ECB22E", "RUNNING"}
-	ended     = outcome{kindEnded, "⚪", "#9E9E9E", ""}
-	succeeded = outcome{kindSucceeded, "🟢", "#2EB67D", "SUCCEEDED"}
+	failed    = outcome{event.OutcomeFailed, "🔴", "#E01E5A", "FAILED"}
+	running   = outcome{event.OutcomeRunning, "🟡", "#ECB22E", "RUNNING"}
+	ended     = outcome{event.OutcomeEnded, "⚪", "#9E9E9E", ""}
+	succeeded = outcome{event.OutcomeSucceeded, "🟢", "#2EB67D", "SUCCEEDED"}
 )
 
-// outcomeOf classifies a status. Anything not known to be final counts as running, as it
-// does for the poller; its word is the status itself.
-func outcomeOf(status string, created bool) outcome {
+// outcomeOf shows a status as st classifies it, so a task is shown finished exactly when
+// the poller stopped following it. A running or ended task's word is its status.
+func outcomeOf(st event.Statuses, status string, created bool) outcome {
 	up := strings.ToUpper(strings.TrimSpace(status))
-	switch {
-	case event.IsFailure(up):
+	switch st.Outcome(up) {
+	case event.OutcomeFailed:
 		return failed
-	case up == "SUCCESS":
+	case event.OutcomeSucceeded:
 		return succeeded
-	case up == "CANCELLED" || up == "DELETED":
+	case event.OutcomeEnded:
 		o := ended
-		o.word = up
-		return o
-	case up == "RUNNING" || up == "EXECUTING":
-		o := running
-		if created {
-			o.word = "STARTED"
-		}
-		return o
-	case up == "":
-		o := running
-		o.word = "STATUS UNKNOWN"
+		o.word = value(up)
 		return o
 	}
 	o := running
-	o.word = value(up)
+	switch {
+	case created && (up == "RUNNING" || up == "EXECUTING"):
+		o.word = "STARTED"
+	case up == "":
+		o.word = "STATUS UNKNOWN"
+	default:
+		o.word = value(up)
+	}
 	return o
 }
 
 // Render turns one event into a Slack message: a headline in the text (what the
 // notification shows), then a coloured attachment with the facts and the details. now
-// is the time the duration of a running task is measured to. Every value from the API is
-// escaped, and the message respects Slack's limits whatever the input.
-func Render(e *event.Event, now time.Time) slack.WebhookMessage {
+// is the time the duration of a running task is measured to; statuses tell a finished
+// task from a running one. Every value from the API is escaped, and the message respects
+// Slack's limits whatever the input.
+func Render(e *event.Event, now time.Time, statuses event.Statuses) slack.WebhookMessage {
 	t := parseTask(e.Data.Task)
 	name, status := first(e.Data.TaskName, t.str("name")), first(e.Data.Status, t.str("status"))
-	o := outcomeOf(status, e.Type == event.TypeCreated)
+	o := outcomeOf(statuses, status, e.Type == event.TypeCreated)
 
 	headline := fmt.Sprintf("%s *%s %s* · %s", o.emoji, label(name), o.word, value(string(e.Data.Severity)))
 	if r := value(e.Data.Region); r != "" {
@@ -90,7 +78,7 @@ func Render(e *event.Event, now time.Time) slack.WebhookMessage {
 	}
 	created, updated := t.time("created_at"), t.time("updated_at")
 	var errCode string
-	if o.kind != kindSucceeded {
+	if o.kind != event.OutcomeSucceeded {
 		errCode = code(t.str("error_code"))
 	}
 	facts := []fact{
@@ -99,7 +87,7 @@ func Render(e *event.Event, now time.Time) slack.WebhookMessage {
 		{"Project", code(e.Data.ProjectID)},
 		{"Region", value(e.Data.Region)},
 		{"Started by", value(t.str("user_name"))},
-		duration(created, updated, now, o.kind == kindRunning),
+		duration(created, updated, now, o.kind == event.OutcomeRunning),
 		{"Created", showTime(created, t.str("created_at"))},
 		{"Updated", showTime(updated, t.str("updated_at"))},
 		{"Task id", code(first(t.str("id"), e.Subject))},

@@ -74,7 +74,7 @@ func fixtures(t *testing.T) map[string]event.Event {
 func TestRenderGolden(t *testing.T) {
 	for name, e := range fixtures(t) {
 		t.Run(name, func(t *testing.T) {
-			msg := Render(&e, clock)
+			msg := Render(&e, clock, event.DefaultStatuses())
 			checkMessage(t, &msg)
 			golden(t, name, &msg)
 		})
@@ -91,7 +91,7 @@ func TestRenderDigestGolden(t *testing.T) {
 			evs = append(evs, e)
 		}
 	}
-	msg := RenderDigest(evs, clock)
+	msg := RenderDigest(evs, clock, event.DefaultStatuses())
 	checkMessage(t, &msg)
 	golden(t, "digest", &msg)
 	text := texts(&msg)
@@ -106,7 +106,7 @@ func TestRenderDigestTruncates(t *testing.T) {
 	for i := range evs {
 		evs[i] = e
 	}
-	msg := RenderDigest(evs, clock)
+	msg := RenderDigest(evs, clock, event.DefaultStatuses())
 	checkMessage(t, &msg)
 	if !strings.Contains(texts(&msg), fmt.Sprintf("… and %d more", 500-digestLines)) {
 		t.Errorf("no \"… and N more\" marker in\n%s", texts(&msg))
@@ -116,10 +116,10 @@ func TestRenderDigestTruncates(t *testing.T) {
 func TestRenderHidesErrorCodeOnSuccess(t *testing.T) {
 	fx := fixtures(t)
 	s, f := fx["succeeded"], fx["failed"]
-	if got := texts(ptr(Render(&s, clock))); strings.Contains(got, "111400063") {
+	if got := texts(ptr(Render(&s, clock, event.DefaultStatuses()))); strings.Contains(got, "111400063") {
 		t.Errorf("a success shows its error code:\n%s", got)
 	}
-	if got := texts(ptr(Render(&f, clock))); !strings.Contains(got, "111400063") {
+	if got := texts(ptr(Render(&f, clock, event.DefaultStatuses()))); !strings.Contains(got, "111400063") {
 		t.Errorf("a failure does not show its error code:\n%s", got)
 	}
 }
@@ -157,5 +157,30 @@ func golden(t *testing.T, name string, msg *slack.WebhookMessage) {
 	}
 	if !bytes.Equal(buf.Bytes(), want) {
 		t.Errorf("%s differs from the golden file (rerun with -update if intended):\n%s", path, buf.String())
+	}
+}
+
+// TestConfiguredTerminalStatusShownFinished: a status added to poll.terminal_statuses
+// (ABORTED) is shown as finished, as the poller treats it, with its own word and its
+// duration; without it, the same event shows a task still running.
+func TestConfiguredTerminalStatusShownFinished(t *testing.T) {
+	e := ev(t, "RUNNING", false, `{"id":"ab1","name":"EXTEND","status":"ABORTED",
+		"created_at":"2023-06-17T08:18:06.597Z","updated_at":"2023-06-17T08:19:43.120Z"}`)
+	aborted := event.NewStatuses(append(event.DefaultTerminal(), "ABORTED"))
+
+	msg := Render(&e, clock, aborted)
+	if !strings.HasPrefix(msg.Text, "⚪ *Spec change ABORTED*") {
+		t.Errorf("headline %q, want it shown as ended", msg.Text)
+	}
+	if got := texts(&msg); !strings.Contains(got, "*Duration*") || strings.Contains(got, "Running for") {
+		t.Errorf("a finished task shows no duration or a running time:\n%s", got)
+	}
+	digest := RenderDigest([]event.Event{e, e}, clock, aborted)
+	if !strings.Contains(digest.Text, "2 ended") || strings.Contains(digest.Text, "running") {
+		t.Errorf("digest headline %q, want the tasks counted as ended", digest.Text)
+	}
+
+	if msg := Render(&e, clock, event.DefaultStatuses()); !strings.HasPrefix(msg.Text, "🟡 *Spec change ABORTED*") {
+		t.Errorf("headline %q, want an unconfigured status shown as running", msg.Text)
 	}
 }

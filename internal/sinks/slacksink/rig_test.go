@@ -170,8 +170,8 @@ func newRig(t *testing.T, dir string, opts ...Options) *rig {
 	}
 	r.store = store
 	r.ledger, _ = state.NewLedger(store, snap, names)
-	d := &sinks.Dispatcher{Queue: r.ledger, Sinks: ss, Log: log, Metrics: r.m,
-		MinBackoff: 10 * time.Millisecond, MaxBackoff: 5 * time.Second}
+	d := sinks.NewDispatcher(sinks.DispatcherOptions{Queue: r.ledger, Sinks: ss, Log: log, Metrics: r.m,
+		MinBackoff: 10 * time.Millisecond, MaxBackoff: 5 * time.Second})
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan struct{})
 	go func() {

@@ -34,6 +34,9 @@ type Options struct {
 	Log     zerolog.Logger
 	Now     func() time.Time // the clock durations are measured to; nil: time.Now
 	MinGap  time.Duration    // least time between two posts; 0: 1s, Slack's documented limit
+	// Statuses tell a finished task from a running one, as the poller does: build them
+	// from poll.terminal_statuses with event.NewStatuses. nil: event.DefaultStatuses.
+	Statuses event.Statuses
 }
 
 // Sink delivers events to one Slack incoming webhook. It implements sinks.Sink; its Send
@@ -47,6 +50,7 @@ type Sink struct {
 	log    zerolog.Logger
 	now    func() time.Time
 	gap    time.Duration
+	st     event.Statuses
 
 	// mu serialises Send: with several shards (nats-kv) several dispatchers share one
 	// webhook, and its one-post-per-second pace must hold across them.
@@ -76,6 +80,7 @@ func New(o Options) (*Sink, error) {
 		filter: f,
 		now:    o.Now,
 		gap:    o.MinGap,
+		st:     o.Statuses,
 	}
 	s.log = o.Log.With().Str("sink", s.name).Logger()
 	if s.now == nil {
@@ -83,6 +88,9 @@ func New(o Options) (*Sink, error) {
 	}
 	if s.gap <= 0 {
 		s.gap = time.Second
+	}
+	if s.st == nil {
+		s.st = event.DefaultStatuses()
 	}
 	return s, nil
 }
@@ -130,7 +138,7 @@ func (s *Sink) Send(ctx context.Context, evs []event.Event) (int, error) {
 		for j, i := range match {
 			sel[j] = evs[i]
 		}
-		msg := RenderDigest(sel, s.now())
+		msg := RenderDigest(sel, s.now(), s.st)
 		if err := s.post(ctx, &msg); err != nil {
 			if sinks.IsPermanent(err) {
 				// Refused for good (a gone channel, a revoked hook): every event in the
@@ -143,7 +151,7 @@ func (s *Sink) Send(ctx context.Context, evs []event.Event) (int, error) {
 		return len(evs), nil
 	}
 	for _, i := range match {
-		msg := Render(&evs[i], s.now())
+		msg := Render(&evs[i], s.now(), s.st)
 		if err := s.post(ctx, &msg); err != nil {
 			return i, err
 		}
