@@ -5,9 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
+
+	"notifier/internal/httpx"
 )
 
 // APIError is a non-200 answer from the API or its gateway.
@@ -80,7 +81,7 @@ func newAPIError(resp *http.Response, body []byte) *APIError {
 	e := &APIError{
 		Status:     resp.StatusCode,
 		RequestID:  resp.Header.Get("X-Request-Id"),
-		RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()),
+		RetryAfter: httpx.RetryAfter(resp.Header, time.Now()),
 	}
 	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
 		if u, err := resp.Location(); err == nil {
@@ -105,18 +106,4 @@ func shorten(s string) string {
 		return s[:max] + "..."
 	}
 	return s
-}
-
-// parseRetryAfter reads delay-seconds or an HTTP date.
-func parseRetryAfter(v string, now time.Time) time.Duration {
-	if v == "" {
-		return 0
-	}
-	if s, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && s > 0 {
-		return time.Duration(s) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return t.Sub(now)
-	}
-	return 0
 }

@@ -5,8 +5,10 @@
 // message fits Slack's limits. The webhook URL is a secret: it appears in no error and no
 // log line, and the Sink names itself by its position in the config.
 //
-// Retries belong to the sinks.Dispatcher: Send reports 4xx answers as permanent, a 429
-// with the Retry-After it carried, and anything else (5xx, transport) as retryable.
+// Messages are built with slack-go's Block Kit types and posted with httpx.PostJSON;
+// retries belong to the sinks.Dispatcher: httpx.Check reports a 4xx answer or a redirect
+// as permanent, a 429 with the Retry-After it carried, and anything else (5xx, transport)
+// as retryable.
 package slacksink
 
 import (
@@ -22,6 +24,7 @@ import (
 
 	"notifier/internal/config"
 	"notifier/internal/event"
+	"notifier/internal/httpx"
 	"notifier/internal/sinks"
 )
 
@@ -30,7 +33,7 @@ type Options struct {
 	Index   int            // position in slack.webhooks; names the sink
 	Webhook config.Webhook // filters; the URL fields only name where URL came from
 	URL     config.Secret  // resolved by the caller with config.ReadSecret
-	Client  *http.Client   // nil: a client with a 10s timeout
+	Client  *http.Client   // nil: a client with a 10s timeout; redirects are never followed
 	Log     zerolog.Logger
 	Now     func() time.Time // the clock durations are measured to; nil: time.Now
 	MinGap  time.Duration    // least time between two posts; 0: 1s, Slack's documented limit
@@ -44,7 +47,6 @@ type Options struct {
 type Sink struct {
 	name   string
 	url    config.Secret
-	scrub  []string // forms of the URL that an error message might contain
 	client *http.Client
 	filter filter
 	log    zerolog.Logger
@@ -75,8 +77,7 @@ func New(o Options) (*Sink, error) {
 	s := &Sink{mu: new(sync.Mutex),
 		name:   fmt.Sprintf("slack[%d]", o.Index),
 		url:    o.URL,
-		scrub:  secretForms(raw, u),
-		client: wrapClient(o.Client),
+		client: httpx.NewClient(o.Client),
 		filter: f,
 		now:    o.Now,
 		gap:    o.MinGap,
@@ -171,11 +172,16 @@ func (s *Sink) post(ctx context.Context, msg *slack.WebhookMessage) error {
 		case <-t.C:
 		}
 	}
-	var body string
-	err := slack.PostWebhookCustomHTTPContext(context.WithValue(ctx, bodyKey{}, &body), s.url.Reveal(), s.client, msg)
+	resp, err := httpx.PostJSON(ctx, s.client, s.url.Reveal(), msg)
 	s.last = time.Now()
-	if err != nil && ctx.Err() != nil {
-		return ctx.Err() // shutting down; the event stays pending
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err() // shutting down; the event stays pending
+		}
+		return fmt.Errorf("slack webhook: %w", err)
 	}
-	return s.classify(err, body)
+	if err := httpx.Check(resp); err != nil {
+		return fmt.Errorf("slack webhook: %w", err)
+	}
+	return nil
 }

@@ -1,0 +1,125 @@
+// Package httpx is the one HTTP client path of the receivers that post to a URL (Slack
+// webhooks today; PagerDuty and Alertmanager next): PostJSON sends, Check classifies the
+// answer, and both keep the URL, which is a secret for a webhook, out of every error.
+//
+// Check's errors are the ones sinks.Dispatcher acts on: nil for a 2xx answer; a
+// *StatusError wrapped with sinks.Permanent when retrying cannot help (a 4xx other than
+// 408 and 429, a redirect); inside a *sinks.RetryAfterError when the server said how long
+// to wait; and as it is, retryable, otherwise (408, 429, 5xx).
+package httpx
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// maxBody bounds how much of an answer is read: receivers answer with a token or a small
+// JSON object, and a misdirected URL must not make us read a large page.
+const maxBody = 64 << 10
+
+// DefaultTimeout is the timeout of the client NewClient makes when given none.
+const DefaultTimeout = 10 * time.Second
+
+// Response is an answer read whole (up to 64 KiB of body) and closed.
+type Response struct {
+	StatusCode int
+	Header     http.Header
+	Body       []byte
+
+	secrets []string // forms of the URL that Check must keep out of its excerpt
+}
+
+// NewClient returns a copy of c, or a client with DefaultTimeout when c is nil, that does
+// not follow redirects: a receiver URL that redirects is misconfigured, and following it
+// would turn the POST into a GET that looks like success. Check reports the redirect.
+func NewClient(c *http.Client) *http.Client {
+	var cp http.Client
+	if c != nil {
+		cp = *c
+	} else {
+		cp.Timeout = DefaultTimeout
+	}
+	cp.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &cp
+}
+
+// PostJSON posts v, encoded as JSON, to rawURL with client and reads the answer. An error
+// means no answer came (or v did not encode); it is worth retrying, and neither its text
+// nor anything it wraps contains rawURL or a part of it. When ctx is done, the error is
+// ctx.Err(). Pass the client through NewClient.
+func PostJSON(ctx context.Context, client *http.Client, rawURL string, v any) (*Response, error) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("encode the request: %w", err)
+	}
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return nil, errors.New("the URL does not parse") // url.Parse's error quotes it
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, rawURL, bytes.NewReader(body))
+	if err != nil {
+		return nil, errors.New("cannot build a request for the URL")
+	}
+	req.Header.Set("Content-Type", "application/json")
+	secrets := secretForms(rawURL, u)
+	resp, err := client.Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, scrub(err, secrets)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, scrub(fmt.Errorf("read the answer: %w", err), secrets)
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxBody)) // lets the connection be reused
+	return &Response{StatusCode: resp.StatusCode, Header: resp.Header, Body: b, secrets: secrets}, nil
+}
+
+// scrub rebuilds a transport error without the URL: net/http's *url.Error quotes it. The
+// result does not wrap err, so no caller can reach the URL through errors.Unwrap either.
+func scrub(err error, secrets []string) error {
+	msg := err.Error()
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		msg = strings.ToLower(ue.Op) + " <secret>: " + ue.Err.Error()
+	}
+	return errors.New(redact(msg, secrets))
+}
+
+func redact(s string, secrets []string) string {
+	for _, f := range secrets {
+		s = strings.ReplaceAll(s, f, "<secret>")
+	}
+	return s
+}
+
+// secretForms lists the strings that would reveal a URL: the URL itself, quoted as %q
+// would, its path and query (the secret part of a hooks.slack.com URL) and any password.
+// Short parts such as "/" are left alone: they reveal nothing.
+func secretForms(raw string, u *url.URL) []string {
+	forms := []string{raw, strings.Trim(strconv.Quote(raw), `"`), u.String()}
+	for _, p := range []string{u.Path, u.RawPath, u.EscapedPath(), u.RawQuery} {
+		if len(p) >= 8 {
+			forms = append(forms, p)
+		}
+	}
+	if pw, ok := u.User.Password(); ok && pw != "" {
+		forms = append(forms, pw)
+	}
+	return forms
+}
