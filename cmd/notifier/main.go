@@ -119,7 +119,7 @@ func once(cfg *config.Config, dryRun bool, stdout, stderr io.Writer) int {
 	defer a.Close()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := a.Once(ctx, dryRun, stdout); err != nil {
+	if err := a.Once(ctx, stdout); err != nil {
 		return fail(stderr, err)
 	}
 	return exitOK

@@ -17,6 +17,7 @@ import (
 
 	"notifier/internal/config"
 	"notifier/internal/dcs"
+	"notifier/internal/event"
 	"notifier/internal/metrics"
 	"notifier/internal/sinks"
 	"notifier/internal/sinks/natssink"
@@ -185,7 +186,8 @@ func (a *App) openSinks(d Deps) error {
 			return setupErr("slack.webhooks[%d]: %w", i, err)
 		}
 		s, err := slacksink.New(slacksink.Options{Index: i, Webhook: w, URL: url,
-			Log: a.log.With().Str("sink", fmt.Sprintf("slack[%d]", i)).Logger()})
+			Statuses: event.NewStatuses(a.cfg.Poll.TerminalStatuses),
+			Log:      a.log.With().Str("sink", fmt.Sprintf("slack[%d]", i)).Logger()})
 		if err != nil {
 			return setupErr("slack.webhooks[%d]: %w", i, err)
 		}

@@ -3,10 +3,13 @@ package app
 import (
 	"context"
 	"hash/fnv"
+	"maps"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"notifier/internal/cluster"
@@ -17,11 +20,14 @@ import (
 // kvMode is the replicated backend: state in a JetStream KV bucket, and one lease per
 // shard deciding which replica polls and publishes that shard's projects.
 type kvMode struct {
+	uc     unitConfig
+	nc     *nats.Conn // the NATS sink's connection, which holds the buckets too
 	holder string
 	shards [][]project
 
-	mu     sync.Mutex
-	status []ShardStatus
+	mu         sync.Mutex
+	leadership []ShardStatus
+	active     map[int]*unit // the units of the shards led now
 }
 
 // ShardStatus is what /readyz says about one shard in nats-kv mode.
@@ -41,70 +47,85 @@ func Shard(projectID string, shards int) int {
 	return int(h.Sum32() % uint32(shards))
 }
 
-func newKVMode(a *App) *kvMode {
-	n := a.cfg.Cluster.Shards
-	k := &kvMode{holder: cluster.NewHolder(), shards: make([][]project, n), status: make([]ShardStatus, n)}
-	for _, p := range a.projects {
+func newKVMode(uc unitConfig, nc *nats.Conn, projects []project, n int) *kvMode {
+	k := &kvMode{uc: uc, nc: nc, holder: cluster.NewHolder(), shards: make([][]project, n),
+		leadership: make([]ShardStatus, n), active: map[int]*unit{}}
+	for _, p := range projects {
 		i := Shard(p.cfg.ProjectID, n)
 		k.shards[i] = append(k.shards[i], p)
-		k.status[i].Projects = append(k.status[i].Projects, p.cfg.ProjectID)
+		k.leadership[i].Projects = append(k.leadership[i].Projects, p.cfg.ProjectID)
 	}
-	for i := range k.status {
-		k.status[i].Shard, k.status[i].Holder = i, k.holder
-		a.m.Leader.WithLabelValues(strconv.Itoa(i), k.holder).Set(0)
-		a.m.LeaderTerm.WithLabelValues(strconv.Itoa(i)).Set(0)
+	for i := range k.leadership {
+		k.leadership[i].Shard, k.leadership[i].Holder = i, k.holder
+		uc.m.Leader.WithLabelValues(strconv.Itoa(i), k.holder).Set(0)
+		uc.m.LeaderTerm.WithLabelValues(strconv.Itoa(i)).Set(0)
 	}
 	return k
 }
 
-func (k *kvMode) statuses() []ShardStatus {
+func (k *kvMode) status() []ShardStatus {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	out := make([]ShardStatus, len(k.status))
-	copy(out, k.status)
+	out := make([]ShardStatus, len(k.leadership))
+	copy(out, k.leadership)
 	return out
 }
 
-// runKV campaigns for every shard until ctx is done, while the replicas running agree
-// on the number of shards.
-func (a *App) runKV(ctx context.Context) {
-	stateKV, leaseKV, err := a.openBuckets(ctx)
+func (k *kvMode) units() []*unit {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	var out []*unit
+	for _, s := range slices.Sorted(maps.Keys(k.active)) {
+		out = append(out, k.active[s])
+	}
+	return out
+}
+
+// close has nothing to release: the buckets live on the NATS connection, which the App
+// closes with the sinks.
+func (k *kvMode) close() error { return nil }
+
+// run campaigns for every shard until ctx is done, while the replicas running agree on
+// the number of shards. It returns nil: NATS being unreachable is waited out, not fatal.
+func (k *kvMode) run(ctx context.Context) error {
+	stateKV, leaseKV, err := k.openBuckets(ctx)
 	if err != nil {
-		return // ctx done
+		return nil // ctx done
 	}
 	layout := cluster.NewLayout(cluster.LayoutOptions{
-		KV: leaseKV, Value: "shards=" + strconv.Itoa(len(a.kv.shards)), TTL: a.cfg.State.LeaseTTL.D(),
-		Log: a.log,
+		KV: leaseKV, Value: "shards=" + strconv.Itoa(len(k.shards)), TTL: k.uc.cfg.State.LeaseTTL.D(),
+		Log: k.uc.log,
 	})
-	layout.Run(ctx, func(ctx context.Context) { a.campaign(ctx, stateKV, leaseKV) })
+	layout.Run(ctx, func(ctx context.Context) { k.campaign(ctx, stateKV, leaseKV) })
+	return nil
 }
 
 // campaign runs one lease per shard until ctx is done.
-func (a *App) campaign(ctx context.Context, stateKV, leaseKV jetstream.KeyValue) {
+func (k *kvMode) campaign(ctx context.Context, stateKV, leaseKV jetstream.KeyValue) {
 	var wg sync.WaitGroup
-	for i, projects := range a.kv.shards {
+	for i, projects := range k.shards {
 		if len(projects) == 0 {
-			a.log.Warn().Int("shard", i).Msg("shard has no project: more shards than projects")
+			k.uc.log.Warn().Int("shard", i).Msg("shard has no project: more shards than projects")
 			continue
 		}
 		label := strconv.Itoa(i)
 		l := cluster.NewLease(cluster.LeaseOptions{
-			KV: leaseKV, Key: "shard-" + label, Holder: a.kv.holder, TTL: a.cfg.State.LeaseTTL.D(),
-			Log: a.log.With().Int("shard", i).Logger(),
+			KV: leaseKV, Key: "shard-" + label, Holder: k.holder, TTL: k.uc.cfg.State.LeaseTTL.D(),
+			Log: k.uc.log.With().Int("shard", i).Logger(),
 			OnChange: func(leader bool, term uint64) {
-				a.kv.mu.Lock()
-				a.kv.status[i].Leader, a.kv.status[i].Term = leader, term
-				a.kv.mu.Unlock()
+				k.mu.Lock()
+				k.leadership[i].Leader, k.leadership[i].Term = leader, term
+				k.mu.Unlock()
 				v := 0.0
 				if leader {
 					v = 1
 				}
-				a.m.Leader.WithLabelValues(label, a.kv.holder).Set(v)
-				a.m.LeaderTerm.WithLabelValues(label).Set(float64(term))
+				k.uc.m.Leader.WithLabelValues(label, k.holder).Set(v)
+				k.uc.m.LeaderTerm.WithLabelValues(label).Set(float64(term))
 			},
 		})
 		wg.Go(func() {
-			l.Run(ctx, func(leadCtx context.Context, term uint64) { a.lead(ctx, leadCtx, i, term, stateKV) })
+			l.Run(ctx, func(leadCtx context.Context, term uint64) { k.lead(ctx, leadCtx, i, term, stateKV) })
 		})
 	}
 	wg.Wait()
@@ -113,64 +134,66 @@ func (a *App) campaign(ctx context.Context, stateKV, leaseKV jetstream.KeyValue)
 // lead runs a shard while this replica holds its lease. Its state is loaded, and claimed
 // with the term, at every takeover; a lost lease stops it at once, without the drain a
 // clean stop gets, since the new leader delivers what is pending.
-func (a *App) lead(ctx, leadCtx context.Context, shard int, term uint64, kv jetstream.KeyValue) {
-	log := a.log.With().Int("shard", shard).Uint64("term", term).Str("holder", a.kv.holder).Logger()
-	ids := make([]string, len(a.kv.shards[shard]))
-	for i, p := range a.kv.shards[shard] {
+func (k *kvMode) lead(ctx, leadCtx context.Context, shard int, term uint64, kv jetstream.KeyValue) {
+	log := k.uc.log.With().Int("shard", shard).Uint64("term", term).Str("holder", k.holder).Logger()
+	ids := make([]string, len(k.shards[shard]))
+	for i, p := range k.shards[shard] {
 		ids[i] = p.cfg.ProjectID
 	}
 	// A write that finds a newer term ends this leadership at once.
 	leadCtx, fenced := context.WithCancel(leadCtx)
 	defer fenced()
 	store := state.NewKV(kv, state.KVOptions{
-		Projects: ids, Term: term, MaxValue: a.nats.Conn().MaxPayload(),
+		Projects: ids, Term: term, MaxValue: k.nc.MaxPayload(),
 		OnFenced: func() {
 			log.Warn().Msg("the shard's state was written by a newer leader: stopping")
 			fenced()
 		},
 	})
-	u, err := a.newUnit(leadCtx, store, a.kv.shards[shard])
+	uc := k.uc
+	uc.log = log
+	u, err := uc.newUnit(leadCtx, store, k.shards[shard])
 	if err != nil {
 		log.Error().Err(err).Msg("cannot load the shard's state; giving up the lease")
 		return
 	}
 	log.Info().Strs("projects", ids).Uint64("state_term", store.Term()).Msg("leading: polling this shard")
-	a.setActive(shard, u)
-	defer a.setActive(shard, nil)
-	u.run(leadCtx, a, func() bool { return ctx.Err() != nil })
+	k.setActive(shard, u)
+	defer k.setActive(shard, nil)
+	u.run(leadCtx, func() bool { return ctx.Err() != nil })
 	log.Info().Msg("stopped leading this shard")
 }
 
-func (a *App) setActive(shard int, u *unit) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
+func (k *kvMode) setActive(shard int, u *unit) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
 	if u == nil {
-		delete(a.active, shard)
+		delete(k.active, shard)
 	} else {
-		a.active[shard] = u
+		k.active[shard] = u
 	}
 }
 
 // openBuckets opens (or creates) the state and lease buckets, retrying while NATS is
 // unreachable. It fails only when ctx is done.
-func (a *App) openBuckets(ctx context.Context) (stateKV, leaseKV jetstream.KeyValue, err error) {
-	js, err := jetstream.New(a.nats.Conn())
+func (k *kvMode) openBuckets(ctx context.Context) (stateKV, leaseKV jetstream.KeyValue, err error) {
+	js, err := jetstream.New(k.nc)
 	if err != nil {
 		return nil, nil, err
 	}
-	b := retry.New(time.Second, a.cfg.Poll.MaxBackoff.D())
+	b := retry.New(time.Second, k.uc.cfg.Poll.MaxBackoff.D())
 	for {
 		c, cancel := context.WithTimeout(ctx, 5*time.Second)
-		stateKV, err = state.OpenKVBucket(c, js, a.cfg.State.Bucket, a.cfg.State.Replicas)
+		stateKV, err = state.OpenKVBucket(c, js, k.uc.cfg.State.Bucket, k.uc.cfg.State.Replicas)
 		if err == nil {
-			leaseKV, err = cluster.LeaseBucket(c, js, a.cfg.State.Bucket+"_leases", a.cfg.State.LeaseTTL.D(), a.cfg.State.Replicas)
+			leaseKV, err = cluster.LeaseBucket(c, js, k.uc.cfg.State.Bucket+"_leases", k.uc.cfg.State.LeaseTTL.D(), k.uc.cfg.State.Replicas)
 		}
 		cancel()
 		if err == nil {
 			return stateKV, leaseKV, nil
 		}
 		d := b.NextBackOff()
-		a.log.Warn().Err(err).Dur("retry_in", d).Msg("cannot open the state buckets; will try again")
+		k.uc.log.Warn().Err(err).Dur("retry_in", d).Msg("cannot open the state buckets; will try again")
 		if err := retry.Sleep(ctx, d); err != nil {
 			return nil, nil, err
 		}

@@ -111,7 +111,7 @@ func (rs *replicaSet) stopAll() {
 func (rs *replicaSet) leaders() []int {
 	var out []int
 	for i, a := range rs.apps {
-		if st := a.kv.statuses(); st[0].Leader {
+		if st := a.mode.status(); st[0].Leader {
 			out = append(out, i)
 		}
 	}

@@ -30,10 +30,7 @@ func (a *App) Handler() http.Handler {
 		writeJSON(w, http.StatusOK, health{Status: "ok"})
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
-		var shards []ShardStatus
-		if a.kv != nil {
-			shards = a.kv.statuses()
-		}
+		shards := a.mode.status()
 		if reasons := a.notReady(time.Now()); len(reasons) > 0 {
 			writeJSON(w, http.StatusServiceUnavailable, health{Status: "not ready", Reasons: reasons, Shards: shards})
 			return
@@ -55,15 +52,8 @@ type health struct {
 func (a *App) notReady(now time.Time) []string {
 	var reasons []string
 	limit := 3 * a.cfg.Poll.Interval.D()
-	a.mu.Lock()
-	shards := slices.Sorted(maps.Keys(a.active))
-	var units []*unit
-	for _, s := range shards {
-		units = append(units, a.active[s])
-	}
-	a.mu.Unlock()
 	// A follower (nats-kv, no lease) polls nothing and is ready to take over.
-	for _, u := range units {
+	for _, u := range a.mode.units() {
 		last := u.lastSuccess()
 		for _, id := range slices.Sorted(maps.Keys(last)) {
 			switch t := last[id]; {

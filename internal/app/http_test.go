@@ -97,7 +97,7 @@ func TestReadyz(t *testing.T) {
 		t.Errorf("/healthz = %d, want 200", code)
 	}
 
-	if err := a.Once(t.Context(), false, io.Discard); err != nil {
+	if err := a.Once(t.Context(), io.Discard); err != nil {
 		t.Fatalf("Once: %v", err)
 	}
 	if code, body := get(t, h, "/readyz"); code != http.StatusOK || !strings.Contains(body, `"ready"`) {
@@ -124,7 +124,7 @@ func TestReadyz(t *testing.T) {
 
 func TestMetrics(t *testing.T) {
 	a, _ := newApp(t)
-	if err := a.Once(t.Context(), false, io.Discard); err != nil {
+	if err := a.Once(t.Context(), io.Discard); err != nil {
 		t.Fatalf("Once: %v", err)
 	}
 	code, body := get(t, a.Handler(), "/metrics")

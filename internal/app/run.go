@@ -10,53 +10,87 @@ import (
 	"sync"
 	"time"
 
+	"github.com/oklog/run"
+
 	"notifier/internal/poller"
 )
 
-// Run polls and delivers until ctx is done, then stops polling, gives the sinks up to
-// shutdown.timeout to deliver what is pending, saves the state and returns nil. Events
-// still pending then are saved and delivered first by the next start. With the nats-kv
-// backend it polls only the shards whose lease it wins, and follows the others.
+// Run starts every component as one group and returns when all have stopped. ctx ending
+// is a clean stop: polling stops, the sinks get up to shutdown.timeout to deliver what is
+// pending, the state is saved and Run returns nil. Events still pending then are saved
+// and delivered first by the next start. A component failing stops the others the same
+// way, and Run returns its error. With the nats-kv backend it polls only the shards whose
+// lease it wins, and follows the others.
 func (a *App) Run(ctx context.Context) error {
-	ln := a.ln
-	srv := &http.Server{Handler: a.Handler(), ReadHeaderTimeout: 5 * time.Second}
-	if ln != nil {
-		go func() {
-			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				a.log.Error().Err(err).Msg("http server stopped")
+	a.log.Info().Int("projects", len(a.projects)).Int("sinks", len(a.recv)).Str("state", a.cfg.State.Backend).Msg("notifier running")
+	var g run.Group
+	{
+		// Stop: the caller ending ctx stops every component; a clean stop, not an error.
+		stop, cancel := context.WithCancel(ctx)
+		g.Add(func() error {
+			<-stop.Done()
+			return nil
+		}, func(error) {
+			cancel()
+		})
+	}
+	modeDone := make(chan struct{})
+	{
+		// Polling and delivery: the file-mode unit, or the nats-kv campaign for every
+		// shard. Interrupted, it stops polling, drains the sinks (unless a lease was lost)
+		// and saves the state before it returns.
+		modeCtx, cancel := context.WithCancel(ctx)
+		g.Add(func() error {
+			defer close(modeDone)
+			return a.mode.run(modeCtx)
+		}, func(error) {
+			cancel()
+		})
+	}
+	if a.ln != nil {
+		// HTTP: /metrics, /healthz and /readyz on the listener New bound. Added after the
+		// mode, whose interrupt is called first: this one waits for the mode to stop, so
+		// the endpoints answer while the sinks drain.
+		srv := &http.Server{Handler: a.Handler(), ReadHeaderTimeout: 5 * time.Second}
+		addr := a.ln.Addr().String()
+		g.Add(func() error {
+			a.log.Info().Str("listen", addr).Msg("serving /metrics, /healthz and /readyz")
+			if err := srv.Serve(a.ln); !errors.Is(err, http.ErrServerClosed) {
+				return fmt.Errorf("http.listen %s: %w", addr, err)
 			}
-		}()
-		a.log.Info().Str("listen", ln.Addr().String()).Msg("serving /metrics, /healthz and /readyz")
+			return nil
+		}, func(error) {
+			<-modeDone
+			c, cancel := context.WithTimeout(context.Background(), time.Second)
+			defer cancel()
+			_ = srv.Shutdown(c)
+		})
 	}
-
-	a.log.Info().Int("projects", len(a.projects)).Int("sinks", len(a.sinks)).Str("state", a.cfg.State.Backend).Msg("notifier running")
-	if a.kv != nil {
-		a.runKV(ctx)
-	} else {
-		a.file.unit.run(ctx, a, func() bool { return true })
+	err := g.Run()
+	if err != nil {
+		a.log.Error().Err(err).Msg("stopped by a failure")
+		return err
 	}
-	shutCtx, cancel := context.WithTimeout(context.Background(), time.Second)
-	defer cancel()
-	_ = srv.Shutdown(shutCtx)
 	a.log.Info().Msg("stopped")
 	return nil
 }
 
 var errOnceKV = setupErr("state.backend: once works with the file backend; with nats-kv the leader polls (use check-config, or a file-backend copy of the config for a dry run)")
 
-// Once runs one cycle for every project. With dryRun it commits nothing and writes the
-// events it would publish to out, one CloudEvent JSON per line. Otherwise it commits and
-// delivers, waiting up to shutdown.timeout for the sinks.
-func (a *App) Once(ctx context.Context, dryRun bool, out io.Writer) error {
-	if a.file == nil {
+// Once runs one cycle for every project. Built with Deps.DryRun, it commits nothing and
+// writes the events it would publish to out, one CloudEvent JSON per line. Otherwise it
+// commits and delivers, waiting up to shutdown.timeout for the sinks.
+func (a *App) Once(ctx context.Context, out io.Writer) error {
+	fm, ok := a.mode.(*fileMode)
+	if !ok {
 		return errOnceKV
 	}
-	u := a.file.unit
+	u := fm.unit
 	var errs []error
 	for _, p := range u.pollers {
 		var err error
-		if dryRun {
-			err = a.dryRun(ctx, u, p, out)
+		if a.dryRun {
+			err = a.dryRunPoll(ctx, u, p, out)
 		} else {
 			_, err = p.Cycle(ctx)
 		}
@@ -64,17 +98,15 @@ func (a *App) Once(ctx context.Context, dryRun bool, out io.Writer) error {
 			errs = append(errs, fmt.Errorf("project %s: %w", p.ProjectID(), err))
 		}
 	}
-	if dryRun || len(a.sinks) == 0 {
+	if a.dryRun || len(u.sinks) == 0 {
 		return errors.Join(errs...)
 	}
 	dispCtx, stop := context.WithCancel(ctx)
 	var done sync.WaitGroup
 	done.Go(func() { u.disp.Run(dispCtx) })
-	drainCtx, cancel := context.WithTimeout(ctx, a.cfg.Shutdown.Timeout.D())
-	if err := u.disp.Drain(drainCtx); err != nil {
-		errs = append(errs, fmt.Errorf("%d events not delivered within shutdown.timeout; they stay saved for the next run", u.pending(a)))
+	if err := u.deliverPending(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("%d events not delivered within shutdown.timeout; they stay saved for the next run", u.pending()))
 	}
-	cancel()
 	stop()
 	done.Wait()
 	if err := u.ledger.Flush(context.Background()); err != nil {
@@ -83,7 +115,7 @@ func (a *App) Once(ctx context.Context, dryRun bool, out io.Writer) error {
 	return errors.Join(errs...)
 }
 
-func (a *App) dryRun(ctx context.Context, u *unit, p *poller.Poller, out io.Writer) error {
+func (a *App) dryRunPoll(ctx context.Context, u *unit, p *poller.Poller, out io.Writer) error {
 	res, err := p.Poll(ctx)
 	if err != nil {
 		return err

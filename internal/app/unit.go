@@ -64,10 +64,7 @@ func (a *App) maxPending() []state.LedgerOption {
 }
 
 func (a *App) newPoller(p config.Project, c dcs.Lister, ledger *state.Ledger) (*poller.Poller, error) {
-	terminal := make(map[string]bool, len(a.cfg.Poll.TerminalStatuses))
-	for _, s := range a.cfg.Poll.TerminalStatuses {
-		terminal[s] = true
-	}
+	terminal := event.NewStatuses(a.cfg.Poll.TerminalStatuses)
 	// Series exist from the start, so rate() and absent() work before the first poll.
 	for _, r := range []string{"ok", "error"} {
 		a.m.Polls.WithLabelValues(p.ProjectID, r)

@@ -1,0 +1,80 @@
+package app
+
+import (
+	"fmt"
+
+	"github.com/rs/zerolog"
+
+	"notifier/internal/config"
+	"notifier/internal/event"
+	"notifier/internal/sinks"
+	"notifier/internal/sinks/natssink"
+	"notifier/internal/sinks/slacksink"
+)
+
+// receiver is a configured sink and the bound on its backlog (its max_pending).
+type receiver struct {
+	sink       sinks.Sink
+	maxPending int
+}
+
+// openReceivers connects every configured sink, in a stable order: NATS, then each Slack
+// webhook. A new kind of receiver is one more block here. The NATS sink is also returned on
+// its own: /readyz watches its connection and nats-kv keeps its state through it. On an
+// error, what was opened is closed again.
+func openReceivers(cfg *config.Config, log zerolog.Logger, getenv func(string) string) (_ []receiver, ns *natssink.Sink, err error) {
+	var out []receiver
+	defer func() {
+		if err != nil {
+			closeReceivers(out)
+			out, ns = nil, nil
+		}
+	}()
+	if url := cfg.NATS.URL; url != "" {
+		opts, err := natsOptions(cfg.NATS, getenv)
+		if err != nil {
+			return nil, nil, err
+		}
+		ns, err = natssink.New(natssink.Options{
+			URL: url, SubjectPrefix: cfg.NATS.SubjectPrefix, JetStream: cfg.NATS.JetStream,
+			Stream: cfg.NATS.Stream, PublishTimeout: cfg.NATS.PublishTimeout.D(), Connect: opts,
+			Replicas: streamReplicas(cfg),
+		}, log.With().Str("sink", "nats").Logger())
+		if err != nil {
+			return nil, nil, setupErr("nats.url: %w", err)
+		}
+		out = append(out, receiver{sink: ns, maxPending: cfg.NATS.MaxPending})
+	}
+	for i, w := range cfg.Slack.Webhooks {
+		url, err := config.ReadSecret(w.URLEnv, w.URLFile, getenv)
+		if err != nil {
+			return nil, nil, setupErr("slack.webhooks[%d]: %w", i, err)
+		}
+		s, err := slacksink.New(slacksink.Options{Index: i, Webhook: w, URL: url,
+			Statuses: event.NewStatuses(cfg.Poll.TerminalStatuses),
+			Log:      log.With().Str("sink", fmt.Sprintf("slack[%d]", i)).Logger()})
+		if err != nil {
+			return nil, nil, setupErr("slack.webhooks[%d]: %w", i, err)
+		}
+		out = append(out, receiver{sink: s, maxPending: w.MaxPending})
+	}
+	return out, ns, nil
+}
+
+// closeReceivers closes the sinks that hold a connection.
+func closeReceivers(rs []receiver) {
+	for _, r := range rs {
+		if c, ok := r.sink.(interface{ Close() }); ok {
+			c.Close()
+		}
+	}
+}
+
+// streamReplicas is how many replicas a stream the notifier creates gets: as many as the
+// state buckets in nats-kv mode, where losing a NATS node must lose nothing; else one.
+func streamReplicas(c *config.Config) int {
+	if c.State.Backend == "nats-kv" {
+		return c.State.Replicas
+	}
+	return 1
+}
