@@ -16,17 +16,17 @@ type Metrics struct {
 	Pages           *prometheus.CounterVec   // project
 	TasksFollowed   *prometheus.GaugeVec     // project
 	TasksActive     *prometheus.GaugeVec     // project
-	SkippedTasks    *prometheus.CounterVec   // project, reason
+	SkippedTasks    *prometheus.CounterVec   // project
 	WindowIgnored   *prometheus.CounterVec   // project: tasks older than the window came back
 	Events          *prometheus.CounterVec   // type, severity
 	Deliveries      *prometheus.CounterVec   // sink, result
 	Pending         *prometheus.GaugeVec     // sink
 	Retries         *prometheus.CounterVec   // component
-	StateSaveErrors prometheus.Counter
-	LastSuccess     *prometheus.GaugeVec // project, Unix seconds
-	Leader          *prometheus.GaugeVec // shard: 1 while this replica leads it
-	LeaderTerm      *prometheus.GaugeVec // shard: the lease revision while leading
-	BuildInfo       *prometheus.GaugeVec // version
+	StateSaveErrors prometheus.Counter       // a poll result or delivery progress not saved
+	LastSuccess     *prometheus.GaugeVec     // project, Unix seconds
+	Leader          *prometheus.GaugeVec     // shard, holder: 1 while this replica leads the shard
+	LeaderTerm      *prometheus.GaugeVec     // shard: the lease revision while leading
+	BuildInfo       *prometheus.GaugeVec     // version
 }
 
 // New registers the collectors on reg (plus the Go and process collectors).
@@ -57,7 +57,7 @@ func New(reg prometheus.Registerer, version string) *Metrics {
 		Retries: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "retries_total",
 			Help: "Retries scheduled by component (poller, sink name)."}, []string{"component"}),
 		StateSaveErrors: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Name: "state_save_errors_total",
-			Help: "Failed attempts to save the state; the poll result was not committed."}),
+			Help: "Failed attempts to save the state: a poll result not committed, or delivery progress kept in memory until the next save."}),
 		LastSuccess: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: ns, Name: "last_successful_poll_timestamp_seconds",
 			Help: "Unix time of the last poll that succeeded and was committed."}, []string{"project"}),
 		Leader: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: ns, Name: "leader",

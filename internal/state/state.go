@@ -26,10 +26,14 @@ type Pending struct {
 	Sinks []string    `json:"sinks"`
 }
 
-// Store saves and loads snapshots. Save is atomic: after a crash Load returns either the
-// previous snapshot or the new one, never a mix.
+// Store saves and loads snapshots. Wherever a crash interrupts Save, Load returns a
+// consistent snapshot: no project's state is ahead of the events it produced, and no event
+// is lost (delivery progress may lag, which repeats deliveries). The file store replaces
+// the whole snapshot at once; nats-kv saves project by project, so after an interrupted
+// Save some projects may be at the new snapshot and others at the previous one.
 type Store interface {
-	// Load returns the saved snapshot, or an empty one (Fresh) when nothing was saved yet.
+	// Load returns the saved snapshot, or an empty one (see Empty) when nothing was saved
+	// yet.
 	Load(ctx context.Context) (*Snapshot, error)
 	Save(ctx context.Context, s *Snapshot) error
 	Close() error
