@@ -1,28 +1,26 @@
 // Package app wires the notifier together: state, one poller per project, the sinks, the
-// HTTP endpoints and, with the nats-kv backend, leader election. It never touches signals or os.Exit, so tests and the demo drive it
-// exactly as the command does.
+// HTTP endpoints and, with the nats-kv backend, leader election. It never touches signals
+// or os.Exit, so tests and the demo drive it exactly as the command does.
+//
+// Reading order: New (app.go) builds every component; Run (run.go) starts them as one
+// group and stops them together; a mode (mode.go: file, cluster.go: nats-kv) runs the
+// units (unit.go) that poll and deliver; receivers.go opens the sinks.
 package app
 
 import (
-	"context"
 	"fmt"
 	"net"
 	"net/http"
 	"os"
 	"strings"
-	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
 	"notifier/internal/config"
 	"notifier/internal/dcs"
-	"notifier/internal/event"
 	"notifier/internal/metrics"
-	"notifier/internal/sinks"
 	"notifier/internal/sinks/natssink"
-	"notifier/internal/sinks/slacksink"
-	"notifier/internal/state"
 )
 
 // Deps are what the app takes from its surroundings.
@@ -32,8 +30,7 @@ type Deps struct {
 	Registry  *prometheus.Registry // default a new registry
 	Transport http.RoundTripper    // DCS API transport; nil: the default one
 	Version   string
-	Sinks     []sinks.Sink // extra sinks (the demo's printer), after the configured ones
-	DryRun    bool         // connect no sink: for once --dry-run
+	DryRun    bool // connect no sink, refuse nats-kv: for once --dry-run
 }
 
 // SetupError is a problem with the configuration or the environment found while
@@ -52,14 +49,11 @@ type App struct {
 	reg      *prometheus.Registry
 	m        *metrics.Metrics
 	projects []project
-	sinks    []sinks.Sink
-	nats     *natssink.Sink
-	ln       net.Listener // nil when http.listen is ""
-	file     *fileMode    // state.backend = "file"
-	kv       *kvMode      // state.backend = "nats-kv"
-
-	mu     sync.Mutex
-	active map[int]*unit // the units running now, by shard, for /readyz
+	recv     []receiver
+	nats     *natssink.Sink // nil without nats.url; /readyz reports its connection
+	ln       net.Listener   // nil when http.listen is ""
+	mode     mode           // fileMode or kvMode, as state.backend says
+	dryRun   bool
 }
 
 // project is a configured project and its API client.
@@ -68,15 +62,9 @@ type project struct {
 	client dcs.Lister
 }
 
-// fileMode is the single-host backend: one unit for every project, its state in a
-// locked directory, opened by New.
-type fileMode struct {
-	store *state.File
-	unit  *unit
-}
-
-// New opens the state, builds a client per project and connects the sinks. The state
-// lock is held until Close.
+// New opens the state, builds a client per project, connects the sinks and binds the
+// HTTP listener, so that a problem with any of them fails the start rather than Run.
+// The state lock is held until Close.
 func New(cfg *config.Config, d Deps) (_ *App, err error) {
 	if d.Getenv == nil {
 		d.Getenv = os.Getenv
@@ -84,12 +72,15 @@ func New(cfg *config.Config, d Deps) (_ *App, err error) {
 	if d.Registry == nil {
 		d.Registry = prometheus.NewRegistry()
 	}
-	a := &App{cfg: cfg, log: d.Log, reg: d.Registry, m: metrics.New(d.Registry, d.Version), active: map[int]*unit{}}
+	a := &App{cfg: cfg, log: d.Log, reg: d.Registry, m: metrics.New(d.Registry, d.Version), dryRun: d.DryRun}
 	defer func() {
 		if err != nil {
 			a.Close()
 		}
 	}()
+	if cfg.State.Backend == "nats-kv" && d.DryRun {
+		return nil, errOnceKV
+	}
 	creds, err := credentials(cfg.DCS, d.Getenv)
 	if err != nil {
 		return nil, err
@@ -109,8 +100,10 @@ func New(cfg *config.Config, d Deps) (_ *App, err error) {
 		}
 		a.projects = append(a.projects, project{cfg: p, client: c})
 	}
-	if err := a.openSinks(d); err != nil {
-		return nil, err
+	if !d.DryRun {
+		if a.recv, a.nats, err = openReceivers(cfg, a.log, d.Getenv); err != nil {
+			return nil, err
+		}
 	}
 	if addr := cfg.HTTP.Listen; addr != "" {
 		// Bound here, not in Run, so a busy port fails the start (and a reload falls back).
@@ -118,28 +111,28 @@ func New(cfg *config.Config, d Deps) (_ *App, err error) {
 			return nil, fmt.Errorf("http.listen: %w", err)
 		}
 	}
+	uc := unitConfig{cfg: cfg, log: a.log, m: a.m, receivers: a.recv}
 	if cfg.State.Backend == "nats-kv" {
-		if d.DryRun {
-			return nil, errOnceKV
-		}
 		if a.nats == nil {
 			return nil, setupErr("state.backend: \"nats-kv\" needs the NATS sink (nats.url)")
 		}
-		a.kv = newKVMode(a)
+		a.mode = newKVMode(uc, a.nats.Conn(), a.projects, cfg.Cluster.Shards)
 		return a, nil
 	}
-	fs, err := state.OpenFile(cfg.State.Path)
+	fm, err := newFileMode(uc, cfg.State.Path, a.projects)
 	if err != nil {
-		return nil, setupErr("state.path: %w", err)
+		return nil, err
 	}
-	a.file = &fileMode{store: fs}
-	u, err := a.newUnit(context.Background(), fs, a.projects)
-	if err != nil {
-		return nil, setupErr("state.path: %w", err)
-	}
-	a.file.unit = u
-	a.active[0] = u
+	a.mode = fm
 	return a, nil
+}
+
+// Addr returns the address the HTTP endpoints are served on, nil when http.listen is "".
+func (a *App) Addr() net.Addr {
+	if a.ln == nil {
+		return nil
+	}
+	return a.ln.Addr()
 }
 
 func credentials(c config.DCS, getenv func(string) string) (dcs.Credentials, error) {
@@ -160,62 +153,14 @@ func credentials(c config.DCS, getenv func(string) string) (dcs.Credentials, err
 	return cr, nil
 }
 
-func (a *App) openSinks(d Deps) error {
-	if d.DryRun {
-		return nil
-	}
-	if url := a.cfg.NATS.URL; url != "" {
-		opts, err := natsOptions(a.cfg.NATS, d.Getenv)
-		if err != nil {
-			return err
-		}
-		ns, err := natssink.New(natssink.Options{
-			URL: url, SubjectPrefix: a.cfg.NATS.SubjectPrefix, JetStream: a.cfg.NATS.JetStream,
-			Stream: a.cfg.NATS.Stream, PublishTimeout: a.cfg.NATS.PublishTimeout.D(), Connect: opts,
-			Replicas: streamReplicas(a.cfg),
-		}, a.log.With().Str("sink", "nats").Logger())
-		if err != nil {
-			return setupErr("nats.url: %w", err)
-		}
-		a.nats = ns
-		a.sinks = append(a.sinks, ns)
-	}
-	for i, w := range a.cfg.Slack.Webhooks {
-		url, err := config.ReadSecret(w.URLEnv, w.URLFile, d.Getenv)
-		if err != nil {
-			return setupErr("slack.webhooks[%d]: %w", i, err)
-		}
-		s, err := slacksink.New(slacksink.Options{Index: i, Webhook: w, URL: url,
-			Statuses: event.NewStatuses(a.cfg.Poll.TerminalStatuses),
-			Log:      a.log.With().Str("sink", fmt.Sprintf("slack[%d]", i)).Logger()})
-		if err != nil {
-			return setupErr("slack.webhooks[%d]: %w", i, err)
-		}
-		a.sinks = append(a.sinks, s)
-	}
-	a.sinks = append(a.sinks, d.Sinks...)
-	return nil
-}
-
 // Close releases the state lock, the listener and the connections.
 func (a *App) Close() error {
 	if a.ln != nil {
 		a.ln.Close()
 	}
-	if a.nats != nil {
-		a.nats.Close()
-	}
-	if a.file != nil && a.file.store != nil {
-		return a.file.store.Close()
+	closeReceivers(a.recv)
+	if a.mode != nil {
+		return a.mode.close()
 	}
 	return nil
-}
-
-// streamReplicas is how many replicas a stream the notifier creates gets: as many as the
-// state buckets in nats-kv mode, where losing a NATS node must lose nothing; else one.
-func streamReplicas(c *config.Config) int {
-	if c.State.Backend == "nats-kv" {
-		return c.State.Replicas
-	}
-	return 1
 }

@@ -2,90 +2,103 @@ package app
 
 import (
 	"context"
-	"fmt"
 	"sync"
 	"time"
 
+	"github.com/rs/zerolog"
+
 	"notifier/internal/config"
-	"notifier/internal/dcs"
 	"notifier/internal/diff"
 	"notifier/internal/event"
+	"notifier/internal/metrics"
 	"notifier/internal/poller"
 	"notifier/internal/sinks"
 	"notifier/internal/state"
 )
 
 // unit is one set of projects polled and delivered together over one store: every
-// project in file mode, one shard under its lease in nats-kv mode.
+// project in file mode, one shard under its lease in nats-kv mode. It has what it needs
+// of its own and never reaches back into the App.
 type unit struct {
+	log     zerolog.Logger
+	drain   time.Duration // shutdown.timeout
+	sinks   []string      // the names of the sinks it delivers to
 	ledger  *state.Ledger
 	pollers []*poller.Poller
 	disp    *sinks.Dispatcher
 }
 
+// unitConfig is what every unit is built from: made once by New and shared by the units
+// of every shard.
+type unitConfig struct {
+	cfg       *config.Config
+	log       zerolog.Logger
+	m         *metrics.Metrics
+	receivers []receiver
+}
+
 // newUnit loads the store and builds the pollers and the dispatcher of a unit.
-func (a *App) newUnit(ctx context.Context, store state.Store, projects []project) (*unit, error) {
+func (c unitConfig) newUnit(ctx context.Context, store state.Store, projects []project) (*unit, error) {
 	snap, err := store.Load(ctx)
 	if err != nil {
 		return nil, err
 	}
-	names := make([]string, len(a.sinks))
-	for i, s := range a.sinks {
-		names[i] = s.Name()
-	}
-	ledger, dropped := state.NewLedger(store, snap, names, append(a.maxPending(), state.OnDrop(func(sink string, evs []event.Event) {
+	u := &unit{log: c.log, drain: c.cfg.Shutdown.Timeout.D()}
+	all := make([]sinks.Sink, len(c.receivers))
+	opts := []state.LedgerOption{state.OnDrop(func(sink string, evs []event.Event) {
 		// A receiver past its max_pending loses its oldest events, never another's.
-		a.m.Deliveries.WithLabelValues(sink, "dropped").Add(float64(len(evs)))
-		a.log.Error().Str("sink", sink).Int("events", len(evs)).Str("oldest_event_id", evs[0].ID).
+		c.m.Deliveries.WithLabelValues(sink, "dropped").Add(float64(len(evs)))
+		c.log.Error().Str("sink", sink).Int("events", len(evs)).Str("oldest_event_id", evs[0].ID).
 			Msg("receiver backlog past max_pending: its oldest pending events were dropped for it")
-	}))...)
-	if dropped > 0 {
-		a.log.Warn().Int("events", dropped).Msg("pending events were only for sinks no longer configured; dropped")
+	})}
+	for i, r := range c.receivers {
+		all[i] = r.sink
+		u.sinks = append(u.sinks, r.sink.Name())
+		opts = append(opts, state.MaxPending(r.sink.Name(), r.maxPending))
 	}
-	u := &unit{ledger: ledger}
+	ledger, dropped := state.NewLedger(store, snap, u.sinks, opts...)
+	if dropped > 0 {
+		c.log.Warn().Int("events", dropped).Msg("pending events were only for sinks no longer configured; dropped")
+	}
+	u.ledger = ledger
 	for _, p := range projects {
-		pl, err := a.newPoller(p.cfg, p.client, ledger)
+		pl, err := c.newPoller(p, ledger)
 		if err != nil {
 			return nil, err
 		}
 		u.pollers = append(u.pollers, pl)
 	}
-	u.disp = sinks.NewDispatcher(sinks.DispatcherOptions{Queue: ledger, Sinks: a.sinks, Log: a.log, Metrics: a.m, MaxBackoff: a.cfg.Poll.MaxBackoff.D()})
+	u.disp = sinks.NewDispatcher(sinks.DispatcherOptions{
+		Queue: ledger, Sinks: all, Log: c.log, Metrics: c.m, MaxBackoff: c.cfg.Poll.MaxBackoff.D(),
+	})
 	return u, nil
 }
 
-// maxPending bounds each receiver's backlog as configured.
-func (a *App) maxPending() []state.LedgerOption {
-	opts := []state.LedgerOption{state.MaxPending("nats", a.cfg.NATS.MaxPending)}
-	for i, w := range a.cfg.Slack.Webhooks {
-		opts = append(opts, state.MaxPending(fmt.Sprintf("slack[%d]", i), w.MaxPending))
-	}
-	return opts
-}
-
-func (a *App) newPoller(p config.Project, c dcs.Lister, ledger *state.Ledger) (*poller.Poller, error) {
-	terminal := event.NewStatuses(a.cfg.Poll.TerminalStatuses)
+func (c unitConfig) newPoller(p project, ledger *state.Ledger) (*poller.Poller, error) {
+	pc := c.cfg.Poll
+	terminal := event.NewStatuses(pc.TerminalStatuses)
+	id := p.cfg.ProjectID
 	// Series exist from the start, so rate() and absent() work before the first poll.
 	for _, r := range []string{"ok", "error"} {
-		a.m.Polls.WithLabelValues(p.ProjectID, r)
+		c.m.Polls.WithLabelValues(id, r)
 	}
-	a.m.WindowIgnored.WithLabelValues(p.ProjectID)
+	c.m.WindowIgnored.WithLabelValues(id)
 	return poller.New(poller.Options{
 		Policy: diff.Policy{
-			ProjectID: p.ProjectID, Region: p.Region, Lookback: a.cfg.Poll.Lookback.D(), Margin: a.cfg.Poll.SafetyMargin.D(),
-			Terminal: terminal, Notify: a.cfg.Poll.Initial == "notify", MaxFollow: a.cfg.Poll.MaxFollow.D(),
+			ProjectID: id, Region: p.cfg.Region, Lookback: pc.Lookback.D(), Margin: pc.SafetyMargin.D(),
+			Terminal: terminal, Notify: pc.Initial == "notify", MaxFollow: pc.MaxFollow.D(),
 		},
-		PageSize: a.cfg.DCS.PageSize, Interval: a.cfg.Poll.Interval.D(), ActiveInterval: a.cfg.Poll.ActiveInterval.D(),
-		FastInterval: a.cfg.Poll.FastInterval.D(), MaxBackoff: a.cfg.Poll.MaxBackoff.D(),
-		Lister: c, Ledger: ledger, Metrics: a.m,
-		Log: a.log.With().Str("project", p.ProjectID).Str("region", p.Region).Logger(),
+		PageSize: c.cfg.DCS.PageSize, Interval: pc.Interval.D(), ActiveInterval: pc.ActiveInterval.D(),
+		FastInterval: pc.FastInterval.D(), MaxBackoff: pc.MaxBackoff.D(),
+		Lister: p.client, Ledger: ledger, Metrics: c.m,
+		Log: c.log.With().Str("project", id).Str("region", p.cfg.Region).Logger(),
 	})
 }
 
 // run polls and delivers until ctx is done. Then, if drain says so (a clean stop rather
 // than a lost lease), it gives the sinks up to shutdown.timeout to deliver what is
 // pending, and saves.
-func (u *unit) run(ctx context.Context, a *App, drain func() bool) {
+func (u *unit) run(ctx context.Context, drain func() bool) {
 	dispCtx, stopDisp := context.WithCancel(context.WithoutCancel(ctx))
 	var dispDone sync.WaitGroup
 	dispDone.Go(func() { u.disp.Run(dispCtx) })
@@ -96,24 +109,31 @@ func (u *unit) run(ctx context.Context, a *App, drain func() bool) {
 	<-ctx.Done()
 	polling.Wait()
 	if drain() {
-		a.log.Info().Dur("timeout", a.cfg.Shutdown.Timeout.D()).Msg("stopping: polling stopped, delivering pending events")
-		drainCtx, cancel := context.WithTimeout(context.Background(), a.cfg.Shutdown.Timeout.D())
-		if err := u.disp.Drain(drainCtx); err != nil {
-			a.log.Warn().Int("pending", u.pending(a)).Msg("shutdown timeout: undelivered events stay saved and go out first at the next start")
+		u.log.Info().Dur("timeout", u.drain).Msg("stopping: polling stopped, delivering pending events")
+		if err := u.deliverPending(context.Background()); err != nil {
+			u.log.Warn().Int("pending", u.pending()).Msg("shutdown timeout: undelivered events stay saved and go out first at the next start")
 		}
-		cancel()
 	}
 	stopDisp()
 	dispDone.Wait()
 	if err := u.ledger.Flush(context.Background()); err != nil {
-		a.log.Error().Err(err).Msg("saving state at shutdown failed; deliveries since the last save will repeat")
+		u.log.Error().Err(err).Msg("saving state at shutdown failed; deliveries since the last save will repeat")
 	}
 }
 
-func (u *unit) pending(a *App) int {
+// deliverPending waits up to shutdown.timeout for the running dispatcher to deliver
+// everything pending.
+func (u *unit) deliverPending(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, u.drain)
+	defer cancel()
+	return u.disp.Drain(ctx)
+}
+
+// pending counts the events not yet delivered, summed over the sinks.
+func (u *unit) pending() int {
 	n := 0
-	for _, s := range a.sinks {
-		n += u.ledger.Count(s.Name())
+	for _, s := range u.sinks {
+		n += u.ledger.Count(s)
 	}
 	return n
 }
