@@ -10,8 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
-	"net/http"
 	"os"
 	"time"
 
@@ -78,21 +76,13 @@ func Run(ctx context.Context, o Options, stdout io.Writer) error {
 	}
 	defer a.Close()
 
-	httpLn, err := listen(o.HTTPListen)
-	if err != nil {
-		return err
-	}
-	httpSrv := &http.Server{Handler: a.Handler(), ReadHeaderTimeout: 5 * time.Second}
-	go func() { _ = httpSrv.Serve(httpLn) }()
-	defer httpSrv.Close()
-
 	p := newPrinter(stdout, o.Notes, o.JSON)
 	sub, err := p.subscribe(w.natsURL(), cfg.NATS.SubjectPrefix)
 	if err != nil {
 		return err
 	}
 	defer sub.Close()
-	banner(p, &o, w, cfg.NATS.SubjectPrefix, httpLn.Addr().String())
+	banner(p, &o, w, cfg.NATS.SubjectPrefix, a.Addr().String())
 
 	// The pipeline and the script run until the end condition; stopping the pipeline then
 	// delivers whatever it has committed before Run returns.
@@ -165,18 +155,6 @@ func waitEnd(ctx context.Context, o *Options, w *world, scriptDone, appDone <-ch
 		return true, err
 	}
 	return false, nil
-}
-
-// listen opens the metrics listener; an empty address means a free loopback port.
-func listen(addr string) (net.Listener, error) {
-	if addr == "" {
-		addr = "127.0.0.1:0"
-	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, fmt.Errorf("demo: --http %s: %w", addr, err)
-	}
-	return ln, nil
 }
 
 // banner says what runs where and how to watch it.

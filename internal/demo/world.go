@@ -131,9 +131,12 @@ func (w *world) config(o *Options, dir string) (*config.Config, error) {
 	cfg.State.Path = filepath.Join(dir, "state")
 	cfg.NATS.URL = w.natsURL()
 	cfg.NATS.JetStream = o.JetStream
-	// The demo serves App.Handler on a listener of its own, so that the address is known
-	// (and a busy --http port reported) before anything runs.
-	cfg.HTTP.Listen = ""
+	// The App binds it in New, so a busy --http port is reported before anything runs, and
+	// serves it as one of its components; "" asks for a free loopback port.
+	cfg.HTTP.Listen = o.HTTPListen
+	if cfg.HTTP.Listen == "" {
+		cfg.HTTP.Listen = "127.0.0.1:0"
+	}
 	cfg.Log.Level = "warn"
 	cfg.Log.Format = "console"
 	if o.Getenv(slackEnv) != "" {
