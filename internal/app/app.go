@@ -12,7 +12,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
@@ -136,19 +135,9 @@ func (a *App) Addr() net.Addr {
 }
 
 func credentials(c config.DCS, getenv func(string) string) (dcs.Credentials, error) {
-	cr := dcs.Credentials{AK: getenv(c.AKEnv), SK: getenv(c.SKEnv)}
-	if c.SecurityTokenEnv != "" {
-		cr.SecurityToken = getenv(c.SecurityTokenEnv)
-	}
-	var keys, names []string
-	if cr.AK == "" {
-		keys, names = append(keys, "dcs.ak_env"), append(names, c.AKEnv)
-	}
-	if cr.SK == "" {
-		keys, names = append(keys, "dcs.sk_env"), append(names, c.SKEnv)
-	}
-	if len(keys) > 0 {
-		return cr, setupErr("%s: not set in the environment: %s", strings.Join(keys, ", "), strings.Join(names, ", "))
+	cr, err := c.ReadCredentials(getenv)
+	if err != nil {
+		return cr, &SetupError{err}
 	}
 	return cr, nil
 }

@@ -19,24 +19,16 @@ func natsOptions(c config.NATS, getenv func(string) string) ([]nats.Option, erro
 			return nil, setupErr("nats.nkey_seed_file: %s: cannot read the seed", c.NKeySeedFile)
 		}
 		opts = append(opts, o)
-	case c.TokenEnv != "":
-		tok := getenv(c.TokenEnv)
-		if tok == "" {
-			return nil, setupErr("nats.token_env: environment variable %s is not set", c.TokenEnv)
+	default:
+		auth, err := c.ReadAuth(getenv)
+		switch {
+		case err != nil:
+			return nil, &SetupError{err}
+		case auth.Token != "":
+			opts = append(opts, nats.Token(auth.Token.Reveal()))
+		case auth.User != "":
+			opts = append(opts, nats.UserInfo(auth.User.Reveal(), auth.Password.Reveal()))
 		}
-		opts = append(opts, nats.Token(tok))
-	case c.UserEnv != "":
-		user := getenv(c.UserEnv)
-		if user == "" {
-			return nil, setupErr("nats.user_env: environment variable %s is not set", c.UserEnv)
-		}
-		var pass string
-		if c.PasswordEnv != "" {
-			if pass = getenv(c.PasswordEnv); pass == "" {
-				return nil, setupErr("nats.password_env: environment variable %s is not set", c.PasswordEnv)
-			}
-		}
-		opts = append(opts, nats.UserInfo(user, pass))
 	}
 	if c.TLSCAFile != "" {
 		opts = append(opts, nats.RootCAs(c.TLSCAFile))

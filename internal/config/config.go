@@ -30,11 +30,15 @@ type Config struct {
 
 // DCS configures the client of the Huawei Cloud DCS task-center API.
 // Credentials are never in the file: AKEnv, SKEnv and SecurityTokenEnv name
-// the environment variables that hold them.
+// the environment variables that hold them, or the *File fields the files
+// (see ReadSecret). Setting a file replaces the default variable.
 type DCS struct {
 	AKEnv              string    `toml:"ak_env"`
+	AKFile             string    `toml:"ak_file"`
 	SKEnv              string    `toml:"sk_env"`
+	SKFile             string    `toml:"sk_file"`
 	SecurityTokenEnv   string    `toml:"security_token_env"` // empty: no security token
+	SecurityTokenFile  string    `toml:"security_token_file"`
 	PageSize           int       `toml:"page_size"`
 	RequestTimeout     Duration  `toml:"request_timeout"`
 	StartTimeParam     string    `toml:"start_time_param"` // "start_time" or "begin_time"
@@ -91,8 +95,11 @@ type NATS struct {
 	CredsFile      string   `toml:"creds_file"`
 	NKeySeedFile   string   `toml:"nkey_seed_file"`
 	TokenEnv       string   `toml:"token_env"`
+	TokenFile      string   `toml:"token_file"`
 	UserEnv        string   `toml:"user_env"`
+	UserFile       string   `toml:"user_file"`
 	PasswordEnv    string   `toml:"password_env"`
+	PasswordFile   string   `toml:"password_file"`
 	TLSCAFile      string   `toml:"tls_ca_file"`
 	TLSCertFile    string   `toml:"tls_cert_file"`
 	TLSKeyFile     string   `toml:"tls_key_file"`

@@ -208,6 +208,21 @@ func (c *Config) normalize(data []byte) {
 	for _, s := range indexDocument(data) {
 		written[s.path] = true
 	}
+	// A credential's file replaces its default environment variable, unless the file sets
+	// both, which Validate refuses.
+	for _, f := range []struct {
+		env, file string
+		envVal    *string
+		fileVal   string
+	}{
+		{"dcs.ak_env", "dcs.ak_file", &c.DCS.AKEnv, c.DCS.AKFile},
+		{"dcs.sk_env", "dcs.sk_file", &c.DCS.SKEnv, c.DCS.SKFile},
+		{"dcs.security_token_env", "dcs.security_token_file", &c.DCS.SecurityTokenEnv, c.DCS.SecurityTokenFile},
+	} {
+		if f.fileVal != "" && !written[f.env] {
+			*f.envVal = ""
+		}
+	}
 	for i := range c.Slack.Webhooks {
 		w := &c.Slack.Webhooks[i]
 		if w.MinSeverity == "" {

@@ -47,11 +47,15 @@ func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 // MarshalJSON returns String as a JSON string.
 func (s Secret) MarshalJSON() ([]byte, error) { return json.Marshal(s.String()) }
 
+// ErrUnset is wrapped by ReadSecret's error for an environment variable that is
+// empty or unset, so that a caller can treat an optional secret as absent.
+var ErrUnset = errors.New("empty or unset")
+
 // ReadSecret resolves a secret from the environment variable envName or the
 // file at path file; exactly one of them must be non-empty. A file's content
 // is trimmed of surrounding whitespace, such as the final newline that editors
-// add. An empty secret is an error. getenv is os.Getenv when nil. Errors name
-// the variable or the file, never the value.
+// add. An empty secret is an error (wrapping ErrUnset for a variable). getenv
+// is os.Getenv when nil. Errors name the variable or the file, never the value.
 func ReadSecret(envName, file string, getenv func(string) string) (Secret, error) {
 	switch {
 	case envName != "" && file != "":
@@ -62,7 +66,7 @@ func ReadSecret(envName, file string, getenv func(string) string) (Secret, error
 		}
 		v := getenv(envName)
 		if v == "" {
-			return "", fmt.Errorf("secret: environment variable %s is empty or unset", envName)
+			return "", fmt.Errorf("secret: environment variable %s is %w", envName, ErrUnset)
 		}
 		return Secret(v), nil
 	case file != "":

@@ -72,9 +72,9 @@ func (s *State) validate(p *problems, n *NATS) {
 }
 
 func (d *DCS) validate(p *problems) {
-	envName(p, "dcs.ak_env", d.AKEnv, true)
-	envName(p, "dcs.sk_env", d.SKEnv, true)
-	envName(p, "dcs.security_token_env", d.SecurityTokenEnv, false)
+	secretSource(p, "dcs.ak", d.AKEnv, d.AKFile, true)
+	secretSource(p, "dcs.sk", d.SKEnv, d.SKFile, true)
+	secretSource(p, "dcs.security_token", d.SecurityTokenEnv, d.SecurityTokenFile, false)
 	if d.PageSize < 1 || d.PageSize > 1000 {
 		p.add("dcs.page_size", "must be between 1 and 1000, got %d", d.PageSize)
 	}
@@ -200,15 +200,25 @@ func (n *NATS) validate(p *problems) {
 			auth = append(auth, a[0])
 		}
 	}
+	// A token or a user read from a file is the same method as from a variable;
+	// secretSource refuses both at once.
+	if n.TokenEnv == "" && n.TokenFile != "" {
+		auth = append(auth, "token_file")
+	}
+	if n.UserEnv == "" && n.UserFile != "" {
+		auth = append(auth, "user_file")
+	}
 	if len(auth) > 1 {
-		p.add("nats", "at most one of creds_file, nkey_seed_file, token_env and user_env may be set, got %s",
+		p.add("nats", "at most one of creds_file, nkey_seed_file, token_env (or token_file) and user_env (or user_file) may be set, got %s",
 			strings.Join(auth, ", "))
 	}
-	envName(p, "nats.token_env", n.TokenEnv, false)
-	envName(p, "nats.user_env", n.UserEnv, false)
-	envName(p, "nats.password_env", n.PasswordEnv, false)
-	if n.PasswordEnv != "" && n.UserEnv == "" {
-		p.add("nats.password_env", "requires nats.user_env")
+	secretSource(p, "nats.token", n.TokenEnv, n.TokenFile, false)
+	secretSource(p, "nats.user", n.UserEnv, n.UserFile, false)
+	secretSource(p, "nats.password", n.PasswordEnv, n.PasswordFile, false)
+	for _, pw := range [][2]string{{"password_env", n.PasswordEnv}, {"password_file", n.PasswordFile}} {
+		if pw[1] != "" && n.UserEnv == "" && n.UserFile == "" {
+			p.add("nats."+pw[0], "requires nats.user_env or nats.user_file")
+		}
 	}
 	if (n.TLSCertFile == "") != (n.TLSKeyFile == "") {
 		p.add("nats", "tls_cert_file and tls_key_file must be set together")

@@ -98,6 +98,19 @@ func envName(p *problems, key, v string, required bool) {
 	}
 }
 
+// secretSource checks where the secret key (dcs.ak, nats.token...) is read from: key_env
+// names an environment variable, key_file a file, and at most one is set (exactly one when
+// required), as ReadSecret wants.
+func secretSource(p *problems, key, env, file string, required bool) {
+	envName(p, key+"_env", env, false)
+	switch {
+	case env != "" && file != "":
+		p.add(key+"_env", "set only one of %s_env and %s_file", key, key)
+	case env == "" && file == "" && required:
+		p.add(key+"_env", "must be set (or %s_file)", key)
+	}
+}
+
 func nonEmpty(p *problems, key string, list []string) {
 	for i, s := range list {
 		if strings.TrimSpace(s) == "" {

@@ -18,15 +18,17 @@ import (
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/auth/signer/algorithm"
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/request"
 	dcsregion "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/dcs/v2/region"
+
+	"notifier/internal/config"
 )
 
 // TimeLayout is the API's format for start_time and end_time, in UTC.
 const TimeLayout = "20060102150405"
 
-// Credentials are the AK/SK (and, for temporary credentials, the security token) that sign requests.
-type Credentials struct {
-	AK, SK, SecurityToken string
-}
+// Credentials are the AK/SK (and, for temporary credentials, the security token) that sign
+// requests. They are config.Secret values, so printing them, or Options, never shows them;
+// config.DCS.ReadCredentials reads them.
+type Credentials = config.DCSCredentials
 
 // Options configure a Client for one project.
 type Options struct {
@@ -86,11 +88,11 @@ func NewClient(o Options) (*Client, error) {
 		return nil, errors.New("missing AK or SK")
 	}
 	b := basic.NewCredentialsBuilder().
-		WithAk(o.Credentials.AK).
-		WithSk(o.Credentials.SK).
+		WithAk(o.Credentials.AK.Reveal()).
+		WithSk(o.Credentials.SK.Reveal()).
 		WithProjectId(o.ProjectID)
 	if o.Credentials.SecurityToken != "" {
-		b = b.WithSecurityToken(o.Credentials.SecurityToken)
+		b = b.WithSecurityToken(o.Credentials.SecurityToken.Reveal())
 	}
 	cred, err := b.SafeBuild()
 	if err != nil {

@@ -171,3 +171,20 @@ func TestEndpoint(t *testing.T) {
 		t.Errorf("override: %q", got)
 	}
 }
+
+// TestOptionsNeverPrintTheKeys: Options and Client, printed any way, show neither the SK
+// nor the security token (the AK is an identifier, but it is hidden as well).
+func TestOptionsNeverPrintTheKeys(t *testing.T) {
+	o := Options{Region: "cn-north-4", ProjectID: project, Endpoint: "https://example.invalid",
+		Credentials: Credentials{AK: ak, SK: sk, SecurityToken: "security-token-never-shown"}}
+	c, err := NewClient(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := fmt.Sprintf("%v %+v %#v %v %+v", o, o, o, c, *c)
+	for _, secret := range []string{sk, "security-token-never-shown", ak} {
+		if strings.Contains(out, secret) {
+			t.Errorf("printing shows %q: %s", secret, out)
+		}
+	}
+}
