@@ -38,8 +38,8 @@ func openReceivers(cfg *config.Config, log zerolog.Logger, getenv func(string) s
 		ns, err = natssink.New(natssink.Options{
 			URL: url, SubjectPrefix: cfg.NATS.SubjectPrefix, JetStream: cfg.NATS.JetStream,
 			Stream: cfg.NATS.Stream, PublishTimeout: cfg.NATS.PublishTimeout.D(), Connect: opts,
-			Replicas: streamReplicas(cfg),
-		}, log.With().Str("sink", "nats").Logger())
+			Replicas: streamReplicas(cfg), Log: log.With().Str("sink", "nats").Logger(),
+		})
 		if err != nil {
 			return nil, nil, setupErr("nats.url: %w", err)
 		}

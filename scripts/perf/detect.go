@@ -148,7 +148,7 @@ func detectRun(ctx context.Context, natsURL, mode string, p []planned, fast time
 	}
 	defer fs.Close()
 	prefix := "perf." + mode
-	sink, err := natssink.New(natssink.Options{URL: natsURL, SubjectPrefix: prefix}, zerolog.Nop())
+	sink, err := natssink.New(natssink.Options{URL: natsURL, SubjectPrefix: prefix, Log: zerolog.Nop()})
 	if err != nil {
 		return detectResult{}, err
 	}

@@ -28,6 +28,7 @@ type Options struct {
 	MaxInFlight    int           // JetStream async publishes awaiting an ack; default 256
 	Replicas       int           // replicas of a stream this sink creates; default 1
 	Connect        []nats.Option // credentials, TLS, ...
+	Log            zerolog.Logger
 }
 
 // Sink publishes to NATS.
@@ -63,14 +64,14 @@ func (s *Sink) signalReady() {
 
 // New connects. The connection retries in the background when the server is not up yet,
 // so events wait in the outbox instead of the process failing.
-func New(o Options, log zerolog.Logger) (*Sink, error) {
+func New(o Options) (*Sink, error) {
 	if o.PublishTimeout <= 0 {
 		o.PublishTimeout = 10 * time.Second
 	}
 	if o.MaxInFlight <= 0 {
 		o.MaxInFlight = 256
 	}
-	s := &Sink{o: o, log: log, ready: make(chan struct{})}
+	s := &Sink{o: o, log: o.Log, ready: make(chan struct{})}
 	opts := append([]nats.Option{
 		nats.Name("dcs-notifier"),
 		nats.RetryOnFailedConnect(true),
@@ -83,18 +84,18 @@ func New(o Options, log zerolog.Logger) (*Sink, error) {
 			if err == nil || nc.IsClosed() {
 				return // our own Close
 			}
-			log.Warn().AnErr("reason", err).Msg("nats disconnected; events stay pending")
+			s.log.Warn().AnErr("reason", err).Msg("nats disconnected; events stay pending")
 		}),
 		nats.ReconnectHandler(func(nc *nats.Conn) {
-			log.Info().Str("server", nc.ConnectedUrlRedacted()).Msg("nats reconnected")
+			s.log.Info().Str("server", nc.ConnectedUrlRedacted()).Msg("nats reconnected")
 			s.signalReady()
 		}),
 		nats.ConnectHandler(func(nc *nats.Conn) {
-			log.Info().Str("server", nc.ConnectedUrlRedacted()).Msg("nats connected")
+			s.log.Info().Str("server", nc.ConnectedUrlRedacted()).Msg("nats connected")
 			s.signalReady()
 		}),
 		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
-			log.Warn().Err(err).Msg("nats error")
+			s.log.Warn().Err(err).Msg("nats error")
 		}),
 	}, o.Connect...)
 	nc, err := nats.Connect(o.URL, opts...)

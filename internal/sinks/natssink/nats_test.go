@@ -33,7 +33,7 @@ func TestCorePublish(t *testing.T) {
 	}
 	nc.Flush()
 
-	s, err := New(Options{URL: srv.ClientURL(), SubjectPrefix: "dcs.tasks"}, zerolog.Nop())
+	s, err := New(Options{URL: srv.ClientURL(), SubjectPrefix: "dcs.tasks", Log: zerolog.Nop()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +63,7 @@ func TestJetStreamDropsReplays(t *testing.T) {
 	opts := testOptions(t, true)
 	srv := runServer(t, &opts)
 
-	s, err := New(Options{URL: srv.ClientURL(), SubjectPrefix: "dcs.tasks", JetStream: true, Stream: "DCS_TASKS"}, zerolog.Nop())
+	s, err := New(Options{URL: srv.ClientURL(), SubjectPrefix: "dcs.tasks", JetStream: true, Stream: "DCS_TASKS", Log: zerolog.Nop()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,7 +25,7 @@ func benchBurst(b *testing.B, jetStream bool) {
 	opts.StoreDir = b.TempDir()
 	srv := natstest.RunServer(&opts)
 	defer srv.Shutdown()
-	s, err := New(Options{URL: srv.ClientURL(), SubjectPrefix: "dcs.tasks", JetStream: jetStream, Stream: "BENCH"}, zerolog.Nop())
+	s, err := New(Options{URL: srv.ClientURL(), SubjectPrefix: "dcs.tasks", JetStream: jetStream, Stream: "BENCH", Log: zerolog.Nop()})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -67,7 +67,7 @@ func TestReadyWakesEveryWaiterOnce(t *testing.T) {
 	opts := testOptions(t, false)
 	srv := runServer(t, &opts)
 	logs := newLogWatch()
-	s, err := New(Options{URL: srv.ClientURL(), SubjectPrefix: "dcs.tasks"}, zerolog.New(logs))
+	s, err := New(Options{URL: srv.ClientURL(), SubjectPrefix: "dcs.tasks", Log: zerolog.New(logs)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +138,7 @@ func TestReconnectWakesEveryShard(t *testing.T) {
 	opts := testOptions(t, false)
 	srv := runServer(t, &opts)
 	logs := newLogWatch()
-	s, err := New(Options{URL: srv.ClientURL(), SubjectPrefix: "dcs.tasks"}, zerolog.New(logs))
+	s, err := New(Options{URL: srv.ClientURL(), SubjectPrefix: "dcs.tasks", Log: zerolog.New(logs)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -48,7 +48,7 @@ func TestReviewOversizedEventBlocksNATSForever(t *testing.T) {
 			}
 			nc.Flush()
 
-			s, err := New(Options{URL: srv.ClientURL(), SubjectPrefix: "dcs.tasks", JetStream: js, Stream: "DCS_TASKS"}, zerolog.Nop())
+			s, err := New(Options{URL: srv.ClientURL(), SubjectPrefix: "dcs.tasks", JetStream: js, Stream: "DCS_TASKS", Log: zerolog.Nop()})
 			if err != nil {
 				t.Fatal(err)
 			}

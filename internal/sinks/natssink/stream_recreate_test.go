@@ -19,7 +19,7 @@ import (
 func TestDeletedStreamIsRecreated(t *testing.T) {
 	opts := testOptions(t, true)
 	srv := runServer(t, &opts)
-	s, err := New(Options{URL: srv.ClientURL(), SubjectPrefix: "dcs.tasks", JetStream: true, Stream: "DCS_TASKS"}, zerolog.Nop())
+	s, err := New(Options{URL: srv.ClientURL(), SubjectPrefix: "dcs.tasks", JetStream: true, Stream: "DCS_TASKS", Log: zerolog.Nop()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +71,7 @@ func TestStreamWithoutOurSubjectsIsRetried(t *testing.T) {
 	if _, err := js.CreateStream(t.Context(), cfg); err != nil {
 		t.Fatal(err)
 	}
-	s, err := New(Options{URL: srv.ClientURL(), SubjectPrefix: "dcs.tasks", JetStream: true, Stream: "DCS_TASKS"}, zerolog.Nop())
+	s, err := New(Options{URL: srv.ClientURL(), SubjectPrefix: "dcs.tasks", JetStream: true, Stream: "DCS_TASKS", Log: zerolog.Nop()})
 	if err != nil {
 		t.Fatal(err)
 	}
