@@ -125,7 +125,7 @@ func (k *kvMode) campaign(ctx context.Context, stateKV, leaseKV jetstream.KeyVal
 			},
 		})
 		wg.Go(func() {
-			l.Run(ctx, func(leadCtx context.Context, term uint64) { k.lead(ctx, leadCtx, i, term, stateKV) })
+			l.Run(ctx, func(leadCtx context.Context, term uint64) { k.lead(ctx, leadCtx, i, term, stateKV, leaseKV) })
 		})
 	}
 	wg.Wait()
@@ -134,17 +134,24 @@ func (k *kvMode) campaign(ctx context.Context, stateKV, leaseKV jetstream.KeyVal
 // lead runs a shard while this replica holds its lease. Its state is loaded, and claimed
 // with the term, at every takeover; a lost lease stops it at once, without the drain a
 // clean stop gets, since the new leader delivers what is pending.
-func (k *kvMode) lead(ctx, leadCtx context.Context, shard int, term uint64, kv jetstream.KeyValue) {
+func (k *kvMode) lead(ctx, leadCtx context.Context, shard int, term uint64, kv, leaseKV jetstream.KeyValue) {
 	log := k.uc.log.With().Int("shard", shard).Uint64("term", term).Str("holder", k.holder).Logger()
 	ids := make([]string, len(k.shards[shard]))
 	for i, p := range k.shards[shard] {
 		ids[i] = p.cfg.ProjectID
 	}
-	// A write that finds a newer term ends this leadership at once.
+	// Leaders are ordered by the lease bucket's epoch, then the lease's revision (the term):
+	// a recreated lease bucket restarts revisions at 1 in a newer epoch.
+	epoch, err := cluster.Epoch(leadCtx, leaseKV)
+	if err != nil {
+		log.Error().Err(err).Msg("cannot read the lease bucket's epoch; giving up the lease")
+		return
+	}
+	// A write that finds a newer leader ends this leadership at once.
 	leadCtx, fenced := context.WithCancel(leadCtx)
 	defer fenced()
 	store := state.NewKV(kv, state.KVOptions{
-		Projects: ids, Term: term, MaxValue: k.nc.MaxPayload(),
+		Projects: ids, Term: term, Epoch: epoch, MaxValue: k.nc.MaxPayload(),
 		OnFenced: func() {
 			log.Warn().Msg("the shard's state was written by a newer leader: stopping")
 			fenced()
@@ -157,7 +164,7 @@ func (k *kvMode) lead(ctx, leadCtx context.Context, shard int, term uint64, kv j
 		log.Error().Err(err).Msg("cannot load the shard's state; giving up the lease")
 		return
 	}
-	log.Info().Strs("projects", ids).Uint64("state_term", store.Term()).Msg("leading: polling this shard")
+	log.Info().Strs("projects", ids).Int64("epoch", epoch).Msg("leading: polling this shard")
 	k.setActive(shard, u)
 	defer k.setActive(shard, nil)
 	u.run(leadCtx, func() bool { return ctx.Err() != nil })

@@ -68,9 +68,10 @@ func TestRaisedLeaseTTLUpdatesTheBucket(t *testing.T) {
 
 // Terms are revisions of the lease bucket's stream, which restart at 1 when that bucket is
 // recreated (deleted to apply a new lease_ttl, lost with a NATS node's store, replicas
-// changed) while every state key still carries the old, higher term. The state store takes
-// a term above every stored one at Load, so the new leader loads its shard.
-func TestRecreatedLeaseBucketKeepsTermsGrowing(t *testing.T) {
+// changed) while every state key still carries the old, higher term. The recreated bucket
+// is a newer epoch, and a leader of a newer epoch wins over any term of an older one: the
+// new leader loads its shard, and the old one is fenced.
+func TestRecreatedLeaseBucketStartsANewerEpoch(t *testing.T) {
 	_, js := natstest.Connect(t, natstest.RunJetStream(t))
 	ctx := t.Context()
 	stateKV, err := state.OpenKVBucket(ctx, js, "dcs_notifier", 1)
@@ -89,7 +90,11 @@ func TestRecreatedLeaseBucketKeepsTermsGrowing(t *testing.T) {
 		}
 		leases.Delete(ctx, "shard-0")
 	}
-	old := state.NewKV(stateKV, state.KVOptions{Projects: []string{"p1"}, Term: term})
+	oldEpoch, err := Epoch(ctx, leases)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := state.NewKV(stateKV, state.KVOptions{Projects: []string{"p1"}, Term: term, Epoch: oldEpoch})
 	if _, err := old.Load(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -104,12 +109,16 @@ func TestRecreatedLeaseBucketKeepsTermsGrowing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	next := state.NewKV(stateKV, state.KVOptions{Projects: []string{"p1"}, Term: newTerm})
+	newEpoch, err := Epoch(ctx, leases)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if newEpoch <= oldEpoch {
+		t.Fatalf("the recreated bucket's epoch %d is not above the old one's %d", newEpoch, oldEpoch)
+	}
+	next := state.NewKV(stateKV, state.KVOptions{Projects: []string{"p1"}, Term: newTerm, Epoch: newEpoch})
 	if _, err = next.Load(ctx); err != nil {
 		t.Fatalf("old term %d, new leader's lease term %d: Load: %v", old.Term(), newTerm, err)
-	}
-	if next.Term() <= old.Term() {
-		t.Errorf("new leader's term %d is not above the old leader's %d", next.Term(), old.Term())
 	}
 	// The old leader, paused until now, commits: fenced.
 	snap := state.Empty()

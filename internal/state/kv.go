@@ -30,19 +30,24 @@ var ErrFenced = errors.New("state was changed by another replica (a newer leader
 // value that every commit of the project writes.
 //
 // A commit is still one unit: the state key is written first, with the commit's new
-// events inside it (the inbox); only then is each event copied to its own key, and the
+// events inside it (the inbox, or, when the inbox would not fit in one value, the names of
+// chunk keys written just before); only then is each event copied to its own key, and the
 // inbox emptied by a second write of the state key. A crash at any point leaves either the
 // old commit or the new one readable, and an event key always belongs to a committed
 // event.
 //
-// Every write of a state key checks its revision: two writers never silently overwrite
-// each other. Load claims every key with a revision-checked update of exactly what it read,
-// under a term higher than any term stored in the shard, so a leader whose lease bucket was
-// recreated (revisions restart at 1) still fences every earlier one.
+// Every write checks the revision it last read or wrote, of state keys and event keys
+// alike: two writers never silently overwrite each other, and a leader that lost its lease
+// can neither commit nor bring back an event key its successor deleted. Load claims every
+// key with a revision-checked update of exactly what it read. Leaders are ordered by
+// (epoch, term): the epoch is the lease bucket's creation time and the term the lease's
+// revision, so a recreated lease bucket (revisions restart at 1) starts a newer epoch, and
+// a replica that loads with a lease older than the stored one is refused.
 type KV struct {
 	kv       jetstream.KeyValue
 	projects []string // the projects this store owns (its shard)
-	term     uint64   // the lease's term, raised by Load above every stored term
+	term     uint64   // the lease's revision
+	epoch    int64    // the lease bucket's creation, Unix ns
 	writer   string   // unique to this store: tells our own lost writes from others'
 	maxValue int64
 	onFenced func()
@@ -52,12 +57,14 @@ type KV struct {
 	events map[string]map[string]storedEvent // project -> event id -> what its event key holds
 	orders map[string]uint64                 // event id -> Order, for every pending event
 	order  uint64                            // the highest Order given or read
+	chunks uint64                            // chunk keys written, to name the next one
 }
 
 // KVOptions configure a KV store.
 type KVOptions struct {
 	Projects []string // the projects this store owns
-	Term     uint64   // the lease revision this store writes under (at least)
+	Term     uint64   // the lease revision this store writes under
+	Epoch    int64    // the lease bucket's creation time (Unix ns): a newer epoch wins over any term
 	// MaxValue is the largest value the server takes (its max_payload); 0: no check.
 	MaxValue int64
 	// OnFenced, when set, is called when a write finds another leader's value: the caller
@@ -65,18 +72,26 @@ type KVOptions struct {
 	OnFenced func()
 }
 
-// NewKV returns a store for the given projects, writing as the leader of (at least) the
-// given term.
+// NewKV returns a store for the given projects, writing as the leader of the given epoch
+// and term.
 func NewKV(kv jetstream.KeyValue, o KVOptions) *KV {
 	return &KV{
-		kv: kv, projects: slices.Clone(o.Projects), term: o.Term, writer: nuid.Next(),
+		kv: kv, projects: slices.Clone(o.Projects), term: o.Term, epoch: o.Epoch, writer: nuid.Next(),
 		maxValue: o.MaxValue, onFenced: o.OnFenced,
 		revs: map[string]uint64{}, last: map[string][]byte{}, events: map[string]map[string]storedEvent{}, orders: map[string]uint64{},
 	}
 }
 
-// Term returns the term this store writes under: after Load, above every term it found.
+// Term returns the term this store writes under.
 func (s *KV) Term() uint64 { return s.term }
+
+// newer reports whether this store's (epoch, term) is above that of v.
+func (s *KV) newer(v *kvValue) bool {
+	if s.epoch != v.Epoch {
+		return s.epoch > v.Epoch
+	}
+	return s.term > v.Term
+}
 
 // Key returns a project's state key in the bucket.
 func Key(projectID string) string { return "project." + projectID }
@@ -84,14 +99,19 @@ func Key(projectID string) string { return "project." + projectID }
 // EventKey returns the key of one undelivered event of a project.
 func EventKey(projectID, eventID string) string { return "outbox." + projectID + "." + eventID }
 
+// chunkKey returns the key of one chunk of a commit's inbox too large for the state key.
+func chunkKey(projectID, name string) string { return "inbox." + projectID + "." + name }
+
 // kvValue is a project's state key. Outbox holds the events of the last commit not yet
 // copied to their own keys (the inbox); values written before event keys existed hold every
 // pending event there, and are read the same way.
 type kvValue struct {
 	Term   uint64             `json:"term"`
+	Epoch  int64              `json:"epoch,omitempty"`
 	Writer string             `json:"writer,omitempty"`
 	State  *diff.ProjectState `json:"state,omitempty"`
 	Outbox []storedEvent      `json:"outbox,omitempty"`
+	Chunks []string           `json:"chunks,omitempty"` // the inbox, in chunk keys, when it does not fit here
 }
 
 // storedEvent is a pending event as the store keeps it: in an event key, or in the inbox.
@@ -99,6 +119,7 @@ type kvValue struct {
 type storedEvent struct {
 	Pending
 	Order uint64 `json:"order,omitempty"`
+	rev   uint64 // of its event key, 0 while it has none
 }
 
 // compressAbove is the size from which a value is stored gzipped: small values stay
@@ -186,5 +207,5 @@ func (s *KV) fenced(key string, v *kvValue) error {
 	if s.onFenced != nil {
 		s.onFenced()
 	}
-	return fmt.Errorf("state key %s: %w (term %d, ours %d)", key, ErrFenced, v.Term, s.term)
+	return fmt.Errorf("state key %s: %w (epoch %d term %d, ours epoch %d term %d)", key, ErrFenced, v.Epoch, v.Term, s.epoch, s.term)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -45,25 +46,80 @@ func (s *KV) saveProject(ctx context.Context, p string, st *diff.ProjectState, p
 			inbox = append(inbox, s.fit(storedEvent{Pending: pe, Order: s.orderOf(pe.Event.ID)}))
 		}
 	}
-	if err := s.writeState(ctx, p, st, inbox); err != nil {
+	chunks, err := s.writeInbox(ctx, p, st, inbox)
+	if err != nil {
 		return err
 	}
 	if len(inbox) > 0 {
 		for _, e := range inbox {
-			if err := s.putEvent(ctx, p, e); err != nil {
+			if e.rev, err = s.createEvent(ctx, p, e); err != nil {
 				return err
 			}
 			stored[e.Event.ID] = e
 		}
-		if err := s.writeState(ctx, p, st, nil); err != nil {
+		if err := s.writeState(ctx, p, kvValue{State: st}); err != nil {
 			return err
+		}
+		for _, name := range chunks {
+			_ = s.kv.Purge(ctx, chunkKey(p, name)) // one left over is purged by the next Load
 		}
 	}
 	return s.settleEvents(ctx, p, stored, pending)
 }
 
+// writeInbox writes the state key with the commit's new events: inside it when they fit,
+// else in chunk keys written first and named by it. It returns the chunks' names.
+func (s *KV) writeInbox(ctx context.Context, p string, st *diff.ProjectState, inbox []storedEvent) ([]string, error) {
+	b, err := s.encodeState(p, kvValue{State: st, Outbox: inbox})
+	if err != nil {
+		return nil, err
+	}
+	if len(inbox) == 0 || s.maxValue <= 0 || int64(len(b)) <= s.maxValue {
+		return nil, s.putState(ctx, p, b)
+	}
+	var names []string
+	var part []storedEvent
+	flush := func() error {
+		s.chunks++
+		name := s.writer + "-" + strconv.FormatUint(s.chunks, 10)
+		b, err := encodeValue(part)
+		if err != nil {
+			return err
+		}
+		if err := s.checkSize(chunkKey(p, name), b); err != nil {
+			return err
+		}
+		if _, err := s.kv.Put(ctx, chunkKey(p, name), b); err != nil {
+			return fmt.Errorf("saving inbox chunk %s: %w", chunkKey(p, name), err)
+		}
+		names, part = append(names, name), nil
+		return nil
+	}
+	for _, e := range inbox {
+		if len(part) > 0 && !s.fits(append(part, e)) {
+			if err := flush(); err != nil {
+				return nil, err
+			}
+		}
+		part = append(part, e)
+	}
+	if err := flush(); err != nil {
+		return nil, err
+	}
+	return names, s.writeState(ctx, p, kvValue{State: st, Chunks: names})
+}
+
+// fits reports whether a chunk encodes within half the largest value.
+func (s *KV) fits(v []storedEvent) bool {
+	if s.maxValue <= 0 {
+		return true
+	}
+	b, err := encodeValue(v)
+	return err == nil && int64(len(b)) <= s.maxValue/2
+}
+
 // settleEvents brings the event keys of events already copied out in line with pending:
-// fewer receivers are written, delivered events are deleted.
+// fewer receivers are written, delivered events are deleted, each with a revision check.
 func (s *KV) settleEvents(ctx context.Context, p string, stored map[string]storedEvent, pending []Pending) error {
 	want := make(map[string]int, len(pending))
 	for i, pe := range pending {
@@ -73,16 +129,18 @@ func (s *KV) settleEvents(ctx context.Context, p string, stored map[string]store
 		i, ok := want[id]
 		switch {
 		case !ok:
-			if err := s.kv.Delete(ctx, EventKey(p, id)); err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
-				return fmt.Errorf("deleting event key %s: %w", EventKey(p, id), err)
+			if err := s.deleteEvent(ctx, p, e); err != nil {
+				return err
 			}
 			delete(stored, id)
 			delete(s.orders, id)
 		case !slices.Equal(e.Sinks, pending[i].Sinks):
 			e.Sinks = pending[i].Sinks // e keeps the event as stored (perhaps fitted)
-			if err := s.putEvent(ctx, p, e); err != nil {
+			rev, err := s.updateEvent(ctx, p, e)
+			if err != nil {
 				return err
 			}
+			e.rev = rev
 			stored[id] = e
 		}
 	}
@@ -99,19 +157,110 @@ func (s *KV) orderOf(id string) uint64 {
 	return o
 }
 
-func (s *KV) putEvent(ctx context.Context, p string, e storedEvent) error {
+// createEvent writes a new event key. One that exists already was written by us (a lost
+// reply) or by whoever claimed the project before us: it is ours to overwrite only while
+// the state key is.
+func (s *KV) createEvent(ctx context.Context, p string, e storedEvent) (uint64, error) {
 	key := EventKey(p, e.Event.ID)
-	b, err := encodeValue(e)
+	b, err := s.encodeEvent(key, e)
 	if err != nil {
-		return fmt.Errorf("encoding event key %s: %w", key, err)
+		return 0, err
 	}
-	if err := s.checkSize(key, b); err != nil {
+	rev, err := s.kv.Create(ctx, key, b)
+	if err == nil {
+		return rev, nil
+	}
+	if !isConflict(err) {
+		return 0, fmt.Errorf("saving event key %s: %w", key, err)
+	}
+	if err := s.owns(ctx, p); err != nil {
+		return 0, err
+	}
+	cur, err := s.kv.Get(ctx, key)
+	if err != nil {
+		return 0, fmt.Errorf("saving event key %s: %w", key, err)
+	}
+	if rev, err = s.kv.Update(ctx, key, b, cur.Revision()); err != nil {
+		return 0, fmt.Errorf("saving event key %s: %w", key, err)
+	}
+	return rev, nil
+}
+
+// updateEvent writes an event key over the revision we last wrote. A conflict is another
+// writer's unless the state key is still ours (then it was a reply of ours that was lost).
+func (s *KV) updateEvent(ctx context.Context, p string, e storedEvent) (uint64, error) {
+	key := EventKey(p, e.Event.ID)
+	b, err := s.encodeEvent(key, e)
+	if err != nil {
+		return 0, err
+	}
+	rev, err := s.kv.Update(ctx, key, b, e.rev)
+	if err == nil {
+		return rev, nil
+	}
+	if !isConflict(err) {
+		return 0, fmt.Errorf("saving event key %s: %w", key, err)
+	}
+	if err := s.owns(ctx, p); err != nil {
+		return 0, err
+	}
+	cur, gerr := s.kv.Get(ctx, key)
+	if gerr != nil {
+		return 0, fmt.Errorf("saving event key %s: %w (and reading it back: %v)", key, err, gerr)
+	}
+	if rev, err = s.kv.Update(ctx, key, b, cur.Revision()); err != nil {
+		return 0, fmt.Errorf("saving event key %s: %w", key, err)
+	}
+	return rev, nil
+}
+
+// deleteEvent deletes an event key at the revision we last wrote, with the same rule on a
+// conflict as updateEvent.
+func (s *KV) deleteEvent(ctx context.Context, p string, e storedEvent) error {
+	key := EventKey(p, e.Event.ID)
+	err := s.kv.Delete(ctx, key, jetstream.LastRevision(e.rev))
+	if err == nil || errors.Is(err, jetstream.ErrKeyNotFound) {
+		return nil
+	}
+	if !isConflict(err) {
+		return fmt.Errorf("deleting event key %s: %w", key, err)
+	}
+	if err := s.owns(ctx, p); err != nil {
 		return err
 	}
-	if _, err := s.kv.Put(ctx, key, b); err != nil {
-		return fmt.Errorf("saving event key %s: %w", key, err)
+	cur, gerr := s.kv.Get(ctx, key)
+	if errors.Is(gerr, jetstream.ErrKeyNotFound) {
+		return nil
+	}
+	if gerr != nil {
+		return fmt.Errorf("deleting event key %s: %w (and reading it back: %v)", key, err, gerr)
+	}
+	if err := s.kv.Delete(ctx, key, jetstream.LastRevision(cur.Revision())); err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
+		return fmt.Errorf("deleting event key %s: %w", key, err)
 	}
 	return nil
+}
+
+// owns checks that the project's state key is still ours: else ErrFenced.
+func (s *KV) owns(ctx context.Context, p string) error {
+	key := Key(p)
+	e, err := s.kv.Get(ctx, key)
+	if err != nil {
+		return fmt.Errorf("reading state key %s: %w", key, err)
+	}
+	var v kvValue
+	if derr := decodeValue(e.Value(), &v); derr != nil || v.Writer != s.writer {
+		return s.fenced(key, &v)
+	}
+	return nil
+}
+
+func (s *KV) encodeEvent(key string, e storedEvent) ([]byte, error) {
+	b, err := encodeValue(e)
+	if err != nil {
+		return nil, fmt.Errorf("encoding event key %s: %w", key, err)
+	}
+	return b, s.checkSize(key, b)
 }
 
 func (s *KV) checkSize(key string, b []byte) error {
@@ -121,14 +270,27 @@ func (s *KV) checkSize(key string, b []byte) error {
 	return nil
 }
 
-// writeState writes a project's state key with a revision check, unless it holds these
-// bytes already.
-func (s *KV) writeState(ctx context.Context, p string, st *diff.ProjectState, inbox []storedEvent) error {
-	key := Key(p)
-	b, err := encodeValue(kvValue{Term: s.term, Writer: s.writer, State: st, Outbox: inbox})
+// writeState writes a project's state key, under our epoch, term and writer id, with a
+// revision check, unless it holds these bytes already.
+func (s *KV) writeState(ctx context.Context, p string, v kvValue) error {
+	b, err := s.encodeState(p, v)
 	if err != nil {
-		return fmt.Errorf("encoding state key %s: %w", key, err)
+		return err
 	}
+	return s.putState(ctx, p, b)
+}
+
+func (s *KV) encodeState(p string, v kvValue) ([]byte, error) {
+	v.Term, v.Epoch, v.Writer = s.term, s.epoch, s.writer
+	b, err := encodeValue(v)
+	if err != nil {
+		return nil, fmt.Errorf("encoding state key %s: %w", Key(p), err)
+	}
+	return b, nil
+}
+
+func (s *KV) putState(ctx context.Context, p string, b []byte) error {
+	key := Key(p)
 	if slices.Equal(b, s.last[key]) {
 		return nil
 	}

@@ -21,7 +21,8 @@ type Ledger struct {
 	wake       map[string]chan struct{}
 	maxPending map[string]int
 	onDrop     func(sink string, evs []event.Event)
-	dirty      bool // snap is newer than what the store holds
+	unsaved    map[string][]event.Event // drops not yet saved, reported once they are
+	dirty      bool                     // snap is newer than what the store holds
 }
 
 // DefaultMaxPending is how many undelivered events a receiver keeps unless told otherwise.
@@ -70,7 +71,7 @@ func NewLedger(store Store, snap *Snapshot, sinks []string, opts ...LedgerOption
 	if dropped > 0 || len(over) > 0 {
 		l.snap = &Snapshot{Version: snap.Version, Projects: snap.Projects, Outbox: out}
 		l.dirty = true
-		l.reportDrops(over)
+		l.unsaved = over // reported with the first save: a start that cannot save reports nothing
 	}
 	return l, dropped
 }
@@ -153,7 +154,9 @@ func (l *Ledger) Commit(ctx context.Context, projectID string, next *diff.Projec
 		return err
 	}
 	l.snap, l.dirty = snap, false
+	l.reportDrops(l.unsaved)
 	l.reportDrops(over)
+	l.unsaved = nil
 	if len(evs) > 0 {
 		for _, c := range l.wake {
 			select {
@@ -241,5 +244,7 @@ func (l *Ledger) saveLocked(ctx context.Context) error {
 		return err
 	}
 	l.dirty = false
+	l.reportDrops(l.unsaved)
+	l.unsaved = nil
 	return nil
 }
