@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"hash/fnv"
 	"maps"
 	"slices"
@@ -86,15 +87,27 @@ func (k *kvMode) units() []*unit {
 func (k *kvMode) close() error { return nil }
 
 // run campaigns for every shard until ctx is done, while the replicas running agree on
-// the number of shards. It returns nil: NATS being unreachable is waited out, not fatal.
+// the number of shards and the lease TTL. It returns nil: NATS being unreachable is
+// waited out, not fatal.
 func (k *kvMode) run(ctx context.Context) error {
 	stateKV, leaseKV, err := k.openBuckets(ctx)
 	if err != nil {
 		return nil // ctx done
 	}
+	ttl := k.uc.cfg.State.LeaseTTL.D()
 	layout := cluster.NewLayout(cluster.LayoutOptions{
-		KV: leaseKV, Value: "shards=" + strconv.Itoa(len(k.shards)), TTL: k.uc.cfg.State.LeaseTTL.D(),
+		KV: leaseKV, Value: fmt.Sprintf("shards=%d lease_ttl=%s", len(k.shards), ttl), TTL: ttl,
 		Log: k.uc.log,
+		// Only the replicas of one layout run, so the bucket's TTL can be theirs.
+		BeforeWork: func(ctx context.Context) error {
+			js, err := jetstream.New(k.nc)
+			if err != nil {
+				return err
+			}
+			c, cancel := context.WithTimeout(ctx, 5*time.Second)
+			defer cancel()
+			return cluster.SetTTL(c, js, leaseKV, ttl, k.uc.cfg.State.Replicas)
+		},
 	})
 	layout.Run(ctx, func(ctx context.Context) { k.campaign(ctx, stateKV, leaseKV) })
 	return nil

@@ -14,10 +14,11 @@ import (
 // LayoutKey is the key, in the lease bucket, of the shard layout the replicas agreed on.
 const LayoutKey = "layout"
 
-// Layout keeps replicas that split projects into shards differently from leading at the
-// same time. Replicas with cluster.shards = 2 and = 3 (during a rolling change of it) would
-// otherwise lead overlapping shards, claim the same projects in turn and fence each other
-// forever.
+// Layout keeps replicas configured differently from leading at the same time. Replicas
+// with cluster.shards = 2 and = 3 (during a rolling change of it) would otherwise lead
+// overlapping shards, claim the same projects in turn and fence each other forever; with
+// lease_ttl = 6s and = 1s, the bucket's TTL set for one would let the other's lease expire
+// between its renewals. The layout value holds both.
 //
 // The key holds the layout of the replicas running now. Every replica of that layout
 // refreshes it at a third of the bucket's TTL; a replica of another layout waits, and takes
@@ -29,6 +30,7 @@ type Layout struct {
 	ttl    time.Duration
 	log    zerolog.Logger
 	onWait func(other string)
+	before func(ctx context.Context) error
 
 	waiting string // the other layout we are waiting for, logged once
 }
@@ -36,10 +38,13 @@ type Layout struct {
 // LayoutOptions are what a Layout is built from.
 type LayoutOptions struct {
 	KV     jetstream.KeyValue // the lease bucket
-	Value  string             // e.g. "shards=3"
+	Value  string             // e.g. "shards=3 lease_ttl=10s"
 	TTL    time.Duration      // the bucket's TTL
 	Log    zerolog.Logger
 	OnWait func(other string) // told when this replica starts waiting for another layout
+	// BeforeWork, when set, runs each time the layout is agreed, before work starts (the
+	// lease bucket's TTL is set to this layout's there); an error delays the work.
+	BeforeWork func(ctx context.Context) error
 }
 
 // NewLayout returns a Layout holding o.Value; KV and a positive TTL are required.
@@ -47,7 +52,10 @@ func NewLayout(o LayoutOptions) *Layout {
 	if o.OnWait == nil {
 		o.OnWait = func(string) {}
 	}
-	return &Layout{kv: o.KV, value: o.Value, ttl: o.TTL, log: o.Log, onWait: o.OnWait}
+	if o.BeforeWork == nil {
+		o.BeforeWork = func(context.Context) error { return nil }
+	}
+	return &Layout{kv: o.KV, value: o.Value, ttl: o.TTL, log: o.Log, onWait: o.OnWait, before: o.BeforeWork}
 }
 
 // Run calls work with a context that is cancelled as soon as another layout holds the key,
@@ -56,6 +64,15 @@ func (l *Layout) Run(ctx context.Context, work func(ctx context.Context)) {
 	every := l.ttl / 3
 	for ctx.Err() == nil {
 		if !l.agreed(ctx, every, true) {
+			if retry.Sleep(ctx, every) != nil {
+				return
+			}
+			continue
+		}
+		if err := l.before(ctx); err != nil {
+			if ctx.Err() == nil {
+				l.log.Warn().Err(err).Msg("cannot prepare the lease bucket for this layout; will try again")
+			}
 			if retry.Sleep(ctx, every) != nil {
 				return
 			}
@@ -96,7 +113,12 @@ func (l *Layout) agreed(ctx context.Context, timeout time.Duration, starting boo
 	case errors.Is(err, jetstream.ErrKeyNotFound):
 		_, err = l.kv.Create(c, LayoutKey, []byte(l.value))
 		if errors.Is(err, jetstream.ErrKeyExists) {
-			return false // another replica created it first: look again next time
+			// Another replica created it first: ours or another layout?
+			e, err = l.kv.Get(c, LayoutKey)
+			if err != nil {
+				return !starting
+			}
+			return string(e.Value()) == l.value
 		}
 		if err == nil {
 			l.agreedNow()
@@ -108,7 +130,7 @@ func (l *Layout) agreed(ctx context.Context, timeout time.Duration, starting boo
 		if other := string(e.Value()); other != l.waiting {
 			l.waiting = other
 			l.log.Warn().Str("running_layout", other).Str("our_layout", l.value).
-				Msg("replicas with another cluster.shards are running: not leading until they stop")
+				Msg("replicas with another cluster.shards or state.lease_ttl are running: not leading until they stop")
 			l.onWait(other)
 		}
 		return false

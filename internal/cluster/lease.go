@@ -164,11 +164,18 @@ func (l *Lease) release(rev uint64, log zerolog.Logger) {
 }
 
 // LeaseBucket opens or creates the lease bucket: a KV bucket whose TTL is the lease TTL.
-// An existing bucket with another TTL (lease_ttl changed in the config) is updated to ttl:
-// renewals are paced by the TTL, and renewing a 1s lease every 2s would let healthy
-// replicas take it from each other.
+// An existing bucket keeps its TTL: SetTTL changes it, once the replicas agree on it
+// (Layout).
 func LeaseBucket(ctx context.Context, js jetstream.JetStream, name string, ttl time.Duration, replicas int) (jetstream.KeyValue, error) {
-	cfg := jetstream.KeyValueConfig{
+	kv, err := state.OpenOrCreateKV(ctx, js, leaseConfig(name, ttl, replicas))
+	if err != nil {
+		return nil, fmt.Errorf("lease bucket %s: %w", name, err)
+	}
+	return kv, nil
+}
+
+func leaseConfig(name string, ttl time.Duration, replicas int) jetstream.KeyValueConfig {
+	return jetstream.KeyValueConfig{
 		Bucket:      name,
 		Description: "dcs-notifier leader leases",
 		TTL:         ttl,
@@ -176,19 +183,21 @@ func LeaseBucket(ctx context.Context, js jetstream.JetStream, name string, ttl t
 		Replicas:    replicas,
 		Storage:     jetstream.FileStorage,
 	}
-	kv, err := state.OpenOrCreateKV(ctx, js, cfg)
-	if err != nil {
-		return nil, fmt.Errorf("lease bucket %s: %w", name, err)
-	}
+}
+
+// SetTTL updates the lease bucket's TTL to ttl when it differs (lease_ttl changed in the
+// config). Renewals are paced by the bucket's TTL: call it only when no replica of
+// another lease_ttl runs, as Layout makes sure.
+func SetTTL(ctx context.Context, js jetstream.JetStream, kv jetstream.KeyValue, ttl time.Duration, replicas int) error {
 	st, err := kv.Status(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("lease bucket %s: %w", name, err)
+		return fmt.Errorf("lease bucket %s: %w", kv.Bucket(), err)
 	}
 	if st.TTL() == ttl {
-		return kv, nil
+		return nil
 	}
-	if kv, err = js.UpdateKeyValue(ctx, cfg); err != nil {
-		return nil, fmt.Errorf("lease bucket %s has TTL %v and state.lease_ttl is %v: updating the bucket failed: %w", name, st.TTL(), ttl, err)
+	if _, err := js.UpdateKeyValue(ctx, leaseConfig(kv.Bucket(), ttl, replicas)); err != nil {
+		return fmt.Errorf("lease bucket %s has TTL %v and state.lease_ttl is %v: updating the bucket failed: %w", kv.Bucket(), st.TTL(), ttl, err)
 	}
-	return kv, nil
+	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/rs/zerolog"
 
 	"notifier/internal/diff"
@@ -14,55 +15,107 @@ import (
 	"notifier/internal/state"
 )
 
-// The lease bucket was created with lease_ttl = "1s"; the operator raises lease_ttl to
-// "3s" (same bucket name). LeaseBucket updates the bucket's TTL to the configured one, so
-// renewals every second keep the lease: two healthy replicas never take it from each
-// other, and never lead at once.
-func TestRaisedLeaseTTLUpdatesTheBucket(t *testing.T) {
-	_, js := natstest.Connect(t, natstest.RunJetStream(t))
-	if _, err := LeaseBucket(t.Context(), js, "leases", time.Second, 1); err != nil { // first deployment
-		t.Fatal(err)
-	}
-	const newTTL = 3 * time.Second // lease_ttl raised in the config
-	kv, err := LeaseBucket(t.Context(), js, "leases", newTTL, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := kv.Status(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if st.TTL() != newTTL {
-		t.Errorf("bucket TTL %v, configured lease_ttl %v", st.TTL(), newTTL)
-	}
+// leadLog counts leaderships and the most replicas leading at once.
+type leadLog struct {
+	mu            sync.Mutex
+	leading, most int
+	wins          map[string]int
+	won           chan string
+}
 
-	var mu sync.Mutex
-	leading, maxLeading, wins := 0, 0, 0
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	for _, name := range []string{"r0", "r1"} {
-		l := NewLease(LeaseOptions{KV: kv, Key: "shard-0", Holder: name, TTL: newTTL, Log: zerolog.Nop()})
-		wg.Go(func() {
-			l.Run(ctx, func(c context.Context, _ uint64) {
-				mu.Lock()
-				leading++
-				wins++
-				maxLeading = max(maxLeading, leading)
-				mu.Unlock()
-				<-c.Done()
-				mu.Lock()
-				leading--
-				mu.Unlock()
-			})
-		})
+func (g *leadLog) lead(name string) func(context.Context, uint64) {
+	return func(c context.Context, _ uint64) {
+		g.mu.Lock()
+		g.leading++
+		g.wins[name]++
+		g.most = max(g.most, g.leading)
+		g.mu.Unlock()
+		g.won <- name
+		<-c.Done()
+		g.mu.Lock()
+		g.leading--
+		g.mu.Unlock()
 	}
-	// Two lease TTLs of the new configuration: a lease that expired between renewals would
-	// change hands in that time. Nothing but time can show that it does not.
-	time.Sleep(2 * newTTL)
-	cancel()
-	wg.Wait()
-	if wins != 1 || maxLeading != 1 {
-		t.Errorf("leaderships won in %v by two healthy replicas: %d, most leaders at once: %d; want 1 and 1", 2*newTTL, wins, maxLeading)
+}
+
+// startLayoutReplica runs one replica of a layout of the given lease TTL: the layout, then the
+// lease of shard-0 under it. It stops when the returned function is called.
+func startLayoutReplica(t *testing.T, js jetstream.JetStream, kv jetstream.KeyValue, name string, ttl time.Duration, g *leadLog, waiting chan string) func() {
+	t.Helper()
+	ctx, cancel := context.WithCancel(t.Context())
+	layout := NewLayout(LayoutOptions{
+		KV: kv, Value: "shards=1 lease_ttl=" + ttl.String(), TTL: ttl, Log: zerolog.Nop(),
+		OnWait:     func(string) { waiting <- name },
+		BeforeWork: func(ctx context.Context) error { return SetTTL(ctx, js, kv, ttl, 1) },
+	})
+	lease := NewLease(LeaseOptions{KV: kv, Key: "shard-0", Holder: name, TTL: ttl, Log: zerolog.Nop()})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		layout.Run(ctx, func(ctx context.Context) { lease.Run(ctx, g.lead(name)) })
+	}()
+	stop := func() { cancel(); <-done }
+	t.Cleanup(stop)
+	return stop
+}
+
+// A rolling change of lease_ttl, up or down. Renewals are paced by the bucket's TTL, so the
+// two settings must never lead side by side: the replica with the new lease_ttl waits while
+// one with the old runs, then sets the bucket's TTL to its own and leads; and two healthy
+// replicas of the new setting never take the lease from each other.
+func TestLeaseTTLChangeWaitsForTheOldSetting(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		old, new time.Duration
+	}{
+		{"raised", 500 * time.Millisecond, 1500 * time.Millisecond},
+		{"lowered", 1500 * time.Millisecond, 500 * time.Millisecond},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, js := natstest.Connect(t, natstest.RunJetStream(t))
+			kv, err := LeaseBucket(t.Context(), js, "leases", tc.old, 1) // first deployment
+			if err != nil {
+				t.Fatal(err)
+			}
+			g := &leadLog{wins: map[string]int{}, won: make(chan string, 10)}
+			waiting := make(chan string, 10)
+			expect := func(want string) {
+				t.Helper()
+				select {
+				case got := <-g.won:
+					if got != want {
+						t.Fatalf("%s leads, want %s", got, want)
+					}
+				case <-time.After(10 * max(tc.old, tc.new)):
+					t.Fatalf("%s never led", want)
+				}
+			}
+			stopOld := startLayoutReplica(t, js, kv, "old", tc.old, g, waiting)
+			expect("old")
+			startLayoutReplica(t, js, kv, "new", tc.new, g, waiting)
+			if got := <-waiting; got != "new" {
+				t.Fatalf("%s waits, want new", got)
+			}
+			// Nothing but time can show that the new setting keeps waiting: two of the
+			// old lease's TTLs.
+			time.Sleep(2 * tc.old)
+			stopOld()
+			expect("new")
+			st, err := kv.Status(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.TTL() != tc.new {
+				t.Errorf("bucket TTL %v after the change, want %v", st.TTL(), tc.new)
+			}
+			startLayoutReplica(t, js, kv, "new2", tc.new, g, waiting)
+			time.Sleep(2 * tc.new) // two TTLs: a lease expiring between renewals would move
+			g.mu.Lock()
+			defer g.mu.Unlock()
+			if g.most != 1 || g.wins["new"] != 1 || g.wins["new2"] != 0 {
+				t.Errorf("most leaders at once %d, leaderships %v: want 1, and new leading throughout", g.most, g.wins)
+			}
+		})
 	}
 }
 
