@@ -167,27 +167,17 @@ func (s *KV) createEvent(ctx context.Context, p string, e storedEvent) (uint64, 
 		return 0, err
 	}
 	rev, err := s.kv.Create(ctx, key, b)
-	if err == nil {
-		return rev, nil
+	if isConflict(err) {
+		rev, err = s.again(ctx, p, key, func(cur uint64) (uint64, error) { return s.kv.Update(ctx, key, b, cur) })
 	}
-	if !isConflict(err) {
-		return 0, fmt.Errorf("saving event key %s: %w", key, err)
-	}
-	if err := s.owns(ctx, p); err != nil {
-		return 0, err
-	}
-	cur, err := s.kv.Get(ctx, key)
 	if err != nil {
-		return 0, fmt.Errorf("saving event key %s: %w", key, err)
-	}
-	if rev, err = s.kv.Update(ctx, key, b, cur.Revision()); err != nil {
 		return 0, fmt.Errorf("saving event key %s: %w", key, err)
 	}
 	return rev, nil
 }
 
-// updateEvent writes an event key over the revision we last wrote. A conflict is another
-// writer's unless the state key is still ours (then it was a reply of ours that was lost).
+// updateEvent writes an event key over the revision we last wrote, with the same rule on
+// a conflict as createEvent.
 func (s *KV) updateEvent(ctx context.Context, p string, e storedEvent) (uint64, error) {
 	key := EventKey(p, e.Event.ID)
 	b, err := s.encodeEvent(key, e)
@@ -195,50 +185,44 @@ func (s *KV) updateEvent(ctx context.Context, p string, e storedEvent) (uint64, 
 		return 0, err
 	}
 	rev, err := s.kv.Update(ctx, key, b, e.rev)
-	if err == nil {
-		return rev, nil
+	if isConflict(err) {
+		rev, err = s.again(ctx, p, key, func(cur uint64) (uint64, error) { return s.kv.Update(ctx, key, b, cur) })
 	}
-	if !isConflict(err) {
-		return 0, fmt.Errorf("saving event key %s: %w", key, err)
-	}
-	if err := s.owns(ctx, p); err != nil {
-		return 0, err
-	}
-	cur, gerr := s.kv.Get(ctx, key)
-	if gerr != nil {
-		return 0, fmt.Errorf("saving event key %s: %w (and reading it back: %v)", key, err, gerr)
-	}
-	if rev, err = s.kv.Update(ctx, key, b, cur.Revision()); err != nil {
+	if err != nil {
 		return 0, fmt.Errorf("saving event key %s: %w", key, err)
 	}
 	return rev, nil
 }
 
 // deleteEvent deletes an event key at the revision we last wrote, with the same rule on a
-// conflict as updateEvent.
+// conflict as createEvent. A key already gone is deleted.
 func (s *KV) deleteEvent(ctx context.Context, p string, e storedEvent) error {
 	key := EventKey(p, e.Event.ID)
-	err := s.kv.Delete(ctx, key, jetstream.LastRevision(e.rev))
-	if err == nil || errors.Is(err, jetstream.ErrKeyNotFound) {
-		return nil
+	del := func(rev uint64) (uint64, error) {
+		return 0, s.kv.Delete(ctx, key, jetstream.LastRevision(rev))
 	}
-	if !isConflict(err) {
-		return fmt.Errorf("deleting event key %s: %w", key, err)
+	_, err := del(e.rev)
+	if isConflict(err) {
+		_, err = s.again(ctx, p, key, del)
 	}
-	if err := s.owns(ctx, p); err != nil {
-		return err
-	}
-	cur, gerr := s.kv.Get(ctx, key)
-	if errors.Is(gerr, jetstream.ErrKeyNotFound) {
-		return nil
-	}
-	if gerr != nil {
-		return fmt.Errorf("deleting event key %s: %w (and reading it back: %v)", key, err, gerr)
-	}
-	if err := s.kv.Delete(ctx, key, jetstream.LastRevision(cur.Revision())); err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
+	if err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
 		return fmt.Errorf("deleting event key %s: %w", key, err)
 	}
 	return nil
+}
+
+// again repeats a write of an event key that met another revision than ours: only while
+// the project's state key is still ours (the other revision was a reply of ours that was
+// lost), at the key's current revision. Else ErrFenced.
+func (s *KV) again(ctx context.Context, p, key string, write func(rev uint64) (uint64, error)) (uint64, error) {
+	if err := s.owns(ctx, p); err != nil {
+		return 0, err
+	}
+	cur, err := s.kv.Get(ctx, key)
+	if err != nil {
+		return 0, err
+	}
+	return write(cur.Revision())
 }
 
 // owns checks that the project's state key is still ours: else ErrFenced.
