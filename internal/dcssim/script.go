@@ -43,7 +43,7 @@ func (s *Sim) Play(ctx context.Context, sc Script) error {
 	slices.SortStableFunc(steps, func(a, b Step) int { return cmp.Compare(a.After, b.After) })
 	start := time.Now()
 	for _, st := range steps {
-		if err := wait(ctx, time.Until(start.Add(st.After))); err != nil {
+		if err := retry.Sleep(ctx, time.Until(start.Add(st.After))); err != nil {
 			return err
 		}
 		if st.Do != nil {
@@ -51,14 +51,6 @@ func (s *Sim) Play(ctx context.Context, sc Script) error {
 		}
 	}
 	return nil
-}
-
-// wait sleeps for d unless ctx ends first.
-func wait(ctx context.Context, d time.Duration) error {
-	if err := ctx.Err(); err != nil || d <= 0 {
-		return err
-	}
-	return retry.Sleep(ctx, d)
 }
 
 // DemoScript is about a minute in the life of one DCS instance of projectID: a spec change that

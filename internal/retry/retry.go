@@ -62,13 +62,22 @@ func Next(b backoff.BackOff, asked, max time.Duration) time.Duration {
 }
 
 // Sleep waits for d, or returns ctx's error as soon as ctx is done.
-func Sleep(ctx context.Context, d time.Duration) error {
+func Sleep(ctx context.Context, d time.Duration) error { return SleepOrWake(ctx, d, nil) }
+
+// SleepOrWake waits for d, or less: it returns nil early when wake delivers (or is
+// closed), as when a destination says it is reachable again, and ctx's error as soon as
+// ctx is done. A nil wake never wakes. A ctx already done wins over a d of zero or less.
+func SleepOrWake(ctx context.Context, d time.Duration, wake <-chan struct{}) error {
+	if err := ctx.Err(); err != nil || d <= 0 {
+		return err
+	}
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
 		return ctx.Err()
 	case <-t.C:
-		return nil
+	case <-wake:
 	}
+	return nil
 }

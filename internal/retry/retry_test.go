@@ -1,6 +1,7 @@
 package retry
 
 import (
+	"context"
 	"testing"
 	"time"
 )
@@ -70,5 +71,35 @@ func TestResetStartsOver(t *testing.T) {
 	b.Reset()
 	if d := b.NextBackOff(); d > 1500*time.Millisecond {
 		t.Errorf("first wait after Reset = %v; want at most 1.5s", d)
+	}
+}
+
+// SleepOrWake returns at the first of: the wait over, a wake, ctx done; ctx done wins
+// even over a wait already over.
+func TestSleepOrWakeReturnsAtTheFirstSignal(t *testing.T) {
+	closed := make(chan struct{})
+	close(closed)
+	done, cancel := context.WithCancel(t.Context())
+	cancel()
+	tests := []struct {
+		name string
+		ctx  context.Context
+		d    time.Duration
+		wake <-chan struct{}
+		want error
+	}{
+		{name: "wait over", ctx: t.Context(), d: time.Millisecond},
+		{name: "nothing to wait", ctx: t.Context(), d: -time.Second},
+		{name: "woken", ctx: t.Context(), d: time.Hour, wake: closed},
+		{name: "ctx done", ctx: done, d: time.Hour, want: context.Canceled},
+		{name: "ctx done, nothing to wait", ctx: done, d: 0, want: context.Canceled},
+		{name: "ctx done and woken", ctx: done, d: time.Hour, wake: closed, want: context.Canceled},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := SleepOrWake(tt.ctx, tt.d, tt.wake); err != tt.want {
+				t.Errorf("SleepOrWake = %v, want %v", err, tt.want)
+			}
+		})
 	}
 }

@@ -29,19 +29,6 @@ func readyChan(s Sink) <-chan struct{} {
 	return nil
 }
 
-// sleep waits out a backoff, cut short when ready says the destination is back.
-func (d *Dispatcher) sleep(ctx context.Context, ready <-chan struct{}, delay time.Duration) error {
-	t := time.NewTimer(delay)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-	case <-ready:
-	}
-	return nil
-}
-
 // Queue is where committed events wait for each sink; state.Ledger is the real one.
 type Queue interface {
 	Pending(sink string, max int) []event.Event
@@ -177,7 +164,7 @@ func (d *Dispatcher) work(ctx context.Context, s Sink) {
 			ev, lastErr = log.Warn(), msg
 		}
 		ev.Err(err).Int("pending", d.queue.Count(name)).Dur("retry_in", delay).Msg("delivery failed; will retry")
-		if d.sleep(ctx, ready, delay) != nil {
+		if retry.SleepOrWake(ctx, delay, ready) != nil { // cut short when the destination is back
 			return
 		}
 	}
