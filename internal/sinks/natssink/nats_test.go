@@ -6,11 +6,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/rs/zerolog"
 
 	"notifier/internal/event"
+	"notifier/internal/natstest"
 )
 
 func testEvent(id, status string) event.Event {
@@ -20,13 +20,8 @@ func testEvent(id, status string) event.Event {
 }
 
 func TestCorePublish(t *testing.T) {
-	opts := testOptions(t, false)
-	srv := runServer(t, &opts)
-	nc, err := nats.Connect(srv.ClientURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
+	srv := natstest.RunJetStream(t, natstest.CoreOnly())
+	nc, _ := natstest.Connect(t, srv)
 	sub, err := nc.SubscribeSync("dcs.tasks.>")
 	if err != nil {
 		t.Fatal(err)
@@ -60,8 +55,7 @@ func TestCorePublish(t *testing.T) {
 }
 
 func TestJetStreamDropsReplays(t *testing.T) {
-	opts := testOptions(t, true)
-	srv := runServer(t, &opts)
+	srv := natstest.RunJetStream(t)
 
 	s, err := New(Options{URL: srv.ClientURL(), SubjectPrefix: "dcs.tasks", JetStream: true, Stream: "DCS_TASKS", Log: zerolog.Nop()})
 	if err != nil {

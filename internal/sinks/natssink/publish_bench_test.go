@@ -4,10 +4,10 @@ import (
 	"fmt"
 	"testing"
 
-	natstest "github.com/nats-io/nats-server/v2/test"
 	"github.com/rs/zerolog"
 
 	"notifier/internal/event"
+	"notifier/internal/natstest"
 )
 
 func burstEvents(n int) []event.Event {
@@ -19,12 +19,7 @@ func burstEvents(n int) []event.Event {
 }
 
 func benchBurst(b *testing.B, jetStream bool) {
-	opts := natstest.DefaultTestOptions
-	opts.Port = -1
-	opts.JetStream = true
-	opts.StoreDir = b.TempDir()
-	srv := natstest.RunServer(&opts)
-	defer srv.Shutdown()
+	srv := natstest.RunJetStream(b)
 	s, err := New(Options{URL: srv.ClientURL(), SubjectPrefix: "dcs.tasks", JetStream: jetStream, Stream: "BENCH", Log: zerolog.Nop()})
 	if err != nil {
 		b.Fatal(err)

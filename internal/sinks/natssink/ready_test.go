@@ -13,6 +13,7 @@ import (
 
 	"notifier/internal/event"
 	"notifier/internal/metrics"
+	"notifier/internal/natstest"
 	"notifier/internal/sinks"
 )
 
@@ -64,10 +65,9 @@ func (w *logWatch) wait(t *testing.T, msg string, n int) {
 // would cut a later backoff short. Suspicion from issue 10, confirmed: the single
 // buffered channel woke one waiter, and held a token from the first connect.
 func TestReadyWakesEveryWaiterOnce(t *testing.T) {
-	opts := testOptions(t, false)
-	srv := runServer(t, &opts)
+	srv := natstest.Restartable(t, natstest.CoreOnly())
 	logs := newLogWatch()
-	s, err := New(Options{URL: srv.ClientURL(), SubjectPrefix: "dcs.tasks", Log: zerolog.New(logs)})
+	s, err := New(Options{URL: srv.URL(), SubjectPrefix: "dcs.tasks", Log: zerolog.New(logs)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,10 +80,9 @@ func TestReadyWakesEveryWaiterOnce(t *testing.T) {
 	}
 
 	waiters := []<-chan struct{}{s.Ready(), s.Ready(), s.Ready()}
-	srv.Shutdown()
-	srv.WaitForShutdown()
+	srv.Stop()
 	logs.wait(t, "nats disconnected; events stay pending", 1)
-	runServer(t, &opts)
+	srv.Start()
 	for i, ready := range waiters {
 		select {
 		case <-ready:
@@ -135,17 +134,15 @@ func (q *memQueue) Count(string) int {
 // (suspicion from issue 10, confirmed: the others waited out their whole backoff).
 // The backoff starts at 30s (waits of 15-30s), so a delivery within 10s was woken.
 func TestReconnectWakesEveryShard(t *testing.T) {
-	opts := testOptions(t, false)
-	srv := runServer(t, &opts)
+	srv := natstest.Restartable(t, natstest.CoreOnly())
 	logs := newLogWatch()
-	s, err := New(Options{URL: srv.ClientURL(), SubjectPrefix: "dcs.tasks", Log: zerolog.New(logs)})
+	s, err := New(Options{URL: srv.URL(), SubjectPrefix: "dcs.tasks", Log: zerolog.New(logs)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(s.Close)
 	logs.wait(t, "nats connected", 1)
-	srv.Shutdown()
-	srv.WaitForShutdown()
+	srv.Stop()
 	logs.wait(t, "nats disconnected; events stay pending", 1)
 
 	ctx, cancel := context.WithCancel(t.Context())
@@ -165,7 +162,7 @@ func TestReconnectWakesEveryShard(t *testing.T) {
 	}
 	logs.wait(t, "delivery failed; will retry", len(queues)) // every shard waits out its backoff
 
-	runServer(t, &opts)
+	srv.Start()
 	timeout := time.After(10 * time.Second)
 	for i, q := range queues {
 		select {

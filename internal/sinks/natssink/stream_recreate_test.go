@@ -8,6 +8,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"notifier/internal/event"
+	"notifier/internal/natstest"
 	"notifier/internal/sinks"
 )
 
@@ -17,8 +18,7 @@ import (
 // order; a batch sent again is dropped by the new stream as duplicates. It used to fail
 // every Send until the notifier was restarted.
 func TestDeletedStreamIsRecreated(t *testing.T) {
-	opts := testOptions(t, true)
-	srv := runServer(t, &opts)
+	srv := natstest.RunJetStream(t)
 	s, err := New(Options{URL: srv.ClientURL(), SubjectPrefix: "dcs.tasks", JetStream: true, Stream: "DCS_TASKS", Log: zerolog.Nop()})
 	if err != nil {
 		t.Fatal(err)
@@ -27,7 +27,7 @@ func TestDeletedStreamIsRecreated(t *testing.T) {
 	if n, err := s.Send(t.Context(), []event.Event{testEvent("a", "RUNNING")}); n != 1 || err != nil {
 		t.Fatalf("first send: %d %v", n, err)
 	}
-	js := adminJS(t, srv)
+	_, js := natstest.Connect(t, srv) // the stream's operator
 	if err := js.DeleteStream(t.Context(), "DCS_TASKS"); err != nil {
 		t.Fatal(err)
 	}
@@ -64,9 +64,8 @@ func TestDeletedStreamIsRecreated(t *testing.T) {
 // A stream of ours that does not take our subjects is a retryable error that names it:
 // the events stay pending (not dropped) and go once its owner fixes the subjects.
 func TestStreamWithoutOurSubjectsIsRetried(t *testing.T) {
-	opts := testOptions(t, true)
-	srv := runServer(t, &opts)
-	js := adminJS(t, srv)
+	srv := natstest.RunJetStream(t)
+	_, js := natstest.Connect(t, srv) // the stream's operator
 	cfg := jetstream.StreamConfig{Name: "DCS_TASKS", Subjects: []string{"other.>"}}
 	if _, err := js.CreateStream(t.Context(), cfg); err != nil {
 		t.Fatal(err)

@@ -7,41 +7,30 @@ import (
 	"testing"
 	"time"
 
-	natstest "github.com/nats-io/nats-server/v2/test"
-	"github.com/nats-io/nats.go"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
 	"notifier/internal/diff"
 	"notifier/internal/event"
 	"notifier/internal/metrics"
+	"notifier/internal/natstest"
 	"notifier/internal/sinks"
 	"notifier/internal/state"
 )
 
 // An event larger than the server's max_payload (a task with a large details field, or a
-// server with a small max_payload) can never be published, but the sink reports it as a
-// retryable error: the dispatcher retries it forever and every later event for NATS is
-// stuck behind it (head-of-line block; the on-call never hears of the next failure).
-func TestReviewOversizedEventBlocksNATSForever(t *testing.T) {
+// server with a small max_payload) can never be published: the sink reports it as
+// permanent, the dispatcher drops it for NATS only, and the events after it are delivered
+// (no head-of-line block behind an event that can never go).
+func TestOversizedEventDoesNotHoldBackTheEventsAfterIt(t *testing.T) {
 	for _, js := range []bool{false, true} {
-		name := "core"
-		if js {
-			name = "jetstream"
+		name, opts := "jetstream", []natstest.Option{natstest.MaxPayload(4096)}
+		if !js {
+			name, opts = "core", append(opts, natstest.CoreOnly())
 		}
 		t.Run(name, func(t *testing.T) {
-			opts := natstest.DefaultTestOptions
-			opts.Port = -1
-			opts.MaxPayload = 4096
-			opts.JetStream = js
-			opts.StoreDir = t.TempDir()
-			srv := natstest.RunServer(&opts)
-			t.Cleanup(srv.Shutdown)
-			nc, err := nats.Connect(srv.ClientURL())
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(nc.Close)
+			srv := natstest.RunJetStream(t, opts...)
+			nc, _ := natstest.Connect(t, srv)
 			sub, err := nc.SubscribeSync("dcs.tasks.>")
 			if err != nil {
 				t.Fatal(err)
