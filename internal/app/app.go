@@ -19,6 +19,7 @@ import (
 	"notifier/internal/config"
 	"notifier/internal/dcs"
 	"notifier/internal/metrics"
+	"notifier/internal/route"
 	"notifier/internal/sinks/natssink"
 )
 
@@ -110,7 +111,11 @@ func New(cfg *config.Config, d Deps) (_ *App, err error) {
 			return nil, fmt.Errorf("http.listen: %w", err)
 		}
 	}
-	uc := unitConfig{cfg: cfg, log: a.log, m: a.m, receivers: a.recv}
+	routes, err := route.New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	uc := unitConfig{cfg: cfg, log: a.log, m: a.m, receivers: a.recv, routes: routes}
 	if cfg.State.Backend == "nats-kv" {
 		if a.nats == nil {
 			return nil, setupErr("state.backend: \"nats-kv\" needs the NATS sink (nats.url)")

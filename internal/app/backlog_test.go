@@ -48,7 +48,7 @@ func TestDeadWebhookKeepsOnlyItsMaxPendingAndNeverBlocksNATS(t *testing.T) {
 	slack.mode.Store("500")
 	slackSrv := httptest.NewServer(slack)
 	defer slackSrv.Close()
-	p.cfg.Slack.Webhooks = []config.Webhook{{URLEnv: "DEAD_HOOK", MinSeverity: "info", MaxPending: 2}}
+	p.cfg.Slack.Webhooks = []config.Webhook{{Name: "dead", URLEnv: "DEAD_HOOK", MinSeverity: "info", MaxPending: 2}}
 	env := map[string]string{"CLOUD_SDK_AK": pipeAK, "CLOUD_SDK_SK": pipeSK, "DEAD_HOOK": slackSrv.URL + "/services/T0/B0/x"}
 	reg := prometheus.NewRegistry()
 	a, err := app.New(p.cfg, app.Deps{Log: zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.ErrorLevel), Registry: reg, Version: "test",
@@ -68,11 +68,11 @@ func TestDeadWebhookKeepsOnlyItsMaxPendingAndNeverBlocksNATS(t *testing.T) {
 		p.put(id, "EXTEND", "RUNNING")
 	}
 	c.wait(t, "t1:>RUNNING", "t2:>RUNNING", "t3:>RUNNING", "t4:>RUNNING", "t5:>RUNNING")
-	slackSeries := map[string]string{"sink": "slack[0]", "result": "dropped"}
+	slackSeries := map[string]string{"sink": "dead", "result": "dropped"}
 	eventually(t, "3 events dropped for the dead webhook", func() bool {
 		return labeled(t, reg, "notifier_deliveries_total", slackSeries) == 3
 	})
-	if got := labeled(t, reg, "notifier_pending_events", map[string]string{"sink": "slack[0]"}); got > 2 {
+	if got := labeled(t, reg, "notifier_pending_events", map[string]string{"sink": "dead"}); got > 2 {
 		t.Errorf("the dead webhook holds %v pending events, want at most its max_pending 2", got)
 	}
 	if got := labeled(t, reg, "notifier_deliveries_total", map[string]string{"sink": "nats", "result": "dropped"}); got != 0 {

@@ -1,7 +1,6 @@
 package app
 
 import (
-	"fmt"
 
 	"github.com/rs/zerolog"
 
@@ -38,7 +37,7 @@ func openReceivers(cfg *config.Config, log zerolog.Logger, getenv func(string) s
 		ns, err = natssink.New(natssink.Options{
 			URL: url, SubjectPrefix: cfg.NATS.SubjectPrefix, JetStream: cfg.NATS.JetStream,
 			Stream: cfg.NATS.Stream, PublishTimeout: cfg.NATS.PublishTimeout.D(), Connect: opts,
-			Replicas: streamReplicas(cfg), Log: log.With().Str("sink", "nats").Logger(),
+			Replicas: streamReplicas(cfg), Log: log.With().Str("receiver", config.NATSReceiver).Logger(),
 		})
 		if err != nil {
 			return nil, nil, setupErr("nats.url: %w", err)
@@ -52,7 +51,7 @@ func openReceivers(cfg *config.Config, log zerolog.Logger, getenv func(string) s
 		}
 		s, err := slacksink.New(slacksink.Options{Index: i, Webhook: w, URL: url,
 			Statuses: event.NewStatuses(cfg.Poll.TerminalStatuses),
-			Log:      log.With().Str("sink", fmt.Sprintf("slack[%d]", i)).Logger()})
+			Log:      log})
 		if err != nil {
 			return nil, nil, setupErr("slack.webhooks[%d]: %w", i, err)
 		}

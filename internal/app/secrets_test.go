@@ -99,7 +99,7 @@ func TestSecretsNeverExposed(t *testing.T) {
 	p.cfg.DCS.Projects[0].Endpoint = api.URL
 	p.cfg.NATS.URL = p.ns.ClientURL()
 	p.cfg.NATS.TokenEnv = "LEAK_NATS_TOKEN"
-	p.cfg.Slack.Webhooks = []config.Webhook{{URLEnv: "LEAK_SLACK_URL", MinSeverity: "info"}}
+	p.cfg.Slack.Webhooks = []config.Webhook{{Name: "leak", URLEnv: "LEAK_SLACK_URL", MinSeverity: "info"}}
 	p.cfg.Log.Level = "trace"
 	p.cfg.Poll.MaxBackoff = config.Duration(time.Second)
 	env := map[string]string{"CLOUD_SDK_AK": leakAK, "CLOUD_SDK_SK": leakSK, "CLOUD_SDK_SECURITY_TOKEN": leakToken,

@@ -2,6 +2,9 @@ package app
 
 import (
 	"context"
+	"fmt"
+	"maps"
+	"slices"
 	"sync"
 	"time"
 
@@ -12,6 +15,7 @@ import (
 	"notifier/internal/event"
 	"notifier/internal/metrics"
 	"notifier/internal/poller"
+	"notifier/internal/route"
 	"notifier/internal/sinks"
 	"notifier/internal/state"
 )
@@ -35,6 +39,7 @@ type unitConfig struct {
 	log       zerolog.Logger
 	m         *metrics.Metrics
 	receivers []receiver
+	routes    *route.Table // which receivers each event goes to, decided at commit
 }
 
 // newUnit loads the store and builds the pollers and the dispatcher of a unit.
@@ -43,12 +48,13 @@ func (c unitConfig) newUnit(ctx context.Context, store state.Store, projects []p
 	if err != nil {
 		return nil, err
 	}
+	renameLegacySinks(snap, c.cfg)
 	u := &unit{log: c.log, drain: c.cfg.Shutdown.Timeout.D()}
 	all := make([]sinks.Sink, len(c.receivers))
-	opts := []state.LedgerOption{state.OnDrop(func(sink string, evs []event.Event) {
+	opts := []state.LedgerOption{state.Route(c.routes.Route), state.OnDrop(func(sink string, evs []event.Event) {
 		// A receiver past its max_pending loses its oldest events, never another's.
 		c.m.Deliveries.WithLabelValues(sink, "dropped").Add(float64(len(evs)))
-		c.log.Error().Str("sink", sink).Int("events", len(evs)).Str("oldest_event_id", evs[0].ID).
+		c.log.Error().Str("receiver", sink).Int("events", len(evs)).Str("oldest_event_id", evs[0].ID).
 			Msg("receiver backlog past max_pending: its oldest pending events were dropped for it")
 	})}
 	for i, r := range c.receivers {
@@ -56,9 +62,12 @@ func (c unitConfig) newUnit(ctx context.Context, store state.Store, projects []p
 		u.sinks = append(u.sinks, r.sink.Name())
 		opts = append(opts, state.MaxPending(r.sink.Name(), r.maxPending))
 	}
-	ledger, dropped := state.NewLedger(store, snap, u.sinks, opts...)
-	if dropped > 0 {
-		c.log.Warn().Int("events", dropped).Msg("pending events were only for sinks no longer configured; dropped")
+	ledger, removed := state.NewLedger(store, snap, u.sinks, opts...)
+	for _, name := range slices.Sorted(maps.Keys(removed)) {
+		// Nothing vanishes silently: one line and a count per receiver that went away.
+		c.m.Deliveries.WithLabelValues(name, "dropped").Add(float64(removed[name]))
+		c.log.Warn().Str("receiver", name).Int("events", removed[name]).
+			Msgf("receiver %q removed from the config: %d pending events dropped", name, removed[name])
 	}
 	u.ledger = ledger
 	for _, p := range projects {
@@ -72,6 +81,21 @@ func (c unitConfig) newUnit(ctx context.Context, store state.Store, projects []p
 		Queue: ledger, Sinks: all, Log: c.log, Metrics: c.m, MaxBackoff: c.cfg.Poll.MaxBackoff.D(),
 	})
 	return u, nil
+}
+
+// renameLegacySinks gives pending events saved by a version that named Slack webhooks by
+// their position ("slack[1]") the name of the webhook now at that position, so an upgrade
+// delivers them rather than dropping them.
+func renameLegacySinks(snap *state.Snapshot, cfg *config.Config) {
+	for i := range snap.Outbox {
+		for j, s := range snap.Outbox[i].Sinks {
+			var n int
+			if _, err := fmt.Sscanf(s, "slack[%d]", &n); err == nil && s == fmt.Sprintf("slack[%d]", n) && n < len(cfg.Slack.Webhooks) {
+				snap.Outbox[i].Sinks = slices.Clone(snap.Outbox[i].Sinks)
+				snap.Outbox[i].Sinks[j] = cfg.Slack.Webhooks[n].Name
+			}
+		}
+	}
 }
 
 func (c unitConfig) newPoller(p project, ledger *state.Ledger) (*poller.Poller, error) {

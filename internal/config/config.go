@@ -114,6 +114,7 @@ type Slack struct {
 // Webhook is one Slack incoming webhook and the events it receives. Its URL
 // is a secret, so the file only names where to read it (see ReadSecret).
 type Webhook struct {
+	Name        string   `toml:"name"` // the receiver's identity: unique, ^[a-z0-9][a-z0-9_-]{0,31}$
 	URLEnv      string   `toml:"url_env"`
 	URLFile     string   `toml:"url_file"`
 	MinSeverity string   `toml:"min_severity"` // info, warning or critical

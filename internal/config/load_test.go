@@ -41,7 +41,7 @@ func TestLoadKeepsExplicitEmpty(t *testing.T) {
 }
 
 func TestLoadFillsEmptyWithDefault(t *testing.T) {
-	c, err := Load([]byte(project + "[log]\nlevel = \"\"\n[[slack.webhooks]]\nurl_env = \"SLACK\"\n"))
+	c, err := Load([]byte(project + "[log]\nlevel = \"\"\n[[slack.webhooks]]\nname = \"team\"\nurl_env = \"SLACK\"\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,6 +63,7 @@ project_id = "abc"
 [poll]
 initial = "replay"
 [[slack.webhooks]]
+name = "hook1"
 min_severity = "loud"
 `
 	_, err := Load([]byte(doc))
@@ -122,7 +123,7 @@ func TestLoadUnknownKeys(t *testing.T) {
 		{"dotted", "poll.intervall = \"1m\"\n" + project, []string{`line 1: unknown key "poll.intervall"`}},
 		{"array table index", project + project + "regionn = \"x\"\n",
 			[]string{`line 9: unknown key "dcs.projects[1].regionn"`}},
-		{"inline array index", `slack.webhooks = [{url_env = "A"}, {url_env = "B", urlenv = "C"}]` + "\n" + project,
+		{"inline array index", `slack.webhooks = [{name = "a", url_env = "A"}, {name = "b", url_env = "B", urlenv = "C"}]` + "\n" + project,
 			[]string{`line 1: unknown key "slack.webhooks[1].urlenv"`}},
 		{"several", project + "[nats]\nurll = \"x\"\n[log]\nlvl = \"debug\"\n",
 			[]string{`line 6: unknown key "nats.urll"`, `line 8: unknown key "log.lvl"`}},
@@ -241,7 +242,7 @@ func FuzzLoad(f *testing.F) {
 	f.Add([]byte(""))
 	f.Add([]byte("[[dcs.projects]]\n[[dcs.projects]]\nx = [[1], {a = 2}]\n"))
 	f.Add([]byte("dcs.projects = [{region = \"cn-north-4\", project_id = \"0123456789abcdef0123456789abcdef\", endpoint = \"http://[::1]:80\"}]\n"))
-	f.Add([]byte("poll = {interval = 5}\n[[slack.webhooks]]\nurl_env = \"A\"\nprojects = [\"\"]\n"))
+	f.Add([]byte("poll = {interval = 5}\n[[slack.webhooks]]\nname = \"a\"\nurl_env = \"A\"\nprojects = [\"\"]\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, err := Load(data)
 		if err != nil {

@@ -18,15 +18,15 @@ func TestMaxPendingDefaultsOnlyWhenAbsent(t *testing.T) {
 		webhook []int
 		err     string
 	}{
-		{name: "absent", doc: "[[slack.webhooks]]\nurl_env = \"A\"\n[[slack.webhooks]]\nurl_env = \"B\"\n",
+		{name: "absent", doc: "[[slack.webhooks]]\nname = \"hook0\"\nurl_env = \"A\"\n[[slack.webhooks]]\nname = \"hook1\"\nurl_env = \"B\"\n",
 			nats: 10000, webhook: []int{10000, 10000}},
-		{name: "set", doc: "[nats]\nmax_pending = 3\n[[slack.webhooks]]\nurl_env = \"A\"\n[[slack.webhooks]]\nurl_env = \"B\"\nmax_pending = 1\n",
+		{name: "set", doc: "[nats]\nmax_pending = 3\n[[slack.webhooks]]\nname = \"hook2\"\nurl_env = \"A\"\n[[slack.webhooks]]\nname = \"hook3\"\nurl_env = \"B\"\nmax_pending = 1\n",
 			nats: 3, webhook: []int{10000, 1}},
-		{name: "inline", doc: "[slack]\nwebhooks = [{url_env = \"A\", max_pending = 7}, {url_env = \"B\"}]\n",
+		{name: "inline", doc: "[slack]\nwebhooks = [{name = \"a\", url_env = \"A\", max_pending = 7}, {name = \"b\", url_env = \"B\"}]\n",
 			nats: 10000, webhook: []int{7, 10000}},
-		{name: "zero in an array table", doc: "[[slack.webhooks]]\nurl_env = \"A\"\n[[slack.webhooks]]\nurl_env = \"B\"\nmax_pending = 0\n",
+		{name: "zero in an array table", doc: "[[slack.webhooks]]\nname = \"hook4\"\nurl_env = \"A\"\n[[slack.webhooks]]\nname = \"hook5\"\nurl_env = \"B\"\nmax_pending = 0\n",
 			err: "slack.webhooks[1].max_pending: must be at least 1, got 0"},
-		{name: "zero inline", doc: "[slack]\nwebhooks = [{url_env = \"A\", max_pending = 0}]\n",
+		{name: "zero inline", doc: "[slack]\nwebhooks = [{name = \"a\", url_env = \"A\", max_pending = 0}]\n",
 			err: "slack.webhooks[0].max_pending: must be at least 1, got 0"},
 		{name: "negative for nats", doc: "[nats]\nmax_pending = -1\n", err: "nats.max_pending: must be at least 1, got -1"},
 	}

@@ -140,7 +140,7 @@ func (w *world) config(o *Options, dir string) (*config.Config, error) {
 	cfg.Log.Level = "warn"
 	cfg.Log.Format = "console"
 	if o.Getenv(slackEnv) != "" {
-		cfg.Slack.Webhooks = []config.Webhook{{URLEnv: slackEnv, MinSeverity: "info", MaxPending: config.DefaultMaxPending}}
+		cfg.Slack.Webhooks = []config.Webhook{{Name: "demo", URLEnv: slackEnv, MinSeverity: "info", MaxPending: config.DefaultMaxPending}}
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("demo: configuration: %w", err)

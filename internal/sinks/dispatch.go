@@ -113,7 +113,7 @@ func (d *Dispatcher) Drain(ctx context.Context) error {
 
 func (d *Dispatcher) work(ctx context.Context, s Sink) {
 	name := s.Name()
-	log := d.log.With().Str("sink", name).Logger()
+	log := d.log.With().Str("receiver", name).Logger()
 	// Backoff between sink retries stays short (a delivery must go soon after the
 	// destination is back); only a Retry-After may ask for longer, up to MaxBackoff.
 	b := retry.New(d.minBackoff, min(d.maxBackoff, maxSinkBackoff))

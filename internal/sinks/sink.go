@@ -13,7 +13,7 @@ import (
 
 // Sink delivers events to one destination.
 type Sink interface {
-	// Name identifies the sink in the outbox, logs and metrics ("nats", "slack[0]"); it
+	// Name identifies the sink in the outbox, logs and metrics ("nats", "oncall"); it
 	// must be stable across restarts and never contain a secret.
 	Name() string
 	// Send delivers evs in order and returns how many, from the start, were delivered.

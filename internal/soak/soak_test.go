@@ -189,6 +189,7 @@ token_env = "SOAK_NATS_TOKEN"
 publish_timeout = "3s"
 
 [[slack.webhooks]]
+name = "soak"
 url_env = "SOAK_SLACK_WEBHOOK"
 
 [http]

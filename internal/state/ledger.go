@@ -21,6 +21,7 @@ type Ledger struct {
 	wake       map[string]chan struct{}
 	maxPending map[string]int
 	onDrop     func(sink string, evs []event.Event)
+	route      func(e *event.Event) []string
 	unsaved    map[string][]event.Event // drops not yet saved, reported once they are
 	dirty      bool                     // snap is newer than what the store holds
 }
@@ -46,10 +47,17 @@ func OnDrop(f func(sink string, evs []event.Event)) LedgerOption {
 	return func(l *Ledger) { l.onDrop = f }
 }
 
-// NewLedger starts from a loaded snapshot. Pending events keep only the sinks still
-// configured (an event for a sink that was removed would wait forever); events already
-// pending are not sent to sinks added since.
-func NewLedger(store Store, snap *Snapshot, sinks []string, opts ...LedgerOption) (l *Ledger, dropped int) {
+// Route decides, when an event is committed, which receivers it goes to; only those hold
+// it in their queues. The default sends every event to every receiver.
+func Route(f func(e *event.Event) []string) LedgerOption {
+	return func(l *Ledger) { l.route = f }
+}
+
+// NewLedger starts from a loaded snapshot. Pending events keep only the receivers still
+// configured (an event for a receiver that was removed would wait forever): removed says,
+// per receiver no longer configured, how many pending events it lost. Events already
+// pending are not sent to receivers added since.
+func NewLedger(store Store, snap *Snapshot, sinks []string, opts ...LedgerOption) (l *Ledger, removed map[string]int) {
 	l = &Ledger{store: store, snap: snap, sinks: slices.Clone(sinks), wake: map[string]chan struct{}{}, maxPending: map[string]int{}}
 	for _, s := range sinks {
 		l.wake[s] = make(chan struct{}, 1)
@@ -60,20 +68,27 @@ func NewLedger(store Store, snap *Snapshot, sinks []string, opts ...LedgerOption
 	}
 	var out []Pending
 	for _, p := range snap.Outbox {
-		keep := slices.DeleteFunc(slices.Clone(p.Sinks), func(s string) bool { return !slices.Contains(sinks, s) })
-		if len(keep) == 0 {
-			dropped++
-			continue
+		keep := slices.DeleteFunc(slices.Clone(p.Sinks), func(s string) bool {
+			if slices.Contains(sinks, s) {
+				return false
+			}
+			if removed == nil {
+				removed = map[string]int{}
+			}
+			removed[s]++
+			return true
+		})
+		if len(keep) > 0 {
+			out = append(out, Pending{Event: p.Event, Sinks: keep})
 		}
-		out = append(out, Pending{Event: p.Event, Sinks: keep})
 	}
 	out, over := l.bound(out)
-	if dropped > 0 || len(over) > 0 {
+	if len(removed) > 0 || len(over) > 0 {
 		l.snap = &Snapshot{Version: snap.Version, Projects: snap.Projects, Outbox: out}
 		l.dirty = true
 		l.unsaved = over // reported with the first save: a start that cannot save reports nothing
 	}
-	return l, dropped
+	return l, removed
 }
 
 // bound drops, for every receiver past its maximum, its oldest pending events. It returns
@@ -113,6 +128,15 @@ func (l *Ledger) bound(outbox []Pending) ([]Pending, map[string][]event.Event) {
 	return out, over
 }
 
+// routeOf returns the configured receivers e goes to, in the order of l.sinks.
+func (l *Ledger) routeOf(e *event.Event) []string {
+	if l.route == nil {
+		return l.sinks
+	}
+	to := l.route(e)
+	return slices.DeleteFunc(slices.Clone(l.sinks), func(s string) bool { return !slices.Contains(to, s) })
+}
+
 func (l *Ledger) reportDrops(over map[string][]event.Event) {
 	if l.onDrop == nil {
 		return
@@ -144,8 +168,10 @@ func (l *Ledger) Commit(ctx context.Context, projectID string, next *diff.Projec
 	if len(evs) > 0 && len(l.sinks) > 0 {
 		outbox = make([]Pending, len(l.snap.Outbox), len(l.snap.Outbox)+len(evs))
 		copy(outbox, l.snap.Outbox)
-		for _, e := range evs {
-			outbox = append(outbox, Pending{Event: e, Sinks: l.sinks})
+		for i := range evs {
+			if to := l.routeOf(&evs[i]); len(to) > 0 {
+				outbox = append(outbox, Pending{Event: evs[i], Sinks: to})
+			}
 		}
 	}
 	outbox, over := l.bound(outbox)

@@ -159,10 +159,36 @@ func TestLedgerCommitIsAllOrNothing(t *testing.T) {
 
 func TestLedgerDropsSinksNoLongerConfigured(t *testing.T) {
 	snap := Empty()
-	snap.Outbox = []Pending{{Event: ev("a"), Sinks: []string{"slack[3]"}}, {Event: ev("b"), Sinks: []string{"nats", "slack[3]"}}}
-	l, dropped := NewLedger(&failingStore{}, snap, []string{"nats"})
-	if dropped != 1 || l.Count("nats") != 1 {
-		t.Errorf("dropped %d, nats pending %d", dropped, l.Count("nats"))
+	snap.Outbox = []Pending{{Event: ev("a"), Sinks: []string{"oncall"}}, {Event: ev("b"), Sinks: []string{"nats", "oncall"}}}
+	l, removed := NewLedger(&failingStore{}, snap, []string{"nats"})
+	if removed["oncall"] != 2 || len(removed) != 1 || l.Count("nats") != 1 {
+		t.Errorf("removed %v, nats pending %d: want oncall's 2 events dropped and nats keeping its 1", removed, l.Count("nats"))
+	}
+}
+
+// Routing is decided at commit: each event is queued for the receivers the route names,
+// and an event no receiver wants is not kept at all.
+func TestLedgerQueuesEachEventForItsRoutedReceiversOnly(t *testing.T) {
+	st := &failingStore{}
+	route := func(e *event.Event) []string {
+		switch e.ID {
+		case "critical":
+			return []string{"nats", "oncall", "gone"} // "gone" is not configured
+		case "info":
+			return []string{"nats"}
+		}
+		return nil
+	}
+	l, _ := NewLedger(st, Empty(), []string{"nats", "oncall"}, Route(route))
+	next := &diff.ProjectState{Tasks: map[string]diff.TaskState{}}
+	if err := l.Commit(t.Context(), "p", next, []event.Event{ev("critical"), ev("info"), ev("nobody")}); err != nil {
+		t.Fatal(err)
+	}
+	if got := l.Pending("oncall", 10); len(got) != 1 || got[0].ID != "critical" {
+		t.Errorf("oncall's queue = %v, want [critical]", got)
+	}
+	if l.Count("nats") != 2 || len(st.saved.Outbox) != 2 {
+		t.Errorf("nats pending %d, saved outbox %d: want 2 and 2 (nobody's event is not kept)", l.Count("nats"), len(st.saved.Outbox))
 	}
 }
 

@@ -94,7 +94,7 @@ func burstRun(ctx context.Context, jetStream bool) (time.Duration, row, error) {
 	c.NATS.JetStream = jetStream
 	c.HTTP.Listen = ""
 	if !jetStream {
-		c.Slack.Webhooks = []config.Webhook{{URLEnv: "PERF_SLACK", MinSeverity: "info", MaxPending: config.DefaultMaxPending}}
+		c.Slack.Webhooks = []config.Webhook{{Name: "perf", URLEnv: "PERF_SLACK", MinSeverity: "info", MaxPending: config.DefaultMaxPending}}
 	}
 	env := map[string]string{"CLOUD_SDK_AK": ak, "CLOUD_SDK_SK": sk, "PERF_SLACK": slackSrv.URL}
 	st := &stamp{}
@@ -132,7 +132,7 @@ func burstRun(ctx context.Context, jetStream bool) (time.Duration, row, error) {
 	if jetStream {
 		return took, row{}, nil
 	}
-	slackEnd, err := waitFor(120*time.Second, "every event delivered to slack", delivered("slack[0]"))
+	slackEnd, err := waitFor(120*time.Second, "every event delivered to slack", delivered("perf"))
 	if err != nil {
 		return 0, row{}, err
 	}

@@ -29,7 +29,7 @@ func TestDeliversOnePerGap(t *testing.T) {
 		}
 		prev = req.at
 	}
-	r.deliveries(t, "slack[0]", "ok", 3)
+	r.deliveries(t, "hook0", "ok", 3)
 }
 
 func TestRetryAfterHonoured(t *testing.T) {
@@ -71,7 +71,7 @@ func TestRetried(t *testing.T) {
 			if got, want := f.count(), len(tt.fails)+1; got != want {
 				t.Errorf("%d posts, want %d", got, want)
 			}
-			if got := testutil.ToFloat64(r.m.Deliveries.WithLabelValues("slack[0]", "retry")); got != float64(len(tt.fails)) {
+			if got := testutil.ToFloat64(r.m.Deliveries.WithLabelValues("hook0", "retry")); got != float64(len(tt.fails)) {
 				t.Errorf("retries = %v, want %d", got, len(tt.fails))
 			}
 		})
@@ -100,9 +100,9 @@ func TestPermanentDropsForThatWebhookOnly(t *testing.T) {
 			if bad.count() != 2 || good.count() != 2 {
 				t.Errorf("posts: failing webhook %d, other %d; want 2 and 2 (no retry)", bad.count(), good.count())
 			}
-			r.deliveries(t, "slack[0]", "dropped", 2)
+			r.deliveries(t, "hook0", "dropped", 2)
 			logs := r.logs.String()
-			for _, want := range []string{`"level":"error"`, `"sink":"slack[0]"`, tt.body, http.StatusText(tt.code)} {
+			for _, want := range []string{`"level":"error"`, `"receiver":"hook0"`, tt.body, http.StatusText(tt.code)} {
 				if !strings.Contains(logs, want) {
 					t.Errorf("log lacks %q:\n%s", want, logs)
 				}
@@ -144,7 +144,7 @@ func TestRouting(t *testing.T) {
 	if got := taskID(f.next(t).msg); got != evs[0].Subject {
 		t.Errorf("posted %q, want %q", got, evs[0].Subject)
 	}
-	r.deliveries(t, "slack[0]", "ok", 3) // the filtered ones count as delivered
+	r.deliveries(t, "hook0", "ok", 1) // the others were never queued for it
 }
 
 // TestRestartNeitherLosesNorRepeats stops the dispatcher while Slack fails, reopens the
@@ -160,7 +160,7 @@ func TestRestartNeitherLosesNorRepeats(t *testing.T) {
 	r := newRig(t, dir, Options{URL: failing.hook()})
 	evs := events(t, 3)
 	r.commit(t, evs...)
-	waitFor(t, "one delivery and a failed retry", func() bool { return failing.count() >= 2 && r.ledger.Count("slack[0]") == 2 })
+	waitFor(t, "one delivery and a failed retry", func() bool { return failing.count() >= 2 && r.ledger.Count("hook0") == 2 })
 	r.stop()
 
 	good := newFakeSlack(t, nil)
@@ -183,9 +183,9 @@ func TestSlowWebhookDelaysNoOther(t *testing.T) {
 	fast := newFakeSlack(t, nil)
 	r := newRig(t, t.TempDir(), Options{URL: slow.hook()}, Options{URL: fast.hook()})
 	r.commit(t, events(t, 3)...)
-	waitFor(t, "the fast webhook to get everything", func() bool { return r.ledger.Count("slack[1]") == 0 })
-	if fast.count() != 3 || r.ledger.Count("slack[0]") != 3 {
-		t.Errorf("fast got %d posts, slow still has %d pending; want 3 and 3", fast.count(), r.ledger.Count("slack[0]"))
+	waitFor(t, "the fast webhook to get everything", func() bool { return r.ledger.Count("hook1") == 0 })
+	if fast.count() != 3 || r.ledger.Count("hook0") != 3 {
+		t.Errorf("fast got %d posts, slow still has %d pending; want 3 and 3", fast.count(), r.ledger.Count("hook0"))
 	}
 }
 
@@ -200,7 +200,7 @@ func TestRefusedDigestDropsItWhole(t *testing.T) {
 	if n := f.count(); n != 1 {
 		t.Fatalf("%d posts, want the one refused digest", n)
 	}
-	r.deliveries(t, "slack[0]", "dropped", 15)
+	r.deliveries(t, "hook0", "dropped", 15)
 }
 
 // TestSinkShowsStatusesAsConfigured: the Sink renders with the Statuses it was given, so a

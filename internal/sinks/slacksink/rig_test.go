@@ -21,6 +21,7 @@ import (
 	"notifier/internal/config"
 	"notifier/internal/diff"
 	"notifier/internal/event"
+	"notifier/internal/route"
 	"notifier/internal/metrics"
 	"notifier/internal/sinks"
 	"notifier/internal/state"
@@ -149,6 +150,9 @@ func newRig(t *testing.T, dir string, opts ...Options) *rig {
 	var ss []sinks.Sink
 	for i, o := range opts {
 		o.Index, o.Log = i, log
+		if o.Webhook.Name == "" {
+			o.Webhook.Name = fmt.Sprintf("hook%d", i)
+		}
 		if o.MinGap == 0 {
 			o.MinGap = 10 * time.Millisecond
 		}
@@ -169,7 +173,22 @@ func newRig(t *testing.T, dir string, opts ...Options) *rig {
 		t.Fatal(err)
 	}
 	r.store = store
-	r.ledger, _ = state.NewLedger(store, snap, names)
+	// Routing is decided at commit, by the webhooks' filters, as the notifier does.
+	cfg := config.Default()
+	cfg.NATS.URL = ""
+	for _, o := range opts {
+		cfg.Slack.Webhooks = append(cfg.Slack.Webhooks, o.Webhook)
+	}
+	for i := range cfg.Slack.Webhooks {
+		if cfg.Slack.Webhooks[i].Name == "" {
+			cfg.Slack.Webhooks[i].Name = fmt.Sprintf("hook%d", i)
+		}
+	}
+	table, err := route.New(&cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.ledger, _ = state.NewLedger(store, snap, names, state.Route(table.Route))
 	d := sinks.NewDispatcher(sinks.DispatcherOptions{Queue: r.ledger, Sinks: ss, Log: log, Metrics: r.m,
 		MinBackoff: 10 * time.Millisecond, MaxBackoff: 5 * time.Second})
 	ctx, cancel := context.WithCancel(t.Context())

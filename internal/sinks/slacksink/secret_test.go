@@ -65,7 +65,7 @@ func TestNoSecretInErrors(t *testing.T) {
 	for i, s := range leakyServers(t) {
 		t.Run(s.name, func(t *testing.T) {
 			logs := &syncBuffer{}
-			o := Options{Index: i, URL: s.url, Client: s.client, Log: zerolog.New(logs), MinGap: time.Millisecond}
+			o := Options{Index: i, Webhook: config.Webhook{Name: "hook"}, URL: s.url, Client: s.client, Log: zerolog.New(logs), MinGap: time.Millisecond}
 			sink, err := New(o)
 			if err != nil {
 				t.Fatal(err)
@@ -106,7 +106,7 @@ func TestNoSecretInLogs(t *testing.T) {
 	waitFor(t, "every sink to log a failure", func() bool {
 		logs := r.logs.String()
 		for _, s := range r.sinks {
-			if !strings.Contains(logs, `"sink":"`+s.Name()+`"`) {
+			if !strings.Contains(logs, `"receiver":"`+s.Name()+`"`) {
 				return false
 			}
 		}

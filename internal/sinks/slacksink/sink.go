@@ -3,7 +3,9 @@
 // a phone without opening the console; a burst of more than ten becomes one digest.
 // Every value from the DCS API is escaped, so no task can mention or link, and every
 // message fits Slack's limits. The webhook URL is a secret: it appears in no error and no
-// log line, and the Sink names itself by its position in the config.
+// log line, and the Sink names itself by its receiver name (slack.webhooks[].name).
+// Which events reach it is decided when they are committed (package route): Send posts
+// every event it is given.
 //
 // Messages are built with slack-go's Block Kit types and posted with httpx.PostJSON;
 // retries belong to the sinks.Dispatcher: httpx.Check reports a 4xx answer or a redirect
@@ -30,8 +32,8 @@ import (
 
 // Options configure one webhook's Sink.
 type Options struct {
-	Index   int            // position in slack.webhooks; names the sink
-	Webhook config.Webhook // filters; the URL fields only name where URL came from
+	Index   int            // position in slack.webhooks, for error messages
+	Webhook config.Webhook // its Name names the sink; the URL fields only name where URL came from
 	URL     config.Secret  // resolved by the caller with config.ReadSecret
 	Client  *http.Client   // nil: a client with a 10s timeout; redirects are never followed
 	Log     zerolog.Logger
@@ -48,7 +50,6 @@ type Sink struct {
 	name   string
 	url    config.Secret
 	client *http.Client
-	filter filter
 	log    zerolog.Logger
 	now    func() time.Time
 	gap    time.Duration
@@ -64,10 +65,6 @@ type Sink struct {
 // contain the URL.
 func New(o Options) (*Sink, error) {
 	key := fmt.Sprintf("slack.webhooks[%d]", o.Index)
-	f, err := newFilter(o.Index, o.Webhook)
-	if err != nil {
-		return nil, err
-	}
 	raw := o.URL.Reveal()
 	// Not wrapping url.Parse's error: it quotes the URL.
 	u, perr := url.Parse(raw)
@@ -75,15 +72,17 @@ func New(o Options) (*Sink, error) {
 		return nil, fmt.Errorf("%s: the webhook URL (from %s) is not an absolute http(s) URL", key, source(o.Webhook))
 	}
 	s := &Sink{mu: new(sync.Mutex),
-		name:   fmt.Sprintf("slack[%d]", o.Index),
+		name:   o.Webhook.Name,
 		url:    o.URL,
 		client: httpx.NewClient(o.Client),
-		filter: f,
 		now:    o.Now,
 		gap:    o.MinGap,
 		st:     o.Statuses,
 	}
-	s.log = o.Log.With().Str("sink", s.name).Logger()
+	if s.name == "" {
+		return nil, fmt.Errorf("%s.name: required", key)
+	}
+	s.log = o.Log.With().Str("receiver", s.name).Logger()
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -106,7 +105,7 @@ func source(w config.Webhook) string {
 	return "the caller"
 }
 
-// Name returns "slack[i]", i being the webhook's position in the config.
+// Name returns the receiver's name, slack.webhooks[].name.
 func (s *Sink) Name() string { return s.name }
 
 // String returns Name, so that printing a Sink can never print its URL. It and GoString
@@ -117,41 +116,28 @@ func (s Sink) String() string { return s.name }
 // GoString returns Name, for %#v.
 func (s Sink) GoString() string { return s.name }
 
-// Send posts the events that match this webhook's filters and counts the others as
-// delivered. More than ten matching events go out as one digest; fewer go one message
-// each, at most one post per MinGap. It returns how many events from the start are done
-// and, when a post failed, why: wrapped with sinks.Permanent for a 4xx answer, a
-// *sinks.RetryAfterError for a 429 with Retry-After.
+// Send posts the events, which were routed to this webhook when they were committed.
+// More than ten go out as one digest; fewer go one message each, at most one post per
+// MinGap. It returns how many events from the start are done and, when a post failed,
+// why: wrapped with sinks.Permanent for a 4xx answer, a *sinks.RetryAfterError for a 429
+// with Retry-After.
 func (s *Sink) Send(ctx context.Context, evs []event.Event) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var match []int
-	for i := range evs {
-		if s.filter.match(&evs[i]) {
-			match = append(match, i)
-		}
-	}
-	switch {
-	case len(match) == 0:
-		return len(evs), nil
-	case len(match) > digestOver:
-		sel := make([]event.Event, len(match))
-		for j, i := range match {
-			sel[j] = evs[i]
-		}
-		msg := RenderDigest(sel, s.now(), s.st)
+	if len(evs) > digestOver {
+		msg := RenderDigest(evs, s.now(), s.st)
 		if err := s.post(ctx, &msg); err != nil {
 			if sinks.IsPermanent(err) {
 				// Refused for good (a gone channel, a revoked hook): every event in the
 				// digest is, not only the first.
 				err = sinks.PermanentRest(err)
 			}
-			return match[0], err
+			return 0, err
 		}
-		s.log.Info().Int("events", len(sel)).Msg("posted a digest of a burst of events")
+		s.log.Info().Int("events", len(evs)).Msg("posted a digest of a burst of events")
 		return len(evs), nil
 	}
-	for _, i := range match {
+	for i := range evs {
 		msg := Render(&evs[i], s.now(), s.st)
 		if err := s.post(ctx, &msg); err != nil {
 			return i, err
