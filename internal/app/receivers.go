@@ -1,7 +1,6 @@
 package app
 
 import (
-
 	"github.com/rs/zerolog"
 
 	"notifier/internal/config"

@@ -21,8 +21,8 @@ import (
 	"notifier/internal/config"
 	"notifier/internal/diff"
 	"notifier/internal/event"
-	"notifier/internal/route"
 	"notifier/internal/metrics"
+	"notifier/internal/route"
 	"notifier/internal/sinks"
 	"notifier/internal/state"
 )
