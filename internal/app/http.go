@@ -30,12 +30,12 @@ func (a *App) Handler() http.Handler {
 		writeJSON(w, http.StatusOK, health{Status: "ok"})
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
-		shards := a.mode.status()
-		if reasons := a.notReady(time.Now()); len(reasons) > 0 {
-			writeJSON(w, http.StatusServiceUnavailable, health{Status: "not ready", Reasons: reasons, Shards: shards})
-			return
+		h := health{Status: "ready", Shards: a.mode.status(), Receivers: a.receiverStatus()}
+		code := http.StatusOK
+		if h.Reasons = a.notReady(time.Now()); len(h.Reasons) > 0 {
+			h.Status, code = "not ready", http.StatusServiceUnavailable
 		}
-		writeJSON(w, http.StatusOK, health{Status: "ready", Shards: shards})
+		writeJSON(w, code, h)
 	})
 	return mux
 }
@@ -45,6 +45,26 @@ type health struct {
 	Status  string        `json:"status"`
 	Reasons []string      `json:"reasons,omitempty"`
 	Shards  []ShardStatus `json:"shards,omitempty"` // nats-kv: leadership of each shard
+	// Receivers are the configured receivers by name, with the events pending for each in
+	// the units this replica runs.
+	Receivers []ReceiverStatus `json:"receivers,omitempty"`
+}
+
+// ReceiverStatus is what /readyz says about one receiver.
+type ReceiverStatus struct {
+	Name    string `json:"name"`
+	Pending int    `json:"pending"`
+}
+
+func (a *App) receiverStatus() []ReceiverStatus {
+	out := make([]ReceiverStatus, len(a.recv))
+	for i, r := range a.recv {
+		out[i].Name = r.sink.Name()
+		for _, u := range a.mode.units() {
+			out[i].Pending += u.ledger.Count(out[i].Name)
+		}
+	}
+	return out
 }
 
 // notReady lists why the app is not ready, each reason built only from project ids,

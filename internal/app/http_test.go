@@ -103,6 +103,9 @@ func TestReadyz(t *testing.T) {
 	if code, body := get(t, h, "/readyz"); code != http.StatusOK || !strings.Contains(body, `"ready"`) {
 		t.Errorf("after a successful poll: %d %s, want 200", code, body)
 	}
+	if _, body := get(t, h, "/readyz"); !strings.Contains(body, `"receivers":[{"name":"nats","pending":0}]`) {
+		t.Errorf("/readyz %s does not list the receivers by name with their pending events", body)
+	}
 
 	ns.Shutdown()
 	// The client notices the closed connection on its own; wait for the endpoint to say so.
