@@ -12,12 +12,10 @@ import (
 	"notifier/internal/event"
 )
 
-// A new leader whose shard has a project with no key yet claims nothing for it. An old
-// leader, paused until after the takeover, then Creates that key: its write succeeds (the
-// README promises it fails its revision check), and the new leader's own first commit of
-// that project fails with ErrFenced — on every later try too, since its store never learns
-// the key's revision. The project is wedged while the new leader holds the lease.
-func TestReviewKVOldLeaderCreatesKeyUnclaimedByNewLeader(t *testing.T) {
+// A new leader claims a project even before it has a key: an old leader, paused until
+// after the takeover, that then Creates that key is fenced (ErrFenced, as the README
+// promises), and the new leader's commits of that project go through.
+func TestOldLeaderCannotCreateAKeyAfterATakeover(t *testing.T) {
 	kv := kvBucket(t)
 	old := NewKV(kv, KVOptions{Projects: []string{"p1"}, Term: 1})
 	if _, err := old.Load(t.Context()); err != nil {
@@ -73,10 +71,10 @@ func (k *lossyKV) Update(ctx context.Context, key string, b []byte, last uint64)
 	return rev, err
 }
 
-// One write whose reply is lost leaves the store's revision stale for good: every later
-// save of that key is refused as ErrFenced although this leader is the only writer, so the
-// poller's commits (and Done's saves) fail forever and the shard stops producing events.
-func TestReviewKVLostReplyWedgesKey(t *testing.T) {
+// A write whose reply is lost (applied by the server, reported failed) does not leave the
+// store's revision stale: the sole writer's later saves of that key (Create or Update)
+// succeed instead of being refused as ErrFenced for good.
+func TestLostWriteReplyDoesNotFenceTheSoleWriter(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
 		committed bool // the key exists before the lost write (Update), or not (Create)

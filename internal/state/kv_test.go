@@ -6,28 +6,16 @@ import (
 	"strings"
 	"testing"
 
-	natsserver "github.com/nats-io/nats-server/v2/test"
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"notifier/internal/diff"
 	"notifier/internal/event"
+	"notifier/internal/natstest"
 )
 
 func kvBucket(t testing.TB) jetstream.KeyValue {
 	t.Helper()
-	opts := natsserver.DefaultTestOptions
-	opts.Port = -1
-	opts.JetStream = true
-	opts.StoreDir = t.TempDir()
-	srv := natsserver.RunServer(&opts)
-	t.Cleanup(srv.Shutdown)
-	nc, err := nats.Connect(srv.ClientURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, _ := jetstream.New(nc)
+	_, js := natstest.Connect(t, natstest.RunJetStream(t))
 	kv, err := OpenKVBucket(t.Context(), js, "dcs_notifier", 1)
 	if err != nil {
 		t.Fatal(err)
