@@ -6,30 +6,18 @@ import (
 	"testing"
 	"time"
 
-	natsserver "github.com/nats-io/nats-server/v2/test"
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 	"github.com/rs/zerolog"
+
+	"notifier/internal/natstest"
 )
 
 // When lead returns at once (app.lead does so whenever the shard's state cannot be
 // loaded: an unreadable key, a key of a newer term, NATS hiccups), Run releases the lease
-// and immediately wins it again, with no pause: a hot loop of Create/Get/Delete against
-// NATS and an Error log line per turn, for as long as the cause lasts. Within one renewal
-// interval (TTL/3) a lead that fails at once should be retried a handful of times at most.
-func TestReviewLeaseFailingLeadIsNotAHotLoop(t *testing.T) {
-	opts := natsserver.DefaultTestOptions
-	opts.Port = -1
-	opts.JetStream = true
-	opts.StoreDir = t.TempDir()
-	srv := natsserver.RunServer(&opts)
-	t.Cleanup(srv.Shutdown)
-	nc, err := nats.Connect(srv.ClientURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, _ := jetstream.New(nc)
+// and pauses before campaigning again: within one renewal interval (TTL/3) such a lead is
+// called a handful of times at most, not in a hot loop of Create/Get/Delete against NATS
+// with an Error log line per turn.
+func TestLeadFailingAtOnceIsNotRetriedInAHotLoop(t *testing.T) {
+	_, js := natstest.Connect(t, natstest.RunJetStream(t))
 	const leaseTTL = 3 * time.Second
 	kv, err := LeaseBucket(t.Context(), js, "leases", leaseTTL, 1)
 	if err != nil {
