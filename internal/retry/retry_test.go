@@ -7,7 +7,7 @@ import (
 )
 
 // The cap holds with the jitter included: a backoff at its cap waits between half the cap
-// and the cap, never longer (it used to reach 1.5 × the cap).
+// and the cap, never longer (not up to 1.5 × the cap, as jitter around the cap would).
 func TestBackoffNeverExceedsCap(t *testing.T) {
 	tests := []struct {
 		name         string

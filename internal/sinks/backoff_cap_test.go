@@ -39,7 +39,7 @@ func (l logLines) Write(p []byte) (int, error) {
 
 // README: "between attempts it never exceeds 30 s". The cap holds with the jitter
 // included: a sink whose backoff starts at the cap (MinBackoff = 30s) waits at most 30s,
-// where it used to wait up to 45s. Twenty sinks give twenty draws of that first wait.
+// not up to 45s. Twenty sinks give twenty draws of that first wait.
 func TestSinkBackoffNeverExceedsCap(t *testing.T) {
 	const sinks = 20
 	lines := make(logLines, sinks)

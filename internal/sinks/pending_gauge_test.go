@@ -51,8 +51,8 @@ func signal(c chan struct{}) {
 
 // nats-kv with cluster.shards > 1: a replica leading several shards runs one Dispatcher
 // per shard over the same sinks and the same metrics. notifier_pending_events{sink} is
-// the sum over those shards (it used to show whichever shard wrote last: 0 while five
-// events waited), and a shard whose Dispatcher stops takes its share out.
+// the sum over those shards (not whichever shard wrote last: 0 while five events wait),
+// and a shard whose Dispatcher stops takes its share out.
 func TestPendingGaugeSumsShards(t *testing.T) {
 	tests := []struct {
 		name   string

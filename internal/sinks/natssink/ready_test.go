@@ -62,8 +62,8 @@ func (w *logWatch) wait(t *testing.T, msg string, n int) {
 
 // Ready is a broadcast: every caller waiting on it (one Dispatcher per shard, all over
 // the same sink) wakes at a reconnect, and the first connect leaves no signal behind that
-// would cut a later backoff short. Suspicion from issue 10, confirmed: the single
-// buffered channel woke one waiter, and held a token from the first connect.
+// would cut a later backoff short (as a single buffered channel would: it wakes one
+// waiter, and holds a token from the first connect).
 func TestReadyWakesEveryWaiterOnce(t *testing.T) {
 	srv := natstest.Restartable(t, natstest.CoreOnly())
 	logs := newLogWatch()
@@ -131,8 +131,8 @@ func (q *memQueue) Count(string) int {
 
 // A replica leading several shards runs one Dispatcher per shard over the one NATS sink:
 // when NATS comes back, every shard delivers at once, not only the first to hear of it
-// (suspicion from issue 10, confirmed: the others waited out their whole backoff).
-// The backoff starts at 30s (waits of 15-30s), so a delivery within 10s was woken.
+// while the others wait out their whole backoff. The backoff starts at 30s (waits of
+// 15-30s), so a delivery within 10s was woken.
 func TestReconnectWakesEveryShard(t *testing.T) {
 	srv := natstest.Restartable(t, natstest.CoreOnly())
 	logs := newLogWatch()

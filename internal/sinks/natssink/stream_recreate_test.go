@@ -15,8 +15,8 @@ import (
 // README: "The stream ... is created if missing" holds for the life of the process: when
 // the stream is deleted (to change its settings, or lost with a single-replica node's
 // store), the next Send looks it up again, creates it, and delivers its whole batch, in
-// order; a batch sent again is dropped by the new stream as duplicates. It used to fail
-// every Send until the notifier was restarted.
+// order; a batch sent again is dropped by the new stream as duplicates. No restart of the
+// notifier is needed.
 func TestDeletedStreamIsRecreated(t *testing.T) {
 	srv := natstest.RunJetStream(t)
 	s, err := New(Options{URL: srv.ClientURL(), SubjectPrefix: "dcs.tasks", JetStream: true, Stream: "DCS_TASKS", Log: zerolog.Nop()})
