@@ -36,11 +36,27 @@ type Event struct {
 // Data is the event payload. Task holds the task object exactly as the API returned it.
 type Data struct {
 	ProjectID      string          `json:"project_id"`
+	ProjectName    string          `json:"project_name,omitempty"` // dcs.projects[].name, when set
 	Region         string          `json:"region"`
-	Task           json.RawMessage `json:"task"`
+	Task           json.RawMessage `json:"task,omitempty"` // absent on watch events
 	PreviousStatus string          `json:"previous_status,omitempty"`
 	Severity       Severity        `json:"severity"`
 	DetectedAt     time.Time       `json:"detected_at"`
+	WasStuck       bool            `json:"was_stuck,omitempty"` // a task that ends after its stuck event
+
+	// A stuck task (TypeStuck): how long it has run and the threshold it passed.
+	RunningSeconds   int64  `json:"running_seconds,omitempty"`
+	ThresholdSeconds int64  `json:"threshold_seconds,omitempty"`
+	ThresholdSource  string `json:"threshold_source,omitempty"`
+
+	// A blind spot (TypeGap, TypeRestored): since when the project was not read, why,
+	// and, once restored, until when and whether nothing can have been missed.
+	BlindSince   *time.Time `json:"blind_since,omitempty"`
+	BlindUntil   *time.Time `json:"blind_until,omitempty"`
+	BlindSeconds int64      `json:"blind_seconds,omitempty"`
+	Complete     *bool      `json:"complete,omitempty"`
+	Reason       string     `json:"reason,omitempty"`
+	Escalated    bool       `json:"escalated,omitempty"`
 
 	// TaskName and Status are read from Task; they route the event and are not serialized twice.
 	TaskName string `json:"-"`

@@ -39,12 +39,22 @@ func tokenByte(c byte) bool {
 }
 
 // Subject returns {prefix}.{project_id}.{task_name}.{status} with every part after the
-// prefix passed through Token.
+// prefix passed through Token; {task_name}.STUCK for a stuck task, and _watch.gap or
+// _watch.restored for a project's blind spots.
 func Subject(prefix string, e *Event) string {
 	var b strings.Builder
 	b.Grow(len(prefix) + len(e.Data.ProjectID) + len(e.Data.TaskName) + len(e.Data.Status) + 3)
 	b.WriteString(prefix)
-	for _, s := range []string{e.Data.ProjectID, e.Data.TaskName, e.Data.Status} {
+	tokens := []string{e.Data.ProjectID, e.Data.TaskName, e.Data.Status}
+	switch e.Type {
+	case TypeStuck:
+		tokens[2] = "STUCK"
+	case TypeGap:
+		tokens[1], tokens[2] = "_watch", "gap"
+	case TypeRestored:
+		tokens[1], tokens[2] = "_watch", "restored"
+	}
+	for _, s := range tokens {
 		b.WriteByte('.')
 		b.WriteString(Token(s))
 	}
