@@ -2,17 +2,16 @@ package demo
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
 
 	"notifier/internal/event"
+	"notifier/internal/testutil"
 )
 
 func TestMain(m *testing.M) {
@@ -24,29 +23,11 @@ func TestMain(m *testing.M) {
 	)
 }
 
-// syncBuffer is a bytes.Buffer that the subscriber and the test may use at once.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // lineWriter passes what it is given to next and each whole line to c, dropping lines
 // when c is full rather than blocking the demo.
 type lineWriter struct {
 	c    chan string
-	next *syncBuffer
+	next *testutil.SyncBuffer
 	part string
 }
 
@@ -72,7 +53,7 @@ const speed = 25
 // TestRunPublishesTheScript runs the whole demo fast, with the CloudEvents printed as JSON,
 // and checks that every transition of the script came through NATS exactly once.
 func TestRunPublishesTheScript(t *testing.T) {
-	var out, notes syncBuffer
+	var out, notes testutil.SyncBuffer
 	o := Options{Speed: speed, JSON: true, Notes: &notes, Version: "test", Getenv: func(string) string { return "" }}
 	if err := Run(t.Context(), o, &out); err != nil {
 		t.Fatalf("Run: %v\nnotes:\n%s", err, notes.String())
@@ -131,7 +112,7 @@ func TestRunPublishesTheScript(t *testing.T) {
 // TestRunStopsOnCancel stops the demo while the script still runs: Run returns nil and
 // prints the summary, and the readable lines name the subject.
 func TestRunStopsOnCancel(t *testing.T) {
-	var out syncBuffer
+	var out testutil.SyncBuffer
 	lines := make(chan string, 100)
 	o := Options{Speed: speed, Getenv: func(string) string { return "" }, Notes: &lineWriter{c: lines, next: &out}}
 	ctx, cancel := context.WithCancel(t.Context())
