@@ -6,7 +6,6 @@ import (
 	"context"
 	"fmt"
 	mrand "math/rand/v2"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -17,45 +16,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
-	natstest "github.com/nats-io/nats-server/v2/test"
-
 	"notifier/internal/dcssim"
 )
-
-// natsBox runs the JetStream server and restarts it on the same port and store.
-type natsBox struct {
-	mu       sync.Mutex
-	srv      *server.Server
-	port     int
-	dir      string
-	token    string
-	restarts int
-}
-
-func (n *natsBox) start(t *testing.T) {
-	t.Helper()
-	opts := natstest.DefaultTestOptions
-	opts.Port = n.port
-	opts.JetStream = true
-	opts.StoreDir = n.dir
-	opts.Authorization = n.token
-	srv := natstest.RunServer(&opts)
-	n.mu.Lock()
-	n.srv = srv
-	n.port = srv.Addr().(*net.TCPAddr).Port
-	n.mu.Unlock()
-}
-
-func (n *natsBox) stop() {
-	n.mu.Lock()
-	srv := n.srv
-	n.mu.Unlock()
-	srv.Shutdown()
-	srv.WaitForShutdown()
-}
-
-func (n *natsBox) url() string { return fmt.Sprintf("nats://127.0.0.1:%d", n.port) }
 
 // slack is a fake incoming webhook that fails at random while chaos is on.
 type slack struct {

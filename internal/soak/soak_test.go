@@ -23,6 +23,7 @@ import (
 
 	"notifier/internal/dcssim"
 	"notifier/internal/event"
+	"notifier/internal/natstest"
 	"notifier/internal/state"
 )
 
@@ -59,9 +60,8 @@ func TestSoak(t *testing.T) {
 	api := httptest.NewServer(sim)
 	defer api.Close()
 
-	nb := &natsBox{port: -1, dir: filepath.Join(dir, "jetstream"), token: soakNATSToken}
-	nb.start(t)
-	defer nb.stop()
+	nb := natstest.Restartable(t, natstest.StoreDir(filepath.Join(dir, "jetstream")), natstest.Token(soakNATSToken))
+	defer nb.Stop()
 
 	sl := &slack{}
 	sl.chaos.Store(true)
@@ -74,7 +74,7 @@ func TestSoak(t *testing.T) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	cfg := filepath.Join(dir, "notifier.toml")
-	if err := os.WriteFile(cfg, []byte(config(api.URL, nb.url(), filepath.Join(dir, "state"), projects)), 0o600); err != nil {
+	if err := os.WriteFile(cfg, []byte(config(api.URL, nb.URL(), filepath.Join(dir, "state"), projects)), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	logDir := filepath.Join(dir, "logs")
@@ -102,12 +102,13 @@ func TestSoak(t *testing.T) {
 	chaos.Go(func() {
 		every(ctx, min(30*time.Second, max(d/6, 3*time.Second)), func() { nf.kill(); nf.start() })
 	})
+	natsRestarts := 0 // read once chaos is over
 	chaos.Go(func() {
 		every(ctx, max(d/4, 5*time.Second), func() {
-			nb.stop()
+			nb.Stop()
 			time.Sleep(500 * time.Millisecond) // an outage, not a synchronisation
-			nb.start(t)
-			nb.restarts++
+			nb.Start()
+			natsRestarts++
 		})
 	})
 	w.run(context.Background(), rate, began.Add(startFor))
@@ -123,7 +124,7 @@ func TestSoak(t *testing.T) {
 	stateFile := filepath.Join(dir, "state", state.FileName)
 	deadline := time.Now().Add(2 * time.Minute)
 	for time.Now().Before(deadline) {
-		if streamMsgs(nb.url()) >= len(want) && outboxLen(stateFile) == 0 {
+		if streamMsgs(nb.URL()) >= len(want) && outboxLen(stateFile) == 0 {
 			break
 		}
 		time.Sleep(200 * time.Millisecond) // polling a condition, with a deadline
@@ -133,10 +134,10 @@ func TestSoak(t *testing.T) {
 	}
 	converge := time.Since(convergeBegan)
 
-	r := measure(t, nb.url(), want)
+	r := measure(t, nb.URL(), want)
 	r.tasks, r.chaos, r.converge = w.taskCount(), chaosTook, converge
 	r.slackPosts, r.slackThrottled, r.slackFailed = sl.posts.Load(), sl.throttled.Load(), sl.failed.Load()
-	r.kills, r.natsRestarts, r.faults, r.faultKinds = nf.kills, nb.restarts, f.injected, f.byKind
+	r.kills, r.natsRestarts, r.faults, r.faultKinds = nf.kills, natsRestarts, f.injected, f.byKind
 	r.pending = outboxLen(stateFile)
 	r.logFiles, r.logLines, r.leaks, r.panics = scanLogs(t, logDir, []string{
 		soakAK, soakSK, soakToken, soakNATSToken, webhook, slackPath, "soakWebhookSecretPart0123",
