@@ -2,8 +2,10 @@ package diff
 
 import (
 	"bytes"
+	"cmp"
 	"maps"
 	"sort"
+	"time"
 
 	"notifier/internal/dcs"
 	"notifier/internal/event"
@@ -32,6 +34,9 @@ type Result struct {
 	// Abandoned are the ids of running tasks dropped because they were created more than
 	// Options.MaxFollow ago: they are no longer followed, and a later change is not announced.
 	Abandoned []string
+
+	watch        []event.Event // stuck events, after the transitions
+	ownDurations bool          // Next.Durations is this result's own copy
 }
 
 // classify decides what one listed task means against its last-seen state. An unknown
@@ -69,6 +74,12 @@ func horizon(prev *ProjectState, o *Options) int64 {
 // Diff compares a poll's tasks with the previous state of the project (nil at its first
 // poll). Tasks with the same id count once (the last one listed wins: it was read later).
 func Diff(prev *ProjectState, tasks []dcs.Task, o Options) Result {
+	// A state that only records a blind spot before the first successful poll: this poll
+	// is the first (a baseline), and it ends the blind spot.
+	var unread *Gap
+	if prev != nil && prev.Unread {
+		unread, prev = prev.Gap, nil
+	}
 	var old map[string]TaskState
 	if prev != nil {
 		old = prev.Tasks
@@ -79,7 +90,8 @@ func Diff(prev *ProjectState, tasks []dcs.Task, o Options) Result {
 			res.Changed = true
 			res.Next = &ProjectState{Tasks: make(map[string]TaskState, len(old)+len(tasks))}
 			if prev != nil {
-				res.Next.Horizon = prev.Horizon
+				res.Next.Horizon, res.Next.Durations = prev.Horizon, prev.Durations
+				res.Next.LastOK, res.Next.Gap = prev.LastOK, prev.Gap
 			} else {
 				res.Next.Horizon = o.cutoff()
 			}
@@ -106,40 +118,105 @@ func Diff(prev *ProjectState, tasks []dcs.Task, o Options) Result {
 			res.History++
 			continue
 		case Unchanged:
-			if retire(t.ID, st, cutoff, next, &res, &o) {
+			if retire(prev, t.ID, st, t.Raw, cutoff, next, &res, &o) {
 				continue
 			}
-			if st.Missing != 0 {
-				st.Missing = 0
+			if name := runningName(t, &o); st.Missing != 0 || st.Name != name && name != "" {
+				st.Missing, st.Name = 0, name
 				next()[t.ID] = st
 			}
 			continue
 		case Baseline:
-			next()[t.ID] = TaskState{Status: t.Status, Created: createdMs(t, nowMs)}
+			next()[t.ID] = TaskState{Status: t.Status, Created: createdMs(t, nowMs), Name: runningName(t, &o)}
+			if o.IsTerminal(t.Status) {
+				learn(&res, t.Name, createdMs(t, nowMs), t.Updated)
+			}
 			continue
 		case Created:
 			res.Events = append(res.Events, transition(t, "", true, 1, &o))
-			next()[t.ID] = TaskState{Status: t.Status, Created: createdMs(t, nowMs), Seq: 1}
+			next()[t.ID] = TaskState{Status: t.Status, Created: createdMs(t, nowMs), Seq: 1, Name: runningName(t, &o)}
+			if o.IsTerminal(t.Status) {
+				learn(&res, t.Name, createdMs(t, nowMs), t.Updated)
+			}
 		case StatusChanged:
-			res.Events = append(res.Events, transition(t, st.Status, false, st.Seq+1, &o))
-			st.Status, st.Seq, st.Missing = t.Status, st.Seq+1, 0
-			if !retire(t.ID, st, cutoff, next, &res, &o) {
+			e := transition(t, st.Status, false, st.Seq+1, &o)
+			if o.IsTerminal(t.Status) {
+				e.Data.WasStuck = st.Stuck
+				if !o.IsTerminal(st.Status) {
+					next()
+					learn(&res, cmp.Or(t.Name, st.Name), st.Created, endOf(t, o.Now))
+				}
+			}
+			res.Events = append(res.Events, e)
+			st.Status, st.Seq, st.Missing, st.Name = t.Status, st.Seq+1, 0, runningName(t, &o)
+			if !retire(prev, t.ID, st, t.Raw, cutoff, next, &res, &o) {
 				next()[t.ID] = st
 			}
 		}
 		changed = append(changed, t)
 	}
 	if knownListed < len(old) { // else every followed task was listed: nothing to forget
-		forget(old, listed, next, &res, &o)
+		forget(prev, old, listed, next, &res, &o)
 	}
+	checkStuck(prev, listed, next, &res, &o)
 	sortEvents(res.Events, changed)
+	res.Events = append(res.Events, res.watch...)
+	restore(prev, unread, next, &res, &o)
 	return res
+}
+
+// runningName is the name a task's state keeps: its name while it runs (its stuck
+// threshold depends on it), nothing once it has finished.
+func runningName(t *dcs.Task, o *Options) string {
+	if o.IsTerminal(t.Status) {
+		return ""
+	}
+	return t.Name
+}
+
+// endOf is when a task that is now finished ended: its updated_at, else now.
+func endOf(t *dcs.Task, now time.Time) time.Time {
+	if t.Updated.IsZero() {
+		return now
+	}
+	return t.Updated
+}
+
+// restore ends a blind spot at this successful poll with a restored event, and keeps the
+// time of the last successful poll: at every change of the state, and otherwise every
+// SaveLastOK. A blind spot is a gap announced while polls failed, or a state older than
+// lookback + margin (the notifier was down): transitions may have been missed meanwhile.
+func restore(prev *ProjectState, unread *Gap, next func() map[string]TaskState, res *Result, o *Options) {
+	nowMs := o.Now.UnixMilli()
+	var since int64
+	switch {
+	case unread != nil:
+		since = unread.Since
+	case prev != nil && prev.Gap != nil:
+		since = prev.Gap.Since
+	case prev != nil && prev.LastOK != 0 && nowMs-prev.LastOK > (o.Lookback+o.Margin).Milliseconds():
+		since = prev.LastOK
+	}
+	if since != 0 {
+		next()
+		res.Next.Gap = nil
+		res.Events = append([]event.Event{event.NewRestored(event.Restored{
+			ProjectID: o.ProjectID, ProjectName: o.ProjectName, Region: o.Region,
+			BlindSince: time.UnixMilli(since), BlindUntil: o.Now,
+			Complete:   !o.Window.IsZero() && o.Window.UnixMilli() <= since, DetectedAt: o.Now,
+		})}, res.Events...)
+	}
+	due := prev == nil || o.SaveLastOK > 0 && nowMs-prev.LastOK >= o.SaveLastOK.Milliseconds()
+	if due || res.Changed {
+		next()
+		res.Next.LastOK = nowMs
+	}
 }
 
 // retire drops a task from the next state, and reports whether it did, when it has nothing
 // left to tell: finished and created before the cutoff (listed or not: an unknown task that
 // old is history), or running for longer than MaxFollow.
-func retire(id string, st TaskState, cutoff int64, next func() map[string]TaskState, res *Result, o *Options) bool {
+func retire(prev *ProjectState, id string, st TaskState, raw []byte, cutoff int64, next func() map[string]TaskState, res *Result, o *Options) bool {
 	switch {
 	case o.IsTerminal(st.Status):
 		if st.Created >= cutoff {
@@ -149,6 +226,7 @@ func retire(id string, st TaskState, cutoff int64, next func() map[string]TaskSt
 		res.Pruned++
 		res.Next.Horizon = max(res.Next.Horizon, st.Created+1)
 	case o.overdue(st):
+		stuckBeforeAbandon(prev, id, st, raw, res, o)
 		delete(next(), id)
 		res.Abandoned = append(res.Abandoned, id)
 	default:
@@ -160,7 +238,7 @@ func retire(id string, st TaskState, cutoff int64, next func() map[string]TaskSt
 // forget drops finished tasks that left the lookback, running tasks followed for longer
 // than MaxFollow and running tasks that stayed unlisted for a whole lookback, and marks
 // running tasks that went missing.
-func forget(old map[string]TaskState, listed []dcs.Task, next func() map[string]TaskState, res *Result, o *Options) {
+func forget(prev *ProjectState, old map[string]TaskState, listed []dcs.Task, next func() map[string]TaskState, res *Result, o *Options) {
 	if len(old) == 0 {
 		return
 	}
@@ -174,7 +252,7 @@ func forget(old map[string]TaskState, listed []dcs.Task, next func() map[string]
 			continue
 		}
 		switch {
-		case retire(id, st, cutoff, next, res, o):
+		case retire(prev, id, st, nil, cutoff, next, res, o):
 		case o.IsTerminal(st.Status):
 		case st.Missing == 0:
 			st.Missing = nowMs

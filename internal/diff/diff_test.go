@@ -26,6 +26,18 @@ func task(id, name, status string, created time.Time) dcs.Task {
 	return dcs.Task{ID: id, Name: name, Status: status, Created: created, Raw: raw}
 }
 
+// taskEvents leaves out the events about the watch itself (a restored event after a
+// state older than the lookback).
+func taskEvents(evs []event.Event) []event.Event {
+	var out []event.Event
+	for _, e := range evs {
+		if e.Type != event.TypeRestored && e.Type != event.TypeGap {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
 func kinds(evs []event.Event) []string {
 	var out []string
 	for _, e := range evs {

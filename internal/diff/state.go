@@ -16,6 +16,8 @@ type TaskState struct {
 	Created int64  `json:"c"`           // created_at (or first sighting when unknown), Unix ms
 	Seq     uint32 `json:"q,omitempty"` // events emitted for the task so far
 	Missing int64  `json:"m,omitempty"` // Unix ms of the first poll that did not list it, 0 while listed
+	Name    string `json:"n,omitempty"` // while running: its stuck threshold depends on it
+	Stuck   bool   `json:"k,omitempty"` // its stuck event was emitted
 }
 
 // ProjectState is the last-seen state of one project.
@@ -24,7 +26,28 @@ type ProjectState struct {
 	// dropped from the state (or predates it) and is never announced.
 	Horizon int64                `json:"horizon"`
 	Tasks   map[string]TaskState `json:"tasks"`
+	// Durations are the last finished durations (ms) per task name, MaxDurations at most
+	// per name: stuck thresholds and fast polling are learned from them.
+	Durations map[string][]int64 `json:"durations,omitempty"`
+	// LastOK is the time of the last successful poll (Unix ms), refreshed at most every
+	// Policy.SaveLastOK so that a quiet project is not written at every poll.
+	LastOK int64 `json:"last_ok,omitempty"`
+	// Gap is the blind spot being reported: set by Blind, ended by the next Diff.
+	Gap *Gap `json:"gap,omitempty"`
+	// Unread marks a state that only records a blind spot before the project's first
+	// successful poll: the next Diff is that first poll (a baseline).
+	Unread bool `json:"unread,omitempty"`
 }
+
+// Gap is a project the notifier could not read: since when, why, and what was announced.
+type Gap struct {
+	Since     int64  `json:"since"`               // Unix ms of the last successful poll (or of the first attempt)
+	Reason    string `json:"reason,omitempty"`    // the last error's class, without secrets
+	Announced int    `json:"announced,omitempty"` // 1: the gap event; 2: its escalation too
+}
+
+// MaxDurations bounds the finished durations kept per task name.
+const MaxDurations = 100
 
 // Policy is a project's diff policy: what is followed, for how long, and what is news.
 // It is set once, from the configuration, and embedded in the poller's options.
@@ -39,12 +62,25 @@ type Policy struct {
 	// task still running that long after its creation is dropped from the state and stops
 	// holding the window back. 0 follows running tasks for ever.
 	MaxFollow time.Duration
+	// Stuck says when a running task is stuck ([stuck]); the zero value never says so.
+	Stuck StuckPolicy
+	// GapAfter is how long a project may go unread before its blind spot is announced
+	// (poll.gap_after); 0: never.
+	GapAfter time.Duration
+	// SaveLastOK is how often the time of the last successful poll is written to an
+	// otherwise unchanged state; 0: at every poll.
+	SaveLastOK time.Duration
+	ProjectName string // dcs.projects[].name, in watch events
 }
 
 // Options carry the policy and the clock for one diff.
 type Options struct {
 	Policy
 	Now time.Time
+	// Window is the start of the window this poll read (WindowStart); zero: unknown.
+	// A blind spot that began after it is restored complete: every task created during it
+	// was listed.
+	Window time.Time
 }
 
 // IsTerminal reports whether a status ends a task.
