@@ -203,7 +203,7 @@ func restore(prev *ProjectState, unread *Gap, next func() map[string]TaskState, 
 		res.Events = append([]event.Event{event.NewRestored(event.Restored{
 			ProjectID: o.ProjectID, ProjectName: o.ProjectName, Region: o.Region,
 			BlindSince: time.UnixMilli(since), BlindUntil: o.Now,
-			Complete:   !o.Window.IsZero() && o.Window.UnixMilli() <= since, DetectedAt: o.Now,
+			Complete: !o.Window.IsZero() && o.Window.UnixMilli() <= since, DetectedAt: o.Now,
 		})}, res.Events...)
 	}
 	due := prev == nil || o.SaveLastOK > 0 && nowMs-prev.LastOK >= o.SaveLastOK.Milliseconds()

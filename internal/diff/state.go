@@ -69,7 +69,7 @@ type Policy struct {
 	GapAfter time.Duration
 	// SaveLastOK is how often the time of the last successful poll is written to an
 	// otherwise unchanged state; 0: at every poll.
-	SaveLastOK time.Duration
+	SaveLastOK  time.Duration
 	ProjectName string // dcs.projects[].name, in watch events
 }
 
