@@ -1,24 +1,17 @@
 package poller
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
-	"github.com/rs/zerolog"
 
 	"notifier/internal/dcs"
-	"notifier/internal/diff"
-	"notifier/internal/metrics"
-	"notifier/internal/state"
 )
 
 // rawAPI serves whatever task objects it holds, verbatim, as one page: odd shapes that the
@@ -40,60 +33,29 @@ func (a *rawAPI) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
 	fmt.Fprintf(w, `{"task_count":%d,"tasks":[%s]}`, len(a.tasks), strings.Join(a.tasks, ","))
 }
 
-// rawEnv is a poller over rawAPI, committing to a real ledger, logging into a buffer.
-func rawEnv(t *testing.T, maxBody int64) (*rawAPI, *Poller, *state.Ledger, *metrics.Metrics, *bytes.Buffer) {
+// rawEnv is an env whose API is a rawAPI, with the client's body limit maxBody.
+func rawEnv(t *testing.T, maxBody int64) (*rawAPI, *env) {
 	t.Helper()
 	api := &rawAPI{}
-	srv := httptest.NewServer(api)
-	t.Cleanup(srv.Close)
-	c, err := dcs.NewClient(dcs.Options{Region: "cn-north-4", ProjectID: project, Endpoint: srv.URL,
-		Credentials: dcs.Credentials{AK: ak, SK: sk}, Timeout: 5 * time.Second, MaxBodyBytes: maxBody})
-	if err != nil {
-		t.Fatal(err)
-	}
-	fs, err := state.OpenFile(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { fs.Close() })
-	ledger, _ := state.NewLedger(fs, state.Empty(), []string{"test"})
-	m := metrics.New(prometheus.NewRegistry(), "test")
-	var logs bytes.Buffer
-	p := mustNew(t, Options{Policy: diff.Policy{ProjectID: project, Region: "cn-north-4", Lookback: 24 * time.Hour,
-		Margin: 10 * time.Minute, Terminal: map[string]bool{"SUCCESS": true, "FAILED": true}}, PageSize: 1000,
-		Lister: c, Ledger: ledger, Log: zerolog.New(&logs), Metrics: m})
-	return api, p, ledger, m, &logs
-}
-
-func events(t *testing.T, p *Poller) []string {
-	t.Helper()
-	res, err := p.Cycle(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	for _, e := range res.Events {
-		out = append(out, e.Subject+":"+e.Data.PreviousStatus+">"+e.Data.Status)
-	}
-	return out
+	return api, newEnv(t, setup{wrap: func(http.Handler) http.Handler { return api }, maxBody: maxBody})
 }
 
 // TestSkippedEntriesAreCounted: entries without an id, or that are not objects, are left
 // out with a warning and counted in notifier_tasks_skipped_total; the rest of the page
 // is used.
 func TestSkippedEntriesAreCounted(t *testing.T) {
-	api, p, _, m, logs := rawEnv(t, 0)
-	events(t, p) // baseline
+	api, e := rawEnv(t, 0)
+	e.cycle(t) // baseline
 	now := time.Now().UTC().Format(time.RFC3339Nano)
 	api.set(`{"id":"","name":"EXTEND","status":"RUNNING"}`, `{"name":"modify"}`, `42`, `null`,
 		`{"id":"ok","name":"EXTEND","status":"RUNNING","created_at":"`+now+`"}`)
-	if got := fmt.Sprint(events(t, p)); got != "[ok:>RUNNING]" {
+	if got := fmt.Sprint(e.cycle(t)); got != "[ok:>RUNNING]" {
 		t.Fatalf("events %s", got)
 	}
-	if got := testutil.ToFloat64(m.SkippedTasks.WithLabelValues(project)); got != 4 {
+	if got := testutil.ToFloat64(e.m.SkippedTasks.WithLabelValues(project)); got != 4 {
 		t.Errorf("tasks_skipped_total = %v, want 4", got)
 	}
-	if !strings.Contains(logs.String(), `"level":"warn"`) || !strings.Contains(logs.String(), "without an id") {
+	if logs := e.logs.String(); !strings.Contains(logs, `"level":"warn"`) || !strings.Contains(logs, "without an id") {
 		t.Errorf("no warning about the skipped entries:\n%s", logs)
 	}
 }
@@ -102,8 +64,8 @@ func TestSkippedEntriesAreCounted(t *testing.T) {
 // nobody documented are announced once, followed until they end, and never announced
 // again; epoch milliseconds and a space-separated time are understood.
 func TestOddTimestampsEndToEnd(t *testing.T) {
-	api, p, ledger, _, _ := rawEnv(t, 0)
-	events(t, p) // baseline: empty
+	api, e := rawEnv(t, 0)
+	e.cycle(t) // baseline: empty
 	now := time.Now().UTC()
 	tasks := func(status string) []string {
 		return []string{
@@ -115,27 +77,27 @@ func TestOddTimestampsEndToEnd(t *testing.T) {
 		}
 	}
 	api.set(tasks("RUNNING")...)
-	if got := events(t, p); len(got) != 5 {
+	if got := e.cycle(t); len(got) != 5 {
 		t.Fatalf("first sighting: %v, want 5 created events", got)
 	}
 	for range 3 {
-		if got := events(t, p); len(got) != 0 {
+		if got := e.cycle(t); len(got) != 0 {
 			t.Fatalf("unchanged tasks announced again: %v", got)
 		}
 	}
-	for id, st := range ledger.Project(project).Tasks {
+	for id, st := range e.ledger.Project(project).Tasks {
 		if st.Created == 0 {
 			t.Errorf("%s: no creation time kept; the window could lose it", id)
 		}
 	}
 	api.set(tasks("SUCCESS")...)
-	if got := events(t, p); len(got) != 5 {
+	if got := e.cycle(t); len(got) != 5 {
 		t.Fatalf("status change: %v, want 5 events", got)
 	}
-	if got := events(t, p); len(got) != 0 {
+	if got := e.cycle(t); len(got) != 0 {
 		t.Fatalf("finished tasks announced again: %v", got)
 	}
-	if n := ledger.Count("test"); n != 10 {
+	if n := e.ledger.Count(sink); n != 10 {
 		t.Errorf("%d events pending, want 10", n)
 	}
 }
@@ -143,23 +105,23 @@ func TestOddTimestampsEndToEnd(t *testing.T) {
 // TestBodyOverLimitProducesNoEvent: a response larger than dcs.max_body_bytes fails the
 // poll with a clear error; nothing is committed, and a normal answer later is used.
 func TestBodyOverLimitProducesNoEvent(t *testing.T) {
-	api, p, ledger, m, _ := rawEnv(t, 64<<10)
-	events(t, p)
+	api, e := rawEnv(t, 64<<10)
+	e.cycle(t)
 	now := time.Now().UTC().Format(time.RFC3339Nano)
 	api.set(`{"id":"big","name":"modify","status":"RUNNING","created_at":"` + now + `","params":"` + strings.Repeat("x", 100<<10) + `"}`)
-	before := ledger.Project(project)
-	_, err := p.Cycle(t.Context())
+	before := e.ledger.Project(project)
+	_, err := e.p.Cycle(t.Context())
 	if !errors.Is(err, dcs.ErrDecode) || !strings.Contains(err.Error(), "max_body_bytes") {
 		t.Fatalf("err = %v, want a body-limit error naming dcs.max_body_bytes", err)
 	}
-	if ledger.Project(project) != before || ledger.Count("test") != 0 {
+	if e.ledger.Project(project) != before || e.ledger.Count(sink) != 0 {
 		t.Error("an oversized response changed the state or produced events")
 	}
-	if got := testutil.ToFloat64(m.Polls.WithLabelValues(project, "error")); got != 1 {
+	if got := testutil.ToFloat64(e.m.Polls.WithLabelValues(project, "error")); got != 1 {
 		t.Errorf("polls{result=error} = %v", got)
 	}
 	api.set(`{"id":"big","name":"modify","status":"RUNNING","created_at":"` + now + `","params":"small"}`)
-	if got := fmt.Sprint(events(t, p)); got != "[big:>RUNNING]" {
+	if got := fmt.Sprint(e.cycle(t)); got != "[big:>RUNNING]" {
 		t.Errorf("after the body shrank: %s", got)
 	}
 }

@@ -44,7 +44,7 @@ func TestTaskDurationsAreLearnedOnceEvenWhenACommitFails(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			now := time.Date(2026, 11, 27, 3, 0, 0, 0, time.UTC)
 			var fl *failingLedger
-			e := newEnv(t, nil, func(o *Options) {
+			e := newEnv(t, setup{}, func(o *Options) {
 				o.FastInterval = time.Second
 				o.Now = func() time.Time { return now }
 				fl = &failingLedger{Ledger: o.Ledger}

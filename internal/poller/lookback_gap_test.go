@@ -54,7 +54,7 @@ safety_margin = "0s"
 				t.Fatalf("config refused the smallest lookback: %v", err)
 			}
 			now := time.Date(2026, 11, 27, 3, 0, 0, 0, time.UTC)
-			e := newEnv(t, nil, func(o *Options) {
+			e := newEnv(t, setup{}, func(o *Options) {
 				o.Interval, o.MaxBackoff = cfg.Poll.Interval.D(), cfg.Poll.MaxBackoff.D()
 				o.Lookback, o.Margin = cfg.Poll.Lookback.D(), cfg.Poll.SafetyMargin.D()
 				o.Now = func() time.Time { return now }

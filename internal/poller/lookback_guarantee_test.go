@@ -1,17 +1,10 @@
 package poller
 
 import (
-	"net/http/httptest"
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
-	"notifier/internal/dcs"
 	"notifier/internal/dcssim"
-	"notifier/internal/diff"
-	"notifier/internal/metrics"
-	"notifier/internal/state"
 )
 
 // After a downtime longer than poll.lookback, an API that ignores start_time lists tasks
@@ -20,21 +13,10 @@ import (
 // compares every unknown task with the current cutoff, not only with the state's horizon.
 // The recent task is announced.
 func TestRestartAfterDowntimeNeverAnnouncesTasksOutsideLookback(t *testing.T) {
-	sim := dcssim.New(dcssim.Options{AK: ak, SK: sk, StartParam: "begin_time"}) // the API ignores start_time
-	sim.AddProject(project)
-	srv := httptest.NewServer(sim)
-	defer srv.Close()
-	c, _ := dcs.NewClient(dcs.Options{Region: "cn-north-4", ProjectID: project, Endpoint: srv.URL, Credentials: dcs.Credentials{AK: ak, SK: sk}})
-	fs, err := state.OpenFile(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fs.Close()
-	ledger, _ := state.NewLedger(fs, state.Empty(), []string{"nats"})
 	now := time.Date(2026, 11, 20, 3, 0, 0, 0, time.UTC)
-	p := mustNew(t, Options{Policy: diff.Policy{ProjectID: project, Region: "cn-north-4", Lookback: 24 * time.Hour, Margin: 10 * time.Minute,
-		Terminal: map[string]bool{"SUCCESS": true, "FAILED": true}}, PageSize: 1000, Now: func() time.Time { return now },
-		Lister: c, Ledger: ledger, Metrics: metrics.New(prometheus.NewRegistry(), "test")})
+	e := newEnv(t, setup{sim: dcssim.Options{StartParam: "begin_time"}}, // the API ignores start_time
+		func(o *Options) { o.Now = func() time.Time { return now } })
+	sim, p := e.sim, e.p
 	sim.Put(project, dcssim.Task{ID: "before", Name: "EXTEND", Status: "SUCCESS", CreatedAt: now.Add(-2 * time.Hour)})
 	if _, err := p.Cycle(t.Context()); err != nil { // baseline
 		t.Fatal(err)
@@ -48,10 +30,10 @@ func TestRestartAfterDowntimeNeverAnnouncesTasksOutsideLookback(t *testing.T) {
 		t.Fatal(err)
 	}
 	var announced []string
-	for _, e := range res.Events {
-		announced = append(announced, e.Subject)
-		if e.Subject == "swap-day2" {
-			t.Errorf("a task created 3 days ago (outside the 24h lookback) was announced: %s %s severity %s", e.Type, e.Data.Status, e.Data.Severity)
+	for _, ev := range res.Events {
+		announced = append(announced, ev.Subject)
+		if ev.Subject == "swap-day2" {
+			t.Errorf("a task created 3 days ago (outside the 24h lookback) was announced: %s %s severity %s", ev.Type, ev.Data.Status, ev.Data.Severity)
 		}
 	}
 	if len(announced) != 1 || announced[0] != "recent" {
@@ -65,7 +47,7 @@ func TestRestartAfterDowntimeNeverAnnouncesTasksOutsideLookback(t *testing.T) {
 // announced, and the running task is still followed.
 func TestRunningTaskHoldingTheWindowNeverAnnouncesTasksOutsideLookback(t *testing.T) {
 	now := time.Date(2026, 11, 20, 3, 0, 0, 0, time.UTC)
-	e := newEnv(t, nil, func(o *Options) { o.Now = func() time.Time { return now } })
+	e := newEnv(t, setup{}, func(o *Options) { o.Now = func() time.Time { return now } })
 	e.put("long", "EXTEND", "RUNNING", now.Add(-time.Hour))
 	e.cycle(t) // baseline: follows "long"
 	e.put("swap-day2", "masterStandbySwapJob", "FAILED", now.Add(48*time.Hour))

@@ -1,12 +1,9 @@
 package poller
 
 import (
-	"bytes"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/rs/zerolog"
 )
 
 // A task still running poll.max_follow after its creation is dropped with a warning that
@@ -23,12 +20,11 @@ func TestTaskRunningLongerThanMaxFollowIsDroppedWithAWarning(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			now := time.Date(2026, 11, 27, 3, 0, 0, 0, time.UTC)
-			var logs bytes.Buffer
-			e := newEnv(t, nil, func(o *Options) {
+			e := newEnv(t, setup{}, func(o *Options) {
 				o.MaxFollow = tt.maxFollow
 				o.Now = func() time.Time { return now }
-				o.Log = zerolog.New(&logs)
 			})
+			logs := e.logs
 			e.put("stuck", "EXTEND", "RUNNING", now.Add(-time.Hour))
 			e.cycle(t) // baseline: follows it
 			now = now.Add(tt.want - 2*time.Hour)

@@ -3,17 +3,11 @@ package poller
 import (
 	"context"
 	"fmt"
-	"net/http/httptest"
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"notifier/internal/dcs"
 	"notifier/internal/dcssim"
-	"notifier/internal/diff"
-	"notifier/internal/metrics"
-	"notifier/internal/state"
 )
 
 // A gateway may serve fewer tasks than the limit asked for. A page shorter than page_size
@@ -38,35 +32,22 @@ func TestPagesShorterThanAskedAreNotTheEndWhenTaskCountSaysMore(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			now := time.Now()
-			sim := dcssim.New(dcssim.Options{AK: ak, SK: sk, PageCap: tt.cap})
-			sim.AddProject(project)
+			e := newEnv(t, setup{sim: dcssim.Options{PageCap: tt.cap}}, func(o *Options) {
+				o.Terminal = map[string]bool{"SUCCESS": true}
+				o.Lister = overcount{o.Lister, tt.overshot}
+			})
 			var ts []dcssim.Task
 			for i := range tt.tasks {
 				ts = append(ts, dcssim.Task{ID: fmt.Sprintf("t%03d", i), Name: "EXTEND", Status: "SUCCESS", CreatedAt: now.Add(-time.Duration(i) * time.Second)})
 			}
-			sim.PutAll(project, ts)
-			srv := httptest.NewServer(sim)
-			defer srv.Close()
-			c, err := dcs.NewClient(dcs.Options{Region: "cn-north-4", ProjectID: project, Endpoint: srv.URL, Credentials: dcs.Credentials{AK: ak, SK: sk}})
-			if err != nil {
+			e.sim.PutAll(project, ts)
+			if _, err := e.p.Cycle(t.Context()); err != nil {
 				t.Fatal(err)
 			}
-			fs, err := state.OpenFile(t.TempDir())
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer fs.Close()
-			ledger, _ := state.NewLedger(fs, state.Empty(), []string{"test"})
-			p := mustNew(t, Options{Policy: diff.Policy{ProjectID: project, Region: "cn-north-4", Lookback: 24 * time.Hour,
-				Margin: 10 * time.Minute, Terminal: map[string]bool{"SUCCESS": true}}, PageSize: 1000,
-				Lister: overcount{c, tt.overshot}, Ledger: ledger, Metrics: metrics.New(prometheus.NewRegistry(), "test")})
-			if _, err := p.Cycle(t.Context()); err != nil {
-				t.Fatal(err)
-			}
-			if got := len(ledger.Project(project).Tasks); got != tt.tasks {
+			if got := len(e.ledger.Project(project).Tasks); got != tt.tasks {
 				t.Errorf("the poll read %d of the %d tasks", got, tt.tasks)
 			}
-			if got := sim.Requests(project); got != tt.requests {
+			if got := e.sim.Requests(project); got != tt.requests {
 				t.Errorf("%d requests, want %d", got, tt.requests)
 			}
 		})

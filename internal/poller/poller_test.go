@@ -3,99 +3,17 @@ package poller
 import (
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
-	"notifier/internal/dcs"
 	"notifier/internal/dcssim"
-	"notifier/internal/diff"
-	"notifier/internal/metrics"
-	"notifier/internal/state"
 )
-
-const (
-	project = "0123456789abcdef0123456789abcdef"
-	ak, sk  = "POLLERTESTAK0000000A", "poller-test-sk-0000000000000000000"
-)
-
-type env struct {
-	sim    *dcssim.Sim
-	srv    *httptest.Server
-	ledger *state.Ledger
-	p      *Poller
-	m      *metrics.Metrics
-}
-
-// newEnv serves the simulator through wrap (nil: as is) and builds a poller committing to
-// a real ledger over a file store.
-func newEnv(t *testing.T, wrap func(http.Handler) http.Handler, mod ...func(*Options)) *env {
-	t.Helper()
-	sim := dcssim.New(dcssim.Options{AK: ak, SK: sk})
-	sim.AddProject(project)
-	var h http.Handler = sim
-	if wrap != nil {
-		h = wrap(sim)
-	}
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	c, err := dcs.NewClient(dcs.Options{Region: "cn-north-4", ProjectID: project, Endpoint: srv.URL,
-		Credentials: dcs.Credentials{AK: ak, SK: sk}, Timeout: 5 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	fs, err := state.OpenFile(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { fs.Close() })
-	ledger, _ := state.NewLedger(fs, state.Empty(), []string{"test"})
-	m := metrics.New(prometheus.NewRegistry(), "test")
-	o := Options{
-		Policy: diff.Policy{ProjectID: project, Region: "cn-north-4", Lookback: 24 * time.Hour, Margin: 10 * time.Minute,
-			Terminal: map[string]bool{"SUCCESS": true, "FAILED": true}},
-		PageSize: 1000, Interval: time.Minute, ActiveInterval: time.Second, MaxBackoff: time.Minute,
-		Lister: c, Ledger: ledger, Metrics: m,
-	}
-	for _, f := range mod {
-		f(&o)
-	}
-	return &env{sim: sim, srv: srv, ledger: ledger, m: m, p: mustNew(t, o)}
-}
-
-// mustNew builds a Poller or fails the test.
-func mustNew(t testing.TB, o Options) *Poller {
-	t.Helper()
-	p, err := New(o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
-func (e *env) put(id, name, status string, created time.Time) {
-	e.sim.Put(project, dcssim.Task{ID: id, Name: name, Status: status, CreatedAt: created, UserName: "ops"})
-}
-
-func (e *env) cycle(t *testing.T) []string {
-	t.Helper()
-	res, err := e.p.Cycle(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	for _, ev := range res.Events {
-		out = append(out, ev.Subject+":"+ev.Data.PreviousStatus+">"+ev.Data.Status)
-	}
-	return out
-}
 
 func TestCyclesAnnounceEachTransitionOnce(t *testing.T) {
-	e := newEnv(t, nil)
+	e := newEnv(t, setup{})
 	now := time.Now()
 	e.put("old", "EXTEND", "SUCCESS", now.Add(-time.Hour))
 	if got := e.cycle(t); len(got) != 0 {
@@ -126,7 +44,7 @@ func TestPaginationWithInsertsMidScan(t *testing.T) {
 	var e *env
 	var inserted atomic.Bool
 	now := time.Now()
-	e = newEnv(t, func(next http.Handler) http.Handler {
+	e = newEnv(t, setup{wrap: func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			next.ServeHTTP(w, r)
 			if r.URL.Query().Get("offset") == "0" && inserted.Load() == false && e != nil && e.ledger.Project(project) != nil {
@@ -136,7 +54,7 @@ func TestPaginationWithInsertsMidScan(t *testing.T) {
 				}
 			}
 		})
-	}, func(o *Options) { o.PageSize = 10 })
+	}}, func(o *Options) { o.PageSize = 10 })
 	for i := range 25 {
 		e.put(fmt.Sprintf("h%02d", i), "EXTEND", "SUCCESS", now.Add(-time.Duration(i+1)*time.Minute))
 	}
@@ -177,7 +95,7 @@ func TestFailedPollChangesNothing(t *testing.T) {
 	}
 	for _, f := range faults {
 		t.Run(f.name, func(t *testing.T) {
-			e := newEnv(t, nil, func(o *Options) { o.PageSize = 2 })
+			e := newEnv(t, setup{}, func(o *Options) { o.PageSize = 2 })
 			now := time.Now()
 			e.put("a", "EXTEND", "RUNNING", now.Add(-3*time.Minute))
 			e.put("b", "modify", "RUNNING", now.Add(-2*time.Minute))
@@ -208,34 +126,26 @@ func TestFailedPollChangesNothing(t *testing.T) {
 }
 
 func TestIgnoredWindowIsDetectedAndBounded(t *testing.T) {
-	sim := dcssim.New(dcssim.Options{AK: ak, SK: sk, StartParam: "begin_time"})
-	sim.AddProject(project)
-	srv := httptest.NewServer(sim)
-	defer srv.Close()
+	e := newEnv(t, setup{sim: dcssim.Options{StartParam: "begin_time"}}, func(o *Options) {
+		o.Terminal = map[string]bool{"SUCCESS": true}
+	})
 	now := time.Now()
 	var hist []dcssim.Task
 	for i := range 5000 {
 		hist = append(hist, dcssim.Task{ID: fmt.Sprintf("h%05d", i), Name: "EXTEND", Status: "SUCCESS", CreatedAt: now.Add(-48*time.Hour - time.Duration(i)*time.Minute)})
 	}
-	sim.PutAll(project, hist)
-	sim.Put(project, dcssim.Task{ID: "recent", Name: "EXTEND", Status: "RUNNING", CreatedAt: now.Add(-time.Minute)})
-	c, _ := dcs.NewClient(dcs.Options{Region: "cn-north-4", ProjectID: project, Endpoint: srv.URL, Credentials: dcs.Credentials{AK: ak, SK: sk}})
-	fs, _ := state.OpenFile(t.TempDir())
-	defer fs.Close()
-	ledger, _ := state.NewLedger(fs, state.Empty(), nil)
-	m := metrics.New(prometheus.NewRegistry(), "test")
-	p := mustNew(t, Options{Policy: diff.Policy{ProjectID: project, Lookback: 24 * time.Hour, Margin: 10 * time.Minute,
-		Terminal: map[string]bool{"SUCCESS": true}}, PageSize: 1000, Lister: c, Ledger: ledger, Metrics: m})
-	if _, err := p.Cycle(t.Context()); err != nil {
+	e.sim.PutAll(project, hist)
+	e.sim.Put(project, dcssim.Task{ID: "recent", Name: "EXTEND", Status: "RUNNING", CreatedAt: now.Add(-time.Minute)})
+	if _, err := e.p.Cycle(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	if got := sim.Requests(project); got != 1 {
+	if got := e.sim.Requests(project); got != 1 {
 		t.Errorf("requests = %d: paging must stop at the first page older than the window", got)
 	}
-	if got := testutil.ToFloat64(m.WindowIgnored.WithLabelValues(project)); got != 1 {
+	if got := testutil.ToFloat64(e.m.WindowIgnored.WithLabelValues(project)); got != 1 {
 		t.Errorf("window_ignored_total = %v, want 1", got)
 	}
-	if got := len(ledger.Project(project).Tasks); got != 1 {
+	if got := len(e.ledger.Project(project).Tasks); got != 1 {
 		t.Errorf("state holds %d tasks, want only the recent one", got)
 	}
 }

@@ -3,7 +3,6 @@ package poller
 import (
 	"context"
 	"fmt"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"sync/atomic"
@@ -11,13 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
-	"notifier/internal/dcs"
 	"notifier/internal/dcssim"
-	"notifier/internal/diff"
-	"notifier/internal/metrics"
 	"notifier/internal/state"
 )
 
@@ -39,30 +34,6 @@ func (d *fullDisk) Save(ctx context.Context, s *state.Snapshot) error {
 	return d.File.Save(ctx, s)
 }
 
-// storageEnv is a poller over the simulator committing to a Ledger on store.
-func storageEnv(t *testing.T, store state.Store) (*dcssim.Sim, *Poller, *state.Ledger, *metrics.Metrics) {
-	t.Helper()
-	sim := dcssim.New(dcssim.Options{AK: ak, SK: sk})
-	sim.AddProject(project)
-	srv := httptest.NewServer(sim)
-	t.Cleanup(srv.Close)
-	c, err := dcs.NewClient(dcs.Options{Region: "cn-north-4", ProjectID: project, Endpoint: srv.URL,
-		Credentials: dcs.Credentials{AK: ak, SK: sk}, Timeout: 5 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	snap, err := store.Load(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	ledger, _ := state.NewLedger(store, snap, []string{"nats"})
-	m := metrics.New(prometheus.NewRegistry(), "test")
-	p := mustNew(t, Options{Policy: diff.Policy{ProjectID: project, Region: "cn-north-4", Lookback: 24 * time.Hour,
-		Margin: 10 * time.Minute, Terminal: map[string]bool{"SUCCESS": true, "FAILED": true}}, PageSize: 1000,
-		Lister: c, Ledger: ledger, Metrics: m})
-	return sim, p, ledger, m
-}
-
 // TestDiskFullWhenSaving: while the state cannot be saved, a poll's result is not
 // committed (no event becomes pending, so nothing can be published), the failure is
 // counted in notifier_state_save_errors_total, and once the disk has room again the next
@@ -74,7 +45,8 @@ func TestDiskFullWhenSaving(t *testing.T) {
 		t.Fatal(err)
 	}
 	disk := &fullDisk{File: fs}
-	sim, p, ledger, m := storageEnv(t, disk)
+	e := newEnv(t, setup{store: disk})
+	sim, p, ledger, m := e.sim, e.p, e.ledger, e.m
 	now := time.Now().UTC()
 	if _, err := p.Cycle(t.Context()); err != nil { // baseline
 		t.Fatal(err)
@@ -87,8 +59,8 @@ func TestDiskFullWhenSaving(t *testing.T) {
 		if err == nil {
 			t.Fatalf("poll %d committed on a full disk", i)
 		}
-		if len(res.Events) != 0 || ledger.Count("nats") != 0 {
-			t.Fatalf("poll %d: events %d, pending %d; want none", i, len(res.Events), ledger.Count("nats"))
+		if len(res.Events) != 0 || ledger.Count(sink) != 0 {
+			t.Fatalf("poll %d: events %d, pending %d; want none", i, len(res.Events), ledger.Count(sink))
 		}
 		if i == 1 {
 			sim.Put(project, dcssim.Task{ID: "b", Name: "modify", Status: "SUCCESS", CreatedAt: now})
@@ -107,10 +79,7 @@ func TestDiskFullWhenSaving(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got []string
-	for _, e := range res.Events {
-		got = append(got, e.Subject+":"+e.Data.PreviousStatus+">"+e.Data.Status)
-	}
+	got := transitions(res)
 	// a went RUNNING -> FAILED while the disk was full; RUNNING was never committed, so
 	// the notifier first sees a as FAILED.
 	if fmt.Sprint(got) != "[a:>FAILED b:>SUCCESS]" {
@@ -148,7 +117,8 @@ func TestReadOnlyStateDirectory(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer fs.Close()
-	sim, p, ledger, m := storageEnv(t, fs)
+	e := newEnv(t, setup{store: fs})
+	sim, p, ledger, m := e.sim, e.p, e.ledger, e.m
 	if _, err := p.Cycle(t.Context()); err != nil {
 		t.Fatal(err)
 	}
@@ -157,8 +127,8 @@ func TestReadOnlyStateDirectory(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.Chmod(dir, 0o700) })
-	if _, err := p.Cycle(t.Context()); err == nil || ledger.Count("nats") != 0 {
-		t.Fatalf("read-only directory: err %v, pending %d", err, ledger.Count("nats"))
+	if _, err := p.Cycle(t.Context()); err == nil || ledger.Count(sink) != 0 {
+		t.Fatalf("read-only directory: err %v, pending %d", err, ledger.Count(sink))
 	}
 	if got := testutil.ToFloat64(m.StateSaveErrors); got != 1 {
 		t.Errorf("state_save_errors_total = %v, want 1", got)

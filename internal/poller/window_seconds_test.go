@@ -42,7 +42,7 @@ func TestWindowStartIsJudgedInTheWholeSecondSent(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := newEnv(t, nil, func(o *Options) {
+			e := newEnv(t, setup{}, func(o *Options) {
 				o.Now = func() time.Time { return now }
 				if tt.ignoring {
 					o.Lister = windowless{o.Lister}
