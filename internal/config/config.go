@@ -26,6 +26,7 @@ type Config struct {
 	Log      Log      `toml:"log"`
 	Shutdown Shutdown `toml:"shutdown"`
 	Cluster  Cluster  `toml:"cluster"`
+	Stuck    Stuck    `toml:"stuck"`
 }
 
 // DCS configures the client of the Huawei Cloud DCS task-center API.
@@ -49,14 +50,11 @@ type DCS struct {
 
 // Project is one Huawei Cloud project whose DCS tasks are polled.
 type Project struct {
+	Name      string `toml:"name"` // optional: how people call it ("prod-eu"), in alerts
 	Region    string `toml:"region"`
 	ProjectID string `toml:"project_id"` // 32 hex characters, lowercased by Load
 	Endpoint  string `toml:"endpoint"`   // empty: the SDK's endpoint for Region
 }
-
-// Name returns the project id, which identifies the project in events,
-// state and webhook filters.
-func (p Project) Name() string { return p.ProjectID }
 
 // Poll configures how often and how far back tasks are listed.
 type Poll struct {
@@ -67,8 +65,18 @@ type Poll struct {
 	SafetyMargin     Duration `toml:"safety_margin"`
 	MaxBackoff       Duration `toml:"max_backoff"`
 	MaxFollow        Duration `toml:"max_follow"` // a task still running this long after its creation is dropped
+	GapAfter         Duration `toml:"gap_after"`  // a project not read successfully for this long is reported
 	Initial          string   `toml:"initial"`    // "baseline" or "notify"
 	TerminalStatuses []string `toml:"terminal_statuses"`
+}
+
+// Stuck says when a task that is still running is reported stuck.
+type Stuck struct {
+	DefaultAfter Duration            `toml:"default_after"` // a name with too few finished samples; 0: no default
+	Factor       float64             `toml:"factor"`        // stuck past factor × p95 of finished durations
+	MinSamples   int                 `toml:"min_samples"`   // finished tasks of a name before learned durations count
+	MinAfter     Duration            `toml:"min_after"`     // a learned threshold is never shorter
+	After        map[string]Duration `toml:"after"`         // per task name; wins over learned ones
 }
 
 // State configures where the poller keeps what it has already seen.
@@ -174,6 +182,7 @@ func Default() Config {
 			SafetyMargin:   Duration(10 * time.Minute),
 			MaxBackoff:     Duration(5 * time.Minute),
 			MaxFollow:      Duration(7 * 24 * time.Hour),
+			GapAfter:       Duration(5 * time.Minute),
 			Initial:        "baseline",
 			// A fresh slice on every call: the decoder may write into it.
 			TerminalStatuses: event.DefaultTerminal(),
@@ -181,6 +190,8 @@ func Default() Config {
 		State: State{Backend: "file", Path: "./notifier-state", Bucket: "dcs_notifier", Replicas: 1,
 			LeaseTTL: Duration(10 * time.Second)},
 		Cluster: Cluster{Shards: 1},
+		Stuck: Stuck{DefaultAfter: Duration(2 * time.Hour), Factor: 3, MinSamples: 5, MinAfter: Duration(5 * time.Minute),
+			After: map[string]Duration{}},
 		NATS: NATS{
 			URL:            "nats://127.0.0.1:4222",
 			SubjectPrefix:  "dcs.tasks",

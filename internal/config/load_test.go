@@ -219,6 +219,7 @@ func TestDurationKeys(t *testing.T) {
 		"dcs.request_timeout": true, "poll.interval": true, "poll.active_interval": true, "poll.fast_interval": true,
 		"poll.lookback": true, "poll.safety_margin": true, "poll.max_backoff": true, "poll.max_follow": true,
 		"nats.publish_timeout": true, "shutdown.timeout": true, "state.lease_ttl": true,
+		"poll.gap_after": true, "stuck.default_after": true, "stuck.min_after": true,
 	}
 	if got := durationKeys(); !reflect.DeepEqual(got, want) {
 		t.Errorf("durationKeys() = %v, want %v", got, want)

@@ -3,6 +3,9 @@ package config
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
+	"unicode"
 	"regexp"
 	"strings"
 	"sync"
@@ -40,6 +43,7 @@ func (c *Config) Validate() error {
 	c.validateNames(&p)
 	c.HTTP.validate(&p)
 	c.Log.validate(&p)
+	c.Stuck.validate(&p)
 	positive(&p, "shutdown.timeout", c.Shutdown.Timeout)
 	if c.Cluster.Shards < 1 || c.Cluster.Shards > 64 {
 		p.add("cluster.shards", "must be between 1 and 64, got %d", c.Cluster.Shards)
@@ -87,7 +91,7 @@ func (d *DCS) validate(p *problems) {
 	if len(d.Projects) == 0 {
 		p.add("dcs.projects", "at least one project is required")
 	}
-	first := map[string]int{}
+	first, named := map[string]int{}, map[string]int{}
 	for i, pr := range d.Projects {
 		key := fmt.Sprintf("dcs.projects[%d]", i)
 		pr.validate(p, key)
@@ -97,10 +101,18 @@ func (d *DCS) validate(p *problems) {
 		} else {
 			first[id] = i
 		}
+		if j, dup := named[pr.Name]; dup && pr.Name != "" {
+			p.add(key+".name", "duplicate of dcs.projects[%d].name %q", j, pr.Name)
+		} else {
+			named[pr.Name] = i
+		}
 	}
 }
 
 func (pr *Project) validate(p *problems, key string) {
+	if pr.Name != "" && (strings.TrimSpace(pr.Name) != pr.Name || len(pr.Name) > 64 || strings.ContainsFunc(pr.Name, unicode.IsControl)) {
+		p.add(key+".name", "must be at most 64 characters, without control characters or surrounding spaces, got %q", pr.Name)
+	}
 	switch {
 	case pr.Region == "":
 		p.add(key+".region", "must be set")
@@ -136,7 +148,28 @@ func knownRegion(region string) bool {
 	return err == nil && r != nil
 }
 
+func (s *Stuck) validate(p *problems) {
+	if s.DefaultAfter < 0 {
+		p.add("stuck.default_after", "must not be negative (\"0s\": no default), got %s", s.DefaultAfter)
+	}
+	if s.Factor < 1 {
+		p.add("stuck.factor", "must be at least 1 (a task is stuck when it runs longer than factor × p95 of finished ones), got %g", s.Factor)
+	}
+	if s.MinSamples < 1 {
+		p.add("stuck.min_samples", "must be at least 1, got %d", s.MinSamples)
+	}
+	if s.MinAfter < 0 {
+		p.add("stuck.min_after", "must not be negative, got %s", s.MinAfter)
+	}
+	for _, name := range slices.Sorted(maps.Keys(s.After)) {
+		if s.After[name] <= 0 {
+			p.add("stuck.after."+name, "must be positive, got %s", s.After[name])
+		}
+	}
+}
+
 func (pl *Poll) validate(p *problems) {
+	atLeast(p, "poll.gap_after", pl.GapAfter, 10*time.Second)
 	atLeast(p, "poll.interval", pl.Interval, time.Second)
 	atLeast(p, "poll.active_interval", pl.ActiveInterval, 100*time.Millisecond)
 	if pl.ActiveInterval > pl.Interval && pl.Interval >= Duration(time.Second) {
