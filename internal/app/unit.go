@@ -98,19 +98,30 @@ func renameLegacySinks(snap *state.Snapshot, cfg *config.Config) {
 	}
 }
 
+// stuckPolicy is the [stuck] table as the diff uses it.
+func stuckPolicy(s config.Stuck) diff.StuckPolicy {
+	after := make(map[string]time.Duration, len(s.After))
+	for name, d := range s.After {
+		after[name] = d.D()
+	}
+	return diff.StuckPolicy{After: after, Factor: s.Factor, MinSamples: s.MinSamples, MinAfter: s.MinAfter.D(), DefaultAfter: s.DefaultAfter.D()}
+}
+
 func (c unitConfig) newPoller(p project, ledger *state.Ledger) (*poller.Poller, error) {
 	pc := c.cfg.Poll
 	terminal := event.NewStatuses(pc.TerminalStatuses)
 	id := p.cfg.ProjectID
-	// Series exist from the start, so rate() and absent() work before the first poll.
-	for _, r := range []string{"ok", "error"} {
-		c.m.Polls.WithLabelValues(id, r)
-	}
-	c.m.WindowIgnored.WithLabelValues(id)
+	// The project's series exist from the start (App.initSeries); what the saved state
+	// knows of it is set here, and again at every takeover of its shard.
+	c.m.InitProject(id)
+	setFromState(c.m, id, ledger.Project(id), terminal)
 	return poller.New(poller.Options{
 		Policy: diff.Policy{
-			ProjectID: id, Region: p.cfg.Region, Lookback: pc.Lookback.D(), Margin: pc.SafetyMargin.D(),
+			ProjectID: id, ProjectName: p.cfg.Name, Region: p.cfg.Region, Lookback: pc.Lookback.D(), Margin: pc.SafetyMargin.D(),
 			Terminal: terminal, Notify: pc.Initial == "notify", MaxFollow: pc.MaxFollow.D(),
+			Stuck: stuckPolicy(c.cfg.Stuck), GapAfter: pc.GapAfter.D(),
+			// A quiet project's state is written this often, for the time of its last poll.
+			SaveLastOK: max(pc.GapAfter.D()/2, 30*time.Second),
 		},
 		PageSize: c.cfg.DCS.PageSize, Interval: pc.Interval.D(), ActiveInterval: pc.ActiveInterval.D(),
 		FastInterval: pc.FastInterval.D(), MaxBackoff: pc.MaxBackoff.D(),

@@ -121,3 +121,10 @@ func (t *truncator) Write(p []byte) (int, error) {
 	}
 	return n, err
 }
+
+// ClearFaults drops the faults still queued: the API behaves normally again.
+func (s *Sim) ClearFaults() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = nil
+}

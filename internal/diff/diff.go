@@ -305,7 +305,7 @@ func createdMs(t *dcs.Task, nowMs int64) int64 {
 }
 
 func transition(t *dcs.Task, previous string, created bool, seq uint32, o *Options) event.Event {
-	return event.New(event.Transition{
+	e := event.New(event.Transition{
 		ProjectID:      o.ProjectID,
 		Region:         o.Region,
 		TaskID:         t.ID,
@@ -317,6 +317,8 @@ func transition(t *dcs.Task, previous string, created bool, seq uint32, o *Optio
 		Task:           bytes.Clone(t.Raw), // Raw shares the whole page's body; an event outlives it
 		DetectedAt:     o.Now,
 	})
+	e.Data.ProjectName = o.ProjectName
+	return e
 }
 
 // sortEvents orders events by their task's creation, oldest first, then by task id, so a

@@ -109,11 +109,13 @@ func stuckEvent(id string, st TaskState, raw []byte, limit time.Duration, source
 	if raw == nil { // not in this listing: what the state knows of it
 		raw, _ = json.Marshal(map[string]string{"id": id, "name": st.Name, "status": st.Status})
 	}
-	return event.NewStuck(event.Stuck{
+	e := event.NewStuck(event.Stuck{
 		ProjectID: o.ProjectID, Region: o.Region, TaskID: id, TaskName: st.Name, Status: st.Status,
 		Task: slices.Clone(raw), Running: time.Duration(o.Now.UnixMilli()-st.Created) * time.Millisecond,
 		Threshold: limit, Source: source, DetectedAt: o.Now,
 	})
+	e.Data.ProjectName = o.ProjectName
+	return e
 }
 
 // Blind is the diff of a failed poll: it returns the state to commit and the gap event to

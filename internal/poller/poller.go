@@ -68,6 +68,7 @@ type Poller struct {
 	m          *metrics.Metrics
 
 	lastOK       atomic.Int64 // Unix ns of the last committed poll
+	firstTry     time.Time    // the first poll: a project never read is blind since then
 	mu           sync.Mutex
 	seenStatuses map[string]bool
 	warnedWindow bool
@@ -144,6 +145,7 @@ func (p *Poller) poll(ctx context.Context) (polled, error) {
 		return polled{}, err
 	}
 	p.inspect(l)
+	o.Window = start
 	return polled{res: diff.Diff(prev, l.tasks, o), prev: prev, tasks: l.tasks, o: o}, nil
 }
 
@@ -151,10 +153,16 @@ func (p *Poller) poll(ctx context.Context) (polled, error) {
 // Task durations are learned from a poll only once it is committed: a failed commit leaves
 // the state as it was, so the next poll sees the same finished tasks as new again.
 func (p *Poller) Cycle(ctx context.Context) (diff.Result, error) {
+	if p.firstTry.IsZero() {
+		p.firstTry = p.now()
+	}
 	r, err := p.poll(ctx)
 	res := r.res
 	if err != nil {
 		p.m.Polls.WithLabelValues(p.policy.ProjectID, "error").Inc()
+		if ctx.Err() == nil {
+			p.blind(ctx, err)
+		}
 		return res, err
 	}
 	if res.Changed || len(res.Events) > 0 {
@@ -173,6 +181,40 @@ func (p *Poller) Cycle(ctx context.Context) (diff.Result, error) {
 	p.m.LastSuccess.WithLabelValues(p.policy.ProjectID).Set(float64(now.Unix()))
 	p.record(res)
 	return res, nil
+}
+
+// blind commits the gap event of a project that has gone unread for gap_after (and its
+// escalation), with the state that records it, so a restart neither repeats nor loses it.
+func (p *Poller) blind(ctx context.Context, cause error) {
+	prev := p.ledger.Project(p.policy.ProjectID)
+	next, evs, ok := diff.Blind(prev, p.firstTry, reasonOf(cause), p.diffOptions(p.now()))
+	if !ok {
+		return
+	}
+	if err := p.ledger.Commit(ctx, p.policy.ProjectID, next, evs); err != nil {
+		p.m.StateSaveErrors.Inc()
+		p.log.Warn().Err(err).Msg("could not commit the blind-spot event; will try again at the next failed poll")
+		return
+	}
+	p.record(diff.Result{Events: evs, Next: next})
+}
+
+// reasonOf says why a poll failed, in words an on-call person reads, without the error's
+// text (which may quote a URL).
+func reasonOf(err error) string {
+	var api *dcs.APIError
+	switch {
+	case dcs.IsAuth(err):
+		return "credentials refused"
+	case dcs.IsThrottled(err):
+		return "throttled"
+	case errors.As(err, &api):
+		return fmt.Sprintf("API error (HTTP %d)", api.Status)
+	case errors.As(err, new(*dcs.TransportError)):
+		return "unreachable"
+	default:
+		return "unreadable answer"
+	}
 }
 
 func (p *Poller) record(res diff.Result) {
