@@ -135,3 +135,30 @@ func TestStuckSwitchoverIsAnnouncedOnceAcrossARestart(t *testing.T) {
 		t.Errorf("final events %+v, want one with was_stuck", ended)
 	}
 }
+
+// Credentials refused from the very first poll: the gap is announced from the first try,
+// and the first poll that works is still a silent baseline, with its restored event.
+func TestRefusedFromTheStartIsAnnouncedAndTheBaselineStaysSilent(t *testing.T) {
+	p := newPipeline(t, true)
+	p.cfg.Poll.GapAfter = config.Duration(300 * time.Millisecond)
+	p.cfg.Poll.MaxBackoff = config.Duration(100 * time.Millisecond)
+	p.put("before", "EXTEND", "RUNNING") // there before the first successful poll: baseline
+	for range 10000 {
+		p.sim.InjectFault(dcssim.Fault{Status: http.StatusForbidden})
+	}
+	w := watch(t, p.ns.ClientURL())
+	began := time.Now()
+	stop, _ := p.start()
+	defer stop()
+	eventually(t, "a gap event", func() bool { evs, _ := w.of(event.TypeGap); return len(evs) > 0 })
+	p.sim.ClearFaults()
+	eventually(t, "a restored event", func() bool { evs, _ := w.of(event.TypeRestored); return len(evs) > 0 })
+	stop()
+	gaps, _ := w.of(event.TypeGap)
+	if since := *gaps[0].Data.BlindSince; since.Before(began.Add(-time.Second)) || since.After(began.Add(time.Second)) {
+		t.Errorf("blind since %v, want about the start %v", since, began)
+	}
+	if created, _ := w.of(event.TypeCreated); len(created) != 0 {
+		t.Errorf("the first successful poll announced %d tasks; it is a baseline", len(created))
+	}
+}

@@ -192,3 +192,31 @@ func TestBlindBeforeTheFirstPollKeepsTheBaselineSilent(t *testing.T) {
 		t.Errorf("first poll after a blind start: %v, want a silent baseline and one restored event", kinds(res.Events))
 	}
 }
+
+// A state older than lookback + margin (the notifier was down for days): the first poll
+// after the restart restores the blind time as incomplete, since the window could not
+// reach back to it; a short downtime announces nothing.
+func TestRestartAfterALongDowntimeRestoresIncomplete(t *testing.T) {
+	o := opts(t0)
+	prev := Diff(nil, nil, o).Next
+	for _, tc := range []struct {
+		name string
+		down time.Duration
+		want int
+	}{
+		{"an hour", time.Hour, 0},
+		{"three days", 72 * time.Hour, 1},
+	} {
+		later := opts(t0.Add(tc.down))
+		later.Window = WindowStart(prev, later)
+		res := Diff(prev, nil, later)
+		r := ofType(res.Events, event.TypeRestored)
+		if len(r) != tc.want {
+			t.Errorf("%s down: %d restored events, want %d", tc.name, len(r), tc.want)
+			continue
+		}
+		if tc.want == 1 && (*r[0].Data.Complete || r[0].Data.Severity != event.Warning || !r[0].Data.BlindSince.Equal(t0)) {
+			t.Errorf("%s down: %+v, want incomplete, warning, blind since the last poll", tc.name, r[0].Data)
+		}
+	}
+}
