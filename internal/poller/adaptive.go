@@ -5,7 +5,6 @@ import (
 	"sync"
 	"time"
 
-	"notifier/internal/dcs"
 	"notifier/internal/diff"
 )
 
@@ -17,19 +16,24 @@ const minFastInterval = 250 * time.Millisecond
 // trusted to predict when a running one ends.
 const minSamples = 3
 
-// durationStats keeps a running mean and variance (Welford) of how long tasks of one name
-// took, from created_at to updated_at.
+// durationStats are the mean and variance of how long finished tasks of one name took,
+// from created_at to updated_at.
 type durationStats struct {
 	n        int
 	mean, m2 float64 // seconds
 }
 
-func (s *durationStats) add(d time.Duration) {
-	s.n++
-	x := d.Seconds()
-	delta := x - s.mean
-	s.mean += delta / float64(s.n)
-	s.m2 += delta * (x - s.mean)
+// statsOf summarises durations (ms) with Welford's method.
+func statsOf(durations []int64) durationStats {
+	var s durationStats
+	for _, ms := range durations {
+		s.n++
+		x := float64(ms) / 1000
+		delta := x - s.mean
+		s.mean += delta / float64(s.n)
+		s.m2 += delta * (x - s.mean)
+	}
+	return s
 }
 
 // window is when a task of this name that started at created is expected to end: the
@@ -45,12 +49,14 @@ func (s *durationStats) window(created time.Time) (lo, hi time.Time) {
 
 func seconds(f float64) time.Duration { return time.Duration(f * float64(time.Second)) }
 
-// learner learns task durations per name from finished tasks in the listings and
-// remembers which tasks were running at the last poll.
+// learner reads, from the committed state, which tasks run and how long finished tasks
+// of each name took. The diff learns the durations and the state keeps them (the last
+// diff.MaxDurations per name), so a restart forgets nothing and a failed commit learns
+// nothing.
 type learner struct {
-	mu      sync.Mutex
-	byName  map[string]*durationStats
-	running []runningTask
+	mu        sync.Mutex
+	durations map[string][]int64 // the committed state's; read only
+	running   []runningTask
 }
 
 type runningTask struct {
@@ -58,45 +64,20 @@ type runningTask struct {
 	created time.Time
 }
 
-// observe learns from the tasks of one committed poll: every finished task that the
-// poll's state (next) records as finished and the previous state (prev) did not, so each
-// finished task is learned once. Finished tasks the diff did not keep (older than the
-// lookback: listed again by an API that ignores the window, or by a window held back by a
-// running task) are not learned at every poll.
-func (l *learner) observe(prev, next *diff.ProjectState, tasks []dcs.Task, o *diff.Options) {
+// observe takes what a committed poll's state says.
+func (l *learner) observe(next *diff.ProjectState, o *diff.Options) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.running = l.running[:0]
-	for i := range tasks {
-		t := &tasks[i]
-		if !o.IsTerminal(t.Status) {
-			if !t.Created.IsZero() {
-				l.running = append(l.running, runningTask{t.Name, t.Created})
-			}
-			continue
-		}
-		if t.Created.IsZero() || t.Updated.Before(t.Created) || !finishedIn(next, t.ID, o) || finishedIn(prev, t.ID, o) {
-			continue
-		}
-		if l.byName == nil {
-			l.byName = map[string]*durationStats{}
-		}
-		s := l.byName[t.Name]
-		if s == nil {
-			s = &durationStats{}
-			l.byName[t.Name] = s
-		}
-		s.add(t.Updated.Sub(t.Created))
+	l.running, l.durations = l.running[:0], nil
+	if next == nil {
+		return
 	}
-}
-
-// finishedIn reports whether st records the task as finished.
-func finishedIn(st *diff.ProjectState, id string, o *diff.Options) bool {
-	if st == nil {
-		return false
+	l.durations = next.Durations
+	for _, t := range next.Tasks {
+		if t.Name != "" && !o.IsTerminal(t.Status) {
+			l.running = append(l.running, runningTask{t.Name, time.UnixMilli(t.Created)})
+		}
 	}
-	ts, ok := st.Tasks[id]
-	return ok && o.IsTerminal(ts.Status)
 }
 
 // wait returns how long to wait before the next poll when a running task's expected end
@@ -107,8 +88,8 @@ func (l *learner) wait(now time.Time, otherwise, fast time.Duration) (time.Durat
 	defer l.mu.Unlock()
 	best, ok := otherwise, false
 	for _, r := range l.running {
-		s := l.byName[r.name]
-		if s == nil || s.n < minSamples {
+		s := statsOf(l.durations[r.name])
+		if s.n < minSamples {
 			continue
 		}
 		lo, hi := s.window(r.created)

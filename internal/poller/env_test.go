@@ -12,6 +12,7 @@ import (
 	"notifier/internal/dcs"
 	"notifier/internal/dcssim"
 	"notifier/internal/diff"
+	"notifier/internal/event"
 	"notifier/internal/metrics"
 	"notifier/internal/state"
 	"notifier/internal/testutil"
@@ -113,11 +114,25 @@ func (e *env) cycle(t *testing.T) []string {
 	return transitions(res)
 }
 
-// transitions are a poll's events as "task:previous>status".
+// transitions are a poll's task events as "task:previous>status" (the events about the
+// watch itself, such as a restored blind spot, are left out).
 func transitions(res diff.Result) []string {
 	var out []string
 	for _, ev := range res.Events {
+		if ev.Type == event.TypeRestored || ev.Type == event.TypeGap {
+			continue
+		}
 		out = append(out, ev.Subject+":"+ev.Data.PreviousStatus+">"+ev.Data.Status)
 	}
 	return out
+}
+
+// restored returns the poll's restored event, if any.
+func restored(res diff.Result) *event.Event {
+	for i := range res.Events {
+		if res.Events[i].Type == event.TypeRestored {
+			return &res.Events[i]
+		}
+	}
+	return nil
 }

@@ -26,9 +26,9 @@ func (f *failingLedger) Commit(ctx context.Context, projectID string, next *diff
 	return f.Ledger.Commit(ctx, projectID, next, evs)
 }
 
-// Task durations are learned (poll.fast_interval) from a poll once it is committed, each
-// finished task once: a failed commit leaves the state unchanged, so the next poll sees the
-// same tasks finish again, and learning before the commit counted them twice. Finished
+// Task durations (poll.fast_interval, stuck thresholds) are learned by the diff and kept
+// in the committed state, each finished task once: a failed commit leaves the state
+// unchanged, so the next poll sees the same tasks finish again and learns them once. Finished
 // tasks the state does not keep (older than the lookback, listed again at every poll
 // while a running task holds the window back) are not learned at every poll either.
 func TestTaskDurationsAreLearnedOnceEvenWhenACommitFails(t *testing.T) {
@@ -73,7 +73,7 @@ func TestTaskDurationsAreLearnedOnceEvenWhenACommitFails(t *testing.T) {
 				e.cycle(t)
 				now = now.Add(time.Minute)
 			}
-			if n := e.p.learn.byName["EXTEND"].n; n != 3 {
+			if n := len(e.ledger.Project(project).Durations["EXTEND"]); n != 3 {
 				t.Errorf("learned %d durations of EXTEND, want 3 (each finished task once)", n)
 			}
 		})

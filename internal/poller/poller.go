@@ -117,12 +117,10 @@ func (p *Poller) diffOptions(now time.Time) diff.Options {
 	return diff.Options{Policy: p.policy, Now: now}
 }
 
-// polled is one poll's result with what it was computed from.
+// polled is one poll's result with the options it was computed with.
 type polled struct {
-	res   diff.Result
-	prev  *diff.ProjectState
-	tasks []dcs.Task
-	o     diff.Options
+	res diff.Result
+	o   diff.Options
 }
 
 // Poll reads the project's current window and diffs it against the committed state,
@@ -146,12 +144,12 @@ func (p *Poller) poll(ctx context.Context) (polled, error) {
 	}
 	p.inspect(l)
 	o.Window = start
-	return polled{res: diff.Diff(prev, l.tasks, o), prev: prev, tasks: l.tasks, o: o}, nil
+	return polled{res: diff.Diff(prev, l.tasks, o), o: o}, nil
 }
 
-// Cycle polls and commits. Nothing is committed, and no event leaves, when either fails.
-// Task durations are learned from a poll only once it is committed: a failed commit leaves
-// the state as it was, so the next poll sees the same finished tasks as new again.
+// Cycle polls and commits. Nothing is committed, and no event leaves, when either fails
+// (a failed poll may commit the project's blind spot instead). The learner reads task
+// durations from the committed state only.
 func (p *Poller) Cycle(ctx context.Context) (diff.Result, error) {
 	if p.firstTry.IsZero() {
 		p.firstTry = p.now()
@@ -173,7 +171,7 @@ func (p *Poller) Cycle(ctx context.Context) (diff.Result, error) {
 		}
 	}
 	if p.fast > 0 {
-		p.learn.observe(r.prev, r.res.Next, r.tasks, &r.o)
+		p.learn.observe(r.res.Next, &r.o)
 	}
 	p.m.Polls.WithLabelValues(p.policy.ProjectID, "ok").Inc()
 	now := time.Now()
