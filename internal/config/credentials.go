@@ -56,9 +56,11 @@ type NATSAuth struct {
 }
 
 // ReadAuth reads the token or the user and password with ReadSecret, each from its
-// *_env variable or its *_file. An error names the key, never a value.
+// *_env variable or its *_file. An error names the keys (every one that failed), never a
+// value.
 func (n *NATS) ReadAuth(getenv func(string) string) (NATSAuth, error) {
 	var a NATSAuth
+	var errs []error
 	for _, s := range []struct {
 		key, env, file string
 		dst            *Secret
@@ -72,9 +74,12 @@ func (n *NATS) ReadAuth(getenv func(string) string) (NATSAuth, error) {
 		}
 		v, err := ReadSecret(s.env, s.file, getenv)
 		if err != nil {
-			return NATSAuth{}, fmt.Errorf("%s: %w", sourceKey(s.key, s.file), err)
+			errs = append(errs, fmt.Errorf("%s: %w", sourceKey(s.key, s.file), err))
 		}
 		*s.dst = v
+	}
+	if len(errs) > 0 {
+		return NATSAuth{}, errors.Join(errs...)
 	}
 	return a, nil
 }

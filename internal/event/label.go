@@ -1,6 +1,13 @@
 package event
 
-// labels are the readable names of the task names the DCS task center is known to use.
+import (
+	"maps"
+	"slices"
+)
+
+// labels are the readable names of the task names the DCS task center is known to use:
+// those of the vendor's ListCenterTask page and of its example response. It is the one
+// list of known task names (KnownTaskNames); the simulator plays the same names.
 var labels = map[string]string{
 	SwitchoverTask:       "Master/standby switchover",
 	"EXTEND":             "Spec change",
@@ -23,4 +30,14 @@ func Label(name string) string {
 		return l
 	}
 	return name
+}
+
+// KnownTaskNames returns the task names the DCS task center is known to use, sorted. A
+// filter naming another task is not wrong (the list may be incomplete) but is suspect.
+func KnownTaskNames() []string { return slices.Sorted(maps.Keys(labels)) }
+
+// IsKnownTaskName reports whether name is one of KnownTaskNames.
+func IsKnownTaskName(name string) bool {
+	_, ok := labels[name]
+	return ok
 }

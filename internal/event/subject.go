@@ -40,8 +40,12 @@ func tokenByte(c byte) bool {
 
 // Subject returns {prefix}.{project_id}.{task_name}.{status} with every part after the
 // prefix passed through Token; {task_name}.STUCK for a stuck task, and _watch.gap or
-// _watch.restored for a project's blind spots.
+// _watch.restored for a project's blind spots; {prefix}._notifier.test, with no project,
+// for a test event (TypeTest).
 func Subject(prefix string, e *Event) string {
+	if e.IsTest() {
+		return prefix + "." + TestSubjectSuffix
+	}
 	var b strings.Builder
 	b.Grow(len(prefix) + len(e.Data.ProjectID) + len(e.Data.TaskName) + len(e.Data.Status) + 3)
 	b.WriteString(prefix)

@@ -15,6 +15,23 @@ import (
 // message instead of one message each.
 const digestOver = 10
 
+// Messages returns what Send posts for evs, in order: one digest when more than ten
+// wait, else one message each. It is for showing what would be sent (once --dry-run
+// --render); st and now are as for Render.
+func Messages(evs []event.Event, now time.Time, st event.Statuses) []slack.WebhookMessage {
+	if st == nil {
+		st = event.DefaultStatuses()
+	}
+	if len(evs) > digestOver {
+		return []slack.WebhookMessage{RenderDigest(evs, now, st)}
+	}
+	out := make([]slack.WebhookMessage, len(evs))
+	for i := range evs {
+		out[i] = Render(&evs[i], now, st)
+	}
+	return out
+}
+
 // digestLines bounds the lines of a digest: past a screenful nobody reads on, and the
 // console has the rest.
 const digestLines = 40
@@ -82,6 +99,9 @@ func RenderDigest(evs []event.Event, now time.Time, st event.Statuses) slack.Web
 func digestLine(e *event.Event, o outcome, now time.Time) string {
 	t := parseTask(e.Data.Task)
 	parts := []string{fmt.Sprintf("%s *%s %s*", o.emoji, label(first(e.Data.TaskName, t.str("name"))), o.word)}
+	if e.IsTest() {
+		parts[0] = testTag + " " + parts[0]
+	}
 	add := func(s string) {
 		if s != "" {
 			parts = append(parts, s)

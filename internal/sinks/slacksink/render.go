@@ -61,8 +61,11 @@ func outcomeOf(st event.Statuses, status string, created bool) outcome {
 // notification shows), then a coloured attachment with the facts and the details. now
 // is the time the duration of a running task is measured to; statuses tell a finished
 // task from a running one. Every value from the API is escaped, and the message respects
-// Slack's limits whatever the input.
+// Slack's limits whatever the input. A test event's headline starts with [TEST].
 func Render(e *event.Event, now time.Time, statuses event.Statuses) slack.WebhookMessage {
+	if e.IsTest() {
+		return renderTest(e)
+	}
 	t := parseTask(e.Data.Task)
 	name, status := first(e.Data.TaskName, t.str("name")), first(e.Data.Status, t.str("status"))
 	o := outcomeOf(statuses, status, e.Type == event.TypeCreated)

@@ -1,0 +1,126 @@
+package config
+
+import (
+	"fmt"
+	"strings"
+
+	"notifier/internal/event"
+)
+
+// Warning is something valid in the configuration that is almost certainly not what was
+// meant: a filter that can never match what the task center sends, or terminal statuses
+// that leave failures or successes unfinished.
+type Warning struct {
+	Key     string // the key it is about, with indices: slack.webhooks[0].statuses[1]
+	Message string
+}
+
+// String returns "key: message".
+func (w Warning) String() string { return w.Key + ": " + w.Message }
+
+// Lint returns the warnings about c, in the order of the keys in the file. It reads
+// nothing outside c; the known task names are event.KnownTaskNames.
+func (c *Config) Lint() []Warning {
+	var ws []Warning
+	st := event.NewStatuses(c.Poll.TerminalStatuses)
+	for _, want := range []struct{ status, why string }{
+		{"FAILED", "a failed task is shown as still running and followed until poll.max_follow"},
+		{"SUCCESS", "a finished task is shown as still running and followed until poll.max_follow"},
+	} {
+		if !st.IsTerminal(want.status) {
+			ws = append(ws, Warning{"poll.terminal_statuses", fmt.Sprintf("does not include %s: %s", want.status, want.why)})
+		}
+	}
+	for i, w := range c.Slack.Webhooks {
+		key := fmt.Sprintf("slack.webhooks[%d]", i)
+		for j, name := range w.TaskNames {
+			if event.IsKnownTaskName(name) {
+				continue
+			}
+			if near := closest(name, event.KnownTaskNames()); near != "" {
+				ws = append(ws, Warning{fmt.Sprintf("%s.task_names[%d]", key, j),
+					fmt.Sprintf("%q is not a task name the task center uses, so it never matches; did you mean %q?", name, near)})
+			}
+		}
+		for j, s := range w.Statuses {
+			if up := strings.ToUpper(s); s != up {
+				ws = append(ws, Warning{fmt.Sprintf("%s.statuses[%d]", key, j),
+					fmt.Sprintf("%q never matches: the task center's statuses are upper case (did you mean %q?)", s, up)})
+			}
+		}
+		if msg := unreachableSeverity(w); msg != "" {
+			ws = append(ws, Warning{key, msg})
+		}
+	}
+	return ws
+}
+
+// unreachableSeverity says why no event can pass both the webhook's statuses and its
+// min_severity, or returns "". Severity depends on the task name and the status alone
+// (event.SeverityOf); any task name but the switchover's rates like any other.
+func unreachableSeverity(w Webhook) string {
+	if len(w.Statuses) == 0 {
+		return "" // FAILED passes, and it is critical
+	}
+	minSev, err := event.ParseSeverity(w.MinSeverity)
+	if err != nil || minSev == event.Info {
+		return ""
+	}
+	names := w.TaskNames
+	if len(names) == 0 {
+		names = []string{event.SwitchoverTask, "EXTEND"}
+	}
+	for _, n := range names {
+		for _, s := range w.Statuses {
+			if s != strings.ToUpper(s) {
+				continue // never matches at all, as its own warning says
+			}
+			if event.SeverityOf(n, s).Rank() >= minSev.Rank() {
+				return ""
+			}
+		}
+	}
+	return fmt.Sprintf("min_severity %s with statuses %v: no such event is ever %s, so this receiver gets nothing",
+		minSev, w.Statuses, minSev)
+}
+
+// closest returns the name in known that name was most likely meant to be: the same but
+// for case, one the prefix of the other, or a few edits away. It returns "" when none is
+// close.
+func closest(name string, known []string) string {
+	l := strings.ToLower(strings.TrimSpace(name))
+	best, bestDist := "", -1
+	for _, k := range known {
+		kl := strings.ToLower(k)
+		d := distance(l, kl)
+		prefix := len(l) >= 4 && (strings.HasPrefix(kl, l) || strings.HasPrefix(l, kl))
+		if d > max(1, len(kl)/4) && !prefix {
+			continue
+		}
+		if bestDist < 0 || d < bestDist {
+			best, bestDist = k, d
+		}
+	}
+	return best
+}
+
+// distance is the Levenshtein distance between a and b, in bytes.
+func distance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
