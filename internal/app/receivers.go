@@ -1,6 +1,8 @@
 package app
 
 import (
+	"slices"
+
 	"github.com/rs/zerolog"
 
 	"notifier/internal/config"
@@ -20,7 +22,15 @@ type receiver struct {
 // webhook. A new kind of receiver is one more block here. The NATS sink is also returned on
 // its own: /readyz watches its connection and nats-kv keeps its state through it. On an
 // error, what was opened is closed again.
-func openReceivers(cfg *config.Config, log zerolog.Logger, getenv func(string) string) (_ []receiver, ns *natssink.Sink, err error) {
+func openReceivers(cfg *config.Config, log zerolog.Logger, getenv func(string) string) ([]receiver, *natssink.Sink, error) {
+	return openSelected(cfg, log, getenv, nil)
+}
+
+// openSelected is openReceivers for the receivers whose name is in only, or every one when
+// only is nil (test-notification opens the ones named, so another's missing secret does
+// not matter). Errors name each receiver's key as configured.
+func openSelected(cfg *config.Config, log zerolog.Logger, getenv func(string) string, only []string) (_ []receiver, ns *natssink.Sink, err error) {
+	wanted := func(name string) bool { return only == nil || slices.Contains(only, name) }
 	var out []receiver
 	defer func() {
 		if err != nil {
@@ -28,7 +38,7 @@ func openReceivers(cfg *config.Config, log zerolog.Logger, getenv func(string) s
 			out, ns = nil, nil
 		}
 	}()
-	if url := cfg.NATS.URL; url != "" {
+	if url := cfg.NATS.URL; url != "" && wanted(config.NATSReceiver) {
 		opts, err := natsOptions(cfg.NATS, getenv)
 		if err != nil {
 			return nil, nil, err
@@ -44,6 +54,9 @@ func openReceivers(cfg *config.Config, log zerolog.Logger, getenv func(string) s
 		out = append(out, receiver{sink: ns, maxPending: cfg.NATS.MaxPending})
 	}
 	for i, w := range cfg.Slack.Webhooks {
+		if !wanted(w.Name) {
+			continue
+		}
 		url, err := config.ReadSecret(w.URLEnv, w.URLFile, getenv)
 		if err != nil {
 			return nil, nil, setupErr("slack.webhooks[%d]: %w", i, err)

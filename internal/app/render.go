@@ -1,0 +1,116 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"notifier/internal/event"
+	"notifier/internal/route"
+	"notifier/internal/sinks/slacksink"
+)
+
+// OnceRender is Once --dry-run that shows what each receiver would be sent instead of the
+// bare events: it polls every project once, commits nothing, routes the events as a
+// commit would, and writes, per receiver in the order of the config, a "#" line naming
+// it and then its payloads: for NATS the subject and the CloudEvent, each on a line; for
+// a Slack webhook the JSON of each message as it would be posted (one digest for more
+// than ten events). It needs an App built with Deps.DryRun.
+func (a *App) OnceRender(ctx context.Context, out io.Writer) error {
+	fm, ok := a.mode.(*fileMode)
+	if !ok {
+		return errOnceKV
+	}
+	if !a.dryRun {
+		return errors.New("once: rendering needs a dry run")
+	}
+	table, err := route.New(a.cfg)
+	if err != nil {
+		return err
+	}
+	var evs []event.Event
+	var errs []error
+	for _, p := range fm.unit.pollers {
+		res, err := p.Poll(ctx)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("project %s: %w", p.ProjectID(), err))
+			continue
+		}
+		if fm.unit.ledger.Project(p.ProjectID()) == nil && len(res.Events) == 0 && res.Next != nil {
+			a.log.Info().Str("project", p.ProjectID()).Int("tasks", len(res.Next.Tasks)).
+				Msg("first poll of this project: its tasks would be recorded as the baseline without events (poll.initial = \"baseline\")")
+		}
+		evs = append(evs, res.Events...)
+	}
+	routed := map[string][]event.Event{}
+	for i := range evs {
+		for _, name := range table.Route(&evs[i]) {
+			routed[name] = append(routed[name], evs[i])
+		}
+	}
+	if err := a.render(out, table.Receivers(), routed, time.Now()); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// render writes every receiver's payloads for the events routed to it.
+func (a *App) render(out io.Writer, receivers []route.Receiver, routed map[string][]event.Event, now time.Time) error {
+	if len(receivers) == 0 {
+		_, err := fmt.Fprintln(out, "# no receivers are configured")
+		return err
+	}
+	statuses := event.NewStatuses(a.cfg.Poll.TerminalStatuses)
+	for _, r := range receivers {
+		evs := routed[r.Name]
+		var payloads []any
+		switch r.Kind {
+		case "nats":
+			for i := range evs {
+				payloads = append(payloads, "subject "+event.Subject(a.cfg.NATS.SubjectPrefix, &evs[i]), &evs[i])
+			}
+		case "slack":
+			for _, m := range slacksink.Messages(evs, now, statuses) {
+				payloads = append(payloads, m)
+			}
+		}
+		if _, err := fmt.Fprintf(out, "# %s (%s): %s\n", r.Name, r.Key, count(r.Kind, len(evs), len(payloads))); err != nil {
+			return err
+		}
+		for _, p := range payloads {
+			line, ok := p.(string)
+			if !ok {
+				b, err := json.Marshal(p)
+				if err != nil {
+					return err
+				}
+				line = string(b)
+			}
+			if _, err := fmt.Fprintln(out, line); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// count says how many events a receiver would get, and in how many Slack messages.
+func count(kind string, events, payloads int) string {
+	switch {
+	case events == 0:
+		return "no events"
+	case kind == "slack":
+		return fmt.Sprintf("%s in %s", plural(events, "event"), plural(payloads, "message"))
+	}
+	return plural(events, "event")
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}

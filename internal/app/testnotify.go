@@ -1,0 +1,109 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"notifier/internal/config"
+	"notifier/internal/event"
+	"notifier/internal/httpx"
+)
+
+// Result is what one receiver made of a test notification.
+type Result struct {
+	Receiver string // its name: "nats", "oncall"
+	Err      error  // nil when it was delivered
+}
+
+// String returns the line notifier test-notification prints: "oncall: ok" or
+// "team: failed: HTTP 404 channel_not_found".
+func (r Result) String() string {
+	if r.Err == nil {
+		return r.Receiver + ": ok"
+	}
+	return r.Receiver + ": failed: " + short(r.Err)
+}
+
+// short says why a delivery failed in a few words: for an HTTP answer its status code and
+// the server's reason, as Slack gives it.
+func short(err error) string {
+	var se *httpx.StatusError
+	if errors.As(err, &se) && se.Body != "" {
+		return fmt.Sprintf("HTTP %d %s", se.StatusCode, se.Body)
+	}
+	if se != nil {
+		return se.Error()
+	}
+	return err.Error()
+}
+
+// SendTest sends one test event (event.NewTest, for the first configured project) to
+// every receiver named in names, or to every configured receiver when names is empty,
+// bypassing their filters, and returns each receiver's result in the order of the config.
+// It opens the receivers as run does (openReceivers) and touches neither the state nor
+// the HTTP listener, so it works beside a running notifier. An unknown name or a receiver
+// that cannot be opened (a missing secret) is a *SetupError, and nothing is sent. NATS
+// gets until ctx ends to connect; the caller bounds ctx.
+func SendTest(ctx context.Context, cfg *config.Config, d Deps, names []string) ([]Result, error) {
+	if d.Getenv == nil {
+		d.Getenv = os.Getenv
+	}
+	only, err := selectReceivers(cfg, names)
+	if err != nil {
+		return nil, err
+	}
+	recv, ns, err := openSelected(cfg, d.Log, d.Getenv, only)
+	if err != nil {
+		return nil, err
+	}
+	defer closeReceivers(recv)
+	p := cfg.DCS.Projects[0]
+	e := event.NewTest(p.Region, p.ProjectID, p.Name, time.Now())
+	results := make([]Result, len(recv))
+	var wg sync.WaitGroup
+	for i, r := range recv {
+		wg.Go(func() {
+			if r.sink == ns {
+				// Opened a moment ago: give the connection its chance before publishing.
+				ready := ns.Ready()
+				if !ns.Connected() {
+					select {
+					case <-ready:
+					case <-ctx.Done():
+					}
+				}
+			}
+			_, err := r.sink.Send(ctx, []event.Event{e})
+			results[i] = Result{Receiver: r.sink.Name(), Err: err}
+		})
+	}
+	wg.Wait()
+	return results, nil
+}
+
+// selectReceivers returns the names of the receivers to open: names, or every configured
+// one when names is empty. An unknown name is a *SetupError listing the known ones.
+func selectReceivers(cfg *config.Config, names []string) ([]string, error) {
+	var known []string
+	for _, r := range cfg.Receivers() {
+		known = append(known, r.Name)
+	}
+	if len(known) == 0 {
+		return nil, setupErr("no receivers are configured (nats.url is empty and there are no slack.webhooks)")
+	}
+	for _, n := range names {
+		if !slices.Contains(known, n) {
+			return nil, setupErr("unknown receiver %q (configured: %s)", n, strings.Join(known, ", "))
+		}
+	}
+	if len(names) == 0 {
+		return known, nil
+	}
+	return names, nil
+}
