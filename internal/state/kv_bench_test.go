@@ -14,11 +14,7 @@ import (
 func BenchmarkKVBurst(b *testing.B) {
 	kv := kvBucket(b)
 	const project = "0123456789abcdef0123456789abcdef"
-	s := NewKV(kv, KVOptions{Projects: []string{project}, Term: 1, MaxValue: 1 << 20})
-	snap, err := s.Load(b.Context())
-	if err != nil {
-		b.Fatal(err)
-	}
+	s, snap := loadKV(b, kv, KVOptions{Projects: []string{project}, Term: 1, MaxValue: 1 << 20})
 	l, _ := NewLedger(s, snap, []string{"nats", "slack"})
 	st := &diff.ProjectState{Tasks: map[string]diff.TaskState{}}
 	now := time.Now()

@@ -31,11 +31,7 @@ func (k *getHook) Get(ctx context.Context, key string) (jetstream.KeyValueEntry,
 // the new leader's snapshot and in the bucket.
 func TestTakeoverNeverOverwritesACommitItHasNotRead(t *testing.T) {
 	kv := kvBucket(t)
-	old := NewKV(kv, KVOptions{Projects: []string{"p1"}, Term: 1})
-	snap, err := old.Load(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
+	old, snap := loadKV(t, kv, KVOptions{Projects: []string{"p1"}, Term: 1})
 	snap.Projects["p1"] = &diff.ProjectState{Tasks: map[string]diff.TaskState{"swap": {Status: "RUNNING", Created: 5, Seq: 1}}}
 	if err := old.Save(t.Context(), snap); err != nil {
 		t.Fatal(err)
@@ -49,18 +45,11 @@ func TestTakeoverNeverOverwritesACommitItHasNotRead(t *testing.T) {
 		s.Outbox = []Pending{{Event: projectEvent("swap-failed", "p1"), Sinks: []string{"nats"}}}
 		oldErr = old.Save(t.Context(), s)
 	}
-	next := NewKV(hk, KVOptions{Projects: []string{"p1"}, Term: 2})
-	got, err := next.Load(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, got := loadKV(t, hk, KVOptions{Projects: []string{"p1"}, Term: 2})
 	if oldErr != nil {
 		t.Fatalf("old leader's write failed (%v): that would be the expected fencing", oldErr)
 	}
-	stored, err := NewKV(kv, KVOptions{Projects: []string{"p1"}, Term: 3}).Load(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, stored := loadKV(t, kv, KVOptions{Projects: []string{"p1"}, Term: 3})
 	for name, s := range map[string]*Snapshot{"the new leader loaded": got, "the bucket holds": stored} {
 		if st := s.Projects["p1"].Tasks["swap"].Status; st != "FAILED" || len(s.Outbox) != 1 || s.Outbox[0].Event.ID != "swap-failed" {
 			t.Errorf("after the takeover %s swap=%s with %d pending events: the old leader's successful commit was silently overwritten",

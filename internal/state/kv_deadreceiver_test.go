@@ -34,11 +34,7 @@ func realEvent(project string, now time.Time) event.Event {
 func TestDeadReceiverNeverBlocksCommitsInKVMode(t *testing.T) {
 	kv := kvBucket(t)
 	const project = "0123456789abcdef0123456789abcdef"
-	s := NewKV(kv, KVOptions{Projects: []string{project}, Term: 1, MaxValue: 1 << 20}) // the NATS server's default max_payload
-	snap, err := s.Load(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, snap := loadKV(t, kv, KVOptions{Projects: []string{project}, Term: 1, MaxValue: 1 << 20}) // the NATS server's default max_payload
 	l, _ := NewLedger(s, snap, []string{"nats", "slack[0]"})
 	st := &diff.ProjectState{Tasks: map[string]diff.TaskState{}}
 	now := time.Now()
@@ -64,10 +60,7 @@ func TestDeadReceiverNeverBlocksCommitsInKVMode(t *testing.T) {
 	if got := l.Count("slack[0]"); got != DefaultMaxPending {
 		t.Errorf("the dead receiver holds %d pending events, want its max_pending %d", got, DefaultMaxPending)
 	}
-	back, err := NewKV(kv, KVOptions{Projects: []string{project}, Term: 2}).Load(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, back := loadKV(t, kv, KVOptions{Projects: []string{project}, Term: 2})
 	if len(back.Outbox) != DefaultMaxPending || back.Outbox[0].Sinks[0] != "slack[0]" {
 		t.Errorf("a new leader loads %d pending events, want the dead receiver's %d newest", len(back.Outbox), DefaultMaxPending)
 	}

@@ -23,11 +23,7 @@ func TestDeletedStateKeyIsRecreatedFromMemory(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			kv := kvBucket(t)
-			s := NewKV(kv, KVOptions{Projects: []string{"p1"}, Term: 1})
-			snap, err := s.Load(t.Context())
-			if err != nil {
-				t.Fatal(err)
-			}
+			s, snap := loadKV(t, kv, KVOptions{Projects: []string{"p1"}, Term: 1})
 			l, _ := NewLedger(s, snap, []string{"nats"})
 			st := func(status string) *diff.ProjectState {
 				return &diff.ProjectState{Tasks: map[string]diff.TaskState{"a": {Status: status, Created: 5}}}
@@ -43,10 +39,7 @@ func TestDeletedStateKeyIsRecreatedFromMemory(t *testing.T) {
 					t.Errorf("commit %s after the key was removed: %v", status, err)
 				}
 			}
-			back, err := NewKV(kv, KVOptions{Projects: []string{"p1"}, Term: 2}).Load(t.Context())
-			if err != nil {
-				t.Fatal(err)
-			}
+			_, back := loadKV(t, kv, KVOptions{Projects: []string{"p1"}, Term: 2})
 			if got := back.Projects["p1"].Tasks["a"].Status; got != "DELETED" {
 				t.Errorf("the recreated key holds status %q, want the last commit's DELETED", got)
 			}

@@ -16,11 +16,7 @@ import (
 func TestFencedLeaderNeverBringsBackADeliveredEvent(t *testing.T) {
 	kv := kvBucket(t)
 	sinks := []string{"nats", "slack[0]"}
-	a := NewKV(kv, KVOptions{Projects: []string{"p1"}, Term: 1})
-	snap, err := a.Load(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
+	a, snap := loadKV(t, kv, KVOptions{Projects: []string{"p1"}, Term: 1})
 	la, _ := NewLedger(a, snap, sinks)
 	st := &diff.ProjectState{Tasks: map[string]diff.TaskState{"swap": {Status: "FAILED", Created: 5, Seq: 1}}}
 	e := projectEvent("swap-failed", "p1")
@@ -29,11 +25,7 @@ func TestFencedLeaderNeverBringsBackADeliveredEvent(t *testing.T) {
 	}
 
 	// B takes over and delivers the event to both receivers: its key is deleted.
-	b := NewKV(kv, KVOptions{Projects: []string{"p1"}, Term: 2})
-	bsnap, err := b.Load(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
+	b, bsnap := loadKV(t, kv, KVOptions{Projects: []string{"p1"}, Term: 2})
 	lb, _ := NewLedger(b, bsnap, sinks)
 	for _, s := range sinks {
 		if err := lb.Done(t.Context(), s, []string{e.ID}); err != nil {
@@ -45,11 +37,7 @@ func TestFencedLeaderNeverBringsBackADeliveredEvent(t *testing.T) {
 	aErr := la.Done(t.Context(), "slack[0]", []string{e.ID})
 
 	// The next leader must find nothing pending: every receiver got the event.
-	c := NewKV(kv, KVOptions{Projects: []string{"p1"}, Term: 3})
-	csnap, err := c.Load(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, csnap := loadKV(t, kv, KVOptions{Projects: []string{"p1"}, Term: 3})
 	if len(csnap.Outbox) != 0 {
 		t.Errorf("after B delivered %s to every receiver, the fenced leader A (Done err = %v) wrote it back: the next leader owes it to %v again",
 			e.ID, aErr, csnap.Outbox[0].Sinks)

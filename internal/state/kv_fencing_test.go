@@ -22,11 +22,7 @@ func TestOldLeaderCannotCreateAKeyAfterATakeover(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Takeover: the new leader loads (no key exists) and so claims nothing.
-	next := NewKV(kv, KVOptions{Projects: []string{"p1"}, Term: 2})
-	snap, err := next.Load(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
+	next, snap := loadKV(t, kv, KVOptions{Projects: []string{"p1"}, Term: 2})
 	l, _ := NewLedger(next, snap, []string{"nats"})
 
 	// The paused old leader's first commit of p1 arrives now.
@@ -81,11 +77,7 @@ func TestLostWriteReplyDoesNotFenceTheSoleWriter(t *testing.T) {
 	}{{"update", true}, {"create", false}} {
 		t.Run(tc.name, func(t *testing.T) {
 			lk := &lossyKV{KeyValue: kvBucket(t)}
-			s := NewKV(lk, KVOptions{Projects: []string{"p1"}, Term: 1})
-			snap, err := s.Load(t.Context())
-			if err != nil {
-				t.Fatal(err)
-			}
+			s, snap := loadKV(t, lk, KVOptions{Projects: []string{"p1"}, Term: 1})
 			l, _ := NewLedger(s, snap, []string{"nats"})
 			st := func(status string) *diff.ProjectState {
 				return &diff.ProjectState{Tasks: map[string]diff.TaskState{"a": {Status: status, Created: 5}}}

@@ -17,11 +17,7 @@ import (
 func TestBurstOfLargeEventsNeverBlocksItsProject(t *testing.T) {
 	const maxValue = 1 << 20 // the server's default max_payload
 	kv := kvBucket(t)
-	s := NewKV(kv, KVOptions{Projects: []string{"p1"}, Term: 1, MaxValue: maxValue})
-	snap, err := s.Load(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, snap := loadKV(t, kv, KVOptions{Projects: []string{"p1"}, Term: 1, MaxValue: maxValue})
 	l, _ := NewLedger(s, snap, []string{"nats"})
 	var evs []event.Event
 	for i := range 3 {

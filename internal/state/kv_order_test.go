@@ -13,11 +13,7 @@ import (
 func TestTakeoverKeepsCommitOrderAcrossProjects(t *testing.T) {
 	kv := kvBucket(t)
 	projects := []string{"p1", "p2"}
-	a := NewKV(kv, KVOptions{Projects: projects, Term: 1})
-	snap, err := a.Load(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
+	a, snap := loadKV(t, kv, KVOptions{Projects: projects, Term: 1})
 	la, _ := NewLedger(a, snap, []string{"slack[0]"})
 	st := &diff.ProjectState{Tasks: map[string]diff.TaskState{}}
 	if err := la.Commit(t.Context(), "p2", st, []event.Event{projectEvent("e-old", "p2")}); err != nil {
@@ -30,11 +26,7 @@ func TestTakeoverKeepsCommitOrderAcrossProjects(t *testing.T) {
 		t.Fatalf("before the takeover: %v", got)
 	}
 
-	b := NewKV(kv, KVOptions{Projects: projects, Term: 2})
-	bsnap, err := b.Load(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
+	b, bsnap := loadKV(t, kv, KVOptions{Projects: projects, Term: 2})
 	var ids []string
 	for _, p := range bsnap.Outbox {
 		ids = append(ids, p.Event.ID)

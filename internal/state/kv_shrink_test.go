@@ -17,11 +17,7 @@ import (
 // changed to what.
 func TestEventLargerThanMaxPayloadNeverBlocksItsProject(t *testing.T) {
 	kv := kvBucket(t)
-	s := NewKV(kv, KVOptions{Projects: []string{"p1"}, Term: 1, MaxValue: 1 << 20})
-	snap, err := s.Load(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, snap := loadKV(t, kv, KVOptions{Projects: []string{"p1"}, Term: 1, MaxValue: 1 << 20})
 	l, _ := NewLedger(s, snap, []string{"nats"})
 	e := projectEvent("huge", "p1")
 	noise := make([]byte, 2<<20) // random: gzip cannot make it fit
@@ -31,10 +27,7 @@ func TestEventLargerThanMaxPayloadNeverBlocksItsProject(t *testing.T) {
 	if err := l.Commit(t.Context(), "p1", st, []event.Event{e}); err != nil {
 		t.Fatalf("commit of an event above max_payload: %v", err)
 	}
-	back, err := NewKV(kv, KVOptions{Projects: []string{"p1"}, Term: 2}).Load(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, back := loadKV(t, kv, KVOptions{Projects: []string{"p1"}, Term: 2})
 	if len(back.Outbox) != 1 {
 		t.Fatalf("%d events pending after the commit, want 1", len(back.Outbox))
 	}

@@ -15,28 +15,20 @@ import (
 // TestKVRoundTripAndFencing.)
 func TestReplicaWithAnOlderLeaseNeverFencesTheLeader(t *testing.T) {
 	kv := kvBucket(t)
-	first := NewKV(kv, KVOptions{Projects: []string{"p1"}, Term: 3})
-	snap, err := first.Load(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
+	first, snap := loadKV(t, kv, KVOptions{Projects: []string{"p1"}, Term: 3})
 	snap.Projects["p1"] = &diff.ProjectState{Tasks: map[string]diff.TaskState{"a": {Status: "RUNNING", Created: 5, Seq: 1}}}
 	if err := first.Save(t.Context(), snap); err != nil {
 		t.Fatal(err)
 	}
 
 	stale := NewKV(kv, KVOptions{Projects: []string{"p1"}, Term: 5}) // lease won, then frozen
-	healthy := NewKV(kv, KVOptions{Projects: []string{"p1"}, Term: 7})
-	hsnap, err := healthy.Load(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
+	healthy, hsnap := loadKV(t, kv, KVOptions{Projects: []string{"p1"}, Term: 7})
 	lh, _ := NewLedger(healthy, hsnap, []string{"nats"})
 
 	_, staleErr := stale.Load(t.Context()) // resumes
 
 	st := &diff.ProjectState{Tasks: map[string]diff.TaskState{"a": {Status: "SUCCESS", Created: 5, Seq: 2}}}
-	err = lh.Commit(t.Context(), "p1", st, []event.Event{projectEvent("a-success", "p1")})
+	err := lh.Commit(t.Context(), "p1", st, []event.Event{projectEvent("a-success", "p1")})
 	if errors.Is(err, ErrFenced) {
 		t.Errorf("the healthy leader (lease term 7) was fenced by a stale leader of lease term 5 (its Load: err = %v, term %d): %v",
 			staleErr, stale.Term(), err)

@@ -23,6 +23,18 @@ func kvBucket(t testing.TB) jetstream.KeyValue {
 	return kv
 }
 
+// loadKV is a leader's store with o over kv, and the snapshot its Load claims; it fails
+// the test if Load fails.
+func loadKV(t testing.TB, kv jetstream.KeyValue, o KVOptions) (*KV, *Snapshot) {
+	t.Helper()
+	s := NewKV(kv, o)
+	snap, err := s.Load(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, snap
+}
+
 func projectEvent(id, project string) event.Event {
 	e := ev(id)
 	e.Data.ProjectID = project
@@ -43,11 +55,7 @@ func TestKVRoundTripAndFencing(t *testing.T) {
 	}
 
 	// A new leader (term 2) loads and claims every key.
-	next := NewKV(kv, KVOptions{Projects: []string{"p1", "p2"}, Term: 2})
-	got, err := next.Load(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, got := loadKV(t, kv, KVOptions{Projects: []string{"p1", "p2"}, Term: 2})
 	if got.Projects["p1"].Tasks["a"] != snap.Projects["p1"].Tasks["a"] || len(got.Outbox) != 1 || got.Outbox[0].Event.ID != "e1" {
 		t.Fatalf("round trip: %+v", got)
 	}
@@ -56,11 +64,7 @@ func TestKVRoundTripAndFencing(t *testing.T) {
 	if err := old.Save(t.Context(), snap); !errors.Is(err, ErrFenced) {
 		t.Fatalf("old leader's save: %v, want ErrFenced", err)
 	}
-	third := NewKV(kv, KVOptions{Projects: []string{"p1"}, Term: 3})
-	again, err := third.Load(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
+	third, again := loadKV(t, kv, KVOptions{Projects: []string{"p1"}, Term: 3})
 	if _, ok := again.Projects["p1"].Tasks["a"]; !ok {
 		t.Error("the fenced write overwrote the state")
 	}
@@ -87,11 +91,7 @@ func TestKVRoundTripAndFencing(t *testing.T) {
 // the server would refuse is a clear error rather than a refused write.
 func TestKVBurstIsCompressed(t *testing.T) {
 	kv := kvBucket(t)
-	s := NewKV(kv, KVOptions{Projects: []string{"p1"}, Term: 1, MaxValue: 1 << 20})
-	snap, err := s.Load(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, snap := loadKV(t, kv, KVOptions{Projects: []string{"p1"}, Term: 1, MaxValue: 1 << 20})
 	snap.Projects["p1"] = &diff.ProjectState{Tasks: map[string]diff.TaskState{}}
 	for i := range 3000 {
 		e := projectEvent(fmt.Sprintf("e%04d", i), "p1")
@@ -101,10 +101,7 @@ func TestKVBurstIsCompressed(t *testing.T) {
 	if err := s.Save(t.Context(), snap); err != nil {
 		t.Fatalf("3,000 pending events must fit in one value once compressed: %v", err)
 	}
-	back, err := NewKV(kv, KVOptions{Projects: []string{"p1"}, Term: 2}).Load(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, back := loadKV(t, kv, KVOptions{Projects: []string{"p1"}, Term: 2})
 	if len(back.Outbox) != 3000 || back.Outbox[2999].Event.ID != "e2999" {
 		t.Fatalf("read back %d events", len(back.Outbox))
 	}
@@ -113,11 +110,7 @@ func TestKVBurstIsCompressed(t *testing.T) {
 			t.Fatalf("event %d read back is %s, want %s: commit order lost", i, p.Event.ID, want)
 		}
 	}
-	small := NewKV(kv, KVOptions{Projects: []string{"p1"}, Term: 3, MaxValue: 100}) // below an event with no task at all
-	snap, err = small.Load(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
+	small, snap := loadKV(t, kv, KVOptions{Projects: []string{"p1"}, Term: 3, MaxValue: 100}) // below an event with no task at all
 	snap.Outbox = append(snap.Outbox, Pending{Event: projectEvent("big", "p1"), Sinks: []string{"nats"}})
 	if err := small.Save(t.Context(), snap); err == nil || !strings.Contains(err.Error(), "max_payload") {
 		t.Errorf("oversized value: %v, want an error naming max_payload", err)
