@@ -60,11 +60,10 @@ func (w *logWatch) wait(t *testing.T, msg string, n int) {
 	}
 }
 
-// Ready is a broadcast: every caller waiting on it (one Dispatcher per shard, all over
-// the same sink) wakes at a reconnect, and the first connect leaves no signal behind that
-// would cut a later backoff short (as a single buffered channel would: it wakes one
-// waiter, and holds a token from the first connect).
-func TestReadyWakesEveryWaiterOnce(t *testing.T) {
+// connectedSink is a core NATS sink connected to a server that the test may stop and
+// start, logging into a logWatch.
+func connectedSink(t *testing.T) (*natstest.Server, *Sink, *logWatch) {
+	t.Helper()
 	srv := natstest.Restartable(t, natstest.CoreOnly())
 	logs := newLogWatch()
 	s, err := New(Options{URL: srv.URL(), SubjectPrefix: "dcs.tasks", Log: zerolog.New(logs)})
@@ -73,6 +72,15 @@ func TestReadyWakesEveryWaiterOnce(t *testing.T) {
 	}
 	t.Cleanup(s.Close)
 	logs.wait(t, "nats connected", 1)
+	return srv, s, logs
+}
+
+// Ready is a broadcast: every caller waiting on it (one Dispatcher per shard, all over
+// the same sink) wakes at a reconnect, and the first connect leaves no signal behind that
+// would cut a later backoff short (as a single buffered channel would: it wakes one
+// waiter, and holds a token from the first connect).
+func TestReadyWakesEveryWaiterOnce(t *testing.T) {
+	srv, s, logs := connectedSink(t)
 	select {
 	case <-s.Ready():
 		t.Fatal("Ready is already signalled after the first connect: a first backoff would be cut short")
@@ -134,14 +142,7 @@ func (q *memQueue) Count(string) int {
 // while the others wait out their whole backoff. The backoff starts at 30s (waits of
 // 15-30s), so a delivery within 10s was woken.
 func TestReconnectWakesEveryShard(t *testing.T) {
-	srv := natstest.Restartable(t, natstest.CoreOnly())
-	logs := newLogWatch()
-	s, err := New(Options{URL: srv.URL(), SubjectPrefix: "dcs.tasks", Log: zerolog.New(logs)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Close)
-	logs.wait(t, "nats connected", 1)
+	srv, s, logs := connectedSink(t)
 	srv.Stop()
 	logs.wait(t, "nats disconnected; events stay pending", 1)
 
