@@ -115,19 +115,21 @@ func New(cfg *config.Config, d Deps) (_ *App, err error) {
 	if err != nil {
 		return nil, err
 	}
+	a.initSeries()
 	uc := unitConfig{cfg: cfg, log: a.log, m: a.m, receivers: a.recv, routes: routes}
 	if cfg.State.Backend == "nats-kv" {
 		if a.nats == nil {
 			return nil, setupErr("state.backend: \"nats-kv\" needs the NATS sink (nats.url)")
 		}
 		a.mode = newKVMode(uc, a.nats.Conn(), a.projects, cfg.Cluster.Shards)
-		return a, nil
+	} else {
+		fm, err := newFileMode(uc, cfg.State.Path, a.projects)
+		if err != nil {
+			return nil, err
+		}
+		a.mode = fm
 	}
-	fm, err := newFileMode(uc, cfg.State.Path, a.projects)
-	if err != nil {
-		return nil, err
-	}
-	a.mode = fm
+	a.m.SetProbes(a.probes())
 	return a, nil
 }
 

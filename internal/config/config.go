@@ -157,6 +157,11 @@ const (
 	defaultLevel    = "info"
 )
 
+// defaultListen is http.listen's default: loopback. The container image stamps
+// "0.0.0.0:9464" (-ldflags "-X notifier/internal/config.defaultListen=0.0.0.0:9464"),
+// since loopback inside a container is unreachable from outside it (probes, scrapes).
+var defaultListen = "127.0.0.1:9464"
+
 // DefaultMaxPending is the default of nats.max_pending and slack.webhooks[].max_pending:
 // how many undelivered events one receiver may hold.
 const DefaultMaxPending = 10000
@@ -199,7 +204,7 @@ func Default() Config {
 			PublishTimeout: Duration(10 * time.Second),
 			MaxPending:     DefaultMaxPending,
 		},
-		HTTP:     HTTP{Listen: "127.0.0.1:9464"},
+		HTTP:     HTTP{Listen: defaultListen},
 		Log:      Log{Level: defaultLevel, Format: "json"},
 		Shutdown: Shutdown{Timeout: Duration(10 * time.Second)},
 	}

@@ -2,6 +2,9 @@
 package metrics
 
 import (
+	"sync"
+	"time"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 )
@@ -27,7 +30,30 @@ type Metrics struct {
 	Leader          *prometheus.GaugeVec     // shard, holder: 1 while this replica leads the shard
 	LeaderTerm      *prometheus.GaugeVec     // shard: the lease revision while leading
 	BuildInfo       *prometheus.GaugeVec     // version
+	// ConfigReloadSuccessful and ConfigReloadSuccessTime are named as in Prometheus and
+	// Alertmanager, so the same alert serves all three. The configuration loaded at the
+	// start counts as a successful load.
+	ConfigReloadSuccessful  prometheus.Gauge
+	ConfigReloadSuccessTime prometheus.Gauge // Unix seconds
+
+	// probes computes notifier_project_up and notifier_nats_connected at every scrape
+	// (see SetProbes).
+	probes *probes
+
+	mu    sync.Mutex
+	known map[string]bool // projects InitProject has seen
 }
+
+// PollResults and DeliveryResults are the result label values of notifier_polls_total
+// and notifier_deliveries_total; InitProject and InitReceiver create every one.
+var (
+	PollResults     = []string{"ok", "error"}
+	DeliveryResults = []string{"ok", "retry", "dropped"}
+)
+
+// RetriesPoller is the component label of the poller's retries in notifier_retries_total;
+// every receiver's retries are counted under its name.
+const RetriesPoller = "poller"
 
 // New registers the collectors on reg (plus the Go and process collectors).
 func New(reg prometheus.Registerer, version string) *Metrics {
@@ -66,11 +92,65 @@ func New(reg prometheus.Registerer, version string) *Metrics {
 			Help: "The term (lease revision) of the shard this replica leads, 0 when following."}, []string{"shard"}),
 		BuildInfo: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: ns, Name: "build_info",
 			Help: "Always 1; the version label says which build runs."}, []string{"version"}),
+		ConfigReloadSuccessful: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: ns, Name: "config_last_reload_successful",
+			Help: "1 when the last attempt to load the configuration succeeded, 0 when it failed (the running configuration was kept)."}),
+		ConfigReloadSuccessTime: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: ns, Name: "config_last_reload_success_timestamp_seconds",
+			Help: "Unix time of the last successful configuration load."}),
+		probes: newProbes(),
+		known:  map[string]bool{},
 	}
 	reg.MustRegister(m.Polls, m.PollDuration, m.APIRequests, m.Pages, m.TasksFollowed, m.TasksActive,
 		m.SkippedTasks, m.WindowIgnored, m.Events, m.Deliveries, m.Pending, m.Retries, m.StateSaveErrors,
-		m.LastSuccess, m.Leader, m.LeaderTerm, m.BuildInfo,
+		m.LastSuccess, m.Leader, m.LeaderTerm, m.BuildInfo, m.ConfigReloadSuccessful, m.ConfigReloadSuccessTime,
+		m.probes,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.BuildInfo.WithLabelValues(version).Set(1)
+	m.Retries.WithLabelValues(RetriesPoller)
+	m.ConfigReloadSuccessful.Set(1)
+	m.ConfigReloadSuccessTime.Set(float64(time.Now().Unix()))
 	return m
+}
+
+// InitProject creates a project's series at zero, so that rate(), increase() and the
+// alerts on them work from the start, before the first poll and however the first polls
+// go. notifier_last_successful_poll_timestamp_seconds is created at 0 (never read, as far
+// as this process knows) the first time only: a second call, such as the one a reload
+// makes, leaves it be; SetLastSuccess sets it from the saved state.
+func (m *Metrics) InitProject(id string) {
+	m.mu.Lock()
+	first := !m.known[id]
+	m.known[id] = true
+	m.mu.Unlock()
+	if first {
+		m.SetLastSuccess(id, time.Time{})
+	}
+	for _, r := range PollResults {
+		m.Polls.WithLabelValues(id, r)
+	}
+	m.PollDuration.WithLabelValues(id)
+	m.Pages.WithLabelValues(id)
+	m.SkippedTasks.WithLabelValues(id)
+	m.WindowIgnored.WithLabelValues(id)
+}
+
+// InitReceiver creates a receiver's delivery series at zero: every result of
+// notifier_deliveries_total, its notifier_retries_total and notifier_pending_events (which
+// its dispatcher sets once running).
+func (m *Metrics) InitReceiver(name string) {
+	for _, r := range DeliveryResults {
+		m.Deliveries.WithLabelValues(name, r)
+	}
+	m.Retries.WithLabelValues(name)
+	m.Pending.WithLabelValues(name)
+}
+
+// SetLastSuccess sets notifier_last_successful_poll_timestamp_seconds of a project. The
+// zero time (never, as far as the saved state knows) is written as 0, so that the series
+// exists and "time() - it > N" fires for a project never read.
+func (m *Metrics) SetLastSuccess(id string, t time.Time) {
+	v := 0.0
+	if !t.IsZero() {
+		v = float64(t.UnixNano()) / 1e9
+	}
+	m.LastSuccess.WithLabelValues(id).Set(v)
 }

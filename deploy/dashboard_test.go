@@ -1,0 +1,97 @@
+package deploy
+
+import (
+	"encoding/json"
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// grafanaVars stand for the dashboard's variables, so that its queries parse as PromQL.
+var grafanaVars = strings.NewReplacer(
+	"$__rate_interval", "5m", "$__interval", "1m", "$__range", "6h",
+	"$project", ".*", "$job", ".*",
+)
+
+// labelValues is Grafana's variable query label_values(metric, label).
+var labelValues = regexp.MustCompile(`^label_values\((\w+),\s*(\w+)\)$`)
+
+type panel struct {
+	Title   string  `json:"title"`
+	Type    string  `json:"type"`
+	Panels  []panel `json:"panels"` // a collapsed row's
+	Targets []struct {
+		Expr string `json:"expr"`
+	} `json:"targets"`
+}
+
+// TestDashboard checks that every query of the dashboard and of its variables parses
+// and names only metrics and labels the notifier exports, and that it shows what the
+// issue asks for.
+func TestDashboard(t *testing.T) {
+	data, err := os.ReadFile("grafana/notifier.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d struct {
+		Title      string  `json:"title"`
+		UID        string  `json:"uid"`
+		Panels     []panel `json:"panels"`
+		Templating struct {
+			List []struct {
+				Name       string `json:"name"`
+				Type       string `json:"type"`
+				Definition string `json:"definition"`
+			} `json:"list"`
+		} `json:"templating"`
+	}
+	if err := json.Unmarshal(data, &d); err != nil {
+		t.Fatalf("notifier.json: %v", err)
+	}
+	if d.Title == "" || d.UID == "" {
+		t.Error("the dashboard needs a title and a uid")
+	}
+	names := exported(t)
+	for _, v := range d.Templating.List {
+		if v.Type != "query" {
+			continue
+		}
+		m := labelValues.FindStringSubmatch(v.Definition)
+		if m == nil {
+			t.Errorf("variable %s: %q is not label_values(metric, label)", v.Name, v.Definition)
+			continue
+		}
+		if labels, ok := names[m[1]]; !ok || !slices.Contains(labels, m[2]) {
+			t.Errorf("variable %s: the notifier exports no %s with label %s", v.Name, m[1], m[2])
+		}
+	}
+	var all []string
+	var walk func([]panel)
+	walk = func(ps []panel) {
+		for _, p := range ps {
+			walk(p.Panels)
+			if p.Type != "row" && len(p.Targets) == 0 {
+				t.Errorf("panel %q has no query", p.Title)
+			}
+			for _, tg := range p.Targets {
+				all = append(all, tg.Expr)
+				for _, problem := range checkExpr(grafanaVars.Replace(tg.Expr), names) {
+					t.Errorf("panel %q: %s: %s", p.Title, tg.Expr, problem)
+				}
+			}
+		}
+	}
+	walk(d.Panels)
+	// Polls, API codes and latency, events by type and severity, pending and delivered
+	// per receiver, leadership.
+	queries := strings.Join(all, "\n")
+	for _, want := range []string{"notifier_polls_total", "notifier_api_requests_total", "notifier_poll_duration_seconds_bucket",
+		"by (type, severity)", "notifier_pending_events", `notifier_deliveries_total{result="ok"}`, "notifier_leader",
+		"notifier_project_up", "notifier_nats_connected"} {
+		if !strings.Contains(queries, want) {
+			t.Errorf("no panel queries %s", want)
+		}
+	}
+}

@@ -1,0 +1,6 @@
+// Package deploy holds what it takes to run the notifier: the Prometheus alerting rules
+// (prometheus/alerts.yml), the Grafana dashboard (grafana/notifier.json) and the
+// Kubernetes manifests (kubernetes/). It has no code; its tests check that the rules
+// parse, that every metric the rules and the dashboard name is exported by the
+// notifier, and that the manifests' configs load with the notifier's own loader.
+package deploy
