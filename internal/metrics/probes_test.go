@@ -1,6 +1,7 @@
 package metrics_test
 
 import (
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -96,7 +97,7 @@ func TestProbesAreAskedAtEveryScrape(t *testing.T) {
 		want := `
 # HELP notifier_nats_connected 1 while the connection to NATS is up, else 0; absent when no NATS is configured.
 # TYPE notifier_nats_connected gauge
-notifier_nats_connected ` + string(rune('0'+natsWant)) + `
+notifier_nats_connected ` + strconv.Itoa(natsWant) + `
 `
 		if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "notifier_nats_connected"); err != nil {
 			t.Error(err)
