@@ -99,7 +99,7 @@ func TestCheckEnvironment(t *testing.T) {
 		},
 		{
 			name: "nats user and password both unset", replace: [2]string{`token_env = "NATS_TOKEN"`, "user_env = \"NATS_USER\"\npassword_env = \"NATS_PASSWORD\""},
-			env:  env, want: []string{"nats.user_env: secret: environment variable NATS_USER", "nats.password_env: secret: environment variable NATS_PASSWORD"},
+			env: env, want: []string{"nats.user_env: secret: environment variable NATS_USER", "nats.password_env: secret: environment variable NATS_PASSWORD"},
 		},
 		{
 			name: "nats files", replace: [2]string{`token_env = "NATS_TOKEN"`, "creds_file = \"" + filepath.Join(dir, "user.creds") +
