@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 
@@ -9,27 +8,10 @@ import (
 	"notifier/internal/demo"
 )
 
-const demoUsage = `usage: notifier demo [flags]
-
-Runs, in this process, a simulated DCS task center on loopback, an embedded NATS server and
-the real notifier pipeline pointed at them, and prints every event published to NATS while
-about a minute of task changes plays (a spec change, a public IP bound, a master/standby
-switchover that FAILS, a password change, a replica added through an unknown status).
-No cloud account and no NATS installation are needed. Set SLACK_WEBHOOK_URL to post to
-Slack as well. Ctrl-C stops it.
-
-flags:
-`
-
 // runDemo parses the demo's flags and runs it until the script ends, --duration passes or
 // a signal arrives.
 func runDemo(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, demoUsage)
-		fs.PrintDefaults()
-	}
+	fs := flags("demo", stderr)
 	var o demo.Options
 	fs.IntVar(&o.NATSPort, "nats-port", 0, "port of the embedded NATS server on 127.0.0.1 (0: a free port)")
 	fs.StringVar(&o.HTTPListen, "http", "", "listen address of /metrics, /healthz and /readyz (default: a free loopback port)")
@@ -38,16 +20,10 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 	fs.DurationVar(&o.Duration, "duration", 0, "stop after this long, e.g. 75s (default: when the script has finished)")
 	fs.Float64Var(&o.Speed, "speed", 1, "play the script this many times faster than real time")
 	level := fs.String("log-level", "warn", "level of the notifier's own log on stderr (debug, info, warn, error)")
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return exitOK
-		}
-		return exitUsage
+	if code, ok := parse(fs, args, stdout, stderr); !ok {
+		return code
 	}
 	switch {
-	case fs.NArg() > 0:
-		fmt.Fprintf(stderr, "notifier demo: unexpected argument %q\n", fs.Arg(0))
-		return exitUsage
 	case o.Speed <= 0 || o.Speed > 1000:
 		fmt.Fprintln(stderr, "notifier demo: --speed must be above 0 and at most 1000")
 		return exitUsage
@@ -59,7 +35,7 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	o.Log = newLogger(config.Log{Level: *level, Format: "console"}, stderr)
-	o.Version = version
+	o.Version = appVersion()
 	if o.JSON {
 		o.Notes = stderr // stdout carries nothing but events, for jq and friends
 	}

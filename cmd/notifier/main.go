@@ -1,11 +1,12 @@
 // Command notifier polls the Huawei Cloud DCS task center and publishes every new task and
-// status change as a CloudEvent to NATS (and Slack).
+// status change as a CloudEvent to NATS and to named receivers such as Slack webhooks.
+// Its subcommands run it (run, once), check it (check-config, routes, test-notification)
+// or show it (demo); notifier <command> --help describes each.
 package main
 
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -19,20 +20,6 @@ import (
 	"notifier/internal/config"
 )
 
-// version is stamped at build time: -ldflags "-X main.version=v1.2.3".
-var version = "dev"
-
-const usage = `usage: notifier <command> [flags]
-
-commands:
-  run           --config FILE                poll and publish until SIGTERM/SIGINT; SIGHUP re-reads FILE
-  once          --config FILE [--dry-run]    one cycle for every project; --dry-run prints the events instead
-  check-config  --config FILE                validate the configuration and print it
-  demo          [flags]                      the whole pipeline against a simulated task center and an
-                                             embedded NATS server, no cloud account needed (demo -h)
-  version                                    print the version
-`
-
 // Exit codes.
 const (
 	exitOK      = 0
@@ -44,53 +31,64 @@ func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
+		fmt.Fprint(stderr, usage())
 		return exitUsage
 	}
 	cmd, args := args[0], args[1:]
 	switch cmd {
-	case "version", "--version", "-v":
-		fmt.Fprintln(stdout, "notifier", version)
-		return exitOK
 	case "help", "--help", "-h":
-		fmt.Fprint(stdout, usage)
+		if len(args) > 0 && lookup(args[0]) != nil {
+			return run([]string{args[0], "--help"}, stdout, stderr)
+		}
+		fmt.Fprint(stdout, usage())
 		return exitOK
-	case "run", "once", "check-config":
-		return runConfigured(cmd, args, stdout, stderr)
+	case "--version", "-v":
+		return runVersion(nil, stdout, stderr)
+	case "version":
+		return runVersion(args, stdout, stderr)
+	case "run":
+		return runDaemon(args, stdout, stderr)
+	case "once":
+		return runOnce(args, stdout, stderr)
+	case "check-config":
+		return runCheck(args, stdout, stderr)
+	case "routes":
+		return runRoutes(args, stdout, stderr)
+	case "test-notification":
+		return runTestNotification(args, stdout, stderr)
 	case "demo":
 		return runDemo(args, stdout, stderr)
 	default:
-		fmt.Fprintf(stderr, "notifier: unknown command %q\n\n%s", cmd, usage)
+		fmt.Fprintf(stderr, "notifier: unknown command %q\n\n%s", cmd, usage())
 		return exitUsage
 	}
 }
 
-func runConfigured(cmd string, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	path := fs.String("config", "", "path to the TOML configuration")
-	dryRun := false
-	if cmd == "once" {
-		fs.BoolVar(&dryRun, "dry-run", false, "print the events instead of committing and publishing them")
+// loadConfig reads the configuration at given, or where configPath says. On a problem it
+// prints it and returns exitUsage.
+func loadConfig(cmd, given string, stderr io.Writer) (*config.Config, string, int) {
+	path, err := configPath(given, os.Getenv)
+	if err != nil {
+		fmt.Fprintf(stderr, "notifier %s: %v\n", cmd, err)
+		return nil, "", exitUsage
 	}
-	if err := fs.Parse(args); err != nil {
-		return exitUsage
-	}
-	if *path == "" || fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "notifier %s: --config FILE is required (and takes no arguments)\n", cmd)
-		return exitUsage
-	}
-	cfg, err := config.LoadFile(*path)
+	cfg, err := config.LoadFile(path)
 	if err != nil {
 		fmt.Fprintf(stderr, "notifier: %v\n", err)
-		return exitUsage
+		return nil, "", exitUsage
 	}
-	switch cmd {
-	case "check-config":
-		fmt.Fprintf(stdout, "# %s: ok, %d project(s)\n%s", *path, len(cfg.DCS.Projects), cfg)
-		return exitOK
-	case "once":
-		return once(cfg, dryRun, stdout, stderr)
+	return cfg, path, exitOK
+}
+
+func runDaemon(args []string, stdout, stderr io.Writer) int {
+	fs := flags("run", stderr)
+	given := configFlag(fs)
+	if code, ok := parse(fs, args, stdout, stderr); !ok {
+		return code
+	}
+	cfg, path, code := loadConfig("run", *given, stderr)
+	if code != exitOK {
+		return code
 	}
 	log := newLogger(cfg.Log, stderr)
 	ctx, stop := stopOnSignal(log)
@@ -100,26 +98,46 @@ func runConfigured(cmd string, args []string, stdout, stderr io.Writer) int {
 	defer signal.Stop(hup)
 	build := func(c *config.Config) (*app.App, zerolog.Logger, error) {
 		l := newLogger(c.Log, stderr)
-		a, err := app.New(c, app.Deps{Log: l, Version: version})
+		a, err := app.New(c, app.Deps{Log: l, Version: appVersion()})
 		return a, l, err
 	}
-	if err := serve(ctx, *path, cfg, hup, build); err != nil {
+	if err := serve(ctx, path, cfg, hup, build); err != nil {
 		return fail(stderr, err)
 	}
 	return exitOK
 }
 
-func once(cfg *config.Config, dryRun bool, stdout, stderr io.Writer) int {
+func runOnce(args []string, stdout, stderr io.Writer) int {
+	fs := flags("once", stderr)
+	given := configFlag(fs)
+	dryRun := fs.Bool("dry-run", false, "print the events instead of committing and sending them")
+	render := fs.Bool("render", false, "with --dry-run: print per receiver what would be sent to it (NATS subject and CloudEvent, Slack JSON)")
+	if code, ok := parse(fs, args, stdout, stderr); !ok {
+		return code
+	}
+	if *render && !*dryRun {
+		fmt.Fprintln(stderr, "notifier once: --render needs --dry-run (it shows what would be sent, and sends nothing)")
+		return exitUsage
+	}
+	cfg, _, code := loadConfig("once", *given, stderr)
+	if code != exitOK {
+		return code
+	}
 	cfg.HTTP.Listen = "" // one cycle serves no metrics, and must not collide with a running notifier's port
 	log := newLogger(cfg.Log, stderr)
-	a, err := app.New(cfg, app.Deps{Log: log, Version: version, DryRun: dryRun})
+	a, err := app.New(cfg, app.Deps{Log: log, Version: appVersion(), DryRun: *dryRun})
 	if err != nil {
 		return fail(stderr, err)
 	}
 	defer a.Close()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := a.Once(ctx, stdout); err != nil {
+	if *render {
+		err = a.OnceRender(ctx, stdout)
+	} else {
+		err = a.Once(ctx, stdout)
+	}
+	if err != nil {
 		return fail(stderr, err)
 	}
 	return exitOK

@@ -46,6 +46,7 @@ func TestRunExitCodes(t *testing.T) {
 	bad := writeFile(t, dir, "bad.toml", badConfig)
 	t.Setenv("NOTIFIER_TEST_UNSET_AK", "")
 	t.Setenv("NOTIFIER_TEST_UNSET_SK", "")
+	t.Setenv("NOTIFIER_CONFIG", "")
 	tests := []struct {
 		name      string
 		args      []string
@@ -57,11 +58,12 @@ func TestRunExitCodes(t *testing.T) {
 	}{
 		{name: "no args", code: exitUsage, stderr: "usage: notifier"},
 		{name: "unknown command", args: []string{"frobnicate"}, code: exitUsage, stderr: `unknown command "frobnicate"`},
-		{name: "run without config", args: []string{"run"}, code: exitUsage, stderr: "--config FILE is required", oneLine: true},
-		{name: "once without config", args: []string{"once", "--dry-run"}, code: exitUsage, stderr: "--config FILE is required"},
-		{name: "check-config without config", args: []string{"check-config"}, code: exitUsage, stderr: "--config FILE is required"},
+		{name: "run without config", args: []string{"run"}, code: exitUsage, stderr: "no configuration: pass --config FILE, set NOTIFIER_CONFIG", oneLine: true},
+		{name: "once without config", args: []string{"once", "--dry-run"}, code: exitUsage, stderr: "no configuration"},
+		{name: "check-config without config", args: []string{"check-config"}, code: exitUsage, stderr: "no configuration"},
+		{name: "render without dry run", args: []string{"once", "--config", good, "--render"}, code: exitUsage, stderr: "--render needs --dry-run"},
 		{name: "unknown flag", args: []string{"run", "--nope"}, code: exitUsage, stderr: "flag provided but not defined: -nope"},
-		{name: "stray argument", args: []string{"check-config", "--config", good, "extra"}, code: exitUsage, stderr: "takes no arguments"},
+		{name: "stray argument", args: []string{"check-config", "--config", good, "extra"}, code: exitUsage, stderr: `unexpected argument "extra"`},
 		{name: "missing file", args: []string{"check-config", "--config", filepath.Join(dir, "nope.toml")}, code: exitUsage, stderr: "nope.toml", oneLine: true},
 		{
 			name: "bad config", args: []string{"check-config", "--config", bad}, code: exitUsage,
@@ -71,7 +73,11 @@ func TestRunExitCodes(t *testing.T) {
 		{name: "run without credentials", args: []string{"run", "--config", good}, code: exitUsage, stderr: "not set in the environment: NOTIFIER_TEST_UNSET_AK", oneLine: true, noSecrets: true},
 		{name: "version", args: []string{"version"}, code: exitOK, stdout: "notifier dev"},
 		{name: "help", args: []string{"help"}, code: exitOK, stdout: "check-config"},
-		{name: "check-config", args: []string{"check-config", "--config", good}, code: exitOK, stdout: "ok, 1 project(s)", noSecrets: true},
+		{name: "check-config offline", args: []string{"check-config", "--offline", "--config", good}, code: exitOK, stdout: "ok, 1 project(s), receivers: nats", noSecrets: true},
+		{
+			name: "check-config without credentials", args: []string{"check-config", "--config", good}, code: exitUsage,
+			stderr: "dcs.ak_env, dcs.sk_env: not set in the environment: NOTIFIER_TEST_UNSET_AK, NOTIFIER_TEST_UNSET_SK", oneLine: true, noSecrets: true,
+		},
 		{name: "demo bad speed", args: []string{"demo", "--speed", "0"}, code: exitUsage, stderr: "--speed"},
 		{name: "demo argument", args: []string{"demo", "now"}, code: exitUsage, stderr: `unexpected argument "now"`},
 	}

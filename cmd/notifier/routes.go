@@ -1,0 +1,88 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"notifier/internal/config"
+	"notifier/internal/event"
+	"notifier/internal/route"
+)
+
+// runRoutes shows where an event of a task name and status would go: one line per
+// receiver, in the order of the configuration.
+func runRoutes(args []string, stdout, stderr io.Writer) int {
+	fs := flags("routes", stderr)
+	given := configFlag(fs)
+	name := fs.String("task-name", "", "the task name, e.g. masterStandbySwapJob (required)")
+	status := fs.String("status", "", "the task status, e.g. FAILED (required)")
+	projectID := fs.String("project", "", "the project id, one of dcs.projects (default: the first)")
+	if code, ok := parse(fs, args, stdout, stderr); !ok {
+		return code
+	}
+	if *name == "" || *status == "" {
+		fmt.Fprintln(stderr, "notifier routes: --task-name and --status are required")
+		return exitUsage
+	}
+	cfg, _, code := loadConfig("routes", *given, stderr)
+	if code != exitOK {
+		return code
+	}
+	p, which, ok := pickProject(cfg, *projectID)
+	if !ok {
+		fmt.Fprintf(stderr, "notifier routes: --project %s is not in dcs.projects (configured: %s)\n", *projectID, projectIDs(cfg))
+		return exitUsage
+	}
+	table, err := route.New(cfg)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	task, _ := json.Marshal(map[string]string{"name": *name, "status": *status})
+	e := event.New(event.Transition{
+		ProjectID: p.ProjectID, Region: p.Region, TaskID: "routes", TaskName: *name, Status: *status,
+		Task: task, Seq: 1,
+	})
+	fmt.Fprintf(stdout, "# %s %s: severity %s, project %s (%s, %s)\n", *name, *status, e.Data.Severity, p.ProjectID, p.Region, which)
+	if !event.IsKnownTaskName(*name) {
+		fmt.Fprintf(stdout, "# %q is not a task name the task center is known to use\n", *name)
+	}
+	if *status != strings.ToUpper(*status) {
+		fmt.Fprintf(stdout, "# %q is not upper case: the task center's statuses are\n", *status)
+	}
+	decisions := table.Explain(&e)
+	if len(decisions) == 0 {
+		fmt.Fprintln(stdout, "# no receivers are configured")
+	}
+	for _, d := range decisions {
+		if d.Match {
+			fmt.Fprintf(stdout, "%s: receives\n", d.Name)
+		} else {
+			fmt.Fprintf(stdout, "%s: skipped, %s\n", d.Name, d.Reason)
+		}
+	}
+	return exitOK
+}
+
+// pickProject returns the configured project id (any case), or the first configured one
+// when id is empty, and how it was chosen.
+func pickProject(cfg *config.Config, id string) (config.Project, string, bool) {
+	if id == "" {
+		return cfg.DCS.Projects[0], "the first of dcs.projects; --project picks another", true
+	}
+	for i, p := range cfg.DCS.Projects {
+		if strings.EqualFold(p.ProjectID, id) {
+			return p, fmt.Sprintf("dcs.projects[%d]", i), true
+		}
+	}
+	return config.Project{}, "", false
+}
+
+func projectIDs(cfg *config.Config) string {
+	ids := make([]string, len(cfg.DCS.Projects))
+	for i, p := range cfg.DCS.Projects {
+		ids[i] = p.ProjectID
+	}
+	return strings.Join(ids, ", ")
+}
