@@ -27,6 +27,7 @@ import (
 	"notifier/internal/config"
 	"notifier/internal/event"
 	"notifier/internal/httpx"
+	"notifier/internal/retry"
 	"notifier/internal/sinks"
 )
 
@@ -149,14 +150,8 @@ func (s *Sink) Send(ctx context.Context, evs []event.Event) (int, error) {
 
 // post waits for the gap since the last post, then posts msg.
 func (s *Sink) post(ctx context.Context, msg *slack.WebhookMessage) error {
-	if wait := s.gap - time.Since(s.last); wait > 0 {
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
-		}
+	if err := retry.Sleep(ctx, s.gap-time.Since(s.last)); err != nil {
+		return err
 	}
 	resp, err := httpx.PostJSON(ctx, s.client, s.url.Reveal(), msg)
 	s.last = time.Now()
