@@ -388,3 +388,33 @@ path = "`+filepath.Join(dir, "state")+`"
 		t.Errorf("want 2 headers, 2 subjects, 2 events and 1 Slack message (7 lines):\n%s", stdout)
 	}
 }
+
+// healthcheck exits 0 when /readyz answers 200, 1 with the reasons otherwise, and 1
+// when nothing answers.
+func TestHealthcheck(t *testing.T) {
+	ready := true
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/readyz" {
+			http.NotFound(w, r)
+			return
+		}
+		if !ready {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = w.Write([]byte(`{"status":"not ready","reasons":["nats: not connected"]}`))
+			return
+		}
+		_, _ = w.Write([]byte(`{"status":"ready"}`))
+	}))
+	defer srv.Close()
+	if code, _, stderr := cli(t, "healthcheck", "--url", srv.URL+"/readyz"); code != 0 {
+		t.Errorf("ready: exit %d (%s), want 0", code, stderr)
+	}
+	ready = false
+	if code, _, stderr := cli(t, "healthcheck", "--url", srv.URL+"/readyz"); code != 1 || !strings.Contains(stderr, "nats: not connected") {
+		t.Errorf("not ready: exit %d, stderr %q; want 1 with the reasons", code, stderr)
+	}
+	srv.Close()
+	if code, _, _ := cli(t, "healthcheck", "--url", srv.URL+"/readyz", "--timeout", "1s"); code != 1 {
+		t.Errorf("no answer: exit %d, want 1", code)
+	}
+}

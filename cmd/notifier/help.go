@@ -116,6 +116,16 @@ var commands = []*command{
 		example: "notifier demo --speed 4 --json | jq .data.task.name",
 	},
 	{
+		name: "healthcheck", synopsis: "[--url URL] [--timeout D]",
+		summary: "exit 0 when a running notifier's /readyz answers 200 (for images without a shell)",
+		about: "Asks the /readyz endpoint of a running notifier (default " + defaultHealthURL + ", the\n" +
+			"image's http.listen) and exits 0 when it answers 200; otherwise it prints the answer (the\n" +
+			"reasons it is not ready) on stderr and exits 1.",
+		env:     []string{"(none: it reads no configuration)"},
+		exits:   []string{"0  ready", "1  not ready, or no answer", "2  a wrong flag"},
+		example: "notifier healthcheck --url http://127.0.0.1:9464/readyz",
+	},
+	{
 		name: "version", synopsis: "",
 		summary: "print the version, the commit and the Go version",
 		about:   "Prints the version (-ldflags \"-X main.version=v1.2.3\", or the module version), the commit\nit was built from and the Go version, from the build information.",

@@ -58,6 +58,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runTestNotification(args, stdout, stderr)
 	case "demo":
 		return runDemo(args, stdout, stderr)
+	case "healthcheck":
+		return runHealthcheck(args, stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "notifier: unknown command %q\n\n%s", cmd, usage())
 		return exitUsage
