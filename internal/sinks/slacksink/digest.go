@@ -97,6 +97,9 @@ func RenderDigest(evs []event.Event, now time.Time, st event.Statuses) slack.Web
 
 // digestLine is one task in a digest: what, outcome, severity, where, who, when.
 func digestLine(e *event.Event, o outcome, now time.Time) string {
+	if m, ok := renderWatch(e); ok { // a stuck task or a blind spot: its headline says it
+		return m.Text
+	}
 	t := parseTask(e.Data.Task)
 	parts := []string{fmt.Sprintf("%s *%s %s*", o.emoji, label(first(e.Data.TaskName, t.str("name"))), o.word)}
 	if e.IsTest() {

@@ -66,6 +66,9 @@ func Render(e *event.Event, now time.Time, statuses event.Statuses) slack.Webhoo
 	if e.IsTest() {
 		return renderTest(e)
 	}
+	if m, ok := renderWatch(e); ok {
+		return m
+	}
 	t := parseTask(e.Data.Task)
 	name, status := first(e.Data.TaskName, t.str("name")), first(e.Data.Status, t.str("status"))
 	o := outcomeOf(statuses, status, e.Type == event.TypeCreated)
