@@ -34,13 +34,15 @@ func realEvent(project string, now time.Time) event.Event {
 func TestDeadReceiverNeverBlocksCommitsInKVMode(t *testing.T) {
 	kv := kvBucket(t)
 	const project = "0123456789abcdef0123456789abcdef"
-	s, snap := loadKV(t, kv, KVOptions{Projects: []string{project}, Term: 1, MaxValue: 1 << 20}) // the NATS server's default max_payload
-	l, _ := NewLedger(s, snap, []string{"nats", "slack[0]"})
+	// A server with a 64 KB max_payload: 500 pending events in one value would not fit.
+	const maxPending = 500
+	s, snap := loadKV(t, kv, KVOptions{Projects: []string{project}, Term: 1, MaxValue: 64 << 10})
+	l, _ := NewLedger(s, snap, []string{"nats", "slack[0]"}, MaxPending("slack[0]", maxPending))
 	st := &diff.ProjectState{Tasks: map[string]diff.TaskState{}}
 	now := time.Now()
 	total := 0
-	for burst := range 200 {
-		evs := make([]event.Event, 100)
+	for burst := range 40 {
+		evs := make([]event.Event, 50)
 		for i := range evs {
 			evs[i] = realEvent(project, now)
 		}
@@ -57,11 +59,11 @@ func TestDeadReceiverNeverBlocksCommitsInKVMode(t *testing.T) {
 		}
 		total += len(evs)
 	}
-	if got := l.Count("slack[0]"); got != DefaultMaxPending {
-		t.Errorf("the dead receiver holds %d pending events, want its max_pending %d", got, DefaultMaxPending)
+	if got := l.Count("slack[0]"); got != maxPending {
+		t.Errorf("the dead receiver holds %d pending events, want its max_pending %d", got, maxPending)
 	}
 	_, back := loadKV(t, kv, KVOptions{Projects: []string{project}, Term: 2})
-	if len(back.Outbox) != DefaultMaxPending || back.Outbox[0].Sinks[0] != "slack[0]" {
-		t.Errorf("a new leader loads %d pending events, want the dead receiver's %d newest", len(back.Outbox), DefaultMaxPending)
+	if len(back.Outbox) != maxPending || back.Outbox[0].Sinks[0] != "slack[0]" {
+		t.Errorf("a new leader loads %d pending events, want the dead receiver's %d newest", len(back.Outbox), maxPending)
 	}
 }
