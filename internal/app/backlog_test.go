@@ -10,6 +10,7 @@ import (
 
 	"notifier/internal/app"
 	"notifier/internal/config"
+	"notifier/internal/testutil"
 )
 
 // labeled returns the value of the series of a metric family whose labels include want.
@@ -61,15 +62,15 @@ func TestDeadWebhookKeepsOnlyItsMaxPendingAndNeverBlocksNATS(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- a.Run(ctx) }()
 	defer func() { cancel(); <-done }()
-	eventually(t, "the first poll", func() bool { return metric(t, reg, "notifier_polls_total") > 0 })
+	testutil.Eventually(t, "the first poll", func() bool { return metric(t, reg, "notifier_polls_total") > 0 })
 
-	c := collect(t, p.ns.ClientURL())
+	c := collect(t, p.ns.URL())
 	for _, id := range []string{"t1", "t2", "t3", "t4", "t5"} {
 		p.put(id, "EXTEND", "RUNNING")
 	}
 	c.wait(t, "t1:>RUNNING", "t2:>RUNNING", "t3:>RUNNING", "t4:>RUNNING", "t5:>RUNNING")
 	slackSeries := map[string]string{"sink": "dead", "result": "dropped"}
-	eventually(t, "3 events dropped for the dead webhook", func() bool {
+	testutil.Eventually(t, "3 events dropped for the dead webhook", func() bool {
 		return labeled(t, reg, "notifier_deliveries_total", slackSeries) == 3
 	})
 	if got := labeled(t, reg, "notifier_pending_events", map[string]string{"sink": "dead"}); got > 2 {

@@ -9,12 +9,12 @@ import (
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
-	natstest "github.com/nats-io/nats-server/v2/test"
 	"github.com/rs/zerolog"
 
 	"notifier/internal/app"
 	"notifier/internal/config"
 	"notifier/internal/dcssim"
+	"notifier/internal/natstest"
 )
 
 const (
@@ -37,11 +37,7 @@ func newApp(t *testing.T) (*app.App, *server.Server) {
 	dcsSrv := httptest.NewServer(sim)
 	t.Cleanup(dcsSrv.Close)
 
-	opts := natstest.DefaultTestOptions
-	opts.Port = -1
-	opts.Authorization = natsToken
-	ns := natstest.RunServer(&opts)
-	t.Cleanup(ns.Shutdown)
+	ns := natstest.RunJetStream(t, natstest.CoreOnly(), natstest.Token(natsToken))
 
 	cfg := config.Default()
 	cfg.DCS.AKEnv, cfg.DCS.SKEnv, cfg.DCS.SecurityTokenEnv = "T_AK", "T_SK", ""

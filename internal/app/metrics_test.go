@@ -8,6 +8,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"notifier/internal/app"
+	"notifier/internal/testutil"
 )
 
 // series returns the value of the series of name with exactly the labels want, and
@@ -118,11 +119,11 @@ func TestReceiverMetricsFromTheStart(t *testing.T) {
 			t.Errorf("before any delivery, /metrics lacks %s", want)
 		}
 	}
-	eventually(t, "notifier_nats_connected 1", func() bool {
+	testutil.Eventually(t, "notifier_nats_connected 1", func() bool {
 		return strings.Contains(scrape(), "\nnotifier_nats_connected 1\n")
 	})
 	ns.Shutdown()
-	eventually(t, "notifier_nats_connected 0 after the server stopped", func() bool {
+	testutil.Eventually(t, "notifier_nats_connected 0 after the server stopped", func() bool {
 		return strings.Contains(scrape(), "\nnotifier_nats_connected 0\n")
 	})
 }

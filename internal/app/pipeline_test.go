@@ -4,14 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
-	natstest "github.com/nats-io/nats-server/v2/test"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
@@ -21,6 +18,8 @@ import (
 	"notifier/internal/config"
 	"notifier/internal/dcssim"
 	"notifier/internal/event"
+	"notifier/internal/natstest"
+	"notifier/internal/testutil"
 )
 
 const (
@@ -31,13 +30,11 @@ const (
 
 // pipeline is a notifier wired to a simulated DCS API and a real in-process NATS server.
 type pipeline struct {
-	t        *testing.T
-	sim      *dcssim.Sim
-	api      *httptest.Server
-	ns       *server.Server
-	natsPort int
-	natsDir  string
-	cfg      *config.Config
+	t   *testing.T
+	sim *dcssim.Sim
+	api *httptest.Server
+	ns  *natstest.Server // restartable on its port and store
+	cfg *config.Config
 }
 
 func newPipeline(t *testing.T, jetStream bool) *pipeline {
@@ -46,30 +43,19 @@ func newPipeline(t *testing.T, jetStream bool) *pipeline {
 	sim.AddProject(pipeProject)
 	api := httptest.NewServer(sim)
 	t.Cleanup(api.Close)
-	p := &pipeline{t: t, sim: sim, api: api, natsDir: t.TempDir()}
-	p.startNATS(-1)
-	t.Cleanup(func() { p.ns.Shutdown() })
+	p := &pipeline{t: t, sim: sim, api: api, ns: natstest.Restartable(t)}
 
 	c := config.Default()
 	c.DCS.Projects = []config.Project{{Region: "cn-north-4", ProjectID: pipeProject, Endpoint: api.URL}}
 	c.Poll.Interval = config.Duration(150 * time.Millisecond)
 	c.Poll.ActiveInterval = config.Duration(50 * time.Millisecond)
 	c.State.Path = t.TempDir()
-	c.NATS.URL = p.ns.ClientURL()
+	c.NATS.URL = p.ns.URL()
 	c.NATS.JetStream = jetStream
 	c.HTTP.Listen = ""
 	c.Shutdown.Timeout = config.Duration(5 * time.Second)
 	p.cfg = &c
 	return p
-}
-
-func (p *pipeline) startNATS(port int) {
-	opts := natstest.DefaultTestOptions
-	opts.Port = port
-	opts.JetStream = true
-	opts.StoreDir = p.natsDir
-	p.ns = natstest.RunServer(&opts)
-	p.natsPort = p.ns.Addr().(*net.TCPAddr).Port
 }
 
 func (p *pipeline) deps(reg *prometheus.Registry) app.Deps {
@@ -94,7 +80,7 @@ func (p *pipeline) start() (stop func(), reg *prometheus.Registry) {
 	done := make(chan error, 1)
 	go func() { done <- a.Run(ctx) }()
 	// Changes made before the first poll would be part of the silent baseline.
-	eventually(p.t, "the first poll", func() bool { return metric(p.t, reg, "notifier_polls_total") > 0 })
+	testutil.Eventually(p.t, "the first poll", func() bool { return metric(p.t, reg, "notifier_polls_total") > 0 })
 	var once sync.Once
 	return func() {
 		once.Do(func() {
@@ -211,7 +197,7 @@ func TestRunPublishesEachTransitionOnce(t *testing.T) {
 		t.Run(fmt.Sprintf("jetstream=%v", js), func(t *testing.T) {
 			p := newPipeline(t, js)
 			p.put("before", "EXTEND", "SUCCESS") // present at first start: baseline, silent
-			c := collect(t, p.ns.ClientURL())
+			c := collect(t, p.ns.URL())
 			stop, _ := p.start()
 			defer stop()
 			p.put("swap", event.SwitchoverTask, "RUNNING")
@@ -225,7 +211,7 @@ func TestRunPublishesEachTransitionOnce(t *testing.T) {
 			stop()
 			c.assertOnce(t, "swap:>RUNNING", "swap:RUNNING>FAILED", "eip:>RUNNING", "eip:RUNNING>SUCCESS", "odd:>ROLLING_BACK")
 			if js {
-				assertStream(t, p.ns.ClientURL(), 5)
+				assertStream(t, p.ns.URL(), 5)
 			}
 		})
 	}
@@ -286,20 +272,6 @@ func metric(t *testing.T, reg *prometheus.Registry, name string) float64 {
 	return sum
 }
 
-// eventually polls cond every 10 ms until it holds, failing after 20 s.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		<-tick.C
-	}
-}
-
 func streamMsgs(t *testing.T, url string) int {
 	t.Helper()
 	nc, err := nats.Connect(url)
@@ -328,19 +300,18 @@ func TestNATSRestartLosesNothing(t *testing.T) {
 	stop, reg := p.start()
 	defer stop()
 	p.put("a", "EXTEND", "RUNNING")
-	eventually(t, "first event in the stream", func() bool { return streamMsgs(t, p.ns.ClientURL()) == 1 })
+	testutil.Eventually(t, "first event in the stream", func() bool { return streamMsgs(t, p.ns.URL()) == 1 })
 
-	p.ns.Shutdown()
-	p.ns.WaitForShutdown()
+	p.ns.Stop()
 	p.set("a", "SUCCESS")
 	p.put("b", event.SwitchoverTask, "RUNNING")
-	eventually(t, "the changes to be committed while NATS is down", func() bool { return metric(t, reg, "notifier_events_total") == 3 })
-	eventually(t, "a failed delivery", func() bool { return metric(t, reg, "notifier_retries_total") > 0 })
+	testutil.Eventually(t, "the changes to be committed while NATS is down", func() bool { return metric(t, reg, "notifier_events_total") == 3 })
+	testutil.Eventually(t, "a failed delivery", func() bool { return metric(t, reg, "notifier_retries_total") > 0 })
 
-	p.startNATS(p.natsPort)
-	eventually(t, "all three events in the stream", func() bool { return streamMsgs(t, p.ns.ClientURL()) == 3 })
+	p.ns.Start()
+	testutil.Eventually(t, "all three events in the stream", func() bool { return streamMsgs(t, p.ns.URL()) == 3 })
 	stop()
-	assertStream(t, p.ns.ClientURL(), 3)
+	assertStream(t, p.ns.URL(), 3)
 }
 
 // TestRestartDeliversPendingOnce stops the notifier while events are saved but not
@@ -348,25 +319,24 @@ func TestNATSRestartLosesNothing(t *testing.T) {
 func TestRestartDeliversPendingOnce(t *testing.T) {
 	p := newPipeline(t, true)
 	p.cfg.Shutdown.Timeout = config.Duration(100 * time.Millisecond)
-	p.ns.Shutdown()
-	p.ns.WaitForShutdown()
+	p.ns.Stop()
 
 	stop, reg := p.start()
 	p.put("a", "EXTEND", "RUNNING")
 	p.put("b", "modify", "SUCCESS")
-	eventually(t, "two events committed", func() bool { return metric(t, reg, "notifier_events_total") == 2 })
+	testutil.Eventually(t, "two events committed", func() bool { return metric(t, reg, "notifier_events_total") == 2 })
 	p.set("a", "SUCCESS")
-	eventually(t, "three events committed", func() bool { return metric(t, reg, "notifier_events_total") == 3 })
+	testutil.Eventually(t, "three events committed", func() bool { return metric(t, reg, "notifier_events_total") == 3 })
 	stop() // NATS is down: the three events stay pending in the state
 
-	p.startNATS(p.natsPort)
+	p.ns.Start()
 	stop, reg = p.start()
 	defer stop()
-	eventually(t, "the pending events delivered", func() bool { return streamMsgs(t, p.ns.ClientURL()) == 3 })
-	eventually(t, "nothing pending", func() bool { return metric(t, reg, "notifier_pending_events") == 0 })
+	testutil.Eventually(t, "the pending events delivered", func() bool { return streamMsgs(t, p.ns.URL()) == 3 })
+	testutil.Eventually(t, "nothing pending", func() bool { return metric(t, reg, "notifier_pending_events") == 0 })
 	if got := metric(t, reg, "notifier_events_total"); got != 0 {
 		t.Errorf("the restarted notifier produced %v new events; the pending ones must be delivered, not recomputed", got)
 	}
 	stop()
-	assertStream(t, p.ns.ClientURL(), 3)
+	assertStream(t, p.ns.URL(), 3)
 }

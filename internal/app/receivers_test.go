@@ -20,6 +20,7 @@ import (
 	"notifier/internal/config"
 	"notifier/internal/event"
 	"notifier/internal/state"
+	"notifier/internal/testutil"
 )
 
 // hook is an httptest Slack webhook that counts the posts naming each task.
@@ -82,7 +83,7 @@ func seed(t *testing.T, p *pipeline, kv bool) {
 		}
 		return
 	}
-	nc, err := nats.Connect(p.ns.ClientURL())
+	nc, err := nats.Connect(p.ns.URL())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +128,7 @@ func TestReorderingAndRemovingReceiversKeepsEventsWithTheirReceivers(t *testing.
 					p.cfg.Slack.Webhooks = p.cfg.Slack.Webhooks[:1]
 					want = map[*hook][]string{team: {"task-y", "task-z"}}
 				}
-				logs := &syncBuffer{}
+				logs := &testutil.SyncBuffer{}
 				reg := prometheus.NewRegistry()
 				a, err := app.New(p.cfg, app.Deps{Log: zerolog.New(logs).Level(zerolog.WarnLevel), Registry: reg, Version: "test",
 					Getenv: func(k string) string { return env[k] }})
@@ -138,7 +139,7 @@ func TestReorderingAndRemovingReceiversKeepsEventsWithTheirReceivers(t *testing.
 				done := make(chan error, 1)
 				go func() { done <- a.Run(ctx) }()
 				for h, tasks := range want {
-					eventually(t, "the pending events of a webhook", func() bool {
+					testutil.Eventually(t, "the pending events of a webhook", func() bool {
 						for _, task := range tasks {
 							if h.count(task) == 0 {
 								return false

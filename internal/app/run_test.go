@@ -14,6 +14,7 @@ import (
 	"notifier/internal/app"
 	"notifier/internal/config"
 	"notifier/internal/dcssim"
+	"notifier/internal/testutil"
 )
 
 // runConfig is a file-backend configuration polling one simulated project, without sinks,
@@ -55,7 +56,7 @@ func TestRunStopsCleanly(t *testing.T) {
 
 	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 5 * time.Second}
 	url := "http://" + a.Addr().String() + "/readyz"
-	eventually(t, "/readyz to answer 200", func() bool {
+	testutil.Eventually(t, "/readyz to answer 200", func() bool {
 		resp, err := client.Get(url)
 		if err != nil {
 			return false

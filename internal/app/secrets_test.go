@@ -1,19 +1,16 @@
 package app_test
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	natstest "github.com/nats-io/nats-server/v2/test"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
@@ -21,6 +18,8 @@ import (
 	"notifier/internal/config"
 	"notifier/internal/dcssim"
 	"notifier/internal/event"
+	"notifier/internal/natstest"
+	"notifier/internal/testutil"
 )
 
 const (
@@ -30,24 +29,6 @@ const (
 	leakNATSToken = "leak-test-nats-token-0123"
 	leakHookPath  = "/services/T0LEAK/B0LEAK/leakWebhookSecret0123456789"
 )
-
-// syncBuffer is a log sink safe for the app's concurrent writers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // flakySlack answers as its mode says: "ok", "500", "429", or "drop" (closes the
 // connection without an answer, which makes the client's error quote the URL).
@@ -82,8 +63,8 @@ func (f *flakySlack) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // or in /readyz.
 func TestSecretsNeverExposed(t *testing.T) {
 	p := newPipeline(t, true)
-	p.ns.Shutdown()
-	p.startNATSWithToken(t, leakNATSToken)
+	p.ns.Stop()
+	p.ns.Start(natstest.Token(leakNATSToken))
 	slack := &flakySlack{}
 	slack.mode.Store("500")
 	slackSrv := httptest.NewServer(slack)
@@ -97,14 +78,14 @@ func TestSecretsNeverExposed(t *testing.T) {
 	defer api.Close()
 	p.sim = sim
 	p.cfg.DCS.Projects[0].Endpoint = api.URL
-	p.cfg.NATS.URL = p.ns.ClientURL()
+	p.cfg.NATS.URL = p.ns.URL()
 	p.cfg.NATS.TokenEnv = "LEAK_NATS_TOKEN"
 	p.cfg.Slack.Webhooks = []config.Webhook{{Name: "leak", URLEnv: "LEAK_SLACK_URL", MinSeverity: "info"}}
 	p.cfg.Log.Level = "trace"
 	p.cfg.Poll.MaxBackoff = config.Duration(time.Second)
 	env := map[string]string{"CLOUD_SDK_AK": leakAK, "CLOUD_SDK_SK": leakSK, "CLOUD_SDK_SECURITY_TOKEN": leakToken,
 		"LEAK_NATS_TOKEN": leakNATSToken, "LEAK_SLACK_URL": hook}
-	logs := &syncBuffer{}
+	logs := &testutil.SyncBuffer{}
 	reg := prometheus.NewRegistry()
 	a, err := app.New(p.cfg, app.Deps{Log: zerolog.New(logs).Level(zerolog.TraceLevel), Registry: reg, Version: "test",
 		Getenv: func(k string) string { return env[k] }})
@@ -124,34 +105,33 @@ func TestSecretsNeverExposed(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- a.Run(ctx) }()
-	eventually(t, "the first poll", func() bool { return metric(t, reg, "notifier_polls_total") > 0 })
+	testutil.Eventually(t, "the first poll", func() bool { return metric(t, reg, "notifier_polls_total") > 0 })
 
 	// API errors, each with a task change behind it.
 	for i, f := range []dcssim.Fault{{Status: 401}, {Status: 500}, {Truncate: true}, {Status: 200, Body: "<html>login</html>"}} {
 		sim.Put(pipeProject, dcssim.Task{ID: "t" + string(rune('a'+i)), Name: event.SwitchoverTask, Status: "RUNNING", CreatedAt: time.Now().UTC()})
 		sim.InjectFault(f)
 		want := float64(i + 1)
-		eventually(t, "the fault to be seen", func() bool { return metric(t, reg, "notifier_events_total") >= want })
+		testutil.Eventually(t, "the fault to be seen", func() bool { return metric(t, reg, "notifier_events_total") >= want })
 		scrape()
 	}
 	// Slack fails every way, NATS goes away.
-	eventually(t, "a failed Slack delivery", func() bool { return metric(t, reg, "notifier_retries_total") > 0 })
+	testutil.Eventually(t, "a failed Slack delivery", func() bool { return metric(t, reg, "notifier_retries_total") > 0 })
 	slack.mode.Store("drop")
-	p.ns.Shutdown()
-	p.ns.WaitForShutdown()
+	p.ns.Stop()
 	sim.Put(pipeProject, dcssim.Task{ID: "late", Name: "EXTEND", Status: "FAILED", CreatedAt: time.Now().UTC()})
-	eventually(t, "the event while NATS is down", func() bool { return metric(t, reg, "notifier_events_total") >= 5 })
-	eventually(t, "readyz to see NATS down", func() bool {
+	testutil.Eventually(t, "the event while NATS is down", func() bool { return metric(t, reg, "notifier_events_total") >= 5 })
+	testutil.Eventually(t, "readyz to see NATS down", func() bool {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
 		return rec.Code == http.StatusServiceUnavailable
 	})
 	scrape()
 	slack.mode.Store("429")
-	eventually(t, "a 429 from Slack", func() bool { return slack.throttled.Load() > 0 })
-	p.startNATSWithToken(t, leakNATSToken)
+	testutil.Eventually(t, "a 429 from Slack", func() bool { return slack.throttled.Load() > 0 })
+	p.ns.Start()
 	slack.mode.Store("ok")
-	eventually(t, "everything delivered", func() bool {
+	testutil.Eventually(t, "everything delivered", func() bool {
 		return metric(t, reg, "notifier_pending_events") == 0 && slack.ok.Load() > 0
 	})
 	scrape()
@@ -178,18 +158,6 @@ func TestSecretsNeverExposed(t *testing.T) {
 	}
 }
 
-// startNATSWithToken restarts the pipeline's JetStream server on its port, requiring token.
-func (p *pipeline) startNATSWithToken(t *testing.T, token string) {
-	t.Helper()
-	opts := natstest.DefaultTestOptions
-	opts.Port = p.natsPort
-	opts.JetStream = true
-	opts.StoreDir = p.natsDir
-	opts.Authorization = token
-	p.ns = natstest.RunServer(&opts)
-	p.natsPort = p.ns.Addr().(*net.TCPAddr).Port
-}
-
 // TestInsecureSkipVerifyWarns: turning TLS verification off is logged as a warning at
 // start; it is on otherwise.
 func TestInsecureSkipVerifyWarns(t *testing.T) {
@@ -197,7 +165,7 @@ func TestInsecureSkipVerifyWarns(t *testing.T) {
 		p := newPipeline(t, false)
 		p.cfg.DCS.InsecureSkipVerify = insecure
 		p.cfg.NATS.URL = "" // no connection whose callbacks log after Close
-		logs := &syncBuffer{}
+		logs := &testutil.SyncBuffer{}
 		d := p.deps(prometheus.NewRegistry())
 		d.Log = zerolog.New(logs)
 		a, err := app.New(p.cfg, d)

@@ -12,6 +12,7 @@ import (
 	"notifier/internal/config"
 	"notifier/internal/dcssim"
 	"notifier/internal/event"
+	"notifier/internal/testutil"
 )
 
 // watcher keeps every event published on dcs.tasks.>, with its subject.
@@ -73,18 +74,18 @@ func TestBlindSpotIsAnnouncedOnceAndRestoredOnce(t *testing.T) {
 			}
 			p.cfg.Poll.GapAfter = config.Duration(500 * time.Millisecond)
 			p.cfg.Poll.MaxBackoff = config.Duration(100 * time.Millisecond)
-			w := watch(t, p.ns.ClientURL())
+			w := watch(t, p.ns.URL())
 			stop, _ := p.start()
 			for range 10000 {
 				p.sim.InjectFault(dcssim.Fault{Status: http.StatusUnauthorized})
 			}
-			eventually(t, "a gap event", func() bool { evs, _ := w.of(event.TypeGap); return len(evs) > 0 })
+			testutil.Eventually(t, "a gap event", func() bool { evs, _ := w.of(event.TypeGap); return len(evs) > 0 })
 			p.sim.ClearFaults()
-			eventually(t, "a restored event", func() bool { evs, _ := w.of(event.TypeRestored); return len(evs) > 0 })
+			testutil.Eventually(t, "a restored event", func() bool { evs, _ := w.of(event.TypeRestored); return len(evs) > 0 })
 			stop()
 			stop, _ = p.start() // a restart must not announce them again
 			p.put("after", "EXTEND", "RUNNING")
-			eventually(t, "a later event", func() bool { evs, _ := w.of(event.TypeCreated); return len(evs) > 0 })
+			testutil.Eventually(t, "a later event", func() bool { evs, _ := w.of(event.TypeCreated); return len(evs) > 0 })
 			stop()
 
 			gaps, gapSubj := w.of(event.TypeGap)
@@ -112,15 +113,15 @@ func TestBlindSpotIsAnnouncedOnceAndRestoredOnce(t *testing.T) {
 func TestStuckSwitchoverIsAnnouncedOnceAcrossARestart(t *testing.T) {
 	p := newPipeline(t, true)
 	p.cfg.Stuck.After = map[string]config.Duration{event.SwitchoverTask: config.Duration(time.Second)}
-	w := watch(t, p.ns.ClientURL())
+	w := watch(t, p.ns.URL())
 	stop, _ := p.start()
 	p.put("swap", event.SwitchoverTask, "RUNNING")
-	eventually(t, "a stuck event", func() bool { evs, _ := w.of(event.TypeStuck); return len(evs) > 0 })
+	testutil.Eventually(t, "a stuck event", func() bool { evs, _ := w.of(event.TypeStuck); return len(evs) > 0 })
 	stop()
 	stop, _ = p.start()
 	defer stop()
 	p.set("swap", "SUCCESS")
-	eventually(t, "the switchover's end", func() bool { evs, _ := w.of(event.TypeStatusChanged); return len(evs) > 0 })
+	testutil.Eventually(t, "the switchover's end", func() bool { evs, _ := w.of(event.TypeStatusChanged); return len(evs) > 0 })
 	stop()
 	stuck, subj := w.of(event.TypeStuck)
 	ended, _ := w.of(event.TypeStatusChanged)
@@ -146,13 +147,13 @@ func TestRefusedFromTheStartIsAnnouncedAndTheBaselineStaysSilent(t *testing.T) {
 	for range 10000 {
 		p.sim.InjectFault(dcssim.Fault{Status: http.StatusForbidden})
 	}
-	w := watch(t, p.ns.ClientURL())
+	w := watch(t, p.ns.URL())
 	began := time.Now()
 	stop, _ := p.start()
 	defer stop()
-	eventually(t, "a gap event", func() bool { evs, _ := w.of(event.TypeGap); return len(evs) > 0 })
+	testutil.Eventually(t, "a gap event", func() bool { evs, _ := w.of(event.TypeGap); return len(evs) > 0 })
 	p.sim.ClearFaults()
-	eventually(t, "a restored event", func() bool { evs, _ := w.of(event.TypeRestored); return len(evs) > 0 })
+	testutil.Eventually(t, "a restored event", func() bool { evs, _ := w.of(event.TypeRestored); return len(evs) > 0 })
 	stop()
 	gaps, _ := w.of(event.TypeGap)
 	if since := *gaps[0].Data.BlindSince; since.Before(began.Add(-time.Second)) || since.After(began.Add(time.Second)) {

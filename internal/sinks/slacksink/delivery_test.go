@@ -10,6 +10,7 @@ import (
 
 	"notifier/internal/config"
 	"notifier/internal/event"
+	synctest "notifier/internal/testutil"
 )
 
 func TestDeliversOnePerGap(t *testing.T) {
@@ -160,7 +161,7 @@ func TestRestartNeitherLosesNorRepeats(t *testing.T) {
 	r := newRig(t, dir, Options{URL: failing.hook()})
 	evs := events(t, 3)
 	r.commit(t, evs...)
-	waitFor(t, "one delivery and a failed retry", func() bool { return failing.count() >= 2 && r.ledger.Count("hook0") == 2 })
+	synctest.Eventually(t, "one delivery and a failed retry", func() bool { return failing.count() >= 2 && r.ledger.Count("hook0") == 2 })
 	r.stop()
 
 	good := newFakeSlack(t, nil)
@@ -183,7 +184,7 @@ func TestSlowWebhookDelaysNoOther(t *testing.T) {
 	fast := newFakeSlack(t, nil)
 	r := newRig(t, t.TempDir(), Options{URL: slow.hook()}, Options{URL: fast.hook()})
 	r.commit(t, events(t, 3)...)
-	waitFor(t, "the fast webhook to get everything", func() bool { return r.ledger.Count("hook1") == 0 })
+	synctest.Eventually(t, "the fast webhook to get everything", func() bool { return r.ledger.Count("hook1") == 0 })
 	if fast.count() != 3 || r.ledger.Count("hook0") != 3 {
 		t.Errorf("fast got %d posts, slow still has %d pending; want 3 and 3", fast.count(), r.ledger.Count("hook0"))
 	}

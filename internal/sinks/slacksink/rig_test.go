@@ -1,7 +1,6 @@
 package slacksink
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -25,6 +24,7 @@ import (
 	"notifier/internal/route"
 	"notifier/internal/sinks"
 	"notifier/internal/state"
+	synctest "notifier/internal/testutil"
 )
 
 // hookPath is the secret part of the test webhook URLs; no log line or error may show it.
@@ -112,30 +112,12 @@ func (f *fakeSlack) next(t *testing.T) request {
 	return request{}
 }
 
-// syncBuffer collects log output from several goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // rig is a real Dispatcher over a real Ledger in a temporary directory.
 type rig struct {
 	ledger *state.Ledger
 	store  *state.File
 	m      *metrics.Metrics
-	logs   *syncBuffer
+	logs   *synctest.SyncBuffer
 	sinks  []*Sink
 	stop   func()
 }
@@ -144,7 +126,7 @@ type rig struct {
 // set) and runs a Dispatcher over them until the test ends or stop is called.
 func newRig(t *testing.T, dir string, opts ...Options) *rig {
 	t.Helper()
-	r := &rig{m: metrics.New(prometheus.NewRegistry(), "test"), logs: &syncBuffer{}}
+	r := &rig{m: metrics.New(prometheus.NewRegistry(), "test"), logs: &synctest.SyncBuffer{}}
 	log := zerolog.New(r.logs).Level(zerolog.DebugLevel)
 	var names []string
 	var ss []sinks.Sink
@@ -219,7 +201,7 @@ func (r *rig) commit(t *testing.T, evs ...event.Event) {
 // drained waits until no event is pending for any sink.
 func (r *rig) drained(t *testing.T) {
 	t.Helper()
-	waitFor(t, "the outbox to drain", func() bool {
+	synctest.Eventually(t, "the outbox to drain", func() bool {
 		for _, s := range r.sinks {
 			if r.ledger.Count(s.Name()) > 0 {
 				return false
@@ -234,22 +216,7 @@ func (r *rig) drained(t *testing.T) {
 func (r *rig) deliveries(t *testing.T, sink, result string, want float64) {
 	t.Helper()
 	c := r.m.Deliveries.WithLabelValues(sink, result)
-	waitFor(t, fmt.Sprintf("%v %s deliveries by %s", want, result, sink), func() bool { return testutil.ToFloat64(c) == want })
-}
-
-// waitFor polls cond until it holds, failing after 10s.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	tick := time.NewTicker(5 * time.Millisecond)
-	defer tick.Stop()
-	deadline := time.After(10 * time.Second)
-	for !cond() {
-		select {
-		case <-tick.C:
-		case <-deadline:
-			t.Fatalf("timed out waiting for %s", what)
-		}
-	}
+	synctest.Eventually(t, fmt.Sprintf("%v %s deliveries by %s", want, result, sink), func() bool { return testutil.ToFloat64(c) == want })
 }
 
 // events returns n distinct events; every third fails, the others succeed.

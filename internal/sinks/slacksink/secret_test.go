@@ -14,6 +14,7 @@ import (
 
 	"notifier/internal/config"
 	"notifier/internal/sinks"
+	"notifier/internal/testutil"
 )
 
 // secretToken is the recognizable part of hookPath.
@@ -64,7 +65,7 @@ func leakyServers(t *testing.T) []struct {
 func TestNoSecretInErrors(t *testing.T) {
 	for i, s := range leakyServers(t) {
 		t.Run(s.name, func(t *testing.T) {
-			logs := &syncBuffer{}
+			logs := &testutil.SyncBuffer{}
 			o := Options{Index: i, Webhook: config.Webhook{Name: "hook"}, URL: s.url, Client: s.client, Log: zerolog.New(logs), MinGap: time.Millisecond}
 			sink, err := New(o)
 			if err != nil {
@@ -103,7 +104,7 @@ func TestNoSecretInLogs(t *testing.T) {
 	}
 	r := newRig(t, t.TempDir(), opts...)
 	r.commit(t, events(t, 2)...)
-	waitFor(t, "every sink to log a failure", func() bool {
+	testutil.Eventually(t, "every sink to log a failure", func() bool {
 		logs := r.logs.String()
 		for _, s := range r.sinks {
 			if !strings.Contains(logs, `"receiver":"`+s.Name()+`"`) {
