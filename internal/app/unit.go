@@ -120,8 +120,9 @@ func (c unitConfig) newPoller(p project, ledger *state.Ledger) (*poller.Poller, 
 			ProjectID: id, ProjectName: p.cfg.Name, Region: p.cfg.Region, Lookback: pc.Lookback.D(), Margin: pc.SafetyMargin.D(),
 			Terminal: terminal, Notify: pc.Initial == "notify", MaxFollow: pc.MaxFollow.D(),
 			Stuck: stuckPolicy(c.cfg.Stuck), GapAfter: pc.GapAfter.D(),
-			// A quiet project's state is written this often, for the time of its last poll.
-			SaveLastOK: max(pc.GapAfter.D()/2, 30*time.Second),
+			// A quiet project's state is written this often, for the time of its last poll
+			// (a restart after lookback + margin must know it was down that long).
+			SaveLastOK: min(10*time.Minute, (pc.Lookback.D()+pc.SafetyMargin.D())/4),
 		},
 		PageSize: c.cfg.DCS.PageSize, Interval: pc.Interval.D(), ActiveInterval: pc.ActiveInterval.D(),
 		FastInterval: pc.FastInterval.D(), MaxBackoff: pc.MaxBackoff.D(),

@@ -120,18 +120,19 @@ func stuckEvent(id string, st TaskState, raw []byte, limit time.Duration, source
 
 // Blind is the diff of a failed poll: it returns the state to commit and the gap event to
 // announce with it once the project has gone unread for GapAfter (warning), and again
-// after 6 × GapAfter (critical, escalated). The blind spot began at the last successful
-// poll, or at firstTry when the project was never read. ok is false when there is nothing
-// to commit; prev is never modified.
-func Blind(prev *ProjectState, firstTry time.Time, reason string, o Options) (next *ProjectState, evs []event.Event, ok bool) {
+// after 6 × GapAfter (critical, escalated). The blind spot began at lastSeen: the last
+// successful poll the caller knows of (the state keeps it only every SaveLastOK), or its
+// first try when the project was never read; the state's LastOK when that is later. ok is
+// false when there is nothing to commit; prev is never modified.
+func Blind(prev *ProjectState, lastSeen time.Time, reason string, o Options) (next *ProjectState, evs []event.Event, ok bool) {
 	if o.GapAfter <= 0 {
 		return prev, nil, false
 	}
-	since, announced := firstTry.UnixMilli(), 0
+	since, announced := lastSeen.UnixMilli(), 0
 	switch {
 	case prev != nil && prev.Gap != nil:
 		since, announced = prev.Gap.Since, prev.Gap.Announced
-	case prev != nil && prev.LastOK != 0:
+	case prev != nil && prev.LastOK > since:
 		since = prev.LastOK
 	}
 	blind := time.Duration(o.Now.UnixMilli()-since) * time.Millisecond

@@ -220,3 +220,21 @@ func TestRestartAfterALongDowntimeRestoresIncomplete(t *testing.T) {
 		}
 	}
 }
+
+// The state keeps the last successful poll only every SaveLastOK; the poller knows a later
+// one, and the blind spot begins there.
+func TestBlindSpotBeginsAtTheLastPollTheCallerKnows(t *testing.T) {
+	o := opts(t0)
+	o.GapAfter = 5 * time.Minute
+	prev := Diff(nil, nil, o).Next // LastOK = t0
+	seen := t0.Add(8 * time.Minute)
+	o.Now = t0.Add(14 * time.Minute)
+	_, evs, ok := Blind(prev, seen, "throttled", o)
+	if !ok || len(evs) != 1 || !evs[0].Data.BlindSince.Equal(seen) {
+		t.Fatalf("gap %v %+v, want one blind since %v", ok, evs, seen)
+	}
+	o.Now = t0.Add(12 * time.Minute) // 4 minutes after the last poll the poller knows: not yet
+	if _, evs, ok := Blind(prev, seen, "throttled", o); ok || len(evs) != 0 {
+		t.Errorf("announced %v after 4 minutes of blindness (gap_after 5m)", evs)
+	}
+}

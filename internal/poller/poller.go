@@ -68,7 +68,7 @@ type Poller struct {
 	m          *metrics.Metrics
 
 	lastOK       atomic.Int64 // Unix ns of the last committed poll
-	firstTry     time.Time    // the first poll: a project never read is blind since then
+	lastSeen     time.Time    // the last committed poll by the poller's clock, or its first try
 	mu           sync.Mutex
 	seenStatuses map[string]bool
 	warnedWindow bool
@@ -151,8 +151,8 @@ func (p *Poller) poll(ctx context.Context) (polled, error) {
 // (a failed poll may commit the project's blind spot instead). The learner reads task
 // durations from the committed state only.
 func (p *Poller) Cycle(ctx context.Context) (diff.Result, error) {
-	if p.firstTry.IsZero() {
-		p.firstTry = p.now()
+	if p.lastSeen.IsZero() {
+		p.lastSeen = p.now() // a project never read is blind since the first try
 	}
 	r, err := p.poll(ctx)
 	res := r.res
@@ -174,6 +174,7 @@ func (p *Poller) Cycle(ctx context.Context) (diff.Result, error) {
 		p.learn.observe(r.res.Next, &r.o)
 	}
 	p.m.Polls.WithLabelValues(p.policy.ProjectID, "ok").Inc()
+	p.lastSeen = r.o.Now
 	now := time.Now()
 	p.lastOK.Store(now.UnixNano())
 	p.m.LastSuccess.WithLabelValues(p.policy.ProjectID).Set(float64(now.Unix()))
@@ -185,7 +186,7 @@ func (p *Poller) Cycle(ctx context.Context) (diff.Result, error) {
 // escalation), with the state that records it, so a restart neither repeats nor loses it.
 func (p *Poller) blind(ctx context.Context, cause error) {
 	prev := p.ledger.Project(p.policy.ProjectID)
-	next, evs, ok := diff.Blind(prev, p.firstTry, reasonOf(cause), p.diffOptions(p.now()))
+	next, evs, ok := diff.Blind(prev, p.lastSeen, reasonOf(cause), p.diffOptions(p.now()))
 	if !ok {
 		return
 	}
