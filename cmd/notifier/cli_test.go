@@ -50,7 +50,8 @@ func TestEveryCommandHasHelp(t *testing.T) {
 	for name, flags := range map[string][]string{
 		"run": {"-config"}, "once": {"-config", "-dry-run", "-render"}, "check-config": {"-config", "-offline", "-strict"},
 		"routes": {"-config", "-task-name", "-status", "-project"}, "test-notification": {"-config", "-receiver", "-timeout"},
-		"demo": {"-speed", "-json"},
+		"probe": {"-config", "-project", "-json"},
+		"demo":  {"-speed", "-json"},
 	} {
 		_, stdout, _ := cli(t, name, "--help")
 		for _, f := range flags {

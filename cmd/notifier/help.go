@@ -104,6 +104,22 @@ var commands = []*command{
 		example: "notifier test-notification --config notifier.toml --receiver oncall",
 	},
 	{
+		name: "probe", synopsis: "[--config FILE] [--project ID] [--json]",
+		summary: "measure what the DCS API of each project does, and print the config lines to use",
+		about: "With the configured credentials, for every project of dcs.projects (or the one --project names):\n" +
+			"reachability, TLS, the credential (a 401/403 names the key and the permission likely missing) and\n" +
+			"the round trip; the listing's order, whether limit and offset are honoured, what task_count counts,\n" +
+			"which of start_time and begin_time filters and on created_at or updated_at; the timestamp shapes,\n" +
+			"the task names and statuses of the last 30 days (new ones flagged) and any throttling answer\n" +
+			"(each retried after Retry-After, or 3s). It ends with the configuration lines to use. It only\n" +
+			"reads the API (about a dozen requests a project); it never touches the state, so it runs beside\n" +
+			"a running notifier.",
+		env: slices.Concat(configEnv, dcsEnv),
+		exits: []string{"0  every project probed is usable as configured", "1  a project is not: unreachable, refused, or a problem listed",
+			"2  the configuration is wrong, a credential is missing, or --project is not configured"},
+		example: "notifier probe --config notifier.toml --project 0123456789abcdef0123456789abcdef",
+	},
+	{
 		name: "demo", synopsis: "[flags]",
 		summary: "the whole pipeline against a simulated task center and an embedded NATS server",
 		about: "Runs, in this process, a simulated DCS task center on loopback, an embedded NATS server and\n" +

@@ -1,7 +1,7 @@
 // Command notifier polls the Huawei Cloud DCS task center and publishes every new task and
 // status change as a CloudEvent to NATS and to named receivers such as Slack webhooks.
-// Its subcommands run it (run, once), check it (check-config, routes, test-notification)
-// or show it (demo); notifier <command> --help describes each.
+// Its subcommands run it (run, once), check it (check-config, routes, test-notification),
+// measure the live API (probe) or show it (demo); notifier <command> --help describes each.
 package main
 
 import (
@@ -56,6 +56,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runRoutes(args, stdout, stderr)
 	case "test-notification":
 		return runTestNotification(args, stdout, stderr)
+	case "probe":
+		return runProbe(args, stdout, stderr)
 	case "demo":
 		return runDemo(args, stdout, stderr)
 	case "healthcheck":

@@ -48,6 +48,9 @@ type Query struct {
 	Offset int
 	Limit  int
 	Start  time.Time // zero: no window
+	// Param names the window's query parameter for this request only; empty: the client's
+	// (Options.StartParam). The probe sends each name in turn to learn which one filters.
+	Param string
 }
 
 // Lister reads pages of a project's task list; Client is the real one.
@@ -165,7 +168,11 @@ func (c *Client) signedRequest(ctx context.Context, q Query) (*http.Request, err
 		AddQueryParam("offset", reflect.ValueOf(strconv.Itoa(q.Offset))).
 		AddQueryParam("limit", reflect.ValueOf(strconv.Itoa(q.Limit)))
 	if !q.Start.IsZero() {
-		b = b.AddQueryParam(c.startParam, reflect.ValueOf(q.Start.UTC().Format(TimeLayout)))
+		param := c.startParam
+		if q.Param != "" {
+			param = q.Param
+		}
+		b = b.AddQueryParam(param, reflect.ValueOf(q.Start.UTC().Format(TimeLayout)))
 	}
 	r, err := c.cred.ProcessAuthRequest(nil, b.Build())
 	if err != nil {

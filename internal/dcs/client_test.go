@@ -188,3 +188,30 @@ func TestOptionsNeverPrintTheKeys(t *testing.T) {
 		}
 	}
 }
+
+// TestQueryParamOverridesStartParam: Query.Param sends the window under another name for one
+// request, and the client's own name otherwise.
+func TestQueryParamOverridesStartParam(t *testing.T) {
+	sim := dcssim.New(dcssim.Options{AK: ak, SK: sk, StartParam: "begin_time"})
+	sim.AddProject(project)
+	srv := httptest.NewServer(sim)
+	t.Cleanup(srv.Close)
+	now := time.Now().UTC()
+	for i := range 3 {
+		sim.Put(project, dcssim.Task{ID: fmt.Sprintf("t%d", i), Status: "SUCCESS", CreatedAt: now.Add(time.Duration(-i) * time.Hour)})
+	}
+	c := newClient(t, srv.URL) // start_time, which this server ignores
+	start := now.Add(-90 * time.Minute)
+	for _, tt := range []struct {
+		param string
+		want  int
+	}{{"", 3}, {"start_time", 3}, {"begin_time", 2}} {
+		p, err := c.List(t.Context(), Query{Limit: 10, Start: start, Param: tt.param})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(p.Tasks) != tt.want {
+			t.Errorf("Param %q: %d tasks, want %d", tt.param, len(p.Tasks), tt.want)
+		}
+	}
+}

@@ -90,6 +90,10 @@ func (s *Sim) serveTasks(w http.ResponseWriter, r *http.Request, projectID, reqI
 		s.replyJSON(w, http.StatusUnauthorized, gatewayError{codeBadAuth, msgBadAuth + err.Error(), reqID})
 		return
 	}
+	if s.throttled() {
+		s.replyJSON(w, http.StatusTooManyRequests, defaultError(http.StatusTooManyRequests, reqID))
+		return
+	}
 	q, bad := s.parseQuery(r.URL.Query())
 	if bad != "" {
 		s.replyJSON(w, http.StatusBadRequest, dcsError{ErrorCode: codeBadParam, ErrorMsg: "Invalid parameter: " + bad})
@@ -138,7 +142,7 @@ func (s *Sim) parseQuery(v url.Values) (listQuery, string) {
 		name string
 		dst  *time.Time
 	}{{s.startParam, &q.start}, {"end_time", &q.end}} {
-		if _, ok := v[p.name]; !ok {
+		if _, ok := v[p.name]; !ok || s.v.ignoreWindow {
 			continue
 		}
 		t, err := time.ParseInLocation(WindowLayout, v.Get(p.name), time.UTC)
@@ -159,15 +163,19 @@ func (s *Sim) list(projectID string, q listQuery) (listResponse, bool) {
 		return listResponse{}, false
 	}
 	resp := listResponse{Tasks: []Task{}}
-	for _, t := range p.ordered() {
-		if !q.start.IsZero() && t.CreatedAt.Before(q.start) || !q.end.IsZero() && t.CreatedAt.After(q.end) {
+	for t := range s.v.order(p) {
+		if !s.v.inWindow(t, q) {
 			continue
 		}
 		if resp.TaskCount >= q.offset && len(resp.Tasks) < q.limit {
 			// Stored tasks are replaced, never written, so the copy can be encoded unlocked.
+			t.layout = s.v.timeFormat
 			resp.Tasks = append(resp.Tasks, t)
 		}
 		resp.TaskCount++
+	}
+	if s.v.countIsPageSize {
+		resp.TaskCount = len(resp.Tasks)
 	}
 	return resp, true
 }

@@ -4,7 +4,10 @@
 // it is known: paging with offset and limit, the time window on created_at, newest first, the
 // error bodies of DCS and of the API gateway, and SDK-HMAC-SHA256 request signatures. Faults
 // can be queued to test a client's handling of throttling, outages, garbage and cut-off
-// bodies, and scripts play a believable sequence of task changes in real time.
+// bodies, and scripts play a believable sequence of task changes in real time. Options can
+// make it play what the documentation leaves open instead (variant.go): another listing order,
+// a task_count that counts the page, a window that filters nothing or filters updated_at,
+// other timestamp shapes, and the gateway's rate limit.
 //
 // Known projects: a request for a project that was never added (AddProject, Put) is refused
 // with 401 APIGW.0301, which is what the gateway answers when the project in the URL is not
@@ -40,6 +43,25 @@ type Options struct {
 	// as a gateway that serves fewer than asked may do; task_count still counts every task
 	// of the window. 0: pages are as long as limit.
 	PageCap int
+
+	// The variants below are what the live API might do where its documentation is silent
+	// (see variant.go); their zero values are the documented behaviour.
+
+	// Order is the listing order: OrderNewestFirst (""), OrderOldestFirst or OrderUnsorted.
+	Order string
+	// CountIsPageSize makes task_count the number of tasks on the page, not in the window.
+	CountIsPageSize bool
+	// IgnoreWindow makes the server ignore start_time and begin_time alike: no filter at all.
+	IgnoreWindow bool
+	// WindowOn is the time the window filters on: "created_at" (the default) or "updated_at".
+	WindowOn string
+	// TimeFormat is the layout of created_at and updated_at: TimeLayout (the default),
+	// TimeLayoutSeconds or TimeLayoutSpace, or any other Go layout.
+	TimeFormat string
+	// RateLimit, when positive, answers a request for the tasks path with the gateway's 429
+	// APIGW.0308 (no Retry-After, as is common) once RateLimit requests have arrived within the
+	// same second of Now.
+	RateLimit int
 }
 
 // Stats counts requests for assertions and benchmarks.
@@ -55,8 +77,10 @@ type Sim struct {
 	now        func() time.Time
 	startParam string
 	pageCap    int
+	v          variant
 
 	mu       sync.Mutex
+	limiter  limiter
 	projects map[string]*project
 	requests map[string]int // by project id, known or not
 	faults   []Fault
@@ -64,11 +88,13 @@ type Sim struct {
 }
 
 type project struct {
-	tasks  map[string]Task
-	sorted []Task // tasks newest first; nil after a change
+	tasks    map[string]Task
+	sorted   []Task // tasks newest first; nil after a change
+	unsorted []Task // tasks in OrderUnsorted; nil after a change
 }
 
-// New returns a Sim with no projects. It panics if opts.StartParam is not one of the two names.
+// New returns a Sim with no projects. It panics if opts.StartParam is not one of the two names,
+// or Order or WindowOn is not one it knows.
 func New(opts Options) *Sim {
 	switch opts.StartParam {
 	case "":
@@ -82,6 +108,7 @@ func New(opts Options) *Sim {
 	}
 	return &Sim{
 		ak: opts.AK, sk: opts.SK, now: opts.Now, startParam: opts.StartParam, pageCap: opts.PageCap,
+		v:        newVariant(opts),
 		projects: make(map[string]*project),
 		requests: make(map[string]int),
 		stats:    Stats{ByStatus: make(map[int]int)},
@@ -119,7 +146,7 @@ func (s *Sim) PutAll(projectID string, ts []Task) {
 	for _, t := range ts {
 		p.tasks[t.ID] = t.clone()
 	}
-	p.sorted = nil
+	p.sorted, p.unsorted = nil, nil
 }
 
 // SetStatus sets a task's status and its updated_at to Now. It returns an error wrapping
@@ -147,7 +174,7 @@ func (s *Sim) update(projectID, taskID string, f func(*Task)) error {
 	}
 	f(&t)
 	p.tasks[taskID] = t.clone()
-	p.sorted = nil
+	p.sorted, p.unsorted = nil, nil
 	return nil
 }
 

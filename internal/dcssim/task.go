@@ -11,6 +11,13 @@ import (
 // TimeLayout is the API's timestamp format: UTC with millisecond precision.
 const TimeLayout = "2006-01-02T15:04:05.000Z"
 
+// TimeLayoutSeconds and TimeLayoutSpace are other shapes of timestamps Huawei APIs use, for
+// Options.TimeFormat: whole seconds with a Z, and a space with no zone at all (meant as UTC).
+const (
+	TimeLayoutSeconds = "2006-01-02T15:04:05Z"
+	TimeLayoutSpace   = "2006-01-02 15:04:05"
+)
+
 // WindowLayout is the format of the start_time, begin_time and end_time query parameters (UTC).
 const WindowLayout = "20060102150405"
 
@@ -34,6 +41,8 @@ type Task struct {
 	// Extra holds fields the documentation does not know; they are merged into the JSON object
 	// after the documented ones, in key order. A key that names a documented field is ignored.
 	Extra map[string]any
+
+	layout string // the times' layout in a response (Options.TimeFormat); "" is TimeLayout
 }
 
 // documented lists the JSON names of Task's own fields, in the order they are written.
@@ -50,8 +59,8 @@ func (t Task) MarshalJSON() ([]byte, error) {
 	}{
 		{"id", t.ID}, {"name", t.Name}, {"job_id", t.JobID}, {"user_name", t.UserName},
 		{"user_id", t.UserID}, {"details", t.Details}, {"params", t.Params},
-		{"status", t.Status}, {"created_at", apiTime(t.CreatedAt)},
-		{"updated_at", apiTime(t.UpdatedAt)}, {"error_code", t.ErrorCode},
+		{"status", t.Status}, {"created_at", apiTime(t.CreatedAt, t.layout)},
+		{"updated_at", apiTime(t.UpdatedAt, t.layout)}, {"error_code", t.ErrorCode},
 		{"enable_show", t.EnableShow},
 	}
 	var buf bytes.Buffer
@@ -94,12 +103,16 @@ func (t Task) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// apiTime formats t in TimeLayout, or "" for the zero time (a task still running has no end).
-func apiTime(t time.Time) string {
+// apiTime formats t in layout (TimeLayout when empty), or "" for the zero time (a task still
+// running has no end).
+func apiTime(t time.Time, layout string) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.UTC().Format(TimeLayout)
+	if layout == "" {
+		layout = TimeLayout
+	}
+	return t.UTC().Format(layout)
 }
 
 // clone returns t with its own top-level Details and Extra maps, so that the caller and the
