@@ -190,7 +190,7 @@ func TestStatusHTML(t *testing.T) {
 		if !strings.Contains(resp.Header.Get("Content-Security-Policy"), "default-src 'none'") {
 			t.Errorf("GET %s: CSP %q", path, resp.Header.Get("Content-Security-Policy"))
 		}
-		for _, want := range []string{"prod-eu", "Master/standby switchover", "⏳ stuck", "&lt;script&gt;", "oncall: dropped", "team: muted"} {
+		for _, want := range []string{"prod-eu", "Master/standby switchover", "STUCK", "&lt;script&gt;", "oncall: dropped", "team: muted"} {
 			if !strings.Contains(body, want) {
 				t.Errorf("GET %s lacks %q", path, want)
 			}

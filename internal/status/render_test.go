@@ -69,7 +69,7 @@ func TestRenderEscapesEverything(t *testing.T) {
 	for _, want := range []string{
 		`<meta http-equiv="refresh" content="10">`, `name="viewport"`,
 		"prod-eu", "fedcba9876543210fedcba9876543210", "credentials refused", "start_time",
-		"⏳ stuck", "40m", "15m", "(learned)", "nats: delivered", "team: muted", "oncall: dropped",
+		"STUCK", "40m", "15m", "(learned)", "nats: delivered", "team: muted", "oncall: dropped",
 		"this replica", "host-1-abc", "1 of 2 projects not watched", "1 polled by another replica", "3 pending",
 		"polled by the replica leading its shard",
 	} {
