@@ -70,7 +70,7 @@ func TestRenderEscapesEverything(t *testing.T) {
 		`<meta http-equiv="refresh" content="10">`, `name="viewport"`,
 		"prod-eu", "fedcba9876543210fedcba9876543210", "credentials refused", "start_time",
 		"STUCK", "40m", "15m", "(learned)", "nats: delivered", "team: muted", "oncall: dropped",
-		"this replica", "host-1-abc", "1 of 2 projects not watched", "1 polled by another replica", "3 pending",
+		"this replica", "host-1-abc", "projects not watched: 1 of 2", "1 polled by another replica", "3 pending",
 		"polled by the replica leading its shard",
 	} {
 		if !strings.Contains(out, want) {
@@ -85,7 +85,7 @@ func TestRenderEscapesEverything(t *testing.T) {
 // An empty page (no event yet, no receiver, file state) renders and says so.
 func TestRenderEmpty(t *testing.T) {
 	out := render(t, &Page{GeneratedAt: time.Now(), Backend: "file"})
-	for _, want := range []string{"No task is running.", "No event since this process started.", "No receiver is configured.", "watching all 0 projects"} {
+	for _, want := range []string{"No task is running.", "No event since this process started.", "No receiver is configured.", "projects watched: 0 of 0"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the empty page lacks %q", want)
 		}
