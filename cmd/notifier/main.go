@@ -18,6 +18,7 @@ import (
 
 	"notifier/internal/app"
 	"notifier/internal/config"
+	"notifier/internal/status"
 )
 
 // Exit codes.
@@ -100,9 +101,10 @@ func runDaemon(args []string, stdout, stderr io.Writer) int {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
+	recent := status.NewRecorder(status.DefaultSize) // the status page's recent events outlive a reload
 	build := func(c *config.Config) (*app.App, zerolog.Logger, error) {
 		l := newLogger(c.Log, stderr)
-		a, err := app.New(c, app.Deps{Log: l, Version: appVersion()})
+		a, err := app.New(c, app.Deps{Log: l, Version: appVersion(), Status: recent})
 		return a, l, err
 	}
 	if err := serve(ctx, path, cfg, hup, build); err != nil {

@@ -21,6 +21,7 @@ import (
 	"notifier/internal/metrics"
 	"notifier/internal/route"
 	"notifier/internal/sinks/natssink"
+	"notifier/internal/status"
 )
 
 // Deps are what the app takes from its surroundings.
@@ -31,6 +32,9 @@ type Deps struct {
 	Transport http.RoundTripper    // DCS API transport; nil: the default one
 	Version   string
 	DryRun    bool // connect no sink, refuse nats-kv: for once --dry-run
+	// Status records the recent events shown on the status page; pass the same one to
+	// the App of every configuration so that a reload keeps them. Default a new one.
+	Status *status.Recorder
 }
 
 // SetupError is a problem with the configuration or the environment found while
@@ -54,6 +58,8 @@ type App struct {
 	ln       net.Listener   // nil when http.listen is ""
 	mode     mode           // fileMode or kvMode, as state.backend says
 	dryRun   bool
+	version  string
+	rec      *status.Recorder // recent events and deliveries, for the status page
 }
 
 // project is a configured project and its API client.
@@ -72,7 +78,11 @@ func New(cfg *config.Config, d Deps) (_ *App, err error) {
 	if d.Registry == nil {
 		d.Registry = prometheus.NewRegistry()
 	}
-	a := &App{cfg: cfg, log: d.Log, reg: d.Registry, m: metrics.New(d.Registry, d.Version), dryRun: d.DryRun}
+	if d.Status == nil {
+		d.Status = status.NewRecorder(status.DefaultSize)
+	}
+	a := &App{cfg: cfg, log: d.Log, reg: d.Registry, m: metrics.New(d.Registry, d.Version), dryRun: d.DryRun,
+		version: d.Version, rec: d.Status}
 	defer func() {
 		if err != nil {
 			a.Close()
@@ -116,7 +126,7 @@ func New(cfg *config.Config, d Deps) (_ *App, err error) {
 		return nil, err
 	}
 	a.initSeries()
-	uc := unitConfig{cfg: cfg, log: a.log, m: a.m, receivers: a.recv, routes: routes}
+	uc := unitConfig{cfg: cfg, log: a.log, m: a.m, receivers: a.recv, routes: routes, rec: a.rec}
 	if cfg.State.Backend == "nats-kv" {
 		if a.nats == nil {
 			return nil, setupErr("state.backend: \"nats-kv\" needs the NATS sink (nats.url)")

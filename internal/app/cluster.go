@@ -28,7 +28,8 @@ type kvMode struct {
 
 	mu         sync.Mutex
 	leadership []ShardStatus
-	active     map[int]*unit // the units of the shards led now
+	active     map[int]*unit      // the units of the shards led now
+	leaseKV    jetstream.KeyValue // once opened: the status page reads the leases from it
 }
 
 // ShardStatus is what /readyz says about one shard in nats-kv mode.
@@ -94,6 +95,9 @@ func (k *kvMode) run(ctx context.Context) error {
 	if err != nil {
 		return nil // ctx done
 	}
+	k.mu.Lock()
+	k.leaseKV = leaseKV
+	k.mu.Unlock()
 	ttl := k.uc.cfg.State.LeaseTTL.D()
 	layout := cluster.NewLayout(cluster.LayoutOptions{
 		KV: leaseKV, Value: fmt.Sprintf("shards=%d lease_ttl=%s", len(k.shards), ttl), TTL: ttl,

@@ -239,6 +239,23 @@ func TestReplicasOnlyLeaderPolls(t *testing.T) {
 	if got := rs.polls(follower); got != 0 {
 		t.Errorf("the follower polled %v times; only the leader may poll", got)
 	}
+	// The status page of each names the same leader, read from the lease.
+	lp := rs.apps[leader].statusPage(t.Context(), time.Now())
+	fp := rs.apps[follower].statusPage(t.Context(), time.Now())
+	holder := rs.apps[leader].mode.(*kvMode).holder
+	if lp.Cluster == nil || fp.Cluster == nil {
+		t.Fatal("no cluster section in nats-kv mode")
+	}
+	if s := lp.Cluster.Shards[0]; !s.ThisReplica || s.Leader != holder || s.Term == 0 || s.LeaseAgeSeconds == nil || *s.LeaseAgeSeconds < 0 {
+		t.Errorf("the leader's page shows shard 0 as %+v", s)
+	}
+	if s := fp.Cluster.Shards[0]; s.ThisReplica || s.Leader != holder || s.Term != 0 || s.LeaseAgeSeconds == nil {
+		t.Errorf("the follower's page shows shard 0 as %+v, want led by %s", s, holder)
+	}
+	if !lp.Projects[0].Polled || fp.Projects[0].Polled || len(lp.RunningTasks) != 1 || len(fp.RunningTasks) != 0 {
+		t.Errorf("polled: leader %v follower %v; running tasks: leader %d follower %d",
+			lp.Projects[0].Polled, fp.Projects[0].Polled, len(lp.RunningTasks), len(fp.RunningTasks))
+	}
 }
 
 func TestLeaderFailover(t *testing.T) {

@@ -12,6 +12,7 @@ import (
 
 // Handler serves the operational endpoints of [http] listen:
 //
+//   - / and /status: the status page (internal/status), HTML, or JSON with ?format=json;
 //   - /metrics: the app's own registry (see internal/metrics), in the Prometheus formats;
 //   - /healthz: 200 while the process can answer at all;
 //   - /readyz: 200 when the last successful poll of every project is at most three
@@ -26,6 +27,9 @@ func (a *App) Handler() http.Handler {
 		Registry:          a.reg, // counts its own errors in promhttp_metric_handler_errors_total
 		EnableOpenMetrics: true,
 	}))
+	// The status page: / and its alias /status (?format=json for its data).
+	mux.HandleFunc("GET /{$}", a.serveStatus)
+	mux.HandleFunc("GET /status", a.serveStatus)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, health{Status: "ok"})
 	})

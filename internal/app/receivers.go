@@ -15,6 +15,7 @@ import (
 // receiver is a configured sink and the bound on its backlog (its max_pending).
 type receiver struct {
 	sink       sinks.Sink
+	kind       string // "nats" or "slack", for the status page
 	maxPending int
 }
 
@@ -51,7 +52,7 @@ func openSelected(cfg *config.Config, log zerolog.Logger, getenv func(string) st
 		if err != nil {
 			return nil, nil, setupErr("nats.url: %w", err)
 		}
-		out = append(out, receiver{sink: ns, maxPending: cfg.NATS.MaxPending})
+		out = append(out, receiver{sink: ns, kind: "nats", maxPending: cfg.NATS.MaxPending})
 	}
 	for i, w := range cfg.Slack.Webhooks {
 		if !wanted(w.Name) {
@@ -67,7 +68,7 @@ func openSelected(cfg *config.Config, log zerolog.Logger, getenv func(string) st
 		if err != nil {
 			return nil, nil, setupErr("slack.webhooks[%d]: %w", i, err)
 		}
-		out = append(out, receiver{sink: s, maxPending: w.MaxPending})
+		out = append(out, receiver{sink: s, kind: "slack", maxPending: w.MaxPending})
 	}
 	return out, ns, nil
 }

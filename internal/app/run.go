@@ -48,13 +48,13 @@ func (a *App) Run(ctx context.Context) error {
 		})
 	}
 	if a.ln != nil {
-		// HTTP: /metrics, /healthz and /readyz on the listener New bound. Added after the
+		// HTTP: the status page, /metrics, /healthz and /readyz on the listener New bound. Added after the
 		// mode, whose interrupt is called first: this one waits for the mode to stop, so
 		// the endpoints answer while the sinks drain.
 		srv := &http.Server{Handler: a.Handler(), ReadHeaderTimeout: 5 * time.Second}
 		addr := a.ln.Addr().String()
 		g.Add(func() error {
-			a.log.Info().Str("listen", addr).Msg("serving /metrics, /healthz and /readyz")
+			a.log.Info().Str("listen", addr).Msg("serving the status page (/), /metrics, /healthz and /readyz")
 			if err := srv.Serve(a.ln); !errors.Is(err, http.ErrServerClosed) {
 				return fmt.Errorf("http.listen %s: %w", addr, err)
 			}

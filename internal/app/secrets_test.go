@@ -59,8 +59,8 @@ func (f *flakySlack) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // TestSecretsNeverExposed runs the whole pipeline with every kind of secret configured
 // through API errors (401, 500, a truncated body), a NATS outage and Slack failures, with
-// logging at trace level, and checks that no secret appears in any log line, in /metrics
-// or in /readyz.
+// logging at trace level, and checks that no secret appears in any log line, in /metrics,
+// in /readyz or on the status page.
 func TestSecretsNeverExposed(t *testing.T) {
 	p := newPipeline(t, true)
 	p.ns.Stop()
@@ -96,7 +96,7 @@ func TestSecretsNeverExposed(t *testing.T) {
 	h := a.Handler()
 	var bodies []string
 	scrape := func() {
-		for _, path := range []string{"/metrics", "/readyz", "/healthz"} {
+		for _, path := range []string{"/metrics", "/readyz", "/healthz", "/", "/status?format=json"} {
 			rec := httptest.NewRecorder()
 			h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
 			bodies = append(bodies, path+": "+rec.Body.String())

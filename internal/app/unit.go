@@ -18,6 +18,7 @@ import (
 	"notifier/internal/route"
 	"notifier/internal/sinks"
 	"notifier/internal/state"
+	"notifier/internal/status"
 )
 
 // unit is one set of projects polled and delivered together over one store: every
@@ -40,6 +41,7 @@ type unitConfig struct {
 	m         *metrics.Metrics
 	receivers []receiver
 	routes    *route.Table // which receivers each event goes to, decided at commit
+	rec       *status.Recorder
 }
 
 // newUnit loads the store and builds the pollers and the dispatcher of a unit.
@@ -54,6 +56,11 @@ func (c unitConfig) newUnit(ctx context.Context, store state.Store, projects []p
 	opts := []state.LedgerOption{state.Route(c.routes.Route), state.OnDrop(func(sink string, evs []event.Event) {
 		// A receiver past its max_pending loses its oldest events, never another's.
 		c.m.Deliveries.WithLabelValues(sink, "dropped").Add(float64(len(evs)))
+		ids := make([]string, len(evs))
+		for i := range evs {
+			ids[i] = evs[i].ID
+		}
+		c.rec.Dropped(sink, ids, "past max_pending")
 		c.log.Error().Str("receiver", sink).Int("events", len(evs)).Str("oldest_event_id", evs[0].ID).
 			Msg("receiver backlog past max_pending: its oldest pending events were dropped for it")
 	})}
@@ -62,6 +69,7 @@ func (c unitConfig) newUnit(ctx context.Context, store state.Store, projects []p
 		u.sinks = append(u.sinks, r.sink.Name())
 		opts = append(opts, state.MaxPending(r.sink.Name(), r.maxPending))
 	}
+	opts = append(opts, state.OnCommit(func(e *event.Event, to []string) { c.rec.Committed(e, to, u.sinks) }))
 	ledger, removed := state.NewLedger(store, snap, u.sinks, opts...)
 	for _, name := range slices.Sorted(maps.Keys(removed)) {
 		// Nothing vanishes silently: one line and a count per receiver that went away.
@@ -79,6 +87,7 @@ func (c unitConfig) newUnit(ctx context.Context, store state.Store, projects []p
 	}
 	u.disp = sinks.NewDispatcher(sinks.DispatcherOptions{
 		Queue: ledger, Sinks: all, Log: c.log, Metrics: c.m, MaxBackoff: c.cfg.Poll.MaxBackoff.D(),
+		Report: c.rec.Delivery,
 	})
 	return u, nil
 }

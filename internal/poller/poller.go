@@ -69,6 +69,8 @@ type Poller struct {
 
 	lastOK       atomic.Int64 // Unix ns of the last committed poll
 	lastSeen     time.Time    // the last committed poll by the poller's clock, or its first try
+	pages        atomic.Int64 // requests (pages) of the last committed poll
+	failure      atomic.Pointer[Failure]
 	mu           sync.Mutex
 	seenStatuses map[string]bool
 	warnedWindow bool
@@ -113,14 +115,31 @@ func (p *Poller) LastSuccess() time.Time {
 	return time.Time{}
 }
 
+// Failure is a poll that failed: when, and why in the words of a blind-spot event
+// ("credentials refused", "throttled", "unreachable", "API error (HTTP 503)"), never the
+// error's text, which may quote a URL.
+type Failure struct {
+	At     time.Time
+	Reason string
+}
+
+// LastFailure returns the last poll that failed, nil when none has. A later success does
+// not clear it: compare its time with LastSuccess.
+func (p *Poller) LastFailure() *Failure { return p.failure.Load() }
+
+// RequestsPerPoll returns how many requests (pages) the last committed poll made; 0
+// before the first.
+func (p *Poller) RequestsPerPoll() int { return int(p.pages.Load()) }
+
 func (p *Poller) diffOptions(now time.Time) diff.Options {
 	return diff.Options{Policy: p.policy, Now: now}
 }
 
 // polled is one poll's result with the options it was computed with.
 type polled struct {
-	res diff.Result
-	o   diff.Options
+	res   diff.Result
+	o     diff.Options
+	pages int // requests made
 }
 
 // Poll reads the project's current window and diffs it against the committed state,
@@ -144,7 +163,7 @@ func (p *Poller) poll(ctx context.Context) (polled, error) {
 	}
 	p.inspect(l)
 	o.Window = start
-	return polled{res: diff.Diff(prev, l.tasks, o), o: o}, nil
+	return polled{res: diff.Diff(prev, l.tasks, o), o: o, pages: l.pages}, nil
 }
 
 // Cycle polls and commits. Nothing is committed, and no event leaves, when either fails
@@ -159,6 +178,7 @@ func (p *Poller) Cycle(ctx context.Context) (diff.Result, error) {
 	if err != nil {
 		p.m.Polls.WithLabelValues(p.policy.ProjectID, "error").Inc()
 		if ctx.Err() == nil {
+			p.failure.Store(&Failure{At: time.Now(), Reason: reasonOf(err)})
 			p.blind(ctx, err)
 		}
 		return res, err
@@ -167,6 +187,9 @@ func (p *Poller) Cycle(ctx context.Context) (diff.Result, error) {
 		if err := p.ledger.Commit(ctx, p.policy.ProjectID, res.Next, res.Events); err != nil {
 			p.m.Polls.WithLabelValues(p.policy.ProjectID, "error").Inc()
 			p.m.StateSaveErrors.Inc()
+			if ctx.Err() == nil {
+				p.failure.Store(&Failure{At: time.Now(), Reason: "state not saved"})
+			}
 			return diff.Result{}, fmt.Errorf("committing poll result: %w", err)
 		}
 	}
@@ -176,6 +199,7 @@ func (p *Poller) Cycle(ctx context.Context) (diff.Result, error) {
 	p.m.Polls.WithLabelValues(p.policy.ProjectID, "ok").Inc()
 	p.lastSeen = r.o.Now
 	now := time.Now()
+	p.pages.Store(int64(r.pages))
 	p.lastOK.Store(now.UnixNano())
 	p.m.LastSuccess.WithLabelValues(p.policy.ProjectID).Set(float64(now.Unix()))
 	p.record(res)

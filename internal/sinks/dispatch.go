@@ -46,6 +46,18 @@ type DispatcherOptions struct {
 	Batch      int           // events per Send; default 2000
 	MinBackoff time.Duration // default 500ms
 	MaxBackoff time.Duration // default 5m
+	// Report, when set, is told the outcome of every delivery attempt, from the sink's
+	// own worker: it must be quick and must not call the Dispatcher.
+	Report func(Result)
+}
+
+// Result is what became of one delivery attempt.
+type Result struct {
+	Sink    string
+	Outcome string   // "ok", "dropped" or "retry", as in notifier_deliveries_total
+	IDs     []string // the events delivered or dropped; none for a retry
+	Err     error    // why it was dropped or will be retried; nil for "ok"
+	At      time.Time
 }
 
 // Dispatcher moves events from the queue to the sinks.
@@ -58,6 +70,7 @@ type Dispatcher struct {
 	minBackoff time.Duration
 	maxBackoff time.Duration
 	progress   chan struct{} // a delivery was recorded: Drain looks again
+	report     func(Result)
 }
 
 // NewDispatcher returns a Dispatcher of o.Sinks over o.Queue; Queue and Metrics are
@@ -72,11 +85,15 @@ func NewDispatcher(o DispatcherOptions) *Dispatcher {
 	if o.MaxBackoff <= 0 {
 		o.MaxBackoff = 5 * time.Minute
 	}
-	return &Dispatcher{
+	d := &Dispatcher{
 		queue: o.Queue, sinks: o.Sinks, log: o.Log, m: o.Metrics,
 		batch: o.Batch, minBackoff: o.MinBackoff, maxBackoff: o.MaxBackoff,
-		progress: make(chan struct{}, 1),
+		progress: make(chan struct{}, 1), report: o.Report,
 	}
+	if d.report == nil {
+		d.report = func(Result) {}
+	}
+	return d
 }
 
 // Run delivers until ctx is done. Events pending from before a restart go first: they
@@ -139,7 +156,7 @@ func (d *Dispatcher) work(ctx context.Context, s Sink) {
 		ready := readyChan(s)
 		n, err := s.Send(ctx, evs)
 		if n > 0 {
-			d.done(ctx, log, name, pending, evs[:n], "ok")
+			d.done(ctx, log, name, pending, evs[:n], "ok", nil)
 			b.Reset()
 			lastErr = ""
 		}
@@ -153,12 +170,13 @@ func (d *Dispatcher) work(ctx context.Context, s Sink) {
 			k := dropCount(err, len(evs)-n)
 			log.Error().Err(err).Str("event_id", evs[n].ID).Str("task_id", evs[n].Subject).Int("events", k).
 				Msg("cannot be delivered to this sink; dropped for this sink only")
-			d.done(ctx, log, name, pending, evs[n:n+k], "dropped")
+			d.done(ctx, log, name, pending, evs[n:n+k], "dropped", err)
 			continue
 		}
 		delay := retry.Next(b, retryAfter(err), d.maxBackoff)
 		d.m.Retries.WithLabelValues(name).Inc()
 		d.m.Deliveries.WithLabelValues(name, "retry").Inc()
+		d.report(Result{Sink: name, Outcome: "retry", Err: err, At: time.Now()})
 		ev := log.Debug()
 		if msg := err.Error(); msg != lastErr {
 			ev, lastErr = log.Warn(), msg
@@ -170,7 +188,7 @@ func (d *Dispatcher) work(ctx context.Context, s Sink) {
 	}
 }
 
-func (d *Dispatcher) done(ctx context.Context, log zerolog.Logger, name string, pending *pendingGauge, evs []event.Event, result string) {
+func (d *Dispatcher) done(ctx context.Context, log zerolog.Logger, name string, pending *pendingGauge, evs []event.Event, result string, cause error) {
 	ids := make([]string, len(evs))
 	for i := range evs {
 		ids[i] = evs[i].ID
@@ -182,6 +200,7 @@ func (d *Dispatcher) done(ctx context.Context, log zerolog.Logger, name string, 
 		log.Warn().Err(err).Msg("could not save delivery progress")
 	}
 	d.m.Deliveries.WithLabelValues(name, result).Add(float64(len(evs)))
+	d.report(Result{Sink: name, Outcome: result, IDs: ids, Err: cause, At: time.Now()})
 	pending.set(d.queue.Count(name))
 	select {
 	case d.progress <- struct{}{}:

@@ -22,6 +22,7 @@ type Ledger struct {
 	maxPending map[string]int
 	onDrop     func(sink string, evs []event.Event)
 	route      func(e *event.Event) []string
+	onCommit   func(e *event.Event, to []string)
 	unsaved    map[string][]event.Event // drops not yet saved, reported once they are
 	dirty      bool                     // snap is newer than what the store holds
 }
@@ -51,6 +52,15 @@ func OnDrop(f func(sink string, evs []event.Event)) LedgerOption {
 // it in their queues. The default sends every event to every receiver.
 func Route(f func(e *event.Event) []string) LedgerOption {
 	return func(l *Ledger) { l.route = f }
+}
+
+// OnCommit is told, once it is saved, every committed event and the receivers it was
+// routed to (none: every filter refused it), in the order of the config. It is called
+// before any receiver can take the event and before the drops of the same commit are
+// reported, so a recorder of recent events sees each event before what became of it.
+// It must not call the Ledger.
+func OnCommit(f func(e *event.Event, to []string)) LedgerOption {
+	return func(l *Ledger) { l.onCommit = f }
 }
 
 // NewLedger starts from a loaded snapshot. Pending events keep only the receivers still
@@ -165,12 +175,15 @@ func (l *Ledger) Commit(ctx context.Context, projectID string, next *diff.Projec
 	projects := maps.Clone(l.snap.Projects)
 	projects[projectID] = next
 	outbox := l.snap.Outbox
+	var routed [][]string // per event, for onCommit
 	if len(evs) > 0 && len(l.sinks) > 0 {
 		outbox = make([]Pending, len(l.snap.Outbox), len(l.snap.Outbox)+len(evs))
 		copy(outbox, l.snap.Outbox)
+		routed = make([][]string, len(evs))
 		for i := range evs {
 			if to := l.routeOf(&evs[i]); len(to) > 0 {
 				outbox = append(outbox, Pending{Event: evs[i], Sinks: to})
+				routed[i] = to
 			}
 		}
 	}
@@ -180,6 +193,15 @@ func (l *Ledger) Commit(ctx context.Context, projectID string, next *diff.Projec
 		return err
 	}
 	l.snap, l.dirty = snap, false
+	if l.onCommit != nil {
+		for i := range evs {
+			var to []string
+			if routed != nil {
+				to = routed[i]
+			}
+			l.onCommit(&evs[i], to)
+		}
+	}
 	l.reportDrops(l.unsaved)
 	l.reportDrops(over)
 	l.unsaved = nil

@@ -1,0 +1,102 @@
+package status
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"notifier/internal/event"
+	"notifier/internal/sinks"
+)
+
+func testEvent(id string) *event.Event {
+	return &event.Event{ID: id, Type: event.TypeStatusChanged, Subject: "task-" + id, Time: time.Now(),
+		Data: event.Data{ProjectID: "p", TaskName: event.SwitchoverTask, Status: "FAILED", PreviousStatus: "RUNNING", Severity: event.Critical}}
+}
+
+func states(e Event) string {
+	out := ""
+	for _, d := range e.Deliveries {
+		out += fmt.Sprintf("%s:%s%s ", d.Receiver, d.State, map[bool]string{true: "(" + d.Reason + ")"}[d.Reason != ""])
+	}
+	return out
+}
+
+// An event is pending for the receivers it was routed to and muted for the others;
+// deliveries and drops mark it, and update each receiver's last success and error.
+func TestRecorderFollowsEachDelivery(t *testing.T) {
+	r := NewRecorder(10)
+	all := []string{"nats", "oncall", "team"}
+	r.Committed(testEvent("a"), []string{"nats", "oncall"}, all)
+	if got := states(r.Recent()[0]); got != "nats:pending oncall:pending team:muted " {
+		t.Fatalf("after commit: %s", got)
+	}
+	at := time.Now()
+	r.Delivery(sinks.Result{Sink: "nats", Outcome: "ok", IDs: []string{"a"}, At: at})
+	r.Delivery(sinks.Result{Sink: "oncall", Outcome: "retry", Err: errors.New("slack webhook: post <secret>: dial tcp: connection refused"), At: at})
+	r.Delivery(sinks.Result{Sink: "oncall", Outcome: "dropped", IDs: []string{"a"}, At: at,
+		Err: sinks.Permanent(errors.New("encoding event a: json: unsupported value"))})
+	e := r.Recent()[0]
+	if got := states(e); got != "nats:delivered oncall:dropped(delivery failed (details in the log)) team:muted " {
+		t.Errorf("after delivery: %s", got)
+	}
+	if e.Transition != "RUNNING → FAILED" || e.Label != "Master/standby switchover" || e.TaskID != "task-a" {
+		t.Errorf("event shown as %+v", e)
+	}
+	if ok, _, _ := r.ReceiverState("nats"); !ok.Equal(at) {
+		t.Errorf("nats last success %v, want %v", ok, at)
+	}
+	r.Delivery(sinks.Result{Sink: "team", Outcome: "retry", Err: errors.New("slack webhook: post <secret>: dial tcp: connection refused"), At: at})
+	if _, msg, when := r.ReceiverState("team"); msg != "unreachable (connection refused)" || !when.Equal(at) {
+		t.Errorf("team last error %q at %v", msg, when)
+	}
+	r.Dropped("nats", []string{"a", "unknown"}, "past max_pending")
+	if got := states(r.Recent()[0]); got != "nats:dropped(past max_pending) oncall:dropped(delivery failed (details in the log)) team:muted " {
+		t.Errorf("after a backlog drop: %s", got)
+	}
+}
+
+// The ring keeps the last size events, newest first, and forgets the rest, their
+// deliveries included.
+func TestRecorderIsBounded(t *testing.T) {
+	r := NewRecorder(3)
+	for i := range 7 {
+		r.Committed(testEvent(fmt.Sprint(i)), []string{"nats"}, []string{"nats"})
+	}
+	var ids []string
+	for _, e := range r.Recent() {
+		ids = append(ids, e.ID)
+	}
+	if fmt.Sprint(ids) != "[6 5 4]" {
+		t.Errorf("recent = %v, want [6 5 4]", ids)
+	}
+	if len(r.byID) != 3 {
+		t.Errorf("index holds %d ids, want 3", len(r.byID))
+	}
+	r.Delivery(sinks.Result{Sink: "nats", Outcome: "ok", IDs: []string{"1", "5"}, At: time.Now()})
+	if got := states(r.Recent()[1]); got != "nats:delivered " {
+		t.Errorf("event 5: %s", got)
+	}
+}
+
+func TestRecorderFindsTheInstance(t *testing.T) {
+	r := NewRecorder(3)
+	e := testEvent("a")
+	e.Data.Task = []byte(`{"id":"task-a","details":{"instance_name":"redis-prod"}}`)
+	r.Committed(e, nil, nil)
+	if got := r.Instance("task-a"); got != "redis-prod" {
+		t.Errorf("Instance = %q, want redis-prod", got)
+	}
+	if got := r.Instance("task-b"); got != "" {
+		t.Errorf("Instance of an unknown task = %q", got)
+	}
+}
+
+func TestDuration(t *testing.T) {
+	for s, want := range map[int64]string{-3: "0s", 45: "45s", 60: "1m", 754: "12m", 3600: "1h", 11100: "3h5m", 187200: "2d4h", 172800: "2d"} {
+		if got := Duration(s); got != want {
+			t.Errorf("Duration(%d) = %q, want %q", s, got, want)
+		}
+	}
+}

@@ -1,0 +1,121 @@
+// Package status is the notifier's status page: what it watches, what runs, what was sent
+// to whom, and what waits. A Recorder keeps the last events and what became of each for
+// each receiver, in memory and bounded; a Page is what the page shows, rendered as HTML by
+// Render and served as JSON as it is (?format=json; its shape is documented in the README
+// and only grows).
+//
+// Nothing here reads the state file: the app fills a Page from its ledgers' memory, its
+// pollers and this package's Recorder. Nothing on it is a secret: receivers are known by
+// name, errors by their class (ErrorClass), and the template escapes every value.
+package status
+
+import "time"
+
+// Page is everything the status page shows, at one moment.
+type Page struct {
+	GeneratedAt  time.Time  `json:"generated_at"`
+	Version      string     `json:"version"`
+	Backend      string     `json:"state_backend"` // "file" or "nats-kv"
+	Projects     []Project  `json:"projects"`
+	RunningTasks []Task     `json:"running_tasks"`
+	RecentEvents []Event    `json:"recent_events"` // newest first
+	Receivers    []Receiver `json:"receivers"`
+	Cluster      *Cluster   `json:"cluster,omitempty"` // nats-kv only
+}
+
+// Project is one configured project and how its polling goes.
+type Project struct {
+	Name   string `json:"name,omitempty"` // dcs.projects[].name
+	ID     string `json:"id"`
+	Region string `json:"region"`
+	// Polled is true when this replica polls the project; false when another replica
+	// leads its shard (nats-kv), and then the fields about polling are absent.
+	Polled bool `json:"polled"`
+	// Up: the last successful poll is at most 3 × poll.interval old (notifier_project_up).
+	Up              bool       `json:"up"`
+	LastSuccess     *time.Time `json:"last_success,omitempty"`
+	LastError       string     `json:"last_error,omitempty"` // class: "credentials refused", "throttled", ...
+	LastErrorAt     *time.Time `json:"last_error_at,omitempty"`
+	WindowParam     string     `json:"window_param"`      // dcs.start_time_param
+	RequestsPerPoll int        `json:"requests_per_poll"` // pages of the last successful poll
+	BlindSince      *time.Time `json:"blind_since,omitempty"`
+	BlindReason     string     `json:"blind_reason,omitempty"`
+}
+
+// Task is a followed task not yet in a terminal status.
+type Task struct {
+	ProjectID      string    `json:"project_id"`
+	Project        string    `json:"project"` // the project's name, or its id
+	ID             string    `json:"id"`
+	Name           string    `json:"name"`
+	Label          string    `json:"label"`              // "Master/standby switchover"
+	Instance       string    `json:"instance,omitempty"` // when a recent event named it
+	Status         string    `json:"status"`
+	CreatedAt      time.Time `json:"created_at"`
+	RunningSeconds int64     `json:"running_seconds"`
+	// The stuck threshold and where it comes from ("configured", "learned", "default");
+	// absent when nothing sets one.
+	ThresholdSeconds int64  `json:"stuck_threshold_seconds,omitempty"`
+	ThresholdSource  string `json:"stuck_threshold_source,omitempty"`
+	Stuck            bool   `json:"stuck"`
+}
+
+// Event is one recent event and what became of it for each configured receiver.
+type Event struct {
+	ID         string     `json:"id"`
+	Time       time.Time  `json:"time"`
+	ProjectID  string     `json:"project_id"`
+	Project    string     `json:"project"`
+	TaskID     string     `json:"task_id,omitempty"`
+	TaskName   string     `json:"task_name,omitempty"`
+	Label      string     `json:"label,omitempty"`
+	Type       string     `json:"type"`
+	Transition string     `json:"transition"` // "RUNNING → FAILED", "new: RUNNING", "stuck in RUNNING", ...
+	Severity   string     `json:"severity"`
+	Deliveries []Delivery `json:"deliveries"`
+}
+
+// The states of a Delivery.
+const (
+	Delivered = "delivered" // the receiver took it
+	Pending   = "pending"   // routed to the receiver, not delivered yet
+	Muted     = "muted"     // the receiver's filters refused it: never sent there
+	Dropped   = "dropped"   // given up: refused for good, or past max_pending
+)
+
+// Delivery is what became of an event for one receiver.
+type Delivery struct {
+	Receiver string     `json:"receiver"`
+	State    string     `json:"state"`            // Delivered, Pending, Muted or Dropped
+	At       *time.Time `json:"at,omitempty"`     // when delivered or dropped
+	Reason   string     `json:"reason,omitempty"` // why dropped, as an error class
+}
+
+// Receiver is one configured receiver.
+type Receiver struct {
+	Name        string     `json:"name"`
+	Kind        string     `json:"kind"` // "nats" or "slack"
+	Pending     int        `json:"pending"`
+	LastSuccess *time.Time `json:"last_success,omitempty"`
+	LastError   string     `json:"last_error,omitempty"` // class, never a URL, token or key
+	LastErrorAt *time.Time `json:"last_error_at,omitempty"`
+}
+
+// Cluster is the leadership of the shards (nats-kv).
+type Cluster struct {
+	Holder          string  `json:"holder"` // this replica
+	LeaseTTLSeconds float64 `json:"lease_ttl_seconds"`
+	Shards          []Shard `json:"shards"`
+}
+
+// Shard is one shard's lease.
+type Shard struct {
+	Shard       int      `json:"shard"`
+	Projects    []string `json:"projects"`
+	Leader      string   `json:"leader,omitempty"` // the lease's holder; absent: none, or unknown
+	ThisReplica bool     `json:"this_replica"`     // the leader is this replica
+	Term        uint64   `json:"term,omitempty"`   // this replica's term, while it leads
+	// LeaseAgeSeconds is how long ago the lease was last won or renewed; past the lease
+	// TTL it has expired.
+	LeaseAgeSeconds *float64 `json:"lease_age_seconds,omitempty"`
+}
