@@ -149,7 +149,7 @@ func TestStatusJSON(t *testing.T) {
 		t.Fatalf("no created event of the hostile task among %+v", p.RecentEvents)
 	}
 	// info: oncall wants that task, team wants critical only.
-	if got := states(created); !maps.Equal(got, map[string]string{"nats": "delivered", "oncall": "dropped", "team": "muted"}) {
+	if got := states(created); !maps.Equal(got, map[string]string{"nats": "delivered", "oncall": "dropped"}) {
 		t.Errorf("created event deliveries %v", got)
 	}
 	if created.Severity != "info" || created.Project != "prod-eu" {
@@ -190,7 +190,7 @@ func TestStatusHTML(t *testing.T) {
 		if !strings.Contains(resp.Header.Get("Content-Security-Policy"), "default-src 'none'") {
 			t.Errorf("GET %s: CSP %q", path, resp.Header.Get("Content-Security-Policy"))
 		}
-		for _, want := range []string{"prod-eu", "Master/standby switchover", "STUCK", "&lt;script&gt;", "oncall: dropped", "team: muted"} {
+		for _, want := range []string{"prod-eu", "Master/standby switchover", "STUCK", "&lt;script&gt;", "oncall: dropped"} {
 			if !strings.Contains(body, want) {
 				t.Errorf("GET %s lacks %q", path, want)
 			}

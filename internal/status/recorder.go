@@ -43,16 +43,14 @@ func NewRecorder(size int) *Recorder {
 	return &Recorder{ring: make([]*entry, 0, size), byID: map[string]*entry{}, recv: map[string]*receiverState{}}
 }
 
-// Committed records an event just committed: pending for the receivers it was routed to,
-// muted for the other configured ones (all, in their order).
+// Committed records an event just committed: pending for each receiver it was routed to,
+// in the order of the configured receivers (all).
 func (r *Recorder) Committed(e *event.Event, to, all []string) {
 	en := &entry{ev: summarize(e), instance: instanceOf(e.Data.Task)}
 	for _, name := range all {
-		st := Muted
 		if slices.Contains(to, name) {
-			st = Pending
+			en.ev.Deliveries = append(en.ev.Deliveries, Delivery{Receiver: name, State: Pending})
 		}
-		en.ev.Deliveries = append(en.ev.Deliveries, Delivery{Receiver: name, State: st})
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -79,14 +79,13 @@ type Event struct {
 const (
 	Delivered = "delivered" // the receiver took it
 	Pending   = "pending"   // routed to the receiver, not delivered yet
-	Muted     = "muted"     // the receiver's filters refused it: never sent there
 	Dropped   = "dropped"   // given up: refused for good, or past max_pending
 )
 
 // Delivery is what became of an event for one receiver.
 type Delivery struct {
 	Receiver string     `json:"receiver"`
-	State    string     `json:"state"`            // Delivered, Pending, Muted or Dropped
+	State    string     `json:"state"`            // Delivered, Pending or Dropped
 	At       *time.Time `json:"at,omitempty"`     // when delivered or dropped
 	Reason   string     `json:"reason,omitempty"` // why dropped, as an error class
 }
