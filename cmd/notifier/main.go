@@ -14,10 +14,12 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
 	"notifier/internal/app"
 	"notifier/internal/config"
+	"notifier/internal/metrics"
 )
 
 // Exit codes.
@@ -98,12 +100,17 @@ func runDaemon(args []string, stdout, stderr io.Writer) int {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
+	// One registry and one set of metrics for the process: every App of a reload counts on.
+	b := readBuildInfo()
+	reg := prometheus.NewRegistry()
+	m := metrics.New(reg, b.version)
 	build := func(c *config.Config) (*app.App, zerolog.Logger, error) {
 		l := newLogger(c.Log, stderr)
-		a, err := app.New(c, app.Deps{Log: l, Version: appVersion()})
+		a, err := app.New(c, app.Deps{Log: l, Version: b.version, Commit: b.commit, ConfigPath: path,
+			Registry: reg, Metrics: m})
 		return a, l, err
 	}
-	if err := serve(ctx, path, cfg, hup, build); err != nil {
+	if err := serve(ctx, serveOptions{path: path, cfg: cfg, hup: hup, build: build, metrics: m}); err != nil {
 		return fail(stderr, err)
 	}
 	return exitOK
