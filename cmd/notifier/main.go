@@ -12,13 +12,13 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
 	"notifier/internal/app"
 	"notifier/internal/config"
+	"notifier/internal/logx"
 	"notifier/internal/metrics"
 )
 
@@ -177,15 +177,4 @@ func fail(stderr io.Writer, err error) int {
 	return exitRuntime
 }
 
-func newLogger(c config.Log, w io.Writer) zerolog.Logger {
-	level, err := zerolog.ParseLevel(c.Level)
-	if err != nil || level == zerolog.NoLevel {
-		level = zerolog.InfoLevel // ParseLevel("") is NoLevel, which would silence nearly everything
-	}
-	zerolog.TimeFieldFormat = time.RFC3339Nano
-	out := w
-	if c.Format == "console" {
-		out = zerolog.ConsoleWriter{Out: w, TimeFormat: time.DateTime}
-	}
-	return zerolog.New(out).Level(level).With().Timestamp().Logger()
-}
+func newLogger(c config.Log, w io.Writer) zerolog.Logger { return logx.New(c, w) }

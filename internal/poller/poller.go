@@ -15,6 +15,7 @@ import (
 	"notifier/internal/dcs"
 	"notifier/internal/diff"
 	"notifier/internal/event"
+	"notifier/internal/logx"
 	"notifier/internal/metrics"
 	"notifier/internal/retry"
 )
@@ -69,6 +70,10 @@ type Poller struct {
 
 	lastOK       atomic.Int64 // Unix ns of the last committed poll
 	firstTry     time.Time    // the first poll: a project never read is blind since then
+	statusMu     sync.Mutex
+	status       Status
+	failingSince time.Time // the first of the failed polls since the last success
+	failures     int       // failed polls since the last success
 	mu           sync.Mutex
 	seenStatuses map[string]bool
 	warnedWindow bool
@@ -113,14 +118,57 @@ func (p *Poller) LastSuccess() time.Time {
 	return time.Time{}
 }
 
+// Status is what the last poll of a project came to, for /readyz.
+type Status struct {
+	LastPoll    time.Time // when the last poll ended, successful or not; zero: none yet
+	LastSuccess time.Time // when the last successful poll was committed; zero: none yet
+	// Error is why the last poll failed, as a class without the error's text (which may
+	// quote a URL): "credentials refused", "throttled", "unreachable", "API error (HTTP
+	// 503)", "unreadable answer", "state not saved"; "" when it succeeded.
+	Error string
+}
+
+// Status returns what the last poll came to.
+func (p *Poller) Status() Status {
+	p.statusMu.Lock()
+	defer p.statusMu.Unlock()
+	s := p.status
+	s.LastSuccess = p.LastSuccess()
+	return s
+}
+
+// ended records the end of a poll: cause is the failure's class, "" for a success. After
+// failures, a success logs one line saying that polling recovered and how long it failed.
+func (p *Poller) ended(now time.Time, cause string) {
+	p.statusMu.Lock()
+	defer p.statusMu.Unlock()
+	p.status.LastPoll, p.status.Error = now, cause
+	if cause != "" {
+		if p.failures == 0 {
+			p.failingSince = now
+		}
+		p.failures++
+		return
+	}
+	if p.failures > 0 {
+		p.log.Info().Dur("failed_for", logx.Round(now.Sub(p.failingSince))).Int("failed_polls", p.failures).
+			Msg("polling recovered")
+		p.failures = 0
+	}
+}
+
 func (p *Poller) diffOptions(now time.Time) diff.Options {
 	return diff.Options{Policy: p.policy, Now: now}
 }
 
-// polled is one poll's result with the options it was computed with.
+// polled is one poll's result with the options it was computed with, and what it took.
 type polled struct {
-	res diff.Result
-	o   diff.Options
+	res      diff.Result
+	o        diff.Options
+	baseline bool // the project's first successful poll
+	requests int
+	tasks    int // as listed
+	took     time.Duration
 }
 
 // Poll reads the project's current window and diffs it against the committed state,
@@ -138,13 +186,15 @@ func (p *Poller) poll(ctx context.Context) (polled, error) {
 	o := p.diffOptions(now)
 	start := diff.WindowStart(prev, o)
 	l, err := p.fetch(ctx, start)
-	p.m.PollDuration.WithLabelValues(p.policy.ProjectID).Observe(time.Since(began).Seconds())
+	took := time.Since(began)
+	p.m.PollDuration.WithLabelValues(p.policy.ProjectID).Observe(took.Seconds())
 	if err != nil {
 		return polled{}, err
 	}
 	p.inspect(l)
 	o.Window = start
-	return polled{res: diff.Diff(prev, l.tasks, o), o: o}, nil
+	return polled{res: diff.Diff(prev, l.tasks, o), o: o, baseline: prev == nil || prev.Unread,
+		requests: l.pages, tasks: len(l.tasks), took: took}, nil
 }
 
 // Cycle polls and commits. Nothing is committed, and no event leaves, when either fails
@@ -159,6 +209,7 @@ func (p *Poller) Cycle(ctx context.Context) (diff.Result, error) {
 	if err != nil {
 		p.m.Polls.WithLabelValues(p.policy.ProjectID, "error").Inc()
 		if ctx.Err() == nil {
+			p.ended(time.Now(), reasonOf(err))
 			p.blind(ctx, err)
 		}
 		return res, err
@@ -167,6 +218,9 @@ func (p *Poller) Cycle(ctx context.Context) (diff.Result, error) {
 		if err := p.ledger.Commit(ctx, p.policy.ProjectID, res.Next, res.Events); err != nil {
 			p.m.Polls.WithLabelValues(p.policy.ProjectID, "error").Inc()
 			p.m.StateSaveErrors.Inc()
+			if ctx.Err() == nil {
+				p.ended(time.Now(), reasonStateNotSaved)
+			}
 			return diff.Result{}, fmt.Errorf("committing poll result: %w", err)
 		}
 	}
@@ -177,6 +231,16 @@ func (p *Poller) Cycle(ctx context.Context) (diff.Result, error) {
 	now := time.Now()
 	p.lastOK.Store(now.UnixNano())
 	p.m.LastSuccess.WithLabelValues(p.policy.ProjectID).Set(float64(now.Unix()))
+	p.ended(now, "")
+	p.log.Debug().Int("requests", r.requests).Int("tasks", r.tasks).Int("events", len(res.Events)).
+		Dur("duration", logx.Round(r.took)).Msg("poll")
+	if r.baseline && res.Next != nil {
+		e := p.log.Info().Int("tasks", len(res.Next.Tasks))
+		if len(res.Events) > 0 {
+			e = e.Int("events", len(res.Events)) // poll.initial = "notify"
+		}
+		e.Msg("first poll of this project: its tasks are recorded as the baseline")
+	}
 	p.record(res)
 	return res, nil
 }
@@ -196,6 +260,9 @@ func (p *Poller) blind(ctx context.Context, cause error) {
 	}
 	p.record(diff.Result{Events: evs, Next: next})
 }
+
+// reasonStateNotSaved is the class of a poll whose result could not be committed.
+const reasonStateNotSaved = "state not saved"
 
 // reasonOf says why a poll failed, in words an on-call person reads, without the error's
 // text (which may quote a URL).
@@ -299,7 +366,7 @@ func (p *Poller) Run(ctx context.Context) {
 			}
 		case dcs.IsAuth(err):
 			wait = p.maxBackoff
-			p.log.Error().Err(err).Dur("retry_in", wait).
+			p.log.Error().Err(err).Dur("retry_in", logx.Round(wait)).
 				Msg("the DCS API refused the credentials: check the AK/SK (and security token) and the project id")
 		default:
 			asked, _ := dcs.RetryAfter(err)
@@ -308,7 +375,7 @@ func (p *Poller) Run(ctx context.Context) {
 			}
 			wait = retry.Next(b, asked, p.maxBackoff)
 			p.m.Retries.WithLabelValues("poller").Inc()
-			p.log.Warn().Err(err).Dur("retry_in", wait).Msg("poll failed; no events produced, state unchanged")
+			p.log.Warn().Err(err).Dur("retry_in", logx.Round(wait)).Msg("poll failed; no events produced, state unchanged")
 		}
 		if retry.Sleep(ctx, wait) != nil {
 			return

@@ -9,6 +9,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"notifier/internal/event"
+	"notifier/internal/logx"
 	"notifier/internal/metrics"
 	"notifier/internal/retry"
 )
@@ -163,7 +164,7 @@ func (d *Dispatcher) work(ctx context.Context, s Sink) {
 		if msg := err.Error(); msg != lastErr {
 			ev, lastErr = log.Warn(), msg
 		}
-		ev.Err(err).Int("pending", d.queue.Count(name)).Dur("retry_in", delay).Msg("delivery failed; will retry")
+		ev.Err(err).Int("pending", d.queue.Count(name)).Dur("retry_in", logx.Round(delay)).Msg("delivery failed; will retry")
 		if retry.SleepOrWake(ctx, delay, ready) != nil { // cut short when the destination is back
 			return
 		}
