@@ -57,7 +57,7 @@ func TestSinkBackoffNeverExceedsCap(t *testing.T) {
 	}()
 	for range sinks { // each sink fails once, then waits out its first backoff
 		var l struct {
-			Message string  `json:"message"`
+			Message string `json:"message"`
 			RetryIn string `json:"retry_in"` // a Go duration
 		}
 		if err := json.Unmarshal(<-lines, &l); err != nil {
