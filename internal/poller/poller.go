@@ -286,9 +286,13 @@ func (p *Poller) record(res diff.Result) {
 	for i := range res.Events {
 		e := &res.Events[i]
 		p.m.Events.WithLabelValues(e.Type, string(e.Data.Severity)).Inc()
-		p.log.Info().Str("event_id", e.ID).Str("type", e.Type).Str("task_id", e.Subject).
-			Str("task_name", e.Data.TaskName).Str("status", e.Data.Status).
-			Str("previous_status", e.Data.PreviousStatus).Str("severity", string(e.Data.Severity)).Msg("task transition")
+		l := p.log.Info().Str("event_id", e.ID).Str("type", e.Type).Str("task_id", e.Subject)
+		for _, f := range [][2]string{{"task_name", e.Data.TaskName}, {"status", e.Data.Status}, {"previous_status", e.Data.PreviousStatus}} {
+			if f[1] != "" { // a new task has no previous status; a watch event no task
+				l = l.Str(f[0], f[1])
+			}
+		}
+		l.Str("severity", string(e.Data.Severity)).Msg("task transition")
 	}
 	active := 0
 	if res.Next != nil {

@@ -142,8 +142,11 @@ func New(o Options) (*Sink, error) {
 		}),
 		// Called for every failed attempt, from the first connection on: the first of a
 		// run of failures is logged, with its cause, the others would repeat it every second.
+		// The first report, at the failed first connection, only says "no servers
+		// available"; the attempt a second later has the cause (connection refused, no
+		// such host, authorization violation): that one is logged.
 		nats.ReconnectErrHandler(func(_ *nats.Conn, err error) {
-			if err == nil || s.failing.Swap(true) {
+			if err == nil || errors.Is(err, nats.ErrNoServers) || s.failing.Swap(true) {
 				return
 			}
 			s.log.Error().Str("servers", s.servers).AnErr("reason", err).
