@@ -12,12 +12,14 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
-	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
 	"notifier/internal/app"
 	"notifier/internal/config"
+	"notifier/internal/logx"
+	"notifier/internal/metrics"
 	"notifier/internal/status"
 )
 
@@ -101,13 +103,19 @@ func runDaemon(args []string, stdout, stderr io.Writer) int {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
-	recent := status.NewRecorder(status.DefaultSize) // the status page's recent events outlive a reload
+	// One registry and one set of metrics for the process: every App of a reload counts on;
+	// the status page's recent events outlive a reload too.
+	b := readBuildInfo()
+	reg := prometheus.NewRegistry()
+	m := metrics.New(reg, b.version)
+	recent := status.NewRecorder(status.DefaultSize)
 	build := func(c *config.Config) (*app.App, zerolog.Logger, error) {
 		l := newLogger(c.Log, stderr)
-		a, err := app.New(c, app.Deps{Log: l, Version: appVersion(), Status: recent})
+		a, err := app.New(c, app.Deps{Log: l, Version: b.version, Commit: b.commit, ConfigPath: path,
+			Registry: reg, Metrics: m, Status: recent})
 		return a, l, err
 	}
-	if err := serve(ctx, path, cfg, hup, build); err != nil {
+	if err := serve(ctx, serveOptions{path: path, cfg: cfg, hup: hup, build: build, metrics: m}); err != nil {
 		return fail(stderr, err)
 	}
 	return exitOK
@@ -174,15 +182,4 @@ func fail(stderr io.Writer, err error) int {
 	return exitRuntime
 }
 
-func newLogger(c config.Log, w io.Writer) zerolog.Logger {
-	level, err := zerolog.ParseLevel(c.Level)
-	if err != nil || level == zerolog.NoLevel {
-		level = zerolog.InfoLevel // ParseLevel("") is NoLevel, which would silence nearly everything
-	}
-	zerolog.TimeFieldFormat = time.RFC3339Nano
-	out := w
-	if c.Format == "console" {
-		out = zerolog.ConsoleWriter{Out: w, TimeFormat: time.DateTime}
-	}
-	return zerolog.New(out).Level(level).With().Timestamp().Logger()
-}
+func newLogger(c config.Log, w io.Writer) zerolog.Logger { return logx.New(c, w) }

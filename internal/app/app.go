@@ -26,12 +26,18 @@ import (
 
 // Deps are what the app takes from its surroundings.
 type Deps struct {
-	Log       zerolog.Logger
-	Getenv    func(string) string  // default os.Getenv
-	Registry  *prometheus.Registry // default a new registry
-	Transport http.RoundTripper    // DCS API transport; nil: the default one
-	Version   string
-	DryRun    bool // connect no sink, refuse nats-kv: for once --dry-run
+	Log      zerolog.Logger
+	Getenv   func(string) string  // default os.Getenv
+	Registry *prometheus.Registry // default a new registry
+	// Metrics, when set, are the metrics to count in, registered on Registry: a process
+	// that rebuilds its App at a reload passes the same ones to every App, so that no
+	// counter restarts from 0 (registering twice would panic). Nil: new ones on Registry.
+	Metrics    *metrics.Metrics
+	Commit     string            // the build's commit, for the start line
+	ConfigPath string            // the file the configuration came from, for the start line
+	Transport  http.RoundTripper // DCS API transport; nil: the default one
+	Version    string
+	DryRun     bool // connect no sink, refuse nats-kv: for once --dry-run
 	// Status records the recent events shown on the status page; pass the same one to
 	// the App of every configuration so that a reload keeps them. Default a new one.
 	Status *status.Recorder
@@ -58,8 +64,9 @@ type App struct {
 	ln       net.Listener   // nil when http.listen is ""
 	mode     mode           // fileMode or kvMode, as state.backend says
 	dryRun   bool
-	version  string
 	rec      *status.Recorder // recent events and deliveries, for the status page
+
+	version, commit, configPath string // for the start line
 }
 
 // project is a configured project and its API client.
@@ -78,11 +85,14 @@ func New(cfg *config.Config, d Deps) (_ *App, err error) {
 	if d.Registry == nil {
 		d.Registry = prometheus.NewRegistry()
 	}
+	if d.Metrics == nil {
+		d.Metrics = metrics.New(d.Registry, d.Version)
+	}
 	if d.Status == nil {
 		d.Status = status.NewRecorder(status.DefaultSize)
 	}
-	a := &App{cfg: cfg, log: d.Log, reg: d.Registry, m: metrics.New(d.Registry, d.Version), dryRun: d.DryRun,
-		version: d.Version, rec: d.Status}
+	a := &App{cfg: cfg, log: d.Log, reg: d.Registry, m: d.Metrics, dryRun: d.DryRun,
+		version: d.Version, commit: d.Commit, configPath: d.ConfigPath, rec: d.Status}
 	defer func() {
 		if err != nil {
 			a.Close()
@@ -125,6 +135,7 @@ func New(cfg *config.Config, d Deps) (_ *App, err error) {
 	if err != nil {
 		return nil, err
 	}
+	a.m.Keep(a.projectIDs())
 	a.initSeries()
 	uc := unitConfig{cfg: cfg, log: a.log, m: a.m, receivers: a.recv, routes: routes, rec: a.rec}
 	if cfg.State.Backend == "nats-kv" {
@@ -169,4 +180,22 @@ func (a *App) Close() error {
 		return a.mode.close()
 	}
 	return nil
+}
+
+// projectIDs are the configured projects' ids, in the order of the configuration.
+func (a *App) projectIDs() []string {
+	ids := make([]string, len(a.projects))
+	for i, p := range a.projects {
+		ids[i] = p.cfg.ProjectID
+	}
+	return ids
+}
+
+// receiverNames are the configured receivers' names, in the order they were opened.
+func (a *App) receiverNames() []string {
+	names := make([]string, len(a.recv))
+	for i, r := range a.recv {
+		names[i] = r.sink.Name()
+	}
+	return names
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"notifier/internal/cluster"
+	"notifier/internal/logx"
 	"notifier/internal/retry"
 	"notifier/internal/state"
 )
@@ -217,7 +218,7 @@ func (k *kvMode) openBuckets(ctx context.Context) (stateKV, leaseKV jetstream.Ke
 			return stateKV, leaseKV, nil
 		}
 		d := b.NextBackOff()
-		k.uc.log.Warn().Err(err).Dur("retry_in", d).Msg("cannot open the state buckets; will try again")
+		k.uc.log.Warn().Err(err).Dur("retry_in", logx.Round(d)).Msg("cannot open the state buckets; will try again")
 		if err := retry.Sleep(ctx, d); err != nil {
 			return nil, nil, err
 		}

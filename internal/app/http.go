@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"notifier/internal/poller"
 )
 
 // Handler serves the operational endpoints of [http] listen:
@@ -17,7 +19,7 @@ import (
 //   - /healthz: 200 while the process can answer at all;
 //   - /readyz: 200 when the last successful poll of every project is at most three
 //     poll.interval old and the NATS connection, when NATS is configured, is up;
-//     otherwise 503 with the reasons.
+//     otherwise 503 with the reasons; the body (Readiness) has the same shape either way.
 //
 // Bodies name projects by id and never carry a credential, a URL or an error text from
 // elsewhere (an error may quote a URL with its password).
@@ -31,27 +33,94 @@ func (a *App) Handler() http.Handler {
 	mux.HandleFunc("GET /{$}", a.serveStatus)
 	mux.HandleFunc("GET /status", a.serveStatus)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, http.StatusOK, health{Status: "ok"})
+		writeJSON(w, http.StatusOK, struct {
+			Status string `json:"status"`
+		}{"ok"})
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
-		h := health{Status: "ready", Shards: a.mode.status(), Receivers: a.receiverStatus()}
+		h := a.readiness(time.Now())
 		code := http.StatusOK
-		if h.Reasons = a.notReady(time.Now()); len(h.Reasons) > 0 {
-			h.Status, code = "not ready", http.StatusServiceUnavailable
+		if h.Status != "ready" {
+			code = http.StatusServiceUnavailable
 		}
 		writeJSON(w, code, h)
 	})
 	return mux
 }
 
-// health is the body of /healthz and /readyz.
-type health struct {
-	Status  string        `json:"status"`
-	Reasons []string      `json:"reasons,omitempty"`
-	Shards  []ShardStatus `json:"shards,omitempty"` // nats-kv: leadership of each shard
+// Readiness is the body of /readyz: the same fields whether ready or not, lists empty
+// rather than absent, so a probe or a person reads one shape.
+type Readiness struct {
+	Status   string          `json:"status"`   // ready, not ready
+	Reasons  []string        `json:"reasons"`  // why not ready; empty when ready
+	Projects []ProjectStatus `json:"projects"` // every configured project, in config order
 	// Receivers are the configured receivers by name, with the events pending for each in
 	// the units this replica runs.
-	Receivers []ReceiverStatus `json:"receivers,omitempty"`
+	Receivers []ReceiverStatus `json:"receivers"`
+	// NATS is the connection's state: connected, connecting, reconnecting, closed, or
+	// "not configured" without nats.url.
+	NATS   string        `json:"nats"`
+	Shards []ShardStatus `json:"shards"` // nats-kv: leadership of each shard; empty otherwise
+}
+
+// ProjectStatus is what /readyz says about one project: its last poll by this replica.
+type ProjectStatus struct {
+	ID          string     `json:"id"`
+	LastPoll    *time.Time `json:"last_poll"`    // null: not polled by this replica yet
+	LastSuccess *time.Time `json:"last_success"` // null: no successful poll yet
+	// Result is the last poll's: ok, error, or none (not polled yet, or in nats-kv a
+	// shard another replica leads).
+	Result string `json:"result"`
+	// Error is the class of the last poll's failure — credentials refused, throttled,
+	// unreachable, API error (HTTP n), unreadable answer, state not saved — never the
+	// error's text; null after a success.
+	Error *string `json:"error"`
+}
+
+func (a *App) readiness(now time.Time) Readiness {
+	h := Readiness{Status: "ready", Reasons: a.notReady(now), Projects: a.projectStatus(),
+		Receivers: a.receiverStatus(), NATS: "not configured", Shards: a.mode.status()}
+	if len(h.Reasons) > 0 {
+		h.Status = "not ready"
+	} else {
+		h.Reasons = []string{}
+	}
+	if a.nats != nil {
+		h.NATS = a.nats.State()
+	}
+	if h.Shards == nil {
+		h.Shards = []ShardStatus{}
+	}
+	return h
+}
+
+func (a *App) projectStatus() []ProjectStatus {
+	polled := map[string]poller.Status{}
+	for _, u := range a.mode.units() {
+		for _, p := range u.pollers {
+			polled[p.ProjectID()] = p.Status()
+		}
+	}
+	out := make([]ProjectStatus, len(a.projects))
+	for i, p := range a.projects {
+		ps := ProjectStatus{ID: p.cfg.ProjectID, Result: "none"}
+		if st, ok := polled[ps.ID]; ok && !st.LastPoll.IsZero() {
+			ps.LastPoll, ps.Result = timePtr(st.LastPoll), "ok"
+			if st.Error != "" {
+				ps.Result, ps.Error = "error", &st.Error
+			}
+			if !st.LastSuccess.IsZero() {
+				ps.LastSuccess = timePtr(st.LastSuccess)
+			}
+		}
+		out[i] = ps
+	}
+	return out
+}
+
+func timePtr(t time.Time) *time.Time {
+	t = t.UTC().Truncate(time.Millisecond)
+	return &t
 }
 
 // ReceiverStatus is what /readyz says about one receiver.

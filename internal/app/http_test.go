@@ -1,9 +1,11 @@
 package app_test
 
 import (
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -31,6 +33,13 @@ var secrets = []string{testAK, testSK, natsToken}
 // a token-protected NATS server, which it returns so that a test can shut it down.
 func newApp(t *testing.T) (*app.App, *server.Server) {
 	t.Helper()
+	return newAppSK(t, testSK)
+}
+
+// newAppSK is newApp with the secret key the notifier is given: another one than the
+// simulator's gets the credentials refused.
+func newAppSK(t *testing.T, sk string) (*app.App, *server.Server) {
+	t.Helper()
 	sim := dcssim.New(dcssim.Options{AK: testAK, SK: testSK})
 	sim.Put(project, dcssim.Task{ID: "8abf0000000000000000000000000001", Name: "EXTEND", Status: "RUNNING",
 		CreatedAt: time.Now().Add(-time.Minute).UTC()})
@@ -46,11 +55,12 @@ func newApp(t *testing.T) (*app.App, *server.Server) {
 	cfg.State.Path = t.TempDir()
 	cfg.NATS.URL = ns.ClientURL()
 	cfg.NATS.TokenEnv = "T_NATS_TOKEN"
+	cfg.HTTP.Listen = "" // the tests serve Handler themselves
 	cfg.Shutdown.Timeout = config.Duration(5 * time.Second)
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	env := map[string]string{"T_AK": testAK, "T_SK": testSK, "T_NATS_TOKEN": natsToken}
+	env := map[string]string{"T_AK": testAK, "T_SK": sk, "T_NATS_TOKEN": natsToken}
 	a, err := app.New(&cfg, app.Deps{Log: zerolog.Nop(), Version: "test", Getenv: func(k string) string { return env[k] }})
 	if err != nil {
 		t.Fatal(err)
@@ -149,5 +159,65 @@ func TestMetrics(t *testing.T) {
 	}
 	if t.Failed() {
 		t.Logf("/metrics:\n%s", body)
+	}
+}
+
+// readyz decodes /readyz and lists its keys and its first project's, to compare shapes.
+func readyz(t *testing.T, h http.Handler) (int, app.Readiness, string) {
+	t.Helper()
+	code, body := get(t, h, "/readyz")
+	var r app.Readiness
+	var raw struct {
+		Projects []map[string]any `json:"projects"`
+	}
+	var top map[string]any
+	if json.Unmarshal([]byte(body), &r) != nil || json.Unmarshal([]byte(body), &top) != nil ||
+		json.Unmarshal([]byte(body), &raw) != nil || len(raw.Projects) != 1 {
+		t.Fatalf("/readyz body %s", body)
+	}
+	var keys []string
+	for k := range top {
+		keys = append(keys, k)
+	}
+	for k := range raw.Projects[0] {
+		keys = append(keys, "projects."+k)
+	}
+	slices.Sort(keys)
+	return code, r, strings.Join(keys, ",")
+}
+
+// /readyz has one shape, ready or not: per project the last poll, its result and the
+// class of its error; per receiver the pending count; the NATS state; the shards.
+func TestReadyzShape(t *testing.T) {
+	a, _ := newApp(t)
+	code, before, shape := readyz(t, a.Handler())
+	if code != http.StatusServiceUnavailable || before.Projects[0].Result != "none" || before.Projects[0].LastPoll != nil {
+		t.Errorf("before a poll: %d %+v, want 503 and project result none", code, before.Projects[0])
+	}
+	if err := a.Once(t.Context(), io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	code, ready, readyShape := readyz(t, a.Handler())
+	p := ready.Projects[0]
+	if code != http.StatusOK || ready.Status != "ready" || p.ID != project || p.Result != "ok" || p.Error != nil ||
+		p.LastPoll == nil || p.LastSuccess == nil || ready.NATS != "connected" || len(ready.Reasons) != 0 {
+		t.Errorf("after a poll: %d %+v %+v, want ready, result ok, NATS connected", code, ready, p)
+	}
+	if readyShape != shape {
+		t.Errorf("/readyz keys ready: %s, not ready: %s", readyShape, shape)
+	}
+
+	refused, _ := newAppSK(t, "not-the-secret-key")
+	if err := refused.Once(t.Context(), io.Discard); err == nil {
+		t.Fatal("a poll with the wrong secret key succeeded")
+	}
+	code, nr, nrShape := readyz(t, refused.Handler())
+	p = nr.Projects[0]
+	if code != http.StatusServiceUnavailable || p.Result != "error" || p.Error == nil || *p.Error != "credentials refused" ||
+		p.LastPoll == nil || p.LastSuccess != nil {
+		t.Errorf("credentials refused: %d %+v, want 503, result error, credentials refused", code, p)
+	}
+	if nrShape != shape {
+		t.Errorf("/readyz keys when refused: %s, want %s", nrShape, shape)
 	}
 }

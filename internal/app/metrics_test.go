@@ -8,6 +8,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"notifier/internal/app"
+	"notifier/internal/config"
+	"notifier/internal/metrics"
 	"notifier/internal/testutil"
 )
 
@@ -126,4 +128,48 @@ func TestReceiverMetricsFromTheStart(t *testing.T) {
 	testutil.Eventually(t, "notifier_nats_connected 0 after the server stopped", func() bool {
 		return strings.Contains(scrape(), "\nnotifier_nats_connected 0\n")
 	})
+}
+
+// Apps built one after the other on the same metrics, as a reload builds them, count on:
+// a counter keeps its value, and a project the new configuration no longer has loses its
+// gauges (its frozen last-poll time would read as a project not watched).
+func TestMetricsAcrossApps(t *testing.T) {
+	cfg, deps := runConfig(t)
+	cfg.HTTP.Listen = ""
+	deps.Registry = prometheus.NewRegistry()
+	deps.Metrics = metrics.New(deps.Registry, "test")
+	a, err := app.New(cfg, deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Once(t.Context(), io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	a.Close()
+	p := map[string]string{"project": project}
+	ok := map[string]string{"project": project, "result": "ok"}
+
+	other := *cfg
+	other.DCS.Projects = []config.Project{cfg.DCS.Projects[0]}
+	other.DCS.Projects[0].ProjectID = "fedcba9876543210fedcba9876543210"
+	a, err = app.New(&other, deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := series(t, deps.Registry, "notifier_polls_total", ok); v != 1 {
+		t.Errorf("after a second App: notifier_polls_total = %v, want the 1 counted by the first", v)
+	}
+	if _, found := series(t, deps.Registry, "notifier_last_successful_poll_timestamp_seconds", p); found {
+		t.Error("a project no longer configured keeps notifier_last_successful_poll_timestamp_seconds")
+	}
+	a.Close()
+
+	a, err = app.New(cfg, deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	if v, _ := series(t, deps.Registry, "notifier_last_successful_poll_timestamp_seconds", p); v == 0 {
+		t.Error("a project configured again does not get its last poll time from the state")
+	}
 }

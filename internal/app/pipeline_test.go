@@ -72,7 +72,14 @@ func (p *pipeline) deps(reg *prometheus.Registry) app.Deps {
 func (p *pipeline) start() (stop func(), reg *prometheus.Registry) {
 	p.t.Helper()
 	reg = prometheus.NewRegistry()
-	a, err := app.New(p.cfg, p.deps(reg))
+	return p.startWith(p.deps(reg)), reg
+}
+
+// startWith is start with the given deps.
+func (p *pipeline) startWith(deps app.Deps) (stop func()) {
+	p.t.Helper()
+	reg := deps.Registry
+	a, err := app.New(p.cfg, deps)
 	if err != nil {
 		p.t.Fatal(err)
 	}
@@ -90,7 +97,7 @@ func (p *pipeline) start() (stop func(), reg *prometheus.Registry) {
 			}
 			a.Close()
 		})
-	}, reg
+	}
 }
 
 // collector receives every event published on dcs.tasks.>.

@@ -66,7 +66,7 @@ func openSelected(cfg *config.Config, log zerolog.Logger, getenv func(string) st
 			Statuses: event.NewStatuses(cfg.Poll.TerminalStatuses),
 			Log:      log})
 		if err != nil {
-			return nil, nil, setupErr("slack.webhooks[%d]: %w", i, err)
+			return nil, nil, &SetupError{err} // it names slack.webhooks[i] itself
 		}
 		out = append(out, receiver{sink: s, kind: "slack", maxPending: w.MaxPending})
 	}

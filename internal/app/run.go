@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/oklog/run"
+	"github.com/rs/zerolog"
 
 	"notifier/internal/poller"
 )
@@ -22,7 +23,7 @@ import (
 // way, and Run returns its error. With the nats-kv backend it polls only the shards whose
 // lease it wins, and follows the others.
 func (a *App) Run(ctx context.Context) error {
-	a.log.Info().Int("projects", len(a.projects)).Int("sinks", len(a.recv)).Str("state", a.cfg.State.Backend).Msg("notifier running")
+	a.startLine().Msg("notifier running")
 	var g run.Group
 	{
 		// Stop: the caller ending ctx stops every component; a clean stop, not an error.
@@ -73,6 +74,26 @@ func (a *App) Run(ctx context.Context) error {
 	}
 	a.log.Info().Msg("stopped")
 	return nil
+}
+
+// startLine is the one line that says what runs: the build, where its configuration came
+// from, what it watches and where it delivers. Unknown values are left out, never empty.
+func (a *App) startLine() *zerolog.Event {
+	e := a.log.Info()
+	for _, f := range [][2]string{{"version", a.version}, {"commit", a.commit}, {"config", a.configPath}} {
+		if f[1] != "" {
+			e = e.Str(f[0], f[1])
+		}
+	}
+	for _, f := range []struct {
+		key  string
+		list []string
+	}{{"projects", a.projectIDs()}, {"receivers", a.receiverNames()}} {
+		if len(f.list) > 0 {
+			e = e.Strs(f.key, f.list)
+		}
+	}
+	return e.Str("backend", a.cfg.State.Backend)
 }
 
 var errOnceKV = setupErr("state.backend: once works with the file backend; with nats-kv the leader polls (use check-config, or a file-backend copy of the config for a dry run)")

@@ -106,8 +106,7 @@ func New(reg prometheus.Registerer, version string) *Metrics {
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.BuildInfo.WithLabelValues(version).Set(1)
 	m.Retries.WithLabelValues(RetriesPoller)
-	m.ConfigReloadSuccessful.Set(1)
-	m.ConfigReloadSuccessTime.Set(float64(time.Now().Unix()))
+	m.ReloadDone(true, time.Now())
 	return m
 }
 
@@ -131,6 +130,43 @@ func (m *Metrics) InitProject(id string) {
 	m.Pages.WithLabelValues(id)
 	m.SkippedTasks.WithLabelValues(id)
 	m.WindowIgnored.WithLabelValues(id)
+}
+
+// Keep prepares the gauges for an App built on metrics that outlive a reload: the
+// per-project gauges of a project no longer configured are removed (a frozen
+// notifier_last_successful_poll_timestamp_seconds would read as a project not watched),
+// and so is the leadership of every shard, which the new App reports afresh under its own
+// holder id. Counters are never touched: a reload keeps every one.
+func (m *Metrics) Keep(projects []string) {
+	keep := make(map[string]bool, len(projects))
+	for _, id := range projects {
+		keep[id] = true
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for id := range m.known {
+		if keep[id] {
+			continue
+		}
+		delete(m.known, id)
+		for _, g := range []*prometheus.GaugeVec{m.LastSuccess, m.TasksFollowed, m.TasksActive} {
+			g.DeleteLabelValues(id)
+		}
+	}
+	m.Leader.Reset()
+	m.LeaderTerm.Reset()
+}
+
+// ReloadDone records the outcome of an attempt to load a new configuration in
+// notifier_config_last_reload_successful and, on a success, in
+// notifier_config_last_reload_success_timestamp_seconds.
+func (m *Metrics) ReloadDone(ok bool, now time.Time) {
+	if !ok {
+		m.ConfigReloadSuccessful.Set(0)
+		return
+	}
+	m.ConfigReloadSuccessful.Set(1)
+	m.ConfigReloadSuccessTime.Set(float64(now.Unix()))
 }
 
 // InitReceiver creates a receiver's delivery series at zero: every result of

@@ -15,6 +15,7 @@ import (
 	"notifier/internal/dcs"
 	"notifier/internal/diff"
 	"notifier/internal/event"
+	"notifier/internal/logx"
 	"notifier/internal/metrics"
 	"notifier/internal/retry"
 )
@@ -71,6 +72,10 @@ type Poller struct {
 	lastSeen     time.Time    // the last committed poll by the poller's clock, or its first try
 	pages        atomic.Int64 // requests (pages) of the last committed poll
 	failure      atomic.Pointer[Failure]
+	statusMu     sync.Mutex
+	status       Status
+	failingSince time.Time // the first of the failed polls since the last success
+	failures     int       // failed polls since the last success
 	mu           sync.Mutex
 	seenStatuses map[string]bool
 	warnedWindow bool
@@ -131,15 +136,58 @@ func (p *Poller) LastFailure() *Failure { return p.failure.Load() }
 // before the first.
 func (p *Poller) RequestsPerPoll() int { return int(p.pages.Load()) }
 
+// Status is what the last poll of a project came to, for /readyz.
+type Status struct {
+	LastPoll    time.Time // when the last poll ended, successful or not; zero: none yet
+	LastSuccess time.Time // when the last successful poll was committed; zero: none yet
+	// Error is why the last poll failed, as a class without the error's text (which may
+	// quote a URL): "credentials refused", "throttled", "unreachable", "API error (HTTP
+	// 503)", "unreadable answer", "state not saved"; "" when it succeeded.
+	Error string
+}
+
+// Status returns what the last poll came to.
+func (p *Poller) Status() Status {
+	p.statusMu.Lock()
+	defer p.statusMu.Unlock()
+	s := p.status
+	s.LastSuccess = p.LastSuccess()
+	return s
+}
+
+// ended records the end of a poll: cause is the failure's class, "" for a success. After
+// failures, a success logs one line saying that polling recovered and how long it failed.
+func (p *Poller) ended(now time.Time, cause string) {
+	p.statusMu.Lock()
+	defer p.statusMu.Unlock()
+	p.status.LastPoll, p.status.Error = now, cause
+	if cause != "" {
+		p.failure.Store(&Failure{At: now, Reason: cause})
+		if p.failures == 0 {
+			p.failingSince = now
+		}
+		p.failures++
+		return
+	}
+	if p.failures > 0 {
+		p.log.Info().Dur("failed_for", logx.Round(now.Sub(p.failingSince))).Int("failed_polls", p.failures).
+			Msg("polling recovered")
+		p.failures = 0
+	}
+}
+
 func (p *Poller) diffOptions(now time.Time) diff.Options {
 	return diff.Options{Policy: p.policy, Now: now}
 }
 
-// polled is one poll's result with the options it was computed with.
+// polled is one poll's result with the options it was computed with, and what it took.
 type polled struct {
-	res   diff.Result
-	o     diff.Options
-	pages int // requests made
+	res      diff.Result
+	o        diff.Options
+	baseline bool // the project's first successful poll
+	requests int
+	tasks    int // as listed
+	took     time.Duration
 }
 
 // Poll reads the project's current window and diffs it against the committed state,
@@ -157,13 +205,15 @@ func (p *Poller) poll(ctx context.Context) (polled, error) {
 	o := p.diffOptions(now)
 	start := diff.WindowStart(prev, o)
 	l, err := p.fetch(ctx, start)
-	p.m.PollDuration.WithLabelValues(p.policy.ProjectID).Observe(time.Since(began).Seconds())
+	took := time.Since(began)
+	p.m.PollDuration.WithLabelValues(p.policy.ProjectID).Observe(took.Seconds())
 	if err != nil {
 		return polled{}, err
 	}
 	p.inspect(l)
 	o.Window = start
-	return polled{res: diff.Diff(prev, l.tasks, o), o: o, pages: l.pages}, nil
+	return polled{res: diff.Diff(prev, l.tasks, o), o: o, baseline: prev == nil || prev.Unread,
+		requests: l.pages, tasks: len(l.tasks), took: took}, nil
 }
 
 // Cycle polls and commits. Nothing is committed, and no event leaves, when either fails
@@ -178,7 +228,7 @@ func (p *Poller) Cycle(ctx context.Context) (diff.Result, error) {
 	if err != nil {
 		p.m.Polls.WithLabelValues(p.policy.ProjectID, "error").Inc()
 		if ctx.Err() == nil {
-			p.failure.Store(&Failure{At: time.Now(), Reason: reasonOf(err)})
+			p.ended(time.Now(), reasonOf(err))
 			p.blind(ctx, err)
 		}
 		return res, err
@@ -188,7 +238,7 @@ func (p *Poller) Cycle(ctx context.Context) (diff.Result, error) {
 			p.m.Polls.WithLabelValues(p.policy.ProjectID, "error").Inc()
 			p.m.StateSaveErrors.Inc()
 			if ctx.Err() == nil {
-				p.failure.Store(&Failure{At: time.Now(), Reason: "state not saved"})
+				p.ended(time.Now(), reasonStateNotSaved)
 			}
 			return diff.Result{}, fmt.Errorf("committing poll result: %w", err)
 		}
@@ -199,9 +249,19 @@ func (p *Poller) Cycle(ctx context.Context) (diff.Result, error) {
 	p.m.Polls.WithLabelValues(p.policy.ProjectID, "ok").Inc()
 	p.lastSeen = r.o.Now
 	now := time.Now()
-	p.pages.Store(int64(r.pages))
+	p.pages.Store(int64(r.requests))
 	p.lastOK.Store(now.UnixNano())
 	p.m.LastSuccess.WithLabelValues(p.policy.ProjectID).Set(float64(now.Unix()))
+	p.ended(now, "")
+	p.log.Debug().Int("requests", r.requests).Int("tasks", r.tasks).Int("events", len(res.Events)).
+		Dur("duration", logx.Round(r.took)).Msg("poll")
+	if r.baseline && res.Next != nil {
+		e := p.log.Info().Int("tasks", len(res.Next.Tasks))
+		if len(res.Events) > 0 {
+			e = e.Int("events", len(res.Events)) // poll.initial = "notify"
+		}
+		e.Msg("first poll of this project: its tasks are recorded as the baseline")
+	}
 	p.record(res)
 	return res, nil
 }
@@ -221,6 +281,9 @@ func (p *Poller) blind(ctx context.Context, cause error) {
 	}
 	p.record(diff.Result{Events: evs, Next: next})
 }
+
+// reasonStateNotSaved is the class of a poll whose result could not be committed.
+const reasonStateNotSaved = "state not saved"
 
 // reasonOf says why a poll failed, in words an on-call person reads, without the error's
 // text (which may quote a URL).
@@ -244,9 +307,13 @@ func (p *Poller) record(res diff.Result) {
 	for i := range res.Events {
 		e := &res.Events[i]
 		p.m.Events.WithLabelValues(e.Type, string(e.Data.Severity)).Inc()
-		p.log.Info().Str("event_id", e.ID).Str("type", e.Type).Str("task_id", e.Subject).
-			Str("task_name", e.Data.TaskName).Str("status", e.Data.Status).
-			Str("previous_status", e.Data.PreviousStatus).Str("severity", string(e.Data.Severity)).Msg("task transition")
+		l := p.log.Info().Str("event_id", e.ID).Str("type", e.Type).Str("task_id", e.Subject)
+		for _, f := range [][2]string{{"task_name", e.Data.TaskName}, {"status", e.Data.Status}, {"previous_status", e.Data.PreviousStatus}} {
+			if f[1] != "" { // a new task has no previous status; a watch event no task
+				l = l.Str(f[0], f[1])
+			}
+		}
+		l.Str("severity", string(e.Data.Severity)).Msg("task transition")
 	}
 	active := 0
 	if res.Next != nil {
@@ -324,7 +391,7 @@ func (p *Poller) Run(ctx context.Context) {
 			}
 		case dcs.IsAuth(err):
 			wait = p.maxBackoff
-			p.log.Error().Err(err).Dur("retry_in", wait).
+			p.log.Error().Err(err).Dur("retry_in", logx.Round(wait)).
 				Msg("the DCS API refused the credentials: check the AK/SK (and security token) and the project id")
 		default:
 			asked, _ := dcs.RetryAfter(err)
@@ -333,7 +400,7 @@ func (p *Poller) Run(ctx context.Context) {
 			}
 			wait = retry.Next(b, asked, p.maxBackoff)
 			p.m.Retries.WithLabelValues("poller").Inc()
-			p.log.Warn().Err(err).Dur("retry_in", wait).Msg("poll failed; no events produced, state unchanged")
+			p.log.Warn().Err(err).Dur("retry_in", logx.Round(wait)).Msg("poll failed; no events produced, state unchanged")
 		}
 		if retry.Sleep(ctx, wait) != nil {
 			return

@@ -57,13 +57,17 @@ func TestSinkBackoffNeverExceedsCap(t *testing.T) {
 	}()
 	for range sinks { // each sink fails once, then waits out its first backoff
 		var l struct {
-			Message string  `json:"message"`
-			RetryIn float64 `json:"retry_in"` // zerolog: milliseconds
+			Message string `json:"message"`
+			RetryIn string `json:"retry_in"` // a Go duration
 		}
 		if err := json.Unmarshal(<-lines, &l); err != nil {
 			t.Fatal(err)
 		}
-		if wait := time.Duration(l.RetryIn * float64(time.Millisecond)); wait > maxSinkBackoff || wait <= 0 {
+		wait, err := time.ParseDuration(l.RetryIn)
+		if err != nil {
+			t.Fatalf("retry_in %q: %v", l.RetryIn, err)
+		}
+		if wait > maxSinkBackoff || wait <= 0 {
 			t.Errorf("%q: a sink waits %v between two delivery attempts; want (0, %v]", l.Message, wait, maxSinkBackoff)
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"notifier/internal/event"
+	"notifier/internal/logx"
 	"notifier/internal/metrics"
 	"notifier/internal/retry"
 )
@@ -168,7 +169,7 @@ func (d *Dispatcher) work(ctx context.Context, s Sink) {
 		}
 		if IsPermanent(err) && n < len(evs) {
 			k := dropCount(err, len(evs)-n)
-			log.Error().Err(err).Str("event_id", evs[n].ID).Str("task_id", evs[n].Subject).Int("events", k).
+			eventFields(log.Error().Err(err), &evs[n]).Int("events", k).
 				Msg("cannot be delivered to this sink; dropped for this sink only")
 			d.done(ctx, log, name, pending, evs[n:n+k], "dropped", err)
 			continue
@@ -181,7 +182,9 @@ func (d *Dispatcher) work(ctx context.Context, s Sink) {
 		if msg := err.Error(); msg != lastErr {
 			ev, lastErr = log.Warn(), msg
 		}
-		ev.Err(err).Int("pending", d.queue.Count(name)).Dur("retry_in", delay).Msg("delivery failed; will retry")
+		// The line names the event that waits: the first not delivered.
+		eventFields(ev.Err(err), &evs[min(n, len(evs)-1)]).Int("pending", d.queue.Count(name)).
+			Dur("retry_in", logx.Round(delay)).Msg("delivery failed; will retry")
 		if retry.SleepOrWake(ctx, delay, ready) != nil { // cut short when the destination is back
 			return
 		}
@@ -197,7 +200,12 @@ func (d *Dispatcher) done(ctx context.Context, log zerolog.Logger, name string, 
 		// Kept in memory and saved with the next change; a crash before that repeats
 		// these deliveries rather than losing any.
 		d.m.StateSaveErrors.Inc()
-		log.Warn().Err(err).Msg("could not save delivery progress")
+		eventFields(log.Warn().Err(err), &evs[0]).Int("events", len(evs)).Msg("could not save delivery progress")
+	}
+	if result == "ok" && log.GetLevel() <= zerolog.DebugLevel {
+		for i := range evs {
+			eventFields(log.Debug(), &evs[i]).Msg("delivered")
+		}
 	}
 	d.m.Deliveries.WithLabelValues(name, result).Add(float64(len(evs)))
 	d.report(Result{Sink: name, Outcome: result, IDs: ids, Err: cause, At: time.Now()})
@@ -206,6 +214,12 @@ func (d *Dispatcher) done(ctx context.Context, log zerolog.Logger, name string, 
 	case d.progress <- struct{}{}:
 	default:
 	}
+}
+
+// eventFields adds what every delivery line names: the event, its project and its task
+// (the receiver is in the worker's logger). A watch event's subject is its project.
+func eventFields(e *zerolog.Event, ev *event.Event) *zerolog.Event {
+	return e.Str("event_id", ev.ID).Str("project", ev.Data.ProjectID).Str("task_id", ev.Subject)
 }
 
 // pendingGauge is one Dispatcher's share of notifier_pending_events{sink}. With

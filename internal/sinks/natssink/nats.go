@@ -7,7 +7,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -43,6 +46,52 @@ type Sink struct {
 
 	readyMu sync.Mutex
 	ready   chan struct{} // closed at the next (re)connect, then replaced
+
+	servers string                 // the configured URLs without credentials, for the log
+	server  atomic.Pointer[string] // the server last connected to, without credentials
+	failing atomic.Bool            // a failed connection attempt has been logged
+	closing atomic.Bool            // Close was called: the close is ours
+}
+
+// connected logs a (re)connection and wakes the deliveries waiting for one.
+func (s *Sink) connected(nc *nats.Conn, msg string) {
+	srv := redact(nc.ConnectedUrl())
+	s.server.Store(&srv)
+	s.failing.Store(false)
+	s.log.Info().Str("server", srv).Msg(msg)
+	s.signalReady()
+}
+
+// lastServer is the server last connected to, or the configured ones before any.
+func (s *Sink) lastServer() string {
+	if p := s.server.Load(); p != nil && *p != "" {
+		return *p
+	}
+	return s.servers
+}
+
+// redactList removes the credentials from each URL of a comma-separated list.
+func redactList(urls string) string {
+	parts := strings.Split(urls, ",")
+	for i, u := range parts {
+		parts[i] = redact(strings.TrimSpace(u))
+	}
+	return strings.Join(parts, ",")
+}
+
+// redact removes the credentials from a URL: a user and password, or a token in the user
+// part (nats://token@host), which url.URL.Redacted would keep. What cannot be parsed is
+// left out rather than shown.
+func redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		if !strings.Contains(raw, "@") && !strings.Contains(raw, "/") {
+			return raw // host:port
+		}
+		return "(unparsable URL)"
+	}
+	u.User = nil
+	return u.String()
 }
 
 // Ready returns a channel closed when the connection next comes (back) up, so that a
@@ -71,7 +120,7 @@ func New(o Options) (*Sink, error) {
 	if o.MaxInFlight <= 0 {
 		o.MaxInFlight = 256
 	}
-	s := &Sink{o: o, log: o.Log, ready: make(chan struct{})}
+	s := &Sink{o: o, log: o.Log, ready: make(chan struct{}), servers: redactList(o.URL)}
 	opts := append([]nats.Option{
 		nats.Name("dcs-notifier"),
 		nats.RetryOnFailedConnect(true),
@@ -81,21 +130,47 @@ func New(o Options) (*Sink, error) {
 		// stays pending, instead of sitting in a buffer that a restart would lose.
 		nats.ReconnectBufSize(-1),
 		nats.DisconnectErrHandler(func(nc *nats.Conn, err error) {
-			if err == nil || nc.IsClosed() {
-				return // our own Close
+			if nc.IsClosed() {
+				return // closed: ClosedHandler says so
 			}
-			s.log.Warn().AnErr("reason", err).Msg("nats disconnected; events stay pending")
+			s.failing.Store(false) // the next failed attempt is news again
+			e := s.log.Warn().Str("server", s.lastServer())
+			if err != nil {
+				e = e.AnErr("reason", err)
+			}
+			e.Msg("nats disconnected; events stay pending")
+		}),
+		// Called for every failed attempt, from the first connection on: the first of a
+		// run of failures is logged, with its cause, the others would repeat it every second.
+		// The first report, at the failed first connection, only says "no servers
+		// available"; the attempt a second later has the cause (connection refused, no
+		// such host, authorization violation): that one is logged.
+		nats.ReconnectErrHandler(func(_ *nats.Conn, err error) {
+			if err == nil || errors.Is(err, nats.ErrNoServers) || s.failing.Swap(true) {
+				return
+			}
+			s.log.Error().Str("servers", s.servers).AnErr("reason", err).
+				Msg("cannot connect to nats; retrying every second, events stay pending")
 		}),
 		nats.ReconnectHandler(func(nc *nats.Conn) {
-			s.log.Info().Str("server", nc.ConnectedUrlRedacted()).Msg("nats reconnected")
-			s.signalReady()
+			s.connected(nc, "nats reconnected")
 		}),
 		nats.ConnectHandler(func(nc *nats.Conn) {
-			s.log.Info().Str("server", nc.ConnectedUrlRedacted()).Msg("nats connected")
-			s.signalReady()
+			s.connected(nc, "nats connected")
+		}),
+		nats.ClosedHandler(func(nc *nats.Conn) {
+			if s.closing.Load() {
+				s.log.Info().Str("server", s.lastServer()).Msg("nats connection closed")
+				return
+			}
+			e := s.log.Error().Str("server", s.lastServer())
+			if err := nc.LastError(); err != nil {
+				e = e.AnErr("reason", err)
+			}
+			e.Msg("nats connection closed; events stay pending")
 		}),
 		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
-			s.log.Warn().Err(err).Msg("nats error")
+			s.log.Warn().Err(err).Str("server", s.lastServer()).Msg("nats error")
 		}),
 	}, o.Connect...)
 	nc, err := nats.Connect(o.URL, opts...)
@@ -123,8 +198,15 @@ func (s *Sink) Name() string { return "nats" }
 // Connected reports whether the connection is up.
 func (s *Sink) Connected() bool { return s.nc.IsConnected() }
 
-// Close drains and closes the connection.
-func (s *Sink) Close() { s.nc.Close() }
+// Close closes the connection.
+func (s *Sink) Close() {
+	s.closing.Store(true)
+	s.nc.Close()
+}
+
+// State is the connection's state, for /readyz: connected, connecting (the first
+// connection not made yet), reconnecting, closed, ...
+func (s *Sink) State() string { return strings.ToLower(s.nc.Status().String()) }
 
 func (s *Sink) msg(e *event.Event) (*nats.Msg, error) {
 	b, err := json.Marshal(e)

@@ -143,7 +143,6 @@ func (s *Sink) Send(ctx context.Context, evs []event.Event) (int, error) {
 		if err := s.post(ctx, &msg); err != nil {
 			return i, err
 		}
-		s.log.Debug().Str("event_id", evs[i].ID).Msg("posted")
 	}
 	return len(evs), nil
 }

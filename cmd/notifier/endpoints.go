@@ -1,0 +1,135 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"notifier/internal/app"
+)
+
+// endpoints serve http.listen for serve: the running App's /metrics, /healthz and
+// /readyz, and POST /-/reload. They outlive the Apps — a reload swaps the App behind
+// them — so they answer during a reload, and the POST that asked for one gets its
+// outcome. A nil *endpoints (http.listen = "") serves nothing.
+type endpoints struct {
+	addr string
+	srv  *http.Server
+	app  atomic.Pointer[http.Handler] // the running App's Handler
+	errs chan error                   // the server failing other than by a shutdown
+}
+
+// reloadRequest receives the outcome of the reload a POST /-/reload asked for.
+type reloadRequest chan error
+
+// answer sends the outcome to the POST waiting for it, if any (a SIGHUP has none).
+func (r reloadRequest) answer(err error) {
+	if r != nil {
+		r <- err
+	}
+}
+
+// listen binds addr and serves on it; "" serves nothing.
+func (d *daemon) listen(addr string) (*endpoints, error) {
+	if addr == "" {
+		return nil, nil
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, &app.SetupError{Err: fmt.Errorf("http.listen: %w", err)}
+	}
+	e := &endpoints{addr: ln.Addr().String(), errs: make(chan error, 1)}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/-/reload", d.reloadHandler)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		h := e.app.Load()
+		if h == nil {
+			http.Error(w, "starting", http.StatusServiceUnavailable)
+			return
+		}
+		(*h).ServeHTTP(w, r)
+	})
+	e.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		if err := e.srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			e.errs <- fmt.Errorf("http.listen %s: %w", e.addr, err)
+		}
+	}()
+	return e, nil
+}
+
+// reloadHandler is POST /-/reload: a reload exactly as SIGHUP makes, answered 200
+// {"status":"reloaded"} once the new configuration runs, or 500 {"status":"failed",
+// "error":...} when it is kept out (the running or previous configuration goes on).
+// Any other method is refused with 405: a GET (a crawler, a browser prefetch) never
+// reloads.
+func (d *daemon) reloadHandler(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		writeJSON(w, http.StatusMethodNotAllowed, reloadAnswer{Status: "failed", Error: "reload with POST"})
+		return
+	}
+	reply := make(reloadRequest, 1)
+	select {
+	case d.reqs <- reply:
+	case <-d.stopped:
+		writeJSON(w, http.StatusServiceUnavailable, reloadAnswer{Status: "failed", Error: "stopping"})
+		return
+	case <-r.Context().Done():
+		return
+	}
+	if err := <-reply; err != nil {
+		writeJSON(w, http.StatusInternalServerError, reloadAnswer{Status: "failed", Error: err.Error()})
+		return
+	}
+	writeJSON(w, http.StatusOK, reloadAnswer{Status: "reloaded"})
+}
+
+// reloadAnswer is the body of POST /-/reload.
+type reloadAnswer struct {
+	Status string `json:"status"`          // reloaded, failed
+	Error  string `json:"error,omitempty"` // why it failed
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// set puts a's endpoints behind e.
+func (e *endpoints) set(a *app.App, log zerolog.Logger) {
+	if e == nil {
+		return
+	}
+	h := a.Handler()
+	if e.app.Swap(&h) == nil {
+		log.Info().Str("listen", e.addr).Msg("serving /metrics, /healthz, /readyz and POST /-/reload")
+	}
+}
+
+// failed returns a channel that receives the server's failure (nil: never).
+func (e *endpoints) failed() <-chan error {
+	if e == nil {
+		return nil
+	}
+	return e.errs
+}
+
+// close stops the server, letting the requests in progress finish for up to 5s.
+func (e *endpoints) close() {
+	if e == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = e.srv.Shutdown(ctx)
+}
