@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -216,12 +217,24 @@ func TestSendTestRefuses(t *testing.T) {
 // TestSendTestNATSDown: a NATS server that is not there fails its line once ctx ends; the
 // webhooks are not held up by it.
 func TestSendTestNATSDown(t *testing.T) {
-	srv := natstest.RunJetStream(t)
-	url := srv.ClientURL()
-	srv.Shutdown()
-	srv.WaitForShutdown()
-	cfg, env, _ := drillConfig(t, url)
-	ctx, cancel := context.WithTimeout(t.Context(), 500*time.Millisecond)
+	// A port that refuses NATS: every connection is closed at once. (A port freed by a
+	// stopped server could be taken by another test's server meanwhile.)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	cfg, env, _ := drillConfig(t, "nats://"+ln.Addr().String())
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second)
 	defer cancel()
 	results, err := app.SendTest(ctx, cfg, drillDeps(t, env), []string{"nats", "oncall"})
 	if err != nil {
