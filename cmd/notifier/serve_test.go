@@ -142,32 +142,15 @@ func (s testServer) options(path string, cfg *config.Config, hup <-chan os.Signa
 	return serveOptions{path: path, cfg: cfg, hup: hup, build: s.build, metrics: s.m}
 }
 
-// value is the value of the series of name with the given label values (in the order of
-// the labels' names), or -1 when it does not exist.
-func (s testServer) value(t *testing.T, name string, labels ...string) float64 {
+// value is the value of the series of name with exactly these labels, or -1 when it does
+// not exist.
+func (s testServer) value(t *testing.T, name string, labels map[string]string) float64 {
 	t.Helper()
-	mfs, err := s.reg.Gather()
-	if err != nil {
-		t.Fatal(err)
+	v, ok := testutil.Series(t, s.reg, name, labels)
+	if !ok {
+		return -1
 	}
-	for _, mf := range mfs {
-		if mf.GetName() != name {
-			continue
-		}
-	next:
-		for _, m := range mf.GetMetric() {
-			if len(m.GetLabel()) != len(labels) {
-				continue
-			}
-			for i, l := range m.GetLabel() {
-				if l.GetValue() != labels[i] {
-					continue next
-				}
-			}
-			return m.GetCounter().GetValue() + m.GetGauge().GetValue()
-		}
-	}
-	return -1
+	return v
 }
 
 // TestServeReloads drives the reload loop through a valid reload (a second project starts
@@ -193,7 +176,7 @@ func TestServeReloads(t *testing.T) {
 	hup <- syscall.SIGHUP
 	e.waitPoll(t, projectB, done)
 	logs.wait(t, "reload: new configuration running")
-	if v := ts.value(t, "notifier_config_last_reload_successful"); v != 1 {
+	if v := ts.value(t, "notifier_config_last_reload_successful", nil); v != 1 {
 		t.Errorf("after a reload: notifier_config_last_reload_successful = %v, want 1", v)
 	}
 
@@ -203,7 +186,7 @@ func TestServeReloads(t *testing.T) {
 		t.Errorf("log line shows the secret key: %s", l)
 	}
 	e.waitPoll(t, projectB, done) // the App polling both projects still runs
-	if v := ts.value(t, "notifier_config_last_reload_successful"); v != 0 {
+	if v := ts.value(t, "notifier_config_last_reload_successful", nil); v != 0 {
 		t.Errorf("after an invalid file: notifier_config_last_reload_successful = %v, want 0", v)
 	}
 
@@ -275,9 +258,9 @@ func TestReloadEndpoint(t *testing.T) {
 	// Two polls counted before the reload: a counter restarting from 0 could not show
 	// both right after it.
 	testutil.Eventually(t, "two polls of project A", func() bool {
-		return ts.value(t, "notifier_polls_total", projectA, "ok") >= 2
+		return ts.value(t, "notifier_polls_total", map[string]string{"project": projectA, "result": "ok"}) >= 2
 	})
-	before := ts.value(t, "notifier_polls_total", projectA, "ok")
+	before := ts.value(t, "notifier_polls_total", map[string]string{"project": projectA, "result": "ok"})
 
 	resp, err := http.Get(base + "/-/reload")
 	if err != nil {
@@ -292,11 +275,11 @@ func TestReloadEndpoint(t *testing.T) {
 	if code, body := post(); code != http.StatusOK || body != "{\"status\":\"reloaded\"}\n" {
 		t.Fatalf("POST /-/reload = %d %s, want 200 reloaded", code, body)
 	}
-	if v := ts.value(t, "notifier_polls_total", projectA, "ok"); v < before {
+	if v := ts.value(t, "notifier_polls_total", map[string]string{"project": projectA, "result": "ok"}); v < before {
 		t.Errorf("after a reload: notifier_polls_total{project A, ok} = %v, want at least %v", v, before)
 	}
 	e.waitPoll(t, projectB, done)
-	if v := ts.value(t, "notifier_config_last_reload_successful"); v != 1 {
+	if v := ts.value(t, "notifier_config_last_reload_successful", nil); v != 1 {
 		t.Errorf("after a reload: notifier_config_last_reload_successful = %v, want 1", v)
 	}
 
@@ -304,7 +287,7 @@ func TestReloadEndpoint(t *testing.T) {
 	if code, body := post(); code != http.StatusInternalServerError || !strings.Contains(body, `"status":"failed"`) || !strings.Contains(body, "config.toml") {
 		t.Errorf("POST /-/reload of an invalid file = %d %s, want 500 with the error", code, body)
 	}
-	if v := ts.value(t, "notifier_config_last_reload_successful"); v != 0 {
+	if v := ts.value(t, "notifier_config_last_reload_successful", nil); v != 0 {
 		t.Errorf("after a failed reload: notifier_config_last_reload_successful = %v, want 0", v)
 	}
 	e.waitPoll(t, projectB, done) // the running configuration goes on

@@ -13,32 +13,12 @@ import (
 	"notifier/internal/testutil"
 )
 
-// labeled returns the value of the series of a metric family whose labels include want.
+// labeled returns the value of the series of name with exactly the labels want (0 when
+// there is none).
 func labeled(t *testing.T, reg *prometheus.Registry, name string, want map[string]string) float64 {
 	t.Helper()
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() != name {
-			continue
-		}
-	series:
-		for _, m := range mf.GetMetric() {
-			have := map[string]string{}
-			for _, lp := range m.GetLabel() {
-				have[lp.GetName()] = lp.GetValue()
-			}
-			for k, v := range want {
-				if have[k] != v {
-					continue series
-				}
-			}
-			return m.GetCounter().GetValue() + m.GetGauge().GetValue()
-		}
-	}
-	return 0
+	v, _ := testutil.Series(t, reg, name, want)
+	return v
 }
 
 // A Slack webhook that keeps failing keeps at most its max_pending newest events: the

@@ -13,34 +13,6 @@ import (
 	"notifier/internal/testutil"
 )
 
-// series returns the value of the series of name with exactly the labels want, and
-// whether it exists.
-func series(t *testing.T, reg *prometheus.Registry, name string, want map[string]string) (float64, bool) {
-	t.Helper()
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() != name {
-			continue
-		}
-	next:
-		for _, m := range mf.GetMetric() {
-			if len(m.GetLabel()) != len(want) {
-				continue
-			}
-			for _, lp := range m.GetLabel() {
-				if v, ok := want[lp.GetName()]; !ok || v != lp.GetValue() {
-					continue next
-				}
-			}
-			return m.GetCounter().GetValue() + m.GetGauge().GetValue(), true
-		}
-	}
-	return 0, false
-}
-
 // A notifier that has not polled yet already exports what the alerts read: the poll
 // counters at 0, the project down, its last successful poll at 0 (never). After a poll
 // the project is up; after a restart the last successful poll comes from the state.
@@ -65,21 +37,21 @@ func TestMetricsFromTheStart(t *testing.T) {
 		{"notifier_project_up", p, 0},
 		{"notifier_config_last_reload_successful", map[string]string{}, 1},
 	} {
-		if v, ok := series(t, reg, c.name, c.labels); !ok || v != c.want {
+		if v, ok := testutil.Series(t, reg, c.name, c.labels); !ok || v != c.want {
 			t.Errorf("before the first poll: %s%v = %v (exists: %v), want %v", c.name, c.labels, v, ok, c.want)
 		}
 	}
-	if _, ok := series(t, reg, "notifier_nats_connected", map[string]string{}); ok {
+	if _, ok := testutil.Series(t, reg, "notifier_nats_connected", map[string]string{}); ok {
 		t.Error("notifier_nats_connected exists without NATS")
 	}
 
 	if err := a.Once(t.Context(), io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	if v, _ := series(t, reg, "notifier_project_up", p); v != 1 {
+	if v, _ := testutil.Series(t, reg, "notifier_project_up", p); v != 1 {
 		t.Errorf("after a successful poll: notifier_project_up = %v, want 1", v)
 	}
-	last, _ := series(t, reg, "notifier_last_successful_poll_timestamp_seconds", p)
+	last, _ := testutil.Series(t, reg, "notifier_last_successful_poll_timestamp_seconds", p)
 	if last == 0 {
 		t.Error("after a successful poll: notifier_last_successful_poll_timestamp_seconds = 0")
 	}
@@ -91,11 +63,11 @@ func TestMetricsFromTheStart(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer a.Close()
-	restored, _ := series(t, deps.Registry, "notifier_last_successful_poll_timestamp_seconds", p)
+	restored, _ := testutil.Series(t, deps.Registry, "notifier_last_successful_poll_timestamp_seconds", p)
 	if restored == 0 || restored > last+1 || restored < last-1 {
 		t.Errorf("after a restart: notifier_last_successful_poll_timestamp_seconds = %v, want the saved %v", restored, last)
 	}
-	if v, _ := series(t, deps.Registry, "notifier_project_up", p); v != 0 {
+	if v, _ := testutil.Series(t, deps.Registry, "notifier_project_up", p); v != 0 {
 		t.Errorf("after a restart, before a poll: notifier_project_up = %v, want 0", v)
 	}
 }
@@ -156,10 +128,10 @@ func TestMetricsAcrossApps(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v, _ := series(t, deps.Registry, "notifier_polls_total", ok); v != 1 {
+	if v, _ := testutil.Series(t, deps.Registry, "notifier_polls_total", ok); v != 1 {
 		t.Errorf("after a second App: notifier_polls_total = %v, want the 1 counted by the first", v)
 	}
-	if _, found := series(t, deps.Registry, "notifier_last_successful_poll_timestamp_seconds", p); found {
+	if _, found := testutil.Series(t, deps.Registry, "notifier_last_successful_poll_timestamp_seconds", p); found {
 		t.Error("a project no longer configured keeps notifier_last_successful_poll_timestamp_seconds")
 	}
 	a.Close()
@@ -169,7 +141,7 @@ func TestMetricsAcrossApps(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer a.Close()
-	if v, _ := series(t, deps.Registry, "notifier_last_successful_poll_timestamp_seconds", p); v == 0 {
+	if v, _ := testutil.Series(t, deps.Registry, "notifier_last_successful_poll_timestamp_seconds", p); v == 0 {
 		t.Error("a project configured again does not get its last poll time from the state")
 	}
 }

@@ -1,6 +1,6 @@
 // Package testutil holds the small helpers the notifier's tests share: a log sink that
-// several goroutines may write to while the test reads it, and a wait on a condition with
-// a deadline. It is for tests only.
+// several goroutines may write to while the test reads it, a wait on a condition with a
+// deadline, and the value of one metric series. It is for tests only.
 package testutil
 
 import (
@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // SyncBuffer is a bytes.Buffer that goroutines (a component's loggers, a subscriber) may
@@ -49,4 +51,32 @@ func Eventually(t testing.TB, what string, cond func() bool) {
 		}
 		<-tick.C
 	}
+}
+
+// Series returns the value of the series of the metric family name whose labels are
+// exactly labels, and whether it exists (a counter's or a gauge's value).
+func Series(t testing.TB, g prometheus.Gatherer, name string, labels map[string]string) (float64, bool) {
+	t.Helper()
+	mfs, err := g.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+	next:
+		for _, m := range mf.GetMetric() {
+			if len(m.GetLabel()) != len(labels) {
+				continue
+			}
+			for _, lp := range m.GetLabel() {
+				if v, ok := labels[lp.GetName()]; !ok || v != lp.GetValue() {
+					continue next
+				}
+			}
+			return m.GetCounter().GetValue() + m.GetGauge().GetValue(), true
+		}
+	}
+	return 0, false
 }
