@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"fmt"
 	"maps"
 	"slices"
 	"sync"
@@ -50,7 +49,6 @@ func (c unitConfig) newUnit(ctx context.Context, store state.Store, projects []p
 	if err != nil {
 		return nil, err
 	}
-	renameLegacySinks(snap, c.cfg)
 	u := &unit{log: c.log, drain: c.cfg.Shutdown.Timeout.D()}
 	all := make([]sinks.Sink, len(c.receivers))
 	opts := []state.LedgerOption{state.Route(c.routes.Route), state.OnDrop(func(sink string, evs []event.Event) {
@@ -90,21 +88,6 @@ func (c unitConfig) newUnit(ctx context.Context, store state.Store, projects []p
 		Report: c.rec.Delivery,
 	})
 	return u, nil
-}
-
-// renameLegacySinks gives pending events saved by a version that named Slack webhooks by
-// their position ("slack[1]") the name of the webhook now at that position, so an upgrade
-// delivers them rather than dropping them.
-func renameLegacySinks(snap *state.Snapshot, cfg *config.Config) {
-	for i := range snap.Outbox {
-		for j, s := range snap.Outbox[i].Sinks {
-			var n int
-			if _, err := fmt.Sscanf(s, "slack[%d]", &n); err == nil && s == fmt.Sprintf("slack[%d]", n) && n < len(cfg.Slack.Webhooks) {
-				snap.Outbox[i].Sinks = slices.Clone(snap.Outbox[i].Sinks)
-				snap.Outbox[i].Sinks[j] = cfg.Slack.Webhooks[n].Name
-			}
-		}
-	}
 }
 
 // stuckPolicy is the [stuck] table as the diff uses it.
