@@ -72,7 +72,7 @@ func TestBlindSpotIsAnnouncedOnceAndRestoredOnce(t *testing.T) {
 				p.cfg.State.Backend = "nats-kv"
 				p.cfg.State.LeaseTTL = config.Duration(time.Second)
 			}
-			p.cfg.Poll.GapAfter = config.Duration(500 * time.Millisecond)
+			p.cfg.Poll.GapAfter = config.Duration(time.Second)
 			p.cfg.Poll.MaxBackoff = config.Duration(100 * time.Millisecond)
 			w := watch(t, p.ns.URL())
 			stop, _ := p.start()
@@ -90,8 +90,13 @@ func TestBlindSpotIsAnnouncedOnceAndRestoredOnce(t *testing.T) {
 
 			gaps, gapSubj := w.of(event.TypeGap)
 			restored, restSubj := w.of(event.TypeRestored)
+			// On a loaded machine the faults can outlast 6 × gap_after before they are
+			// cleared: the escalation is then due, once, and nothing else.
+			if len(gaps) == 2 && gaps[1].Data.Escalated && !gaps[0].Data.Escalated {
+				gaps = gaps[:1]
+			}
 			if len(gaps) != 1 || len(restored) != 1 {
-				t.Fatalf("%d gap and %d restored events, want one each", len(gaps), len(restored))
+				t.Fatalf("%d gap and %d restored events, want one each (and at most one escalation)", len(gaps), len(restored))
 			}
 			g, r := gaps[0].Data, restored[0].Data
 			if gapSubj[0] != "dcs.tasks."+pipeProject+"._watch.gap" || restSubj[0] != "dcs.tasks."+pipeProject+"._watch.restored" {
