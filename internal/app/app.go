@@ -112,7 +112,7 @@ func New(cfg *config.Config, d Deps) (_ *App, err error) {
 		c, err := dcs.NewClient(dcs.Options{
 			Region: p.Region, ProjectID: p.ProjectID, Endpoint: p.Endpoint, Credentials: creds,
 			Timeout: cfg.DCS.RequestTimeout.D(), MaxBodyBytes: cfg.DCS.MaxBodyBytes,
-			StartParam: cfg.DCS.StartTimeParam, InsecureSkipVerify: cfg.DCS.InsecureSkipVerify,
+			StartParam: cfg.DCS.ClientStartParam(), InsecureSkipVerify: cfg.DCS.InsecureSkipVerify,
 			Transport: d.Transport,
 		})
 		if err != nil {

@@ -54,6 +54,7 @@ func (a *App) statusPage(ctx context.Context, now time.Time) *status.Page {
 		sp := status.Project{Name: c.Name, ID: c.ProjectID, Region: c.Region, WindowParam: a.cfg.DCS.StartTimeParam}
 		if pl := pollers[c.ProjectID]; pl != nil {
 			sp.Polled = true
+			sp.WindowParam = pl.WindowParam() // under "auto", what was learned
 			if t := pl.LastSuccess(); !t.IsZero() {
 				sp.LastSuccess, sp.Up = ptr(t.UTC()), now.Sub(t) <= limit
 			}

@@ -117,7 +117,7 @@ func TestStatusJSON(t *testing.T) {
 	}
 	pr := p.Projects[0]
 	if pr.Name != "prod-eu" || pr.ID != statusProject || pr.Region != "eu-west-101" || !pr.Polled || !pr.Up ||
-		pr.LastSuccess == nil || pr.WindowParam != "start_time" || pr.RequestsPerPoll != 1 || pr.LastError != "" || pr.BlindSince != nil {
+		pr.LastSuccess == nil || pr.WindowParam != "auto" || pr.RequestsPerPoll != 1 || pr.LastError != "" || pr.BlindSince != nil {
 		t.Errorf("project = %+v", pr)
 	}
 

@@ -117,7 +117,7 @@ func (c unitConfig) newPoller(p project, ledger *state.Ledger) (*poller.Poller, 
 			SaveLastOK: min(10*time.Minute, (pc.Lookback.D()+pc.SafetyMargin.D())/4),
 		},
 		PageSize: c.cfg.DCS.PageSize, Interval: pc.Interval.D(), ActiveInterval: pc.ActiveInterval.D(),
-		FastInterval: pc.FastInterval.D(), MaxBackoff: pc.MaxBackoff.D(),
+		FastInterval: pc.FastInterval.D(), MaxBackoff: pc.MaxBackoff.D(), WindowParam: c.cfg.DCS.StartTimeParam,
 		Lister: p.client, Ledger: ledger, Metrics: c.m,
 		Log: c.log.With().Str("project", id).Str("region", p.cfg.Region).Logger(),
 	})

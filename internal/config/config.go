@@ -42,7 +42,7 @@ type DCS struct {
 	SecurityTokenFile  string    `toml:"security_token_file"`
 	PageSize           int       `toml:"page_size"`
 	RequestTimeout     Duration  `toml:"request_timeout"`
-	StartTimeParam     string    `toml:"start_time_param"` // "start_time" or "begin_time"
+	StartTimeParam     string    `toml:"start_time_param"` // "auto", "start_time" or "begin_time"
 	MaxBodyBytes       int64     `toml:"max_body_bytes"`
 	InsecureSkipVerify bool      `toml:"insecure_skip_verify"`
 	Projects           []Project `toml:"projects"`
@@ -176,7 +176,7 @@ func Default() Config {
 			SecurityTokenEnv: "CLOUD_SDK_SECURITY_TOKEN",
 			PageSize:         1000,
 			RequestTimeout:   Duration(15 * time.Second),
-			StartTimeParam:   "start_time",
+			StartTimeParam:   "auto",
 			MaxBodyBytes:     64 << 20,
 		},
 		Poll: Poll{
@@ -239,4 +239,14 @@ func (d *Duration) UnmarshalText(text []byte) error {
 	}
 	*d = Duration(v)
 	return nil
+}
+
+// ClientStartParam is the window's query parameter a DCS client sends unless a request
+// names another: start_time_param, or start_time under "auto" (the poller names the one
+// it learned in each request).
+func (d *DCS) ClientStartParam() string {
+	if d.StartTimeParam == "auto" {
+		return "start_time"
+	}
+	return d.StartTimeParam
 }

@@ -84,7 +84,7 @@ func (d *DCS) validate(p *problems) {
 		p.add("dcs.page_size", "must be between 1 and 1000, got %d", d.PageSize)
 	}
 	positive(p, "dcs.request_timeout", d.RequestTimeout)
-	oneOf(p, "dcs.start_time_param", d.StartTimeParam, "start_time", "begin_time")
+	oneOf(p, "dcs.start_time_param", d.StartTimeParam, "auto", "start_time", "begin_time")
 	if d.MaxBodyBytes <= 0 {
 		p.add("dcs.max_body_bytes", "must be positive, got %d", d.MaxBodyBytes)
 	}

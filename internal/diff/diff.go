@@ -77,8 +77,9 @@ func Diff(prev *ProjectState, tasks []dcs.Task, o Options) Result {
 	// A state that only records a blind spot before the first successful poll: this poll
 	// is the first (a baseline), and it ends the blind spot.
 	var unread *Gap
+	var param string // what an unread state learned of the window's parameter
 	if prev != nil && prev.Unread {
-		unread, prev = prev.Gap, nil
+		unread, param, prev = prev.Gap, prev.WindowParam, nil
 	}
 	var old map[string]TaskState
 	if prev != nil {
@@ -92,6 +93,7 @@ func Diff(prev *ProjectState, tasks []dcs.Task, o Options) Result {
 			if prev != nil {
 				res.Next.Horizon, res.Next.Durations = prev.Horizon, prev.Durations
 				res.Next.LastOK, res.Next.Gap = prev.LastOK, prev.Gap
+				res.Next.WindowParam = prev.WindowParam
 			} else {
 				res.Next.Horizon = o.cutoff()
 			}
@@ -101,6 +103,7 @@ func Diff(prev *ProjectState, tasks []dcs.Task, o Options) Result {
 	}
 	if prev == nil {
 		next()
+		res.Next.WindowParam = param
 	}
 
 	listed := dedupe(tasks)

@@ -37,6 +37,11 @@ type ProjectState struct {
 	// Unread marks a state that only records a blind spot before the project's first
 	// successful poll: the next Diff is that first poll (a baseline).
 	Unread bool `json:"unread,omitempty"`
+	// WindowParam is the window's query parameter learned under dcs.start_time_param =
+	// "auto": "start_time" or "begin_time", the one that keeps tasks created before the
+	// window out, or "none" when neither does. Empty: nothing learned yet (the API never
+	// returned a task older than the window).
+	WindowParam string `json:"window_param,omitempty"`
 }
 
 // Gap is a project the notifier could not read: since when, why, and what was announced.

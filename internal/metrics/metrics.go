@@ -13,23 +13,29 @@ const ns = "notifier"
 
 // Metrics holds every collector. Build one per process (or per test) with New.
 type Metrics struct {
-	Polls           *prometheus.CounterVec   // project, result
-	PollDuration    *prometheus.HistogramVec // project
-	APIRequests     *prometheus.CounterVec   // project, code
-	Pages           *prometheus.CounterVec   // project
-	TasksFollowed   *prometheus.GaugeVec     // project
-	TasksActive     *prometheus.GaugeVec     // project
-	SkippedTasks    *prometheus.CounterVec   // project
-	WindowIgnored   *prometheus.CounterVec   // project: tasks older than the window came back
-	Events          *prometheus.CounterVec   // type, severity
-	Deliveries      *prometheus.CounterVec   // sink, result
-	Pending         *prometheus.GaugeVec     // sink
-	Retries         *prometheus.CounterVec   // component
-	StateSaveErrors prometheus.Counter       // a poll result or delivery progress not saved
-	LastSuccess     *prometheus.GaugeVec     // project, Unix seconds
-	Leader          *prometheus.GaugeVec     // shard, holder: 1 while this replica leads the shard
-	LeaderTerm      *prometheus.GaugeVec     // shard: the lease revision while leading
-	BuildInfo       *prometheus.GaugeVec     // version
+	Polls         *prometheus.CounterVec   // project, result
+	PollDuration  *prometheus.HistogramVec // project
+	APIRequests   *prometheus.CounterVec   // project, code
+	Pages         *prometheus.CounterVec   // project
+	TasksFollowed *prometheus.GaugeVec     // project
+	TasksActive   *prometheus.GaugeVec     // project
+	SkippedTasks  *prometheus.CounterVec   // project
+	WindowIgnored *prometheus.CounterVec   // project: tasks older than the window came back
+	// WindowUnfiltered counts the polls made knowing that neither start_time nor
+	// begin_time keeps old tasks out (dcs.start_time_param = "auto" learned "none").
+	WindowUnfiltered *prometheus.CounterVec // project
+	// FullListings counts the polls that read every page of the listing although the
+	// window was ignored: the order was not newest first, so paging could not stop early.
+	FullListings    *prometheus.CounterVec // project
+	Events          *prometheus.CounterVec // type, severity
+	Deliveries      *prometheus.CounterVec // sink, result
+	Pending         *prometheus.GaugeVec   // sink
+	Retries         *prometheus.CounterVec // component
+	StateSaveErrors prometheus.Counter     // a poll result or delivery progress not saved
+	LastSuccess     *prometheus.GaugeVec   // project, Unix seconds
+	Leader          *prometheus.GaugeVec   // shard, holder: 1 while this replica leads the shard
+	LeaderTerm      *prometheus.GaugeVec   // shard: the lease revision while leading
+	BuildInfo       *prometheus.GaugeVec   // version
 	// ConfigReloadSuccessful and ConfigReloadSuccessTime are named as in Prometheus and
 	// Alertmanager, so the same alert serves all three. The configuration loaded at the
 	// start counts as a successful load.
@@ -74,6 +80,10 @@ func New(reg prometheus.Registerer, version string) *Metrics {
 			Help: "Task entries that could not be used (no id, not an object)."}, []string{"project"}),
 		WindowIgnored: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "window_ignored_total",
 			Help: "Polls in which the API returned tasks created before the requested start time (the time filter was ignored)."}, []string{"project"}),
+		WindowUnfiltered: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "window_unfiltered_total",
+			Help: "Polls made knowing that neither start_time nor begin_time filters (dcs.start_time_param = auto found neither)."}, []string{"project"}),
+		FullListings: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "full_listings_total",
+			Help: "Polls that read every page of the listing (more than one) although the window was ignored: paging stops early only in a listing known to be newest first."}, []string{"project"}),
 		Events: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "events_total",
 			Help: "Events produced by type and severity."}, []string{"type", "severity"}),
 		Deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "deliveries_total",
@@ -100,7 +110,7 @@ func New(reg prometheus.Registerer, version string) *Metrics {
 		known:  map[string]bool{},
 	}
 	reg.MustRegister(m.Polls, m.PollDuration, m.APIRequests, m.Pages, m.TasksFollowed, m.TasksActive,
-		m.SkippedTasks, m.WindowIgnored, m.Events, m.Deliveries, m.Pending, m.Retries, m.StateSaveErrors,
+		m.SkippedTasks, m.WindowIgnored, m.WindowUnfiltered, m.FullListings, m.Events, m.Deliveries, m.Pending, m.Retries, m.StateSaveErrors,
 		m.LastSuccess, m.Leader, m.LeaderTerm, m.BuildInfo, m.ConfigReloadSuccessful, m.ConfigReloadSuccessTime,
 		m.probes,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -130,6 +140,8 @@ func (m *Metrics) InitProject(id string) {
 	m.Pages.WithLabelValues(id)
 	m.SkippedTasks.WithLabelValues(id)
 	m.WindowIgnored.WithLabelValues(id)
+	m.WindowUnfiltered.WithLabelValues(id)
+	m.FullListings.WithLabelValues(id)
 }
 
 // Keep prepares the gauges for an App built on metrics that outlive a reload: the

@@ -17,11 +17,17 @@ const maxPages = 10000
 // listing is everything one poll read.
 type listing struct {
 	start       time.Time // the window start as sent: whole seconds
+	param       string    // the window's query parameter sent
 	tasks       []dcs.Task
 	pages       int
 	skipped     int  // entries without an id or not objects
 	beforeStart int  // tasks created before the window start sent: the server ignored it
 	stoppedOld  bool // paging stopped early, at a page reaching past the window
+	// aborted: a trial listing (fetch's trial) stopped at the first page showing that the
+	// window was ignored. Its tasks are not the whole window: it must not be diffed.
+	aborted  bool
+	trialOld int   // tasks older than the window in the trial listing abandoned for this one
+	order    order // of the tasks read, by created_at
 }
 
 // fetch reads pages until the last one: a short page, unless its task_count says more
@@ -30,17 +36,24 @@ type listing struct {
 // once), never be skipped. A page that fails fails the whole poll.
 //
 // The window starts at start rounded down to the second: the API takes whole seconds
-// (dcs.TimeLayout), and a task is older than the window only if it is older than that.
-func (p *Poller) fetch(ctx context.Context, start time.Time) (*listing, error) {
+// (dcs.TimeLayout), and a task is older than the window only if it is older than that. It
+// is sent as param. With trial, the first page holding a task older than the window ends
+// the listing, aborted: the caller tries the other parameter instead.
+//
+// When the server ignores the window, paging stops early only where the order allows it:
+// once the listing is known to be newest first (order.newestFirst) and a page ends with a
+// task older than the window, every later page is older still. Oldest first or unsorted,
+// a task inside the window may be on any page: every page is read.
+func (p *Poller) fetch(ctx context.Context, start time.Time, param string, trial bool) (*listing, error) {
 	start = start.Truncate(time.Second)
-	l := &listing{start: start}
+	l := &listing{start: start, param: param}
 	offset := 0
 	var prevIDs map[string]struct{}
 	for {
 		if l.pages == maxPages {
 			return nil, fmt.Errorf("more than %d pages of %d tasks: giving up on this poll", maxPages, p.pageSize)
 		}
-		pg, err := p.lister.List(ctx, dcs.Query{Offset: offset, Limit: p.pageSize, Start: start})
+		pg, err := p.lister.List(ctx, dcs.Query{Offset: offset, Limit: p.pageSize, Start: start, Param: param})
 		p.countRequest(err)
 		if err != nil {
 			return nil, fmt.Errorf("page at offset %d: %w", offset, err)
@@ -53,19 +66,72 @@ func (p *Poller) fetch(ctx context.Context, start time.Time) (*listing, error) {
 		}
 		l.tasks = append(l.tasks, pg.Tasks...)
 		l.skipped += pg.Skipped
+		l.order.add(pg.Tasks)
 		old := countBefore(pg.Tasks, start)
 		l.beforeStart += old
+		if old > 0 && trial {
+			l.aborted = true
+			return l, nil
+		}
 		if n == 0 || n < p.pageSize && pg.Count <= offset+n {
 			return l, nil // the last page (task_count is -1 when absent)
 		}
-		// The server ignored the window: once a page listed newest first ends with a task
-		// older than the window, every later page is older still.
-		if old > 0 && reachesPast(pg.Tasks, start) {
+		if old > 0 && l.order.newestFirst() && !p.unordered.Load() && endsBefore(pg.Tasks, start) {
 			l.stoppedOld = true
 			return l, nil
 		}
 		offset += n
 		prevIDs = ids(pg.Tasks)
+	}
+}
+
+// order is what a listing's created_at times say of its order, read in sequence across
+// pages; tasks without a creation time say nothing.
+type order struct {
+	last  time.Time
+	down  int // steps to an older task
+	up    bool
+	tasks int
+}
+
+// minDescents is how many steps to an older task, and none to a newer one, make a
+// listing newest first: an unsorted listing starts with that many in a row only by a
+// chance of 1 in 9! (a page of 1,000 gives hundreds).
+const minDescents = 8
+
+func (o *order) add(tasks []dcs.Task) {
+	for i := range tasks {
+		c := tasks[i].Created
+		if c.IsZero() {
+			continue
+		}
+		if o.tasks > 0 {
+			switch {
+			case c.Before(o.last):
+				o.down++
+			case c.After(o.last):
+				o.up = true
+			}
+		}
+		o.last = c
+		o.tasks++
+	}
+}
+
+// newestFirst reports whether the tasks read so far are known to be listed newest first.
+func (o *order) newestFirst() bool { return !o.up && o.down >= minDescents }
+
+// String names the order seen, for logs.
+func (o *order) String() string {
+	switch {
+	case o.up && o.down > 0:
+		return "unsorted"
+	case o.up:
+		return "oldest first"
+	case o.down >= minDescents:
+		return "newest first"
+	default:
+		return "unknown"
 	}
 }
 
@@ -93,23 +159,15 @@ func countBefore(tasks []dcs.Task, start time.Time) int {
 	return n
 }
 
-// reachesPast reports whether a page is listed newest first and ends with a task created
+// endsBefore reports whether the last task of a page with a creation time was created
 // before start.
-func reachesPast(tasks []dcs.Task, start time.Time) bool {
-	if len(tasks) == 0 {
-		return false
-	}
-	last := tasks[len(tasks)-1].Created
-	return !last.IsZero() && last.Before(start) && newestFirst(tasks)
-}
-
-func newestFirst(tasks []dcs.Task) bool {
-	for i := 1; i < len(tasks); i++ {
-		if tasks[i].Created.After(tasks[i-1].Created) {
-			return false
+func endsBefore(tasks []dcs.Task, start time.Time) bool {
+	for i := len(tasks) - 1; i >= 0; i-- {
+		if c := tasks[i].Created; !c.IsZero() {
+			return c.Before(start)
 		}
 	}
-	return true
+	return false
 }
 
 func ids(tasks []dcs.Task) map[string]struct{} {

@@ -40,7 +40,12 @@ type Options struct {
 	// task, learned per task name from the durations (created_at to updated_at) of
 	// finished tasks in the listings. 0 disables it; it is never less than 250ms.
 	FastInterval time.Duration
-	Now          func() time.Time // default time.Now
+	// WindowParam is dcs.start_time_param: the window's query parameter, "start_time" or
+	// "begin_time", or "auto" (also ""): start_time until the API returns a task older
+	// than the window, then the other name is tried once, and the one that filters (or
+	// "none") is kept in the project's state.
+	WindowParam string
+	Now         func() time.Time // default time.Now
 
 	Lister  dcs.Lister
 	Ledger  Ledger
@@ -62,6 +67,7 @@ type Poller struct {
 	active     time.Duration
 	fast       time.Duration
 	maxBackoff time.Duration
+	param      string // Options.WindowParam
 	now        func() time.Time
 	lister     dcs.Lister
 	ledger     Ledger
@@ -79,6 +85,8 @@ type Poller struct {
 	mu           sync.Mutex
 	seenStatuses map[string]bool
 	warnedWindow bool
+	warnedFull   bool
+	unordered    atomic.Bool // a listing was seen that is not newest first: never stop paging early
 	learn        learner
 }
 
@@ -89,6 +97,13 @@ func New(o Options) (*Poller, error) {
 		return nil, errors.New("poller: no project id")
 	case o.Lister == nil || o.Ledger == nil || o.Metrics == nil:
 		return nil, fmt.Errorf("poller: project %s: Lister, Ledger and Metrics are required", o.ProjectID)
+	}
+	switch o.WindowParam {
+	case "":
+		o.WindowParam = ParamAuto
+	case ParamAuto, ParamStartTime, ParamBeginTime:
+	default:
+		return nil, fmt.Errorf("poller: project %s: window parameter %q: must be auto, start_time or begin_time", o.ProjectID, o.WindowParam)
 	}
 	if o.MaxFollow == 0 {
 		o.MaxFollow = DefaultMaxFollow
@@ -104,7 +119,7 @@ func New(o Options) (*Poller, error) {
 	}
 	return &Poller{
 		policy: o.Policy, pageSize: o.PageSize, interval: o.Interval, active: o.ActiveInterval,
-		fast: o.FastInterval, maxBackoff: o.MaxBackoff, now: o.Now,
+		fast: o.FastInterval, maxBackoff: o.MaxBackoff, now: o.Now, param: o.WindowParam,
 		lister: o.Lister, ledger: o.Ledger, log: o.Log, m: o.Metrics,
 	}, nil
 }
@@ -188,6 +203,7 @@ type polled struct {
 	requests int
 	tasks    int // as listed
 	took     time.Duration
+	learned  string // the window parameter this poll learned (auto), kept in res.Next
 }
 
 // Poll reads the project's current window and diffs it against the committed state,
@@ -204,16 +220,90 @@ func (p *Poller) poll(ctx context.Context) (polled, error) {
 	prev := p.ledger.Project(p.policy.ProjectID)
 	o := p.diffOptions(now)
 	start := diff.WindowStart(prev, o)
-	l, err := p.fetch(ctx, start)
+	l, learned, err := p.read(ctx, prev, start)
 	took := time.Since(began)
 	p.m.PollDuration.WithLabelValues(p.policy.ProjectID).Observe(took.Seconds())
 	if err != nil {
 		return polled{}, err
 	}
-	p.inspect(l)
+	p.inspect(l, prev)
 	o.Window = start
-	return polled{res: diff.Diff(prev, l.tasks, o), o: o, baseline: prev == nil || prev.Unread,
-		requests: l.pages, tasks: len(l.tasks), took: took}, nil
+	res := diff.Diff(prev, l.tasks, o)
+	if learned != "" && res.Next != nil && res.Next.WindowParam != learned {
+		next := *res.Next // the maps are shared, never written: a diff copies before writing
+		next.WindowParam = learned
+		res.Next, res.Changed = &next, true
+	}
+	return polled{res: res, o: o, baseline: prev == nil || prev.Unread,
+		requests: l.pages, tasks: len(l.tasks), took: took, learned: learned}, nil
+}
+
+// The values of Options.WindowParam, and ParamNone, what "auto" learns when neither name
+// filters.
+const (
+	ParamAuto      = "auto"
+	ParamStartTime = "start_time"
+	ParamBeginTime = "begin_time"
+	ParamNone      = "none"
+)
+
+// read lists the window. Under "auto", until the project's state knows which parameter
+// filters, a listing that shows the window ignored (a task older than the second sent) is
+// abandoned at that page and the other name is tried, once: the one that keeps old tasks
+// out is returned as learned, or ParamNone when neither does. Either way the listing
+// returned is complete. Afterwards the learned name is sent (start_time for ParamNone).
+func (p *Poller) read(ctx context.Context, prev *diff.ProjectState, start time.Time) (*listing, string, error) {
+	param, trial := p.param, false
+	if param == ParamAuto {
+		param = ParamStartTime
+		switch known := stateParam(prev); known {
+		case ParamStartTime, ParamBeginTime:
+			param = known
+		case "":
+			trial = true
+		}
+	}
+	l, err := p.fetch(ctx, start, param, trial)
+	if err != nil || !l.aborted {
+		return l, "", err
+	}
+	other := ParamBeginTime
+	if param == ParamBeginTime {
+		other = ParamStartTime
+	}
+	alt, err := p.fetch(ctx, start, other, false)
+	if err != nil {
+		return nil, "", err // nothing learned: the next poll tries again
+	}
+	alt.pages += l.pages
+	alt.trialOld = l.beforeStart
+	alt.order.up = alt.order.up || l.order.up
+	learned := other
+	if alt.beforeStart > 0 {
+		learned = ParamNone
+	}
+	return alt, learned, nil
+}
+
+// stateParam is the window parameter a project's state learned, "" if none.
+func stateParam(st *diff.ProjectState) string {
+	if st == nil {
+		return ""
+	}
+	return st.WindowParam
+}
+
+// WindowParam returns the window's query parameter the next poll sends: the configured
+// one, or under "auto" the one learned ("none" when neither filters; start_time is sent),
+// or "auto" while nothing is learned.
+func (p *Poller) WindowParam() string {
+	if p.param != ParamAuto {
+		return p.param
+	}
+	if s := stateParam(p.ledger.Project(p.policy.ProjectID)); s != "" {
+		return s
+	}
+	return ParamAuto
 }
 
 // Cycle polls and commits. Nothing is committed, and no event leaves, when either fails
@@ -253,6 +343,9 @@ func (p *Poller) Cycle(ctx context.Context) (diff.Result, error) {
 	p.lastOK.Store(now.UnixNano())
 	p.m.LastSuccess.WithLabelValues(p.policy.ProjectID).Set(float64(now.Unix()))
 	p.ended(now, "")
+	if r.learned != "" {
+		p.logLearned(r.learned)
+	}
 	p.log.Debug().Int("requests", r.requests).Int("tasks", r.tasks).Int("events", len(res.Events)).
 		Dur("duration", logx.Round(r.took)).Msg("poll")
 	if r.baseline && res.Next != nil {
@@ -336,10 +429,13 @@ func (p *Poller) record(res diff.Result) {
 
 // inspect logs what is odd about a listing: unusable entries, statuses never seen
 // before, and a time window the server ignored.
-func (p *Poller) inspect(l *listing) {
+func (p *Poller) inspect(l *listing, prev *diff.ProjectState) {
 	if l.skipped > 0 {
 		p.m.SkippedTasks.WithLabelValues(p.policy.ProjectID).Add(float64(l.skipped))
 		p.log.Warn().Int("entries", l.skipped).Msg("skipped task entries without an id")
+	}
+	if l.order.up {
+		p.unordered.Store(true)
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -355,15 +451,54 @@ func (p *Poller) inspect(l *listing) {
 		p.log.Info().Str("status", s).Str("task_name", l.tasks[i].Name).
 			Msg("status value seen for the first time; treated as not finished")
 	}
-	if l.beforeStart > 0 {
-		p.m.WindowIgnored.WithLabelValues(p.policy.ProjectID).Inc()
+	id := p.policy.ProjectID
+	if l.beforeStart > 0 || l.trialOld > 0 {
+		p.m.WindowIgnored.WithLabelValues(id).Inc()
+	}
+	if l.beforeStart == 0 {
+		return
+	}
+	unfiltered := p.param == ParamAuto && stateParam(prev) == ParamNone
+	if unfiltered {
+		p.m.WindowUnfiltered.WithLabelValues(id).Inc()
+	}
+	full := !l.stoppedOld && l.pages > 1
+	if full {
+		p.m.FullListings.WithLabelValues(id).Inc()
+	}
+	if !p.warnedWindow && (p.param != ParamAuto || unfiltered) {
+		p.warnedWindow = true
+		msg := "the API returned tasks created before the requested start time: it seems to ignore " + l.param +
+			"; try dcs.start_time_param = \"auto\", which tries the other name"
+		if unfiltered {
+			msg = "neither start_time nor begin_time keeps tasks created before the window out: " +
+				"polls stay correct (old tasks are never announced) but read past the window"
+		}
+		p.log.Warn().Time("window_start", l.start).Str("param", l.param).Int("older_tasks", l.beforeStart).
+			Str("order", l.order.String()).Bool("stopped_early", l.stoppedOld).Int("requests", l.pages).Msg(msg)
+	}
+	if full && !l.order.newestFirst() && !p.warnedFull {
+		p.warnedFull = true
+		p.log.Warn().Str("order", l.order.String()).Int("requests", l.pages).Int("tasks", len(l.tasks)).
+			Msg("the window is ignored and the listing is not newest first: every poll reads every page of the project's task history " +
+				"(see notifier_full_listings_total)")
+	}
+}
+
+// logLearned says once which window parameter "auto" learned.
+func (p *Poller) logLearned(param string) {
+	if param == ParamNone {
+		p.m.WindowUnfiltered.WithLabelValues(p.policy.ProjectID).Inc()
+		p.mu.Lock()
+		defer p.mu.Unlock()
 		if !p.warnedWindow {
 			p.warnedWindow = true
-			p.log.Warn().Time("window_start", l.start).Int("older_tasks", l.beforeStart).Bool("stopped_early", l.stoppedOld).
-				Msg("the API returned tasks created before the requested start time: it seems to ignore the time parameter; " +
-					"try dcs.start_time_param = \"begin_time\" (polls stay bounded: paging stops at the first page older than the window)")
+			p.log.Warn().Str("param", ParamNone).Msg("window parameter: none — neither start_time nor begin_time keeps tasks " +
+				"created before the window out: polls stay correct (old tasks are never announced) but read past the window")
 		}
+		return
 	}
+	p.log.Info().Str("param", param).Msg("window parameter: " + param)
 }
 
 // Run polls until ctx is done: at once, then every ActiveInterval while a followed task

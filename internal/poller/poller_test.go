@@ -128,6 +128,7 @@ func TestFailedPollChangesNothing(t *testing.T) {
 func TestIgnoredWindowIsDetectedAndBounded(t *testing.T) {
 	e := newEnv(t, setup{sim: dcssim.Options{StartParam: "begin_time"}}, func(o *Options) {
 		o.Terminal = map[string]bool{"SUCCESS": true}
+		o.WindowParam = ParamStartTime // as configured: nothing learned, nothing else tried
 	})
 	now := time.Now()
 	var hist []dcssim.Task

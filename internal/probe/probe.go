@@ -70,7 +70,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		c, err := dcs.NewClient(dcs.Options{
 			Region: p.cfg.Region, ProjectID: p.cfg.ProjectID, Endpoint: p.cfg.Endpoint, Credentials: creds,
 			Timeout: cfg.DCS.RequestTimeout.D(), MaxBodyBytes: cfg.DCS.MaxBodyBytes,
-			StartParam: cfg.DCS.StartTimeParam, InsecureSkipVerify: cfg.DCS.InsecureSkipVerify,
+			StartParam: cfg.DCS.ClientStartParam(), InsecureSkipVerify: cfg.DCS.InsecureSkipVerify,
 			Transport: o.Transport,
 		})
 		if err != nil {

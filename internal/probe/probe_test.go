@@ -136,7 +136,7 @@ func TestVerdictsMatchTheSimulator(t *testing.T) {
 			order: OrderNewestFirst, count: CountPageSize, cap: 7, start: WindowFilters, begin: WindowIgnored, on: WindowOnCreate,
 			line: "page_size = 7"},
 		{name: "begin_time only", sim: dcssim.Options{StartParam: "begin_time"}, usable: true, order: OrderNewestFirst, count: CountTotal,
-			start: WindowIgnored, begin: WindowFilters, on: WindowOnCreate, line: `start_time_param = "begin_time"  # was "start_time"`},
+			start: WindowIgnored, begin: WindowFilters, on: WindowOnCreate, line: `start_time_param = "begin_time"  # "auto" finds it too`},
 		{name: "no filter at all", sim: dcssim.Options{IgnoreWindow: true}, usable: true, order: OrderNewestFirst, count: CountTotal,
 			start: WindowIgnored, begin: WindowIgnored, on: Unknown, warn: "neither start_time nor begin_time filters", line: "neither name filters"},
 		{name: "window on updated_at", sim: dcssim.Options{WindowOn: "updated_at"}, usable: true, order: OrderNewestFirst, count: CountTotal,

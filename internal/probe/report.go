@@ -39,7 +39,10 @@ func advise(cfg *config.Config, ps []*ProjectReport) []string {
 		lines = append(lines, fmt.Sprintf("start_time_param = %q  # not checked: too few tasks, or no answer", configured))
 	case len(use) == 1:
 		line := fmt.Sprintf("start_time_param = %q", use[0])
-		if use[0] != configured {
+		switch {
+		case configured == "auto":
+			line += `  # "auto" finds it too, at the first poll that sees the window ignored`
+		case use[0] != configured:
 			line += fmt.Sprintf("  # was %q, which the API ignores", configured)
 		}
 		lines = append(lines, line)
