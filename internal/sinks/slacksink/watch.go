@@ -2,6 +2,7 @@ package slacksink
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -29,6 +30,7 @@ func renderWatch(e *event.Event) (slack.WebhookMessage, bool) {
 			{"Status", value(d.Status)},
 			{"Running for", showDuration(seconds(d.RunningSeconds))},
 			{"Threshold", showDuration(seconds(d.ThresholdSeconds)) + " (" + value(d.ThresholdSource) + ")"},
+			{"Instance", instance(d)},
 			{"Task id", code(first(t.str("id"), e.Subject))},
 		}
 	case event.TypeGap:
@@ -55,7 +57,11 @@ func renderWatch(e *event.Event) (slack.WebhookMessage, bool) {
 	default:
 		return slack.WebhookMessage{}, false
 	}
-	if r := value(d.Region); r != "" {
+	if e.Type == event.TypeStuck {
+		if w := where(d); len(w) > 0 {
+			headline += " · " + strings.Join(w, " · ")
+		}
+	} else if r := value(d.Region); r != "" {
 		headline += " · " + r
 	}
 	facts = append(facts, fact{"Project", project}, fact{"Project id", code(d.ProjectID)}, fact{"Region", value(d.Region)})
