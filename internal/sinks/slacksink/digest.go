@@ -18,7 +18,7 @@ const digestOver = 10
 // Messages returns what Send posts for evs, in order: one digest when more than ten
 // wait, else one message each. It is for showing what would be sent (once --dry-run
 // --render); st and now are as for Render.
-func Messages(evs []event.Event, now time.Time, st event.Statuses) []slack.WebhookMessage {
+func Messages(evs []event.Event, now time.Time, st event.Statuses, links []Link) []slack.WebhookMessage {
 	if st == nil {
 		st = event.DefaultStatuses()
 	}
@@ -27,7 +27,7 @@ func Messages(evs []event.Event, now time.Time, st event.Statuses) []slack.Webho
 	}
 	out := make([]slack.WebhookMessage, len(evs))
 	for i := range evs {
-		out[i] = Render(&evs[i], now, st)
+		out[i] = RenderLinks(&evs[i], now, st, links)
 	}
 	return out
 }
@@ -143,7 +143,7 @@ func kindWord(o outcome) string {
 // where, who, when.
 func digestLine(r *row, now time.Time) string {
 	e, o := r.last, r.o
-	if m, ok := renderWatch(e); ok { // a stuck task or a blind spot: its headline says it
+	if m, ok := renderWatch(e, nil); ok { // a stuck task or a blind spot: its headline says it
 		return m.Text
 	}
 	t := parseTask(e.Data.Task)

@@ -117,10 +117,16 @@ func instance(d *event.Data) string {
 // task from a running one. Every value from the API is escaped, and the message respects
 // Slack's limits whatever the input. A test event's headline starts with [TEST].
 func Render(e *event.Event, now time.Time, statuses event.Statuses) slack.WebhookMessage {
+	return RenderLinks(e, now, statuses, nil)
+}
+
+// RenderLinks is Render with the buttons of slack.links (NewLinks) that apply to the
+// event's task.
+func RenderLinks(e *event.Event, now time.Time, statuses event.Statuses, links []Link) slack.WebhookMessage {
 	if e.IsTest() {
 		return renderTest(e)
 	}
-	if m, ok := renderWatch(e); ok {
+	if m, ok := renderWatch(e, links); ok {
 		return m
 	}
 	t := parseTask(e.Data.Task)
@@ -165,6 +171,9 @@ func Render(e *event.Event, now time.Time, statuses event.Statuses) slack.Webhoo
 	blocks := fieldSections(facts)
 	if lines := detailLines(t.details()); len(lines) > 0 {
 		blocks = append(blocks, mrkdwnSection(limit("*Details*\n"+strings.Join(lines, "\n"), maxText)))
+	}
+	if b := buttons(e, first(t.str("id"), e.Subject), links); b != nil {
+		blocks = append(blocks, b)
 	}
 	foot := "Event " + code(e.ID)
 	if !e.Data.DetectedAt.IsZero() {

@@ -12,7 +12,7 @@ import (
 
 // renderWatch renders the events about what did not happen: a stuck task, a project the
 // notifier could not read, and the end of that blind spot. ok is false for other events.
-func renderWatch(e *event.Event) (slack.WebhookMessage, bool) {
+func renderWatch(e *event.Event, links []Link) (slack.WebhookMessage, bool) {
 	d := &e.Data
 	project := value(first(d.ProjectName, d.ProjectID))
 	var headline, color string
@@ -66,6 +66,11 @@ func renderWatch(e *event.Event) (slack.WebhookMessage, bool) {
 	}
 	facts = append(facts, fact{"Project", project}, fact{"Project id", code(d.ProjectID)}, fact{"Region", value(d.Region)})
 	blocks := fieldSections(facts)
+	if e.Type == event.TypeStuck {
+		if b := buttons(e, first(parseTask(d.Task).str("id"), e.Subject), links); b != nil {
+			blocks = append(blocks, b)
+		}
+	}
 	blocks = append(blocks, slack.NewContextBlock("", mrkdwn(limit("Event "+code(e.ID), maxText))))
 	return message(headline, color, blocks), true
 }

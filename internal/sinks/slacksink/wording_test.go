@@ -8,6 +8,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"notifier/internal/config"
 	"notifier/internal/event"
 )
 
@@ -105,5 +106,42 @@ func TestInstanceInHeadlineAndFacts(t *testing.T) {
 	plain := fixtures(t)["failed"]
 	if got := texts(ptr(Render(&plain, clock, event.DefaultStatuses()))); strings.Contains(got, "Instance") {
 		t.Errorf("an instance fact without an instance:\n%s", got)
+	}
+}
+
+// TestLinks: the buttons of slack.links, their values URL-escaped, only for the task
+// names they name, and none whose url needs a field the event does not have.
+func TestLinks(t *testing.T) {
+	links, err := NewLinks([]config.Link{
+		{Text: "Console", URL: "https://console.example.com/dcs/{{.Region}}/instances/{{.InstanceID}}"},
+		{Text: "Runbook", URL: "https://wiki.example.com/runbooks/{{.TaskName}}", TaskNames: []string{"AddReplica"}},
+		{Text: "Switchover runbook", URL: "https://wiki.example.com/switchover", TaskNames: []string{event.SwitchoverTask}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := fixtures(t)["instance-project"]
+	msg := RenderLinks(&e, clock, event.DefaultStatuses(), links)
+	checkMessage(t, &msg)
+	golden(t, "links", &msg)
+	raw, _ := json.Marshal(msg)
+	for _, want := range []string{"https://console.example.com/dcs/cn-north-4/instances/3f0c7e2a-inst", "https://wiki.example.com/runbooks/AddReplica"} {
+		if !strings.Contains(string(raw), want) {
+			t.Errorf("no button to %s", want)
+		}
+	}
+	if strings.Contains(string(raw), "switchover") {
+		t.Errorf("a button for another task name")
+	}
+	plain := fixtures(t)["failed"] // no instance, a switchover
+	raw, _ = json.Marshal(RenderLinks(&plain, clock, event.DefaultStatuses(), links))
+	if strings.Contains(string(raw), "console.example.com") || !strings.Contains(string(raw), "wiki.example.com/switchover") {
+		t.Errorf("want only the switchover runbook for a task without an instance:\n%s", raw)
+	}
+	hostileEv := e
+	hostileEv.Data.InstanceID = "../x?y=<!channel>&z"
+	raw, _ = json.Marshal(RenderLinks(&hostileEv, clock, event.DefaultStatuses(), links))
+	if !strings.Contains(string(raw), "instances/..%2Fx%3Fy%3D%3C%21channel%3E%26z") {
+		t.Errorf("the instance id is not escaped in the url:\n%s", raw)
 	}
 }
