@@ -63,8 +63,8 @@ func openSelected(cfg *config.Config, log zerolog.Logger, getenv func(string) st
 			return nil, nil, setupErr("slack.webhooks[%d]: %w", i, err)
 		}
 		s, err := slacksink.New(slacksink.Options{Index: i, Webhook: w, URL: url,
-			Statuses: event.NewStatuses(cfg.Poll.TerminalStatuses),
-			Log:      log})
+			Statuses: event.NewStatuses(cfg.Poll.TerminalStatuses), Links: cfg.Slack.Links,
+			Log: log})
 		if err != nil {
 			return nil, nil, &SetupError{err} // it names slack.webhooks[i] itself
 		}

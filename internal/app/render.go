@@ -64,6 +64,10 @@ func (a *App) render(out io.Writer, receivers []route.Receiver, routed map[strin
 		return err
 	}
 	statuses := event.NewStatuses(a.cfg.Poll.TerminalStatuses)
+	links, err := slacksink.NewLinks(a.cfg.Slack.Links)
+	if err != nil {
+		return err
+	}
 	for _, r := range receivers {
 		evs := routed[r.Name]
 		var payloads []any
@@ -73,7 +77,7 @@ func (a *App) render(out io.Writer, receivers []route.Receiver, routed map[strin
 				payloads = append(payloads, "subject "+event.Subject(a.cfg.NATS.SubjectPrefix, &evs[i]), &evs[i])
 			}
 		case "slack":
-			for _, m := range slacksink.Messages(evs, now, statuses) {
+			for _, m := range slacksink.Messages(evs, now, statuses, links) {
 				payloads = append(payloads, m)
 			}
 		}

@@ -87,8 +87,8 @@ func TestOnceRenderShowsEachReceiverItsEvents(t *testing.T) {
 		t.Errorf("no switchover subject among %v", subjects)
 	}
 	for head, task := range map[string]string{
-		"# oncall (slack.webhooks[0]): 1 event in 1 message": "Master/standby switchover FAILED",
-		"# team (slack.webhooks[1]): 1 event in 1 message":   "Spec change STARTED",
+		"# oncall (slack.webhooks[0]): 1 event in 1 message": "Switching master and standby failed* · critical",
+		"# team (slack.webhooks[1]): 1 event in 1 message":   "Changing the spec* · started",
 	} {
 		lines, ok := sections[head]
 		if !ok || len(lines) != 1 {

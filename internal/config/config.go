@@ -117,6 +117,7 @@ type NATS struct {
 // Slack configures the Slack sink. No webhooks disables it.
 type Slack struct {
 	Webhooks []Webhook `toml:"webhooks"`
+	Links    []Link    `toml:"links"` // buttons on every message about a task
 }
 
 // Webhook is one Slack incoming webhook and the events it receives. Its URL

@@ -138,6 +138,14 @@ func normalizeEmpty(c Config) Config {
 	if len(c.Slack.Webhooks) == 0 {
 		c.Slack.Webhooks = nil
 	}
+	for i := range c.Slack.Links {
+		if len(c.Slack.Links[i].TaskNames) == 0 {
+			c.Slack.Links[i].TaskNames = nil
+		}
+	}
+	if len(c.Slack.Links) == 0 {
+		c.Slack.Links = nil
+	}
 	return c
 }
 

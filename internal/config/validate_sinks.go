@@ -32,6 +32,7 @@ func (s *Slack) validate(p *problems, projects []Project) {
 			}
 		}
 	}
+	s.validateLinks(p)
 }
 
 func (h *HTTP) validate(p *problems) {

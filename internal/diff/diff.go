@@ -321,6 +321,7 @@ func transition(t *dcs.Task, previous string, created bool, seq uint32, o *Optio
 		DetectedAt:     o.Now,
 	})
 	e.Data.ProjectName = o.ProjectName
+	e.Data.InstanceID, e.Data.InstanceName = event.Instance(t.Raw)
 	return e
 }
 

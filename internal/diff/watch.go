@@ -115,6 +115,7 @@ func stuckEvent(id string, st TaskState, raw []byte, limit time.Duration, source
 		Threshold: limit, Source: source, DetectedAt: o.Now,
 	})
 	e.Data.ProjectName = o.ProjectName
+	e.Data.InstanceID, e.Data.InstanceName = event.Instance(raw)
 	return e
 }
 

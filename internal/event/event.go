@@ -38,7 +38,9 @@ type Data struct {
 	ProjectID      string          `json:"project_id"`
 	ProjectName    string          `json:"project_name,omitempty"` // dcs.projects[].name, when set
 	Region         string          `json:"region"`
-	Task           json.RawMessage `json:"task,omitempty"` // absent on watch events
+	InstanceID     string          `json:"instance_id,omitempty"`   // from the task when it says (see Instance)
+	InstanceName   string          `json:"instance_name,omitempty"` // likewise; nothing is guessed
+	Task           json.RawMessage `json:"task,omitempty"`          // absent on watch events
 	PreviousStatus string          `json:"previous_status,omitempty"`
 	Severity       Severity        `json:"severity"`
 	DetectedAt     time.Time       `json:"detected_at"`

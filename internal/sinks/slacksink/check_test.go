@@ -49,6 +49,18 @@ func problems(msg *slack.WebhookMessage) []string {
 				}
 			}
 		}
+		if els, ok := obj["elements"].([]any); ok && obj["type"] == "actions" && len(els) > maxButtons {
+			out = append(out, fmt.Sprintf("%s: %d buttons", path, len(els)))
+		}
+		if obj["type"] == "button" {
+			u, _ := obj["url"].(string)
+			if len(u) > 3000 || !(strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://")) || strings.ContainsAny(u, " <>|\n") {
+				out = append(out, fmt.Sprintf("%s: button url %q", path, u))
+			}
+			if txt, _ := obj["text"].(map[string]any); txt == nil || utf8.RuneCountInString(txt["text"].(string)) > 75 {
+				out = append(out, fmt.Sprintf("%s: button text %v", path, obj["text"]))
+			}
+		}
 		for _, k := range []string{"text", "fallback"} {
 			s, ok := obj[k].(string)
 			if !ok {

@@ -123,7 +123,7 @@ func TestDigestOnBurst(t *testing.T) {
 		t.Fatalf("%d posts for a burst of 15, want one digest", n)
 	}
 	text := texts(&req.msg)
-	if !strings.Contains(req.msg.Text, "15 DCS task events") {
+	if !strings.Contains(req.msg.Text, "15 DCS tasks") {
 		t.Errorf("digest headline %q", req.msg.Text)
 	}
 	lines := strings.Split(strings.TrimSpace(text), "\n")
@@ -212,7 +212,7 @@ func TestSinkShowsStatusesAsConfigured(t *testing.T) {
 	r := newRig(t, t.TempDir(), Options{URL: f.hook(), Statuses: aborted})
 	e := ev(t, "RUNNING", false, `{"id":"ab1","name":"EXTEND","status":"ABORTED"}`)
 	r.commit(t, e)
-	if got := f.next(t).msg.Text; !strings.HasPrefix(got, "⚪ *Spec change ABORTED*") {
+	if got := f.next(t).msg.Text; !strings.HasPrefix(got, "⚪ *Changing the spec aborted*") {
 		t.Errorf("posted %q, want the task shown as ended", got)
 	}
 	r.drained(t)

@@ -2,6 +2,7 @@ package slacksink
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/slack-go/slack"
 
@@ -30,7 +31,7 @@ func renderTest(e *event.Event) slack.WebhookMessage {
 		{"Project id", code(e.Data.ProjectID)},
 		{"Region", value(e.Data.Region)},
 		{"Sent by", value(t.str("user_name"))},
-		{"Sent", showTime(e.Time, "")},
+		{"Sent", showTime(e.Time, "", time.Time{})},
 	})...)
 	blocks = append(blocks, slack.NewContextBlock("", mrkdwn("Event "+code(e.ID)+" · type "+code(e.Type))))
 	return message(headline, testColor, blocks)

@@ -30,14 +30,14 @@ func TestTestEventIsMarked(t *testing.T) {
 	for range digestOver {
 		evs = append(evs, fixtures(t)["failed"])
 	}
-	msgs := Messages(evs, clock, nil)
+	msgs := Messages(evs, clock, nil, nil)
 	if len(msgs) != 1 {
 		t.Fatalf("%d messages for %d events, want one digest", len(msgs), len(evs))
 	}
 	if body := texts(&msgs[0]); !strings.Contains(body, "[TEST] ") {
 		t.Errorf("digest has no [TEST] line:\n%s", body)
 	}
-	if got := len(Messages(evs[:digestOver], clock, nil)); got != digestOver {
+	if got := len(Messages(evs[:digestOver], clock, nil, nil)); got != digestOver {
 		t.Errorf("%d messages for %d events, want one each", got, digestOver)
 	}
 }

@@ -6,8 +6,16 @@ import (
 	"testing"
 	"time"
 
+	"notifier/internal/config"
 	"notifier/internal/event"
 )
+
+func must(b []byte, err error) []byte {
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
 
 func FuzzEscape(f *testing.F) {
 	for _, h := range hostile {
@@ -34,6 +42,7 @@ func FuzzRender(f *testing.F) {
 		// Small seeds keep mutation fast; TestRenderHostile covers the 20,000-byte one.
 		h = clip(h, 1000)
 		raw, _ := json.Marshal(map[string]any{"id": h, "name": h, "status": "FAILED", "user_name": h,
+			"instance_id": h, "params": `{"instance_name":` + string(must(json.Marshal(h))) + `}`,
 			"created_at": "2023-06-17T08:18:06.597Z", "error_code": h,
 			"details": map[string]any{"replica_ip": h, "rename_commands": []string{h}, h: h}})
 		f.Add(string(raw), h, "FAILED", h)
@@ -42,13 +51,27 @@ func FuzzRender(f *testing.F) {
 	f.Add(`[1,2,3]`, "", "", "")
 	f.Add(`{"details":"not an object","created_at":12}`, "modify", "RUNNING", "x")
 	f.Add(`{"name":{"nested":["<!here>"]}}`, "", "FAIL", "")
+	links, err := NewLinks([]config.Link{
+		{Text: "Console", URL: "https://console.example.com/{{.Region}}/{{.InstanceID}}?p={{.ProjectName}}&t={{.TaskID}}"},
+		{Text: "Runbook", URL: "https://wiki.example.com/{{.TaskName}}/{{.Status}}#{{.InstanceName}}"},
+		{Text: "Project", URL: "https://console.example.com/{{.ProjectID}}", TaskNames: []string{"EXTEND"}},
+	})
+	if err != nil {
+		f.Fatal(err)
+	}
 	f.Fuzz(func(t *testing.T, task, name, status, projectID string) {
 		e := event.New(event.Transition{ProjectID: projectID, Region: name, TaskID: name, TaskName: name,
 			Status: status, PreviousStatus: status, Task: json.RawMessage(task), DetectedAt: clock})
 		if !json.Valid([]byte(task)) {
 			e.Data.Task = nil // the poller only ever holds valid JSON
 		}
-		msg := Render(&e, clock.Add(time.Hour), event.DefaultStatuses())
+		// The project name and the instance come from the same hostile input.
+		e.Data.ProjectName = name
+		e.Data.InstanceID, e.Data.InstanceName = event.Instance(e.Data.Task)
+		if e.Data.InstanceID == "" {
+			e.Data.InstanceID, e.Data.InstanceName = projectID, status
+		}
+		msg := RenderLinks(&e, clock.Add(time.Hour), event.DefaultStatuses(), links)
 		checkMessage(t, &msg)
 		evs := make([]event.Event, digestOver+1)
 		for i := range evs {

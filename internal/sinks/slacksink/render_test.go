@@ -11,8 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/slack-go/slack"
-
 	"notifier/internal/event"
 )
 
@@ -37,6 +35,13 @@ func ev(t *testing.T, previous string, created bool, task string) event.Event {
 	})
 }
 
+// named gives an event a project name and the instance its task names, as the poller does.
+func named(e event.Event) event.Event {
+	e.Data.ProjectName = "prod-eu"
+	e.Data.InstanceID, e.Data.InstanceName = event.Instance(e.Data.Task)
+	return e
+}
+
 // fixtures are the events of the golden tests, by file name.
 func fixtures(t *testing.T) map[string]event.Event {
 	return map[string]event.Event{
@@ -55,6 +60,11 @@ func fixtures(t *testing.T) map[string]event.Event {
 			"details":{"source_ip":"192.168.0.21","target_ip":"192.168.0.37"},"status":"SUCCESS",
 			"created_at":"2023-06-17T08:18:06.597Z","updated_at":"2023-06-17T08:18:10.106Z",
 			"error_code":"111400063","enable_show":false}`),
+		"instance-project": named(ev(t, "", true, `{"id":"ff80808188bfde180188c36bb9ca4a32","name":"AddReplica",
+			"user_name":"ops_lin_02","params":"{\"instance_id\":\"3f0c7e2a-inst\",\"instance_name\":\"redis-orders\"}",
+			"details":{"replica_az":"cn-north-4b"},"status":"RUNNING","created_at":"2023-06-17T08:28:00Z"}`)),
+		"future-created": ev(t, "", true, `{"id":"f1","name":"BindEip","status":"RUNNING",
+			"created_at":"2023-06-17T09:00:00Z","updated_at":""}`),
 		"unknown-name": ev(t, "", true, `{"id":"0a0b0c0d","name":"dcsSomethingNew","job_id":"",
 			"user_name":"paas_dcs_004_01","details":null,"status":"WAITING",
 			"created_at":"not a time","updated_at":"","error_code":"","enable_show":false}`),
@@ -88,6 +98,7 @@ func TestRenderDigestGolden(t *testing.T) {
 		for _, n := range []string{"succeeded", "created", "failed"} {
 			e := fx[n]
 			e.ID = fmt.Sprintf("%s-%d", n, i)
+			e.Subject = fmt.Sprintf("%s-task-%d", n, i) // 18 tasks: one line each
 			evs = append(evs, e)
 		}
 	}
@@ -105,6 +116,7 @@ func TestRenderDigestTruncates(t *testing.T) {
 	evs := make([]event.Event, 500)
 	for i := range evs {
 		evs[i] = e
+		evs[i].Subject = fmt.Sprintf("task-%d", i) // 500 tasks: one line each
 	}
 	msg := RenderDigest(evs, clock, event.DefaultStatuses())
 	checkMessage(t, &msg)
@@ -127,7 +139,7 @@ func TestRenderHidesErrorCodeOnSuccess(t *testing.T) {
 func ptr[T any](v T) *T { return &v }
 
 // golden compares msg with testdata/name.golden.json, or rewrites it with -update.
-func golden(t *testing.T, name string, msg *slack.WebhookMessage) {
+func golden(t *testing.T, name string, msg any) {
 	t.Helper()
 	raw, err := json.Marshal(msg)
 	if err != nil {
@@ -169,18 +181,26 @@ func TestConfiguredTerminalStatusShownFinished(t *testing.T) {
 	aborted := event.NewStatuses(append(event.DefaultTerminal(), "ABORTED"))
 
 	msg := Render(&e, clock, aborted)
-	if !strings.HasPrefix(msg.Text, "⚪ *Spec change ABORTED*") {
+	if !strings.HasPrefix(msg.Text, "⚪ *Changing the spec aborted*") {
 		t.Errorf("headline %q, want it shown as ended", msg.Text)
 	}
 	if got := texts(&msg); !strings.Contains(got, "*Duration*") || strings.Contains(got, "Running for") {
 		t.Errorf("a finished task shows no duration or a running time:\n%s", got)
 	}
-	digest := RenderDigest([]event.Event{e, e}, clock, aborted)
+	other := e
+	other.Subject = "ab2"
+	digest := RenderDigest([]event.Event{e, other}, clock, aborted)
 	if !strings.Contains(digest.Text, "2 ended") || strings.Contains(digest.Text, "running") {
 		t.Errorf("digest headline %q, want the tasks counted as ended", digest.Text)
 	}
 
-	if msg := Render(&e, clock, event.DefaultStatuses()); !strings.HasPrefix(msg.Text, "🟡 *Spec change ABORTED*") {
-		t.Errorf("headline %q, want an unconfigured status shown as running", msg.Text)
+	// Unconfigured, ABORTED is a status nobody knows: the task is still followed, so it
+	// runs, and the message says plainly that its status is unknown.
+	msg = Render(&e, clock, event.DefaultStatuses())
+	if !strings.HasPrefix(msg.Text, "🟣 *Changing the spec* · unknown status ABORTED") {
+		t.Errorf("headline %q, want an unconfigured status shown as unknown", msg.Text)
+	}
+	if got := texts(&msg); !strings.Contains(got, "Running for") {
+		t.Errorf("a task still followed shows no running time:\n%s", got)
 	}
 }

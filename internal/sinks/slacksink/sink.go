@@ -43,6 +43,7 @@ type Options struct {
 	// Statuses tell a finished task from a running one, as the poller does: build them
 	// from poll.terminal_statuses with event.NewStatuses. nil: event.DefaultStatuses.
 	Statuses event.Statuses
+	Links    []config.Link // slack.links: buttons on messages about a task
 }
 
 // Sink delivers events to one Slack incoming webhook. It implements sinks.Sink; its Send
@@ -55,6 +56,7 @@ type Sink struct {
 	now    func() time.Time
 	gap    time.Duration
 	st     event.Statuses
+	links  []Link
 
 	// mu serialises Send: with several shards (nats-kv) several dispatchers share one
 	// webhook, and its one-post-per-second pace must hold across them.
@@ -83,6 +85,11 @@ func New(o Options) (*Sink, error) {
 	if s.name == "" {
 		return nil, fmt.Errorf("%s.name: required", key)
 	}
+	links, err := NewLinks(o.Links)
+	if err != nil {
+		return nil, err
+	}
+	s.links = links
 	s.log = o.Log.With().Str("receiver", s.name).Logger()
 	if s.now == nil {
 		s.now = time.Now
@@ -139,7 +146,7 @@ func (s *Sink) Send(ctx context.Context, evs []event.Event) (int, error) {
 		return len(evs), nil
 	}
 	for i := range evs {
-		msg := Render(&evs[i], s.now(), s.st)
+		msg := RenderLinks(&evs[i], s.now(), s.st, s.links)
 		if err := s.post(ctx, &msg); err != nil {
 			return i, err
 		}

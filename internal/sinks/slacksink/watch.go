@@ -2,6 +2,7 @@ package slacksink
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -11,7 +12,7 @@ import (
 
 // renderWatch renders the events about what did not happen: a stuck task, a project the
 // notifier could not read, and the end of that blind spot. ok is false for other events.
-func renderWatch(e *event.Event) (slack.WebhookMessage, bool) {
+func renderWatch(e *event.Event, links []Link) (slack.WebhookMessage, bool) {
 	d := &e.Data
 	project := value(first(d.ProjectName, d.ProjectID))
 	var headline, color string
@@ -29,6 +30,7 @@ func renderWatch(e *event.Event) (slack.WebhookMessage, bool) {
 			{"Status", value(d.Status)},
 			{"Running for", showDuration(seconds(d.RunningSeconds))},
 			{"Threshold", showDuration(seconds(d.ThresholdSeconds)) + " (" + value(d.ThresholdSource) + ")"},
+			{"Instance", instance(d)},
 			{"Task id", code(first(t.str("id"), e.Subject))},
 		}
 	case event.TypeGap:
@@ -55,11 +57,20 @@ func renderWatch(e *event.Event) (slack.WebhookMessage, bool) {
 	default:
 		return slack.WebhookMessage{}, false
 	}
-	if r := value(d.Region); r != "" {
+	if e.Type == event.TypeStuck {
+		if w := where(d); len(w) > 0 {
+			headline += " · " + strings.Join(w, " · ")
+		}
+	} else if r := value(d.Region); r != "" {
 		headline += " · " + r
 	}
 	facts = append(facts, fact{"Project", project}, fact{"Project id", code(d.ProjectID)}, fact{"Region", value(d.Region)})
 	blocks := fieldSections(facts)
+	if e.Type == event.TypeStuck {
+		if b := buttons(e, first(parseTask(d.Task).str("id"), e.Subject), links); b != nil {
+			blocks = append(blocks, b)
+		}
+	}
 	blocks = append(blocks, slack.NewContextBlock("", mrkdwn(limit("Event "+code(e.ID), maxText))))
 	return message(headline, color, blocks), true
 }
