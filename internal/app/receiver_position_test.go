@@ -3,10 +3,8 @@ package app_test
 import (
 	"context"
 	"io"
-	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,30 +19,6 @@ import (
 	"notifier/internal/testutil"
 )
 
-type bodies struct {
-	mu  sync.Mutex
-	all []string
-}
-
-func (h *bodies) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	b, _ := io.ReadAll(r.Body)
-	h.mu.Lock()
-	h.all = append(h.all, string(b))
-	h.mu.Unlock()
-	_, _ = w.Write([]byte("ok"))
-}
-
-func (h *bodies) got(s string) bool {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	for _, b := range h.all {
-		if strings.Contains(b, s) {
-			return true
-		}
-	}
-	return false
-}
-
 // The previous version named Slack sinks by position. Its state holds one event pending
 // for "slack[0]" (then the on-call webhook) and one for "slack[1]" (the team webhook). The
 // operator upgrades and keeps only the team webhook, now first in the file and named
@@ -56,9 +30,7 @@ func TestPendingEventsOfPositionalSinksNeverReachAnotherReceiver(t *testing.T) {
 	sim.AddProject(pipeProject)
 	api := httptest.NewServer(sim)
 	defer api.Close()
-	team := &bodies{}
-	teamSrv := httptest.NewServer(team)
-	defer teamSrv.Close()
+	team, teamURL := newHook(t)
 
 	dir := t.TempDir()
 	fs, err := state.OpenFile(dir)
@@ -86,7 +58,7 @@ func TestPendingEventsOfPositionalSinksNeverReachAnotherReceiver(t *testing.T) {
 	c.HTTP.Listen = ""
 	c.Shutdown.Timeout = config.Duration(3 * time.Second)
 	c.Slack.Webhooks = []config.Webhook{{Name: "team", URLEnv: "TEAM_HOOK", MinSeverity: "info", MaxPending: 100}}
-	env := map[string]string{"CLOUD_SDK_AK": pipeAK, "CLOUD_SDK_SK": pipeSK, "TEAM_HOOK": teamSrv.URL}
+	env := map[string]string{"CLOUD_SDK_AK": pipeAK, "CLOUD_SDK_SK": pipeSK, "TEAM_HOOK": teamURL}
 	logs := &testutil.SyncBuffer{}
 	a, err := app.New(&c, app.Deps{Log: zerolog.New(logs).Level(zerolog.WarnLevel),
 		Getenv: func(k string) string { return env[k] }, Registry: prometheus.NewRegistry(), Version: "test"})
@@ -97,7 +69,7 @@ func TestPendingEventsOfPositionalSinksNeverReachAnotherReceiver(t *testing.T) {
 	if err := a.Once(context.Background(), io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	if team.got("task-for-oncall-only") || team.got("task-for-team-only") {
+	if team.count("task-for-oncall-only") > 0 || team.count("task-for-team-only") > 0 {
 		t.Errorf("the team webhook received an event committed for a positional sink")
 	}
 	for _, old := range []string{"slack[0]", "slack[1]"} {
