@@ -85,7 +85,7 @@ func (c unitConfig) newUnit(ctx context.Context, store state.Store, projects []p
 	}
 	u.disp = sinks.NewDispatcher(sinks.DispatcherOptions{
 		Queue: ledger, Sinks: all, Log: c.log, Metrics: c.m, MaxBackoff: c.cfg.Poll.MaxBackoff.D(),
-		Report: c.rec.Delivery,
+		Report: c.rec.Delivery, Memory: func(s string) sinks.Memory { return ledger.Memory(s) },
 	})
 	return u, nil
 }

@@ -42,6 +42,10 @@ type ProjectState struct {
 	// window out, or "none" when neither does. Empty: nothing learned yet (the API never
 	// returned a task older than the window).
 	WindowParam string `json:"window_param,omitempty"`
+	// Receivers is what each receiver remembers of this project across restarts and
+	// fail-overs (a Slack card's ts, an open incident), by receiver then by the receiver's
+	// own key. The state ledger keeps it; the diff never reads or changes it.
+	Receivers map[string]map[string]string `json:"receivers,omitempty"`
 }
 
 // Gap is a project the notifier could not read: since when, why, and what was announced.

@@ -47,6 +47,9 @@ type DispatcherOptions struct {
 	Batch      int           // events per Send; default 2000
 	MinBackoff time.Duration // default 500ms
 	MaxBackoff time.Duration // default 5m
+	// Memory, when set, returns what a receiver remembers in this queue: Remembering and
+	// Ticker sinks get it. Without it they get a memory that keeps nothing.
+	Memory func(sink string) Memory
 	// Report, when set, is told the outcome of every delivery attempt, from the sink's
 	// own worker: it must be quick and must not call the Dispatcher.
 	Report func(Result)
@@ -72,6 +75,7 @@ type Dispatcher struct {
 	maxBackoff time.Duration
 	progress   chan struct{} // a delivery was recorded: Drain looks again
 	report     func(Result)
+	memory     func(sink string) Memory
 }
 
 // NewDispatcher returns a Dispatcher of o.Sinks over o.Queue; Queue and Metrics are
@@ -89,7 +93,10 @@ func NewDispatcher(o DispatcherOptions) *Dispatcher {
 	d := &Dispatcher{
 		queue: o.Queue, sinks: o.Sinks, log: o.Log, m: o.Metrics,
 		batch: o.Batch, minBackoff: o.MinBackoff, maxBackoff: o.MaxBackoff,
-		progress: make(chan struct{}, 1), report: o.Report,
+		progress: make(chan struct{}, 1), report: o.Report, memory: o.Memory,
+	}
+	if d.memory == nil {
+		d.memory = func(string) Memory { return forgetful{} }
 	}
 	if d.report == nil {
 		d.report = func(Result) {}
@@ -141,7 +148,11 @@ func (d *Dispatcher) work(ctx context.Context, s Sink) {
 	// lost): whoever delivers them now counts them.
 	defer pending.set(0)
 	pending.set(d.queue.Count(name))
+	mem := d.memory(name)
+	tick := newTicker(s, mem, log)
+	defer tick.stop()
 	for {
+		tick.maybe(ctx)
 		evs := d.queue.Pending(name, d.batch)
 		if len(evs) == 0 {
 			select {
@@ -149,13 +160,15 @@ func (d *Dispatcher) work(ctx context.Context, s Sink) {
 				return
 			case <-d.queue.Wake(name):
 				continue
+			case <-tick.c():
+				continue
 			}
 		}
 		pending.set(d.queue.Count(name))
 		// Taken before the attempt, so that a reconnect between a failure and the
 		// backoff still cuts the backoff short.
 		ready := readyChan(s)
-		n, err := s.Send(ctx, evs)
+		n, err := send(ctx, s, evs, mem)
 		if n > 0 {
 			d.done(ctx, log, name, pending, evs[:n], "ok", nil)
 			b.Reset()
@@ -235,3 +248,61 @@ func (p *pendingGauge) set(n int) {
 	p.g.Add(float64(n - p.last))
 	p.last = n
 }
+
+// send delivers evs with s's own memory when it keeps one.
+func send(ctx context.Context, s Sink, evs []event.Event, mem Memory) (int, error) {
+	if r, ok := s.(Remembering); ok {
+		return r.SendWith(ctx, evs, mem)
+	}
+	return s.Send(ctx, evs)
+}
+
+// ticker calls a Ticker sink's Tick about every TickEvery; for other sinks it never fires.
+type ticker struct {
+	s    Ticker
+	mem  Memory
+	log  zerolog.Logger
+	t    *time.Ticker
+	next time.Time
+}
+
+func newTicker(s Sink, mem Memory, log zerolog.Logger) *ticker {
+	tk, ok := s.(Ticker)
+	if !ok || tk.TickEvery() <= 0 {
+		return &ticker{}
+	}
+	every := tk.TickEvery()
+	return &ticker{s: tk, mem: mem, log: log, t: time.NewTicker(every), next: time.Now()}
+}
+
+func (t *ticker) c() <-chan time.Time {
+	if t.t == nil {
+		return nil
+	}
+	return t.t.C
+}
+
+func (t *ticker) stop() {
+	if t.t != nil {
+		t.t.Stop()
+	}
+}
+
+// maybe ticks when the time has come: from the loop, so that a sink that is always busy
+// still ticks between its Sends.
+func (t *ticker) maybe(ctx context.Context) {
+	if t.s == nil || time.Now().Before(t.next) {
+		return
+	}
+	t.next = time.Now().Add(t.s.TickEvery())
+	if err := t.s.Tick(ctx, t.mem); err != nil && ctx.Err() == nil {
+		t.log.Warn().Err(err).Msg("periodic work failed; will try again at the next tick")
+	}
+}
+
+// forgetful is the memory of a Dispatcher built without one: it keeps nothing.
+type forgetful struct{}
+
+func (forgetful) Recall(string, string) (string, bool)                      { return "", false }
+func (forgetful) Recollect() map[string]map[string]string                   { return nil }
+func (forgetful) Remember(context.Context, string, map[string]string) error { return nil }

@@ -80,3 +80,29 @@ func retryAfter(err error) time.Duration {
 	}
 	return 0
 }
+
+// Memory is what a receiver remembers per project across restarts, SIGKILLs and
+// fail-overs: saved with the project's state (state.Memory is the real one). Values are
+// the receiver's own encoding; "" forgets a key.
+type Memory interface {
+	Recall(project, key string) (string, bool)
+	Recollect() map[string]map[string]string // project → key → value, a copy
+	Remember(ctx context.Context, project string, kv map[string]string) error
+}
+
+// Remembering is a Sink that keeps something per task or project between deliveries (a
+// Slack card's ts, the incidents it opened). The Dispatcher calls SendWith, with the
+// memory of the queue it delivers from, instead of Send.
+type Remembering interface {
+	Sink
+	SendWith(ctx context.Context, evs []event.Event, mem Memory) (n int, err error)
+}
+
+// Ticker is a Sink with work to do even when no event comes (Alertmanager re-sends its
+// active alerts). The Dispatcher calls Tick about every TickEvery, from the sink's worker,
+// never at the same time as a Send to it.
+type Ticker interface {
+	Sink
+	TickEvery() time.Duration
+	Tick(ctx context.Context, mem Memory) error
+}

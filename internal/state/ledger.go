@@ -93,8 +93,10 @@ func NewLedger(store Store, snap *Snapshot, sinks []string, opts ...LedgerOption
 		}
 	}
 	out, over := l.bound(out)
-	if len(removed) > 0 || len(over) > 0 {
-		l.snap = &Snapshot{Version: snap.Version, Projects: snap.Projects, Outbox: out}
+	projects := maps.Clone(snap.Projects)
+	forgot := forgetRemoved(projects, sinks)
+	if len(removed) > 0 || len(over) > 0 || forgot {
+		l.snap = &Snapshot{Version: snap.Version, Projects: projects, Outbox: out}
 		l.dirty = true
 		l.unsaved = over // reported with the first save: a start that cannot save reports nothing
 	}
@@ -173,7 +175,7 @@ func (l *Ledger) Commit(ctx context.Context, projectID string, next *diff.Projec
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	projects := maps.Clone(l.snap.Projects)
-	projects[projectID] = next
+	projects[projectID] = keepMemory(l.snap.Projects[projectID], next)
 	outbox := l.snap.Outbox
 	var routed [][]string // per event, for onCommit
 	if len(evs) > 0 && len(l.sinks) > 0 {
