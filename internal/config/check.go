@@ -21,7 +21,7 @@ func (c *Config) CheckEnvironment(getenv func(string) string) error {
 		getenv = os.Getenv
 	}
 	var errs []error
-	if _, err := c.DCS.ReadCredentials(getenv); err != nil {
+	if err := c.DCS.ReadAllCredentials(getenv); err != nil {
 		errs = append(errs, err)
 	}
 	if c.NATS.URL != "" {

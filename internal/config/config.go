@@ -34,18 +34,22 @@ type Config struct {
 // the environment variables that hold them, or the *File fields the files
 // (see ReadSecret). Setting a file replaces the default variable.
 type DCS struct {
-	AKEnv              string    `toml:"ak_env"`
-	AKFile             string    `toml:"ak_file"`
-	SKEnv              string    `toml:"sk_env"`
-	SKFile             string    `toml:"sk_file"`
-	SecurityTokenEnv   string    `toml:"security_token_env"` // empty: no security token
-	SecurityTokenFile  string    `toml:"security_token_file"`
-	PageSize           int       `toml:"page_size"`
-	RequestTimeout     Duration  `toml:"request_timeout"`
-	StartTimeParam     string    `toml:"start_time_param"` // "auto", "start_time" or "begin_time"
-	MaxBodyBytes       int64     `toml:"max_body_bytes"`
-	InsecureSkipVerify bool      `toml:"insecure_skip_verify"`
-	Projects           []Project `toml:"projects"`
+	AKEnv              string   `toml:"ak_env"`
+	AKFile             string   `toml:"ak_file"`
+	SKEnv              string   `toml:"sk_env"`
+	SKFile             string   `toml:"sk_file"`
+	SecurityTokenEnv   string   `toml:"security_token_env"` // empty: no security token
+	SecurityTokenFile  string   `toml:"security_token_file"`
+	PageSize           int      `toml:"page_size"`
+	RequestTimeout     Duration `toml:"request_timeout"`
+	StartTimeParam     string   `toml:"start_time_param"` // "auto", "start_time" or "begin_time"
+	MaxBodyBytes       int64    `toml:"max_body_bytes"`
+	InsecureSkipVerify bool     `toml:"insecure_skip_verify"`
+	// MaxRequestsPerSecond is the request budget of one access key, shared by every
+	// project polled with it (and its discovery), see fleet.go.
+	MaxRequestsPerSecond float64    `toml:"max_requests_per_second"`
+	Projects             []Project  `toml:"projects"`
+	Discover             []Discover `toml:"discover,omitempty"`
 }
 
 // Project is one Huawei Cloud project whose DCS tasks are polled.
@@ -54,6 +58,14 @@ type Project struct {
 	Region    string `toml:"region"`
 	ProjectID string `toml:"project_id"` // 32 hex characters, lowercased by Load
 	Endpoint  string `toml:"endpoint"`   // empty: the SDK's endpoint for Region
+	// The project's own credentials, replacing the [dcs] ones when ak and sk are set
+	// (CredentialKeys says which are used).
+	AKEnv             string `toml:"ak_env"`
+	AKFile            string `toml:"ak_file"`
+	SKEnv             string `toml:"sk_env"`
+	SKFile            string `toml:"sk_file"`
+	SecurityTokenEnv  string `toml:"security_token_env"`
+	SecurityTokenFile string `toml:"security_token_file"`
 }
 
 // Poll configures how often and how far back tasks are listed.
@@ -172,13 +184,14 @@ const DefaultMaxPending = 10000
 func Default() Config {
 	return Config{
 		DCS: DCS{
-			AKEnv:            "CLOUD_SDK_AK",
-			SKEnv:            "CLOUD_SDK_SK",
-			SecurityTokenEnv: "CLOUD_SDK_SECURITY_TOKEN",
-			PageSize:         1000,
-			RequestTimeout:   Duration(15 * time.Second),
-			StartTimeParam:   "auto",
-			MaxBodyBytes:     64 << 20,
+			AKEnv:                "CLOUD_SDK_AK",
+			SKEnv:                "CLOUD_SDK_SK",
+			SecurityTokenEnv:     "CLOUD_SDK_SECURITY_TOKEN",
+			PageSize:             1000,
+			RequestTimeout:       Duration(15 * time.Second),
+			StartTimeParam:       "auto",
+			MaxBodyBytes:         64 << 20,
+			MaxRequestsPerSecond: 10, // the gateway's limit per account is not published
 		},
 		Poll: Poll{
 			Interval:       Duration(30 * time.Second),

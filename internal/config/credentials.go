@@ -3,7 +3,6 @@ package config
 import (
 	"errors"
 	"fmt"
-	"strings"
 )
 
 // DCSCredentials are the AK/SK, and the security token of temporary credentials, read
@@ -12,41 +11,10 @@ type DCSCredentials struct {
 	AK, SK, SecurityToken Secret
 }
 
-// ReadCredentials reads the AK, the SK and the security token with ReadSecret, each from
-// its *_env variable or its *_file. The token is optional: an empty or unset variable
-// means none. An error names the keys (all the unset variables at once), never a value.
+// ReadCredentials reads the [dcs] credential (see CredentialKeys.Read); a project or a
+// discovery entry may have its own (ProjectKeys, DiscoverKeys).
 func (d *DCS) ReadCredentials(getenv func(string) string) (DCSCredentials, error) {
-	var c DCSCredentials
-	var errs []error
-	var unsetKeys, unsetVars []string
-	for _, s := range []struct {
-		key, env, file string
-		dst            *Secret
-	}{
-		{"dcs.ak", d.AKEnv, d.AKFile, &c.AK},
-		{"dcs.sk", d.SKEnv, d.SKFile, &c.SK},
-	} {
-		v, err := ReadSecret(s.env, s.file, getenv)
-		switch {
-		case errors.Is(err, ErrUnset):
-			unsetKeys, unsetVars = append(unsetKeys, s.key+"_env"), append(unsetVars, s.env)
-		case err != nil:
-			errs = append(errs, fmt.Errorf("%s: %w", sourceKey(s.key, s.file), err))
-		}
-		*s.dst = v
-	}
-	if len(unsetKeys) > 0 {
-		errs = append([]error{fmt.Errorf("%s: not set in the environment: %s",
-			strings.Join(unsetKeys, ", "), strings.Join(unsetVars, ", "))}, errs...)
-	}
-	if d.SecurityTokenEnv != "" || d.SecurityTokenFile != "" {
-		v, err := ReadSecret(d.SecurityTokenEnv, d.SecurityTokenFile, getenv)
-		if err != nil && !errors.Is(err, ErrUnset) {
-			errs = append(errs, fmt.Errorf("%s: %w", sourceKey("dcs.security_token", d.SecurityTokenFile), err))
-		}
-		c.SecurityToken = v
-	}
-	return c, errors.Join(errs...)
+	return d.Keys().Read(getenv)
 }
 
 // NATSAuth is the token, or the user and password, that NATS authenticates with; all

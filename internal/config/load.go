@@ -208,6 +208,11 @@ func (c *Config) normalize(data []byte) {
 	for _, s := range indexDocument(data) {
 		written[s.path] = true
 	}
+	for i := range c.DCS.Discover {
+		if !written[fmt.Sprintf("dcs.discover[%d].refresh", i)] {
+			c.DCS.Discover[i].Refresh = DefaultDiscoverRefresh
+		}
+	}
 	// A credential's file replaces its default environment variable, unless the file sets
 	// both, which Validate refuses.
 	for _, f := range []struct {

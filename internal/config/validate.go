@@ -39,7 +39,7 @@ func (c *Config) Validate() error {
 	c.Poll.validate(&p)
 	c.State.validate(&p, &c.NATS)
 	c.NATS.validate(&p)
-	c.Slack.validate(&p, c.DCS.Projects)
+	c.Slack.validate(&p, c.DCS.Projects, len(c.DCS.Discover) > 0)
 	c.validateNames(&p)
 	c.HTTP.validate(&p)
 	c.Log.validate(&p)
@@ -88,9 +88,10 @@ func (d *DCS) validate(p *problems) {
 	if d.MaxBodyBytes <= 0 {
 		p.add("dcs.max_body_bytes", "must be positive, got %d", d.MaxBodyBytes)
 	}
-	if len(d.Projects) == 0 {
-		p.add("dcs.projects", "at least one project is required")
+	if len(d.Projects) == 0 && len(d.Discover) == 0 {
+		p.add("dcs.projects", "at least one project is required (or a dcs.discover entry)")
 	}
+	d.validateFleet(p)
 	first, named := map[string]int{}, map[string]int{}
 	for i, pr := range d.Projects {
 		key := fmt.Sprintf("dcs.projects[%d]", i)

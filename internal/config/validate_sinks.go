@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-func (s *Slack) validate(p *problems, projects []Project) {
+func (s *Slack) validate(p *problems, projects []Project, discovering bool) {
 	known := map[string]bool{}
 	for _, pr := range projects {
 		known[strings.ToLower(pr.ProjectID)] = true
@@ -27,7 +27,10 @@ func (s *Slack) validate(p *problems, projects []Project) {
 		nonEmpty(p, key+".task_names", w.TaskNames)
 		nonEmpty(p, key+".statuses", w.Statuses)
 		for j, id := range w.Projects {
-			if !known[strings.ToLower(id)] {
+			switch {
+			case discovering && projectIDRE.MatchString(id):
+				// A discovered project is known only at run time.
+			case !known[strings.ToLower(id)]:
 				p.add(fmt.Sprintf("%s.projects[%d]", key, j), "unknown project %q (not in dcs.projects)", id)
 			}
 		}
