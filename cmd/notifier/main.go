@@ -112,7 +112,14 @@ func runDaemon(args []string, stdout, stderr io.Writer) int {
 	build := func(c *config.Config) (*app.App, zerolog.Logger, error) {
 		l := newLogger(c.Log, stderr)
 		a, err := app.New(c, app.Deps{Log: l, Version: b.version, Commit: b.commit, ConfigPath: path,
-			Registry: reg, Metrics: m, Status: recent})
+			Registry: reg, Metrics: m, Status: recent,
+			// A changed discovery reloads the way SIGHUP does; one pending is enough.
+			Rediscover: func() {
+				select {
+				case hup <- syscall.SIGHUP:
+				default:
+				}
+			}})
 		return a, l, err
 	}
 	if err := serve(ctx, serveOptions{path: path, cfg: cfg, hup: hup, build: build, metrics: m}); err != nil {

@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
@@ -41,6 +42,10 @@ type Deps struct {
 	// Status records the recent events shown on the status page; pass the same one to
 	// the App of every configuration so that a reload keeps them. Default a new one.
 	Status *status.Recorder
+	// Rediscover is called (once per App) when a refresh of [[dcs.discover]] finds the
+	// projects to watch changed: serve reloads, which builds the App with the new list.
+	// Nil: the change is logged and applies at the next reload.
+	Rediscover func()
 }
 
 // SetupError is a problem with the configuration or the environment found while
@@ -59,6 +64,8 @@ type App struct {
 	reg      *prometheus.Registry
 	m        *metrics.Metrics
 	projects []project
+	disc     []*discoverer // [[dcs.discover]] entries
+	redisc   func()        // Deps.Rediscover
 	recv     []receiver
 	nats     *natssink.Sink // nil without nats.url; /readyz reports its connection
 	ln       net.Listener   // nil when http.listen is ""
@@ -69,10 +76,13 @@ type App struct {
 	version, commit, configPath string // for the start line
 }
 
-// project is a configured project and its API client.
+// project is a configured or discovered project and its API client.
 type project struct {
-	cfg    config.Project
-	client dcs.Lister
+	cfg        config.Project
+	client     dcs.Lister
+	budget     *dcs.Budget   // its access key's, which client waits on
+	discovered bool          // found by [[dcs.discover]]: its first poll is always a silent baseline
+	startDelay time.Duration // before its first poll (startDelay)
 }
 
 // New opens the state, builds a client per project, connects the sinks and binds the
@@ -92,7 +102,7 @@ func New(cfg *config.Config, d Deps) (_ *App, err error) {
 		d.Status = status.NewRecorder(status.DefaultSize)
 	}
 	a := &App{cfg: cfg, log: d.Log, reg: d.Registry, m: d.Metrics, dryRun: d.DryRun,
-		version: d.Version, commit: d.Commit, configPath: d.ConfigPath, rec: d.Status}
+		version: d.Version, commit: d.Commit, configPath: d.ConfigPath, rec: d.Status, redisc: d.Rediscover}
 	defer func() {
 		if err != nil {
 			a.Close()
@@ -101,14 +111,15 @@ func New(cfg *config.Config, d Deps) (_ *App, err error) {
 	if cfg.State.Backend == "nats-kv" && d.DryRun {
 		return nil, errOnceKV
 	}
-	creds, err := credentials(cfg.DCS, d.Getenv)
-	if err != nil {
-		return nil, err
-	}
 	if cfg.DCS.InsecureSkipVerify {
 		a.log.Warn().Msg("dcs.insecure_skip_verify = true: TLS certificates of the DCS API are NOT verified")
 	}
+	fl := newFleet(cfg.DCS, d.Getenv)
 	for i, p := range cfg.DCS.Projects {
+		creds, err := fl.credentials(cfg.DCS.ProjectKeys(i))
+		if err != nil {
+			return nil, err
+		}
 		c, err := dcs.NewClient(dcs.Options{
 			Region: p.Region, ProjectID: p.ProjectID, Endpoint: p.Endpoint, Credentials: creds,
 			Timeout: cfg.DCS.RequestTimeout.D(), MaxBodyBytes: cfg.DCS.MaxBodyBytes,
@@ -118,8 +129,16 @@ func New(cfg *config.Config, d Deps) (_ *App, err error) {
 		if err != nil {
 			return nil, setupErr("dcs.projects[%d]: %w", i, err)
 		}
-		a.projects = append(a.projects, project{cfg: p, client: c})
+		b := fl.budget(creds)
+		a.projects = append(a.projects, project{cfg: p, client: dcs.Budgeted{Lister: c, Budget: b}, budget: b})
 	}
+	if a.disc, err = newDiscoverers(cfg, fl, d.Transport); err != nil {
+		return nil, err
+	}
+	if err := a.discover(cfg, fl, d.Transport); err != nil {
+		return nil, err
+	}
+	a.spread(fl, cfg.DCS.MaxRequestsPerSecond, cfg.Poll.Interval.D())
 	if !d.DryRun {
 		if a.recv, a.nats, err = openReceivers(cfg, a.log, d.Getenv); err != nil {
 			return nil, err
@@ -160,14 +179,6 @@ func (a *App) Addr() net.Addr {
 		return nil
 	}
 	return a.ln.Addr()
-}
-
-func credentials(c config.DCS, getenv func(string) string) (dcs.Credentials, error) {
-	cr, err := c.ReadCredentials(getenv)
-	if err != nil {
-		return cr, &SetupError{err}
-	}
-	return cr, nil
 }
 
 // Close releases the state lock, the listener and the connections.

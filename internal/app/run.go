@@ -48,6 +48,18 @@ func (a *App) Run(ctx context.Context) error {
 			cancel()
 		})
 	}
+	if len(a.disc) > 0 {
+		// Discovery: the projects of [[dcs.discover]] listed again every refresh; a change
+		// asks for a reload (Deps.Rediscover).
+		dctx, cancel := context.WithCancel(ctx)
+		g.Add(func() error {
+			a.refreshDiscovery(dctx, a.rediscovered)
+			<-dctx.Done()
+			return nil
+		}, func(error) {
+			cancel()
+		})
+	}
 	if a.ln != nil {
 		// HTTP: the status page, /metrics, /healthz and /readyz on the listener New bound. Added after the
 		// mode, whose interrupt is called first: this one waits for the mode to stop, so

@@ -110,7 +110,7 @@ func (c unitConfig) newPoller(p project, ledger *state.Ledger) (*poller.Poller, 
 	return poller.New(poller.Options{
 		Policy: diff.Policy{
 			ProjectID: id, ProjectName: p.cfg.Name, Region: p.cfg.Region, Lookback: pc.Lookback.D(), Margin: pc.SafetyMargin.D(),
-			Terminal: terminal, Notify: pc.Initial == "notify", MaxFollow: pc.MaxFollow.D(),
+			Terminal: terminal, Notify: pc.Initial == "notify" && !p.discovered, MaxFollow: pc.MaxFollow.D(),
 			Stuck: stuckPolicy(c.cfg.Stuck), GapAfter: pc.GapAfter.D(),
 			// A quiet project's state is written this often, for the time of its last poll
 			// (a restart after lookback + margin must know it was down that long).
@@ -118,7 +118,8 @@ func (c unitConfig) newPoller(p project, ledger *state.Ledger) (*poller.Poller, 
 		},
 		PageSize: c.cfg.DCS.PageSize, Interval: pc.Interval.D(), ActiveInterval: pc.ActiveInterval.D(),
 		FastInterval: pc.FastInterval.D(), MaxBackoff: pc.MaxBackoff.D(), WindowParam: c.cfg.DCS.StartTimeParam,
-		Lister: p.client, Ledger: ledger, Metrics: c.m,
+		StartDelay: p.startDelay,
+		Lister:     p.client, Ledger: ledger, Metrics: c.m,
 		Log: c.log.With().Str("project", id).Str("region", p.cfg.Region).Logger(),
 	})
 }

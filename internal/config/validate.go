@@ -141,6 +141,17 @@ func (pr *Project) validate(p *problems, key string) {
 // environment in a map without a lock.
 var regionMu sync.Mutex
 
+// WithRegionLock runs f with region lookups of the SDK serialised (see regionMu): any
+// SafeValueOf of a service's region package goes through it.
+func WithRegionLock(f func()) {
+	regionMu.Lock()
+	defer regionMu.Unlock()
+	f()
+}
+
+// KnownDCSRegion reports whether the DCS SDK has an endpoint for region.
+func KnownDCSRegion(region string) bool { return knownRegion(region) }
+
 // knownRegion reports whether the DCS SDK has an endpoint for region.
 func knownRegion(region string) bool {
 	regionMu.Lock()

@@ -33,23 +33,34 @@ type authorization struct {
 	signedHeaders     []string
 }
 
-// authenticate checks the Authorization header; the error text follows the gateway's
-// "Incorrect IAM authentication information: " prefix.
-func (s *Sim) authenticate(r *http.Request) error {
+// authenticate checks the Authorization header and returns the access key that signed it
+// ("" when signatures are not checked); the error text follows the gateway's "Incorrect IAM
+// authentication information: " prefix. Each access key is checked with its own secret key:
+// Options.AK's, or one added with AddAccount.
+func (s *Sim) authenticate(r *http.Request) (string, error) {
 	h := r.Header.Get("Authorization")
 	if !strings.HasPrefix(h, authPrefix) {
-		return errors.New("AK/SK signature is missing")
+		return "", errors.New("AK/SK signature is missing")
 	}
-	if s.ak == "" {
-		return nil
+	s.mu.Lock()
+	checking := s.ak != "" || len(s.accounts) > 0
+	s.mu.Unlock()
+	if !checking {
+		return "", nil
 	}
 	a, err := parseAuthorization(h)
 	if err != nil {
-		return err
+		return "", err
 	}
-	if a.access != s.ak {
-		return fmt.Errorf("ak %s not exist", a.access)
+	sk, ok := s.secretKey(a.access)
+	if !ok {
+		return "", fmt.Errorf("ak %s not exist", a.access)
 	}
+	return a.access, s.verify(r, a, sk)
+}
+
+// verify checks the date and the signature of a request signed by a known access key.
+func (s *Sim) verify(r *http.Request, a authorization, sk string) error {
 	if !slices.Contains(a.signedHeaders, strings.ToLower(dateHeader)) {
 		return errors.New("x-sdk-date is not signed")
 	}
@@ -60,7 +71,7 @@ func (s *Sim) authenticate(r *http.Request) error {
 	if d := s.now().Sub(date); d > maxClockSkew || d < -maxClockSkew {
 		return fmt.Errorf("x-sdk-date %s is more than %v from the server time", r.Header.Get(dateHeader), maxClockSkew)
 	}
-	want, err := signature(r, a.signedHeaders, date, s.sk)
+	want, err := signature(r, a.signedHeaders, date, sk)
 	if err != nil {
 		return err
 	}

@@ -23,10 +23,13 @@ type Fault struct {
 	Truncate bool
 	// Delay holds the answer back; the wait ends early, with no answer, when the client goes.
 	Delay time.Duration
+	// Project, when set, makes the fault wait for a request for that project; other
+	// requests pass it by.
+	Project string
 }
 
 // InjectFault queues f. Queued faults are consumed first in, first out, one by each request
-// that reaches the tasks path, whatever its project.
+// that reaches the tasks path, whatever its project unless f.Project says.
 func (s *Sim) InjectFault(f Fault) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -34,14 +37,16 @@ func (s *Sim) InjectFault(f Fault) {
 }
 
 // popFault takes the next queued fault, if any. s.mu must be held.
-func (s *Sim) popFault() *Fault {
-	if len(s.faults) == 0 {
-		return nil
+func (s *Sim) popFault(projectID string) *Fault {
+	for i, f := range s.faults {
+		if f.Project != "" && f.Project != projectID {
+			continue
+		}
+		s.faults = append(s.faults[:i:i], s.faults[i+1:]...)
+		s.stats.Faults++
+		return &f
 	}
-	f := s.faults[0]
-	s.faults = s.faults[1:]
-	s.stats.Faults++
-	return &f
+	return nil
 }
 
 // applyFault plays f; it reports whether the request has been answered (or abandoned), and

@@ -55,13 +55,17 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	reqID := fmt.Sprintf("%016x%016x", rand.Uint64(), rand.Uint64())
 	w.Header().Set("X-Request-Id", reqID)
 
+	if r.URL.Path == iamProjectsPath {
+		s.serveIAM(w, r, reqID)
+		return
+	}
 	projectID, ok := parsePath(r.URL.Path)
 	s.mu.Lock()
 	s.stats.Requests++
 	var f *Fault
 	if ok {
 		s.requests[projectID]++
-		f = s.popFault()
+		f = s.popFault(projectID)
 	}
 	s.mu.Unlock()
 
@@ -86,10 +90,12 @@ func (s *Sim) serveTasks(w http.ResponseWriter, r *http.Request, projectID, reqI
 		s.replyJSON(w, http.StatusMethodNotAllowed, gatewayError{codeNoAPI, msgNoAPI, reqID})
 		return
 	}
-	if err := s.authenticate(r); err != nil {
+	ak, err := s.authenticate(r)
+	if err != nil {
 		s.replyJSON(w, http.StatusUnauthorized, gatewayError{codeBadAuth, msgBadAuth + err.Error(), reqID})
 		return
 	}
+	s.arrived(ak)
 	if s.throttled() {
 		s.replyJSON(w, http.StatusTooManyRequests, defaultError(http.StatusTooManyRequests, reqID))
 		return
@@ -99,7 +105,7 @@ func (s *Sim) serveTasks(w http.ResponseWriter, r *http.Request, projectID, reqI
 		s.replyJSON(w, http.StatusBadRequest, dcsError{ErrorCode: codeBadParam, ErrorMsg: "Invalid parameter: " + bad})
 		return
 	}
-	resp, ok := s.list(projectID, q)
+	resp, ok := s.list(ak, projectID, q)
 	if !ok {
 		msg := msgBadAuth + "the project " + projectID + " does not match the credential"
 		s.replyJSON(w, http.StatusUnauthorized, gatewayError{codeBadAuth, msg, reqID})
@@ -154,12 +160,13 @@ func (s *Sim) parseQuery(v url.Values) (listQuery, string) {
 	return q, ""
 }
 
-// list pages the project's tasks; it reports false for an unknown project.
-func (s *Sim) list(projectID string, q listQuery) (listResponse, bool) {
+// list pages the project's tasks; it reports false for an unknown project, or one of
+// another account than the access key ak.
+func (s *Sim) list(ak, projectID string, q listQuery) (listResponse, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p, ok := s.projects[projectID]
-	if !ok {
+	if !ok || !s.owns(ak, p) {
 		return listResponse{}, false
 	}
 	resp := listResponse{Tasks: []Task{}}

@@ -62,6 +62,9 @@ type Options struct {
 	// APIGW.0308 (no Retry-After, as is common) once RateLimit requests have arrived within the
 	// same second of Now.
 	RateLimit int
+	// RecordArrivals keeps the time (by Now) of every authenticated request for the tasks
+	// path, by access key, for Arrivals.
+	RecordArrivals bool
 }
 
 // Stats counts requests for assertions and benchmarks.
@@ -80,6 +83,9 @@ type Sim struct {
 	v          variant
 
 	mu       sync.Mutex
+	accounts map[string]string // access key → secret key, beyond Options.AK (AddAccount)
+	record   bool
+	arrivals map[string][]time.Time // by access key, when record is set
 	limiter  limiter
 	projects map[string]*project
 	requests map[string]int // by project id, known or not
@@ -88,6 +94,8 @@ type Sim struct {
 }
 
 type project struct {
+	owner    string // the access key whose account holds it; "": any credential
+	name     string // its IAM name (the region, or region_sub); "": IAM does not list it
 	tasks    map[string]Task
 	sorted   []Task // tasks newest first; nil after a change
 	unsorted []Task // tasks in OrderUnsorted; nil after a change
@@ -108,6 +116,7 @@ func New(opts Options) *Sim {
 	}
 	return &Sim{
 		ak: opts.AK, sk: opts.SK, now: opts.Now, startParam: opts.StartParam, pageCap: opts.PageCap,
+		record: opts.RecordArrivals, accounts: map[string]string{}, arrivals: map[string][]time.Time{},
 		v:        newVariant(opts),
 		projects: make(map[string]*project),
 		requests: make(map[string]int),

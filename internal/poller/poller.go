@@ -45,7 +45,10 @@ type Options struct {
 	// than the window, then the other name is tried once, and the one that filters (or
 	// "none") is kept in the project's state.
 	WindowParam string
-	Now         func() time.Time // default time.Now
+	// StartDelay holds Run's first poll back, so that many projects started together
+	// spread their polls (the app derives it from the project id: see app.startDelay).
+	StartDelay time.Duration
+	Now        func() time.Time // default time.Now
 
 	Lister  dcs.Lister
 	Ledger  Ledger
@@ -68,6 +71,7 @@ type Poller struct {
 	fast       time.Duration
 	maxBackoff time.Duration
 	param      string // Options.WindowParam
+	startDelay time.Duration
 	now        func() time.Time
 	lister     dcs.Lister
 	ledger     Ledger
@@ -119,7 +123,7 @@ func New(o Options) (*Poller, error) {
 	}
 	return &Poller{
 		policy: o.Policy, pageSize: o.PageSize, interval: o.Interval, active: o.ActiveInterval,
-		fast: o.FastInterval, maxBackoff: o.MaxBackoff, now: o.Now, param: o.WindowParam,
+		fast: o.FastInterval, maxBackoff: o.MaxBackoff, now: o.Now, param: o.WindowParam, startDelay: o.StartDelay,
 		lister: o.Lister, ledger: o.Ledger, log: o.Log, m: o.Metrics,
 	}, nil
 }
@@ -501,10 +505,14 @@ func (p *Poller) logLearned(param string) {
 	p.log.Info().Str("param", param).Msg("window parameter: " + param)
 }
 
-// Run polls until ctx is done: at once, then every ActiveInterval while a followed task
-// runs and every Interval otherwise; after a failure it backs off (exponential with
-// jitter, capped at MaxBackoff, at least what a 429's Retry-After asked for).
+// Run polls until ctx is done: after StartDelay, then every ActiveInterval while a
+// followed task runs and every Interval otherwise; after a failure it backs off
+// (exponential with jitter, capped at MaxBackoff, at least what a 429's Retry-After asked
+// for).
 func (p *Poller) Run(ctx context.Context) {
+	if retry.Sleep(ctx, p.startDelay) != nil {
+		return
+	}
 	b := retry.New(time.Second, p.maxBackoff)
 	for {
 		res, err := p.Cycle(ctx)
