@@ -323,3 +323,27 @@ func TestShardsSpreadProjects(t *testing.T) {
 		t.Errorf("64 projects over 4 shards used only %d", len(seen))
 	}
 }
+
+// TestShardsSplitAFleetInThirds: 1,000 project ids (as discovery finds them) over
+// cluster.shards = 3 give each shard about a third, and a project's shard depends on its id
+// only: discovering more projects, or listing them in another order, moves none.
+func TestShardsSplitAFleetInThirds(t *testing.T) {
+	count := make([]int, 3)
+	first := map[string]int{}
+	for i := range 1000 {
+		id := fmt.Sprintf("%08x%024x", i*2654435761, i)
+		s := Shard(id, 3)
+		count[s]++
+		first[id] = s
+	}
+	for s, n := range count {
+		if n < 290 || n > 380 {
+			t.Errorf("shard %d holds %d of 1,000 projects, want about a third", s, n)
+		}
+	}
+	for id, s := range first {
+		if Shard(id, 3) != s {
+			t.Fatalf("project %s moved shards", id)
+		}
+	}
+}

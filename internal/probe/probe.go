@@ -61,12 +61,13 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if err != nil {
 		return nil, &ConfigError{err}
 	}
-	creds, err := cfg.DCS.ReadCredentials(o.Getenv)
-	if err != nil {
-		return nil, &ConfigError{err}
-	}
 	rep := &Report{Usable: true}
 	for _, p := range projects {
+		// Each project with its credential: its own keys, or [dcs]'s.
+		creds, err := cfg.DCS.ProjectKeys(p.index).Read(o.Getenv)
+		if err != nil {
+			return nil, &ConfigError{err}
+		}
 		c, err := dcs.NewClient(dcs.Options{
 			Region: p.cfg.Region, ProjectID: p.cfg.ProjectID, Endpoint: p.cfg.Endpoint, Credentials: creds,
 			Timeout: cfg.DCS.RequestTimeout.D(), MaxBodyBytes: cfg.DCS.MaxBodyBytes,

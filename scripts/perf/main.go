@@ -28,10 +28,13 @@ func main() { os.Exit(run()) }
 
 func run() int {
 	benchFile := flag.String("bench", "", "output of go test -bench to read figures 2 and 3 from")
-	only := flag.String("run", "api,burst,detect,idle", "measurements to run, comma-separated")
+	only := flag.String("run", "api,burst,detect,idle,fleet", "measurements to run, comma-separated")
 	idleFor := flag.Duration("idle", 5*time.Minute, "how long to watch the idle notifier")
 	detectN := flag.Int("detect-n", 200, "status transitions to time")
 	detectSpan := flag.Duration("detect-span", 90*time.Second, "over how long the transitions are spread")
+	fleetN := flag.Int("fleet-n", 1000, "fleet: projects in one process")
+	fleetWatch := flag.Duration("fleet-watch", 3*time.Minute, "fleet: how long the steady state is watched (each run)")
+	fleetSamples := flag.Int("fleet-samples", 100, "fleet: task ends timed in the active project")
 	flag.Parse()
 
 	ctx := context.Background()
@@ -49,6 +52,7 @@ func run() int {
 		"burst":  func() ([]row, error) { return measureBurst(ctx) },
 		"detect": func() ([]row, error) { return measureDetect(ctx, *detectN, *detectSpan) },
 		"idle":   func() ([]row, error) { return measureIdle(ctx, *idleFor) },
+		"fleet":  func() ([]row, error) { return measureFleet(ctx, *fleetN, *fleetWatch, *fleetSamples) },
 	}
 	failed := false
 	for _, name := range strings.Split(*only, ",") {
