@@ -58,27 +58,34 @@ func NewBudget(o BudgetOptions) *Budget {
 // ctx's error if ctx ends first.
 func (b *Budget) Wait(ctx context.Context) error {
 	for {
-		now := b.now()
+		// The clock is read under the lock, so that the limiter sees times in order: a
+		// stale time would move its last update back and hand out tokens twice.
 		b.mu.Lock()
-		until := b.pausedUntil
+		now := b.now()
 		if !b.slowedUntil.IsZero() && !now.Before(b.slowedUntil) {
 			b.slowedUntil = time.Time{}
 			b.lim.SetLimitAt(now, b.full)
 		}
+		until := b.pausedUntil
+		var r *rate.Reservation
+		if !now.Before(until) {
+			r = b.lim.ReserveN(now, 1)
+		}
 		b.mu.Unlock()
-		if now.Before(until) {
+		if r == nil {
 			if err := b.sleep(ctx, until.Sub(now)); err != nil {
 				return err
 			}
 			continue
 		}
-		r := b.lim.ReserveN(now, 1)
 		d := r.DelayFrom(now)
 		if d == 0 {
 			return nil
 		}
 		if err := b.sleep(ctx, d); err != nil {
+			b.mu.Lock()
 			r.CancelAt(b.now())
+			b.mu.Unlock()
 			return err
 		}
 		b.mu.Lock()
@@ -97,9 +104,9 @@ func (b *Budget) Throttle(asked time.Duration) {
 	if asked <= 0 {
 		asked = ThrottlePause
 	}
-	now := b.now()
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	now := b.now()
 	b.throttled++
 	if until := now.Add(asked); until.After(b.pausedUntil) {
 		b.pausedUntil = until

@@ -41,19 +41,21 @@ func (s *Sim) RemoveProject(projectID string) {
 	delete(s.projects, projectID)
 }
 
-// Arrivals returns when (by Now) each authenticated request for the tasks path signed by
-// ak arrived, in order; only with Options.RecordArrivals.
+// Arrivals returns when (by Now, read as the request arrives) each authenticated request
+// for the tasks path signed by ak arrived, sorted; only with Options.RecordArrivals.
 func (s *Sim) Arrivals(ak string) []time.Time {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.arrivals[ak])
+	at := slices.Clone(s.arrivals[ak])
+	s.mu.Unlock()
+	slices.SortFunc(at, time.Time.Compare)
+	return at
 }
 
-func (s *Sim) arrived(ak string) {
+func (s *Sim) arrived(ak string, at time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.record {
-		s.arrivals[ak] = append(s.arrivals[ak], s.now())
+		s.arrivals[ak] = append(s.arrivals[ak], at)
 	}
 }
 

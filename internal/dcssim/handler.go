@@ -52,6 +52,7 @@ type listQuery struct {
 // then the service's own parameter validation. A queued fault is consumed by each request that
 // reaches the tasks path, before any check.
 func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	at := s.now() // the arrival, before any work of the simulator's own
 	reqID := fmt.Sprintf("%016x%016x", rand.Uint64(), rand.Uint64())
 	w.Header().Set("X-Request-Id", reqID)
 
@@ -80,11 +81,11 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if f != nil && f.Truncate {
 		rw = &truncator{ResponseWriter: w}
 	}
-	s.serveTasks(rw, r, projectID, reqID)
+	s.serveTasks(rw, r, projectID, reqID, at)
 }
 
 // serveTasks answers a request for the tasks path once faults are dealt with.
-func (s *Sim) serveTasks(w http.ResponseWriter, r *http.Request, projectID, reqID string) {
+func (s *Sim) serveTasks(w http.ResponseWriter, r *http.Request, projectID, reqID string, at time.Time) {
 	if r.Method != http.MethodGet {
 		w.Header().Set("Allow", http.MethodGet)
 		s.replyJSON(w, http.StatusMethodNotAllowed, gatewayError{codeNoAPI, msgNoAPI, reqID})
@@ -95,7 +96,7 @@ func (s *Sim) serveTasks(w http.ResponseWriter, r *http.Request, projectID, reqI
 		s.replyJSON(w, http.StatusUnauthorized, gatewayError{codeBadAuth, msgBadAuth + err.Error(), reqID})
 		return
 	}
-	s.arrived(ak)
+	s.arrived(ak, at)
 	if s.throttled() {
 		s.replyJSON(w, http.StatusTooManyRequests, defaultError(http.StatusTooManyRequests, reqID))
 		return

@@ -50,7 +50,7 @@ type fleetRun struct {
 	perKey   []int // most requests in one second, per access key
 }
 
-func measureFleet(ctx context.Context, n int, watch time.Duration, samples int) ([]row, error) {
+func measureFleet(ctx context.Context, n int, watch time.Duration, samples int, backends string) ([]row, error) {
 	dir, err := os.MkdirTemp("", "perf-fleet-*")
 	if err != nil {
 		return nil, err
@@ -66,14 +66,23 @@ func measureFleet(ctx context.Context, n int, watch time.Duration, samples int) 
 	}
 	defer stop()
 
-	fleet, err := runFleet(ctx, bin, dir, ns.ClientURL(), n, watch, samples)
-	if err != nil {
-		return nil, fmt.Errorf("fleet: %w", err)
+	var rows []row
+	for _, backend := range strings.Split(backends, ",") {
+		backend = strings.TrimSpace(backend)
+		fleet, err := runFleet(ctx, bin, dir, ns.ClientURL(), backend, n, watch, samples)
+		if err != nil {
+			return nil, fmt.Errorf("fleet (%s): %w", backend, err)
+		}
+		alone, err := runFleet(ctx, bin, dir, ns.ClientURL(), backend, 1, watch, samples)
+		if err != nil {
+			return nil, fmt.Errorf("single project (%s): %w", backend, err)
+		}
+		rows = append(rows, fleetRows(backend, n, watch, fleet, alone)...)
 	}
-	alone, err := runFleet(ctx, bin, dir, ns.ClientURL(), 1, watch, samples)
-	if err != nil {
-		return nil, fmt.Errorf("single project: %w", err)
-	}
+	return rows, nil
+}
+
+func fleetRows(backend string, n int, watch time.Duration, fleet, alone *fleetRun) []row {
 	polls := max(fleet.requests, 1)
 	perPoll := float64(fleet.cpuTicks) / clockTicks / float64(polls) * 1000
 	share := float64(fleet.cpuTicks) / clockTicks / fleet.wall.Seconds() * 100
@@ -84,22 +93,22 @@ func measureFleet(ctx context.Context, n int, watch time.Duration, samples int) 
 	}
 	f50, f99, _ := stats(fleet.latency)
 	s50, s99, _ := stats(alone.latency)
-	label := fmt.Sprintf("%d projects, %d accounts, 300 tasks each, interval 30s, watched %v", n, fleetAccounts, watch.Round(time.Second))
+	label := fmt.Sprintf("%s, %d projects, %d keys, 300 tasks each, interval 30s, %v", backend, n, fleetAccounts, watch.Round(time.Second))
 	return []row{
 		{"7. fleet CPU per poll (" + label + ")", "report", fmt.Sprintf("%.2f ms (%d polls)", perPoll, polls), true},
-		{"7. fleet CPU share of one core", "≤ 5 %", fmt.Sprintf("%.2f %%", share), share <= 5},
-		{"7. fleet RSS", "≤ 150 MB", fmt.Sprintf("%.1f MB (max VmRSS)", mb), mb <= 150},
-		{"7. fleet requests per second, per access key (simulator's clock, whole run)", fmt.Sprintf("≤ %d (budget)", fleetBudget),
+		{"7. fleet CPU share of one core (" + backend + ")", "≤ 5 %", fmt.Sprintf("%.2f %%", share), share <= 5},
+		{"7. fleet RSS (" + backend + ")", "≤ 150 MB", fmt.Sprintf("%.1f MB (max VmRSS)", mb), mb <= 150},
+		{"7. fleet requests per second per access key, simulator's clock, whole run (" + backend + ")", fmt.Sprintf("≤ %d (budget)", fleetBudget),
 			fmt.Sprintf("max %d in any second; per key %v", most, fleet.perKey), most <= fleetBudget},
-		{fmt.Sprintf("7. end of a running task → NATS, active project in the fleet (n=%d)", len(fleet.latency)), "p99 ≤ 1.1 × alone",
+		{fmt.Sprintf("7. end of a running task → NATS, active project in the fleet, n=%d (%s)", len(fleet.latency), backend), "p99 ≤ 1.1 × alone",
 			fmt.Sprintf("p50 %s, p99 %s; alone (n=%d): p50 %s, p99 %s", ms(f50), ms(f99), len(alone.latency), ms(s50), ms(s99)),
 			float64(f99) <= 1.1*float64(s99)},
-	}, nil
+	}
 }
 
 // runFleet runs the binary against n projects (n = 1: the active one alone, configured
 // explicitly) and measures it for watch.
-func runFleet(ctx context.Context, bin, dir, natsURL string, n int, watch time.Duration, samples int) (*fleetRun, error) {
+func runFleet(ctx context.Context, bin, dir, natsURL, backend string, n int, watch time.Duration, samples int) (*fleetRun, error) {
 	sim := dcssim.New(dcssim.Options{RecordArrivals: true, AK: func() string { a, _ := fleetKey(0); return a }(),
 		SK: func() string { _, s := fleetKey(0); return s }()})
 	for i := 1; i < fleetAccounts; i++ {
@@ -124,7 +133,7 @@ func runFleet(ctx context.Context, bin, dir, natsURL string, n int, watch time.D
 	api := httptest.NewServer(sim)
 	defer api.Close()
 
-	state := filepath.Join(dir, fmt.Sprintf("state-%d", n))
+	state := filepath.Join(dir, fmt.Sprintf("state-%s-%d", backend, n))
 	var b strings.Builder
 	fmt.Fprintf(&b, "[dcs]\nmax_requests_per_second = %d\n\n", fleetBudget)
 	if n == 1 {
@@ -140,8 +149,16 @@ func runFleet(ctx context.Context, bin, dir, natsURL string, n int, watch time.D
 		}
 	}
 	fmt.Fprintf(&b, "[poll]\ninterval = \"30s\"\nactive_interval = \"1s\"\nfast_interval = \"0s\"\n\n"+
-		"[state]\npath = %q\n\n[nats]\nurl = %q\n\n[http]\nlisten = \"\"\n\n[log]\nlevel = \"warn\"\n", state, natsURL)
-	cfgPath := filepath.Join(dir, fmt.Sprintf("fleet-%d.toml", n))
+		"[http]\nlisten = \"\"\n\n[log]\nlevel = \"warn\"\n\n")
+	prefix := "dcs.tasks"
+	if backend == "nats-kv" {
+		prefix = fmt.Sprintf("kv%d.tasks", n) // one stream per run: their subjects must not overlap
+		fmt.Fprintf(&b, "[state]\nbackend = \"nats-kv\"\nbucket = \"fleet_%d\"\n\n[nats]\nurl = %q\njetstream = true\nstream = \"FLEET_%d\"\nsubject_prefix = %q\n",
+			n, natsURL, n, prefix)
+	} else {
+		fmt.Fprintf(&b, "[state]\npath = %q\n\n[nats]\nurl = %q\n", state, natsURL)
+	}
+	cfgPath := filepath.Join(dir, fmt.Sprintf("fleet-%s-%d.toml", backend, n))
 	if err := os.WriteFile(cfgPath, []byte(b.String()), 0o600); err != nil {
 		return nil, err
 	}
@@ -153,7 +170,7 @@ func runFleet(ctx context.Context, bin, dir, natsURL string, n int, watch time.D
 	defer nc.Close()
 	var mu sync.Mutex
 	seen := map[string]time.Time{}
-	sub, err := nc.Subscribe("dcs.tasks."+active+".>", func(m *nats.Msg) {
+	sub, err := nc.Subscribe(prefix+"."+active+".>", func(m *nats.Msg) {
 		at := time.Now()
 		var ev struct {
 			Subject string `json:"subject"`

@@ -35,6 +35,7 @@ func run() int {
 	fleetN := flag.Int("fleet-n", 1000, "fleet: projects in one process")
 	fleetWatch := flag.Duration("fleet-watch", 3*time.Minute, "fleet: how long the steady state is watched (each run)")
 	fleetSamples := flag.Int("fleet-samples", 100, "fleet: task ends timed in the active project")
+	fleetBackends := flag.String("fleet-backends", "file,nats-kv", "fleet: state backends to measure, comma-separated")
 	flag.Parse()
 
 	ctx := context.Background()
@@ -52,7 +53,7 @@ func run() int {
 		"burst":  func() ([]row, error) { return measureBurst(ctx) },
 		"detect": func() ([]row, error) { return measureDetect(ctx, *detectN, *detectSpan) },
 		"idle":   func() ([]row, error) { return measureIdle(ctx, *idleFor) },
-		"fleet":  func() ([]row, error) { return measureFleet(ctx, *fleetN, *fleetWatch, *fleetSamples) },
+		"fleet":  func() ([]row, error) { return measureFleet(ctx, *fleetN, *fleetWatch, *fleetSamples, *fleetBackends) },
 	}
 	failed := false
 	for _, name := range strings.Split(*only, ",") {
