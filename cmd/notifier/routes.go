@@ -32,7 +32,7 @@ func runRoutes(args []string, stdout, stderr io.Writer) int {
 	}
 	p, which, ok := pickProject(cfg, *projectID)
 	if !ok {
-		fmt.Fprintf(stderr, "notifier routes: --project %s is not in dcs.projects (configured: %s)\n", *projectID, projectIDs(cfg))
+		fmt.Fprintf(stderr, "notifier routes: --project %q is not in dcs.projects (configured: %s); with [[dcs.discover]] only, name a project id\n", *projectID, projectIDs(cfg))
 		return exitUsage
 	}
 	table, err := route.New(cfg)
@@ -68,13 +68,17 @@ func runRoutes(args []string, stdout, stderr io.Writer) int {
 // pickProject returns the configured project id (any case), or the first configured one
 // when id is empty, and how it was chosen.
 func pickProject(cfg *config.Config, id string) (config.Project, string, bool) {
-	if id == "" {
+	if id == "" && len(cfg.DCS.Projects) > 0 {
 		return cfg.DCS.Projects[0], "the first of dcs.projects; --project picks another", true
 	}
 	for i, p := range cfg.DCS.Projects {
 		if strings.EqualFold(p.ProjectID, id) {
 			return p, fmt.Sprintf("dcs.projects[%d]", i), true
 		}
+	}
+	if len(cfg.DCS.Discover) > 0 && len(id) == 32 {
+		// A discovered project is known only at run time: any id may be one.
+		return config.Project{Region: "cn-north-4", ProjectID: strings.ToLower(id)}, "a project [[dcs.discover]] may find", true
 	}
 	return config.Project{}, "", false
 }

@@ -63,7 +63,12 @@ func SendTest(ctx context.Context, cfg *config.Config, d Deps, names []string) (
 		return nil, err
 	}
 	defer closeReceivers(recv)
-	p := cfg.DCS.Projects[0]
+	// The first configured project; with [[dcs.discover]] only, a placeholder (the test
+	// event says it is a test either way).
+	p := config.Project{Region: "cn-north-4", ProjectID: strings.Repeat("0", 32), Name: "discovered projects"}
+	if len(cfg.DCS.Projects) > 0 {
+		p = cfg.DCS.Projects[0]
+	}
 	e := event.NewTest(p.Region, p.ProjectID, p.Name, time.Now())
 	results := make([]Result, len(recv))
 	var wg sync.WaitGroup

@@ -258,6 +258,11 @@ func (c *Config) String() string {
 	for i := range cp.DCS.Projects {
 		cp.DCS.Projects[i].Endpoint = redactURLs(cp.DCS.Projects[i].Endpoint)
 	}
+	cp.DCS.Discover = append([]Discover(nil), c.DCS.Discover...)
+	for i := range cp.DCS.Discover {
+		d := &cp.DCS.Discover[i]
+		d.Endpoint, d.IAMEndpoint = redactURLs(d.Endpoint), redactURLs(d.IAMEndpoint)
+	}
 	out, err := toml.Marshal(cp)
 	if err != nil {
 		return fmt.Sprintf("# cannot render configuration: %v\n", err)

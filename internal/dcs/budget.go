@@ -50,7 +50,9 @@ func NewBudget(o BudgetOptions) *Budget {
 	if o.Sleep == nil {
 		o.Sleep = retry.Sleep
 	}
-	full := rate.Limit(o.PerSecond)
+	// Spaced by 1/PerSecond and a millisecond, so that rounding never fits one request too
+	// many into a second.
+	full := rate.Every(time.Duration(float64(time.Second)/o.PerSecond) + time.Millisecond)
 	return &Budget{full: full, lim: rate.NewLimiter(full, 1), now: o.Now, sleep: o.Sleep}
 }
 

@@ -60,6 +60,9 @@ func (s *KV) saveProject(ctx context.Context, p string, st *diff.ProjectState, p
 		if err := s.writeState(ctx, p, kvValue{State: st}); err != nil {
 			return err
 		}
+		if st != nil {
+			s.written[p] = st
+		}
 		for _, name := range chunks {
 			_ = s.kv.Purge(ctx, chunkKey(p, name)) // one left over is purged by the next Load
 		}
@@ -70,12 +73,19 @@ func (s *KV) saveProject(ctx context.Context, p string, st *diff.ProjectState, p
 // writeInbox writes the state key with the commit's new events: inside it when they fit,
 // else in chunk keys written first and named by it. It returns the chunks' names.
 func (s *KV) writeInbox(ctx context.Context, p string, st *diff.ProjectState, inbox []storedEvent) ([]string, error) {
+	if len(inbox) == 0 && st != nil && s.written[p] == st {
+		return nil, nil // unchanged since it was written
+	}
 	b, err := s.encodeState(p, kvValue{State: st, Outbox: inbox})
 	if err != nil {
 		return nil, err
 	}
 	if len(inbox) == 0 || s.maxValue <= 0 || int64(len(b)) <= s.maxValue {
-		return nil, s.putState(ctx, p, b)
+		err := s.putState(ctx, p, b)
+		if err == nil && len(inbox) == 0 {
+			s.written[p] = st
+		}
+		return nil, err
 	}
 	var names []string
 	var part []storedEvent
