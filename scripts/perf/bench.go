@@ -66,6 +66,12 @@ func benchRows(path string) ([]row, error) {
 	if ns, ok := med("BenchmarkPublishBurstJetStream/ns/op"); ok {
 		rows = append(rows, row{"4. bench: 10,000 events to JetStream, acked (sink only)", "≤ 3 s", fmt.Sprintf("%.0f ms", ns/1e6), ns <= 3e9})
 	}
+	if cpu, ok := med("BenchmarkFleet1000/cpu-ms/poll"); ok {
+		share, _ := med("BenchmarkFleet1000/%core@30s")
+		heap, _ := med("BenchmarkFleet1000/MB-heap")
+		rows = append(rows, row{"7. bench: 1,000 projects, one steady-state round (file state, no commit)", "≤ 5 % of a core at 30s",
+			fmt.Sprintf("%.2f ms CPU per poll, %.2f %% of a core, heap %.0f MB", cpu, share, heap), share <= 5})
+	}
 	if len(rows) == 0 {
 		return nil, fmt.Errorf("%s holds none of the expected benchmarks", path)
 	}

@@ -47,8 +47,13 @@ type fleetRun struct {
 	wall     time.Duration
 	requests int
 	latency  []time.Duration
-	perKey   []int // most requests in one second, per access key
+	perKey   []int // most requests in one second (any window [t, t+1s)), per access key
+	perCal   []int // most requests in one calendar second, per access key
+	rate     []float64
 }
+
+// fleetEnv is added to the notifier's environment only (-fleet-env), such as GOMEMLIMIT.
+var fleetEnv []string
 
 func measureFleet(ctx context.Context, n int, watch time.Duration, samples int, backends string) ([]row, error) {
 	dir, err := os.MkdirTemp("", "perf-fleet-*")
@@ -93,13 +98,17 @@ func fleetRows(backend string, n int, watch time.Duration, fleet, alone *fleetRu
 	}
 	f50, f99, _ := stats(fleet.latency)
 	s50, s99, _ := stats(alone.latency)
+	if len(fleetEnv) > 0 {
+		backend += " " + strings.Join(fleetEnv, " ")
+	}
 	label := fmt.Sprintf("%s, %d projects, %d keys, 300 tasks each, interval 30s, %v", backend, n, fleetAccounts, watch.Round(time.Second))
 	return []row{
 		{"7. fleet CPU per poll (" + label + ")", "report", fmt.Sprintf("%.2f ms (%d polls)", perPoll, polls), true},
 		{"7. fleet CPU share of one core (" + backend + ")", "≤ 5 %", fmt.Sprintf("%.2f %%", share), share <= 5},
 		{"7. fleet RSS (" + backend + ")", "≤ 150 MB", fmt.Sprintf("%.1f MB (max VmRSS)", mb), mb <= 150},
 		{"7. fleet requests per second per access key, simulator's clock, whole run (" + backend + ")", fmt.Sprintf("≤ %d (budget)", fleetBudget),
-			fmt.Sprintf("max %d in any second; per key %v", most, fleet.perKey), most <= fleetBudget},
+			fmt.Sprintf("max in any window of 1 s per key %v; in a calendar second %v; mean rate %.1f/s", fleet.perKey, fleet.perCal, mean(fleet.rate)),
+			most <= fleetBudget},
 		{fmt.Sprintf("7. end of a running task → NATS, active project in the fleet, n=%d (%s)", len(fleet.latency), backend), "p99 ≤ 1.1 × alone",
 			fmt.Sprintf("p50 %s, p99 %s; alone (n=%d): p50 %s, p99 %s", ms(f50), ms(f99), len(alone.latency), ms(s50), ms(s99)),
 			float64(f99) <= 1.1*float64(s99)},
@@ -192,7 +201,7 @@ func runFleet(ctx context.Context, bin, dir, natsURL, backend string, n int, wat
 	defer sub.Unsubscribe()
 
 	cmd := exec.CommandContext(ctx, bin, "run", "--config", cfgPath)
-	cmd.Env = append(os.Environ(), r.env...)
+	cmd.Env = append(append(os.Environ(), r.env...), fleetEnv...)
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
 		return nil, err
@@ -271,7 +280,12 @@ func runFleet(ctx context.Context, bin, dir, natsURL, backend string, n int, wat
 	mu.Unlock()
 	for i := range fleetAccounts {
 		ak, _ := fleetKey(i)
-		r.perKey = append(r.perKey, mostInSecond(sim.Arrivals(ak)))
+		at := sim.Arrivals(ak)
+		r.perKey = append(r.perKey, mostInSecond(at))
+		r.perCal = append(r.perCal, mostInCalendarSecond(at))
+		if len(at) > 1 {
+			r.rate = append(r.rate, float64(len(at)-1)/at[len(at)-1].Sub(at[0]).Seconds())
+		}
 	}
 	return r, nil
 }
@@ -286,4 +300,28 @@ func mostInSecond(at []time.Time) int {
 		most = max(most, j-i)
 	}
 	return most
+}
+
+// mostInCalendarSecond is the most arrivals within one second of the clock, as a gateway
+// counting per second sees them.
+func mostInCalendarSecond(at []time.Time) int {
+	n := map[int64]int{}
+	most := 0
+	for _, t := range at {
+		k := t.Unix()
+		n[k]++
+		most = max(most, n[k])
+	}
+	return most
+}
+
+func mean(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	sum := 0.0
+	for _, x := range v {
+		sum += x
+	}
+	return sum / float64(len(v))
 }

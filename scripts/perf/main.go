@@ -36,7 +36,9 @@ func run() int {
 	fleetWatch := flag.Duration("fleet-watch", 3*time.Minute, "fleet: how long the steady state is watched (each run)")
 	fleetSamples := flag.Int("fleet-samples", 100, "fleet: task ends timed in the active project")
 	fleetBackends := flag.String("fleet-backends", "file,nats-kv", "fleet: state backends to measure, comma-separated")
+	env := flag.String("fleet-env", "", "fleet: NAME=VALUE pairs (space-separated) added to the notifier's environment, e.g. GOMEMLIMIT=120MiB")
 	flag.Parse()
+	fleetEnv = strings.Fields(*env)
 
 	ctx := context.Background()
 	var rows []row
