@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -52,9 +53,9 @@ type KV struct {
 	maxValue int64
 	onFenced func()
 
-	revs map[string]uint64 // state key -> revision last read or written by us
-	last map[string][]byte // state key -> bytes last written, to skip unchanged keys
-	// written is, per project, the state whose encoding (without an inbox) last holds: a
+	revs map[string]uint64            // state key -> revision last read or written by us
+	last map[string][sha256.Size]byte // state key -> digest of the bytes last written, to skip unchanged keys
+	// written is, per project, the state whose encoding (without an inbox) the key holds: a
 	// ledger replaces a project's state at every change and never writes one it handed
 	// over, so the same pointer needs no encoding to be found unchanged (1,000 projects
 	// would otherwise be encoded, and gzipped, at every commit of any one of them).
@@ -83,7 +84,7 @@ func NewKV(kv jetstream.KeyValue, o KVOptions) *KV {
 	return &KV{
 		kv: kv, projects: slices.Clone(o.Projects), term: o.Term, epoch: o.Epoch, writer: nuid.Next(),
 		maxValue: o.MaxValue, onFenced: o.OnFenced,
-		revs: map[string]uint64{}, last: map[string][]byte{}, written: map[string]*diff.ProjectState{}, events: map[string]map[string]storedEvent{}, orders: map[string]uint64{},
+		revs: map[string]uint64{}, last: map[string][sha256.Size]byte{}, written: map[string]*diff.ProjectState{}, events: map[string]map[string]storedEvent{}, orders: map[string]uint64{},
 	}
 }
 

@@ -3,6 +3,7 @@ package state
 import (
 	"cmp"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"slices"
@@ -148,7 +149,7 @@ func (s *KV) claim(ctx context.Context, p string, r *read) (*read, error) {
 			rev, err = s.kv.Update(ctx, key, b, r.rev)
 		}
 		if err == nil {
-			s.revs[key], s.last[key] = rev, b
+			s.revs[key], s.last[key] = rev, sha256.Sum256(b)
 			s.dropChunks(ctx, p)
 			return r, nil
 		}

@@ -2,6 +2,7 @@ package state
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"slices"
@@ -285,7 +286,7 @@ func (s *KV) encodeState(p string, v kvValue) ([]byte, error) {
 
 func (s *KV) putState(ctx context.Context, p string, b []byte) error {
 	key := Key(p)
-	if slices.Equal(b, s.last[key]) {
+	if last, ok := s.last[key]; ok && last == sha256.Sum256(b) {
 		return nil
 	}
 	if err := s.checkSize(key, b); err != nil {
@@ -305,7 +306,7 @@ func (s *KV) write(ctx context.Context, key string, b []byte) error {
 	rev, err := s.kv.Update(ctx, key, b, s.revs[key])
 	for range maxClaims {
 		if err == nil {
-			s.revs[key], s.last[key] = rev, b
+			s.revs[key], s.last[key] = rev, sha256.Sum256(b)
 			return nil
 		}
 		if !isConflict(err) {
