@@ -114,7 +114,7 @@ func New(cfg *config.Config, d Deps) (_ *App, err error) {
 	if cfg.DCS.InsecureSkipVerify {
 		a.log.Warn().Msg("dcs.insecure_skip_verify = true: TLS certificates of the DCS API are NOT verified")
 	}
-	fl := newFleet(cfg.DCS, d.Getenv)
+	fl := newFleet(cfg.DCS, d.Getenv, a.m)
 	for i, p := range cfg.DCS.Projects {
 		creds, err := fl.credentials(cfg.DCS.ProjectKeys(i))
 		if err != nil {
@@ -129,7 +129,7 @@ func New(cfg *config.Config, d Deps) (_ *App, err error) {
 		if err != nil {
 			return nil, setupErr("dcs.projects[%d]: %w", i, err)
 		}
-		b := fl.budget(creds)
+		b := fl.budget(creds, cfg.DCS.ProjectKeys(i).Key)
 		a.projects = append(a.projects, project{cfg: p, client: dcs.Budgeted{Lister: c, Budget: b}, budget: b})
 	}
 	if a.disc, err = newDiscoverers(cfg, fl, d.Transport); err != nil {

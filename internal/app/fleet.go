@@ -15,6 +15,7 @@ import (
 
 	"notifier/internal/config"
 	"notifier/internal/dcs"
+	"notifier/internal/metrics"
 	"notifier/internal/retry"
 )
 
@@ -28,14 +29,15 @@ import (
 // fleet reads each credential once and hands out one Budget per access key.
 type fleet struct {
 	cfg     config.DCS
+	m       *metrics.Metrics
 	getenv  func(string) string
 	creds   map[string]dcs.Credentials // by CredentialKeys.Key
 	budgets map[string]*dcs.Budget     // by a hash of the access key (never the key itself)
 	members map[*dcs.Budget]int        // projects polled with each budget
 }
 
-func newFleet(cfg config.DCS, getenv func(string) string) *fleet {
-	return &fleet{cfg: cfg, getenv: getenv, creds: map[string]dcs.Credentials{},
+func newFleet(cfg config.DCS, getenv func(string) string, m *metrics.Metrics) *fleet {
+	return &fleet{cfg: cfg, getenv: getenv, m: m, creds: map[string]dcs.Credentials{},
 		budgets: map[string]*dcs.Budget{}, members: map[*dcs.Budget]int{}}
 }
 
@@ -52,13 +54,16 @@ func (f *fleet) credentials(k config.CredentialKeys) (dcs.Credentials, error) {
 	return c, nil
 }
 
-// budget returns the Budget of c's access key, counting one more project on it.
-func (f *fleet) budget(c dcs.Credentials) *dcs.Budget {
+// budget returns the Budget of c's access key, counting one more project on it; key is
+// where the credential is configured, which names it in the throttling metric (the first
+// key of an access key used by several).
+func (f *fleet) budget(c dcs.Credentials, key string) *dcs.Budget {
 	sum := sha256.Sum256([]byte(c.AK.Reveal()))
 	id := hex.EncodeToString(sum[:8])
 	b, ok := f.budgets[id]
 	if !ok {
-		b = dcs.NewBudget(dcs.BudgetOptions{PerSecond: f.cfg.MaxRequestsPerSecond})
+		throttled := f.m.Throttled.WithLabelValues(key)
+		b = dcs.NewBudget(dcs.BudgetOptions{PerSecond: f.cfg.MaxRequestsPerSecond, OnThrottle: throttled.Inc})
 		f.budgets[id] = b
 	}
 	f.members[b]++
@@ -151,6 +156,7 @@ func (a *App) discover(cfg *config.Config, fl *fleet, tr http.RoundTripper) erro
 			continue
 		}
 		d.known = ids(found)
+		a.m.Discovered.WithLabelValues(d.key).Set(float64(len(found)))
 		added := 0
 		for _, p := range found {
 			if seen[p.ID] {
@@ -165,7 +171,7 @@ func (a *App) discover(cfg *config.Config, fl *fleet, tr http.RoundTripper) erro
 			if err != nil {
 				return setupErr("%s: project %s: %w", d.key, p.ID, err)
 			}
-			b := fl.budget(d.creds)
+			b := fl.budget(d.creds, d.key)
 			a.projects = append(a.projects, project{
 				cfg:    config.Project{Name: d.name(p), Region: p.Region, ProjectID: p.ID, Endpoint: d.entry.Endpoint},
 				client: dcs.Budgeted{Lister: c, Budget: b}, budget: b, discovered: true,
@@ -245,6 +251,7 @@ func (a *App) rediscover(ctx context.Context, log zerolog.Logger) (string, bool)
 			}
 			continue
 		}
+		a.m.Discovered.WithLabelValues(d.key).Set(float64(len(found)))
 		if got := ids(found); d.known == nil || !slices.Equal(got, d.known) {
 			if d.known == nil && len(got) == 0 {
 				d.known = got

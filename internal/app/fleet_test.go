@@ -9,11 +9,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	promtest "github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/rs/zerolog"
 
 	"notifier/internal/app"
 	"notifier/internal/config"
 	"notifier/internal/dcssim"
+	"notifier/internal/metrics"
 	"notifier/internal/testutil"
 )
 
@@ -146,9 +149,14 @@ func TestDiscovery(t *testing.T) {
 		t.Fatal(err)
 	}
 	deps.DryRun = true
+	deps.Registry = prometheus.NewRegistry()
+	deps.Metrics = metrics.New(deps.Registry, "test")
 	a, err := app.New(cfg, deps)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if n := promtest.ToFloat64(deps.Metrics.Discovered.WithLabelValues("dcs.discover[0]")); n != 2 {
+		t.Errorf("notifier_discovered_projects{discover=\"dcs.discover[0]\"} = %g, want 2", n)
 	}
 	if got := app.ProjectNames(a); strings.Join(got, ",") != "explicit,acct-b/ap-southeast-1_team,acct-b/cn-north-4" {
 		t.Errorf("projects watched: %v", got)

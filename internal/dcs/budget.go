@@ -21,6 +21,7 @@ type Budget struct {
 	lim   *rate.Limiter
 	now   func() time.Time
 	sleep func(context.Context, time.Duration) error
+	onThr func()
 
 	mu          sync.Mutex
 	pausedUntil time.Time
@@ -40,6 +41,8 @@ type BudgetOptions struct {
 	PerSecond float64
 	Now       func() time.Time                           // default time.Now
 	Sleep     func(context.Context, time.Duration) error // default retry.Sleep; tests advance a fake clock
+	// OnThrottle, when set, is called at every throttling answer (a metric).
+	OnThrottle func()
 }
 
 // NewBudget returns a budget of o.PerSecond requests per second.
@@ -53,7 +56,7 @@ func NewBudget(o BudgetOptions) *Budget {
 	// Spaced by 1/PerSecond and a millisecond, so that rounding never fits one request too
 	// many into a second.
 	full := rate.Every(time.Duration(float64(time.Second)/o.PerSecond) + time.Millisecond)
-	return &Budget{full: full, lim: rate.NewLimiter(full, 1), now: o.Now, sleep: o.Sleep}
+	return &Budget{full: full, lim: rate.NewLimiter(full, 1), now: o.Now, sleep: o.Sleep, onThr: o.OnThrottle}
 }
 
 // Wait blocks until a request may go out: past any pause, and a token taken. It returns
@@ -105,6 +108,9 @@ func (b *Budget) Wait(ctx context.Context) error {
 func (b *Budget) Throttle(asked time.Duration) {
 	if asked <= 0 {
 		asked = ThrottlePause
+	}
+	if b.onThr != nil {
+		b.onThr()
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()

@@ -73,7 +73,8 @@ func TestBudgetSpacesRequests(t *testing.T) {
 // without one), halves its rate for SlowFor, and then the full rate is back.
 func TestBudgetThrottle(t *testing.T) {
 	clk := newFakeClock()
-	b := clk.budget(10)
+	counted := 0
+	b := NewBudget(BudgetOptions{PerSecond: 10, Now: clk.Now, Sleep: clk.Sleep, OnThrottle: func() { counted++ }})
 	if err := b.Wait(t.Context()); err != nil {
 		t.Fatal(err)
 	}
@@ -97,6 +98,9 @@ func TestBudgetThrottle(t *testing.T) {
 	_ = b.Wait(t.Context())
 	if gap := clk.Now().Sub(prev); gap < 100*time.Millisecond || gap > 102*time.Millisecond || b.Limit() < 9.8 {
 		t.Errorf("after SlowFor: gap %v at rate %g, want 100ms at 10", gap, b.Limit())
+	}
+	if counted != 1 {
+		t.Errorf("OnThrottle called %d times, want 1", counted)
 	}
 	b.Throttle(7 * time.Second) // a Retry-After is honoured
 	t1 := clk.Now()

@@ -31,6 +31,8 @@ type Metrics struct {
 	Deliveries      *prometheus.CounterVec // sink, result
 	Pending         *prometheus.GaugeVec   // sink
 	Retries         *prometheus.CounterVec // component
+	Throttled       *prometheus.CounterVec // credential (a config key, never the access key)
+	Discovered      *prometheus.GaugeVec   // discover (dcs.discover[i])
 	StateSaveErrors prometheus.Counter     // a poll result or delivery progress not saved
 	LastSuccess     *prometheus.GaugeVec   // project, Unix seconds
 	Leader          *prometheus.GaugeVec   // shard, holder: 1 while this replica leads the shard
@@ -106,13 +108,17 @@ func New(reg prometheus.Registerer, version string) *Metrics {
 			Help: "1 when the last attempt to load the configuration succeeded, 0 when it failed (the running configuration was kept)."}),
 		ConfigReloadSuccessTime: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: ns, Name: "config_last_reload_success_timestamp_seconds",
 			Help: "Unix time of the last successful configuration load."}),
+		Throttled: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "throttled_total",
+			Help: "Throttling answers (429, APIGW.0308) by credential, named by the key it is configured under (dcs, dcs.projects[2], dcs.discover[0]); each pauses every project of that access key."}, []string{"credential"}),
+		Discovered: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: ns, Name: "discovered_projects",
+			Help: "Projects to watch found by the last successful listing of a [[dcs.discover]] entry."}, []string{"discover"}),
 		probes: newProbes(),
 		known:  map[string]bool{},
 	}
 	reg.MustRegister(m.Polls, m.PollDuration, m.APIRequests, m.Pages, m.TasksFollowed, m.TasksActive,
 		m.SkippedTasks, m.WindowIgnored, m.WindowUnfiltered, m.FullListings, m.Events, m.Deliveries, m.Pending, m.Retries, m.StateSaveErrors,
 		m.LastSuccess, m.Leader, m.LeaderTerm, m.BuildInfo, m.ConfigReloadSuccessful, m.ConfigReloadSuccessTime,
-		m.probes,
+		m.Throttled, m.Discovered, m.probes,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.BuildInfo.WithLabelValues(version).Set(1)
 	m.Retries.WithLabelValues(RetriesPoller)
