@@ -91,7 +91,7 @@ func (p *prober) connect(ctx context.Context, q dcs.Query) (*dcs.Page, error) {
 		}
 	case errors.As(err, &ae) && ae.Auth():
 		p.r.Reachable = true
-		p.r.Credential = explainAuth(ae, p.o.Config.DCS, p.r.ProjectID, p.r.Region)
+		p.r.Credential = explainAuth(ae, p.keys, p.r.ProjectID, p.r.Region)
 		p.problem("credential refused: " + p.r.Credential)
 	case errors.As(err, &ae) && ae.Throttled():
 		p.r.Reachable, p.r.Credential = true, Unknown
@@ -167,8 +167,8 @@ func explainTransport(te *dcs.TransportError, timeout time.Duration) string {
 
 // explainAuth says which key was refused, as far as the gateway's answer tells, and what to
 // check.
-func explainAuth(ae *dcs.APIError, d config.DCS, projectID, region string) string {
-	ak, sk, token := source("dcs.ak", d.AKEnv, d.AKFile), source("dcs.sk", d.SKEnv, d.SKFile), source("dcs.security_token", d.SecurityTokenEnv, d.SecurityTokenFile)
+func explainAuth(ae *dcs.APIError, k config.CredentialKeys, projectID, region string) string {
+	ak, sk, token := source(k.Key+".ak", k.AKEnv, k.AKFile), source(k.Key+".sk", k.SKEnv, k.SKFile), source(k.Key+".security_token", k.TokenEnv, k.TokenFile)
 	msg := strings.ToLower(ae.Message)
 	head := fmt.Sprintf("HTTP %d %s", ae.Status, ae.Code)
 	if ae.Message != "" {

@@ -64,7 +64,8 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	rep := &Report{Usable: true}
 	for _, p := range projects {
 		// Each project with its credential: its own keys, or [dcs]'s.
-		creds, err := cfg.DCS.ProjectKeys(p.index).Read(o.Getenv)
+		keys := cfg.DCS.ProjectKeys(p.index)
+		creds, err := keys.Read(o.Getenv)
 		if err != nil {
 			return nil, &ConfigError{err}
 		}
@@ -79,7 +80,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		}
 		endpoint, _ := dcs.Endpoint(p.cfg.Region, p.cfg.Endpoint)
 		pr := &ProjectReport{ProjectID: p.cfg.ProjectID, Name: p.cfg.Name, Region: p.cfg.Region, Endpoint: endpoint}
-		pb := &prober{o: o, c: c, r: pr, statuses: event.NewStatuses(cfg.Poll.TerminalStatuses)}
+		pb := &prober{o: o, c: c, r: pr, statuses: event.NewStatuses(cfg.Poll.TerminalStatuses), keys: keys}
 		if err := pb.run(ctx); err != nil {
 			return nil, err
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"notifier/internal/config"
 	"notifier/internal/dcs"
 	"notifier/internal/event"
 )
@@ -98,6 +99,7 @@ type prober struct {
 	r        *ProjectReport
 	statuses event.Statuses
 	tls      tlsSeen
+	keys     config.CredentialKeys // where the project's credential comes from, for explanations
 }
 
 func (p *prober) problem(s string) { p.r.Problems = append(p.r.Problems, s) }
