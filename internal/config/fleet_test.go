@@ -70,3 +70,14 @@ func TestProjectCredentials(t *testing.T) {
 		t.Fatalf("project 1 uses [dcs]: %v", err)
 	}
 }
+
+func TestLintUnnamedDiscovery(t *testing.T) {
+	c, err := Load([]byte("[[dcs.discover]]\nregions = [\"*\"]\n[[dcs.discover]]\nname = \"b\"\nregions = [\"*\"]\nak_env = \"B_AK\"\nsk_env = \"B_SK\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws := c.Lint()
+	if len(ws) != 1 || ws[0].Key != "dcs.discover[0].name" {
+		t.Errorf("warnings %v, want one about dcs.discover[0].name", ws)
+	}
+}

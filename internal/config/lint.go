@@ -52,6 +52,14 @@ func (c *Config) Lint() []Warning {
 			ws = append(ws, Warning{key, msg})
 		}
 	}
+	if len(c.DCS.Discover) > 1 {
+		for i, d := range c.DCS.Discover {
+			if d.Name == "" {
+				ws = append(ws, Warning{fmt.Sprintf("dcs.discover[%d].name", i),
+					"is empty while several accounts are discovered: their projects of one region get the same name (cn-north-4) in alerts"})
+			}
+		}
+	}
 	return ws
 }
 
