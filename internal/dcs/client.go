@@ -1,6 +1,7 @@
 package dcs
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -144,7 +145,7 @@ func (c *Client) List(ctx context.Context, q Query) (*Page, error) {
 		return nil, &TransportError{Err: scrubURL(err)}
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, c.maxBody+1))
+	body, err := readBody(resp, c.maxBody)
 	if err != nil {
 		return nil, &TransportError{Err: fmt.Errorf("reading body: %w", scrubURL(err))}
 	}
@@ -197,4 +198,18 @@ func scrubURL(err error) error {
 		}
 	}
 	return err
+}
+
+// readBody reads at most max+1 bytes of the body, into one buffer of the announced
+// Content-Length when there is one (io.ReadAll would grow it step by step: twice the
+// garbage for every page of a fleet).
+func readBody(resp *http.Response, max int64) ([]byte, error) {
+	r := io.LimitReader(resp.Body, max+1)
+	if n := resp.ContentLength; n > 0 && n <= max {
+		// ReadFrom wants MinRead bytes free before each read, the one that finds the end too.
+		buf := bytes.NewBuffer(make([]byte, 0, n+bytes.MinRead))
+		_, err := buf.ReadFrom(r)
+		return buf.Bytes(), err
+	}
+	return io.ReadAll(r)
 }
