@@ -27,6 +27,7 @@ type Config struct {
 	Shutdown Shutdown `toml:"shutdown"`
 	Cluster  Cluster  `toml:"cluster"`
 	Stuck    Stuck    `toml:"stuck"`
+	Mute     []Mute   `toml:"mute"` // maintenance windows (mute.go)
 }
 
 // DCS configures the client of the Huawei Cloud DCS task-center API.

@@ -41,6 +41,7 @@ func (c *Config) Validate() error {
 	c.NATS.validate(&p)
 	c.Slack.validate(&p, c.DCS.Projects)
 	c.validateNames(&p)
+	c.validateMutes(&p)
 	c.HTTP.validate(&p)
 	c.Log.validate(&p)
 	c.Stuck.validate(&p)
