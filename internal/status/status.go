@@ -80,14 +80,15 @@ const (
 	Delivered = "delivered" // the receiver took it
 	Pending   = "pending"   // routed to the receiver, not delivered yet
 	Dropped   = "dropped"   // given up: refused for good, or past max_pending
+	Muted     = "muted"     // kept from the receiver at commit by a maintenance window ([[mute]])
 )
 
 // Delivery is what became of an event for one receiver.
 type Delivery struct {
 	Receiver string     `json:"receiver"`
-	State    string     `json:"state"`            // Delivered, Pending or Dropped
-	At       *time.Time `json:"at,omitempty"`     // when delivered or dropped
-	Reason   string     `json:"reason,omitempty"` // why dropped, as an error class
+	State    string     `json:"state"`            // Delivered, Pending, Dropped or Muted
+	At       *time.Time `json:"at,omitempty"`     // when delivered, dropped or muted
+	Reason   string     `json:"reason,omitempty"` // why dropped (an error class), or "maintenance window NAME"
 }
 
 // Receiver is one configured receiver.

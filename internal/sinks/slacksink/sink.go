@@ -44,6 +44,9 @@ type Options struct {
 	// from poll.terminal_statuses with event.NewStatuses. nil: event.DefaultStatuses.
 	Statuses event.Statuses
 	Links    []config.Link // slack.links: buttons on messages about a task
+	// During names the maintenance window ([[mute]]) in which an event's task started, if
+	// one muted this webhook then; such a message says so. nil: none ever did.
+	During func(e *event.Event) string
 }
 
 // Sink delivers events to one Slack incoming webhook. It implements sinks.Sink; its Send
@@ -57,6 +60,7 @@ type Sink struct {
 	gap    time.Duration
 	st     event.Statuses
 	links  []Link
+	during func(e *event.Event) string
 
 	// mu serialises Send: with several shards (nats-kv) several dispatchers share one
 	// webhook, and its one-post-per-second pace must hold across them.
@@ -81,6 +85,7 @@ func New(o Options) (*Sink, error) {
 		now:    o.Now,
 		gap:    o.MinGap,
 		st:     o.Statuses,
+		during: o.During,
 	}
 	if s.name == "" {
 		return nil, fmt.Errorf("%s.name: required", key)
@@ -147,6 +152,9 @@ func (s *Sink) Send(ctx context.Context, evs []event.Event) (int, error) {
 	}
 	for i := range evs {
 		msg := RenderLinks(&evs[i], s.now(), s.st, s.links)
+		if s.during != nil && !evs[i].IsTest() {
+			withWindow(&msg, s.during(&evs[i]))
+		}
 		if err := s.post(ctx, &msg); err != nil {
 			return i, err
 		}
