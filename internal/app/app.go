@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
@@ -19,6 +20,7 @@ import (
 	"notifier/internal/config"
 	"notifier/internal/dcs"
 	"notifier/internal/metrics"
+	"notifier/internal/mute"
 	"notifier/internal/route"
 	"notifier/internal/sinks/natssink"
 	"notifier/internal/status"
@@ -41,6 +43,8 @@ type Deps struct {
 	// Status records the recent events shown on the status page; pass the same one to
 	// the App of every configuration so that a reload keeps them. Default a new one.
 	Status *status.Recorder
+	// Now is the clock maintenance windows ([[mute]]) are decided by, at commit. nil: time.Now.
+	Now func() time.Time
 }
 
 // SetupError is a problem with the configuration or the environment found while
@@ -137,7 +141,14 @@ func New(cfg *config.Config, d Deps) (_ *App, err error) {
 	}
 	a.m.Keep(a.projectIDs())
 	a.initSeries()
-	uc := unitConfig{cfg: cfg, log: a.log, m: a.m, receivers: a.recv, routes: routes, rec: a.rec}
+	mutes, err := mute.New(cfg)
+	if err != nil {
+		return nil, setupErr("%w", err)
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	uc := unitConfig{cfg: cfg, log: a.log, m: a.m, receivers: a.recv, routes: routes, mutes: mutes, now: d.Now, rec: a.rec}
 	if cfg.State.Backend == "nats-kv" {
 		if a.nats == nil {
 			return nil, setupErr("state.backend: \"nats-kv\" needs the NATS sink (nats.url)")

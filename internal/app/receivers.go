@@ -64,7 +64,7 @@ func openSelected(cfg *config.Config, log zerolog.Logger, getenv func(string) st
 		}
 		s, err := slacksink.New(slacksink.Options{Index: i, Webhook: w, URL: url,
 			Statuses: event.NewStatuses(cfg.Poll.TerminalStatuses), Links: cfg.Slack.Links,
-			Log: log})
+			Log: log, During: duringFor(cfg, w.Name)})
 		if err != nil {
 			return nil, nil, &SetupError{err} // it names slack.webhooks[i] itself
 		}

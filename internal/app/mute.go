@@ -1,0 +1,73 @@
+package app
+
+import (
+	"sync"
+	"time"
+
+	"notifier/internal/config"
+	"notifier/internal/event"
+	"notifier/internal/mute"
+	"notifier/internal/route"
+)
+
+// muter applies the maintenance windows at commit, with the routing: Route gives the
+// ledger the receivers an event goes to, less those a window keeps it from at that
+// moment; the ledger's OnCommit then takes what was muted (take), once the event is
+// saved, to count and show it. A save that fails leaves its entries behind; they are
+// replaced when the poll is committed again, and cleared past maxHeld.
+type muter struct {
+	table *route.Table
+	set   *mute.Set
+	now   func() time.Time
+
+	mu   sync.Mutex
+	held map[string]mutedAt // by event id
+}
+
+type mutedAt struct {
+	at    time.Time
+	muted []mute.Muted
+}
+
+// maxHeld bounds what failed saves can leave behind.
+const maxHeld = 10000
+
+func newMuter(table *route.Table, set *mute.Set, now func() time.Time) *muter {
+	return &muter{table: table, set: set, now: now, held: map[string]mutedAt{}}
+}
+
+// Route is the ledger's routing (state.Route): the table's receivers for e, less the
+// muted ones.
+func (m *muter) Route(e *event.Event) []string {
+	to := m.table.Route(e)
+	now := m.now()
+	keep, muted := m.set.Apply(to, e, now)
+	if len(muted) > 0 {
+		m.mu.Lock()
+		if len(m.held) >= maxHeld {
+			clear(m.held)
+		}
+		m.held[e.ID] = mutedAt{at: now, muted: muted}
+		m.mu.Unlock()
+	}
+	return keep
+}
+
+// take returns, and forgets, what Route muted of the event with id.
+func (m *muter) take(id string) (mutedAt, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	h, ok := m.held[id]
+	delete(m.held, id)
+	return h, ok
+}
+
+// duringFor is what a Slack webhook asks about each event it posts: the window, if any,
+// that muted it when the event's task was created (slacksink.Options.During).
+func duringFor(cfg *config.Config, receiver string) func(e *event.Event) string {
+	set, err := mute.New(cfg)
+	if err != nil || len(set.Windows()) == 0 {
+		return nil // a validated config compiles; without windows there is nothing to say
+	}
+	return func(e *event.Event) string { return set.During(receiver, e) }
+}
