@@ -146,6 +146,18 @@ func normalizeEmpty(c Config) Config {
 	if len(c.Slack.Links) == 0 {
 		c.Slack.Links = nil
 	}
+	c.Mute = append([]Mute(nil), c.Mute...)
+	for i := range c.Mute {
+		m := &c.Mute[i]
+		for _, s := range []*[]string{&m.Receivers, &m.Weekdays, &m.TaskNames, &m.Statuses, &m.Projects} {
+			if len(*s) == 0 {
+				*s = nil
+			}
+		}
+	}
+	if len(c.Mute) == 0 {
+		c.Mute = nil
+	}
 	return c
 }
 

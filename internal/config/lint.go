@@ -33,23 +33,33 @@ func (c *Config) Lint() []Warning {
 	}
 	for i, w := range c.Slack.Webhooks {
 		key := fmt.Sprintf("slack.webhooks[%d]", i)
-		for j, name := range w.TaskNames {
-			if event.IsKnownTaskName(name) {
-				continue
-			}
-			if near := closest(name, event.KnownTaskNames()); near != "" {
-				ws = append(ws, Warning{fmt.Sprintf("%s.task_names[%d]", key, j),
-					fmt.Sprintf("%q is not a task name the task center uses, so it never matches; did you mean %q?", name, near)})
-			}
-		}
-		for j, s := range w.Statuses {
-			if up := strings.ToUpper(s); s != up {
-				ws = append(ws, Warning{fmt.Sprintf("%s.statuses[%d]", key, j),
-					fmt.Sprintf("%q never matches: the task center's statuses are upper case (did you mean %q?)", s, up)})
-			}
-		}
+		ws = append(ws, lintFilter(key, w.TaskNames, w.Statuses)...)
 		if msg := unreachableSeverity(w); msg != "" {
 			ws = append(ws, Warning{key, msg})
+		}
+	}
+	for i, m := range c.Mute {
+		ws = append(ws, lintFilter(fmt.Sprintf("mute[%d]", i), m.TaskNames, m.Statuses)...)
+	}
+	return ws
+}
+
+// lintFilter warns about the task names and statuses of a filter that can never match.
+func lintFilter(key string, names, statuses []string) []Warning {
+	var ws []Warning
+	for j, name := range names {
+		if event.IsKnownTaskName(name) {
+			continue
+		}
+		if near := closest(name, event.KnownTaskNames()); near != "" {
+			ws = append(ws, Warning{fmt.Sprintf("%s.task_names[%d]", key, j),
+				fmt.Sprintf("%q is not a task name the task center uses, so it never matches; did you mean %q?", name, near)})
+		}
+	}
+	for j, s := range statuses {
+		if up := strings.ToUpper(s); s != up {
+			ws = append(ws, Warning{fmt.Sprintf("%s.statuses[%d]", key, j),
+				fmt.Sprintf("%q never matches: the task center's statuses are upper case (did you mean %q?)", s, up)})
 		}
 	}
 	return ws
