@@ -9,13 +9,14 @@ import (
 	"time"
 
 	"notifier/internal/event"
+	"notifier/internal/mute"
 	"notifier/internal/route"
 	"notifier/internal/sinks/slacksink"
 )
 
 // OnceRender is Once --dry-run that shows what each receiver would be sent instead of the
 // bare events: it polls every project once, commits nothing, routes the events as a
-// commit would, and writes, per receiver in the order of the config, a "#" line naming
+// commit would (maintenance windows included), and writes, per receiver in the order of the config, a "#" line naming
 // it and then its payloads: for NATS the subject and the CloudEvent, each on a line; for
 // a Slack webhook the JSON of each message as it would be posted (one digest for more
 // than ten events). It needs an App built with Deps.DryRun.
@@ -31,6 +32,11 @@ func (a *App) OnceRender(ctx context.Context, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	mutes, err := mute.New(a.cfg)
+	if err != nil {
+		return err
+	}
+	now := time.Now()
 	var evs []event.Event
 	var errs []error
 	for _, p := range fm.unit.pollers {
@@ -47,11 +53,13 @@ func (a *App) OnceRender(ctx context.Context, out io.Writer) error {
 	}
 	routed := map[string][]event.Event{}
 	for i := range evs {
-		for _, name := range table.Route(&evs[i]) {
+		// As a commit would: a receiver a maintenance window mutes now is not sent it.
+		to, _ := mutes.Apply(table.Route(&evs[i]), &evs[i], now)
+		for _, name := range to {
 			routed[name] = append(routed[name], evs[i])
 		}
 	}
-	if err := a.render(out, table.Receivers(), routed, time.Now()); err != nil {
+	if err := a.render(out, table.Receivers(), routed, now); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
