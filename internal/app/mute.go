@@ -20,8 +20,9 @@ type muter struct {
 	set   *mute.Set
 	now   func() time.Time
 
-	mu   sync.Mutex
-	held map[string]mutedAt // by event id
+	mu     sync.Mutex
+	held   map[string]mutedAt   // by event id
+	opened map[string]time.Time // window name -> the close of the opening already logged
 }
 
 type mutedAt struct {
@@ -33,7 +34,7 @@ type mutedAt struct {
 const maxHeld = 10000
 
 func newMuter(table *route.Table, set *mute.Set, now func() time.Time) *muter {
-	return &muter{table: table, set: set, now: now, held: map[string]mutedAt{}}
+	return &muter{table: table, set: set, now: now, held: map[string]mutedAt{}, opened: map[string]time.Time{}}
 }
 
 // Route is the ledger's routing (state.Route): the table's receivers for e, less the
@@ -60,6 +61,18 @@ func (m *muter) take(id string) (mutedAt, bool) {
 	h, ok := m.held[id]
 	delete(m.held, id)
 	return h, ok
+}
+
+// firstOf reports whether m is the first event muted by its window's current opening
+// (until), so that the opening is logged once at info and each event only at debug.
+func (m *muter) firstOf(mu mute.Muted) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.opened[mu.Window].Equal(mu.Until) {
+		return false
+	}
+	m.opened[mu.Window] = mu.Until
+	return true
 }
 
 // duringFor is what a Slack webhook asks about each event it posts: the window, if any,

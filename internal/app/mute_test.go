@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rs/zerolog"
 	promtest "github.com/prometheus/client_golang/prometheus/testutil"
 
 	"notifier/internal/config"
@@ -35,6 +36,8 @@ func TestMaintenanceWindowMutesSlackNotNATS(t *testing.T) {
 	deps := p.deps(reg)
 	deps.Metrics, deps.Status = m, rec
 	deps.Now = func() time.Time { return *clock.Load() }
+	logs := &testutil.SyncBuffer{}
+	deps.Log = zerolog.New(logs).Level(zerolog.InfoLevel)
 	env := map[string]string{"CLOUD_SDK_AK": pipeAK, "CLOUD_SDK_SK": pipeSK, "ONCALL": hookURL}
 	deps.Getenv = func(k string) string { return env[k] }
 	if got := promtest.ToFloat64(m.Deliveries.WithLabelValues("oncall", "muted")); got != 0 {
@@ -44,12 +47,16 @@ func TestMaintenanceWindowMutesSlackNotNATS(t *testing.T) {
 	stop := p.startWith(deps)
 	defer stop()
 
-	// Inside the window: created now, the task is muted for oncall.
+	// Inside the window: created now, the tasks are muted for oncall.
 	p.sim.Put(pipeProject, dcssim.Task{ID: "swap", Name: event.SwitchoverTask, Status: "RUNNING", CreatedAt: start, UserName: "ops"})
-	c.wait(t, "swap:>RUNNING")
-	testutil.Eventually(t, "the muted delivery counted", func() bool {
-		return promtest.ToFloat64(m.Deliveries.WithLabelValues("oncall", "muted")) == 1
+	p.sim.Put(pipeProject, dcssim.Task{ID: "eip", Name: "BindEip", Status: "RUNNING", CreatedAt: start, UserName: "ops"})
+	c.wait(t, "swap:>RUNNING", "eip:>RUNNING")
+	testutil.Eventually(t, "the muted deliveries counted", func() bool {
+		return promtest.ToFloat64(m.Deliveries.WithLabelValues("oncall", "muted")) == 2
 	})
+	if n := strings.Count(logs.String(), "maintenance window open"); n != 1 {
+		t.Errorf("the window's opening logged %d times, want once:\n%s", n, logs.String())
+	}
 	created := findEvent(t, rec, "swap", "new: RUNNING")
 	if got := deliveryStates(created); got != "nats:delivered oncall:muted(maintenance window weekly-maintenance)" &&
 		got != "nats:pending oncall:muted(maintenance window weekly-maintenance)" {
@@ -71,13 +78,16 @@ func TestMaintenanceWindowMutesSlackNotNATS(t *testing.T) {
 	testutil.Eventually(t, "the failure delivered to both", func() bool {
 		return deliveryStates(findEvent(t, rec, "swap", "RUNNING → FAILED")) == "nats:delivered oncall:delivered"
 	})
-	if got := promtest.ToFloat64(m.Deliveries.WithLabelValues("oncall", "muted")); got != 1 {
-		t.Errorf("muted = %v after the window, want 1", got)
+	if got := promtest.ToFloat64(m.Deliveries.WithLabelValues("oncall", "muted")); got != 2 {
+		t.Errorf("muted = %v after the window, want 2", got)
 	}
 	if got := promtest.ToFloat64(m.Deliveries.WithLabelValues("nats", "muted")); got != 0 {
 		t.Errorf("nats muted = %v, want 0", got)
 	}
-	c.assertOnce(t, "swap:>RUNNING", "swap:RUNNING>FAILED")
+	c.assertOnce(t, "swap:>RUNNING", "eip:>RUNNING", "swap:RUNNING>FAILED")
+	if n := hk.count("`eip`"); n != 0 {
+		t.Errorf("oncall got %d posts about the muted task eip", n)
+	}
 }
 
 // findEvent returns the recent event of a task with a transition, failing when none is.

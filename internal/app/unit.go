@@ -180,7 +180,8 @@ func (u *unit) lastSuccess() map[string]time.Time {
 }
 
 // committed hears each saved event: what the maintenance windows kept it from is
-// counted (result="muted") and logged at debug, and the recorder shows it.
+// counted (result="muted") and logged at debug (a window's first muted event of each
+// opening at info), and the recorder shows it.
 func (c unitConfig) committed(mr *muter, e *event.Event, to, all []string) {
 	h, ok := mr.take(e.ID)
 	if !ok {
@@ -191,6 +192,10 @@ func (c unitConfig) committed(mr *muter, e *event.Event, to, all []string) {
 	for _, m := range h.muted {
 		muted[m.Receiver] = m.Window
 		c.m.Deliveries.WithLabelValues(m.Receiver, "muted").Inc()
+		if mr.firstOf(m) {
+			c.log.Info().Str("window", m.Window).Time("until", m.Until).
+				Msg("maintenance window open: matching events are not sent to its receivers (NATS gets them); each one is logged at debug")
+		}
 		c.log.Debug().Str("receiver", m.Receiver).Str("window", m.Window).Str("event_id", e.ID).Str("type", e.Type).
 			Time("until", m.Until).Msg("event muted by a maintenance window")
 	}
