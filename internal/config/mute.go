@@ -7,6 +7,9 @@ import (
 	"slices"
 	"strings"
 	"time"
+	// mute[].location names IANA zones: the zone database goes with the binary, so that a
+	// window means the same on a host or image without one.
+	_ "time/tzdata"
 )
 
 // Mute is one maintenance window ([[mute]]): while it is open, the events it matches are
