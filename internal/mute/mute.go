@@ -185,9 +185,9 @@ func (w *Window) String() string {
 
 func (w *Window) dayList() string {
 	var names []string
-	for d, on := range w.days {
-		if on {
-			names = append(names, time.Weekday(d).String())
+	for i := range 7 { // monday first
+		if d := time.Weekday((i + 1) % 7); w.days[d] {
+			names = append(names, d.String())
 		}
 	}
 	if len(names) == 7 {

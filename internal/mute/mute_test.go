@@ -238,7 +238,7 @@ func TestWindowDescribes(t *testing.T) {
 		config.Mute{Name: "b", Start: "23:00", End: "01:00"},
 		config.Mute{Name: "c", From: "2026-12-05T01:00:00Z", Until: "2026-12-05T03:00:00Z"})
 	ws := s.Windows()
-	for i, want := range []string{"sunday, saturday 01:00–03:00 Asia/Shanghai", "every day 23:00–01:00 UTC (ends the next day)",
+	for i, want := range []string{"saturday, sunday 01:00–03:00 Asia/Shanghai", "every day 23:00–01:00 UTC (ends the next day)",
 		"2026-12-05T01:00:00Z – 2026-12-05T03:00:00Z"} {
 		if got := ws[i].String(); got != want {
 			t.Errorf("window %d: %q, want %q", i, got, want)
