@@ -56,7 +56,9 @@ func runRoutes(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stdout, "# no receivers are configured")
 	}
 	for _, d := range decisions {
-		if d.Match {
+		if d.Match && d.Reason != "" {
+			fmt.Fprintf(stdout, "%s: receives (%s)\n", d.Name, d.Reason)
+		} else if d.Match {
 			fmt.Fprintf(stdout, "%s: receives\n", d.Name)
 		} else {
 			fmt.Fprintf(stdout, "%s: skipped, %s\n", d.Name, d.Reason)

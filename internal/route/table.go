@@ -5,6 +5,7 @@ import (
 
 	"notifier/internal/config"
 	"notifier/internal/event"
+	"notifier/internal/incident"
 )
 
 // Receiver is a configured receiver and its filter.
@@ -16,11 +17,12 @@ type Receiver struct {
 // Table holds every configured receiver, in the order of the config.
 type Table struct {
 	receivers []Receiver
+	statuses  event.Statuses // poll.terminal_statuses: what can end an incident
 }
 
 // New builds the table of the configured receivers.
 func New(cfg *config.Config) (*Table, error) {
-	t := &Table{}
+	t := &Table{statuses: event.NewStatuses(cfg.Poll.TerminalStatuses)}
 	for _, r := range cfg.Receivers() {
 		f, err := NewFilter(r)
 		if err != nil {
@@ -38,25 +40,41 @@ func (t *Table) Receivers() []Receiver { return slices.Clone(t.receivers) }
 func (t *Table) Route(e *event.Event) []string {
 	var out []string
 	for _, r := range t.receivers {
-		if ok, _ := r.Filter.Match(e); ok {
+		if ok, _ := t.match(r, e); ok {
 			out = append(out, r.Name)
 		}
 	}
 	return out
 }
 
+// ResolveNote is the note of a receiver that gets an event only because it may end an
+// incident the receiver opened.
+const ResolveNote = "may resolve an incident it opened"
+
+// match is the filter of r, and for an on-call receiver also every event that may end or
+// continue an incident it opened (incident.Concerns): its filter says what opens one, but
+// a resolving event, a SUCCESS rated info, is often below it. The receiver decides, from
+// what it remembers, whether the event ends anything; note then says so.
+func (t *Table) match(r Receiver, e *event.Event) (ok bool, why string) {
+	ok, why = r.Filter.Match(e)
+	if !ok && r.Incidents && incident.Concerns(e, t.statuses) {
+		return true, ResolveNote
+	}
+	return ok, why
+}
+
 // Decision is what the table decided for one receiver.
 type Decision struct {
 	Receiver
 	Match  bool
-	Reason string // why not, when Match is false
+	Reason string // why not, when Match is false; ResolveNote when only an incident let it through
 }
 
 // Explain returns the decision of every receiver for e.
 func (t *Table) Explain(e *event.Event) []Decision {
 	out := make([]Decision, len(t.receivers))
 	for i, r := range t.receivers {
-		ok, why := r.Filter.Match(e)
+		ok, why := t.match(r, e)
 		out[i] = Decision{Receiver: r, Match: ok, Reason: why}
 	}
 	return out
