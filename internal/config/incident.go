@@ -1,7 +1,9 @@
 package config
 
 import (
+	"crypto/x509"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 )
@@ -180,4 +182,40 @@ func (c *Config) incidentReceivers() []Receiver {
 			MaxPending: am.MaxPending, Incidents: true})
 	}
 	return out
+}
+
+// checkIncidentEnvironment reads the secrets and files of the on-call receivers as run
+// would: each routing key, the Alertmanager credentials that are set, and tls_ca_file.
+func (c *Config) checkIncidentEnvironment(getenv func(string) string) []error {
+	var errs []error
+	secret := func(key, env, file, name string) {
+		if env == "" && file == "" {
+			return
+		}
+		k := key + "_env"
+		if file != "" {
+			k = key + "_file"
+		}
+		if _, err := ReadSecret(env, file, getenv); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w (receiver %q)", k, err, name))
+		}
+	}
+	for i, pd := range c.PagerDuty {
+		secret(fmt.Sprintf("pagerduty[%d].routing_key", i), pd.RoutingKeyEnv, pd.RoutingKeyFile, pd.Name)
+	}
+	for i, am := range c.Alertmanager {
+		key := fmt.Sprintf("alertmanager[%d]", i)
+		secret(key+".basic_auth_user", am.BasicAuthUserEnv, am.BasicAuthUserFile, am.Name)
+		secret(key+".basic_auth_password", am.BasicAuthPasswordEnv, am.BasicAuthPasswordFile, am.Name)
+		secret(key+".bearer_token", am.BearerTokenEnv, am.BearerTokenFile, am.Name)
+		if am.TLSCAFile == "" {
+			continue
+		}
+		if pem, err := os.ReadFile(am.TLSCAFile); err != nil {
+			errs = append(errs, fmt.Errorf("%s.tls_ca_file: %w", key, err))
+		} else if !x509.NewCertPool().AppendCertsFromPEM(pem) {
+			errs = append(errs, fmt.Errorf("%s.tls_ca_file: %s holds no PEM certificate", key, am.TLSCAFile))
+		}
+	}
+	return errs
 }

@@ -31,8 +31,11 @@ func (c *Config) Lint() []Warning {
 			ws = append(ws, Warning{"poll.terminal_statuses", fmt.Sprintf("does not include %s: %s", want.status, want.why)})
 		}
 	}
-	for i, w := range c.Slack.Webhooks {
-		key := fmt.Sprintf("slack.webhooks[%d]", i)
+	for _, w := range c.Receivers() {
+		if w.Kind == "nats" {
+			continue
+		}
+		key := w.Key
 		for j, name := range w.TaskNames {
 			if event.IsKnownTaskName(name) {
 				continue
@@ -48,7 +51,8 @@ func (c *Config) Lint() []Warning {
 					fmt.Sprintf("%q never matches: the task center's statuses are upper case (did you mean %q?)", s, up)})
 			}
 		}
-		if msg := unreachableSeverity(w); msg != "" {
+		// An on-call receiver gets what ends its incidents whatever its filter: never nothing.
+		if msg := unreachableSeverity(Webhook{MinSeverity: w.MinSeverity, TaskNames: w.TaskNames, Statuses: w.Statuses}); msg != "" && !w.Incidents {
 			ws = append(ws, Warning{key, msg})
 		}
 	}
