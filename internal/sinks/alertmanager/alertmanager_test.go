@@ -15,6 +15,7 @@ import (
 
 	"notifier/internal/config"
 	"notifier/internal/event"
+	"notifier/internal/oncalltest"
 	"notifier/internal/sinks"
 	"notifier/internal/sinks/alertmanager"
 	"notifier/internal/testutil"
@@ -136,11 +137,11 @@ func want(t *testing.T, got []string, w ...string) {
 // A failed switchover pages; the retry on the same instance succeeds and the page ends.
 // While active, every tick re-sends it; after its endsAt, nothing more is sent.
 func TestSwitchoverFailsAndItsRetryResolves(t *testing.T) {
-	am := newFakeAM(t, "")
+	am := oncalltest.NewAlertmanager(t, "")
 	r := newRig(t, am.URL(), alertmanager.Auth{}, zerolog.Nop())
 	r.send(t, task("t1", event.SwitchoverTask, "RUNNING", "inst-1", t0))
-	want(t, am.active(t0), "DCSSwitchover t1")
-	_, last := am.posted()
+	want(t, am.Active(t0), "DCSSwitchover t1")
+	_, last := am.Posted()
 	a := last[0]
 	if a.Labels["severity"] != "warning" || a.Labels["instance_id"] != "inst-1" || a.Labels["task_name"] != event.SwitchoverTask ||
 		a.Labels["project_id"] != proj || a.Labels["region"] != "cn-north-4" || !a.StartsAt.Equal(t0) || a.EndsAt != nil ||
@@ -150,13 +151,13 @@ func TestSwitchoverFailsAndItsRetryResolves(t *testing.T) {
 
 	r.clk.add(time.Minute)
 	r.send(t, task("t1", event.SwitchoverTask, "FAILED", "inst-1", r.clk.Now()))
-	want(t, am.active(r.clk.Now()), "DCSTaskFailed t1")
+	want(t, am.Active(r.clk.Now()), "DCSTaskFailed t1")
 
 	// Re-sent while active, with its first startsAt.
-	before, _ := am.posted()
+	before, _ := am.Posted()
 	r.clk.add(time.Minute)
 	r.tick(t)
-	n, last := am.posted()
+	n, last := am.Posted()
 	if n != before+1 || len(last) != 1 || last[0].Labels["alertname"] != "DCSTaskFailed" || last[0].EndsAt != nil ||
 		!last[0].StartsAt.Equal(t0.Add(time.Minute)) {
 		t.Fatalf("tick posted %d time(s), last %+v", n-before, last)
@@ -164,63 +165,63 @@ func TestSwitchoverFailsAndItsRetryResolves(t *testing.T) {
 
 	r.clk.add(time.Minute)
 	r.send(t, task("t2", event.SwitchoverTask, "SUCCESS", "inst-1", r.clk.Now()))
-	want(t, am.active(r.clk.Now()))
-	_, last = am.posted()
+	want(t, am.Active(r.clk.Now()))
+	_, last = am.Posted()
 	if len(last) != 1 || last[0].EndsAt == nil || !last[0].EndsAt.Equal(r.clk.Now()) || last[0].Labels["task_id"] != "t1" {
 		t.Fatalf("resolution %+v, want t1's alert ending now", last)
 	}
 	// Forgotten: ticks send nothing more.
-	n, _ = am.posted()
+	n, _ = am.Posted()
 	r.tick(t)
-	if m, _ := am.posted(); m != n {
+	if m, _ := am.Posted(); m != n {
 		t.Fatalf("a tick after the resolution posted %d time(s)", m-n)
 	}
 }
 
 func TestNothingResolvesWhatWasNeverRaised(t *testing.T) {
-	am := newFakeAM(t, "")
+	am := oncalltest.NewAlertmanager(t, "")
 	r := newRig(t, am.URL(), alertmanager.Auth{}, zerolog.Nop())
 	r.send(t, task("t1", "EXTEND", "RUNNING", "", t0), task("t1", "EXTEND", "SUCCESS", "", t0), task("t2", "EXTEND", "CANCELLED", "", t0))
-	if n, _ := am.posted(); n != 0 {
+	if n, _ := am.Posted(); n != 0 {
 		t.Fatalf("%d posts, want none", n)
 	}
 }
 
 func TestStuckAndGapLifecycles(t *testing.T) {
-	am := newFakeAM(t, "")
+	am := oncalltest.NewAlertmanager(t, "")
 	r := newRig(t, am.URL(), alertmanager.Auth{}, zerolog.Nop())
 	stuck := event.NewStuck(event.Stuck{ProjectID: proj, Region: "cn-north-4", TaskID: "t1", TaskName: "EXTEND",
 		Status: "RUNNING", Running: time.Hour, Threshold: 20 * time.Minute, Source: event.ThresholdLearned, DetectedAt: t0})
 	gap := event.NewGap(event.Gap{ProjectID: proj, Region: "cn-north-4", BlindSince: t0, Reason: "HTTP 503", DetectedAt: t0})
 	r.send(t, stuck, gap)
-	want(t, am.active(t0), "DCSTaskStuck t1", "DCSWatchGap ")
+	want(t, am.Active(t0), "DCSTaskStuck t1", "DCSWatchGap ")
 
 	// The gap escalates to critical: a new label set, so the warning one ends.
 	r.clk.add(30 * time.Minute)
 	esc := event.NewGap(event.Gap{ProjectID: proj, Region: "cn-north-4", BlindSince: t0, Escalated: true, DetectedAt: r.clk.Now()})
 	r.send(t, esc)
-	want(t, am.active(r.clk.Now()), "DCSTaskStuck t1", "DCSWatchGap ")
-	_, last := am.posted()
+	want(t, am.Active(r.clk.Now()), "DCSTaskStuck t1", "DCSWatchGap ")
+	_, last := am.Posted()
 	if len(last) != 2 || last[0].EndsAt == nil || last[1].Labels["severity"] != "critical" || !last[1].StartsAt.Equal(t0) {
 		t.Fatalf("escalation posted %+v", last)
 	}
 
 	r.send(t, event.NewRestored(event.Restored{ProjectID: proj, Region: "cn-north-4", BlindSince: t0, BlindUntil: r.clk.Now(), Complete: true, DetectedAt: r.clk.Now()}))
 	r.send(t, task("t1", "EXTEND", "SUCCESS", "", r.clk.Now()))
-	want(t, am.active(r.clk.Now()))
+	want(t, am.Active(r.clk.Now()))
 }
 
 // A failure nothing retries ends after failed_ttl, once, and is forgotten.
 func TestFailedTTL(t *testing.T) {
-	am := newFakeAM(t, "")
+	am := oncalltest.NewAlertmanager(t, "")
 	r := newRig(t, am.URL(), alertmanager.Auth{}, zerolog.Nop())
 	r.send(t, task("t1", "EXTEND", "FAILED", "", t0))
 	r.clk.add(23 * time.Hour)
 	r.tick(t)
-	want(t, am.active(r.clk.Now()), "DCSTaskFailed t1")
+	want(t, am.Active(r.clk.Now()), "DCSTaskFailed t1")
 	r.clk.add(2 * time.Hour)
 	r.tick(t)
-	want(t, am.active(r.clk.Now()))
+	want(t, am.Active(r.clk.Now()))
 	if got := r.mem.Recollect()[proj]; len(got) != 0 {
 		t.Fatalf("still remembered: %v", got)
 	}
@@ -228,26 +229,26 @@ func TestFailedTTL(t *testing.T) {
 
 // Each URL gets every alert; one that is down does not hold the others back.
 func TestSeveralAlertmanagers(t *testing.T) {
-	a, b := newFakeAM(t, "Bearer s3cr3t-t0ken"), newFakeAM(t, "Bearer s3cr3t-t0ken")
+	a, b := oncalltest.NewAlertmanager(t, "Bearer s3cr3t-t0ken"), oncalltest.NewAlertmanager(t, "Bearer s3cr3t-t0ken")
 	var logs testutil.SyncBuffer
 	r := newRig(t, a.URL()+", "+b.URL()+"/", alertmanager.Auth{BearerToken: "s3cr3t-t0ken"}, zerolog.New(&logs))
-	b.failNext(503)
+	b.FailNext(503)
 	r.send(t, task("t1", "EXTEND", "FAILED", "", t0))
-	want(t, a.active(t0), "DCSTaskFailed t1")
-	want(t, b.active(t0))
+	want(t, a.Active(t0), "DCSTaskFailed t1")
+	want(t, b.Active(t0))
 	r.tick(t)
-	want(t, b.active(t0), "DCSTaskFailed t1")
+	want(t, b.Active(t0), "DCSTaskFailed t1")
 	if strings.Contains(logs.String(), "s3cr3t-t0ken") {
 		t.Fatal("the token leaked into the log")
 	}
 }
 
 func TestAnswersAreClassified(t *testing.T) {
-	am := newFakeAM(t, "Basic dXNlcjpodW50ZXIy") // user:hunter2
+	am := oncalltest.NewAlertmanager(t, "Basic dXNlcjpodW50ZXIy") // user:hunter2
 	r := newRig(t, am.URL(), alertmanager.Auth{User: "user", Password: "hunter2"}, zerolog.Nop())
 	failed := task("t1", "EXTEND", "FAILED", "", t0)
 
-	am.failNext(429, 500)
+	am.FailNext(429, 500)
 	_, err := r.s.SendWith(t.Context(), []event.Event{failed}, r.mem)
 	var ra *sinks.RetryAfterError
 	if !errors.As(err, &ra) || ra.After != 2*time.Second || sinks.IsPermanent(err) {
@@ -260,7 +261,7 @@ func TestAnswersAreClassified(t *testing.T) {
 		t.Fatal("an alert no Alertmanager took is remembered")
 	}
 	r.send(t, failed)
-	want(t, am.active(t0), "DCSTaskFailed t1")
+	want(t, am.Active(t0), "DCSTaskFailed t1")
 
 	wrong := newRig(t, am.URL(), alertmanager.Auth{User: "user", Password: "wrong-password"}, zerolog.Nop())
 	n, err := wrong.s.SendWith(t.Context(), []event.Event{failed}, wrong.mem)
@@ -271,12 +272,12 @@ func TestAnswersAreClassified(t *testing.T) {
 
 // A test event is an alert that ends by itself.
 func TestDrill(t *testing.T) {
-	am := newFakeAM(t, "")
+	am := oncalltest.NewAlertmanager(t, "")
 	r := newRig(t, am.URL(), alertmanager.Auth{}, zerolog.Nop())
 	if _, err := r.s.Send(t.Context(), []event.Event{event.NewTest("cn-north-4", proj, "", t0)}); err != nil {
 		t.Fatal(err)
 	}
-	_, last := am.posted()
+	_, last := am.Posted()
 	if len(last) != 1 || last[0].Labels["alertname"] != "DCSNotifierTest" || last[0].EndsAt == nil || !strings.HasPrefix(last[0].Annotations["summary"], "[TEST]") {
 		t.Fatalf("drill posted %+v", last)
 	}

@@ -15,6 +15,7 @@ import (
 	"notifier/internal/config"
 	"notifier/internal/event"
 	"notifier/internal/httpx"
+	"notifier/internal/oncalltest"
 	"notifier/internal/sinks"
 	"notifier/internal/sinks/pagerduty"
 	"notifier/internal/testutil"
@@ -77,7 +78,7 @@ func newSink(t *testing.T, url string, log zerolog.Logger, mod ...func(*config.P
 	for _, m := range mod {
 		m(&c)
 	}
-	s, err := pagerduty.New(pagerduty.Options{Config: c, RoutingKey: routingKey, Log: log,
+	s, err := pagerduty.New(pagerduty.Options{Config: c, RoutingKey: oncalltest.RoutingKey, Log: log,
 		Links: []config.Link{{Text: "Console", URL: "https://console.example.com/dcs/{{.InstanceID}}"}}})
 	if err != nil {
 		t.Fatal(err)
@@ -102,10 +103,10 @@ func send(t *testing.T, s *pagerduty.Sink, mem sinks.Memory, evs ...event.Event)
 }
 
 func TestTriggerThenResolveWithTheSameDedupKey(t *testing.T) {
-	pd := newFakePD(t)
+	pd := oncalltest.NewPagerDuty(t)
 	s, mem := newSink(t, pd.URL(), zerolog.Nop()), newMemory()
 	send(t, s, mem, task("t1", event.SwitchoverTask, "FAILED", "inst-1"))
-	trig := pd.next(t)
+	trig := pd.Next(t)
 	if trig.EventAction != "trigger" || trig.DedupKey != "dcs/"+proj+"/t1" {
 		t.Fatalf("got %s %s, want trigger dcs/%s/t1", trig.EventAction, trig.DedupKey, proj)
 	}
@@ -119,7 +120,7 @@ func TestTriggerThenResolveWithTheSameDedupKey(t *testing.T) {
 	}
 	// A SUCCESS is info, below min_severity: it still resolves what was triggered.
 	send(t, s, mem, task("t1", event.SwitchoverTask, "SUCCESS", "inst-1"))
-	res := pd.next(t)
+	res := pd.Next(t)
 	if res.EventAction != "resolve" || res.DedupKey != trig.DedupKey || res.Payload != nil {
 		t.Fatalf("got %s %s (payload %v), want resolve %s", res.EventAction, res.DedupKey, res.Payload, trig.DedupKey)
 	}
@@ -128,78 +129,78 @@ func TestTriggerThenResolveWithTheSameDedupKey(t *testing.T) {
 	}
 	// Nothing is left to resolve twice.
 	send(t, s, mem, task("t1", event.SwitchoverTask, "SUCCESS", "inst-1"))
-	pd.none(t)
+	pd.None(t)
 }
 
 func TestNoResolveForAKeyNeverTriggered(t *testing.T) {
-	pd := newFakePD(t)
+	pd := oncalltest.NewPagerDuty(t)
 	s, mem := newSink(t, pd.URL(), zerolog.Nop()), newMemory()
 	// Below min_severity: a stuck EXTEND is a warning; then it succeeds.
 	stuck := event.NewStuck(event.Stuck{ProjectID: proj, Region: "cn-north-4", TaskID: "t1", TaskName: "EXTEND", Status: "RUNNING", DetectedAt: t0})
 	send(t, s, mem, stuck, task("t1", "EXTEND", "SUCCESS", ""), task("t2", "EXTEND", "CANCELLED", ""))
-	pd.none(t)
-	if n := len(pd.events()); n != 0 {
+	pd.None(t)
+	if n := len(pd.Events()); n != 0 {
 		t.Fatalf("%d events sent, want none", n)
 	}
 }
 
 func TestARetryOnTheSameInstanceResolves(t *testing.T) {
-	pd := newFakePD(t)
+	pd := oncalltest.NewPagerDuty(t)
 	s, mem := newSink(t, pd.URL(), zerolog.Nop()), newMemory()
 	send(t, s, mem, task("t1", event.SwitchoverTask, "FAILED", "inst-1"), task("t9", event.SwitchoverTask, "FAILED", "inst-9"))
-	pd.next(t)
-	pd.next(t)
+	pd.Next(t)
+	pd.Next(t)
 	// A retry elsewhere, and one whose instance is unknown, resolve nothing.
 	send(t, s, mem, task("t2", event.SwitchoverTask, "SUCCESS", "inst-2"), task("t3", event.SwitchoverTask, "SUCCESS", ""))
-	pd.none(t)
+	pd.None(t)
 	send(t, s, mem, task("t4", event.SwitchoverTask, "SUCCESS", "inst-1"))
-	if res := pd.next(t); res.EventAction != "resolve" || res.DedupKey != "dcs/"+proj+"/t1" {
+	if res := pd.Next(t); res.EventAction != "resolve" || res.DedupKey != "dcs/"+proj+"/t1" {
 		t.Fatalf("got %s %s, want resolve of t1", res.EventAction, res.DedupKey)
 	}
-	pd.none(t)
+	pd.None(t)
 	if _, ok := mem.Recall(proj, "dcs/"+proj+"/t9#DCSTaskFailed"); !ok {
 		t.Error("the failure on another instance was forgotten")
 	}
 }
 
 func TestStuckLifecycle(t *testing.T) {
-	pd := newFakePD(t)
+	pd := oncalltest.NewPagerDuty(t)
 	s, mem := newSink(t, pd.URL(), zerolog.Nop()), newMemory()
 	// A stuck switchover is critical; it then fails (an update of the same incident), and a
 	// retry of it... is not known to be on the same instance: the task's own end resolves.
 	stuck := event.NewStuck(event.Stuck{ProjectID: proj, Region: "cn-north-4", TaskID: "t1", TaskName: event.SwitchoverTask,
 		Status: "RUNNING", Running: time.Hour, Threshold: 15 * time.Minute, Source: event.ThresholdConfigured, DetectedAt: t0})
 	send(t, s, mem, stuck)
-	if ev := pd.next(t); ev.EventAction != "trigger" || ev.Payload.Class != "DCSTaskStuck" || ev.DedupKey != "dcs/"+proj+"/t1" {
+	if ev := pd.Next(t); ev.EventAction != "trigger" || ev.Payload.Class != "DCSTaskStuck" || ev.DedupKey != "dcs/"+proj+"/t1" {
 		t.Fatalf("got %s %s %s", ev.EventAction, ev.DedupKey, ev.Payload.Class)
 	}
 	send(t, s, mem, task("t1", event.SwitchoverTask, "CANCELLED", ""))
-	if ev := pd.next(t); ev.EventAction != "resolve" || ev.DedupKey != "dcs/"+proj+"/t1" {
+	if ev := pd.Next(t); ev.EventAction != "resolve" || ev.DedupKey != "dcs/"+proj+"/t1" {
 		t.Fatalf("got %s %s, want the resolve", ev.EventAction, ev.DedupKey)
 	}
 	// Stuck, then failed: one incident, updated, and no resolve.
 	stuck.Subject = "t2"
 	send(t, s, mem, stuck, task("t2", event.SwitchoverTask, "FAILED", ""))
-	if a, b := pd.next(t), pd.next(t); a.EventAction != "trigger" || b.EventAction != "trigger" || b.Payload.Class != "DCSTaskFailed" || a.DedupKey != b.DedupKey {
+	if a, b := pd.Next(t), pd.Next(t); a.EventAction != "trigger" || b.EventAction != "trigger" || b.Payload.Class != "DCSTaskFailed" || a.DedupKey != b.DedupKey {
 		t.Fatalf("got %s %s then %s %s", a.EventAction, a.DedupKey, b.EventAction, b.DedupKey)
 	}
-	pd.none(t)
+	pd.None(t)
 	if v, _ := mem.Recall(proj, "dcs/"+proj+"/t2#DCSTaskStuck"); v != "" {
 		t.Errorf("the stuck incident is still remembered beside the failed one: %s", v)
 	}
 }
 
 func TestGapLifecycle(t *testing.T) {
-	pd := newFakePD(t)
+	pd := oncalltest.NewPagerDuty(t)
 	s, mem := newSink(t, pd.URL(), zerolog.Nop(), func(c *config.PagerDuty) { c.MinSeverity = "warning" }), newMemory()
 	gap := event.NewGap(event.Gap{ProjectID: proj, Region: "cn-north-4", BlindSince: t0, Reason: "HTTP 503", DetectedAt: t0.Add(5 * time.Minute)})
 	send(t, s, mem, gap)
-	if ev := pd.next(t); ev.EventAction != "trigger" || ev.DedupKey != "dcs/"+proj+"/watch" || ev.Payload.Severity != "warning" || ev.Payload.Component != "watch" {
+	if ev := pd.Next(t); ev.EventAction != "trigger" || ev.DedupKey != "dcs/"+proj+"/watch" || ev.Payload.Severity != "warning" || ev.Payload.Component != "watch" {
 		t.Fatalf("got %s %s %+v", ev.EventAction, ev.DedupKey, ev.Payload)
 	}
 	restored := event.NewRestored(event.Restored{ProjectID: proj, Region: "cn-north-4", BlindSince: t0, BlindUntil: t0.Add(time.Hour), Complete: true, DetectedAt: t0.Add(time.Hour)})
 	send(t, s, mem, restored)
-	if ev := pd.next(t); ev.EventAction != "resolve" || ev.DedupKey != "dcs/"+proj+"/watch" {
+	if ev := pd.Next(t); ev.EventAction != "resolve" || ev.DedupKey != "dcs/"+proj+"/watch" {
 		t.Fatalf("got %s %s, want the resolve of the gap", ev.EventAction, ev.DedupKey)
 	}
 }
@@ -207,12 +208,12 @@ func TestGapLifecycle(t *testing.T) {
 // 429 and 5xx are worth retrying, the 429 with its Retry-After; a 400 is permanent for
 // the event, says PagerDuty's message, and never the routing key.
 func TestAnswersAreClassified(t *testing.T) {
-	pd := newFakePD(t)
+	pd := oncalltest.NewPagerDuty(t)
 	var logs testutil.SyncBuffer
 	s, mem := newSink(t, pd.URL(), zerolog.New(&logs)), newMemory()
 	failed := task("t1", event.SwitchoverTask, "FAILED", "")
 
-	pd.failNext(http429, 503)
+	pd.FailNext(http429, 503)
 	_, err := s.SendWith(t.Context(), []event.Event{failed}, mem)
 	var ra *sinks.RetryAfterError
 	if !errors.As(err, &ra) || ra.After != time.Second || sinks.IsPermanent(err) {
@@ -227,7 +228,7 @@ func TestAnswersAreClassified(t *testing.T) {
 		t.Fatal("a trigger that was not accepted is remembered")
 	}
 	send(t, s, mem, failed)
-	pd.next(t)
+	pd.Next(t)
 
 	bad, err := pagerduty.New(pagerduty.Options{Config: config.PagerDuty{Name: "bad", URL: pd.URL(), MinSeverity: "critical"},
 		RoutingKey: "short-key-that-is-wrong", Log: zerolog.New(&logs)})
@@ -240,7 +241,7 @@ func TestAnswersAreClassified(t *testing.T) {
 		t.Fatalf("400: n = %d, err = %v; want a permanent error with PagerDuty's message", n, err)
 	}
 	if strings.Contains(err.Error(), "short-key-that-is-wrong") || strings.Contains(logs.String(), "short-key-that-is-wrong") ||
-		strings.Contains(logs.String(), routingKey) {
+		strings.Contains(logs.String(), oncalltest.RoutingKey) {
 		t.Fatal("the routing key leaked")
 	}
 }
@@ -249,13 +250,13 @@ const http429 = 429
 
 // A test event is a trigger and at once its resolve: nothing stays open.
 func TestDrillTriggersAndResolves(t *testing.T) {
-	pd := newFakePD(t)
+	pd := oncalltest.NewPagerDuty(t)
 	s := newSink(t, pd.URL(), zerolog.Nop())
 	e := event.NewTest("cn-north-4", proj, "prod", t0)
 	if _, err := s.Send(t.Context(), []event.Event{e}); err != nil {
 		t.Fatal(err)
 	}
-	a, b := pd.next(t), pd.next(t)
+	a, b := pd.Next(t), pd.Next(t)
 	if a.EventAction != "trigger" || b.EventAction != "resolve" || a.DedupKey != b.DedupKey || !strings.HasPrefix(a.Payload.Summary, "[TEST]") {
 		t.Fatalf("got %s %s %v, then %s %s", a.EventAction, a.DedupKey, a.Payload, b.EventAction, b.DedupKey)
 	}
@@ -264,10 +265,10 @@ func TestDrillTriggersAndResolves(t *testing.T) {
 func TestPrintingNeverShowsTheRoutingKey(t *testing.T) {
 	s := newSink(t, "https://events.pagerduty.com/v2/enqueue", zerolog.Nop())
 	for _, f := range []string{"%v", "%+v", "%#v", "%s"} {
-		if out := sprintf(f, s); strings.Contains(out, routingKey) {
+		if out := sprintf(f, s); strings.Contains(out, oncalltest.RoutingKey) {
 			t.Errorf("%s prints the routing key: %s", f, out)
 		}
-		if out := sprintf(f, *s); strings.Contains(out, routingKey) {
+		if out := sprintf(f, *s); strings.Contains(out, oncalltest.RoutingKey) {
 			t.Errorf("%s of the value prints the routing key: %s", f, out)
 		}
 	}

@@ -1,4 +1,4 @@
-package alertmanager_test
+package oncalltest
 
 import (
 	"encoding/json"
@@ -15,8 +15,8 @@ import (
 	"time"
 )
 
-// postableAlert is an alert as Alertmanager's API v2 takes it; the fake decodes strictly.
-type postableAlert struct {
+// Alert is an alert as Alertmanager's API v2 takes it; the fake decodes strictly.
+type Alert struct {
 	Labels       map[string]string `json:"labels"`
 	Annotations  map[string]string `json:"annotations"`
 	StartsAt     *time.Time        `json:"startsAt"`
@@ -26,28 +26,33 @@ type postableAlert struct {
 
 var labelName = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*$`)
 
-// fakeAM is an Alertmanager's POST /api/v2/alerts: it checks each request as
+// Alertmanager is an Alertmanager's POST /api/v2/alerts: it checks each request as
 // Alertmanager does, answers as it does, and keeps the alerts by label set.
-type fakeAM struct {
+type Alertmanager struct {
 	srv  *httptest.Server
 	auth string // the Authorization header it wants; "" none
 
 	mu     sync.Mutex
-	posts  [][]postableAlert
-	alerts map[string]postableAlert // by label set
+	posts  [][]Alert
+	alerts map[string]Alert // by label set
 	fail   []int
 }
 
-func newFakeAM(t *testing.T, auth string) *fakeAM {
-	f := &fakeAM{auth: auth, alerts: map[string]postableAlert{}}
+// NewAlertmanager starts the fake, which wants the Authorization header auth ("" none);
+// it stops with the test.
+func NewAlertmanager(t testing.TB, auth string) *Alertmanager {
+	f := &Alertmanager{auth: auth, alerts: map[string]Alert{}}
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.srv.Close)
 	return f
 }
 
-func (f *fakeAM) URL() string { return f.srv.URL }
+// URL is its base URL.
+func (f *Alertmanager) URL() string { return f.srv.URL }
 
-func (f *fakeAM) failNext(codes ...int) {
+// FailNext makes the next requests fail with codes: 429 (with Retry-After: 2) or any
+// other status.
+func (f *Alertmanager) FailNext(codes ...int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.fail = append(f.fail, codes...)
@@ -72,7 +77,7 @@ func errorJSON(w http.ResponseWriter, code int, msg string) {
 	_ = json.NewEncoder(w).Encode(msg) // API v2 answers a refusal with a JSON string
 }
 
-func (f *fakeAM) serve(w http.ResponseWriter, r *http.Request) {
+func (f *Alertmanager) serve(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path != "/api/v2/alerts" {
 		http.NotFound(w, r)
 		return
@@ -101,7 +106,7 @@ func (f *fakeAM) serve(w http.ResponseWriter, r *http.Request) {
 		errorJSON(w, http.StatusBadRequest, "Content-Type must be application/json")
 		return
 	}
-	var alerts []postableAlert
+	var alerts []Alert
 	dec := json.NewDecoder(r.Body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&alerts); err != nil {
@@ -124,7 +129,7 @@ func (f *fakeAM) serve(w http.ResponseWriter, r *http.Request) {
 }
 
 // validate is Alertmanager's check of a posted alert (types.Alert.Validate).
-func validate(a postableAlert) string {
+func validate(a Alert) string {
 	if len(a.Labels) == 0 {
 		return "at least one label pair required"
 	}
@@ -155,8 +160,8 @@ func validate(a postableAlert) string {
 	return ""
 }
 
-// active returns the alertnames of the alerts active at now, sorted, with their task_id.
-func (f *fakeAM) active(now time.Time) []string {
+// Active returns the alertnames of the alerts active at now, sorted, with their task_id.
+func (f *Alertmanager) Active(now time.Time) []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	var out []string
@@ -169,12 +174,19 @@ func (f *fakeAM) active(now time.Time) []string {
 	return out
 }
 
-// posted returns how many POSTs it took, and the last.
-func (f *fakeAM) posted() (int, []postableAlert) {
+// Posted returns how many POSTs it took, and the last.
+func (f *Alertmanager) Posted() (int, []Alert) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if len(f.posts) == 0 {
 		return 0, nil
 	}
 	return len(f.posts), f.posts[len(f.posts)-1]
+}
+
+// Posts returns every accepted POST's alerts, in order.
+func (f *Alertmanager) Posts() [][]Alert {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.posts)
 }

@@ -1,4 +1,7 @@
-package pagerduty_test
+// Package oncalltest has httptest fakes of the on-call services, PagerDuty's Events API
+// v2 and Alertmanager's API v2, written once for every test that needs one. Each checks
+// every request as the real service does and answers as it does.
+package oncalltest
 
 import (
 	"encoding/json"
@@ -11,11 +14,12 @@ import (
 	"time"
 )
 
-// routingKey is an integration key of the real form: 32 characters.
-const routingKey = "R0UT1NGKEYR0UT1NGKEYR0UT1NGKEY32"
+// RoutingKey is the integration key the PagerDuty fake knows, of the real form: 32
+// characters.
+const RoutingKey = "R0UT1NGKEYR0UT1NGKEYR0UT1NGKEY32"
 
-// pdEvent is an Events API v2 event as PagerDuty documents it; the fake decodes strictly.
-type pdEvent struct {
+// PDEvent is an Events API v2 event as PagerDuty documents it; the fake decodes strictly.
+type PDEvent struct {
 	RoutingKey  string `json:"routing_key"`
 	EventAction string `json:"event_action"`
 	DedupKey    string `json:"dedup_key"`
@@ -37,34 +41,38 @@ type pdEvent struct {
 	Client string `json:"client"`
 }
 
-// fakePD is PagerDuty's Events API v2 enqueue endpoint: it checks every request as
+// PagerDuty is PagerDuty's Events API v2 enqueue endpoint: it checks every request as
 // PagerDuty does and answers as it does. fail holds answers to give first (429, 500).
-type fakePD struct {
-	t   *testing.T
+type PagerDuty struct {
 	srv *httptest.Server
 
 	mu       sync.Mutex
-	accepted []pdEvent
+	accepted []PDEvent
 	fail     []int
-	got      chan pdEvent
+	got      chan PDEvent
 }
 
-func newFakePD(t *testing.T) *fakePD {
-	f := &fakePD{t: t, got: make(chan pdEvent, 100)}
+// NewPagerDuty starts the fake; it stops with the test.
+func NewPagerDuty(t testing.TB) *PagerDuty {
+	f := &PagerDuty{got: make(chan PDEvent, 1000)}
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.srv.Close)
 	return f
 }
 
-func (f *fakePD) URL() string { return f.srv.URL + "/v2/enqueue" }
+// URL is the enqueue endpoint.
+func (f *PagerDuty) URL() string { return f.srv.URL + "/v2/enqueue" }
 
-func (f *fakePD) failNext(codes ...int) {
+// FailNext makes the next requests fail with codes: 429 (with Retry-After: 1) or any
+// other status.
+func (f *PagerDuty) FailNext(codes ...int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.fail = append(f.fail, codes...)
 }
 
-func (f *fakePD) events() []pdEvent {
+// Events returns the events it accepted, in order.
+func (f *PagerDuty) Events() []PDEvent {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return slices.Clone(f.accepted)
@@ -76,7 +84,7 @@ func answer(w http.ResponseWriter, code int, body any) {
 	_ = json.NewEncoder(w).Encode(body)
 }
 
-func (f *fakePD) serve(w http.ResponseWriter, r *http.Request) {
+func (f *PagerDuty) serve(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost || r.URL.Path != "/v2/enqueue" {
 		answer(w, http.StatusNotFound, map[string]any{"status": "Not Found"})
 		return
@@ -99,7 +107,7 @@ func (f *fakePD) serve(w http.ResponseWriter, r *http.Request) {
 		answer(w, http.StatusBadRequest, invalid("Content-Type must be application/json, got "+ct))
 		return
 	}
-	var ev pdEvent
+	var ev PDEvent
 	dec := json.NewDecoder(r.Body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&ev); err != nil {
@@ -122,12 +130,12 @@ func invalid(errs ...string) map[string]any {
 }
 
 // check is what PagerDuty refuses, per the Events API v2 reference.
-func check(ev *pdEvent) []string {
+func check(ev *PDEvent) []string {
 	var errs []string
 	if len(ev.RoutingKey) != 32 {
 		errs = append(errs, "Length of 'routing_key' is incorrect (should be 32 characters)")
 	}
-	if ev.RoutingKey != routingKey {
+	if ev.RoutingKey != RoutingKey {
 		errs = append(errs, "unknown routing key") // a real integration would answer 400 too
 	}
 	if !slices.Contains([]string{"trigger", "acknowledge", "resolve"}, ev.EventAction) {
@@ -165,9 +173,9 @@ func check(ev *pdEvent) []string {
 	return errs
 }
 
-// next returns the next accepted event. SendWith returns once PagerDuty answered, so
+// Next returns the next accepted event. SendWith returns once PagerDuty answered, so
 // an event it sent is already here.
-func (f *fakePD) next(t *testing.T) pdEvent {
+func (f *PagerDuty) Next(t testing.TB) PDEvent {
 	t.Helper()
 	select {
 	case ev := <-f.got:
@@ -175,12 +183,12 @@ func (f *fakePD) next(t *testing.T) pdEvent {
 	default:
 		t.Fatal("no event was accepted")
 	}
-	return pdEvent{}
+	return PDEvent{}
 }
 
-// none checks that nothing more was accepted: everything sent before was sent in the
+// None checks that nothing more was accepted: everything sent before was sent in the
 // same goroutine and answered, so the channel is up to date.
-func (f *fakePD) none(t *testing.T) {
+func (f *PagerDuty) None(t testing.TB) {
 	t.Helper()
 	select {
 	case ev := <-f.got:
