@@ -1,13 +1,18 @@
 package app_test
 
 import (
+	"context"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rs/zerolog"
 
+	"notifier/internal/app"
 	"notifier/internal/config"
 	"notifier/internal/dcssim"
 	"notifier/internal/event"
@@ -89,5 +94,53 @@ func TestFailedSwitchoverPagesAndItsRetryResolves(t *testing.T) {
 				t.Errorf("trigger payload %+v", p)
 			}
 		})
+	}
+}
+
+// Refused on-call deliveries, logged at trace level, show neither the routing key nor
+// the Alertmanager credentials, in the logs or on the status page.
+func TestOnCallSecretsNeverExposed(t *testing.T) {
+	const (
+		badKey  = "leak-routing-key-0123456789abcdef" // PagerDuty refuses it: 400
+		amPass  = "leak-am-password-0123"
+		amToken = "Basic bGVhazpsZWFrLWFtLXBhc3N3b3JkLTAxMjM=" // leak:leak-am-password-0123
+	)
+	p := newPipeline(t, true)
+	pd := oncalltest.NewPagerDuty(t)
+	am := oncalltest.NewAlertmanager(t, "Basic c29tZW9uZTplbHNl") // wants other credentials: 401
+	p.cfg.PagerDuty = []config.PagerDuty{{Name: "pd", RoutingKeyEnv: "PD_KEY", URL: pd.URL(), MinSeverity: "info", MaxPending: 100}}
+	p.cfg.Alertmanager = []config.Alertmanager{{Name: "am", URL: am.URL(), MinSeverity: "info",
+		BasicAuthUserEnv: "AM_USER", BasicAuthPasswordEnv: "AM_PASS",
+		ResendInterval: config.Duration(time.Second), FailedTTL: config.Duration(time.Hour), MaxPending: 100}}
+	p.cfg.Log.Level = "trace"
+	env := map[string]string{"CLOUD_SDK_AK": pipeAK, "CLOUD_SDK_SK": pipeSK, "PD_KEY": badKey, "AM_USER": "leak", "AM_PASS": amPass}
+	logs := &testutil.SyncBuffer{}
+	deps := p.deps(prometheus.NewRegistry())
+	deps.Log = zerolog.New(logs).Level(zerolog.TraceLevel)
+	deps.Getenv = func(k string) string { return env[k] }
+	a, err := app.New(p.cfg, deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	testutil.Eventually(t, "the first poll", func() bool { return metric(t, deps.Registry, "notifier_polls_total") > 0 })
+	p.put("t1", "EXTEND", "FAILED")
+	testutil.Eventually(t, "both refusals", func() bool {
+		l := logs.String()
+		return strings.Contains(l, "Event object is invalid") && strings.Contains(l, "HTTP 401")
+	})
+	rec := httptest.NewRecorder()
+	a.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/status?format=json", nil))
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{badKey, amPass, amToken, "bGVhazpsZWFrLWFtLXBhc3N3b3JkLTAxMjM="} {
+		if strings.Contains(logs.String(), s) || strings.Contains(rec.Body.String(), s) {
+			t.Errorf("secret %.8s... exposed", s)
+		}
 	}
 }
