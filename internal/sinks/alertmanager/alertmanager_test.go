@@ -282,3 +282,25 @@ func TestDrill(t *testing.T) {
 		t.Fatalf("drill posted %+v", last)
 	}
 }
+
+// A switchover whose task is no longer followed ends after the task TTL (poll.max_follow).
+func TestTaskTTL(t *testing.T) {
+	am := oncalltest.NewAlertmanager(t, "")
+	clk := &clock{now: t0}
+	s, err := alertmanager.New(alertmanager.Options{Config: config.Alertmanager{Name: "am", URL: am.URL(), MinSeverity: "warning"},
+		TaskTTL: time.Hour, Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &rig{s: s, mem: newMemory(), clk: clk}
+	r.send(t, task("t1", event.SwitchoverTask, "RUNNING", "", t0))
+	clk.add(59 * time.Minute)
+	r.tick(t)
+	want(t, am.Active(clk.Now()), "DCSSwitchover t1")
+	clk.add(2 * time.Minute)
+	r.tick(t)
+	want(t, am.Active(clk.Now()))
+	if len(r.mem.Recollect()[proj]) != 0 {
+		t.Fatal("the expired alert is still remembered")
+	}
+}

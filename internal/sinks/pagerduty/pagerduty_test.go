@@ -273,3 +273,29 @@ func TestPrintingNeverShowsTheRoutingKey(t *testing.T) {
 		}
 	}
 }
+
+// What nothing ended is forgotten after 30 days, silently; the rest stays.
+func TestTickForgetsStaleIncidents(t *testing.T) {
+	pd := oncalltest.NewPagerDuty(t)
+	now := t0.Add(31 * 24 * time.Hour)
+	s, err := pagerduty.New(pagerduty.Options{Config: config.PagerDuty{Name: "pd", URL: pd.URL(), MinSeverity: "critical"},
+		RoutingKey: oncalltest.RoutingKey, Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mem := newMemory()
+	send(t, s, mem, task("old", "EXTEND", "FAILED", ""))
+	recent := task("new", "EXTEND", "FAILED", "")
+	recent.Time = now.Add(-time.Hour)
+	send(t, s, mem, recent)
+	if err := s.Tick(t.Context(), mem); err != nil {
+		t.Fatal(err)
+	}
+	got := mem.Recollect()[proj]
+	if _, ok := got["dcs/"+proj+"/old#DCSTaskFailed"]; ok || len(got) != 1 {
+		t.Fatalf("after the tick: %v, want only the recent incident", got)
+	}
+	if n := len(pd.Events()); n != 2 {
+		t.Fatalf("%d events, want the two triggers and nothing from the tick", n)
+	}
+}
