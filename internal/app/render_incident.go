@@ -102,4 +102,3 @@ func (o *overlay) Remember(_ context.Context, project string, kv map[string]stri
 	maps.Copy(o.kv[project], kv)
 	return nil
 }
-
