@@ -1,5 +1,5 @@
 // Package httpx is the one HTTP client path of the receivers that post to a URL (Slack
-// webhooks today; PagerDuty and Alertmanager next): PostJSON sends, Check classifies the
+// webhooks, PagerDuty, Alertmanager): PostJSON sends, Check classifies the
 // answer, and both keep the URL, which is a secret for a webhook, out of every error.
 //
 // Check's errors are the ones sinks.Dispatcher acts on: nil for a 2xx answer; a
