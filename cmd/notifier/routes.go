@@ -77,8 +77,12 @@ func runRoutes(args []string, stdout, stderr io.Writer) int {
 		switch {
 		case !d.Match:
 			fmt.Fprintf(stdout, "%s: skipped, %s\n", d.Name, d.Reason)
+		case w != nil && table.MayResolve(d.Name, &e):
+			fmt.Fprintf(stdout, "%s: receives (muted by %s until %s: it may resolve an incident it opened, and opens none)\n", d.Name, w.Name, w.Until(until, at))
 		case w != nil:
 			fmt.Fprintf(stdout, "%s: muted by %s until %s\n", d.Name, w.Name, w.Until(until, at))
+		case d.Reason != "":
+			fmt.Fprintf(stdout, "%s: receives (%s)\n", d.Name, d.Reason)
 		default:
 			fmt.Fprintf(stdout, "%s: receives\n", d.Name)
 		}

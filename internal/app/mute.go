@@ -1,6 +1,7 @@
 package app
 
 import (
+	"slices"
 	"sync"
 	"time"
 
@@ -43,6 +44,18 @@ func (m *muter) Route(e *event.Event) []string {
 	to := m.table.Route(e)
 	now := m.now()
 	keep, muted := m.set.Apply(to, e, now)
+	// An on-call receiver still gets, inside a window, what may end an incident it opened
+	// before (a page must resolve); it opens nothing muted (incidentMuted).
+	muted = slices.DeleteFunc(muted, func(mu mute.Muted) bool {
+		if m.table.MayResolve(mu.Receiver, e) {
+			keep = append(keep, mu.Receiver)
+			return true
+		}
+		return false
+	})
+	if len(keep) > 1 {
+		keep = m.table.Order(keep)
+	}
 	if len(muted) > 0 {
 		m.mu.Lock()
 		if len(m.held) >= maxHeld {
@@ -83,4 +96,18 @@ func duringFor(cfg *config.Config, receiver string) func(e *event.Event) string 
 		return nil // a validated config compiles; without windows there is nothing to say
 	}
 	return func(e *event.Event) string { return set.During(receiver, e) }
+}
+
+// incidentMuted is what an on-call receiver asks of each event it gets: whether a window
+// muted it for the receiver, judged at the event's detection time. Such an event ends or
+// continues an incident the receiver opened before the window, and opens none.
+func incidentMuted(cfg *config.Config, receiver string) func(e *event.Event) bool {
+	set, err := mute.New(cfg)
+	if err != nil || len(set.Windows()) == 0 {
+		return nil
+	}
+	return func(e *event.Event) bool {
+		w, _ := set.Mutes(receiver, e, e.Time)
+		return w != nil
+	}
 }

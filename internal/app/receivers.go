@@ -15,7 +15,7 @@ import (
 // receiver is a configured sink and the bound on its backlog (its max_pending).
 type receiver struct {
 	sink       sinks.Sink
-	kind       string // "nats" or "slack", for the status page
+	kind       string // "nats", "slack", "pagerduty" or "alertmanager", for the status page
 	maxPending int
 }
 
@@ -69,6 +69,11 @@ func openSelected(cfg *config.Config, log zerolog.Logger, getenv func(string) st
 			return nil, nil, &SetupError{err} // it names slack.webhooks[i] itself
 		}
 		out = append(out, receiver{sink: s, kind: "slack", maxPending: w.MaxPending})
+	}
+	incidents, err := openIncident(cfg, log, getenv, wanted)
+	out = append(out, incidents...)
+	if err != nil {
+		return nil, nil, err
 	}
 	return out, ns, nil
 }

@@ -59,14 +59,14 @@ func (a *App) OnceRender(ctx context.Context, out io.Writer) error {
 			routed[name] = append(routed[name], evs[i])
 		}
 	}
-	if err := a.render(out, table.Receivers(), routed, now); err != nil {
+	if err := a.render(ctx, out, table.Receivers(), routed, now); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }
 
 // render writes every receiver's payloads for the events routed to it.
-func (a *App) render(out io.Writer, receivers []route.Receiver, routed map[string][]event.Event, now time.Time) error {
+func (a *App) render(ctx context.Context, out io.Writer, receivers []route.Receiver, routed map[string][]event.Event, now time.Time) error {
 	if len(receivers) == 0 {
 		_, err := fmt.Fprintln(out, "# no receivers are configured")
 		return err
@@ -87,6 +87,10 @@ func (a *App) render(out io.Writer, receivers []route.Receiver, routed map[strin
 		case "slack":
 			for _, m := range slacksink.Messages(evs, now, statuses, links) {
 				payloads = append(payloads, m)
+			}
+		case "pagerduty", "alertmanager":
+			if payloads, err = a.renderIncident(ctx, r, evs); err != nil {
+				return err
 			}
 		}
 		if _, err := fmt.Fprintf(out, "# %s (%s): %s\n", r.Name, r.Key, count(r.Kind, len(evs), len(payloads))); err != nil {
@@ -109,13 +113,16 @@ func (a *App) render(out io.Writer, receivers []route.Receiver, routed map[strin
 	return nil
 }
 
-// count says how many events a receiver would get, and in how many Slack messages.
+// count says how many events a receiver would get, and in how many Slack messages or
+// on-call requests.
 func count(kind string, events, payloads int) string {
 	switch {
 	case events == 0:
 		return "no events"
 	case kind == "slack":
 		return fmt.Sprintf("%s in %s", plural(events, "event"), plural(payloads, "message"))
+	case kind == "pagerduty" || kind == "alertmanager": // a line "POST url", then the body
+		return fmt.Sprintf("%s in %s", plural(events, "event"), plural(payloads/2, "request"))
 	}
 	return plural(events, "event")
 }

@@ -35,6 +35,7 @@ func (c *Config) CheckEnvironment(getenv func(string) string) error {
 			errs = append(errs, err)
 		}
 	}
+	errs = append(errs, c.checkIncidentEnvironment(getenv)...)
 	return errors.Join(errs...)
 }
 

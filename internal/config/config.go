@@ -28,6 +28,10 @@ type Config struct {
 	Cluster  Cluster  `toml:"cluster"`
 	Stuck    Stuck    `toml:"stuck"`
 	Mute     []Mute   `toml:"mute"` // maintenance windows (mute.go)
+	// On-call receivers (incident.go); arrays of tables, so a shared setting such as
+	// failed_ttl is a key of each entry.
+	PagerDuty    []PagerDuty    `toml:"pagerduty,omitempty"`
+	Alertmanager []Alertmanager `toml:"alertmanager,omitempty"`
 }
 
 // DCS configures the client of the Huawei Cloud DCS task-center API.

@@ -31,10 +31,14 @@ func (c *Config) Lint() []Warning {
 			ws = append(ws, Warning{"poll.terminal_statuses", fmt.Sprintf("does not include %s: %s", want.status, want.why)})
 		}
 	}
-	for i, w := range c.Slack.Webhooks {
-		key := fmt.Sprintf("slack.webhooks[%d]", i)
+	for _, w := range c.Receivers() {
+		if w.Kind == "nats" {
+			continue
+		}
+		key := w.Key
 		ws = append(ws, lintFilter(key, w.TaskNames, w.Statuses)...)
-		if msg := unreachableSeverity(w); msg != "" {
+		// An on-call receiver gets what ends its incidents whatever its filter: never nothing.
+		if msg := unreachableSeverity(Webhook{MinSeverity: w.MinSeverity, TaskNames: w.TaskNames, Statuses: w.Statuses}); msg != "" && !w.Incidents {
 			ws = append(ws, Warning{key, msg})
 		}
 	}

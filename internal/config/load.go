@@ -235,6 +235,7 @@ func (c *Config) normalize(data []byte) {
 			w.Projects[j] = strings.ToLower(w.Projects[j])
 		}
 	}
+	c.normalizeIncident(written)
 	if c.Log.Level == "" {
 		c.Log.Level = defaultLevel
 	}
@@ -252,6 +253,14 @@ func (c *Config) String() string {
 	cp.DCS.Projects = append([]Project(nil), c.DCS.Projects...)
 	for i := range cp.DCS.Projects {
 		cp.DCS.Projects[i].Endpoint = redactURLs(cp.DCS.Projects[i].Endpoint)
+	}
+	cp.Alertmanager = append([]Alertmanager(nil), c.Alertmanager...)
+	for i := range cp.Alertmanager {
+		cp.Alertmanager[i].URL = redactURLs(cp.Alertmanager[i].URL)
+	}
+	cp.PagerDuty = append([]PagerDuty(nil), c.PagerDuty...)
+	for i := range cp.PagerDuty {
+		cp.PagerDuty[i].URL = redactURLs(cp.PagerDuty[i].URL)
 	}
 	out, err := toml.Marshal(cp)
 	if err != nil {

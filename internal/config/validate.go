@@ -40,6 +40,7 @@ func (c *Config) Validate() error {
 	c.State.validate(&p, &c.NATS)
 	c.NATS.validate(&p)
 	c.Slack.validate(&p, c.DCS.Projects)
+	c.validateIncident(&p)
 	c.validateNames(&p)
 	c.validateMutes(&p)
 	c.HTTP.validate(&p)
