@@ -146,6 +146,17 @@ func normalizeEmpty(c Config) Config {
 	if len(c.Slack.Links) == 0 {
 		c.Slack.Links = nil
 	}
+	for i := range c.Slack.Channels {
+		ch := &c.Slack.Channels[i]
+		for _, s := range []*[]string{&ch.TaskNames, &ch.Statuses, &ch.Projects} {
+			if len(*s) == 0 {
+				*s = nil
+			}
+		}
+	}
+	if len(c.Slack.Channels) == 0 {
+		c.Slack.Channels = nil
+	}
 	return c
 }
 

@@ -31,8 +31,12 @@ func (c *Config) Lint() []Warning {
 			ws = append(ws, Warning{"poll.terminal_statuses", fmt.Sprintf("does not include %s: %s", want.status, want.why)})
 		}
 	}
-	for i, w := range c.Slack.Webhooks {
-		key := fmt.Sprintf("slack.webhooks[%d]", i)
+	for _, r := range c.Receivers() {
+		if r.Kind == "nats" {
+			continue
+		}
+		// Webhooks and channels filter alike.
+		key, w := r.Key, Webhook{MinSeverity: r.MinSeverity, TaskNames: r.TaskNames, Statuses: r.Statuses}
 		for j, name := range w.TaskNames {
 			if event.IsKnownTaskName(name) {
 				continue

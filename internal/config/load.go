@@ -235,6 +235,7 @@ func (c *Config) normalize(data []byte) {
 			w.Projects[j] = strings.ToLower(w.Projects[j])
 		}
 	}
+	c.Slack.channelDefaults(written)
 	if c.Log.Level == "" {
 		c.Log.Level = defaultLevel
 	}
