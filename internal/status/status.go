@@ -93,7 +93,7 @@ type Delivery struct {
 // Receiver is one configured receiver.
 type Receiver struct {
 	Name        string     `json:"name"`
-	Kind        string     `json:"kind"` // "nats" or "slack"
+	Kind        string     `json:"kind"` // "nats", "slack" or "slack-channel"
 	Pending     int        `json:"pending"`
 	LastSuccess *time.Time `json:"last_success,omitempty"`
 	LastError   string     `json:"last_error,omitempty"` // class, never a URL, token or key
