@@ -10,11 +10,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
 	"notifier/internal/config"
 	"notifier/internal/diff"
 	"notifier/internal/event"
+	"notifier/internal/metrics"
 	"notifier/internal/sinks"
 	"notifier/internal/slackfake"
 	"notifier/internal/state"
@@ -450,4 +452,55 @@ func TestOldCardsAreForgotten(t *testing.T) {
 		t.Error("a card older than Keep is still remembered")
 	}
 	r.remembered(t, "new")
+}
+
+// Under a real Dispatcher over the ledger: a card's events go one by one, a burst
+// committed at once goes out as one digest with the cards brought up to date, and the
+// Dispatcher's tick forgets a card long over.
+func TestChannelUnderTheDispatcher(t *testing.T) {
+	r := newCardRig(t, true)
+	mem := r.ledger.Memory("live")
+	old := card{TS: "1600000000.000001", Channel: channelID, To: channelID, Steps: []step{{Status: "SUCCESS", At: clock.Add(-30 * 24 * time.Hour).Unix()}}}
+	if err := mem.Remember(t.Context(), project, map[string]string{"long-over": old.encode()}); err != nil {
+		t.Fatal(err)
+	}
+	d := sinks.NewDispatcher(sinks.DispatcherOptions{Queue: r.ledger, Sinks: []sinks.Sink{r.ch}, Log: zerolog.Nop(),
+		Metrics: metrics.New(prometheus.NewRegistry(), "test"), MinBackoff: 10 * time.Millisecond,
+		Memory: func(s string) sinks.Memory { return r.ledger.Memory(s) }})
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		d.Run(ctx)
+	}()
+	defer func() {
+		cancel()
+		<-done
+	}()
+	synctest.Eventually(t, "the tick to forget the card long over", func() bool {
+		_, ok := mem.Recall(project, "long-over")
+		return !ok
+	})
+	commit := func(evs ...event.Event) {
+		t.Helper()
+		if err := r.ledger.Commit(t.Context(), project, &diff.ProjectState{Tasks: map[string]diff.TaskState{}}, evs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	commit(stepEv("a", "EXTEND", "", "RUNNING", 1, clock))
+	synctest.Eventually(t, "the card", func() bool { return len(r.api.Top(channelID)) == 1 })
+	var burst []event.Event
+	for i := range 11 {
+		burst = append(burst, stepEv(fmt.Sprintf("n%02d", i), "BindEip", "", "RUNNING", 1, clock))
+	}
+	burst = append(burst, stepEv("a", "EXTEND", "RUNNING", "FAILED", 2, clock.Add(time.Minute)))
+	commit(burst...)
+	synctest.Eventually(t, "the burst delivered", func() bool { return r.ledger.Count("live") == 0 })
+	top := r.api.Top(channelID)
+	if len(top) != 2 || top[0].Updates != 1 || !strings.Contains(top[1].Text, "12 DCS tasks") {
+		t.Fatalf("after the burst: %d top-level messages (want the card and one digest), card updates %d", len(top), top[0].Updates)
+	}
+	if len(r.api.Replies(top[0].TS)) != 0 {
+		t.Error("the digest's card update replied in the thread: a burst posts one new message")
+	}
 }
