@@ -35,6 +35,7 @@ var dcsEnv = []string{
 // receiverEnv are the variables the configuration names for the receivers' secrets.
 var receiverEnv = []string{
 	"slack.webhooks[].url_env  each Slack webhook's URL, as its url_env names it",
+	"slack.channels[].bot_token_env  each Slack channel's bot token, as its bot_token_env names it",
 	"nats.token_env, nats.user_env, nats.password_env  NATS credentials, when set",
 }
 

@@ -8,6 +8,7 @@ import (
 	"io"
 	"time"
 
+	"notifier/internal/config"
 	"notifier/internal/event"
 	"notifier/internal/mute"
 	"notifier/internal/route"
@@ -84,7 +85,8 @@ func (a *App) render(ctx context.Context, out io.Writer, receivers []route.Recei
 			for i := range evs {
 				payloads = append(payloads, "subject "+event.Subject(a.cfg.NATS.SubjectPrefix, &evs[i]), &evs[i])
 			}
-		case "slack":
+		case "slack", config.KindSlackChannel:
+			// A channel's first message of a task is its card: what Render shows.
 			for _, m := range slacksink.Messages(evs, now, statuses, links) {
 				payloads = append(payloads, m)
 			}
@@ -119,7 +121,7 @@ func count(kind string, events, payloads int) string {
 	switch {
 	case events == 0:
 		return "no events"
-	case kind == "slack":
+	case kind == "slack" || kind == config.KindSlackChannel:
 		return fmt.Sprintf("%s in %s", plural(events, "event"), plural(payloads, "message"))
 	case kind == "pagerduty" || kind == "alertmanager": // a line "POST url", then the body
 		return fmt.Sprintf("%s in %s", plural(events, "event"), plural(payloads/2, "request"))

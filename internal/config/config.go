@@ -119,10 +119,11 @@ type NATS struct {
 	MaxPending     int      `toml:"max_pending"` // undelivered events kept for NATS; past it the oldest are dropped
 }
 
-// Slack configures the Slack sink. No webhooks disables it.
+// Slack configures the Slack sinks. No webhooks and no channels disables them.
 type Slack struct {
 	Webhooks []Webhook `toml:"webhooks"`
-	Links    []Link    `toml:"links"` // buttons on every message about a task
+	Channels []Channel `toml:"channels"` // bot token mode: one live card per task
+	Links    []Link    `toml:"links"`    // buttons on every message about a task
 }
 
 // Webhook is one Slack incoming webhook and the events it receives. Its URL

@@ -134,8 +134,9 @@ func TestExampleAndReadmeKeepUp(t *testing.T) {
 		if !strings.Contains(string(readme), "`"+k+"`") {
 			t.Errorf("README.md's configuration reference does not document %s", k)
 		}
-		// url_file is the alternative to url_env, shown in a comment.
-		if !shown[k] && k != "slack.webhooks[].url_file" {
+		// url_file and bot_token_file are the alternatives to url_env and bot_token_env,
+		// shown in a comment.
+		if !shown[k] && k != "slack.webhooks[].url_file" && k != "slack.channels[].bot_token_file" {
 			t.Errorf("config.example.toml does not show %s", k)
 		}
 	}

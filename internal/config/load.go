@@ -236,6 +236,7 @@ func (c *Config) normalize(data []byte) {
 		}
 	}
 	c.normalizeIncident(written)
+	c.Slack.channelDefaults(written)
 	if c.Log.Level == "" {
 		c.Log.Level = defaultLevel
 	}

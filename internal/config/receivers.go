@@ -14,7 +14,7 @@ var receiverNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,31}$`)
 // logs (receiver=NAME), metrics (sink="NAME") and /readyz.
 type Receiver struct {
 	Name string // unique across receivers of every kind
-	Kind string // "nats", "slack", "pagerduty", "alertmanager"
+	Kind string // "nats", "slack", "slack-channel", "pagerduty", "alertmanager"
 	Key  string // where it is configured, e.g. "slack.webhooks[1]"
 	// The filter: events below MinSeverity, or whose task name, status or project is not
 	// in a non-empty list, do not go to the receiver. NATS has none.
@@ -30,7 +30,8 @@ type Receiver struct {
 }
 
 // Receivers lists every configured receiver: NATS first (when configured), then each
-// Slack webhook, each [[pagerduty]] and each [[alertmanager]] in the order of the file. A new kind of receiver adds its entries here.
+// Slack webhook in the order of the file, then each Slack channel (slack.channels), each
+// [[pagerduty]] and each [[alertmanager]]. A new kind of receiver adds its entries here.
 func (c *Config) Receivers() []Receiver {
 	var out []Receiver
 	if c.NATS.URL != "" {
@@ -43,6 +44,7 @@ func (c *Config) Receivers() []Receiver {
 			MaxPending: w.MaxPending,
 		})
 	}
+	out = append(out, c.channelReceivers()...)
 	return append(out, c.incidentReceivers()...)
 }
 

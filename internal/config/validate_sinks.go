@@ -32,6 +32,7 @@ func (s *Slack) validate(p *problems, projects []Project) {
 			}
 		}
 	}
+	s.validateChannels(p, known)
 	s.validateLinks(p)
 }
 

@@ -48,7 +48,7 @@ type Task struct {
 	Project        string    `json:"project"` // the project's name, or its id
 	ID             string    `json:"id"`
 	Name           string    `json:"name"`
-	Label          string    `json:"label"`              // "Master/standby switchover"
+	Label          string    `json:"label"`              // "Switching master and standby" (event.Label)
 	Instance       string    `json:"instance,omitempty"` // when a recent event named it
 	Status         string    `json:"status"`
 	CreatedAt      time.Time `json:"created_at"`
@@ -94,7 +94,7 @@ type Delivery struct {
 // Receiver is one configured receiver.
 type Receiver struct {
 	Name        string     `json:"name"`
-	Kind        string     `json:"kind"` // "nats", "slack", "pagerduty" or "alertmanager"
+	Kind        string     `json:"kind"` // "nats", "slack", "slack-channel", "pagerduty" or "alertmanager"
 	Pending     int        `json:"pending"`
 	LastSuccess *time.Time `json:"last_success,omitempty"`
 	LastError   string     `json:"last_error,omitempty"` // class, never a URL, token or key

@@ -11,6 +11,11 @@
 // retries belong to the sinks.Dispatcher: httpx.Check reports a 4xx answer or a redirect
 // as permanent, a 429 with the Retry-After it carried, and anything else (5xx, transport)
 // as retryable.
+//
+// Channel is the other kind of Slack receiver (slack.channels): with a bot token and the
+// Web API (slack-go's client), it keeps one live card per task, posted at the task's first
+// event and updated in place after, its ts remembered with the task's project state
+// (sinks.Remembering) so that restarts and fail-overs update the same card.
 package slacksink
 
 import (
