@@ -12,6 +12,7 @@
 package pagerduty
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -230,13 +231,15 @@ func (s *Sink) post(ctx context.Context, ev *Event) error {
 		}
 		return fmt.Errorf("pagerduty: %w", err)
 	}
+	// Redacted before anything shortens it (Check's excerpt, reason): a cut could leave
+	// part of the key that a later replace would no longer find.
+	resp.Body = bytes.ReplaceAll(resp.Body, []byte(s.key.Reveal()), []byte("<secret>"))
 	if err := httpx.Check(resp); err != nil {
 		var se *httpx.StatusError
 		if errors.As(err, &se) {
 			if msg := reason(resp.Body); msg != "" {
 				se.Body = msg
 			}
-			se.Body = strings.ReplaceAll(se.Body, s.key.Reveal(), "<secret>")
 		}
 		return fmt.Errorf("pagerduty %s %s: %w", ev.EventAction, ev.DedupKey, err)
 	}

@@ -4,7 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"maps"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -326,5 +329,34 @@ func TestMutedEventsOpenNothingButStillResolve(t *testing.T) {
 	pd.None(t)
 	if mem.len() != 0 {
 		t.Errorf("memory: %v, want nothing open", mem.Recollect())
+	}
+}
+
+// A refusal that quotes the routing key (a proxy, an integration that echoes what it
+// refused) must not leave part of it in the error: the key is redacted before PagerDuty's
+// message is shortened for the log, so no cut can keep a piece the redaction would miss.
+func TestARefusalQuotingTheKeyKeepsNoPartOfIt(t *testing.T) {
+	for _, body := range []string{
+		// PagerDuty's JSON, the key where the message is cut.
+		`{"status":"invalid event","message":"Event object is invalid","errors":["` + strings.Repeat("x", 70) +
+			` routing key ` + oncalltest.RoutingKey + ` is not an integration"]}`,
+		// Not JSON: Check's own excerpt of the body.
+		strings.Repeat("y", 100) + " " + oncalltest.RoutingKey + " refused",
+	} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = io.WriteString(w, body)
+		}))
+		var logs testutil.SyncBuffer
+		s := newSink(t, srv.URL+"/v2/enqueue", zerolog.New(&logs))
+		_, err := s.SendWith(t.Context(), []event.Event{task("t1", "EXTEND", "FAILED", "")}, newMemory())
+		srv.Close()
+		if !sinks.IsPermanent(err) {
+			t.Fatalf("err = %v, want a permanent refusal", err)
+		}
+		if piece := oncalltest.RoutingKey[:8]; strings.Contains(err.Error(), piece) || strings.Contains(logs.String(), piece) {
+			t.Fatalf("part of the routing key is in the error: %v", err)
+		}
 	}
 }
