@@ -11,6 +11,7 @@
 package alertmanager
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -234,7 +235,13 @@ func (s *Sink) Tick(ctx context.Context, mem sinks.Memory) error {
 		for len(alerts) > 0 {
 			n := min(len(alerts), maxBatch)
 			if err := s.post(ctx, alerts[:n]); err != nil {
-				return errors.Join(append(errs, fmt.Errorf("project %s: %w", project, err))...)
+				err = fmt.Errorf("project %s: %w", project, err)
+				if !sinks.IsPermanent(err) {
+					return errors.Join(append(errs, err)...) // Alertmanager down: the next tick tries again
+				}
+				// Refused for good: the other projects' alerts must still be re-sent, or
+				// Alertmanager resolves them by its resolve_timeout.
+				errs = append(errs, err)
 			}
 			alerts = alerts[n:]
 		}
@@ -296,14 +303,14 @@ func (s *Sink) postOne(ctx context.Context, base string, alerts []Alert) error {
 	if err != nil {
 		return s.scrub(err)
 	}
-	if err := httpx.Check(resp); err != nil {
-		var se *httpx.StatusError
-		if errors.As(err, &se) {
-			se.Body = s.scrub(errors.New(se.Body)).Error()
+	// Scrubbed before Check shortens it: a cut could leave part of a credential that a
+	// later scrub would no longer find.
+	for _, sec := range s.secrets {
+		if sec != "" {
+			resp.Body = bytes.ReplaceAll(resp.Body, []byte(sec), []byte("<secret>"))
 		}
-		return err
 	}
-	return nil
+	return httpx.Check(resp)
 }
 
 // scrub keeps the credentials out of an error's text.

@@ -4,7 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"maps"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
@@ -302,5 +305,44 @@ func TestTaskTTL(t *testing.T) {
 	want(t, am.Active(clk.Now()))
 	if len(r.mem.Recollect()[proj]) != 0 {
 		t.Fatal("the expired alert is still remembered")
+	}
+}
+
+// A tick whose re-send of one project's alerts Alertmanager refuses for good still
+// re-sends the other projects' alerts: else Alertmanager resolves them silently.
+func TestTickGoesOnPastARefusedProject(t *testing.T) {
+	am := oncalltest.NewAlertmanager(t, "")
+	r := newRig(t, am.URL(), alertmanager.Auth{}, zerolog.Nop())
+	other := task("t2", "EXTEND", "FAILED", "", t0)
+	other.Data.ProjectID = "fedcba9876543210fedcba9876543210"
+	r.send(t, task("t1", "EXTEND", "FAILED", "", t0), other)
+	before := len(am.Posts())
+
+	am.FailNext(http.StatusBadRequest) // whichever project goes first
+	err := r.s.Tick(t.Context(), r.mem)
+	if err == nil || !strings.Contains(err.Error(), "400") {
+		t.Fatalf("Tick = %v, want the refusal reported", err)
+	}
+	if got := len(am.Posts()) - before; got != 1 {
+		t.Fatalf("the tick re-sent %d projects' alerts, want the one not refused", got)
+	}
+}
+
+// An answer that quotes a credential (a proxy echoing the token it refused) keeps no
+// part of it in the error, however the answer is shortened for the log.
+func TestARefusalQuotingTheTokenKeepsNoPartOfIt(t *testing.T) {
+	const token = "s3cr3t-t0ken-0123456789abcdef"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusUnauthorized)
+		_, _ = io.WriteString(w, strings.Repeat("z", 105)+" "+token+" is not a valid token")
+	}))
+	defer srv.Close()
+	r := newRig(t, srv.URL, alertmanager.Auth{BearerToken: token}, zerolog.Nop())
+	_, err := r.s.SendWith(t.Context(), []event.Event{task("t1", "EXTEND", "FAILED", "", t0)}, r.mem)
+	if !sinks.IsPermanent(err) {
+		t.Fatalf("err = %v, want a permanent refusal", err)
+	}
+	if strings.Contains(err.Error(), token[:8]) {
+		t.Fatalf("part of the token is in the error: %v", err)
 	}
 }
