@@ -185,7 +185,12 @@ func (c *Channel) deliver(ctx context.Context, e *event.Event, mem sinks.Memory)
 	if !isTask(e) {
 		if e.Type == event.TypeStuck && c.threads && e.Subject != "" {
 			if k := c.recall(mem, e); k.TS != "" {
-				return c.reply(ctx, e, &k)
+				err := c.reply(ctx, e, &k)
+				if codeOf(err) != "thread_not_found" {
+					return err
+				}
+				// The card was deleted: the alert goes to the channel rather than nowhere.
+				c.log.Info().Str("task_id", e.Subject).Msg("the task's card is gone; the stuck alert is posted on its own")
 			}
 		}
 		_, _, err := c.post(ctx, RenderLinks(e, c.now(), c.st, c.links))

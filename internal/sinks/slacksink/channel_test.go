@@ -504,3 +504,20 @@ func TestChannelUnderTheDispatcher(t *testing.T) {
 		t.Error("the digest's card update replied in the thread: a burst posts one new message")
 	}
 }
+
+// A stuck alert for a task whose card someone deleted is posted on its own: Slack refuses
+// a reply in the thread of a deleted message (thread_not_found), and the alert must not
+// be dropped for that.
+func TestStuckForADeletedCardIsPostedOnItsOwn(t *testing.T) {
+	r := newCardRig(t, true)
+	r.mustSend(t, stepEv("t1", "EXTEND", "", "RUNNING", 1, clock))
+	r.api.Delete(channelID, r.remembered(t, "t1").TS)
+	stuck := event.Event{ID: "stuck-1", Type: event.TypeStuck, Subject: "t1", Time: clock,
+		Data: event.Data{ProjectID: project, Region: "cn-north-4", TaskName: "EXTEND", Status: "RUNNING",
+			Severity: event.Critical, RunningSeconds: 7200, ThresholdSeconds: 3600, ThresholdSource: "default", DetectedAt: clock}}
+	r.mustSend(t, stuck)
+	top := r.api.Top(channelID)
+	if len(top) != 1 || !strings.Contains(top[0].Text, "stuck") {
+		t.Fatalf("top-level messages %+v: want the stuck alert", top)
+	}
+}
