@@ -79,6 +79,12 @@ func (c unitConfig) newUnit(ctx context.Context, store state.Store, projects []p
 		c.log.Warn().Str("receiver", name).Int("events", removed[name]).
 			Msgf("receiver %q removed from the config: %d pending events dropped", name, removed[name])
 	}
+	for name, n := range ledger.Forgotten() {
+		// Not silently either: a renamed on-call receiver no longer knows the incidents
+		// it opened, so nothing will resolve them.
+		c.log.Warn().Str("receiver", name).Int("keys", n).
+			Msgf("receiver %q removed from the config: what it remembered is forgotten (%d open incidents or live cards); incidents it opened are left to a person", name, n)
+	}
 	u.ledger = ledger
 	for _, p := range projects {
 		pl, err := c.newPoller(p, ledger)
