@@ -86,7 +86,7 @@ func openSelected(cfg *config.Config, log zerolog.Logger, getenv func(string) st
 		}
 		s, err := slacksink.NewChannel(slacksink.ChannelOptions{Index: i, Channel: ch, Token: tok,
 			Pace: paces[ch.Channel], Keep: cardKeep(cfg), Statuses: event.NewStatuses(cfg.Poll.TerminalStatuses),
-			Links: cfg.Slack.Links, Log: log})
+			Links: cfg.Slack.Links, Log: log, During: duringFor(cfg, ch.Name)})
 		if err != nil {
 			return nil, nil, &SetupError{err}
 		}

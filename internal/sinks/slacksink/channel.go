@@ -46,6 +46,9 @@ type ChannelOptions struct {
 	Keep     time.Duration
 	Statuses event.Statuses // nil: event.DefaultStatuses
 	Links    []config.Link
+	// During names the maintenance window ([[mute]]) in which an event's task started, if
+	// one muted this receiver for it; the card then says so. nil: never.
+	During func(e *event.Event) string
 }
 
 // Channel keeps one live card per task in a Slack channel, with a bot token and the Web
@@ -63,6 +66,7 @@ type Channel struct {
 	keep          time.Duration
 	st            event.Statuses
 	links         []Link
+	during        func(e *event.Event) string
 
 	mu   sync.Mutex
 	told map[string]bool // error codes already logged with their explanation
@@ -99,7 +103,7 @@ func NewChannel(o ChannelOptions) (*Channel, error) {
 	c := &Channel{
 		name: o.Channel.Name, channel: o.Channel.Channel, threads: o.Channel.ThreadReplies,
 		api: slack.New(tok, slack.OptionAPIURL(apiURL), slack.OptionHTTPClient(client)),
-		now: o.Now, pace: o.Pace, keep: o.Keep, st: o.Statuses, links: links,
+		now: o.Now, pace: o.Pace, keep: o.Keep, st: o.Statuses, links: links, during: o.During,
 		log: o.Log.With().Str("receiver", o.Channel.Name).Logger(), told: map[string]bool{},
 	}
 	if c.now == nil {
@@ -221,7 +225,7 @@ func (c *Channel) deliver(ctx context.Context, e *event.Event, mem sinks.Memory)
 			return err
 		}
 	}
-	ch, ts, err := c.post(ctx, RenderCard(e, c.now(), c.st, c.links, k.history()))
+	ch, ts, err := c.post(ctx, c.renderCard(e, &k))
 	if err != nil {
 		return err
 	}
@@ -259,7 +263,7 @@ func (c *Channel) post(ctx context.Context, m slack.WebhookMessage, extra ...sla
 
 // update replaces the card with e's.
 func (c *Channel) update(ctx context.Context, e *event.Event, k *card) error {
-	m := RenderCard(e, c.now(), c.st, c.links, k.history())
+	m := c.renderCard(e, k)
 	_, _, _, err := c.api.UpdateMessageContext(ctx, first(k.Channel, c.channel), k.TS, options(m)...)
 	if err != nil && ctx.Err() != nil {
 		return ctx.Err()
@@ -306,3 +310,13 @@ type noMemory struct{}
 func (noMemory) Recall(string, string) (string, bool)                      { return "", false }
 func (noMemory) Recollect() map[string]map[string]string                   { return nil }
 func (noMemory) Remember(context.Context, string, map[string]string) error { return nil }
+
+// renderCard is the card of e's task with its history, and the maintenance window the
+// task started in, if any.
+func (c *Channel) renderCard(e *event.Event, k *card) slack.WebhookMessage {
+	m := RenderCard(e, c.now(), c.st, c.links, k.history())
+	if c.during != nil {
+		withWindow(&m, c.during(e))
+	}
+	return m
+}

@@ -521,3 +521,26 @@ func TestStuckForADeletedCardIsPostedOnItsOwn(t *testing.T) {
 		t.Fatalf("top-level messages %+v: want the stuck alert", top)
 	}
 }
+
+// A task that started in a maintenance window that muted this receiver says so on its
+// card (During), as a webhook's messages do.
+func TestCardSaysTheMaintenanceWindowItsTaskStartedIn(t *testing.T) {
+	r := newCardRig(t, false)
+	r.ch.during = func(e *event.Event) string {
+		if e.Subject == "t1" {
+			return "weekly-maintenance"
+		}
+		return ""
+	}
+	r.mustSend(t, stepEv("t1", "EXTEND", "RUNNING", "SUCCESS", 2, clock), stepEv("t2", "EXTEND", "", "RUNNING", 1, clock))
+	top := r.api.Top(channelID)
+	if len(top) != 2 {
+		t.Fatalf("%d cards, want 2", len(top))
+	}
+	for _, m := range top {
+		has := strings.Contains(attachmentText(m), "during maintenance window weekly-maintenance")
+		if want := strings.Contains(attachmentText(m), "`t1`"); has != want {
+			t.Errorf("card %q: maintenance line %v, want %v\n%s", m.Text, has, want, attachmentText(m))
+		}
+	}
+}
