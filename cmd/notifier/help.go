@@ -35,6 +35,7 @@ var dcsEnv = []string{
 // receiverEnv are the variables the configuration names for the receivers' secrets.
 var receiverEnv = []string{
 	"slack.webhooks[].url_env  each Slack webhook's URL, as its url_env names it",
+	"slack.channels[].bot_token_env  each Slack channel's bot token, as its bot_token_env names it",
 	"nats.token_env, nats.user_env, nats.password_env  NATS credentials, when set",
 }
 
@@ -79,12 +80,14 @@ var commands = []*command{
 		example: "notifier check-config --config notifier.toml --strict",
 	},
 	{
-		name: "routes", synopsis: "[--config FILE] --task-name NAME --status STATUS [--project ID]",
+		name: "routes", synopsis: "[--config FILE] --task-name NAME --status STATUS [--project ID] [--at TIME]",
 		summary: "show which receivers an event would go to, and why the others would not",
 		about: "Builds the event a task NAME in STATUS would give (its severity as the notifier rates it),\n" +
 			"routes it as a commit would, and prints one line per receiver: \"oncall: receives\" or\n" +
 			"\"team: skipped, min_severity warning > info\". Without --project the event is in the first\n" +
-			"project of dcs.projects, named in the first line. Reads nothing but the file.",
+			"project of dcs.projects, named in the first line. Maintenance windows ([[mute]]) are listed,\n" +
+			"with those open at --at (default now), and a receiver one mutes shows\n" +
+			"\"oncall: muted by weekly-maintenance until 03:00 Asia/Shanghai\". Reads nothing but the file.",
 		env:     configEnv,
 		exits:   []string{"0  shown", "2  the configuration is wrong, a flag is missing, or --project is not configured"},
 		example: "notifier routes --config notifier.toml --task-name masterStandbySwapJob --status FAILED",

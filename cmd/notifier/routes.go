@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"notifier/internal/config"
 	"notifier/internal/event"
+	"notifier/internal/mute"
 	"notifier/internal/route"
 )
 
@@ -19,12 +21,22 @@ func runRoutes(args []string, stdout, stderr io.Writer) int {
 	name := fs.String("task-name", "", "the task name, e.g. masterStandbySwapJob (required)")
 	status := fs.String("status", "", "the task status, e.g. FAILED (required)")
 	projectID := fs.String("project", "", "the project id, one of dcs.projects (default: the first)")
+	atFlag := fs.String("at", "", "the moment maintenance windows are decided at, RFC 3339 (default: now)")
 	if code, ok := parse(fs, args, stdout, stderr); !ok {
 		return code
 	}
 	if *name == "" || *status == "" {
 		fmt.Fprintln(stderr, "notifier routes: --task-name and --status are required")
 		return exitUsage
+	}
+	at := time.Now()
+	if *atFlag != "" {
+		t, err := time.Parse(time.RFC3339, *atFlag)
+		if err != nil {
+			fmt.Fprintf(stderr, "notifier routes: --at %q is not an RFC 3339 time such as 2026-12-05T01:30:00Z\n", *atFlag)
+			return exitUsage
+		}
+		at = t
 	}
 	cfg, _, code := loadConfig("routes", *given, stderr)
 	if code != exitOK {
@@ -51,18 +63,47 @@ func runRoutes(args []string, stdout, stderr io.Writer) int {
 	if *status != strings.ToUpper(*status) {
 		fmt.Fprintf(stdout, "# %q is not upper case: the task center's statuses are\n", *status)
 	}
+	mutes, err := mute.New(cfg)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	showMutes(stdout, mutes, at)
 	decisions := table.Explain(&e)
 	if len(decisions) == 0 {
 		fmt.Fprintln(stdout, "# no receivers are configured")
 	}
 	for _, d := range decisions {
-		if d.Match {
-			fmt.Fprintf(stdout, "%s: receives\n", d.Name)
-		} else {
+		w, until := mutes.Mutes(d.Name, &e, at)
+		switch {
+		case !d.Match:
 			fmt.Fprintf(stdout, "%s: skipped, %s\n", d.Name, d.Reason)
+		case w != nil && table.MayResolve(d.Name, &e):
+			fmt.Fprintf(stdout, "%s: receives (muted by %s until %s: it may resolve an incident it opened, and opens none)\n", d.Name, w.Name, w.Until(until, at))
+		case w != nil:
+			fmt.Fprintf(stdout, "%s: muted by %s until %s\n", d.Name, w.Name, w.Until(until, at))
+		case d.Reason != "":
+			fmt.Fprintf(stdout, "%s: receives (%s)\n", d.Name, d.Reason)
+		default:
+			fmt.Fprintf(stdout, "%s: receives\n", d.Name)
 		}
 	}
 	return exitOK
+}
+
+// showMutes prints one line per maintenance window: what it is, which receivers it
+// mutes, and whether it is open at the moment at.
+func showMutes(w io.Writer, mutes *mute.Set, at time.Time) {
+	for _, m := range mutes.Windows() {
+		who := "every receiver but nats"
+		if r := m.Receivers(); r != nil {
+			who = strings.Join(r, ", ")
+		}
+		state := "not active"
+		if open, until := m.Active(at); open {
+			state = "ACTIVE until " + m.Until(until, at)
+		}
+		fmt.Fprintf(w, "# mute %s (%s): %s; %s\n", m.Name, who, m, state)
+	}
 }
 
 // pickProject returns the configured project id (any case), or the first configured one

@@ -20,6 +20,7 @@ import (
 	"notifier/internal/config"
 	"notifier/internal/dcs"
 	"notifier/internal/metrics"
+	"notifier/internal/mute"
 	"notifier/internal/route"
 	"notifier/internal/sinks/natssink"
 	"notifier/internal/status"
@@ -46,6 +47,8 @@ type Deps struct {
 	// projects to watch changed: serve reloads, which builds the App with the new list.
 	// Nil: the change is logged and applies at the next reload.
 	Rediscover func()
+	// Now is the clock maintenance windows ([[mute]]) are decided by, at commit. nil: time.Now.
+	Now func() time.Time
 }
 
 // SetupError is a problem with the configuration or the environment found while
@@ -156,7 +159,14 @@ func New(cfg *config.Config, d Deps) (_ *App, err error) {
 	}
 	a.m.Keep(a.projectIDs())
 	a.initSeries()
-	uc := unitConfig{cfg: cfg, log: a.log, m: a.m, receivers: a.recv, routes: routes, rec: a.rec}
+	mutes, err := mute.New(cfg)
+	if err != nil {
+		return nil, setupErr("%w", err)
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	uc := unitConfig{cfg: cfg, log: a.log, m: a.m, receivers: a.recv, routes: routes, mutes: mutes, now: d.Now, rec: a.rec}
 	if cfg.State.Backend == "nats-kv" {
 		if a.nats == nil {
 			return nil, setupErr("state.backend: \"nats-kv\" needs the NATS sink (nats.url)")

@@ -19,6 +19,8 @@ import (
 	"notifier/internal/dcssim"
 	"notifier/internal/event"
 	"notifier/internal/natstest"
+	"notifier/internal/status"
+	ntestutil "notifier/internal/testutil"
 )
 
 const (
@@ -241,8 +243,14 @@ func TestReplicasOnlyLeaderPolls(t *testing.T) {
 	}
 	// The status page of each names the same leader, read from the lease.
 	lp := rs.apps[leader].statusPage(t.Context(), time.Now())
-	fp := rs.apps[follower].statusPage(t.Context(), time.Now())
 	holder := rs.apps[leader].mode.(*kvMode).holder
+	// The follower reads the lease once it has opened the lease bucket: on a loaded
+	// machine that may come after the leader's first poll.
+	var fp *status.Page
+	ntestutil.Eventually(t, "the follower's page names the leader", func() bool {
+		fp = rs.apps[follower].statusPage(t.Context(), time.Now())
+		return fp.Cluster != nil && len(fp.Cluster.Shards) > 0 && fp.Cluster.Shards[0].Leader == holder
+	})
 	if lp.Cluster == nil || fp.Cluster == nil {
 		t.Fatal("no cluster section in nats-kv mode")
 	}

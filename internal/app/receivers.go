@@ -2,6 +2,7 @@ package app
 
 import (
 	"slices"
+	"time"
 
 	"github.com/rs/zerolog"
 
@@ -15,12 +16,12 @@ import (
 // receiver is a configured sink and the bound on its backlog (its max_pending).
 type receiver struct {
 	sink       sinks.Sink
-	kind       string // "nats" or "slack", for the status page
+	kind       string // "nats", "slack", "slack-channel", "pagerduty" or "alertmanager", for the status page
 	maxPending int
 }
 
 // openReceivers connects every configured sink, in a stable order: NATS, then each Slack
-// webhook. A new kind of receiver is one more block here. The NATS sink is also returned on
+// webhook, then each Slack channel. A new kind of receiver is one more block here. The NATS sink is also returned on
 // its own: /readyz watches its connection and nats-kv keeps its state through it. On an
 // error, what was opened is closed again.
 func openReceivers(cfg *config.Config, log zerolog.Logger, getenv func(string) string) ([]receiver, *natssink.Sink, error) {
@@ -64,13 +65,46 @@ func openSelected(cfg *config.Config, log zerolog.Logger, getenv func(string) st
 		}
 		s, err := slacksink.New(slacksink.Options{Index: i, Webhook: w, URL: url,
 			Statuses: event.NewStatuses(cfg.Poll.TerminalStatuses), Links: cfg.Slack.Links,
-			Log: log})
+			Log: log, During: duringFor(cfg, w.Name)})
 		if err != nil {
 			return nil, nil, &SetupError{err} // it names slack.webhooks[i] itself
 		}
 		out = append(out, receiver{sink: s, kind: "slack", maxPending: w.MaxPending})
 	}
+	// Receivers of one channel share its pace: Slack's limit is per channel.
+	paces := map[string]slacksink.Pacer{}
+	for i, ch := range cfg.Slack.Channels {
+		if !wanted(ch.Name) {
+			continue
+		}
+		tok, err := ch.ReadToken(i, getenv)
+		if err != nil {
+			return nil, nil, &SetupError{err} // it names slack.channels[i] itself
+		}
+		if paces[ch.Channel] == nil {
+			paces[ch.Channel] = slacksink.NewPacer()
+		}
+		s, err := slacksink.NewChannel(slacksink.ChannelOptions{Index: i, Channel: ch, Token: tok,
+			Pace: paces[ch.Channel], Keep: cardKeep(cfg), Statuses: event.NewStatuses(cfg.Poll.TerminalStatuses),
+			Links: cfg.Slack.Links, Log: log, During: duringFor(cfg, ch.Name)})
+		if err != nil {
+			return nil, nil, &SetupError{err}
+		}
+		out = append(out, receiver{sink: s, kind: config.KindSlackChannel, maxPending: ch.MaxPending})
+	}
+	incidents, err := openIncident(cfg, log, getenv, wanted)
+	out = append(out, incidents...)
+	if err != nil {
+		return nil, nil, err
+	}
 	return out, ns, nil
+}
+
+// cardKeep is how long a Slack channel remembers a task's card after its last event: as
+// long as the poller may still report on the task (poll.max_follow, then poll.lookback)
+// and a day more, and at least slacksink.DefaultKeep.
+func cardKeep(cfg *config.Config) time.Duration {
+	return max(slacksink.DefaultKeep, cfg.Poll.MaxFollow.D()+cfg.Poll.Lookback.D()+24*time.Hour)
 }
 
 // closeReceivers closes the sinks that hold a connection.

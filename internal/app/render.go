@@ -8,14 +8,16 @@ import (
 	"io"
 	"time"
 
+	"notifier/internal/config"
 	"notifier/internal/event"
+	"notifier/internal/mute"
 	"notifier/internal/route"
 	"notifier/internal/sinks/slacksink"
 )
 
 // OnceRender is Once --dry-run that shows what each receiver would be sent instead of the
 // bare events: it polls every project once, commits nothing, routes the events as a
-// commit would, and writes, per receiver in the order of the config, a "#" line naming
+// commit would (maintenance windows included), and writes, per receiver in the order of the config, a "#" line naming
 // it and then its payloads: for NATS the subject and the CloudEvent, each on a line; for
 // a Slack webhook the JSON of each message as it would be posted (one digest for more
 // than ten events). It needs an App built with Deps.DryRun.
@@ -31,6 +33,11 @@ func (a *App) OnceRender(ctx context.Context, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	mutes, err := mute.New(a.cfg)
+	if err != nil {
+		return err
+	}
+	now := time.Now()
 	var evs []event.Event
 	var errs []error
 	for _, p := range fm.unit.pollers {
@@ -47,18 +54,20 @@ func (a *App) OnceRender(ctx context.Context, out io.Writer) error {
 	}
 	routed := map[string][]event.Event{}
 	for i := range evs {
-		for _, name := range table.Route(&evs[i]) {
+		// As a commit would: a receiver a maintenance window mutes now is not sent it.
+		to, _ := mutes.Apply(table.Route(&evs[i]), &evs[i], now)
+		for _, name := range to {
 			routed[name] = append(routed[name], evs[i])
 		}
 	}
-	if err := a.render(out, table.Receivers(), routed, time.Now()); err != nil {
+	if err := a.render(ctx, out, table.Receivers(), routed, now); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }
 
 // render writes every receiver's payloads for the events routed to it.
-func (a *App) render(out io.Writer, receivers []route.Receiver, routed map[string][]event.Event, now time.Time) error {
+func (a *App) render(ctx context.Context, out io.Writer, receivers []route.Receiver, routed map[string][]event.Event, now time.Time) error {
 	if len(receivers) == 0 {
 		_, err := fmt.Fprintln(out, "# no receivers are configured")
 		return err
@@ -76,9 +85,14 @@ func (a *App) render(out io.Writer, receivers []route.Receiver, routed map[strin
 			for i := range evs {
 				payloads = append(payloads, "subject "+event.Subject(a.cfg.NATS.SubjectPrefix, &evs[i]), &evs[i])
 			}
-		case "slack":
+		case "slack", config.KindSlackChannel:
+			// A channel's first message of a task is its card: what Render shows.
 			for _, m := range slacksink.Messages(evs, now, statuses, links) {
 				payloads = append(payloads, m)
+			}
+		case "pagerduty", "alertmanager":
+			if payloads, err = a.renderIncident(ctx, r, evs); err != nil {
+				return err
 			}
 		}
 		if _, err := fmt.Fprintf(out, "# %s (%s): %s\n", r.Name, r.Key, count(r.Kind, len(evs), len(payloads))); err != nil {
@@ -101,13 +115,16 @@ func (a *App) render(out io.Writer, receivers []route.Receiver, routed map[strin
 	return nil
 }
 
-// count says how many events a receiver would get, and in how many Slack messages.
+// count says how many events a receiver would get, and in how many Slack messages or
+// on-call requests.
 func count(kind string, events, payloads int) string {
 	switch {
 	case events == 0:
 		return "no events"
-	case kind == "slack":
+	case kind == "slack" || kind == config.KindSlackChannel:
 		return fmt.Sprintf("%s in %s", plural(events, "event"), plural(payloads, "message"))
+	case kind == "pagerduty" || kind == "alertmanager": // a line "POST url", then the body
+		return fmt.Sprintf("%s in %s", plural(events, "event"), plural(payloads/2, "request"))
 	}
 	return plural(events, "event")
 }

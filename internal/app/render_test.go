@@ -106,3 +106,52 @@ func TestOnceRenderShowsEachReceiverItsEvents(t *testing.T) {
 		t.Errorf("quiet is shown something; output:\n%s", out.String())
 	}
 }
+
+// An on-call receiver's rendering is the requests it would send, without its secrets:
+// a trigger for the failure, nothing for a success it never paged.
+func TestOnceRenderShowsOnCallRequests(t *testing.T) {
+	sim := dcssim.New(dcssim.Options{AK: testAK, SK: testSK})
+	sim.AddProject(project)
+	now := time.Now().UTC()
+	sim.Put(project, dcssim.Task{ID: "t-swap", Name: event.SwitchoverTask, Status: "FAILED", CreatedAt: now.Add(-time.Minute)})
+	sim.Put(project, dcssim.Task{ID: "t-eip", Name: "BindEip", Status: "SUCCESS", CreatedAt: now.Add(-time.Minute)})
+	api := httptest.NewServer(sim)
+	t.Cleanup(api.Close)
+	cfg := config.Default()
+	cfg.DCS.Projects = []config.Project{{Region: "cn-north-4", ProjectID: project, Endpoint: api.URL}}
+	cfg.Poll.Initial = "notify"
+	cfg.State.Path = t.TempDir()
+	cfg.HTTP.Listen = ""
+	cfg.NATS.URL = ""
+	cfg.PagerDuty = []config.PagerDuty{{Name: "pd", RoutingKeyEnv: "PD_KEY", URL: config.DefaultPagerDutyURL, MinSeverity: "critical", MaxPending: 10}}
+	cfg.Alertmanager = []config.Alertmanager{{Name: "am", URL: "http://am.example:9093", MinSeverity: "warning",
+		ResendInterval: config.Duration(time.Minute), FailedTTL: config.Duration(time.Hour), MaxPending: 10}}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"CLOUD_SDK_AK": testAK, "CLOUD_SDK_SK": testSK, "PD_KEY": "R0UT1NGKEYR0UT1NGKEYR0UT1NGKEY32"}
+	a, err := app.New(&cfg, app.Deps{Log: zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel),
+		Getenv: func(k string) string { return env[k] }, DryRun: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	var out bytes.Buffer
+	if err := a.OnceRender(t.Context(), &out); err != nil {
+		t.Fatal(err)
+	}
+	got := out.String()
+	for _, want := range []string{
+		"# pd (pagerduty[0]): 2 events in 1 request\nPOST https://events.pagerduty.com/v2/enqueue\n",
+		`"routing_key":"REDACTED","event_action":"trigger","dedup_key":"dcs/` + project + `/t-swap"`,
+		"# am (alertmanager[0]): 2 events in 1 request\nPOST http://am.example:9093/api/v2/alerts\n",
+		`"alertname":"DCSTaskFailed"`,
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("output lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, env["PD_KEY"]) {
+		t.Error("the routing key is in the rendering")
+	}
+}

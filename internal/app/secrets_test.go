@@ -19,6 +19,7 @@ import (
 	"notifier/internal/dcssim"
 	"notifier/internal/event"
 	"notifier/internal/natstest"
+	"notifier/internal/slackfake"
 	"notifier/internal/testutil"
 )
 
@@ -28,6 +29,7 @@ const (
 	leakToken     = "leak-test-security-token-c2VjcmV0"
 	leakNATSToken = "leak-test-nats-token-0123"
 	leakHookPath  = "/services/T0LEAK/B0LEAK/leakWebhookSecret0123456789"
+	leakBotToken  = "xoxb-0000-1111-leakBotTokenSecret0123"
 )
 
 // flakySlack answers as its mode says: "ok", "500", "429", or "drop" (closes the
@@ -70,7 +72,12 @@ func TestSecretsNeverExposed(t *testing.T) {
 	slackSrv := httptest.NewServer(slack)
 	defer slackSrv.Close()
 	hook := slackSrv.URL + leakHookPath
-	secrets := []string{leakAK, leakSK, leakToken, leakNATSToken, hook, leakHookPath, "leakWebhookSecret0123456789"}
+	secrets := []string{leakAK, leakSK, leakToken, leakNATSToken, hook, leakHookPath, "leakWebhookSecret0123456789",
+		leakBotToken, "leakBotTokenSecret0123"}
+	// A Slack channel (bot token) that fails, throttles and refuses before it takes the cards.
+	cards := slackfake.New(t, leakBotToken)
+	cards.Fail("chat.postMessage", slackfake.Fault{Status: 500}, slackfake.Fault{Error: "ratelimited"},
+		slackfake.Fault{Status: 429, RetryAfter: "1"}, slackfake.Fault{Error: "invalid_blocks"})
 
 	sim := dcssim.New(dcssim.Options{AK: leakAK, SK: leakSK})
 	sim.AddProject(pipeProject)
@@ -81,10 +88,12 @@ func TestSecretsNeverExposed(t *testing.T) {
 	p.cfg.NATS.URL = p.ns.URL()
 	p.cfg.NATS.TokenEnv = "LEAK_NATS_TOKEN"
 	p.cfg.Slack.Webhooks = []config.Webhook{{Name: "leak", URLEnv: "LEAK_SLACK_URL", MinSeverity: "info"}}
+	p.cfg.Slack.Channels = []config.Channel{{Name: "leak-card", BotTokenEnv: "LEAK_BOT_TOKEN", Channel: "C0LEAK0001",
+		APIURL: cards.APIURL(), ThreadReplies: true, MinSeverity: "info", MaxPending: 100}}
 	p.cfg.Log.Level = "trace"
 	p.cfg.Poll.MaxBackoff = config.Duration(time.Second)
 	env := map[string]string{"CLOUD_SDK_AK": leakAK, "CLOUD_SDK_SK": leakSK, "CLOUD_SDK_SECURITY_TOKEN": leakToken,
-		"LEAK_NATS_TOKEN": leakNATSToken, "LEAK_SLACK_URL": hook}
+		"LEAK_NATS_TOKEN": leakNATSToken, "LEAK_SLACK_URL": hook, "LEAK_BOT_TOKEN": leakBotToken}
 	logs := &testutil.SyncBuffer{}
 	reg := prometheus.NewRegistry()
 	a, err := app.New(p.cfg, app.Deps{Log: zerolog.New(logs).Level(zerolog.TraceLevel), Registry: reg, Version: "test",
@@ -132,7 +141,7 @@ func TestSecretsNeverExposed(t *testing.T) {
 	p.ns.Start()
 	slack.mode.Store("ok")
 	testutil.Eventually(t, "everything delivered", func() bool {
-		return metric(t, reg, "notifier_pending_events") == 0 && slack.ok.Load() > 0
+		return metric(t, reg, "notifier_pending_events") == 0 && slack.ok.Load() > 0 && len(cards.Top("C0LEAK0001")) > 0
 	})
 	scrape()
 	cancel()

@@ -100,7 +100,7 @@ func selectReceivers(cfg *config.Config, names []string) ([]string, error) {
 		known = append(known, r.Name)
 	}
 	if len(known) == 0 {
-		return nil, setupErr("no receivers are configured (nats.url is empty and there are no slack.webhooks)")
+		return nil, setupErr("no receivers are configured (nats.url is empty and there are no slack.webhooks, slack.channels, [[pagerduty]] or [[alertmanager]])")
 	}
 	for _, n := range names {
 		if !slices.Contains(known, n) {

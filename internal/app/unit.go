@@ -13,6 +13,7 @@ import (
 	"notifier/internal/diff"
 	"notifier/internal/event"
 	"notifier/internal/metrics"
+	"notifier/internal/mute"
 	"notifier/internal/poller"
 	"notifier/internal/route"
 	"notifier/internal/sinks"
@@ -40,6 +41,8 @@ type unitConfig struct {
 	m         *metrics.Metrics
 	receivers []receiver
 	routes    *route.Table // which receivers each event goes to, decided at commit
+	mutes     *mute.Set    // maintenance windows, decided at commit with the routes
+	now       func() time.Time
 	rec       *status.Recorder
 }
 
@@ -51,7 +54,8 @@ func (c unitConfig) newUnit(ctx context.Context, store state.Store, projects []p
 	}
 	u := &unit{log: c.log, drain: c.cfg.Shutdown.Timeout.D()}
 	all := make([]sinks.Sink, len(c.receivers))
-	opts := []state.LedgerOption{state.Route(c.routes.Route), state.OnDrop(func(sink string, evs []event.Event) {
+	mr := newMuter(c.routes, c.mutes, c.now)
+	opts := []state.LedgerOption{state.Route(mr.Route), state.OnDrop(func(sink string, evs []event.Event) {
 		// A receiver past its max_pending loses its oldest events, never another's.
 		c.m.Deliveries.WithLabelValues(sink, "dropped").Add(float64(len(evs)))
 		ids := make([]string, len(evs))
@@ -67,13 +71,19 @@ func (c unitConfig) newUnit(ctx context.Context, store state.Store, projects []p
 		u.sinks = append(u.sinks, r.sink.Name())
 		opts = append(opts, state.MaxPending(r.sink.Name(), r.maxPending))
 	}
-	opts = append(opts, state.OnCommit(func(e *event.Event, to []string) { c.rec.Committed(e, to, u.sinks) }))
+	opts = append(opts, state.OnCommit(func(e *event.Event, to []string) { c.committed(mr, e, to, u.sinks) }))
 	ledger, removed := state.NewLedger(store, snap, u.sinks, opts...)
 	for _, name := range slices.Sorted(maps.Keys(removed)) {
 		// Nothing vanishes silently: one line and a count per receiver that went away.
 		c.m.Deliveries.WithLabelValues(name, "dropped").Add(float64(removed[name]))
 		c.log.Warn().Str("receiver", name).Int("events", removed[name]).
 			Msgf("receiver %q removed from the config: %d pending events dropped", name, removed[name])
+	}
+	for name, n := range ledger.Forgotten() {
+		// Not silently either: a renamed on-call receiver no longer knows the incidents
+		// it opened, so nothing will resolve them.
+		c.log.Warn().Str("receiver", name).Int("keys", n).
+			Msgf("receiver %q removed from the config: what it remembered is forgotten (%d open incidents or live cards); incidents it opened are left to a person", name, n)
 	}
 	u.ledger = ledger
 	for _, p := range projects {
@@ -174,4 +184,27 @@ func (u *unit) lastSuccess() map[string]time.Time {
 		out[p.ProjectID()] = p.LastSuccess()
 	}
 	return out
+}
+
+// committed hears each saved event: what the maintenance windows kept it from is
+// counted (result="muted") and logged at debug (a window's first muted event of each
+// opening at info), and the recorder shows it.
+func (c unitConfig) committed(mr *muter, e *event.Event, to, all []string) {
+	h, ok := mr.take(e.ID)
+	if !ok {
+		c.rec.Committed(e, to, all)
+		return
+	}
+	muted := make(map[string]string, len(h.muted))
+	for _, m := range h.muted {
+		muted[m.Receiver] = m.Window
+		c.m.Deliveries.WithLabelValues(m.Receiver, "muted").Inc()
+		if mr.firstOf(m) {
+			c.log.Info().Str("window", m.Window).Time("until", m.Until).
+				Msg("maintenance window open: matching events are not sent to its receivers (NATS gets them); each one is logged at debug")
+		}
+		c.log.Debug().Str("receiver", m.Receiver).Str("window", m.Window).Str("event_id", e.ID).Str("type", e.Type).
+			Time("until", m.Until).Msg("event muted by a maintenance window")
+	}
+	c.rec.CommittedMuted(e, to, muted, all, h.at)
 }

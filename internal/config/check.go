@@ -12,9 +12,9 @@ import (
 
 // CheckEnvironment reads everything the configuration names outside the file, as run
 // would at start: the DCS credentials, the NATS token, user and password, the NATS
-// credentials, seed and TLS files, and every webhook URL, which must be an absolute
-// http(s) URL. It reports every problem, one per line, each naming the key and the
-// variable or file, never a value. The security token stays optional, as for run: an
+// credentials, seed and TLS files, every webhook URL, which must be an absolute
+// http(s) URL, and every Slack bot token. It reports every problem, one per line, each
+// naming the key and the variable or file, never a value. The security token stays optional, as for run: an
 // unset variable means none. getenv is os.Getenv when nil.
 func (c *Config) CheckEnvironment(getenv func(string) string) error {
 	if getenv == nil {
@@ -35,6 +35,12 @@ func (c *Config) CheckEnvironment(getenv func(string) string) error {
 			errs = append(errs, err)
 		}
 	}
+	for i, ch := range c.Slack.Channels {
+		if _, err := ch.ReadToken(i, getenv); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	errs = append(errs, c.checkIncidentEnvironment(getenv)...)
 	return errors.Join(errs...)
 }
 

@@ -27,6 +27,11 @@ type Config struct {
 	Shutdown Shutdown `toml:"shutdown"`
 	Cluster  Cluster  `toml:"cluster"`
 	Stuck    Stuck    `toml:"stuck"`
+	Mute     []Mute   `toml:"mute"` // maintenance windows (mute.go)
+	// On-call receivers (incident.go); arrays of tables, so a shared setting such as
+	// failed_ttl is a key of each entry.
+	PagerDuty    []PagerDuty    `toml:"pagerduty,omitempty"`
+	Alertmanager []Alertmanager `toml:"alertmanager,omitempty"`
 }
 
 // DCS configures the client of the Huawei Cloud DCS task-center API.
@@ -126,10 +131,11 @@ type NATS struct {
 	MaxPending     int      `toml:"max_pending"` // undelivered events kept for NATS; past it the oldest are dropped
 }
 
-// Slack configures the Slack sink. No webhooks disables it.
+// Slack configures the Slack sinks. No webhooks and no channels disables them.
 type Slack struct {
 	Webhooks []Webhook `toml:"webhooks"`
-	Links    []Link    `toml:"links"` // buttons on every message about a task
+	Channels []Channel `toml:"channels"` // bot token mode: one live card per task
+	Links    []Link    `toml:"links"`    // buttons on every message about a task
 }
 
 // Webhook is one Slack incoming webhook and the events it receives. Its URL

@@ -146,6 +146,30 @@ func normalizeEmpty(c Config) Config {
 	if len(c.Slack.Links) == 0 {
 		c.Slack.Links = nil
 	}
+	c.Mute = append([]Mute(nil), c.Mute...)
+	for i := range c.Mute {
+		m := &c.Mute[i]
+		for _, s := range []*[]string{&m.Receivers, &m.Weekdays, &m.TaskNames, &m.Statuses, &m.Projects} {
+			if len(*s) == 0 {
+				*s = nil
+			}
+		}
+	}
+	if len(c.Mute) == 0 {
+		c.Mute = nil
+	}
+	c.Slack.Channels = append([]Channel(nil), c.Slack.Channels...)
+	for i := range c.Slack.Channels {
+		ch := &c.Slack.Channels[i]
+		for _, s := range []*[]string{&ch.TaskNames, &ch.Statuses, &ch.Projects} {
+			if len(*s) == 0 {
+				*s = nil
+			}
+		}
+	}
+	if len(c.Slack.Channels) == 0 {
+		c.Slack.Channels = nil
+	}
 	return c
 }
 

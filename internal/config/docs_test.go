@@ -33,6 +33,25 @@ func keysOf(prefix string, v any, out map[string]bool) {
 	}
 }
 
+// uncommentTables removes the "# " of a commented-out array table: every line from one
+// that is "# [[name]]" to the next blank line.
+func uncommentTables(doc string) string {
+	lines := strings.Split(doc, "\n")
+	in := false
+	for i, l := range lines {
+		switch {
+		case strings.HasPrefix(l, "# [["):
+			in = true
+		case strings.TrimSpace(l) == "":
+			in = false
+		}
+		if in {
+			lines[i] = strings.TrimPrefix(l, "# ")
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
 // mapKey reports whether the accepted key a is a table of free keys.
 func mapKey(a string) bool { return a == "stuck.after" }
 
@@ -85,6 +104,16 @@ func TestExampleAndReadmeKeepUp(t *testing.T) {
 	}
 	shown := map[string]bool{}
 	keysOf("", doc, shown)
+	// An optional receiver is shown commented out; its keys count once uncommented.
+	commented := uncommentTables(string(example))
+	if _, err := Load([]byte(commented)); err != nil {
+		t.Fatalf("config.example.toml with its commented-out tables uncommented does not load: %v", err)
+	}
+	var all map[string]any
+	if err := toml.Unmarshal([]byte(commented), &all); err != nil {
+		t.Fatal(err)
+	}
+	keysOf("", all, shown)
 	accepted := map[string]bool{}
 	fieldKeys("", reflect.TypeFor[Config](), accepted)
 	// A table of free keys (stuck.after: task names) counts as the one key it is.
@@ -105,8 +134,9 @@ func TestExampleAndReadmeKeepUp(t *testing.T) {
 		if !strings.Contains(string(readme), "`"+k+"`") {
 			t.Errorf("README.md's configuration reference does not document %s", k)
 		}
-		// url_file is the alternative to url_env, shown in a comment.
-		if !shown[k] && k != "slack.webhooks[].url_file" {
+		// url_file and bot_token_file are the alternatives to url_env and bot_token_env,
+		// shown in a comment.
+		if !shown[k] && k != "slack.webhooks[].url_file" && k != "slack.channels[].bot_token_file" {
 			t.Errorf("config.example.toml does not show %s", k)
 		}
 	}

@@ -31,26 +31,19 @@ func (c *Config) Lint() []Warning {
 			ws = append(ws, Warning{"poll.terminal_statuses", fmt.Sprintf("does not include %s: %s", want.status, want.why)})
 		}
 	}
-	for i, w := range c.Slack.Webhooks {
-		key := fmt.Sprintf("slack.webhooks[%d]", i)
-		for j, name := range w.TaskNames {
-			if event.IsKnownTaskName(name) {
-				continue
-			}
-			if near := closest(name, event.KnownTaskNames()); near != "" {
-				ws = append(ws, Warning{fmt.Sprintf("%s.task_names[%d]", key, j),
-					fmt.Sprintf("%q is not a task name the task center uses, so it never matches; did you mean %q?", name, near)})
-			}
+	for _, w := range c.Receivers() {
+		if w.Kind == "nats" {
+			continue
 		}
-		for j, s := range w.Statuses {
-			if up := strings.ToUpper(s); s != up {
-				ws = append(ws, Warning{fmt.Sprintf("%s.statuses[%d]", key, j),
-					fmt.Sprintf("%q never matches: the task center's statuses are upper case (did you mean %q?)", s, up)})
-			}
-		}
-		if msg := unreachableSeverity(w); msg != "" {
+		key := w.Key
+		ws = append(ws, lintFilter(key, w.TaskNames, w.Statuses)...)
+		// An on-call receiver gets what ends its incidents whatever its filter: never nothing.
+		if msg := unreachableSeverity(Webhook{MinSeverity: w.MinSeverity, TaskNames: w.TaskNames, Statuses: w.Statuses}); msg != "" && !w.Incidents {
 			ws = append(ws, Warning{key, msg})
 		}
+	}
+	for i, m := range c.Mute {
+		ws = append(ws, lintFilter(fmt.Sprintf("mute[%d]", i), m.TaskNames, m.Statuses)...)
 	}
 	if len(c.DCS.Discover) > 1 {
 		for i, d := range c.DCS.Discover {
@@ -58,6 +51,27 @@ func (c *Config) Lint() []Warning {
 				ws = append(ws, Warning{fmt.Sprintf("dcs.discover[%d].name", i),
 					"is empty while several accounts are discovered: their projects of one region get the same name (cn-north-4) in alerts"})
 			}
+		}
+	}
+	return ws
+}
+
+// lintFilter warns about the task names and statuses of a filter that can never match.
+func lintFilter(key string, names, statuses []string) []Warning {
+	var ws []Warning
+	for j, name := range names {
+		if event.IsKnownTaskName(name) {
+			continue
+		}
+		if near := closest(name, event.KnownTaskNames()); near != "" {
+			ws = append(ws, Warning{fmt.Sprintf("%s.task_names[%d]", key, j),
+				fmt.Sprintf("%q is not a task name the task center uses, so it never matches; did you mean %q?", name, near)})
+		}
+	}
+	for j, s := range statuses {
+		if up := strings.ToUpper(s); s != up {
+			ws = append(ws, Warning{fmt.Sprintf("%s.statuses[%d]", key, j),
+				fmt.Sprintf("%q never matches: the task center's statuses are upper case (did you mean %q?)", s, up)})
 		}
 	}
 	return ws

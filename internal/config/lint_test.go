@@ -23,6 +23,14 @@ func TestLint(t *testing.T) {
 			extra: "[[slack.webhooks]]\nname = \"a\"\nurl_env = \"A\"\nmin_severity = \"warning\"\ntask_names = [\"masterStandbySwapJob\", \"someNewTask\"]\nstatuses = [\"FAILED\", \"SUCCESS\"]\n",
 		},
 		{
+			name:  "a maintenance window's filter",
+			extra: "[[mute]]\nname = \"w\"\nstart = \"01:00\"\nend = \"02:00\"\ntask_names = [\"masterStandbySwap\"]\nstatuses = [\"failed\"]\n",
+			want: []string{
+				`mute[0].task_names[0]: "masterStandbySwap" is not a task name the task center uses, so it never matches; did you mean "masterStandbySwapJob"?`,
+				`mute[0].statuses[0]: "failed" never matches: the task center's statuses are upper case (did you mean "FAILED"?)`,
+			},
+		},
+		{
 			name:  "lower case status",
 			extra: "[[slack.webhooks]]\nname = \"a\"\nurl_env = \"A\"\nstatuses = [\"FAILED\", \"failed\"]\n",
 			want:  []string{`slack.webhooks[0].statuses[1]: "failed" never matches: the task center's statuses are upper case (did you mean "FAILED"?)`},

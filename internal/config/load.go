@@ -240,6 +240,8 @@ func (c *Config) normalize(data []byte) {
 			w.Projects[j] = strings.ToLower(w.Projects[j])
 		}
 	}
+	c.normalizeIncident(written)
+	c.Slack.channelDefaults(written)
 	if c.Log.Level == "" {
 		c.Log.Level = defaultLevel
 	}
@@ -262,6 +264,14 @@ func (c *Config) String() string {
 	for i := range cp.DCS.Discover {
 		d := &cp.DCS.Discover[i]
 		d.Endpoint, d.IAMEndpoint = redactURLs(d.Endpoint), redactURLs(d.IAMEndpoint)
+	}
+	cp.Alertmanager = append([]Alertmanager(nil), c.Alertmanager...)
+	for i := range cp.Alertmanager {
+		cp.Alertmanager[i].URL = redactURLs(cp.Alertmanager[i].URL)
+	}
+	cp.PagerDuty = append([]PagerDuty(nil), c.PagerDuty...)
+	for i := range cp.PagerDuty {
+		cp.PagerDuty[i].URL = redactURLs(cp.PagerDuty[i].URL)
 	}
 	out, err := toml.Marshal(cp)
 	if err != nil {

@@ -220,7 +220,8 @@ func TestDurationKeys(t *testing.T) {
 		"poll.lookback": true, "poll.safety_margin": true, "poll.max_backoff": true, "poll.max_follow": true,
 		"nats.publish_timeout": true, "shutdown.timeout": true, "state.lease_ttl": true,
 		"poll.gap_after": true, "stuck.default_after": true, "stuck.min_after": true,
-		"dcs.discover.refresh": true,
+		"dcs.discover.refresh":         true,
+		"alertmanager.resend_interval": true, "alertmanager.failed_ttl": true,
 	}
 	if got := durationKeys(); !reflect.DeepEqual(got, want) {
 		t.Errorf("durationKeys() = %v, want %v", got, want)

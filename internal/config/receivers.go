@@ -14,7 +14,7 @@ var receiverNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,31}$`)
 // logs (receiver=NAME), metrics (sink="NAME") and /readyz.
 type Receiver struct {
 	Name string // unique across receivers of every kind
-	Kind string // "nats", "slack"
+	Kind string // "nats", "slack", "slack-channel", "pagerduty", "alertmanager"
 	Key  string // where it is configured, e.g. "slack.webhooks[1]"
 	// The filter: events below MinSeverity, or whose task name, status or project is not
 	// in a non-empty list, do not go to the receiver. NATS has none.
@@ -23,10 +23,15 @@ type Receiver struct {
 	Statuses    []string
 	Projects    []string
 	MaxPending  int
+	// Incidents marks an on-call receiver (PagerDuty, Alertmanager): it also gets every
+	// event that may end or continue an incident it opened, whatever its filter
+	// (incident.Concerns), and applies the filter itself to decide what opens one.
+	Incidents bool
 }
 
 // Receivers lists every configured receiver: NATS first (when configured), then each
-// Slack webhook in the order of the file. A new kind of receiver adds its entries here.
+// Slack webhook in the order of the file, then each Slack channel (slack.channels), each
+// [[pagerduty]] and each [[alertmanager]]. A new kind of receiver adds its entries here.
 func (c *Config) Receivers() []Receiver {
 	var out []Receiver
 	if c.NATS.URL != "" {
@@ -39,7 +44,8 @@ func (c *Config) Receivers() []Receiver {
 			MaxPending: w.MaxPending,
 		})
 	}
-	return out
+	out = append(out, c.channelReceivers()...)
+	return append(out, c.incidentReceivers()...)
 }
 
 // validateNames checks that every receiver has a well-formed name of its own.

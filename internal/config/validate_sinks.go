@@ -14,6 +14,9 @@ func (s *Slack) validate(p *problems, projects []Project, discovering bool) {
 	for _, pr := range projects {
 		known[strings.ToLower(pr.ProjectID)] = true
 	}
+	if discovering {
+		known[anyDiscovered] = true
+	}
 	for i, w := range s.Webhooks {
 		key := fmt.Sprintf("slack.webhooks[%d]", i)
 		if (w.URLEnv == "") == (w.URLFile == "") {
@@ -28,13 +31,12 @@ func (s *Slack) validate(p *problems, projects []Project, discovering bool) {
 		nonEmpty(p, key+".statuses", w.Statuses)
 		for j, id := range w.Projects {
 			switch {
-			case discovering && projectIDRE.MatchString(id):
-				// A discovered project is known only at run time.
-			case !known[strings.ToLower(id)]:
+			case !isKnownProject(known, id):
 				p.add(fmt.Sprintf("%s.projects[%d]", key, j), "unknown project %q (not in dcs.projects)", id)
 			}
 		}
 	}
+	s.validateChannels(p, known)
 	s.validateLinks(p)
 }
 
@@ -139,4 +141,14 @@ func atLeast(p *problems, key string, d Duration, lowest time.Duration) {
 	if d.D() < lowest {
 		p.add(key, "must be at least %s, got %s", Duration(lowest), d)
 	}
+}
+
+// anyDiscovered, in a set of known project ids, says that [[dcs.discover]] may find any
+// other project: a discovered project is known only at run time.
+const anyDiscovered = "*"
+
+// isKnownProject reports whether a project id named in a filter may be watched: one of
+// dcs.projects, or any project id when projects are discovered.
+func isKnownProject(known map[string]bool, id string) bool {
+	return known[strings.ToLower(id)] || known[anyDiscovered] && projectIDRE.MatchString(id)
 }

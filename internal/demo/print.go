@@ -72,14 +72,15 @@ func (p *printer) handle(m *nats.Msg) {
 }
 
 // line is one event for a human, for example
-// 12:00:36  CRITICAL  Master/standby switchover FAILED (was RUNNING)  task 8abf12cd…  (dcs.tasks.….masterStandbySwapJob.FAILED)
+// 12:00:36  CRITICAL  Switching master and standby failed (FAILED, was RUNNING)  task 8abf12cd…  (dcs.tasks.….masterStandbySwapJob.FAILED)
+// worded as Slack words it (event.LabelOf).
 func line(at time.Time, e *event.Event, subject string) string {
-	title := event.Label(e.Data.TaskName)
+	title := event.LabelOf(e.Data.TaskName, e.Data.Status)
 	change := "new task"
 	if e.Data.PreviousStatus != "" {
 		change = "was " + e.Data.PreviousStatus
 	}
-	return fmt.Sprintf("%s  %-8s  %s %s (%s)  task %s  (%s)", at.Format(time.TimeOnly),
+	return fmt.Sprintf("%s  %-8s  %s (%s, %s)  task %s  (%s)", at.Format(time.TimeOnly),
 		strings.ToUpper(string(e.Data.Severity)), title, e.Data.Status, change, short(e.Subject), subject)
 }
 

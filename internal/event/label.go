@@ -5,40 +5,26 @@ import (
 	"slices"
 )
 
-// labels are the readable names of the task names the DCS task center is known to use:
-// those of the vendor's ListCenterTask page and of its example response. It is the one
-// list of known task names (KnownTaskNames); the simulator plays the same names.
-var labels = map[string]string{
-	SwitchoverTask:       "Master/standby switchover",
-	"EXTEND":             "Spec change",
-	"ChangeInstanceSpec": "Spec change",
-	"BindEip":            "Public access enabled",
-	"UnBindEip":          "Public access disabled",
-	"AddReplica":         "Replica added",
-	"DelReplica":         "Replica removed",
-	"AddWhitelist":       "IP whitelist changed",
-	"UpdatePort":         "Port changed",
-	"RemoveIpFromDns":    "IP removed from DNS",
-	"modify":             "Password changed",
-	"dcsExportJob":       "Data export",
-}
+// Label returns the readable name of a task while it runs, for people: "Switching master
+// and standby" for masterStandbySwapJob, as a Slack card of the running task says it. A
+// name it does not know is returned as given. It is TensesOf(name).Running: the tenses
+// are the one list of labels, so the status page, the demo and Slack word a task alike.
+func Label(name string) string { return TensesOf(name).Running }
 
-// Label returns the readable name of a task name, for people: "Master/standby switchover"
-// for masterStandbySwapJob. A name it does not know is returned as given.
-func Label(name string) string {
-	if l, ok := labels[name]; ok {
-		return l
-	}
-	return name
-}
+// LabelOf names a task in the tense its status calls for (DefaultStatuses): "Master and
+// standby switched" once it succeeded, "Switching master and standby failed" once it
+// failed, "Switching master and standby" while it runs or when it ended otherwise.
+func LabelOf(name, status string) string { return Phrase(name, DefaultStatuses().Outcome(status)) }
 
-// KnownTaskNames returns the task names the DCS task center is known to use, sorted. A
-// filter naming another task is not wrong (the list may be incomplete) but is suspect.
-func KnownTaskNames() []string { return slices.Sorted(maps.Keys(labels)) }
+// KnownTaskNames returns the task names the DCS task center is known to use, sorted: those
+// of the vendor's ListCenterTask page and of its example response; the simulator plays the
+// same names. A filter naming another task is not wrong (the list may be incomplete) but
+// is suspect.
+func KnownTaskNames() []string { return slices.Sorted(maps.Keys(tenses)) }
 
 // IsKnownTaskName reports whether name is one of KnownTaskNames.
 func IsKnownTaskName(name string) bool {
-	_, ok := labels[name]
+	_, ok := tenses[name]
 	return ok
 }
 
@@ -46,7 +32,8 @@ func IsKnownTaskName(name string) bool {
 // a replica", "Replica added", "Adding a replica failed".
 type Tenses struct{ Running, Succeeded, Failed string }
 
-// tenses has an entry for every name of labels (TestTensesCoverLabels).
+// tenses are the readable names of the task names the DCS task center is known to use, in
+// each tense: the one list of known task names and of their labels.
 var tenses = map[string]Tenses{
 	SwitchoverTask:       {"Switching master and standby", "Master and standby switched", "Switching master and standby failed"},
 	"EXTEND":             {"Changing the spec", "Spec changed", "Changing the spec failed"},

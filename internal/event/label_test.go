@@ -9,8 +9,26 @@ func TestTensesCoverLabels(t *testing.T) {
 			t.Errorf("%s has no tenses: %+v", n, tn)
 		}
 	}
-	if len(tenses) != len(labels) {
-		t.Errorf("%d tenses for %d labels", len(tenses), len(labels))
+}
+
+// The status page and the demo word a task as Slack does.
+func TestLabelAgreesWithTheTenses(t *testing.T) {
+	for _, c := range []struct{ name, status, label, of string }{
+		{SwitchoverTask, "RUNNING", "Switching master and standby", "Switching master and standby"},
+		{SwitchoverTask, "FAILED", "Switching master and standby", "Switching master and standby failed"},
+		{"AddReplica", "SUCCESS", "Adding a replica", "Replica added"},
+		{"AddReplica", "CANCELLED", "Adding a replica", "Adding a replica"},
+		{"dcsNewJob", "SUCCESS", "dcsNewJob", "dcsNewJob succeeded"},
+	} {
+		if got := Label(c.name); got != c.label {
+			t.Errorf("Label(%s) = %q, want %q", c.name, got, c.label)
+		}
+		if got := LabelOf(c.name, c.status); got != c.of {
+			t.Errorf("LabelOf(%s, %s) = %q, want %q", c.name, c.status, got, c.of)
+		}
+	}
+	if !IsKnownTaskName("AddReplica") || IsKnownTaskName("dcsNewJob") || len(KnownTaskNames()) != len(tenses) {
+		t.Error("the known task names are not those with tenses")
 	}
 }
 

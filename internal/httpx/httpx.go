@@ -1,5 +1,5 @@
 // Package httpx is the one HTTP client path of the receivers that post to a URL (Slack
-// webhooks today; PagerDuty and Alertmanager next): PostJSON sends, Check classifies the
+// webhooks, PagerDuty, Alertmanager): PostJSON sends, Check classifies the
 // answer, and both keep the URL, which is a secret for a webhook, out of every error.
 //
 // Check's errors are the ones sinks.Dispatcher acts on: nil for a 2xx answer; a
@@ -57,6 +57,12 @@ func NewClient(c *http.Client) *http.Client {
 // nor anything it wraps contains rawURL or a part of it. When ctx is done, the error is
 // ctx.Err(). Pass the client through NewClient.
 func PostJSON(ctx context.Context, client *http.Client, rawURL string, v any) (*Response, error) {
+	return PostJSONWith(ctx, client, rawURL, v, nil)
+}
+
+// PostJSONWith is PostJSON with more request headers (an Authorization). Their values are
+// kept out of errors as the URL is.
+func PostJSONWith(ctx context.Context, client *http.Client, rawURL string, v any, header http.Header) (*Response, error) {
 	body, err := json.Marshal(v)
 	if err != nil {
 		return nil, fmt.Errorf("encode the request: %w", err)
@@ -71,6 +77,14 @@ func PostJSON(ctx context.Context, client *http.Client, rawURL string, v any) (*
 	}
 	req.Header.Set("Content-Type", "application/json")
 	secrets := secretForms(rawURL, u)
+	for k, vs := range header {
+		for _, hv := range vs {
+			req.Header.Add(k, hv)
+			if len(hv) >= 8 {
+				secrets = append(secrets, hv)
+			}
+		}
+	}
 	resp, err := client.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {

@@ -104,3 +104,26 @@ func TestPostJSONReturnsTheContextError(t *testing.T) {
 		t.Errorf("PostJSON = %v, want the context's error", err)
 	}
 }
+
+// PostJSONWith sends the extra headers, and an answer that echoes one has it replaced in
+// Check's excerpt, as the URL is.
+func TestPostJSONWithSendsHeadersAndKeepsThemOutOfErrors(t *testing.T) {
+	const auth = "Bearer t0ken-that-is-secret"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != auth || r.Header.Get("Content-Type") != "application/json" {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		http.Error(w, "refused "+r.Header.Get("Authorization"), http.StatusForbidden)
+	}))
+	t.Cleanup(srv.Close)
+	resp, err := PostJSONWith(t.Context(), NewClient(nil), srv.URL, []int{1}, http.Header{"Authorization": {auth}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = Check(resp)
+	var se *StatusError
+	if !errors.As(err, &se) || se.StatusCode != http.StatusForbidden || strings.Contains(err.Error(), "t0ken-that-is-secret") {
+		t.Fatalf("Check = %v, want a 403 without the header's value", err)
+	}
+}

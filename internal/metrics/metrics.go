@@ -56,7 +56,7 @@ type Metrics struct {
 // and notifier_deliveries_total; InitProject and InitReceiver create every one.
 var (
 	PollResults     = []string{"ok", "error"}
-	DeliveryResults = []string{"ok", "retry", "dropped"}
+	DeliveryResults = []string{"ok", "retry", "dropped", "muted"} // muted: kept from the sink by a maintenance window
 )
 
 // RetriesPoller is the component label of the poller's retries in notifier_retries_total;
@@ -89,7 +89,7 @@ func New(reg prometheus.Registerer, version string) *Metrics {
 		Events: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "events_total",
 			Help: "Events produced by type and severity."}, []string{"type", "severity"}),
 		Deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "deliveries_total",
-			Help: "Event deliveries by sink and result (ok, retry, dropped)."}, []string{"sink", "result"}),
+			Help: "Event deliveries by sink and result (ok, retry, dropped, muted)."}, []string{"sink", "result"}),
 		Pending: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: ns, Name: "pending_events",
 			Help: "Events saved but not yet delivered, by sink."}, []string{"sink"}),
 		Retries: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "retries_total",

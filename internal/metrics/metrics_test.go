@@ -18,7 +18,7 @@ func TestDeliveriesSeriesUsableFromOutside(t *testing.T) {
 	m.Deliveries.WithLabelValues("slack-oncall", "dropped").Add(3)
 	m.Deliveries.WithLabelValues("nats", "retry").Inc()
 	want := `
-# HELP notifier_deliveries_total Event deliveries by sink and result (ok, retry, dropped).
+# HELP notifier_deliveries_total Event deliveries by sink and result (ok, retry, dropped, muted).
 # TYPE notifier_deliveries_total counter
 notifier_deliveries_total{result="dropped",sink="slack-oncall"} 3
 notifier_deliveries_total{result="retry",sink="nats"} 1

@@ -28,10 +28,12 @@ func TestSeriesExistFromTheStart(t *testing.T) {
 # TYPE notifier_polls_total counter
 notifier_polls_total{project="0123456789abcdef0123456789abcdef",result="error"} 0
 notifier_polls_total{project="0123456789abcdef0123456789abcdef",result="ok"} 0
-# HELP notifier_deliveries_total Event deliveries by sink and result (ok, retry, dropped).
+# HELP notifier_deliveries_total Event deliveries by sink and result (ok, retry, dropped, muted).
 # TYPE notifier_deliveries_total counter
 notifier_deliveries_total{result="dropped",sink="nats"} 0
 notifier_deliveries_total{result="dropped",sink="oncall"} 0
+notifier_deliveries_total{result="muted",sink="nats"} 0
+notifier_deliveries_total{result="muted",sink="oncall"} 0
 notifier_deliveries_total{result="ok",sink="nats"} 0
 notifier_deliveries_total{result="ok",sink="oncall"} 0
 notifier_deliveries_total{result="retry",sink="nats"} 0

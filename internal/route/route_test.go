@@ -89,3 +89,42 @@ func TestTableRoutesAndExplains(t *testing.T) {
 		}
 	}
 }
+
+// An on-call receiver gets what may end an incident it opened whatever its filter, and
+// says so; what may open one still needs the filter.
+func TestIncidentReceiversGetWhatMayResolve(t *testing.T) {
+	cfg := config.Default()
+	cfg.DCS.Projects = []config.Project{{ProjectID: project, Region: "cn-north-4"}}
+	cfg.PagerDuty = []config.PagerDuty{{Name: "pd", MinSeverity: "critical", Projects: []string{project}}}
+	cfg.Slack.Webhooks = []config.Webhook{{Name: "team", MinSeverity: "critical"}}
+	tab, err := New(&cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	running := event.Event{Type: event.TypeStatusChanged, Data: event.Data{ProjectID: project, TaskName: event.SwitchoverTask, Status: "RUNNING", Severity: event.Warning}}
+	restored := event.Event{Type: event.TypeRestored, Data: event.Data{ProjectID: other, Severity: event.Info}}
+	ok := swapOK
+	ok.Type = event.TypeStatusChanged
+	otherOK := extend
+	otherOK.Type = event.TypeStatusChanged
+	for _, tt := range []struct {
+		name string
+		e    event.Event
+		want []string
+	}{
+		{"a failure matches", swapFailed, []string{"nats", "team", "pd"}},
+		{"a success below min_severity may resolve", ok, []string{"nats", "pd"}},
+		{"so may one of another project", otherOK, []string{"nats", "pd"}},
+		{"a restored event may resolve", restored, []string{"nats", "pd"}},
+		{"a running switchover below min_severity does not", running, []string{"nats"}},
+	} {
+		if got := tab.Route(&tt.e); !slices.Equal(got, tt.want) {
+			t.Errorf("%s: routed to %v, want %v", tt.name, got, tt.want)
+		}
+	}
+	for _, d := range tab.Explain(&ok) {
+		if d.Name == "pd" && (!d.Match || d.Reason != ResolveNote) {
+			t.Errorf("pd: match %v reason %q, want a match noting %q", d.Match, d.Reason, ResolveNote)
+		}
+	}
+}

@@ -63,6 +63,12 @@ func IsPermanent(err error) bool {
 	return errors.As(err, &p)
 }
 
+// IsPermanentRest reports whether err was marked with PermanentRest.
+func IsPermanentRest(err error) bool {
+	var p *permanentError
+	return errors.As(err, &p) && p.rest
+}
+
 // RetryAfterError carries the delay a destination asked for (an HTTP 429's Retry-After).
 type RetryAfterError struct {
 	After time.Duration

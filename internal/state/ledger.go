@@ -25,6 +25,7 @@ type Ledger struct {
 	onCommit   func(e *event.Event, to []string)
 	unsaved    map[string][]event.Event // drops not yet saved, reported once they are
 	dirty      bool                     // snap is newer than what the store holds
+	forgot     map[string]int           // keys remembered by receivers no longer configured, dropped at start
 }
 
 // DefaultMaxPending is how many undelivered events a receiver keeps unless told otherwise.
@@ -94,8 +95,8 @@ func NewLedger(store Store, snap *Snapshot, sinks []string, opts ...LedgerOption
 	}
 	out, over := l.bound(out)
 	projects := maps.Clone(snap.Projects)
-	forgot := forgetRemoved(projects, sinks)
-	if len(removed) > 0 || len(over) > 0 || forgot {
+	l.forgot = forgetRemoved(projects, sinks)
+	if len(removed) > 0 || len(over) > 0 || len(l.forgot) > 0 {
 		l.snap = &Snapshot{Version: snap.Version, Projects: projects, Outbox: out}
 		l.dirty = true
 		l.unsaved = over // reported with the first save: a start that cannot save reports nothing

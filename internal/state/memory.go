@@ -115,16 +115,21 @@ func keepMemory(cur, next *diff.ProjectState) *diff.ProjectState {
 	return &n
 }
 
-// forgetRemoved drops what receivers no longer configured remember; it reports whether
-// anything was dropped. projects is modified in place (it is the ledger's fresh copy).
-func forgetRemoved(projects map[string]*diff.ProjectState, sinks []string) bool {
-	changed := false
+// forgetRemoved drops what receivers no longer configured remember; it returns, per such
+// receiver, how many keys it remembered over every project (nil when nothing was
+// dropped). projects is modified in place (it is the ledger's fresh copy).
+func forgetRemoved(projects map[string]*diff.ProjectState, sinks []string) map[string]int {
+	var forgot map[string]int
 	for id, st := range projects {
 		var keep map[string]map[string]string
 		drop := false
-		for s := range st.Receivers {
+		for s, kv := range st.Receivers {
 			if !slices.Contains(sinks, s) {
 				drop = true
+				if forgot == nil {
+					forgot = map[string]int{}
+				}
+				forgot[s] += len(kv)
 			}
 		}
 		if !drop {
@@ -141,7 +146,15 @@ func forgetRemoved(projects map[string]*diff.ProjectState, sinks []string) bool 
 		n := *st
 		n.Receivers = keep
 		projects[id] = &n
-		changed = true
 	}
-	return changed
+	return forgot
+}
+
+// Forgotten returns, per receiver no longer configured, how many keys it remembered (open
+// incidents, live cards) that NewLedger dropped with it: a renamed receiver starts with
+// nothing remembered, so the caller should say so.
+func (l *Ledger) Forgotten() map[string]int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return maps.Clone(l.forgot)
 }

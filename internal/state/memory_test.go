@@ -68,6 +68,9 @@ func TestReceiverMemorySurvivesCommitsAndRestartsInBothBackends(t *testing.T) {
 		if _, ok := l.Memory("gone").Recall("p1", "k"); ok {
 			t.Fatal("a removed receiver's memory was kept")
 		}
+		if got := l.Forgotten(); len(got) != 1 || got["gone"] != 1 {
+			t.Fatalf("Forgotten = %v, want gone: 1 (the caller says so in the log)", got)
+		}
 		if err := l.Memory("cards").Remember(t.Context(), "nope", map[string]string{"a": "b"}); err == nil {
 			t.Fatal("remembering for a project with no state did not fail")
 		}

@@ -46,10 +46,21 @@ func NewRecorder(size int) *Recorder {
 // Committed records an event just committed: pending for each receiver it was routed to,
 // in the order of the configured receivers (all).
 func (r *Recorder) Committed(e *event.Event, to, all []string) {
+	r.CommittedMuted(e, to, nil, all, time.Time{})
+}
+
+// CommittedMuted is Committed for an event that maintenance windows kept from some
+// receivers at commit (at): muted maps each of them to the window's name.
+func (r *Recorder) CommittedMuted(e *event.Event, to []string, muted map[string]string, all []string, at time.Time) {
 	en := &entry{ev: summarize(e), instance: instanceOf(e.Data.Task)}
 	for _, name := range all {
-		if slices.Contains(to, name) {
+		switch window, isMuted := muted[name]; {
+		case slices.Contains(to, name):
 			en.ev.Deliveries = append(en.ev.Deliveries, Delivery{Receiver: name, State: Pending})
+		case isMuted:
+			when := at
+			en.ev.Deliveries = append(en.ev.Deliveries, Delivery{Receiver: name, State: Muted, At: &when,
+				Reason: "maintenance window " + window})
 		}
 	}
 	r.mu.Lock()

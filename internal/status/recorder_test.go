@@ -41,7 +41,7 @@ func TestRecorderFollowsEachDelivery(t *testing.T) {
 	if got := states(e); got != "nats:delivered oncall:dropped(delivery failed (details in the log)) " {
 		t.Errorf("after delivery: %s", got)
 	}
-	if e.Transition != "RUNNING → FAILED" || e.Label != "Master/standby switchover" || e.TaskID != "task-a" {
+	if e.Transition != "RUNNING → FAILED" || e.Label != "Switching master and standby failed" || e.TaskID != "task-a" {
 		t.Errorf("event shown as %+v", e)
 	}
 	if ok, _, _ := r.ReceiverState("nats"); !ok.Equal(at) {
@@ -98,5 +98,21 @@ func TestDuration(t *testing.T) {
 		if got := Duration(s); got != want {
 			t.Errorf("Duration(%d) = %q, want %q", s, got, want)
 		}
+	}
+}
+
+// A receiver a maintenance window kept the event from is listed as muted, with the
+// window, at the commit; a delivery to another receiver leaves it so.
+func TestRecorderShowsMutedReceivers(t *testing.T) {
+	r := NewRecorder(10)
+	at := time.Date(2026, 12, 4, 17, 30, 0, 0, time.UTC)
+	r.CommittedMuted(testEvent("a"), []string{"nats"}, map[string]string{"oncall": "weekly-maintenance"}, []string{"nats", "oncall", "team"}, at)
+	r.Delivery(sinks.Result{Sink: "nats", Outcome: "ok", IDs: []string{"a"}, At: at})
+	e := r.Recent()[0]
+	if got := states(e); got != "nats:delivered oncall:muted(maintenance window weekly-maintenance) " {
+		t.Errorf("states: %s", got)
+	}
+	if d := e.Deliveries[1]; d.At == nil || !d.At.Equal(at) {
+		t.Errorf("muted at %v, want %v", d.At, at)
 	}
 }

@@ -34,6 +34,7 @@ func fullPage() *Page {
 				{Receiver: "nats", State: Delivered, At: ago(time.Minute)},
 				{Receiver: "oncall", State: Dropped, At: ago(time.Minute), Reason: "HTTP 404 Not Found: " + hostile},
 				{Receiver: "team", State: Pending},
+				{Receiver: "quiet", State: Muted, At: ago(time.Minute), Reason: "maintenance window weekly-maintenance"},
 			}}},
 		Receivers: []Receiver{{Name: "nats", Kind: "nats", LastSuccess: ago(time.Minute)},
 			{Name: "oncall", Kind: "slack", Pending: 3, LastError: "HTTP 404 Not Found: " + hostile, LastErrorAt: ago(time.Minute)}},
@@ -69,7 +70,7 @@ func TestRenderEscapesEverything(t *testing.T) {
 	for _, want := range []string{
 		`<meta http-equiv="refresh" content="10">`, `name="viewport"`,
 		"prod-eu", "fedcba9876543210fedcba9876543210", "credentials refused", "start_time",
-		"STUCK", "40m", "15m", "(learned)", "nats: delivered", "team: pending", "oncall: dropped",
+		"STUCK", "40m", "15m", "(learned)", "nats: delivered", "team: pending", `class="d d-muted" title="maintenance window weekly-maintenance">quiet: muted`, "oncall: dropped",
 		"this replica", "host-1-abc", "projects not watched: 1 of 2", "1 polled by another replica", "3 pending",
 		"polled by the replica leading its shard",
 	} {

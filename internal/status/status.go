@@ -48,7 +48,7 @@ type Task struct {
 	Project        string    `json:"project"` // the project's name, or its id
 	ID             string    `json:"id"`
 	Name           string    `json:"name"`
-	Label          string    `json:"label"`              // "Master/standby switchover"
+	Label          string    `json:"label"`              // "Switching master and standby" (event.Label)
 	Instance       string    `json:"instance,omitempty"` // when a recent event named it
 	Status         string    `json:"status"`
 	CreatedAt      time.Time `json:"created_at"`
@@ -80,20 +80,21 @@ const (
 	Delivered = "delivered" // the receiver took it
 	Pending   = "pending"   // routed to the receiver, not delivered yet
 	Dropped   = "dropped"   // given up: refused for good, or past max_pending
+	Muted     = "muted"     // kept from the receiver at commit by a maintenance window ([[mute]])
 )
 
 // Delivery is what became of an event for one receiver.
 type Delivery struct {
 	Receiver string     `json:"receiver"`
-	State    string     `json:"state"`            // Delivered, Pending or Dropped
-	At       *time.Time `json:"at,omitempty"`     // when delivered or dropped
-	Reason   string     `json:"reason,omitempty"` // why dropped, as an error class
+	State    string     `json:"state"`            // Delivered, Pending, Dropped or Muted
+	At       *time.Time `json:"at,omitempty"`     // when delivered, dropped or muted
+	Reason   string     `json:"reason,omitempty"` // why dropped (an error class), or "maintenance window NAME"
 }
 
 // Receiver is one configured receiver.
 type Receiver struct {
 	Name        string     `json:"name"`
-	Kind        string     `json:"kind"` // "nats" or "slack"
+	Kind        string     `json:"kind"` // "nats", "slack", "slack-channel", "pagerduty" or "alertmanager"
 	Pending     int        `json:"pending"`
 	LastSuccess *time.Time `json:"last_success,omitempty"`
 	LastError   string     `json:"last_error,omitempty"` // class, never a URL, token or key

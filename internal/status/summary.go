@@ -21,7 +21,7 @@ func summarize(e *event.Event) Event {
 	default:
 		s.TaskID, s.TaskName = e.Subject, d.TaskName
 		if d.TaskName != "" {
-			s.Label = event.Label(d.TaskName)
+			s.Label = event.LabelOf(d.TaskName, d.Status)
 		}
 	}
 	return s

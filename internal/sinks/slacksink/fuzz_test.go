@@ -2,6 +2,7 @@ package slacksink
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -36,7 +37,8 @@ func FuzzEscape(f *testing.F) {
 }
 
 // FuzzRender renders an event from an arbitrary task object, name, status and project,
-// alone and in a digest, and checks every message invariant.
+// alone, as a live card with its history, as a thread reply and in a digest, and checks
+// every message invariant.
 func FuzzRender(f *testing.F) {
 	for _, h := range hostile {
 		// Small seeds keep mutation fast; TestRenderHostile covers the 20,000-byte one.
@@ -73,6 +75,23 @@ func FuzzRender(f *testing.F) {
 		}
 		msg := RenderLinks(&e, clock.Add(time.Hour), event.DefaultStatuses(), links)
 		checkMessage(t, &msg)
+		// A live card: its history of as many hostile statuses as it keeps, and the
+		// memory it is kept in, which must decode back.
+		var k card
+		for i := range maxSteps + 3 {
+			e.ID = fmt.Sprint(i)
+			k.add(&e)
+		}
+		if len(k.Steps) != maxSteps {
+			t.Fatalf("the card keeps %d steps, want %d", len(k.Steps), maxSteps)
+		}
+		if back, ok := decodeCard(k.encode()); !ok || len(back.Steps) != maxSteps {
+			t.Fatalf("the card's memory does not decode: %s", k.encode())
+		}
+		c := RenderCard(&e, clock.Add(time.Hour), event.DefaultStatuses(), links, k.history())
+		checkMessage(t, &c)
+		reply := renderReply(&e, clock, event.DefaultStatuses())
+		checkMessage(t, &reply)
 		evs := make([]event.Event, digestOver+1)
 		for i := range evs {
 			evs[i] = e

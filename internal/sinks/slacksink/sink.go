@@ -11,6 +11,11 @@
 // retries belong to the sinks.Dispatcher: httpx.Check reports a 4xx answer or a redirect
 // as permanent, a 429 with the Retry-After it carried, and anything else (5xx, transport)
 // as retryable.
+//
+// Channel is the other kind of Slack receiver (slack.channels): with a bot token and the
+// Web API (slack-go's client), it keeps one live card per task, posted at the task's first
+// event and updated in place after, its ts remembered with the task's project state
+// (sinks.Remembering) so that restarts and fail-overs update the same card.
 package slacksink
 
 import (
@@ -44,6 +49,9 @@ type Options struct {
 	// from poll.terminal_statuses with event.NewStatuses. nil: event.DefaultStatuses.
 	Statuses event.Statuses
 	Links    []config.Link // slack.links: buttons on messages about a task
+	// During names the maintenance window ([[mute]]) in which an event's task started, if
+	// one muted this webhook then; such a message says so. nil: none ever did.
+	During func(e *event.Event) string
 }
 
 // Sink delivers events to one Slack incoming webhook. It implements sinks.Sink; its Send
@@ -57,6 +65,7 @@ type Sink struct {
 	gap    time.Duration
 	st     event.Statuses
 	links  []Link
+	during func(e *event.Event) string
 
 	// mu serialises Send: with several shards (nats-kv) several dispatchers share one
 	// webhook, and its one-post-per-second pace must hold across them.
@@ -81,6 +90,7 @@ func New(o Options) (*Sink, error) {
 		now:    o.Now,
 		gap:    o.MinGap,
 		st:     o.Statuses,
+		during: o.During,
 	}
 	if s.name == "" {
 		return nil, fmt.Errorf("%s.name: required", key)
@@ -147,6 +157,9 @@ func (s *Sink) Send(ctx context.Context, evs []event.Event) (int, error) {
 	}
 	for i := range evs {
 		msg := RenderLinks(&evs[i], s.now(), s.st, s.links)
+		if s.during != nil && !evs[i].IsTest() {
+			withWindow(&msg, s.during(&evs[i]))
+		}
 		if err := s.post(ctx, &msg); err != nil {
 			return i, err
 		}

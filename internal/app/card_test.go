@@ -1,0 +1,156 @@
+package app_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"notifier/internal/app"
+	"notifier/internal/config"
+	"notifier/internal/event"
+	"notifier/internal/slackfake"
+	"notifier/internal/state"
+	"notifier/internal/testutil"
+)
+
+const cardToken = "xoxb-0000-1111-CardT0k3nS3cr3t"
+
+// A task RUNNING → SUCCESS and one RUNNING → FAILED, with a SIGKILL of the notifier
+// between the two events of each, give exactly one top-level card per task in each
+// channel, updated in place, with thread replies where asked: in both state backends.
+// The kill keeps nothing but what was committed: with the file backend the next
+// notifier starts from a copy of the state file taken while the first one ran; with
+// nats-kv the NATS server stops under the first one, which then can save nothing.
+func TestLiveCardSurvivesSIGKILL(t *testing.T) {
+	for _, backend := range []string{"file", "nats-kv"} {
+		t.Run(backend, func(t *testing.T) {
+			p := newPipeline(t, backend == "nats-kv")
+			api := slackfake.New(t, cardToken)
+			p.cfg.Slack.Channels = []config.Channel{
+				{Name: "live", BotTokenEnv: "SLACK_BOT_TOKEN", Channel: "C0000000001", APIURL: api.APIURL(),
+					ThreadReplies: true, MinSeverity: "info", MaxPending: 100},
+				{Name: "quiet", BotTokenEnv: "SLACK_BOT_TOKEN", Channel: "C0000000002", APIURL: api.APIURL(),
+					MinSeverity: "info", MaxPending: 100},
+			}
+			p.cfg.Shutdown.Timeout = config.Duration(time.Second)
+			if backend == "nats-kv" {
+				p.cfg.State.Backend, p.cfg.State.Replicas = "nats-kv", 1
+				p.cfg.State.LeaseTTL = config.Duration(1500 * time.Millisecond)
+			}
+			deps := func() app.Deps {
+				d := p.deps(prometheus.NewRegistry())
+				base := d.Getenv
+				d.Getenv = func(k string) string {
+					if k == "SLACK_BOT_TOKEN" {
+						return cardToken
+					}
+					return base(k)
+				}
+				return d
+			}
+
+			first := deps()
+			stop := p.startWith(first)
+			p.put("swap", event.SwitchoverTask, "RUNNING")
+			p.put("eip", "BindEip", "RUNNING")
+			testutil.Eventually(t, "a card per task in each channel, every event delivered", func() bool {
+				return len(api.Top("C0000000001")) == 2 && len(api.Top("C0000000002")) == 2 &&
+					metric(t, first.Registry, "notifier_pending_events") == 0
+			})
+
+			// SIGKILL.
+			if backend == "file" {
+				dir := t.TempDir()
+				copyFile(t, filepath.Join(p.cfg.State.Path, state.FileName), filepath.Join(dir, state.FileName))
+				stop()
+				next := *p.cfg
+				next.State.Path = dir
+				p.cfg = &next
+			} else {
+				p.ns.Stop()
+				stop()
+				p.ns.Start()
+			}
+			p.set("swap", "FAILED")
+			p.set("eip", "SUCCESS")
+
+			stop = p.startWith(deps())
+			defer stop()
+			updated := func(ch string) bool {
+				for _, m := range api.Top(ch) {
+					if m.Updates == 0 {
+						return false
+					}
+				}
+				return true
+			}
+			testutil.Eventually(t, "both cards updated in both channels, with replies", func() bool {
+				top := api.Top("C0000000001")
+				return updated("C0000000001") && updated("C0000000002") && len(top) == 2 &&
+					len(api.Replies(top[0].TS)) == 1 && len(api.Replies(top[1].TS)) == 1
+			})
+			stop()
+
+			for _, ch := range []string{"C0000000001", "C0000000002"} {
+				top := api.Top(ch)
+				if len(top) != 2 {
+					t.Fatalf("%s: %d top-level messages, want one card per task", ch, len(top))
+				}
+				byTask := map[string]slackfake.Message{}
+				for _, m := range top {
+					if m.Updates != 1 {
+						t.Errorf("%s: card %q updated %d times, want once", ch, m.Text, m.Updates)
+					}
+					switch {
+					case strings.Contains(m.Text, "Switching master and standby failed"):
+						byTask["swap"] = m
+					case strings.Contains(m.Text, "Public access enabled"):
+						byTask["eip"] = m
+					}
+				}
+				if len(byTask) != 2 {
+					t.Fatalf("%s: the cards do not say where the tasks ended: %q, %q", ch, top[0].Text, top[1].Text)
+				}
+				for task, m := range byTask {
+					replies := api.Replies(m.TS)
+					if ch == "C0000000002" {
+						if len(replies) != 0 {
+							t.Errorf("%s: %d replies without thread_replies", ch, len(replies))
+						}
+						continue
+					}
+					if len(replies) != 1 || replies[0].Broadcast != (task == "swap") {
+						t.Errorf("%s %s: replies %+v; want one, broadcast only for the failure", ch, task, replies)
+					}
+				}
+				var blocks string
+				for _, a := range byTask["swap"].Attachments {
+					blocks += string(a.Blocks)
+				}
+				if !strings.Contains(blocks, "RUNNING ") || !strings.Contains(blocks, "→ FAILED ") {
+					t.Errorf("%s: the swap card has no history line: %s", ch, blocks)
+				}
+			}
+			for _, c := range api.Calls() {
+				if !c.Bearer {
+					t.Errorf("%s sent the token in its body", c.Method)
+				}
+			}
+		})
+	}
+}
+
+func copyFile(t *testing.T, from, to string) {
+	t.Helper()
+	b, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(to, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+}

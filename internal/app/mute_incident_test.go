@@ -1,0 +1,64 @@
+package app
+
+import (
+	"encoding/json"
+	"slices"
+	"testing"
+	"time"
+
+	"notifier/internal/config"
+	"notifier/internal/event"
+	"notifier/internal/mute"
+	"notifier/internal/route"
+)
+
+// Inside a maintenance window an on-call receiver still gets what may end an incident it
+// opened before (a terminal status, a restored project); a Slack webhook gets nothing.
+func TestMuteKeepsWhatMayResolveForOnCallReceivers(t *testing.T) {
+	now := time.Date(2026, 12, 5, 2, 0, 0, 0, time.UTC)
+	cfg := &config.Config{
+		Poll:      config.Poll{TerminalStatuses: event.DefaultTerminal()},
+		Slack:     config.Slack{Webhooks: []config.Webhook{{Name: "team", URLEnv: "X"}}},
+		PagerDuty: []config.PagerDuty{{Name: "pd", RoutingKeyEnv: "Y", MinSeverity: "critical"}},
+		Mute: []config.Mute{{Name: "upgrade", From: now.Add(-time.Hour).Format(time.RFC3339),
+			Until: now.Add(time.Hour).Format(time.RFC3339)}},
+	}
+	table, err := route.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := mute.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := newMuter(table, set, func() time.Time { return now })
+	ev := func(status string) *event.Event {
+		raw, _ := json.Marshal(map[string]string{"id": "t1", "name": event.SwitchoverTask, "status": status})
+		e := event.New(event.Transition{ProjectID: "p", Region: "cn-north-4", TaskID: "t1", TaskName: event.SwitchoverTask,
+			Status: status, Task: raw, Seq: 1, DetectedAt: now})
+		return &e
+	}
+	for _, c := range []struct {
+		status string
+		want   []string
+	}{
+		{"RUNNING", nil},
+		{"SUCCESS", []string{"pd"}},
+		{"FAILED", []string{"pd"}}, // it may end a stuck or switchover incident; the sink opens nothing muted
+	} {
+		e := ev(c.status)
+		if got := m.Route(e); !slices.Equal(got, c.want) {
+			t.Errorf("%s: routed to %v, want %v", c.status, got, c.want)
+		}
+		h, _ := m.take(e.ID)
+		for _, mu := range h.muted {
+			if mu.Receiver == "pd" {
+				t.Errorf("%s: pd counted as muted, yet it gets the event", c.status)
+			}
+		}
+	}
+	muted := incidentMuted(cfg, "pd")
+	if muted == nil || !muted(ev("FAILED")) {
+		t.Fatal("the on-call receiver is not told the event was muted")
+	}
+}

@@ -1,0 +1,81 @@
+package alertmanager
+
+import (
+	"encoding/json"
+	"maps"
+	"time"
+
+	"notifier/internal/event"
+	"notifier/internal/incident"
+	"notifier/internal/sinks"
+)
+
+// Alert is a postableAlert of Alertmanager's API v2.
+type Alert struct {
+	Labels       map[string]string `json:"labels"`
+	Annotations  map[string]string `json:"annotations,omitempty"`
+	StartsAt     time.Time         `json:"startsAt"`
+	EndsAt       *time.Time        `json:"endsAt,omitempty"`
+	GeneratorURL string            `json:"generatorURL,omitempty"`
+}
+
+// ended is a copy of a that ends at now.
+func (a Alert) ended(now time.Time) Alert {
+	a.EndsAt = &now
+	return a
+}
+
+func sameLabels(a, b map[string]string) bool { return maps.Equal(a, b) }
+
+// stored is what the Sink remembers of an active alert: the incident (which Decide
+// reads) and the alert as it re-sends it.
+type stored struct {
+	incident.Open
+	Alert Alert `json:"am"`
+}
+
+func decode(v string) (stored, bool) {
+	var st stored
+	if json.Unmarshal([]byte(v), &st) != nil || st.Open.Key == "" || len(st.Alert.Labels) == 0 {
+		return stored{}, false
+	}
+	return st, true
+}
+
+func recall(mem sinks.Memory, project, key string) (stored, bool) {
+	v, ok := mem.Recall(project, key)
+	if !ok {
+		return stored{}, false
+	}
+	return decode(v)
+}
+
+// alert is the alert of the incident o, from e.
+func (s *Sink) alert(e *event.Event, o *incident.Open) Alert {
+	d := &e.Data
+	labels := map[string]string{"alertname": o.Alert, "severity": string(d.Severity), "project_id": d.ProjectID, "region": d.Region}
+	for k, v := range map[string]string{"project_name": d.ProjectName, "task_name": o.TaskName, "task_id": o.TaskID, "instance_id": o.Instance} {
+		if v != "" {
+			labels[k] = v
+		}
+	}
+	a := Alert{Labels: labels, StartsAt: o.Since.UTC(),
+		Annotations: map[string]string{"summary": incident.Summary(e, o.Alert), "description": incident.Description(e, o.Alert)}}
+	if ls := s.links.For(e); len(ls) > 0 {
+		a.GeneratorURL = ls[0].URL
+	}
+	return a
+}
+
+// drillFor is how long a test alert lasts: it ends by itself.
+const drillFor = 5 * time.Minute
+
+// drill is the alert of a test event.
+func drill(e *event.Event, now time.Time) Alert {
+	end := now.Add(drillFor)
+	labels := map[string]string{"alertname": "DCSNotifierTest", "severity": "info", "project_id": e.Data.ProjectID, "region": e.Data.Region}
+	return Alert{Labels: labels, StartsAt: now, EndsAt: &end, Annotations: map[string]string{
+		"summary":     "[TEST] Test notification from dcs-notifier: nothing needs doing, it ends by itself in 5m",
+		"description": "sent by notifier test-notification; event " + e.ID,
+	}}
+}

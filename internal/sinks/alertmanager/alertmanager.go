@@ -1,0 +1,332 @@
+// Package alertmanager raises and resolves alerts in Prometheus Alertmanager (API v2),
+// one Sink per [[alertmanager]] entry. The lifecycle is package incident's; an alert is
+// active while its incident is open. Alertmanager resolves an alert that is not re-sent
+// within its resolve_timeout, so the Sink is a sinks.Ticker: every resend_interval it
+// re-sends every active alert, and a resolution is sent once more with endsAt = now. The
+// active alerts are kept in the receiver's sinks.Memory, saved with the state: a restart
+// neither loses one nor silently resolves it.
+//
+// With several URLs each gets every alert, and an event counts as delivered when one
+// Alertmanager took it: the next re-send reaches the others.
+package alertmanager
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"notifier/internal/config"
+	"notifier/internal/event"
+	"notifier/internal/httpx"
+	"notifier/internal/incident"
+	"notifier/internal/route"
+	"notifier/internal/sinks"
+)
+
+// Auth is the resolved credentials of an entry: basic auth or a bearer token, or none.
+type Auth struct {
+	User, Password config.Secret
+	BearerToken    config.Secret
+}
+
+// Options configure one [[alertmanager]] entry's Sink.
+type Options struct {
+	Index  int // position in [[alertmanager]], for error messages
+	Config config.Alertmanager
+	Auth   Auth
+	Client *http.Client // nil: a client with a 10s timeout; redirects are never followed
+	Log    zerolog.Logger
+	// Statuses tell a finished task from a running one, as the poller does.
+	// nil: event.DefaultStatuses.
+	Statuses event.Statuses
+	Links    []config.Link // slack.links: the first that applies is the generatorURL
+	// TaskTTL bounds a stuck or switchover alert whose task is no longer followed
+	// (poll.max_follow); 0: 7 days.
+	TaskTTL time.Duration
+	Now     func() time.Time
+	// Muted, when set, says whether a maintenance window muted an event for this
+	// receiver: it then ends or continues an incident opened before, and opens none.
+	Muted func(e *event.Event) bool
+}
+
+// Sink raises, re-sends and resolves alerts. It keeps nothing per project in its fields:
+// with several shards each Dispatcher hands it its own memory.
+type Sink struct {
+	name      string
+	urls      []string
+	client    *http.Client
+	header    http.Header
+	secrets   []string
+	log       zerolog.Logger
+	st        event.Statuses
+	filter    route.Filter
+	links     incident.Links
+	resend    time.Duration
+	failedTTL time.Duration
+	taskTTL   time.Duration
+	now       func() time.Time
+	muted     func(e *event.Event) bool
+}
+
+// New checks o and builds the Sink; its errors name the entry by position and never
+// contain a credential.
+func New(o Options) (*Sink, error) {
+	key := fmt.Sprintf("alertmanager[%d]", o.Index)
+	c := o.Config
+	if c.Name == "" {
+		return nil, fmt.Errorf("%s.name: required", key)
+	}
+	urls := c.URLs()
+	if len(urls) == 0 {
+		return nil, fmt.Errorf("%s.url: no URL", key)
+	}
+	f, err := route.NewFilter(config.Receiver{Key: key, MinSeverity: c.MinSeverity,
+		TaskNames: c.TaskNames, Statuses: c.Statuses, Projects: c.Projects})
+	if err != nil {
+		return nil, err
+	}
+	links, err := incident.NewLinks(o.Links)
+	if err != nil {
+		return nil, err
+	}
+	s := &Sink{name: c.Name, urls: urls, client: httpx.NewClient(o.Client), header: http.Header{},
+		log: o.Log.With().Str("receiver", c.Name).Logger(), st: o.Statuses, filter: f, links: links,
+		resend: c.ResendInterval.D(), failedTTL: c.FailedTTL.D(), taskTTL: o.TaskTTL, now: o.Now, muted: o.Muted}
+	switch a := o.Auth; {
+	case a.BearerToken != "":
+		s.header.Set("Authorization", "Bearer "+a.BearerToken.Reveal())
+		s.secrets = append(s.secrets, a.BearerToken.Reveal())
+	case a.User != "":
+		cred := base64.StdEncoding.EncodeToString([]byte(a.User.Reveal() + ":" + a.Password.Reveal()))
+		s.header.Set("Authorization", "Basic "+cred)
+		s.secrets = append(s.secrets, a.Password.Reveal(), cred)
+	}
+	if s.st == nil {
+		s.st = event.DefaultStatuses()
+	}
+	if s.resend <= 0 {
+		s.resend = time.Minute
+	}
+	if s.failedTTL <= 0 {
+		s.failedTTL = 24 * time.Hour
+	}
+	if s.taskTTL <= 0 {
+		s.taskTTL = 7 * 24 * time.Hour
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	return s, nil
+}
+
+// Name returns the receiver's name, alertmanager[].name.
+func (s *Sink) Name() string { return s.name }
+
+// String returns Name, so that printing a Sink never prints a credential.
+func (s Sink) String() string { return s.name }
+
+// GoString returns Name, for %#v.
+func (s Sink) GoString() string { return s.name }
+
+// Send is SendWith without a memory (test-notification uses it, for a test event).
+func (s *Sink) Send(ctx context.Context, evs []event.Event) (int, error) {
+	return s.SendWith(ctx, evs, forgetful{})
+}
+
+// SendWith delivers the events routed to this receiver, in order, with what it
+// remembers of its active alerts.
+func (s *Sink) SendWith(ctx context.Context, evs []event.Event, mem sinks.Memory) (int, error) {
+	for i := range evs {
+		if err := s.deliver(ctx, &evs[i], mem); err != nil {
+			return i, err
+		}
+	}
+	return len(evs), nil
+}
+
+func (s *Sink) deliver(ctx context.Context, e *event.Event, mem sinks.Memory) error {
+	now := s.now().UTC()
+	if e.IsTest() {
+		return s.post(ctx, []Alert{drill(e, now)})
+	}
+	match, _ := s.filter.Match(e)
+	if match && s.muted != nil && s.muted(e) {
+		match = false // a maintenance window: end or continue what is open, open nothing
+	}
+	project := e.Data.ProjectID
+	plan := incident.Decide(e, match, s.st, incident.NewView(mem, project))
+	if plan.Empty() {
+		return nil
+	}
+	var alerts []Alert
+	changes := map[string]string{}
+	for _, c := range plan.Close {
+		mk := incident.MemoryKey(c)
+		if a, ok := recall(mem, project, mk); ok {
+			alerts = append(alerts, a.Alert.ended(now))
+		}
+		changes[mk] = ""
+	}
+	if o := plan.Open; o != nil {
+		a := s.alert(e, o)
+		mk := incident.MemoryKey(*o)
+		// The labels are an alert's identity: one that changed (a gap escalated to
+		// critical) ends the alert under the old ones.
+		if old, ok := recall(mem, project, mk); ok && !sameLabels(old.Alert.Labels, a.Labels) {
+			alerts = append(alerts, old.Alert.ended(now))
+		}
+		alerts = append(alerts, a)
+		b, _ := json.Marshal(stored{Open: *o, Alert: a})
+		changes[mk] = string(b)
+	}
+	if len(alerts) > 0 {
+		if err := s.post(ctx, alerts); err != nil {
+			return err
+		}
+	}
+	if err := mem.Remember(context.WithoutCancel(ctx), project, changes); err != nil {
+		s.log.Warn().Err(err).Str("project", project).Str("event_id", e.ID).Msg("could not save which alerts are active")
+	}
+	for _, c := range plan.Close {
+		s.log.Info().Str("alertname", c.Alert).Str("key", c.Key).Str("event_id", e.ID).Msg("alert resolved")
+	}
+	if o := plan.Open; o != nil {
+		s.log.Debug().Str("alertname", o.Alert).Str("key", o.Key).Str("event_id", e.ID).Msg("alert active")
+	}
+	return nil
+}
+
+// TickEvery is resend_interval.
+func (s *Sink) TickEvery() time.Duration { return s.resend }
+
+// maxBatch bounds the alerts of one POST.
+const maxBatch = 500
+
+// Tick re-sends every active alert, and resolves (once, with endsAt = now) the failures
+// older than failed_ttl and the stuck and switchover alerts older than TaskTTL, then
+// forgets them.
+func (s *Sink) Tick(ctx context.Context, mem sinks.Memory) error {
+	now := s.now().UTC()
+	var errs []error
+	for project, kv := range mem.Recollect() {
+		var alerts []Alert
+		expired := map[string]string{}
+		for k, v := range kv {
+			st, ok := decode(v)
+			switch {
+			case !ok:
+				expired[k] = "" // not ours to read: an older version's
+			case s.expired(st.Open, now):
+				alerts = append(alerts, st.Alert.ended(now))
+				expired[k] = ""
+				s.log.Info().Str("alertname", st.Open.Alert).Str("key", st.Open.Key).Msg("alert resolved: past its time to live")
+			default:
+				alerts = append(alerts, st.Alert)
+			}
+		}
+		for len(alerts) > 0 {
+			n := min(len(alerts), maxBatch)
+			if err := s.post(ctx, alerts[:n]); err != nil {
+				err = fmt.Errorf("project %s: %w", project, err)
+				if !sinks.IsPermanent(err) {
+					return errors.Join(append(errs, err)...) // Alertmanager down: the next tick tries again
+				}
+				// Refused for good: the other projects' alerts must still be re-sent, or
+				// Alertmanager resolves them by its resolve_timeout.
+				errs = append(errs, err)
+			}
+			alerts = alerts[n:]
+		}
+		if len(expired) > 0 {
+			errs = append(errs, mem.Remember(ctx, project, expired))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (s *Sink) expired(o incident.Open, now time.Time) bool {
+	switch o.Alert {
+	case incident.Failed:
+		return now.Sub(o.Since) > s.failedTTL
+	case incident.Stuck, incident.Switchover:
+		return now.Sub(o.Since) > s.taskTTL
+	}
+	return false
+}
+
+// post sends alerts to every Alertmanager. It succeeds when one took them; otherwise
+// the error is permanent only when every refusal was.
+func (s *Sink) post(ctx context.Context, alerts []Alert) error {
+	var errs []error
+	permanent := true
+	for i, u := range s.urls {
+		err := s.postOne(ctx, u, alerts)
+		if err == nil {
+			continue
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		err = fmt.Errorf("alertmanager %d of %d: %w", i+1, len(s.urls), err)
+		permanent = permanent && sinks.IsPermanent(err)
+		errs = append(errs, err)
+	}
+	switch {
+	case len(errs) == 0:
+		return nil
+	case len(errs) < len(s.urls):
+		// The others have it; the next re-send reaches this one.
+		s.log.Warn().Err(errors.Join(errs...)).Msg("an Alertmanager did not take the alerts; the others did")
+		return nil
+	case permanent:
+		return sinks.Permanent(errors.Join(errs...))
+	}
+	var ra *sinks.RetryAfterError
+	for _, err := range errs {
+		if errors.As(err, &ra) {
+			return &sinks.RetryAfterError{After: ra.After, Err: errors.Join(errs...)}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (s *Sink) postOne(ctx context.Context, base string, alerts []Alert) error {
+	resp, err := httpx.PostJSONWith(ctx, s.client, base+"/api/v2/alerts", alerts, s.header)
+	if err != nil {
+		return s.scrub(err)
+	}
+	// Scrubbed before Check shortens it: a cut could leave part of a credential that a
+	// later scrub would no longer find.
+	for _, sec := range s.secrets {
+		if sec != "" {
+			resp.Body = bytes.ReplaceAll(resp.Body, []byte(sec), []byte("<secret>"))
+		}
+	}
+	return httpx.Check(resp)
+}
+
+// scrub keeps the credentials out of an error's text.
+func (s *Sink) scrub(err error) error {
+	msg := err.Error()
+	for _, sec := range s.secrets {
+		if sec != "" && strings.Contains(msg, sec) {
+			return errors.New(strings.ReplaceAll(msg, sec, "<secret>"))
+		}
+	}
+	return err
+}
+
+// forgetful is the memory of Send: it keeps nothing.
+type forgetful struct{}
+
+func (forgetful) Recall(string, string) (string, bool)                      { return "", false }
+func (forgetful) Recollect() map[string]map[string]string                   { return nil }
+func (forgetful) Remember(context.Context, string, map[string]string) error { return nil }

@@ -1,0 +1,348 @@
+package alertmanager_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"maps"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"notifier/internal/config"
+	"notifier/internal/event"
+	"notifier/internal/oncalltest"
+	"notifier/internal/sinks"
+	"notifier/internal/sinks/alertmanager"
+	"notifier/internal/testutil"
+)
+
+const proj = "0123456789abcdef0123456789abcdef"
+
+var t0 = time.Date(2026, 12, 1, 2, 0, 0, 0, time.UTC)
+
+// clock is a settable time.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *clock) add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// memory is one receiver's sinks.Memory, in a map.
+type memory struct {
+	mu sync.Mutex
+	kv map[string]map[string]string
+}
+
+func newMemory() *memory { return &memory{kv: map[string]map[string]string{}} }
+
+func (m *memory) Recall(p, k string) (string, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	v, ok := m.kv[p][k]
+	return v, ok
+}
+
+func (m *memory) Recollect() map[string]map[string]string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := map[string]map[string]string{}
+	for p, kv := range m.kv {
+		out[p] = maps.Clone(kv)
+	}
+	return out
+}
+
+func (m *memory) Remember(_ context.Context, p string, kv map[string]string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.kv[p] == nil {
+		m.kv[p] = map[string]string{}
+	}
+	for k, v := range kv {
+		if v == "" {
+			delete(m.kv[p], k)
+		} else {
+			m.kv[p][k] = v
+		}
+	}
+	return nil
+}
+
+type rig struct {
+	s   *alertmanager.Sink
+	mem *memory
+	clk *clock
+}
+
+func newRig(t *testing.T, urls string, auth alertmanager.Auth, log zerolog.Logger) *rig {
+	t.Helper()
+	clk := &clock{now: t0}
+	s, err := alertmanager.New(alertmanager.Options{
+		Config: config.Alertmanager{Name: "am", URL: urls, MinSeverity: "warning",
+			ResendInterval: config.Duration(time.Minute), FailedTTL: config.Duration(24 * time.Hour)},
+		Auth: auth, Log: log, Now: clk.Now,
+		Links: []config.Link{{Text: "Runbook", URL: "https://wiki.example.com/dcs/{{.TaskName}}"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &rig{s: s, mem: newMemory(), clk: clk}
+}
+
+func (r *rig) send(t *testing.T, evs ...event.Event) {
+	t.Helper()
+	if n, err := r.s.SendWith(t.Context(), evs, r.mem); err != nil || n != len(evs) {
+		t.Fatalf("SendWith = %d, %v; want %d, nil", n, err, len(evs))
+	}
+}
+
+func (r *rig) tick(t *testing.T) {
+	t.Helper()
+	if err := r.s.Tick(t.Context(), r.mem); err != nil {
+		t.Fatalf("Tick: %v", err)
+	}
+}
+
+func task(id, name, status, instance string, at time.Time) event.Event {
+	raw, _ := json.Marshal(map[string]string{"id": id, "name": name, "status": status, "instance_id": instance})
+	e := event.New(event.Transition{ProjectID: proj, Region: "cn-north-4", TaskID: id, TaskName: name, Status: status,
+		Task: raw, Seq: 2, DetectedAt: at})
+	e.Data.InstanceID, _ = event.Instance(raw)
+	return e
+}
+
+func want(t *testing.T, got []string, w ...string) {
+	t.Helper()
+	if !slices.Equal(got, w) {
+		t.Fatalf("active alerts %q, want %q", got, w)
+	}
+}
+
+// A failed switchover pages; the retry on the same instance succeeds and the page ends.
+// While active, every tick re-sends it; after its endsAt, nothing more is sent.
+func TestSwitchoverFailsAndItsRetryResolves(t *testing.T) {
+	am := oncalltest.NewAlertmanager(t, "")
+	r := newRig(t, am.URL(), alertmanager.Auth{}, zerolog.Nop())
+	r.send(t, task("t1", event.SwitchoverTask, "RUNNING", "inst-1", t0))
+	want(t, am.Active(t0), "DCSSwitchover t1")
+	_, last := am.Posted()
+	a := last[0]
+	if a.Labels["severity"] != "warning" || a.Labels["instance_id"] != "inst-1" || a.Labels["task_name"] != event.SwitchoverTask ||
+		a.Labels["project_id"] != proj || a.Labels["region"] != "cn-north-4" || !a.StartsAt.Equal(t0) || a.EndsAt != nil ||
+		a.GeneratorURL != "https://wiki.example.com/dcs/masterStandbySwapJob" || a.Annotations["summary"] == "" {
+		t.Fatalf("alert %+v", a)
+	}
+
+	r.clk.add(time.Minute)
+	r.send(t, task("t1", event.SwitchoverTask, "FAILED", "inst-1", r.clk.Now()))
+	want(t, am.Active(r.clk.Now()), "DCSTaskFailed t1")
+
+	// Re-sent while active, with its first startsAt.
+	before, _ := am.Posted()
+	r.clk.add(time.Minute)
+	r.tick(t)
+	n, last := am.Posted()
+	if n != before+1 || len(last) != 1 || last[0].Labels["alertname"] != "DCSTaskFailed" || last[0].EndsAt != nil ||
+		!last[0].StartsAt.Equal(t0.Add(time.Minute)) {
+		t.Fatalf("tick posted %d time(s), last %+v", n-before, last)
+	}
+
+	r.clk.add(time.Minute)
+	r.send(t, task("t2", event.SwitchoverTask, "SUCCESS", "inst-1", r.clk.Now()))
+	want(t, am.Active(r.clk.Now()))
+	_, last = am.Posted()
+	if len(last) != 1 || last[0].EndsAt == nil || !last[0].EndsAt.Equal(r.clk.Now()) || last[0].Labels["task_id"] != "t1" {
+		t.Fatalf("resolution %+v, want t1's alert ending now", last)
+	}
+	// Forgotten: ticks send nothing more.
+	n, _ = am.Posted()
+	r.tick(t)
+	if m, _ := am.Posted(); m != n {
+		t.Fatalf("a tick after the resolution posted %d time(s)", m-n)
+	}
+}
+
+func TestNothingResolvesWhatWasNeverRaised(t *testing.T) {
+	am := oncalltest.NewAlertmanager(t, "")
+	r := newRig(t, am.URL(), alertmanager.Auth{}, zerolog.Nop())
+	r.send(t, task("t1", "EXTEND", "RUNNING", "", t0), task("t1", "EXTEND", "SUCCESS", "", t0), task("t2", "EXTEND", "CANCELLED", "", t0))
+	if n, _ := am.Posted(); n != 0 {
+		t.Fatalf("%d posts, want none", n)
+	}
+}
+
+func TestStuckAndGapLifecycles(t *testing.T) {
+	am := oncalltest.NewAlertmanager(t, "")
+	r := newRig(t, am.URL(), alertmanager.Auth{}, zerolog.Nop())
+	stuck := event.NewStuck(event.Stuck{ProjectID: proj, Region: "cn-north-4", TaskID: "t1", TaskName: "EXTEND",
+		Status: "RUNNING", Running: time.Hour, Threshold: 20 * time.Minute, Source: event.ThresholdLearned, DetectedAt: t0})
+	gap := event.NewGap(event.Gap{ProjectID: proj, Region: "cn-north-4", BlindSince: t0, Reason: "HTTP 503", DetectedAt: t0})
+	r.send(t, stuck, gap)
+	want(t, am.Active(t0), "DCSTaskStuck t1", "DCSWatchGap ")
+
+	// The gap escalates to critical: a new label set, so the warning one ends.
+	r.clk.add(30 * time.Minute)
+	esc := event.NewGap(event.Gap{ProjectID: proj, Region: "cn-north-4", BlindSince: t0, Escalated: true, DetectedAt: r.clk.Now()})
+	r.send(t, esc)
+	want(t, am.Active(r.clk.Now()), "DCSTaskStuck t1", "DCSWatchGap ")
+	_, last := am.Posted()
+	if len(last) != 2 || last[0].EndsAt == nil || last[1].Labels["severity"] != "critical" || !last[1].StartsAt.Equal(t0) {
+		t.Fatalf("escalation posted %+v", last)
+	}
+
+	r.send(t, event.NewRestored(event.Restored{ProjectID: proj, Region: "cn-north-4", BlindSince: t0, BlindUntil: r.clk.Now(), Complete: true, DetectedAt: r.clk.Now()}))
+	r.send(t, task("t1", "EXTEND", "SUCCESS", "", r.clk.Now()))
+	want(t, am.Active(r.clk.Now()))
+}
+
+// A failure nothing retries ends after failed_ttl, once, and is forgotten.
+func TestFailedTTL(t *testing.T) {
+	am := oncalltest.NewAlertmanager(t, "")
+	r := newRig(t, am.URL(), alertmanager.Auth{}, zerolog.Nop())
+	r.send(t, task("t1", "EXTEND", "FAILED", "", t0))
+	r.clk.add(23 * time.Hour)
+	r.tick(t)
+	want(t, am.Active(r.clk.Now()), "DCSTaskFailed t1")
+	r.clk.add(2 * time.Hour)
+	r.tick(t)
+	want(t, am.Active(r.clk.Now()))
+	if got := r.mem.Recollect()[proj]; len(got) != 0 {
+		t.Fatalf("still remembered: %v", got)
+	}
+}
+
+// Each URL gets every alert; one that is down does not hold the others back.
+func TestSeveralAlertmanagers(t *testing.T) {
+	a, b := oncalltest.NewAlertmanager(t, "Bearer s3cr3t-t0ken"), oncalltest.NewAlertmanager(t, "Bearer s3cr3t-t0ken")
+	var logs testutil.SyncBuffer
+	r := newRig(t, a.URL()+", "+b.URL()+"/", alertmanager.Auth{BearerToken: "s3cr3t-t0ken"}, zerolog.New(&logs))
+	b.FailNext(503)
+	r.send(t, task("t1", "EXTEND", "FAILED", "", t0))
+	want(t, a.Active(t0), "DCSTaskFailed t1")
+	want(t, b.Active(t0))
+	r.tick(t)
+	want(t, b.Active(t0), "DCSTaskFailed t1")
+	if strings.Contains(logs.String(), "s3cr3t-t0ken") {
+		t.Fatal("the token leaked into the log")
+	}
+}
+
+func TestAnswersAreClassified(t *testing.T) {
+	am := oncalltest.NewAlertmanager(t, "Basic dXNlcjpodW50ZXIy") // user:hunter2
+	r := newRig(t, am.URL(), alertmanager.Auth{User: "user", Password: "hunter2"}, zerolog.Nop())
+	failed := task("t1", "EXTEND", "FAILED", "", t0)
+
+	am.FailNext(429, 500)
+	_, err := r.s.SendWith(t.Context(), []event.Event{failed}, r.mem)
+	var ra *sinks.RetryAfterError
+	if !errors.As(err, &ra) || ra.After != 2*time.Second || sinks.IsPermanent(err) {
+		t.Fatalf("429: err = %v, want a RetryAfterError of 2s", err)
+	}
+	if _, err = r.s.SendWith(t.Context(), []event.Event{failed}, r.mem); err == nil || sinks.IsPermanent(err) {
+		t.Fatalf("500: err = %v, want a retryable error", err)
+	}
+	if len(r.mem.Recollect()[proj]) != 0 {
+		t.Fatal("an alert no Alertmanager took is remembered")
+	}
+	r.send(t, failed)
+	want(t, am.Active(t0), "DCSTaskFailed t1")
+
+	wrong := newRig(t, am.URL(), alertmanager.Auth{User: "user", Password: "wrong-password"}, zerolog.Nop())
+	n, err := wrong.s.SendWith(t.Context(), []event.Event{failed}, wrong.mem)
+	if n != 0 || !sinks.IsPermanent(err) || strings.Contains(err.Error(), "wrong-password") {
+		t.Fatalf("401: n = %d, err = %v; want a permanent error without the password", n, err)
+	}
+}
+
+// A test event is an alert that ends by itself.
+func TestDrill(t *testing.T) {
+	am := oncalltest.NewAlertmanager(t, "")
+	r := newRig(t, am.URL(), alertmanager.Auth{}, zerolog.Nop())
+	if _, err := r.s.Send(t.Context(), []event.Event{event.NewTest("cn-north-4", proj, "", t0)}); err != nil {
+		t.Fatal(err)
+	}
+	_, last := am.Posted()
+	if len(last) != 1 || last[0].Labels["alertname"] != "DCSNotifierTest" || last[0].EndsAt == nil || !strings.HasPrefix(last[0].Annotations["summary"], "[TEST]") {
+		t.Fatalf("drill posted %+v", last)
+	}
+}
+
+// A switchover whose task is no longer followed ends after the task TTL (poll.max_follow).
+func TestTaskTTL(t *testing.T) {
+	am := oncalltest.NewAlertmanager(t, "")
+	clk := &clock{now: t0}
+	s, err := alertmanager.New(alertmanager.Options{Config: config.Alertmanager{Name: "am", URL: am.URL(), MinSeverity: "warning"},
+		TaskTTL: time.Hour, Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &rig{s: s, mem: newMemory(), clk: clk}
+	r.send(t, task("t1", event.SwitchoverTask, "RUNNING", "", t0))
+	clk.add(59 * time.Minute)
+	r.tick(t)
+	want(t, am.Active(clk.Now()), "DCSSwitchover t1")
+	clk.add(2 * time.Minute)
+	r.tick(t)
+	want(t, am.Active(clk.Now()))
+	if len(r.mem.Recollect()[proj]) != 0 {
+		t.Fatal("the expired alert is still remembered")
+	}
+}
+
+// A tick whose re-send of one project's alerts Alertmanager refuses for good still
+// re-sends the other projects' alerts: else Alertmanager resolves them silently.
+func TestTickGoesOnPastARefusedProject(t *testing.T) {
+	am := oncalltest.NewAlertmanager(t, "")
+	r := newRig(t, am.URL(), alertmanager.Auth{}, zerolog.Nop())
+	other := task("t2", "EXTEND", "FAILED", "", t0)
+	other.Data.ProjectID = "fedcba9876543210fedcba9876543210"
+	r.send(t, task("t1", "EXTEND", "FAILED", "", t0), other)
+	before := len(am.Posts())
+
+	am.FailNext(http.StatusBadRequest) // whichever project goes first
+	err := r.s.Tick(t.Context(), r.mem)
+	if err == nil || !strings.Contains(err.Error(), "400") {
+		t.Fatalf("Tick = %v, want the refusal reported", err)
+	}
+	if got := len(am.Posts()) - before; got != 1 {
+		t.Fatalf("the tick re-sent %d projects' alerts, want the one not refused", got)
+	}
+}
+
+// An answer that quotes a credential (a proxy echoing the token it refused) keeps no
+// part of it in the error, however the answer is shortened for the log.
+func TestARefusalQuotingTheTokenKeepsNoPartOfIt(t *testing.T) {
+	const token = "s3cr3t-t0ken-0123456789abcdef"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusUnauthorized)
+		_, _ = io.WriteString(w, strings.Repeat("z", 105)+" "+token+" is not a valid token")
+	}))
+	defer srv.Close()
+	r := newRig(t, srv.URL, alertmanager.Auth{BearerToken: token}, zerolog.Nop())
+	_, err := r.s.SendWith(t.Context(), []event.Event{task("t1", "EXTEND", "FAILED", "", t0)}, r.mem)
+	if !sinks.IsPermanent(err) {
+		t.Fatalf("err = %v, want a permanent refusal", err)
+	}
+	if strings.Contains(err.Error(), token[:8]) {
+		t.Fatalf("part of the token is in the error: %v", err)
+	}
+}

@@ -1,0 +1,271 @@
+// Package pagerduty opens and resolves PagerDuty incidents through the Events API v2, one
+// Sink per [[pagerduty]] entry. The lifecycle is package incident's: an event its filter
+// passes opens or updates an incident (event_action "trigger"), and the end of the task,
+// a retry that succeeds on the same instance or a restored project resolves it
+// ("resolve", the same dedup_key). It resolves only what it triggered, which it
+// remembers per project in its sinks.Memory, saved with the state.
+//
+// The routing key is a secret: it is in no error and no log line, and the Sink names
+// itself by its receiver name. Retries belong to the sinks.Dispatcher: a 429 or a 5xx is
+// retried (Retry-After honoured), a 400 drops that event for this receiver with
+// PagerDuty's message.
+package pagerduty
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"notifier/internal/config"
+	"notifier/internal/event"
+	"notifier/internal/httpx"
+	"notifier/internal/incident"
+	"notifier/internal/route"
+	"notifier/internal/sinks"
+)
+
+// forgetAfter is how long an incident is remembered when nothing ends it (a failure
+// never retried, a task no longer followed): long after anyone can care.
+const forgetAfter = 30 * 24 * time.Hour
+
+// Options configure one [[pagerduty]] entry's Sink.
+type Options struct {
+	Index      int // position in [[pagerduty]], for error messages
+	Config     config.PagerDuty
+	RoutingKey config.Secret // resolved by the caller with config.ReadSecret
+	Client     *http.Client  // nil: a client with a 10s timeout; redirects are never followed
+	Log        zerolog.Logger
+	// Statuses tell a finished task from a running one, as the poller does.
+	// nil: event.DefaultStatuses.
+	Statuses event.Statuses
+	Links    []config.Link // slack.links: the payload's links
+	Now      func() time.Time
+	// Muted, when set, says whether a maintenance window muted an event for this
+	// receiver: it then ends or continues an incident opened before, and opens none.
+	Muted func(e *event.Event) bool
+}
+
+// Sink triggers and resolves PagerDuty incidents. It keeps nothing per project in its
+// fields: with several shards each Dispatcher hands it its own memory.
+type Sink struct {
+	name   string
+	key    config.Secret
+	url    string
+	client *http.Client
+	log    zerolog.Logger
+	st     event.Statuses
+	filter route.Filter
+	links  incident.Links
+	now    func() time.Time
+	muted  func(e *event.Event) bool
+}
+
+// New checks o and builds the Sink. Its errors name the entry by position and never
+// contain the routing key.
+func New(o Options) (*Sink, error) {
+	key := fmt.Sprintf("pagerduty[%d]", o.Index)
+	if o.Config.Name == "" {
+		return nil, fmt.Errorf("%s.name: required", key)
+	}
+	raw := o.Config.URL
+	if raw == "" {
+		raw = config.DefaultPagerDutyURL
+	}
+	if u, err := url.Parse(raw); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return nil, fmt.Errorf("%s.url: not an absolute http(s) URL", key)
+	}
+	if o.RoutingKey == "" {
+		return nil, fmt.Errorf("%s.routing_key_env: no routing key", key)
+	}
+	f, err := route.NewFilter(config.Receiver{Key: key, MinSeverity: o.Config.MinSeverity,
+		TaskNames: o.Config.TaskNames, Statuses: o.Config.Statuses, Projects: o.Config.Projects})
+	if err != nil {
+		return nil, err
+	}
+	links, err := incident.NewLinks(o.Links)
+	if err != nil {
+		return nil, err
+	}
+	s := &Sink{name: o.Config.Name, key: o.RoutingKey, url: raw, client: httpx.NewClient(o.Client),
+		log: o.Log.With().Str("receiver", o.Config.Name).Logger(), st: o.Statuses, filter: f, links: links, now: o.Now, muted: o.Muted}
+	if s.st == nil {
+		s.st = event.DefaultStatuses()
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	return s, nil
+}
+
+// Name returns the receiver's name, pagerduty[].name.
+func (s *Sink) Name() string { return s.name }
+
+// String returns Name, so that printing a Sink never prints its routing key.
+func (s Sink) String() string { return s.name }
+
+// GoString returns Name, for %#v.
+func (s Sink) GoString() string { return s.name }
+
+// Send is SendWith without a memory: it triggers what opens an incident and resolves
+// nothing (test-notification uses it, for a test event).
+func (s *Sink) Send(ctx context.Context, evs []event.Event) (int, error) {
+	return s.SendWith(ctx, evs, forgetful{})
+}
+
+// SendWith delivers the events routed to this receiver, in order, with what it
+// remembers of the incidents it opened. It returns how many are done and, when a post
+// failed, why: wrapped with sinks.Permanent for a 400, a *sinks.RetryAfterError for a
+// 429 with Retry-After.
+func (s *Sink) SendWith(ctx context.Context, evs []event.Event, mem sinks.Memory) (int, error) {
+	for i := range evs {
+		if err := s.deliver(ctx, &evs[i], mem); err != nil {
+			return i, err
+		}
+	}
+	return len(evs), nil
+}
+
+func (s *Sink) deliver(ctx context.Context, e *event.Event, mem sinks.Memory) error {
+	if e.IsTest() {
+		return s.drill(ctx, e)
+	}
+	match, _ := s.filter.Match(e)
+	if match && s.muted != nil && s.muted(e) {
+		match = false // a maintenance window: end or continue what is open, open nothing
+	}
+	project := e.Data.ProjectID
+	plan := incident.Decide(e, match, s.st, incident.NewView(mem, project))
+	if plan.Empty() {
+		return nil
+	}
+	changes := map[string]string{} // memory keys → new value; "" forgets
+	var updated []string           // closed under the key the trigger updates: forgotten with it
+	resolved := map[string]bool{}
+	for _, c := range plan.Close {
+		mk := incident.MemoryKey(c)
+		switch {
+		case plan.Open != nil && c.Key == plan.Open.Key:
+			updated = append(updated, mk) // one incident per dedup_key: the trigger updates it
+			continue
+		case resolved[c.Key]:
+			changes[mk] = ""
+			continue
+		}
+		err := s.post(ctx, s.resolve(c.Key))
+		if err != nil && !sinks.IsPermanent(err) {
+			s.remember(ctx, mem, project, changes, e.ID)
+			return err
+		}
+		resolved[c.Key], changes[mk] = true, ""
+		if err != nil {
+			// PagerDuty will never take it: forget the incident rather than retry it forever.
+			s.log.Error().Err(err).Str("dedup_key", c.Key).Msg("PagerDuty refused a resolve; the incident is left to a person")
+			continue
+		}
+		s.log.Info().Str("dedup_key", c.Key).Str("incident", c.Alert).Str("event_id", e.ID).Msg("incident resolved")
+	}
+	if o := plan.Open; o != nil {
+		if err := s.post(ctx, s.trigger(e, o)); err != nil {
+			s.remember(ctx, mem, project, changes, e.ID)
+			return err
+		}
+		for _, mk := range updated {
+			changes[mk] = ""
+		}
+		b, _ := json.Marshal(o)
+		changes[incident.MemoryKey(*o)] = string(b)
+		s.log.Info().Str("dedup_key", o.Key).Str("incident", o.Alert).Str("event_id", e.ID).Msg("incident triggered")
+	}
+	s.remember(ctx, mem, project, changes, e.ID)
+	return nil
+}
+
+// remember saves what changed; a failed save is kept in memory and saved with the next
+// change (state.Memory), so it is only said.
+func (s *Sink) remember(ctx context.Context, mem sinks.Memory, project string, kv map[string]string, eventID string) {
+	if len(kv) == 0 {
+		return
+	}
+	if err := mem.Remember(context.WithoutCancel(ctx), project, kv); err != nil {
+		s.log.Warn().Err(err).Str("project", project).Str("event_id", eventID).Msg("could not save which incidents are open")
+	}
+}
+
+// TickEvery says how often Tick forgets stale incidents.
+func (s *Sink) TickEvery() time.Duration { return time.Hour }
+
+// Tick forgets the incidents nothing ended for forgetAfter, so that the memory stays
+// small; it sends nothing.
+func (s *Sink) Tick(ctx context.Context, mem sinks.Memory) error {
+	now := s.now()
+	var errs []error
+	for project, kv := range mem.Recollect() {
+		stale := map[string]string{}
+		for k, v := range kv {
+			if o, ok := incident.Decode(v); !ok || now.Sub(o.Since) > forgetAfter {
+				stale[k] = ""
+			}
+		}
+		if len(stale) > 0 {
+			errs = append(errs, mem.Remember(ctx, project, stale))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// post sends one Events API v2 event and classifies the answer. A refusal's message is
+// PagerDuty's, without the routing key.
+func (s *Sink) post(ctx context.Context, ev *Event) error {
+	resp, err := httpx.PostJSON(ctx, s.client, s.url, ev)
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return fmt.Errorf("pagerduty: %w", err)
+	}
+	// Redacted before anything shortens it (Check's excerpt, reason): a cut could leave
+	// part of the key that a later replace would no longer find.
+	resp.Body = bytes.ReplaceAll(resp.Body, []byte(s.key.Reveal()), []byte("<secret>"))
+	if err := httpx.Check(resp); err != nil {
+		var se *httpx.StatusError
+		if errors.As(err, &se) {
+			if msg := reason(resp.Body); msg != "" {
+				se.Body = msg
+			}
+		}
+		return fmt.Errorf("pagerduty %s %s: %w", ev.EventAction, ev.DedupKey, err)
+	}
+	return nil
+}
+
+// reason is PagerDuty's explanation of a refusal: its message and errors, shortened.
+func reason(body []byte) string {
+	var r struct {
+		Status  string   `json:"status"`
+		Message string   `json:"message"`
+		Errors  []string `json:"errors"`
+	}
+	if json.Unmarshal(body, &r) != nil || r.Message == "" {
+		return ""
+	}
+	msg := r.Message
+	if len(r.Errors) > 0 {
+		msg += ": " + strings.Join(r.Errors, "; ")
+	}
+	return httpx.Excerpt([]byte(msg))
+}
+
+// forgetful is the memory of Send: it keeps nothing.
+type forgetful struct{}
+
+func (forgetful) Recall(string, string) (string, bool)                      { return "", false }
+func (forgetful) Recollect() map[string]map[string]string                   { return nil }
+func (forgetful) Remember(context.Context, string, map[string]string) error { return nil }
