@@ -25,12 +25,16 @@ const (
 
 // Result is the outcome of one diff.
 type Result struct {
-	Events   []event.Event // oldest task first
-	Next     *ProjectState // the previous state itself when nothing changed
-	Changed  bool          // Next differs from the previous state and must be saved
-	History  int           // unknown tasks ignored as older than the lookback
-	Pruned   int           // finished tasks forgotten because they left the lookback
-	Vanished int           // running tasks forgotten after being unlisted for a whole lookback
+	Events  []event.Event // oldest task first
+	Next    *ProjectState // the previous state itself when nothing changed
+	Changed bool          // Next differs from the previous state and must be saved
+	// LastOKOnly: the one change is the time of the last successful poll, refreshed every
+	// SaveLastOK. It must be kept, but is not worth a write of its own: a crash that loses
+	// it only makes a restart think it was down a little longer.
+	LastOKOnly bool
+	History    int // unknown tasks ignored as older than the lookback
+	Pruned     int // finished tasks forgotten because they left the lookback
+	Vanished   int // running tasks forgotten after being unlisted for a whole lookback
 	// Abandoned are the ids of running tasks dropped because they were created more than
 	// Options.MaxFollow ago: they are no longer followed, and a later change is not announced.
 	Abandoned []string
@@ -210,6 +214,7 @@ func restore(prev *ProjectState, unread *Gap, next func() map[string]TaskState, 
 		})}, res.Events...)
 	}
 	due := prev == nil || o.SaveLastOK > 0 && nowMs-prev.LastOK >= o.SaveLastOK.Milliseconds()
+	res.LastOKOnly = due && prev != nil && !res.Changed && len(res.Events) == 0
 	if due || res.Changed {
 		next()
 		res.Next.LastOK = nowMs

@@ -238,3 +238,30 @@ func TestBlindSpotBeginsAtTheLastPollTheCallerKnows(t *testing.T) {
 		t.Errorf("announced %v after 4 minutes of blindness (gap_after 5m)", evs)
 	}
 }
+
+// A poll whose one change is the refreshed time of the last successful poll says so
+// (LastOKOnly: the caller may save it lazily); any other change, event or the first poll
+// does not.
+func TestLastOKOnlyIsSaidOfTheRefreshAlone(t *testing.T) {
+	o := opts(t0)
+	o.SaveLastOK = 10 * time.Minute
+	a := task("a", "EXTEND", "RUNNING", t0.Add(-time.Minute))
+	first := Diff(nil, []dcs.Task{a}, o)
+	if first.LastOKOnly {
+		t.Fatal("the first poll is LastOKOnly")
+	}
+	o.Now = t0.Add(5 * time.Minute)
+	if r := Diff(first.Next, []dcs.Task{a}, o); r.Changed || r.LastOKOnly {
+		t.Fatalf("before SaveLastOK: changed %v, LastOKOnly %v; want neither", r.Changed, r.LastOKOnly)
+	}
+	o.Now = t0.Add(11 * time.Minute)
+	r := Diff(first.Next, []dcs.Task{a}, o)
+	if !r.Changed || !r.LastOKOnly || r.Next.LastOK != o.Now.UnixMilli() || len(r.Events) != 0 {
+		t.Fatalf("the refresh alone: changed %v, LastOKOnly %v, LastOK %d, %d events", r.Changed, r.LastOKOnly, r.Next.LastOK, len(r.Events))
+	}
+	done := a
+	done.Status = "SUCCESS"
+	if r := Diff(first.Next, []dcs.Task{done}, o); !r.Changed || r.LastOKOnly || len(r.Events) != 1 {
+		t.Fatalf("a transition with the refresh: changed %v, LastOKOnly %v, %d events", r.Changed, r.LastOKOnly, len(r.Events))
+	}
+}

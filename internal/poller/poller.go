@@ -26,6 +26,11 @@ type Ledger interface {
 	Commit(ctx context.Context, projectID string, next *diff.ProjectState, evs []event.Event) error
 }
 
+// toucher is a Ledger that can keep a state without saving it at once (state.Ledger.Touch).
+type toucher interface {
+	Touch(projectID string, next *diff.ProjectState)
+}
+
 // Options are what a Poller is built from: one project's polling policy, the diff policy
 // it polls under, and where it reads and commits.
 type Options struct {
@@ -327,7 +332,9 @@ func (p *Poller) Cycle(ctx context.Context) (diff.Result, error) {
 		}
 		return res, err
 	}
-	if res.Changed || len(res.Events) > 0 {
+	if t, ok := p.ledger.(toucher); ok && res.LastOKOnly {
+		t.Touch(p.policy.ProjectID, res.Next) // saved with the next save: not worth one of its own
+	} else if res.Changed || len(res.Events) > 0 {
 		if err := p.ledger.Commit(ctx, p.policy.ProjectID, res.Next, res.Events); err != nil {
 			p.m.Polls.WithLabelValues(p.policy.ProjectID, "error").Inc()
 			p.m.StateSaveErrors.Inc()

@@ -219,6 +219,19 @@ func (l *Ledger) Commit(ctx context.Context, projectID string, next *diff.Projec
 	return nil
 }
 
+// Touch keeps a project's next state without saving it, for a change not worth a write of
+// its own (the time of the last successful poll, diff.Result.LastOKOnly): it is saved with
+// the next save of any kind (a commit, a delivery's Done, Flush). A crash before that loses
+// only that change.
+func (l *Ledger) Touch(projectID string, next *diff.ProjectState) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	projects := maps.Clone(l.snap.Projects)
+	projects[projectID] = keepMemory(l.snap.Projects[projectID], next)
+	l.snap = &Snapshot{Version: Version, Projects: projects, Outbox: l.snap.Outbox}
+	l.dirty = true
+}
+
 // Pending returns up to max events still pending for sink, oldest first.
 func (l *Ledger) Pending(sink string, max int) []event.Event {
 	l.mu.Lock()
