@@ -96,7 +96,7 @@ func NewDispatcher(o DispatcherOptions) *Dispatcher {
 		progress: make(chan struct{}, 1), report: o.Report, memory: o.Memory,
 	}
 	if d.memory == nil {
-		d.memory = func(string) Memory { return forgetful{} }
+		d.memory = func(string) Memory { return Forgetful{} }
 	}
 	if d.report == nil {
 		d.report = func(Result) {}
@@ -299,10 +299,3 @@ func (t *ticker) maybe(ctx context.Context) {
 		t.log.Warn().Err(err).Msg("periodic work failed; will try again at the next tick")
 	}
 }
-
-// forgetful is the memory of a Dispatcher built without one: it keeps nothing.
-type forgetful struct{}
-
-func (forgetful) Recall(string, string) (string, bool)                      { return "", false }
-func (forgetful) Recollect() map[string]map[string]string                   { return nil }
-func (forgetful) Remember(context.Context, string, map[string]string) error { return nil }

@@ -11,45 +11,8 @@ import (
 
 	"notifier/internal/event"
 	"notifier/internal/metrics"
+	"notifier/internal/testutil"
 )
-
-// mapMemory is one receiver's memory, in a map.
-type mapMemory struct {
-	mu sync.Mutex
-	kv map[string]map[string]string
-}
-
-func (m *mapMemory) Recall(p, k string) (string, bool) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	v, ok := m.kv[p][k]
-	return v, ok
-}
-
-func (m *mapMemory) Recollect() map[string]map[string]string {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	out := map[string]map[string]string{}
-	for p, kv := range m.kv {
-		out[p] = map[string]string{}
-		for k, v := range kv {
-			out[p][k] = v
-		}
-	}
-	return out
-}
-
-func (m *mapMemory) Remember(_ context.Context, p string, kv map[string]string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.kv[p] == nil {
-		m.kv[p] = map[string]string{}
-	}
-	for k, v := range kv {
-		m.kv[p][k] = v
-	}
-	return nil
-}
 
 // cardSink remembers, per task, how many of its events it saw, and ticks.
 type cardSink struct {
@@ -96,7 +59,7 @@ func TestDispatcherHandsRememberingSinksTheirMemoryAndTicks(t *testing.T) {
 	for _, id := range []string{"a", "b", "c"} {
 		q.evs = append(q.evs, event.Event{ID: id, Subject: "t1", Data: event.Data{ProjectID: "p1"}})
 	}
-	mem := &mapMemory{kv: map[string]map[string]string{}}
+	mem := testutil.NewMemory()
 	s := &cardSink{ticks: make(chan map[string]map[string]string, 1)}
 	d := NewDispatcher(DispatcherOptions{Queue: q, Sinks: []Sink{s}, Log: zerolog.Nop(),
 		Metrics: metrics.New(prometheus.NewRegistry(), "test"), MinBackoff: 1,

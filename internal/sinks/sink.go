@@ -112,3 +112,11 @@ type Ticker interface {
 	TickEvery() time.Duration
 	Tick(ctx context.Context, mem Memory) error
 }
+
+// Forgetful is a Memory that keeps nothing: the memory of a Dispatcher built without one,
+// and of a Remembering sink's plain Send (a test notification).
+type Forgetful struct{}
+
+func (Forgetful) Recall(string, string) (string, bool)                      { return "", false }
+func (Forgetful) Recollect() map[string]map[string]string                   { return nil }
+func (Forgetful) Remember(context.Context, string, map[string]string) error { return nil }

@@ -138,7 +138,7 @@ func (s Sink) GoString() string { return s.name }
 
 // Send is SendWith without a memory (test-notification uses it, for a test event).
 func (s *Sink) Send(ctx context.Context, evs []event.Event) (int, error) {
-	return s.SendWith(ctx, evs, forgetful{})
+	return s.SendWith(ctx, evs, sinks.Forgetful{})
 }
 
 // SendWith delivers the events routed to this receiver, in order, with what it
@@ -323,10 +323,3 @@ func (s *Sink) scrub(err error) error {
 	}
 	return err
 }
-
-// forgetful is the memory of Send: it keeps nothing.
-type forgetful struct{}
-
-func (forgetful) Recall(string, string) (string, bool)                      { return "", false }
-func (forgetful) Recollect() map[string]map[string]string                   { return nil }
-func (forgetful) Remember(context.Context, string, map[string]string) error { return nil }

@@ -1,11 +1,9 @@
 package alertmanager_test
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"io"
-	"maps"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -46,50 +44,9 @@ func (c *clock) add(d time.Duration) {
 	c.now = c.now.Add(d)
 }
 
-// memory is one receiver's sinks.Memory, in a map.
-type memory struct {
-	mu sync.Mutex
-	kv map[string]map[string]string
-}
-
-func newMemory() *memory { return &memory{kv: map[string]map[string]string{}} }
-
-func (m *memory) Recall(p, k string) (string, bool) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	v, ok := m.kv[p][k]
-	return v, ok
-}
-
-func (m *memory) Recollect() map[string]map[string]string {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	out := map[string]map[string]string{}
-	for p, kv := range m.kv {
-		out[p] = maps.Clone(kv)
-	}
-	return out
-}
-
-func (m *memory) Remember(_ context.Context, p string, kv map[string]string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.kv[p] == nil {
-		m.kv[p] = map[string]string{}
-	}
-	for k, v := range kv {
-		if v == "" {
-			delete(m.kv[p], k)
-		} else {
-			m.kv[p][k] = v
-		}
-	}
-	return nil
-}
-
 type rig struct {
 	s   *alertmanager.Sink
-	mem *memory
+	mem *testutil.Memory
 	clk *clock
 }
 
@@ -105,7 +62,7 @@ func newRig(t *testing.T, urls string, auth alertmanager.Auth, log zerolog.Logge
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &rig{s: s, mem: newMemory(), clk: clk}
+	return &rig{s: s, mem: testutil.NewMemory(), clk: clk}
 }
 
 func (r *rig) send(t *testing.T, evs ...event.Event) {
@@ -295,7 +252,7 @@ func TestTaskTTL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &rig{s: s, mem: newMemory(), clk: clk}
+	r := &rig{s: s, mem: testutil.NewMemory(), clk: clk}
 	r.send(t, task("t1", event.SwitchoverTask, "RUNNING", "", t0))
 	clk.add(59 * time.Minute)
 	r.tick(t)

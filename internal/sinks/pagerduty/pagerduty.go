@@ -117,7 +117,7 @@ func (s Sink) GoString() string { return s.name }
 // Send is SendWith without a memory: it triggers what opens an incident and resolves
 // nothing (test-notification uses it, for a test event).
 func (s *Sink) Send(ctx context.Context, evs []event.Event) (int, error) {
-	return s.SendWith(ctx, evs, forgetful{})
+	return s.SendWith(ctx, evs, sinks.Forgetful{})
 }
 
 // SendWith delivers the events routed to this receiver, in order, with what it
@@ -262,10 +262,3 @@ func reason(body []byte) string {
 	}
 	return httpx.Excerpt([]byte(msg))
 }
-
-// forgetful is the memory of Send: it keeps nothing.
-type forgetful struct{}
-
-func (forgetful) Recall(string, string) (string, bool)                      { return "", false }
-func (forgetful) Recollect() map[string]map[string]string                   { return nil }
-func (forgetful) Remember(context.Context, string, map[string]string) error { return nil }

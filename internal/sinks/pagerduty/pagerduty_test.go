@@ -1,15 +1,12 @@
 package pagerduty_test
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"io"
-	"maps"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -27,53 +24,6 @@ import (
 const proj = "0123456789abcdef0123456789abcdef"
 
 var t0 = time.Date(2026, 12, 1, 2, 0, 0, 0, time.UTC)
-
-// memory is one receiver's sinks.Memory, in a map.
-type memory struct {
-	mu sync.Mutex
-	kv map[string]map[string]string
-}
-
-func newMemory() *memory { return &memory{kv: map[string]map[string]string{}} }
-
-func (m *memory) Recall(p, k string) (string, bool) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	v, ok := m.kv[p][k]
-	return v, ok
-}
-
-func (m *memory) Recollect() map[string]map[string]string {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	out := map[string]map[string]string{}
-	for p, kv := range m.kv {
-		out[p] = maps.Clone(kv)
-	}
-	return out
-}
-
-func (m *memory) Remember(_ context.Context, p string, kv map[string]string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.kv[p] == nil {
-		m.kv[p] = map[string]string{}
-	}
-	for k, v := range kv {
-		if v == "" {
-			delete(m.kv[p], k)
-		} else {
-			m.kv[p][k] = v
-		}
-	}
-	return nil
-}
-
-func (m *memory) len() int {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return len(m.kv[proj])
-}
 
 func newSink(t *testing.T, url string, log zerolog.Logger, mod ...func(*config.PagerDuty)) *pagerduty.Sink {
 	t.Helper()
@@ -107,7 +57,7 @@ func send(t *testing.T, s *pagerduty.Sink, mem sinks.Memory, evs ...event.Event)
 
 func TestTriggerThenResolveWithTheSameDedupKey(t *testing.T) {
 	pd := oncalltest.NewPagerDuty(t)
-	s, mem := newSink(t, pd.URL(), zerolog.Nop()), newMemory()
+	s, mem := newSink(t, pd.URL(), zerolog.Nop()), testutil.NewMemory()
 	send(t, s, mem, task("t1", event.SwitchoverTask, "FAILED", "inst-1"))
 	trig := pd.Next(t)
 	if trig.EventAction != "trigger" || trig.DedupKey != "dcs/"+proj+"/t1" {
@@ -127,7 +77,7 @@ func TestTriggerThenResolveWithTheSameDedupKey(t *testing.T) {
 	if res.EventAction != "resolve" || res.DedupKey != trig.DedupKey || res.Payload != nil {
 		t.Fatalf("got %s %s (payload %v), want resolve %s", res.EventAction, res.DedupKey, res.Payload, trig.DedupKey)
 	}
-	if mem.len() != 0 {
+	if mem.Len(proj) != 0 {
 		t.Errorf("memory after the resolve: %v", mem.Recollect())
 	}
 	// Nothing is left to resolve twice.
@@ -137,7 +87,7 @@ func TestTriggerThenResolveWithTheSameDedupKey(t *testing.T) {
 
 func TestNoResolveForAKeyNeverTriggered(t *testing.T) {
 	pd := oncalltest.NewPagerDuty(t)
-	s, mem := newSink(t, pd.URL(), zerolog.Nop()), newMemory()
+	s, mem := newSink(t, pd.URL(), zerolog.Nop()), testutil.NewMemory()
 	// Below min_severity: a stuck EXTEND is a warning; then it succeeds.
 	stuck := event.NewStuck(event.Stuck{ProjectID: proj, Region: "cn-north-4", TaskID: "t1", TaskName: "EXTEND", Status: "RUNNING", DetectedAt: t0})
 	send(t, s, mem, stuck, task("t1", "EXTEND", "SUCCESS", ""), task("t2", "EXTEND", "CANCELLED", ""))
@@ -149,7 +99,7 @@ func TestNoResolveForAKeyNeverTriggered(t *testing.T) {
 
 func TestARetryOnTheSameInstanceResolves(t *testing.T) {
 	pd := oncalltest.NewPagerDuty(t)
-	s, mem := newSink(t, pd.URL(), zerolog.Nop()), newMemory()
+	s, mem := newSink(t, pd.URL(), zerolog.Nop()), testutil.NewMemory()
 	send(t, s, mem, task("t1", event.SwitchoverTask, "FAILED", "inst-1"), task("t9", event.SwitchoverTask, "FAILED", "inst-9"))
 	pd.Next(t)
 	pd.Next(t)
@@ -168,7 +118,7 @@ func TestARetryOnTheSameInstanceResolves(t *testing.T) {
 
 func TestStuckLifecycle(t *testing.T) {
 	pd := oncalltest.NewPagerDuty(t)
-	s, mem := newSink(t, pd.URL(), zerolog.Nop()), newMemory()
+	s, mem := newSink(t, pd.URL(), zerolog.Nop()), testutil.NewMemory()
 	// A stuck switchover is critical; it then fails (an update of the same incident), and a
 	// retry of it... is not known to be on the same instance: the task's own end resolves.
 	stuck := event.NewStuck(event.Stuck{ProjectID: proj, Region: "cn-north-4", TaskID: "t1", TaskName: event.SwitchoverTask,
@@ -195,7 +145,7 @@ func TestStuckLifecycle(t *testing.T) {
 
 func TestGapLifecycle(t *testing.T) {
 	pd := oncalltest.NewPagerDuty(t)
-	s, mem := newSink(t, pd.URL(), zerolog.Nop(), func(c *config.PagerDuty) { c.MinSeverity = "warning" }), newMemory()
+	s, mem := newSink(t, pd.URL(), zerolog.Nop(), func(c *config.PagerDuty) { c.MinSeverity = "warning" }), testutil.NewMemory()
 	gap := event.NewGap(event.Gap{ProjectID: proj, Region: "cn-north-4", BlindSince: t0, Reason: "HTTP 503", DetectedAt: t0.Add(5 * time.Minute)})
 	send(t, s, mem, gap)
 	if ev := pd.Next(t); ev.EventAction != "trigger" || ev.DedupKey != "dcs/"+proj+"/watch" || ev.Payload.Severity != "warning" || ev.Payload.Component != "watch" {
@@ -213,7 +163,7 @@ func TestGapLifecycle(t *testing.T) {
 func TestAnswersAreClassified(t *testing.T) {
 	pd := oncalltest.NewPagerDuty(t)
 	var logs testutil.SyncBuffer
-	s, mem := newSink(t, pd.URL(), zerolog.New(&logs)), newMemory()
+	s, mem := newSink(t, pd.URL(), zerolog.New(&logs)), testutil.NewMemory()
 	failed := task("t1", event.SwitchoverTask, "FAILED", "")
 
 	pd.FailNext(http429, 503)
@@ -227,7 +177,7 @@ func TestAnswersAreClassified(t *testing.T) {
 	if !errors.As(err, &se) || se.StatusCode != 503 || sinks.IsPermanent(err) {
 		t.Fatalf("503: err = %v, want a retryable 503", err)
 	}
-	if mem.len() != 0 {
+	if mem.Len(proj) != 0 {
 		t.Fatal("a trigger that was not accepted is remembered")
 	}
 	send(t, s, mem, failed)
@@ -286,7 +236,7 @@ func TestTickForgetsStaleIncidents(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mem := newMemory()
+	mem := testutil.NewMemory()
 	send(t, s, mem, task("old", "EXTEND", "FAILED", ""))
 	recent := task("new", "EXTEND", "FAILED", "")
 	recent.Time = now.Add(-time.Hour)
@@ -314,7 +264,7 @@ func TestMutedEventsOpenNothingButStillResolve(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mem := newMemory()
+	mem := testutil.NewMemory()
 	send(t, s, mem, task("t1", event.SwitchoverTask, "FAILED", "inst-1"))
 	if trig := pd.Next(t); trig.EventAction != "trigger" {
 		t.Fatalf("before the window: %s, want trigger", trig.EventAction)
@@ -327,7 +277,7 @@ func TestMutedEventsOpenNothingButStillResolve(t *testing.T) {
 		t.Fatalf("inside the window: %s %s, want resolve of t1", res.EventAction, res.DedupKey)
 	}
 	pd.None(t)
-	if mem.len() != 0 {
+	if mem.Len(proj) != 0 {
 		t.Errorf("memory: %v, want nothing open", mem.Recollect())
 	}
 }
@@ -350,7 +300,7 @@ func TestARefusalQuotingTheKeyKeepsNoPartOfIt(t *testing.T) {
 		}))
 		var logs testutil.SyncBuffer
 		s := newSink(t, srv.URL+"/v2/enqueue", zerolog.New(&logs))
-		_, err := s.SendWith(t.Context(), []event.Event{task("t1", "EXTEND", "FAILED", "")}, newMemory())
+		_, err := s.SendWith(t.Context(), []event.Event{task("t1", "EXTEND", "FAILED", "")}, testutil.NewMemory())
 		srv.Close()
 		if !sinks.IsPermanent(err) {
 			t.Fatalf("err = %v, want a permanent refusal", err)

@@ -145,7 +145,7 @@ func (c *Channel) Send(ctx context.Context, evs []event.Event) (int, error) {
 // are brought up to date. It returns how many events from the start are done.
 func (c *Channel) SendWith(ctx context.Context, evs []event.Event, mem sinks.Memory) (int, error) {
 	if mem == nil {
-		mem = noMemory{}
+		mem = sinks.Forgetful{}
 	}
 	if len(evs) > digestOver {
 		if err := c.digest(ctx, evs, mem); err != nil {
@@ -303,13 +303,6 @@ func messageOnly(err error) bool {
 	code := codeOf(err)
 	return sinks.IsPermanent(err) && code != "" && receiverCodes[code] == ""
 }
-
-// noMemory is the memory of a Send: it keeps nothing.
-type noMemory struct{}
-
-func (noMemory) Recall(string, string) (string, bool)                      { return "", false }
-func (noMemory) Recollect() map[string]map[string]string                   { return nil }
-func (noMemory) Remember(context.Context, string, map[string]string) error { return nil }
 
 // renderCard is the card of e's task with its history, and the maintenance window the
 // task started in, if any.
