@@ -13,8 +13,10 @@ import (
 // Budget is the request budget of one credential (dcs.max_requests_per_second), shared by
 // every project polled with it: a token bucket holding one request, so that requests are
 // at least 1/rate apart and no second holds more than the budget. A throttling answer to
-// any of its projects (Throttle) pauses all of them for the delay asked (or the vendor's
-// advice, ThrottlePause), and halves the rate until SlowFor has passed without another.
+// any of its projects (Throttle) halves the rate until SlowFor has passed without another,
+// and pauses all of them for its Retry-After when it has one. Without one, the others are
+// not paused: a burst of bare 429s once stopped every project for seconds at a time, and a
+// task status held a few seconds went unseen. The project that got it backs off itself.
 // Budget only spaces requests; retrying is the poller's (internal/retry).
 type Budget struct {
 	full  rate.Limit
@@ -28,10 +30,6 @@ type Budget struct {
 	slowedUntil time.Time
 	throttled   int
 }
-
-// ThrottlePause is how long a throttling answer without Retry-After pauses a credential:
-// the vendor advises waiting 2-5 s.
-const ThrottlePause = 3 * time.Second
 
 // SlowFor is how long a credential stays at half its budget after a throttling answer.
 const SlowFor = time.Minute
@@ -103,12 +101,10 @@ func (b *Budget) Wait(ctx context.Context) error {
 	}
 }
 
-// Throttle records a throttling answer: every project of the credential pauses for
-// asked (ThrottlePause when 0), and the rate is halved for SlowFor.
+// Throttle records a throttling answer: every project of the credential pauses for asked
+// (a Retry-After; 0: none), and the rate is halved for SlowFor after it.
 func (b *Budget) Throttle(asked time.Duration) {
-	if asked <= 0 {
-		asked = ThrottlePause
-	}
+	asked = max(asked, 0)
 	if b.onThr != nil {
 		b.onThr()
 	}
