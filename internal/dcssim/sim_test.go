@@ -8,9 +8,9 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"notifier/internal/testutil"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -20,28 +20,10 @@ const testProject = "0123456789abcdef0123456789abcdef"
 // t0 is the fixed "now" of the tests.
 var t0 = time.Date(2024, 3, 1, 12, 0, 0, 0, time.UTC)
 
-// clock is a settable time source for Options.Now.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = t
-}
-
 // start serves a new Sim with the project testProject and a clock at t0.
-func start(t *testing.T, opts Options) (*Sim, *httptest.Server, *clock) {
+func start(t *testing.T, opts Options) (*Sim, *httptest.Server, *testutil.Clock) {
 	t.Helper()
-	c := &clock{now: t0}
+	c := testutil.NewClock(t0)
 	if opts.Now == nil {
 		opts.Now = c.Now
 	}
@@ -149,7 +131,7 @@ func TestDocExampleIsVerbatim(t *testing.T) {
 }
 
 func TestSetStatusAndTasks(t *testing.T) {
-	c := &clock{now: t0}
+	c := testutil.NewClock(t0)
 	s := New(Options{Now: c.Now})
 	details := map[string]any{"account_name": "default"}
 	s.Put(testProject, Task{ID: "a", Status: "RUNNING", CreatedAt: t0.Add(-time.Hour), Details: details})

@@ -1,15 +1,14 @@
 package probe
 
 import (
-	"context"
 	"errors"
 	"io"
 	"log"
 	"net/http"
 	"net/http/httptest"
+	"notifier/internal/testutil"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -26,39 +25,20 @@ const (
 	ak, sk  = "PROBEAKPROBEAKPROBE1", "probe-sk-must-never-leak-0123456789"
 )
 
-// clock is the simulator's clock; the probe's waits advance it instead of sleeping.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Wait(_ context.Context, d time.Duration) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-	return nil
-}
-
 // env is a simulator serving project, with a history of 40 finished tasks over 20 days.
 type env struct {
 	sim   *dcssim.Sim
 	srv   *httptest.Server
-	clock *clock
+	clock *testutil.Clock
 }
 
 func newEnv(t *testing.T, o dcssim.Options, tasks int) *env {
 	t.Helper()
-	c := &clock{now: time.Now().UTC().Truncate(time.Second)}
+	c := testutil.NewClock(time.Now().UTC().Truncate(time.Second))
 	o.AK, o.SK, o.Now = ak, sk, c.Now
 	sim := dcssim.New(o)
 	sim.AddProject(project)
-	sim.PutAll(project, dcssim.SeedHistory(project, tasks, c.now.Add(-20*24*time.Hour), c.now.Add(-time.Hour)))
+	sim.PutAll(project, dcssim.SeedHistory(project, tasks, c.Now().Add(-20*24*time.Hour), c.Now().Add(-time.Hour)))
 	srv := httptest.NewServer(sim)
 	t.Cleanup(srv.Close)
 	return &env{sim, srv, c}

@@ -8,7 +8,6 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -26,33 +25,15 @@ const proj = "0123456789abcdef0123456789abcdef"
 
 var t0 = time.Date(2026, 12, 1, 2, 0, 0, 0, time.UTC)
 
-// clock is a settable time.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 type rig struct {
 	s   *alertmanager.Sink
 	mem *testutil.Memory
-	clk *clock
+	clk *testutil.Clock
 }
 
 func newRig(t *testing.T, urls string, auth alertmanager.Auth, log zerolog.Logger) *rig {
 	t.Helper()
-	clk := &clock{now: t0}
+	clk := testutil.NewClock(t0)
 	s, err := alertmanager.New(alertmanager.Options{
 		Config: config.Alertmanager{Name: "am", URL: urls, MinSeverity: "warning",
 			ResendInterval: config.Duration(time.Minute), FailedTTL: config.Duration(24 * time.Hour)},
@@ -109,13 +90,13 @@ func TestSwitchoverFailsAndItsRetryResolves(t *testing.T) {
 		t.Fatalf("alert %+v", a)
 	}
 
-	r.clk.add(time.Minute)
+	r.clk.Add(time.Minute)
 	r.send(t, task("t1", event.SwitchoverTask, "FAILED", "inst-1", r.clk.Now()))
 	want(t, am.Active(r.clk.Now()), "DCSTaskFailed t1")
 
 	// Re-sent while active, with its first startsAt.
 	before, _ := am.Posted()
-	r.clk.add(time.Minute)
+	r.clk.Add(time.Minute)
 	r.tick(t)
 	n, last := am.Posted()
 	if n != before+1 || len(last) != 1 || last[0].Labels["alertname"] != "DCSTaskFailed" || last[0].EndsAt != nil ||
@@ -123,7 +104,7 @@ func TestSwitchoverFailsAndItsRetryResolves(t *testing.T) {
 		t.Fatalf("tick posted %d time(s), last %+v", n-before, last)
 	}
 
-	r.clk.add(time.Minute)
+	r.clk.Add(time.Minute)
 	r.send(t, task("t2", event.SwitchoverTask, "SUCCESS", "inst-1", r.clk.Now()))
 	want(t, am.Active(r.clk.Now()))
 	_, last = am.Posted()
@@ -157,7 +138,7 @@ func TestStuckAndGapLifecycles(t *testing.T) {
 	want(t, am.Active(t0), "DCSTaskStuck t1", "DCSWatchGap ")
 
 	// The gap escalates to critical: a new label set, so the warning one ends.
-	r.clk.add(30 * time.Minute)
+	r.clk.Add(30 * time.Minute)
 	esc := event.NewGap(event.Gap{ProjectID: proj, Region: "cn-north-4", BlindSince: t0, Escalated: true, DetectedAt: r.clk.Now()})
 	r.send(t, esc)
 	want(t, am.Active(r.clk.Now()), "DCSTaskStuck t1", "DCSWatchGap ")
@@ -176,10 +157,10 @@ func TestFailedTTL(t *testing.T) {
 	am := oncalltest.NewAlertmanager(t, "")
 	r := newRig(t, am.URL(), alertmanager.Auth{}, zerolog.Nop())
 	r.send(t, task("t1", "EXTEND", "FAILED", "", t0))
-	r.clk.add(23 * time.Hour)
+	r.clk.Add(23 * time.Hour)
 	r.tick(t)
 	want(t, am.Active(r.clk.Now()), "DCSTaskFailed t1")
-	r.clk.add(2 * time.Hour)
+	r.clk.Add(2 * time.Hour)
 	r.tick(t)
 	want(t, am.Active(r.clk.Now()))
 	if got := r.mem.Recollect()[proj]; len(got) != 0 {
@@ -246,7 +227,7 @@ func TestDrill(t *testing.T) {
 // A switchover whose task is no longer followed ends after the task TTL (poll.max_follow).
 func TestTaskTTL(t *testing.T) {
 	am := oncalltest.NewAlertmanager(t, "")
-	clk := &clock{now: t0}
+	clk := testutil.NewClock(t0)
 	s, err := alertmanager.New(alertmanager.Options{Config: config.Alertmanager{Name: "am", URL: am.URL(), MinSeverity: "warning"},
 		TaskTTL: time.Hour, Now: clk.Now})
 	if err != nil {
@@ -254,10 +235,10 @@ func TestTaskTTL(t *testing.T) {
 	}
 	r := &rig{s: s, mem: testutil.NewMemory(), clk: clk}
 	r.send(t, task("t1", event.SwitchoverTask, "RUNNING", "", t0))
-	clk.add(59 * time.Minute)
+	clk.Add(59 * time.Minute)
 	r.tick(t)
 	want(t, am.Active(clk.Now()), "DCSSwitchover t1")
-	clk.add(2 * time.Minute)
+	clk.Add(2 * time.Minute)
 	r.tick(t)
 	want(t, am.Active(clk.Now()))
 	if len(r.mem.Recollect()[proj]) != 0 {
