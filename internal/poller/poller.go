@@ -513,7 +513,7 @@ func (p *Poller) logLearned(param string) {
 }
 
 // Run polls until ctx is done: after StartDelay, then every ActiveInterval while a
-// followed task runs and every Interval otherwise; after a failure it backs off
+// followed task runs and every Interval otherwise (start to start); after a failure it backs off
 // (exponential with jitter, capped at MaxBackoff, at least what a 429's Retry-After asked
 // for).
 func (p *Poller) Run(ctx context.Context) {
@@ -522,6 +522,7 @@ func (p *Poller) Run(ctx context.Context) {
 	}
 	b := retry.New(time.Second, p.maxBackoff)
 	for {
+		started := time.Now()
 		res, err := p.Cycle(ctx)
 		if ctx.Err() != nil {
 			return
@@ -534,6 +535,10 @@ func (p *Poller) Run(ctx context.Context) {
 			if diff.Active(res.Next, p.diffOptions(p.now())) {
 				wait = p.active
 			}
+			// Intervals run from the start of one poll to the start of the next: a poll
+			// that waited for its credential's budget, or a slow answer, does not push
+			// every later poll back by as much.
+			wait = max(wait-time.Since(started), 0)
 			if p.fast > 0 {
 				if w, ok := p.learn.wait(p.now(), wait, max(p.fast, minFastInterval)); ok {
 					wait = w
