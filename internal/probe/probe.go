@@ -101,6 +101,12 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		}
 		return nil, &ConfigError{errors.New(msg)}
 	}
+	if len(targets) > 1 && o.Progress != nil {
+		// Projects are probed one after another, each request on its key's budget.
+		at := time.Duration(float64(len(targets)*requestsPerProject) / cfg.DCS.MaxRequestsPerSecond * float64(time.Second))
+		fmt.Fprintf(o.Progress, "probe: %d projects, about %d requests each, at most %g a second per access key: %v or more\n",
+			len(targets), requestsPerProject, cfg.DCS.MaxRequestsPerSecond, at.Round(time.Second))
+	}
 	budgets := map[string]*dcs.Budget{} // by access key: one budget per credential, as serve
 	for i, t := range targets {
 		if len(targets) > 1 && o.Progress != nil {
@@ -224,6 +230,10 @@ func (t target) label() string {
 	}
 	return s
 }
+
+// requestsPerProject is about how many requests a project's probe sends (more when a
+// window is ignored and pages are read to the end).
+const requestsPerProject = 12
 
 // errStop ends a project's probe early: what went wrong is already in its Problems.
 var errStop = errors.New("probe stopped")
