@@ -4,6 +4,11 @@
 // start_time and begin_time filters and on which time, the timestamp shapes, the task names
 // and statuses in use, and throttling. It only reads: it never touches the notifier's state.
 //
+// With [[dcs.discover]] entries it first lists each entry's projects as serve does (IAM
+// KeystoneListAuthProjects, dcs.Sift's filters, explicit projects winning), says why each
+// other project is skipped, and probes the projects found too. Every request waits on the
+// budget of its access key (dcs.max_requests_per_second), as serve's do.
+//
 // Run returns a Report; Report.WriteText prints it for people, and its JSON form is stable
 // for scripts. Both end with the configuration lines to use.
 package probe
