@@ -89,7 +89,7 @@ var commands = []*command{
 			"with those open at --at (default now), and a receiver one mutes shows\n" +
 			"\"oncall: muted by weekly-maintenance until 03:00 Asia/Shanghai\". Reads nothing but the file.",
 		env:     configEnv,
-		exits:   []string{"0  shown", "2  the configuration is wrong, a flag is missing, or --project is not configured"},
+		exits:   []string{"0  shown", "2  the configuration is wrong, a flag is missing, or --project is not configured nor discovered"},
 		example: "notifier routes --config notifier.toml --task-name masterStandbySwapJob --status FAILED",
 	},
 	{
@@ -110,7 +110,8 @@ var commands = []*command{
 	{
 		name: "probe", synopsis: "[--config FILE] [--project ID] [--json]",
 		summary: "measure what the DCS API of each project does, and print the config lines to use",
-		about: "With the configured credentials, for every project of dcs.projects (or the one --project names):\n" +
+		about: "With the configured credentials, for every project of dcs.projects and every one the [[dcs.discover]]\n" +
+			"entries find (listed as serve lists them, each skipped project with why), or the one --project names:\n" +
 			"reachability, TLS, the credential (a 401/403 names the key and the permission likely missing) and\n" +
 			"the round trip; the listing's order, whether limit and offset are honoured, what task_count counts,\n" +
 			"which of start_time and begin_time filters and on created_at or updated_at; the timestamp shapes,\n" +
@@ -119,8 +120,8 @@ var commands = []*command{
 			"reads the API (about a dozen requests a project); it never touches the state, so it runs beside\n" +
 			"a running notifier.",
 		env: slices.Concat(configEnv, dcsEnv),
-		exits: []string{"0  every project probed is usable as configured", "1  a project is not: unreachable, refused, or a problem listed",
-			"2  the configuration is wrong, a credential is missing, or --project is not configured"},
+		exits: []string{"0  every project probed is usable as configured", "1  a project is not: unreachable, refused, or a problem listed; or a discovery entry cannot list its projects",
+			"2  the configuration is wrong, a credential is missing, or --project is not configured nor discovered"},
 		example: "notifier probe --config notifier.toml --project 0123456789abcdef0123456789abcdef",
 	},
 	{

@@ -13,12 +13,12 @@ import (
 	"notifier/internal/probe"
 )
 
-// runProbe measures what the DCS API of each configured project does and prints it, with the
-// configuration lines to use. It reads only: no state, no lock, no receivers.
+// runProbe measures what the DCS API of each configured project does, those [[dcs.discover]]
+// finds included, and prints it, with the configuration lines to use. It reads only: no state, no lock, no receivers.
 func runProbe(args []string, stdout, stderr io.Writer) int {
 	fs := flags("probe", stderr)
 	given := configFlag(fs)
-	projectID := fs.String("project", "", "probe only this project id, one of dcs.projects (default: every one)")
+	projectID := fs.String("project", "", "probe only this project id, of dcs.projects or one a [[dcs.discover]] entry finds (default: every one)")
 	asJSON := fs.Bool("json", false, "print the report as one JSON object instead of text")
 	if code, ok := parse(fs, args, stdout, stderr); !ok {
 		return code
@@ -29,7 +29,7 @@ func runProbe(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	rep, err := probe.Run(ctx, probe.Options{Config: cfg, Project: *projectID, Getenv: os.Getenv})
+	rep, err := probe.Run(ctx, probe.Options{Config: cfg, Project: *projectID, Getenv: os.Getenv, Progress: stderr})
 	var ce *probe.ConfigError
 	switch {
 	case errors.As(err, &ce):

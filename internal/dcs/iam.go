@@ -158,15 +158,49 @@ var hexID = regexp.MustCompile(`^[0-9a-f]{32}$`)
 // id, named after a region the SDK knows a DCS endpoint for (or a sub-project of one,
 // region_name), in regions (or any with ["*"]). They come sorted by name, then id.
 func Watchable(ps []AuthProject, regions []string) []Discovered {
+	keep, _ := Sift(ps, regions)
+	return keep
+}
+
+// Why a listed project is not watched (Skipped.Reason).
+const (
+	SkipDisabled     = "disabled"
+	SkipNotAnID      = "not a 32-hex project id"
+	SkipNoRegion     = "no region in its name"
+	SkipNotInRegions = "region not in regions"
+	SkipNoDCS        = "no DCS endpoint known for its region"
+)
+
+// Skipped is a listed project discovery does not watch, and why.
+type Skipped struct {
+	ID     string `json:"id"`
+	Name   string `json:"name"`
+	Reason string `json:"reason"`
+}
+
+// Sift is Watchable that also says why each other project is left out (in IAM's order).
+func Sift(ps []AuthProject, regions []string) ([]Discovered, []Skipped) {
 	all := slices.Contains(regions, config.AllRegions)
 	var out []Discovered
+	var skipped []Skipped
 	for _, p := range ps {
 		id := strings.ToLower(p.ID)
-		if !p.Enabled || !hexID.MatchString(id) {
-			continue
-		}
 		region, _, _ := strings.Cut(p.Name, "_")
-		if region == "" || (!all && !slices.Contains(regions, region)) || !config.KnownDCSRegion(region) {
+		why := ""
+		switch {
+		case !p.Enabled:
+			why = SkipDisabled
+		case !hexID.MatchString(id):
+			why = SkipNotAnID
+		case region == "":
+			why = SkipNoRegion
+		case !all && !slices.Contains(regions, region):
+			why = SkipNotInRegions
+		case !config.KnownDCSRegion(region):
+			why = SkipNoDCS
+		}
+		if why != "" {
+			skipped = append(skipped, Skipped{ID: p.ID, Name: p.Name, Reason: why})
 			continue
 		}
 		out = append(out, Discovered{ID: id, Name: p.Name, Region: region})
@@ -177,5 +211,5 @@ func Watchable(ps []AuthProject, regions []string) []Discovered {
 		}
 		return strings.Compare(a.ID, b.ID)
 	})
-	return out
+	return out, skipped
 }

@@ -168,34 +168,51 @@ func explainTransport(te *dcs.TransportError, timeout time.Duration) string {
 // explainAuth says which key was refused, as far as the gateway's answer tells, and what to
 // check.
 func explainAuth(ae *dcs.APIError, k config.CredentialKeys, projectID, region string) string {
-	ak, sk, token := source(k.Key+".ak", k.AKEnv, k.AKFile), source(k.Key+".sk", k.SKEnv, k.SKFile), source(k.Key+".security_token", k.TokenEnv, k.TokenFile)
-	msg := strings.ToLower(ae.Message)
-	head := fmt.Sprintf("HTTP %d %s", ae.Status, ae.Code)
-	if ae.Message != "" {
-		head += " (" + ae.Message + ")"
-	}
+	ak, sk, token := keySources(k)
+	head := authHead(ae)
 	if ae.Status == http.StatusForbidden {
 		return head + fmt.Sprintf(": the signature is valid but the IAM user of the access key in %s may not "+
 			"read DCS in project %s (%s): it likely lacks the DCS ReadOnlyAccess policy (or a custom policy with the "+
 			"DCS list/get actions) for this region's project", ak, projectID, region)
 	}
-	var why string
+	if why, ok := keyProblem(ae, k); ok {
+		return head + ": " + why
+	}
+	if strings.Contains(strings.ToLower(ae.Message), "project") {
+		return head + ": " + fmt.Sprintf("project %s is not a project of this credential's account in %s", projectID, region)
+	}
+	return head + ": " + fmt.Sprintf("check the access key in %s, the secret key in %s, the security token (temporary credentials) in %s, "+
+		"this host's clock, and that project %s belongs to the account in %s", ak, sk, token, projectID, region)
+}
+
+func authHead(ae *dcs.APIError) string {
+	head := fmt.Sprintf("HTTP %d %s", ae.Status, ae.Code)
+	if ae.Message != "" {
+		head += " (" + ae.Message + ")"
+	}
+	return head
+}
+
+func keySources(k config.CredentialKeys) (ak, sk, token string) {
+	return source(k.Key+".ak", k.AKEnv, k.AKFile), source(k.Key+".sk", k.SKEnv, k.SKFile),
+		source(k.Key+".security_token", k.TokenEnv, k.TokenFile)
+}
+
+// keyProblem names the key a 401's message points at, when it points at one.
+func keyProblem(ae *dcs.APIError, k config.CredentialKeys) (string, bool) {
+	ak, sk, token := keySources(k)
+	msg := strings.ToLower(ae.Message)
 	switch {
 	case strings.Contains(msg, "not exist") || strings.Contains(msg, "ak "):
-		why = fmt.Sprintf("the access key in %s is unknown or disabled", ak)
+		return fmt.Sprintf("the access key in %s is unknown or disabled", ak), true
 	case strings.Contains(msg, "signature"):
-		why = fmt.Sprintf("the secret key in %s does not belong to the access key in %s", sk, ak)
+		return fmt.Sprintf("the secret key in %s does not belong to the access key in %s", sk, ak), true
 	case strings.Contains(msg, "token"):
-		why = fmt.Sprintf("the security token in %s is missing, expired, or not for this access key", token)
+		return fmt.Sprintf("the security token in %s is missing, expired, or not for this access key", token), true
 	case strings.Contains(msg, "date") || strings.Contains(msg, "time"):
-		why = "this host's clock is more than 15 minutes from the server's"
-	case strings.Contains(msg, "project"):
-		why = fmt.Sprintf("project %s is not a project of this credential's account in %s", projectID, region)
-	default:
-		why = fmt.Sprintf("check the access key in %s, the secret key in %s, the security token (temporary credentials) in %s, "+
-			"this host's clock, and that project %s belongs to the account in %s", ak, sk, token, projectID, region)
+		return "this host's clock is more than 15 minutes from the server's", true
 	}
-	return head + ": " + why
+	return "", false
 }
 
 // source names where a secret comes from: its file, else its variable.

@@ -4,6 +4,11 @@
 // start_time and begin_time filters and on which time, the timestamp shapes, the task names
 // and statuses in use, and throttling. It only reads: it never touches the notifier's state.
 //
+// With [[dcs.discover]] entries it first lists each entry's projects as serve does (IAM
+// KeystoneListAuthProjects, dcs.Sift's filters, explicit projects winning), says why each
+// other project is skipped, and probes the projects found too. Every request waits on the
+// budget of its access key (dcs.max_requests_per_second), as serve's do.
+//
 // Run returns a Report; Report.WriteText prints it for people, and its JSON form is stable
 // for scripts. Both end with the configuration lines to use.
 package probe
@@ -12,6 +17,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -33,6 +39,8 @@ type Options struct {
 	Wait func(ctx context.Context, d time.Duration) error
 	// MaxPages bounds every listing the probe pages through; default 10.
 	MaxPages int
+	// Progress, when set, gets a line as each project's probe starts (with more than one).
+	Progress io.Writer
 }
 
 // ConfigError is a problem with the configuration or the environment it names: the probe
@@ -46,50 +54,114 @@ func (e *ConfigError) Unwrap() error { return e.Err }
 type Report struct {
 	Usable   bool             `json:"usable"`
 	Projects []*ProjectReport `json:"projects"`
+	// Discovery is what each [[dcs.discover]] entry listed; absent without one, or when
+	// --project names a project of dcs.projects.
+	Discovery []*DiscoveryReport `json:"discovery,omitempty"`
+	// Problems are the run's own, beyond any project's or discovery entry's.
+	Problems []string `json:"problems,omitempty"`
 	// ConfigLines are the lines of the configuration to use, [dcs] and [poll] keys with
 	// comments; they are the same in the text and the JSON output.
 	ConfigLines []string `json:"config_lines"`
 }
 
-// Run probes every project of the configuration, or the one Options.Project names. The error
-// is a *ConfigError, or the context's; every answer of the API, refusals included, is in the
-// Report instead.
+// Run probes every project of the configuration, those its [[dcs.discover]] entries find
+// included, or the one Options.Project names. The error is a *ConfigError, or the
+// context's; every answer of the API, refusals included, is in the Report instead.
 func Run(ctx context.Context, o Options) (*Report, error) {
 	o = o.withDefaults()
 	cfg := o.Config
-	projects, err := pick(cfg, o.Project)
-	if err != nil {
-		return nil, &ConfigError{err}
-	}
-	rep := &Report{Usable: true}
-	for _, p := range projects {
-		// Each project with its credential: its own keys, or [dcs]'s.
-		keys := cfg.DCS.ProjectKeys(p.index)
-		creds, err := keys.Read(o.Getenv)
+	explicit := explicitTargets(cfg)
+	creds := map[string]dcs.Credentials{} // by CredentialKeys.Key
+	for _, t := range explicit {
+		if _, ok := creds[t.keys.Key]; ok {
+			continue
+		}
+		c, err := t.keys.Read(o.Getenv)
 		if err != nil {
 			return nil, &ConfigError{err}
 		}
-		c, err := dcs.NewClient(dcs.Options{
-			Region: p.cfg.Region, ProjectID: p.cfg.ProjectID, Endpoint: p.cfg.Endpoint, Credentials: creds,
-			Timeout: cfg.DCS.RequestTimeout.D(), MaxBodyBytes: cfg.DCS.MaxBodyBytes,
-			StartParam: cfg.DCS.ClientStartParam(), InsecureSkipVerify: cfg.DCS.InsecureSkipVerify,
-			Transport: o.Transport,
-		})
+		creds[t.keys.Key] = c
+	}
+	rep := &Report{Usable: true, Projects: []*ProjectReport{}}
+	targets := pick(explicit, o.Project)
+	// Discovery runs for a whole probe, or to find a --project not in dcs.projects.
+	if o.Project == "" || (len(targets) == 0 && len(cfg.DCS.Discover) > 0) {
+		reps, found, err := discover(ctx, o, explicit)
 		if err != nil {
-			return nil, &ConfigError{fmt.Errorf("dcs.projects[%d]: %w", p.index, err)}
-		}
-		endpoint, _ := dcs.Endpoint(p.cfg.Region, p.cfg.Endpoint)
-		pr := &ProjectReport{ProjectID: p.cfg.ProjectID, Name: p.cfg.Name, Region: p.cfg.Region, Endpoint: endpoint}
-		pb := &prober{o: o, c: c, r: pr, statuses: event.NewStatuses(cfg.Poll.TerminalStatuses), keys: keys}
-		if err := pb.run(ctx); err != nil {
 			return nil, err
 		}
-		pr.Usable = len(pr.Problems) == 0
+		rep.Discovery = reps
+		for _, d := range reps {
+			rep.Usable = rep.Usable && d.Usable
+		}
+		targets = append(targets, pick(found, o.Project)...)
+	}
+	if o.Project != "" && len(targets) == 0 {
+		msg := notFound(cfg, o.Project)
+		if !rep.Usable {
+			// Not a configuration error: the project may be one a failed listing would show.
+			rep.Problems = append(rep.Problems, msg+"; a discovery entry could not list its projects (see above)")
+			rep.ConfigLines = advise(cfg, nil)
+			return rep, nil
+		}
+		return nil, &ConfigError{errors.New(msg)}
+	}
+	if len(targets) > 1 && o.Progress != nil {
+		// Projects are probed one after another, each request on its key's budget.
+		at := time.Duration(float64(len(targets)*requestsPerProject) / cfg.DCS.MaxRequestsPerSecond * float64(time.Second))
+		fmt.Fprintf(o.Progress, "probe: %d projects, about %d requests each, at most %g a second per access key: %v or more\n",
+			len(targets), requestsPerProject, cfg.DCS.MaxRequestsPerSecond, at.Round(time.Second))
+	}
+	budgets := map[string]*dcs.Budget{} // by access key: one budget per credential, as serve
+	for i, t := range targets {
+		if len(targets) > 1 && o.Progress != nil {
+			fmt.Fprintf(o.Progress, "probe: project %d/%d %s (%s)\n", i+1, len(targets), t.cfg.ProjectID, t.label())
+		}
+		pr, err := o.probeOne(ctx, t, creds, budgets)
+		if err != nil {
+			return nil, err
+		}
 		rep.Usable = rep.Usable && pr.Usable
 		rep.Projects = append(rep.Projects, pr)
 	}
 	rep.ConfigLines = advise(cfg, rep.Projects)
 	return rep, nil
+}
+
+// probeOne probes one project with its credential, every request waiting on the budget of
+// its access key (dcs.max_requests_per_second, shared by every project of the key).
+func (o Options) probeOne(ctx context.Context, t target, creds map[string]dcs.Credentials, budgets map[string]*dcs.Budget) (*ProjectReport, error) {
+	cfg := o.Config
+	cr, ok := creds[t.keys.Key]
+	if !ok {
+		var err error
+		if cr, err = t.keys.Read(o.Getenv); err != nil {
+			return nil, &ConfigError{err}
+		}
+		creds[t.keys.Key] = cr
+	}
+	c, err := dcs.NewClient(dcs.Options{
+		Region: t.cfg.Region, ProjectID: t.cfg.ProjectID, Endpoint: t.cfg.Endpoint, Credentials: cr,
+		Timeout: cfg.DCS.RequestTimeout.D(), MaxBodyBytes: cfg.DCS.MaxBodyBytes,
+		StartParam: cfg.DCS.ClientStartParam(), InsecureSkipVerify: cfg.DCS.InsecureSkipVerify,
+		Transport: o.Transport,
+	})
+	if err != nil {
+		return nil, &ConfigError{fmt.Errorf("%s: %w", t.key, err)}
+	}
+	b, ok := budgets[cr.AK.Reveal()]
+	if !ok {
+		b = dcs.NewBudget(dcs.BudgetOptions{PerSecond: cfg.DCS.MaxRequestsPerSecond, Now: o.Now, Sleep: o.Wait})
+		budgets[cr.AK.Reveal()] = b
+	}
+	endpoint, _ := dcs.Endpoint(t.cfg.Region, t.cfg.Endpoint)
+	pr := &ProjectReport{ProjectID: t.cfg.ProjectID, Name: t.cfg.Name, Region: t.cfg.Region, Endpoint: endpoint, DiscoveredBy: t.discoveredBy}
+	pb := &prober{o: o, c: dcs.Budgeted{Lister: c, Budget: b}, r: pr, statuses: event.NewStatuses(cfg.Poll.TerminalStatuses), keys: t.keys}
+	if err := pb.run(ctx); err != nil {
+		return nil, err
+	}
+	pr.Usable = len(pr.Problems) == 0
+	return pr, nil
 }
 
 func (o Options) withDefaults() Options {
@@ -119,28 +191,54 @@ func wait(ctx context.Context, d time.Duration) error {
 	}
 }
 
-type picked struct {
-	index int
-	cfg   config.Project
+func explicitTargets(cfg *config.Config) []target {
+	out := make([]target, len(cfg.DCS.Projects))
+	for i, p := range cfg.DCS.Projects {
+		out[i] = target{cfg: p, keys: cfg.DCS.ProjectKeys(i), key: fmt.Sprintf("dcs.projects[%d]", i)}
+	}
+	return out
 }
 
-// pick returns the projects to probe: every one, or the one id names.
-func pick(cfg *config.Config, id string) ([]picked, error) {
-	var out []picked
-	for i, p := range cfg.DCS.Projects {
-		if id == "" || strings.EqualFold(p.ProjectID, id) {
-			out = append(out, picked{i, p})
+// pick returns the targets to probe: every one, or the one id names (any case).
+func pick(ts []target, id string) []target {
+	if id == "" {
+		return ts
+	}
+	for _, t := range ts {
+		if strings.EqualFold(t.cfg.ProjectID, id) {
+			return []target{t}
 		}
 	}
-	if len(out) == 0 {
-		ids := make([]string, len(cfg.DCS.Projects))
-		for i, p := range cfg.DCS.Projects {
-			ids[i] = p.ProjectID
-		}
-		return nil, fmt.Errorf("--project %s is not in dcs.projects (configured: %s)", id, strings.Join(ids, ", "))
-	}
-	return out, nil
+	return nil
 }
+
+func notFound(cfg *config.Config, id string) string {
+	ids := make([]string, len(cfg.DCS.Projects))
+	for i, p := range cfg.DCS.Projects {
+		ids[i] = p.ProjectID
+	}
+	msg := fmt.Sprintf("--project %s is not in dcs.projects (configured: %s)", id, strings.Join(ids, ", "))
+	if len(cfg.DCS.Discover) > 0 {
+		msg += " and no [[dcs.discover]] entry would watch it"
+	}
+	return msg
+}
+
+// label names a target in the progress lines.
+func (t target) label() string {
+	s := t.cfg.Region
+	if t.cfg.Name != "" {
+		s = t.cfg.Name
+	}
+	if t.discoveredBy != "" {
+		s += ", " + t.discoveredBy
+	}
+	return s
+}
+
+// requestsPerProject is about how many requests a project's probe sends (more when a
+// window is ignored and pages are read to the end).
+const requestsPerProject = 12
 
 // errStop ends a project's probe early: what went wrong is already in its Problems.
 var errStop = errors.New("probe stopped")

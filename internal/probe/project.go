@@ -43,6 +43,9 @@ type ProjectReport struct {
 	Region    string `json:"region"`
 	Endpoint  string `json:"endpoint"`
 	Usable    bool   `json:"usable"`
+	// DiscoveredBy is the [[dcs.discover]] entry that found the project (dcs.discover[0]);
+	// empty for a project of dcs.projects.
+	DiscoveredBy string `json:"discovered_by,omitempty"`
 
 	Reachable  bool    `json:"reachable"`
 	TLS        string  `json:"tls"`        // "TLS 1.3, certificate for ... until ...", "none (http)" or why it failed
@@ -95,7 +98,7 @@ type Count struct {
 // prober probes one project.
 type prober struct {
 	o        Options
-	c        *dcs.Client
+	c        dcs.Lister
 	r        *ProjectReport
 	statuses event.Statuses
 	tls      tlsSeen

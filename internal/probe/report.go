@@ -64,6 +64,13 @@ func advise(cfg *config.Config, ps []*ProjectReport) []string {
 
 // WriteText prints the report for people: a block per project, then the configuration lines.
 func (r *Report) WriteText(w io.Writer) {
+	for _, d := range r.Discovery {
+		d.writeText(w)
+		fmt.Fprintln(w)
+	}
+	for _, s := range r.Problems {
+		fmt.Fprintf(w, "problem: %s\n\n", s)
+	}
 	for _, p := range r.Projects {
 		p.writeText(w)
 		fmt.Fprintln(w)
@@ -86,6 +93,9 @@ func (p *ProjectReport) writeText(w io.Writer) {
 	verdict := "usable"
 	if !p.Usable {
 		verdict = "NOT usable"
+	}
+	if p.DiscoveredBy != "" {
+		name += ", found by " + p.DiscoveredBy
 	}
 	fmt.Fprintf(w, "project %s (%s) at %s: %s\n", p.ProjectID, name, p.Endpoint, verdict)
 	row := func(k, v string) { fmt.Fprintf(w, "  %-14s %s\n", k, v) }
