@@ -9,6 +9,7 @@ import (
 	"maps"
 	"net/http"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -123,6 +124,23 @@ func (d *discoverer) list(ctx context.Context, timeout time.Duration) ([]dcs.Dis
 	return dcs.Watchable(ps, d.entry.Regions), nil
 }
 
+type listing struct {
+	found []dcs.Discovered
+	err   error
+}
+
+// listAll lists every entry at once, so that a slow IAM endpoint delays a start or a
+// reload by one timeout, not by one per entry. The results are in the entries' order.
+func listAll(ctx context.Context, ds []*discoverer, timeout time.Duration) []listing {
+	out := make([]listing, len(ds))
+	var wg sync.WaitGroup
+	for i, d := range ds {
+		wg.Go(func() { out[i].found, out[i].err = d.list(ctx, timeout) })
+	}
+	wg.Wait()
+	return out
+}
+
 // name is what alerts call a discovered project: the IAM name, after the entry's prefix.
 func (d *discoverer) name(p dcs.Discovered) string {
 	if d.entry.Name == "" {
@@ -148,8 +166,9 @@ func (a *App) discover(cfg *config.Config, fl *fleet, tr http.RoundTripper) erro
 	for _, p := range a.projects {
 		seen[p.cfg.ProjectID] = true
 	}
-	for _, d := range a.disc {
-		found, err := d.list(context.Background(), 2*cfg.DCS.RequestTimeout.D())
+	lists := listAll(context.Background(), a.disc, 2*cfg.DCS.RequestTimeout.D())
+	for i, d := range a.disc {
+		found, err := lists[i].found, lists[i].err
 		if err != nil {
 			a.log.Error().Err(err).Str("discover", d.key).
 				Msg("cannot list the projects of this credential (IAM KeystoneListAuthProjects); its projects are not watched until a listing succeeds")
@@ -242,8 +261,9 @@ func (a *App) refreshDiscovery(ctx context.Context, changed func()) {
 // changed ("" for none), and whether a listing failed.
 func (a *App) rediscover(ctx context.Context, log zerolog.Logger) (string, bool) {
 	failed := false
-	for _, d := range a.disc {
-		found, err := d.list(ctx, 2*a.cfg.DCS.RequestTimeout.D())
+	lists := listAll(ctx, a.disc, 2*a.cfg.DCS.RequestTimeout.D())
+	for i, d := range a.disc {
+		found, err := lists[i].found, lists[i].err
 		if err != nil {
 			if ctx.Err() == nil {
 				failed = true

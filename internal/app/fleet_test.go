@@ -3,6 +3,7 @@ package app_test
 import (
 	"bytes"
 	"context"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
@@ -299,4 +300,50 @@ func (l *lockedBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+// TestDiscoveryListsEntriesAtOnce: the entries are listed together, so a slow IAM endpoint
+// delays a start by one timeout, not one per entry. The IAM endpoint here answers nobody
+// until both entries' requests have arrived (or refuses after a while): listed one after
+// the other, the first listing would fail and its projects would be missing.
+func TestDiscoveryListsEntriesAtOnce(t *testing.T) {
+	sim, _ := fleetSim(t, dcssim.Options{})
+	sim.AddProjectFor(fleetAKA, fleetP1, "cn-north-4")
+	sim.AddProjectFor(fleetAKB, fleetP2, "cn-east-3")
+	var mu sync.Mutex
+	arrived, both := 0, make(chan struct{})
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/v3/auth/projects") {
+			mu.Lock()
+			if arrived++; arrived == 2 {
+				close(both)
+			}
+			mu.Unlock()
+			select {
+			case <-both:
+			case <-time.After(5 * time.Second):
+				http.Error(w, `{"error":{"code":500,"message":"the other listing never came"}}`, http.StatusInternalServerError)
+				return
+			}
+		}
+		sim.ServeHTTP(w, r)
+	}))
+	t.Cleanup(api.Close)
+	cfg, deps, _ := fleetConfig(t, nil)
+	cfg.DCS.Discover = []config.Discover{
+		{Name: "a", Regions: []string{"*"}, AKEnv: "A_AK", SKEnv: "A_SK", IAMEndpoint: api.URL, Endpoint: api.URL, Refresh: config.DefaultDiscoverRefresh},
+		{Name: "b", Regions: []string{"*"}, AKEnv: "B_AK", SKEnv: "B_SK", IAMEndpoint: api.URL, Endpoint: api.URL, Refresh: config.DefaultDiscoverRefresh},
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	deps.DryRun = true
+	a, err := app.New(cfg, deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	if got := strings.Join(app.ProjectNames(a), ","); got != "a/cn-north-4,b/cn-east-3" {
+		t.Fatalf("projects watched: %q, want both entries' projects", got)
+	}
 }
