@@ -59,7 +59,9 @@ type Balancer struct {
 	freeSince   map[string]time.Time     // when a lease this replica may not take was first seen free
 	release     map[string]chan struct{} // told to give a lease up
 	over        int                      // rounds running above the fair share
-	nextRelease time.Time
+	nextRelease time.Time                // no lease is given up before
+	lastRelease time.Time
+	quiet       time.Duration // how long after taking a lease nobody took none is given up
 }
 
 // BalancerOptions are what a Balancer is built from.
@@ -178,6 +180,11 @@ func (b *Balancer) decide(members int) string {
 		b.log.Info().Int("replicas", members).Int("fair_share", FairShare(b.n, members)).Int("shards", b.n).
 			Msg("cluster members changed")
 		b.members, b.over = members, 0
+		// Another count: what held for the last one (see admit) no longer does.
+		b.quiet = 0
+		if last := b.lastRelease.Add(b.ttl); b.nextRelease.After(last) {
+			b.nextRelease = last
+		}
 	}
 	var won []string
 	for k, ok := range b.held {
@@ -185,8 +192,9 @@ func (b *Balancer) decide(members int) string {
 			won = append(won, k)
 		}
 	}
+	// Only leases won count: one being campaigned for past the grace may still be lost.
 	fair := FairShare(b.n, members)
-	if len(b.held) <= fair || len(won) == 0 {
+	if len(won) <= fair {
 		b.over = 0
 		return ""
 	}
@@ -198,12 +206,12 @@ func (b *Balancer) decide(members int) string {
 	if b.over < 2 || now.Before(b.nextRelease) {
 		return ""
 	}
-	b.over = 0
+	b.over, b.lastRelease = 0, now
 	b.nextRelease = now.Add(b.ttl + rand.N(b.ttl/3+1))
 	slices.Sort(won)
 	key := won[len(won)-1]
-	b.log.Info().Str("lease", key).Int("holding", len(b.held)).Int("fair_share", fair).Int("replicas", members).
-		Msgf("releasing %s of %d: holding %d, fair share %d of %d replicas", strings.Replace(key, "-", " ", 1), b.n, len(b.held), fair, members)
+	b.log.Info().Str("lease", key).Int("holding", len(won)).Int("fair_share", fair).Int("replicas", members).
+		Msgf("releasing %s of %d: holding %d, fair share %d of %d replicas", strings.Replace(key, "-", " ", 1), b.n, len(won), fair, members)
 	return key
 }
 
@@ -248,7 +256,23 @@ func (b *Balancer) admit(key string, probe func() (free bool, err error)) bool {
 		Dur("free_for", now.Sub(since).Round(time.Millisecond)).Msg("taking a lease nobody took: above the fair share")
 	b.held[key] = false
 	delete(b.freeSince, key)
+	// A member counted but not leading (it cannot load a shard's state, say) would get
+	// every lease given up to it back after the grace, and leave it unpolled meanwhile:
+	// keep what was taken this way, for longer each time, until the member count changes.
+	b.quiet = min(max(2*b.quiet, 10*b.ttl), maxQuiet)
+	b.nextRelease = later(b.nextRelease, now.Add(b.quiet))
 	return true
+}
+
+// maxQuiet bounds how long a replica keeps leases above its fair share after taking ones
+// nobody took.
+const maxQuiet = 30 * time.Minute
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 // won records that key was won, and returns the channel that tells to give it up.

@@ -188,3 +188,43 @@ func TestAFreeShardIsTakenAboveTheFairShareAfterTheGrace(t *testing.T) {
 	startBalanced(t, srv.ClientURL(), "r0", 3, true, log)
 	testutil.Eventually(t, "r0 leads every shard, above its fair share of 1", log.holds(map[string]int{"r0": 3}))
 }
+
+// A lease taken above the fair share because nobody took it for the grace period (a
+// member counts itself but does not lead) is kept: given up, it would come back after
+// another grace period and stay unpolled meanwhile. Once the member count changes, the
+// balancer gives leases up again.
+func TestBalancerKeepsALeaseNobodyTook(t *testing.T) {
+	clock := testutil.NewClock(time.Unix(1e9, 0))
+	const ttl = 3 * time.Second
+	b := NewBalancer(BalancerOptions{Holder: "r0", TTL: ttl, Leases: 3, Log: zerolog.Nop()})
+	b.now = clock.Now
+	b.decide(3)
+	free := func() (bool, error) { return true, nil }
+	if !b.admit("shard-0", free) {
+		t.Fatal("below the fair share: not admitted")
+	}
+	b.won("shard-0")
+	if b.admit("shard-1", free) {
+		t.Fatal("at the fair share, shard-1 just seen free: admitted")
+	}
+	clock.Add(2*ttl - time.Millisecond)
+	if b.admit("shard-1", free) {
+		t.Fatal("admitted before the grace period")
+	}
+	clock.Add(time.Millisecond)
+	if !b.admit("shard-1", free) {
+		t.Fatal("shard-1 free for the grace period: not admitted")
+	}
+	b.won("shard-1")
+	for range 20 { // 20 rounds of a third of the TTL
+		if got := b.decide(3); got != "" {
+			t.Fatalf("gave up %s, taken because nobody took it, with the same members", got)
+		}
+		clock.Add(ttl / 3)
+	}
+	b.decide(4) // a new member: the excess goes again
+	clock.Add(ttl)
+	if got := b.decide(4); got != "shard-1" {
+		t.Fatalf("with a new member count: gave up %q, want shard-1", got)
+	}
+}
