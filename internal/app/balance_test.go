@@ -28,23 +28,45 @@ func shardProjects(n int) []string {
 }
 
 // held returns how many shards each running replica leads (-1: stopped), and how many
-// shards have a leader among them.
+// shards have a leader among them. A shard two replicas lead at once fails the test: the
+// replicas are read in order, then again in reverse, so that a hand-over between two reads
+// does not look like two leaders (it would take a hand-over back as well).
 func (rs *replicaSet) held(stopped map[int]bool) ([]int, int) {
+	rs.t.Helper()
+	read := func(i int) []ShardStatus {
+		if stopped[i] {
+			return nil
+		}
+		return rs.apps[i].mode.status()
+	}
+	first := make([][]ShardStatus, len(rs.apps))
+	for i := range rs.apps {
+		first[i] = read(i)
+	}
+	second := make([][]ShardStatus, len(rs.apps))
+	for i := len(rs.apps) - 1; i >= 0; i-- {
+		second[i] = read(i)
+	}
 	out := make([]int, len(rs.apps))
-	led := 0
-	for i, a := range rs.apps {
+	leaders := map[int][]int{}
+	for i := range rs.apps {
 		if stopped[i] {
 			out[i] = -1
 			continue
 		}
-		for _, s := range a.mode.status() {
-			if s.Leader {
+		for s, st := range first[i] {
+			if st.Leader && second[i][s].Leader {
 				out[i]++
-				led++
+				leaders[s] = append(leaders[s], i)
 			}
 		}
 	}
-	return out, led
+	for s, rr := range leaders {
+		if len(rr) > 1 {
+			rs.t.Errorf("shard %d led by replicas %v at once", s, rr)
+		}
+	}
+	return out, len(leaders)
 }
 
 // TestThreeReplicasCarryAThirdEach: with cluster.shards = 3, a replica started alone leads
