@@ -116,8 +116,9 @@ func (s *shardLog) holds(want map[string]int) func() bool {
 }
 
 // startBalanced runs one replica: a balancer and a lease for each of n shards (none: a
-// member that never campaigns). It stops when the returned function is called.
-func startBalanced(t *testing.T, url, name string, n int, campaign bool, log *shardLog) func() {
+// member that never campaigns). It stops when the returned function is called; closing
+// the returned connection makes it die without cleaning up.
+func startBalanced(t *testing.T, url, name string, n int, campaign bool, log *shardLog) (func(), *nats.Conn) {
 	t.Helper()
 	nc, err := nats.Connect(url)
 	if err != nil {
@@ -143,7 +144,7 @@ func startBalanced(t *testing.T, url, name string, n int, campaign bool, log *sh
 	var once sync.Once
 	stop := func() { once.Do(func() { cancel(); wg.Wait(); nc.Close() }) }
 	t.Cleanup(stop)
-	return stop
+	return stop, nc
 }
 
 // Three replicas and three shards: each ends up leading one, whoever started first; one
@@ -154,7 +155,7 @@ func TestThreeReplicasLeadAThirdEach(t *testing.T) {
 	startBalanced(t, srv.ClientURL(), "r0", 3, true, log)
 	testutil.Eventually(t, "r0, alone, leads the 3 shards", log.holds(map[string]int{"r0": 3}))
 	startBalanced(t, srv.ClientURL(), "r1", 3, true, log)
-	stop2 := startBalanced(t, srv.ClientURL(), "r2", 3, true, log)
+	stop2, _ := startBalanced(t, srv.ClientURL(), "r2", 3, true, log)
 	testutil.Eventually(t, "one shard each", log.holds(map[string]int{"r0": 1, "r1": 1, "r2": 1}))
 	log.mu.Lock()
 	if log.released != 2 {
@@ -226,5 +227,32 @@ func TestBalancerKeepsALeaseNobodyTook(t *testing.T) {
 	clock.Add(ttl)
 	if got := b.decide(4); got != "shard-1" {
 		t.Fatalf("with a new member count: gave up %q, want shard-1", got)
+	}
+}
+
+// A replica that dies without cleaning up (its connection gone: no member key deleted, no
+// lease released) leaves its shard to the two left once its lease and member key expire.
+func TestADeadReplicasShardIsTakenOver(t *testing.T) {
+	srv := natstest.RunJetStream(t)
+	log := &shardLog{leader: map[string]string{}}
+	for _, name := range []string{"r0", "r1"} {
+		startBalanced(t, srv.ClientURL(), name, 3, true, log)
+	}
+	_, nc := startBalanced(t, srv.ClientURL(), "r2", 3, true, log)
+	testutil.Eventually(t, "one shard each", log.holds(map[string]int{"r0": 1, "r1": 1, "r2": 1}))
+	nc.Close()
+	testutil.Eventually(t, "r0 and r1 lead the 3 shards (2 + 1)", func() bool {
+		log.mu.Lock()
+		defer log.mu.Unlock()
+		n := map[string]int{}
+		for _, h := range log.leader {
+			n[h]++
+		}
+		return n["r0"]+n["r1"] == 3 && n["r0"] >= 1 && n["r1"] >= 1
+	})
+	log.mu.Lock()
+	defer log.mu.Unlock()
+	if len(log.overlaps) > 0 {
+		t.Errorf("shards with two leaders at once: %v", log.overlaps)
 	}
 }
