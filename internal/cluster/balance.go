@@ -96,13 +96,6 @@ var badKeyChars = regexp.MustCompile(`[^-_=a-zA-Z0-9]`)
 // memberKey is the member key of holder, made of the characters a KV key allows.
 func memberKey(holder string) string { return memberPrefix + badKeyChars.ReplaceAllString(holder, "_") }
 
-// Members returns the live members counted last (0 before the first count).
-func (b *Balancer) Members() int {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.members
-}
-
 // Run announces this replica and balances its leases until ctx is done, then withdraws
 // the announcement so the other replicas count one member less at once.
 func (b *Balancer) Run(ctx context.Context) {
