@@ -7,6 +7,7 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -31,6 +32,7 @@ type kvMode struct {
 	leadership []ShardStatus
 	active     map[int]*unit      // the units of the shards led now
 	leaseKV    jetstream.KeyValue // once opened: the status page reads the leases from it
+	members    int                // replicas counted by the balancer; 0 before the first count
 }
 
 // ShardStatus is what /readyz says about one shard in nats-kv mode.
@@ -121,9 +123,28 @@ func (k *kvMode) run(ctx context.Context) error {
 // campaign runs one lease per shard until ctx is done.
 func (k *kvMode) campaign(ctx context.Context, stateKV, leaseKV jetstream.KeyValue) {
 	var wg sync.WaitGroup
+	leases := 0
 	for i, projects := range k.shards {
 		if len(projects) == 0 {
 			k.uc.log.Warn().Int("shard", i).Msg("shard has no project: more shards than projects")
+			continue
+		}
+		leases++
+	}
+	// The balancer spreads the shards over the replicas: each aims at its fair share.
+	bal := cluster.NewBalancer(cluster.BalancerOptions{
+		KV: leaseKV, Holder: k.holder, TTL: k.uc.cfg.State.LeaseTTL.D(), Leases: leases, Log: k.uc.log,
+		OnMembers: func(n int) {
+			k.mu.Lock()
+			k.members = n
+			k.mu.Unlock()
+			k.uc.m.ClusterMembers.Set(float64(n))
+		},
+		OnRelease: func(key string) { k.uc.m.LeaseReleases.WithLabelValues(strings.TrimPrefix(key, "shard-")).Inc() },
+	})
+	wg.Go(func() { bal.Run(ctx) })
+	for i, projects := range k.shards {
+		if len(projects) == 0 {
 			continue
 		}
 		label := strconv.Itoa(i)
@@ -141,6 +162,7 @@ func (k *kvMode) campaign(ctx context.Context, stateKV, leaseKV jetstream.KeyVal
 				k.uc.m.Leader.WithLabelValues(label, k.holder).Set(v)
 				k.uc.m.LeaderTerm.WithLabelValues(label).Set(float64(term))
 			},
+			Balancer: bal,
 		})
 		wg.Go(func() {
 			l.Run(ctx, func(leadCtx context.Context, term uint64) { k.lead(ctx, leadCtx, i, term, stateKV, leaseKV) })
@@ -185,7 +207,9 @@ func (k *kvMode) lead(ctx, leadCtx context.Context, shard int, term uint64, kv, 
 	log.Info().Strs("projects", ids).Int64("epoch", epoch).Msg("leading: polling this shard")
 	k.setActive(shard, u)
 	defer k.setActive(shard, nil)
-	u.run(leadCtx, func() bool { return ctx.Err() != nil })
+	// A lease given up to balance the shards stops like a clean stop: what is pending is
+	// delivered and saved while the lease is still held, then the next leader goes on.
+	u.run(leadCtx, func() bool { return ctx.Err() != nil || cluster.Released(leadCtx) })
 	log.Info().Msg("stopped leading this shard")
 }
 

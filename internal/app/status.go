@@ -137,6 +137,7 @@ func (k *kvMode) clusterPage(ctx context.Context, now time.Time) *status.Cluster
 	c := &status.Cluster{Holder: k.holder, LeaseTTLSeconds: k.uc.cfg.State.LeaseTTL.D().Seconds()}
 	k.mu.Lock()
 	kv := k.leaseKV
+	c.Members = k.members
 	k.mu.Unlock()
 	ctx, cancel := context.WithTimeout(ctx, leaseTimeout)
 	defer cancel()

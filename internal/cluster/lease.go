@@ -36,6 +36,9 @@ type LeaseOptions struct {
 	// are revisions of the lease key: they grow with every change of holder, so they fence
 	// writes made by an old leader.
 	OnChange func(leader bool, term uint64)
+	// Balancer, when set, decides whether this replica campaigns for the lease and when
+	// it gives the lease up; nil: it takes the lease whenever it is free.
+	Balancer *Balancer
 }
 
 // Lease campaigns for one lease key.
@@ -46,6 +49,7 @@ type Lease struct {
 	ttl      time.Duration
 	log      zerolog.Logger
 	onChange func(leader bool, term uint64)
+	bal      *Balancer
 }
 
 // NewLease returns a Lease on o.Key; KV and a positive TTL are required.
@@ -56,7 +60,7 @@ func NewLease(o LeaseOptions) *Lease {
 	if o.OnChange == nil {
 		o.OnChange = func(bool, uint64) {}
 	}
-	return &Lease{kv: o.KV, key: o.Key, holder: o.Holder, ttl: o.TTL, log: o.Log, onChange: o.OnChange}
+	return &Lease{kv: o.KV, key: o.Key, holder: o.Holder, ttl: o.TTL, log: o.Log, onChange: o.OnChange, bal: o.Balancer}
 }
 
 // NewHolder returns a holder id unique to this process: host, pid and a random suffix.
@@ -69,13 +73,28 @@ func NewHolder() string {
 // that is cancelled the moment the lease is lost or ctx is done, and waits for lead to
 // return before campaigning again. While lead finishes after ctx is done (delivering what
 // is pending, say) the lease is still renewed, so nobody else takes over half-way; then it
-// is released.
+// is released. The same goes when the Balancer gives the lease up: the lead context's
+// cause is then ErrReleased (see Released).
 func (l *Lease) Run(ctx context.Context, lead func(ctx context.Context, term uint64)) {
 	log := l.log.With().Str("lease", l.key).Str("holder", l.holder).Logger()
+	if l.bal != nil {
+		select {
+		case <-l.bal.Ready():
+		case <-ctx.Done():
+			return
+		}
+	}
 	for ctx.Err() == nil {
 		every := l.period(ctx)
+		if l.bal != nil && !l.bal.admit(l.key, func() (bool, error) { return l.free(ctx, every) }) {
+			if retry.Sleep(ctx, every) != nil {
+				return
+			}
+			continue
+		}
 		rev, err := l.acquire(ctx, every)
 		if err != nil {
+			l.let()
 			if !errors.Is(err, jetstream.ErrKeyExists) && ctx.Err() == nil {
 				log.Warn().Err(err).Msg("lease: cannot reach the bucket; will try again")
 			}
@@ -85,29 +104,52 @@ func (l *Lease) Run(ctx context.Context, lead func(ctx context.Context, term uin
 			continue
 		}
 		log.Info().Uint64("term", rev).Msg("lease won: leading")
+		var release <-chan struct{}
+		if l.bal != nil {
+			release = l.bal.won(l.key)
+		}
 		l.onChange(true, rev)
-		leadCtx, stop := context.WithCancel(ctx)
+		leadCtx, stop := context.WithCancelCause(ctx)
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
 			lead(leadCtx, rev)
 		}()
-		rev, err = l.hold(ctx, rev, every, done, stop)
-		stop()
+		rev, err = l.hold(ctx, rev, every, done, release, stop)
+		stop(context.Canceled)
 		<-done
 		l.onChange(false, 0)
 		if err != nil {
+			l.let()
 			log.Warn().Err(err).Msg("lease lost: stopped leading")
 			continue
 		}
-		// lead returned (ctx done, or by itself): let another replica take the work. Lead
-		// returning by itself means it could not work (its state unreadable, say): pause
-		// before campaigning again rather than loop on the bucket.
+		// lead returned (ctx done, the lease given up, or by itself): let another replica
+		// take the work. Lead returning by itself means it could not work (its state
+		// unreadable, say): pause before campaigning again rather than loop on the bucket.
 		l.release(rev, log)
+		l.let()
 		if retry.Sleep(ctx, every) != nil {
 			return
 		}
 	}
+}
+
+func (l *Lease) let() {
+	if l.bal != nil {
+		l.bal.let(l.key)
+	}
+}
+
+// free reports whether nobody holds the lease.
+func (l *Lease) free(ctx context.Context, timeout time.Duration) (bool, error) {
+	c, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	_, err := l.kv.Get(c, l.key)
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return true, nil
+	}
+	return false, err
 }
 
 // period is how often the lease is renewed: a third of the TTL that counts, the bucket's,
@@ -129,14 +171,19 @@ func (l *Lease) acquire(ctx context.Context, timeout time.Duration) (uint64, err
 }
 
 // hold renews the lease every interval until lead returns (nil) or a renewal fails (the
-// error, after calling stop so that lead quits at once).
-func (l *Lease) hold(ctx context.Context, rev uint64, every time.Duration, done <-chan struct{}, stop func()) (uint64, error) {
+// error, after calling stop so that lead quits at once). Told to give the lease up, it
+// stops lead with ErrReleased and renews on until lead returns.
+func (l *Lease) hold(ctx context.Context, rev uint64, every time.Duration, done <-chan struct{}, release <-chan struct{}, stop context.CancelCauseFunc) (uint64, error) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
 		select {
 		case <-done:
 			return rev, nil
+		case <-release:
+			stop(ErrReleased)
+			release = nil
+			continue
 		case <-t.C:
 		}
 		// A renewal slower than the interval may already be too late: give up rather
@@ -145,8 +192,9 @@ func (l *Lease) hold(ctx context.Context, rev uint64, every time.Duration, done 
 		next, err := l.kv.Update(c, l.key, []byte(l.holder), rev)
 		cancel()
 		if err != nil {
-			stop()
-			return rev, fmt.Errorf("renewing lease %s: %w", l.key, err)
+			err = fmt.Errorf("renewing lease %s: %w", l.key, err)
+			stop(err)
+			return rev, err
 		}
 		rev = next
 	}

@@ -37,6 +37,8 @@ type Metrics struct {
 	LastSuccess     *prometheus.GaugeVec   // project, Unix seconds
 	Leader          *prometheus.GaugeVec   // shard, holder: 1 while this replica leads the shard
 	LeaderTerm      *prometheus.GaugeVec   // shard: the lease revision while leading
+	ClusterMembers  prometheus.Gauge       // replicas announced in the lease bucket
+	LeaseReleases   *prometheus.CounterVec // shard: leases given up to balance the shards
 	BuildInfo       *prometheus.GaugeVec   // version
 	// ConfigReloadSuccessful and ConfigReloadSuccessTime are named as in Prometheus and
 	// Alertmanager, so the same alert serves all three. The configuration loaded at the
@@ -102,6 +104,10 @@ func New(reg prometheus.Registerer, version string) *Metrics {
 			Help: "1 while this replica holds the shard's lease (state.backend = nats-kv); holder is this replica's id."}, []string{"shard", "holder"}),
 		LeaderTerm: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: ns, Name: "leader_term",
 			Help: "The term (lease revision) of the shard this replica leads, 0 when following."}, []string{"shard"}),
+		ClusterMembers: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: ns, Name: "cluster_members",
+			Help: "Replicas running, as this replica counted them in the lease bucket (state.backend = nats-kv); each aims at ceil(shards / members) shards."}),
+		LeaseReleases: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "lease_releases_total",
+			Help: "Shard leases this replica gave up because it held more than its fair share."}, []string{"shard"}),
 		BuildInfo: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: ns, Name: "build_info",
 			Help: "Always 1; the version label says which build runs."}, []string{"version"}),
 		ConfigReloadSuccessful: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: ns, Name: "config_last_reload_successful",
@@ -117,7 +123,7 @@ func New(reg prometheus.Registerer, version string) *Metrics {
 	}
 	reg.MustRegister(m.Polls, m.PollDuration, m.APIRequests, m.Pages, m.TasksFollowed, m.TasksActive,
 		m.SkippedTasks, m.WindowIgnored, m.WindowUnfiltered, m.FullListings, m.Events, m.Deliveries, m.Pending, m.Retries, m.StateSaveErrors,
-		m.LastSuccess, m.Leader, m.LeaderTerm, m.BuildInfo, m.ConfigReloadSuccessful, m.ConfigReloadSuccessTime,
+		m.LastSuccess, m.Leader, m.LeaderTerm, m.ClusterMembers, m.LeaseReleases, m.BuildInfo, m.ConfigReloadSuccessful, m.ConfigReloadSuccessTime,
 		m.Throttled, m.Discovered, m.probes,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.BuildInfo.WithLabelValues(version).Set(1)

@@ -38,7 +38,7 @@ func fullPage() *Page {
 			}}},
 		Receivers: []Receiver{{Name: "nats", Kind: "nats", LastSuccess: ago(time.Minute)},
 			{Name: "oncall", Kind: "slack", Pending: 3, LastError: "HTTP 404 Not Found: " + hostile, LastErrorAt: ago(time.Minute)}},
-		Cluster: &Cluster{Holder: "host-1-abc", LeaseTTLSeconds: 10, Shards: []Shard{
+		Cluster: &Cluster{Holder: "host-1-abc", LeaseTTLSeconds: 10, Members: 3, Shards: []Shard{
 			{Shard: 0, Projects: []string{"0123456789abcdef0123456789abcdef"}, Leader: "host-1-abc", ThisReplica: true, Term: 7, LeaseAgeSeconds: &age},
 			{Shard: 1, Projects: []string{"fedcba9876543210fedcba9876543210"}},
 		}},

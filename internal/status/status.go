@@ -105,7 +105,10 @@ type Receiver struct {
 type Cluster struct {
 	Holder          string  `json:"holder"` // this replica
 	LeaseTTLSeconds float64 `json:"lease_ttl_seconds"`
-	Shards          []Shard `json:"shards"`
+	// Members is how many replicas run, as this one counted them (0: not counted yet);
+	// each aims at ceil(shards / members) shards.
+	Members int     `json:"members,omitempty"`
+	Shards  []Shard `json:"shards"`
 }
 
 // Shard is one shard's lease.
