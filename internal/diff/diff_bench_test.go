@@ -68,8 +68,8 @@ func BenchmarkStateMemory100k(b *testing.B) {
 		runtime.ReadMemStats(&after)
 		held = after.HeapAlloc - before.HeapAlloc
 		runtime.KeepAlive(st)
-		if len(st.Tasks) != n {
-			b.Fatal(len(st.Tasks))
+		if st.Tasks.Len() != n {
+			b.Fatal(st.Tasks.Len())
 		}
 	}
 	b.ReportMetric(float64(held)/(1<<20), "MB")
