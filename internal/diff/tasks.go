@@ -15,39 +15,60 @@ import (
 // like a map[string]TaskState and its JSON is exactly that map's, but it is built once and
 // never modified: a state is replaced by the next one, never changed in place.
 //
-// A task is one fixed-size record without pointers (48 bytes; the garbage collector does
-// not scan them), in a slice sorted by id: an id in the API's form (a lowercase UUID, with
-// or without its dashes) is kept as its 16 bytes; any other id is kept as it is, in a side
+// A task is one 40-byte record without pointers (the garbage collector does not scan
+// them), in a slice sorted by id: an id in the API's form (a lowercase UUID, with or
+// without its dashes) is kept as its 16 bytes; any other id is kept as it is, in a side
 // list. Statuses and names are indexes into one process-wide table of the strings seen,
-// which is bounded (past its size, or for a long string, the record refers to a string of
-// its own state instead), so a hostile API cannot make it grow without end.
+// which is bounded: past its size, or for a long string, the state keeps the string itself
+// (and the record refers to it), so a hostile API cannot make the table grow without end.
 //
 // A nil *Tasks is an empty set that encodes as JSON null, as a nil map did.
 type Tasks struct {
 	recs []rec    // sorted by id, as strings sort
-	ids  []string // the ids not in a compact form, indexed by rec.id
-	strs []string // statuses and names not in the process-wide table, indexed by sym
+	ids  []string // the ids of the records of kindOther
+	strs []string // the statuses and names of their own of records of kindOther
 }
 
-// rec is one task. Its id is kind-dependent: the 16 bytes of a UUID or of 32 hex digits,
-// or (kindOther) the index of the id in Tasks.ids in its first four bytes.
+// rec is one task. Its id is the 16 bytes of a UUID or of 32 hex digits, or (kindOther)
+// three indexes: of the id in Tasks.ids, and of the status and of the name in Tasks.strs
+// when their symbol is symOwn. A record is of kindOther when its id is not compact or
+// when its status or name is not in the shared table.
 type rec struct {
 	id      [16]byte
 	created int64
 	missing int64
 	seq     uint32
-	status  sym
-	name    sym
-	kind    uint8
-	stuck   bool
+	status  uint16 // the status's symbol (12 bits), the id's kind (2 bits), stuck (1 bit)
+	name    uint16 // the name's symbol (12 bits)
 }
 
 // The forms of a task id.
 const (
-	kindUUID  uint8 = iota // 8-4-4-4-12 lowercase hex digits: the API's ids
-	kindHex                // 32 lowercase hex digits
-	kindOther              // anything else, kept as the string
+	kindUUID  = iota // 8-4-4-4-12 lowercase hex digits: the API's ids
+	kindHex          // 32 lowercase hex digits
+	kindOther        // anything else (or a task with strings of its own): the id's string
 )
+
+// A symbol: 0 is "", symOwn a string of the record's own, else the shared table's entry
+// symbol-1.
+const (
+	symBits  = 12
+	symMask  = 1<<symBits - 1
+	symOwn   = symMask
+	kindMask = 3 << symBits
+	stuckBit = 1 << (symBits + 2)
+)
+
+func (r *rec) kind() int      { return int(r.status&kindMask) >> symBits }
+func (r *rec) stuck() bool    { return r.status&stuckBit != 0 }
+func (r *rec) statusSym() int { return int(r.status & symMask) }
+func (r *rec) nameSym() int   { return int(r.name & symMask) }
+func (r *rec) setKind(k int)  { r.status = r.status&^kindMask | uint16(k)<<symBits }
+
+// own returns the indexes a record of kindOther keeps in its id: 0 the id's, 1 the
+// status's, 2 the name's.
+func (r *rec) own(i int) uint32     { return binary.LittleEndian.Uint32(r.id[4*i:]) }
+func (r *rec) setOwn(i int, v int) { binary.LittleEndian.PutUint32(r.id[4*i:], uint32(v)) }
 
 // TasksOf returns the tasks of a map (tests and callers that build a state by hand).
 func TasksOf(m map[string]TaskState) *Tasks {
@@ -121,15 +142,15 @@ func (t *Tasks) String() string {
 // at is the i-th task.
 func (t *Tasks) at(i int) TaskState {
 	r := &t.recs[i]
-	return TaskState{Status: t.str(r.status), Created: r.created, Seq: r.seq, Missing: r.missing,
-		Name: t.str(r.name), Stuck: r.stuck}
+	return TaskState{Status: t.str(r, r.statusSym(), 1), Created: r.created, Seq: r.seq, Missing: r.missing,
+		Name: t.str(r, r.nameSym(), 2), Stuck: r.stuck()}
 }
 
 // idAt is the i-th task's id.
 func (t *Tasks) idAt(i int) string {
 	r := &t.recs[i]
-	if r.kind == kindOther {
-		return t.ids[otherIndex(r)]
+	if r.kind() == kindOther {
+		return t.ids[r.own(0)]
 	}
 	var buf [36]byte
 	return string(formatID(buf[:0], r))
@@ -138,7 +159,7 @@ func (t *Tasks) idAt(i int) string {
 // key is a task id parsed for a search.
 type key struct {
 	id   [16]byte
-	kind uint8
+	kind int
 	s    string
 }
 
@@ -173,7 +194,7 @@ func (t *Tasks) search(k key) (int, bool) {
 
 // cmpKey compares a record's id with a key as their strings compare.
 func (t *Tasks) cmpKey(r *rec, k *key) int {
-	if r.kind == k.kind && r.kind != kindOther {
+	if r.kind() == k.kind && k.kind != kindOther {
 		return cmpID(&r.id, &k.id)
 	}
 	var buf [36]byte
@@ -182,15 +203,15 @@ func (t *Tasks) cmpKey(r *rec, k *key) int {
 
 // cmpRec compares two records' ids as their strings compare.
 func (t *Tasks) cmpRec(a, b *rec) int {
-	if a.kind == b.kind && a.kind != kindOther {
+	if ka := a.kind(); ka == b.kind() && ka != kindOther {
 		return cmpID(&a.id, &b.id)
 	}
 	var buf [36]byte
 	switch {
-	case b.kind == kindOther:
-		return cmpStr(t.idBytes(buf[:0], a), t.ids[otherIndex(b)])
-	case a.kind == kindOther:
-		return -cmpStr(t.idBytes(buf[:0], b), t.ids[otherIndex(a)])
+	case b.kind() == kindOther:
+		return cmpStr(t.idBytes(buf[:0], a), t.ids[b.own(0)])
+	case a.kind() == kindOther:
+		return -cmpStr(t.idBytes(buf[:0], b), t.ids[a.own(0)])
 	}
 	var bb [36]byte
 	return cmpStr(formatID(buf[:0], a), string(formatID(bb[:0], b)))
@@ -198,8 +219,8 @@ func (t *Tasks) cmpRec(a, b *rec) int {
 
 // idBytes appends a record's id (any kind) to buf.
 func (t *Tasks) idBytes(buf []byte, r *rec) []byte {
-	if r.kind == kindOther {
-		return append(buf, t.ids[otherIndex(r)]...)
+	if r.kind() == kindOther {
+		return append(buf, t.ids[r.own(0)]...)
 	}
 	return formatID(buf, r)
 }
@@ -241,11 +262,9 @@ func cmpStr(a []byte, b string) int {
 	return 0
 }
 
-func otherIndex(r *rec) uint32 { return binary.LittleEndian.Uint32(r.id[:4]) }
-
 // parseID recognises the compact forms of an id: a lowercase UUID with its dashes, or 32
 // lowercase hex digits. Upper case is another id (kept as its string, so never changed).
-func parseID(s string) (id [16]byte, kind uint8, ok bool) {
+func parseID(s string) (id [16]byte, kind int, ok bool) {
 	switch len(s) {
 	case 36:
 		if s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
@@ -293,7 +312,7 @@ const hexDigits = "0123456789abcdef"
 // formatID appends the string of a compact id.
 func formatID(buf []byte, r *rec) []byte {
 	for j, b := range r.id {
-		if r.kind == kindUUID && (j == 4 || j == 6 || j == 8 || j == 10) {
+		if r.kind() == kindUUID && (j == 4 || j == 6 || j == 8 || j == 10) {
 			buf = append(buf, '-')
 		}
 		buf = append(buf, hexDigits[b>>4], hexDigits[b&15])
@@ -301,34 +320,29 @@ func formatID(buf []byte, r *rec) []byte {
 	return buf
 }
 
-// sym is a status or a name: 0 is "", local|i is Tasks.strs[i], else symbols' entry i-1.
-type sym uint32
-
-const local sym = 1 << 31
-
 // The process-wide table of statuses and names. Entries are only appended: a reader loads
 // the list and reads below its length, which the writer never touches again.
 var symbols struct {
 	mu   sync.Mutex
-	idx  sync.Map // string → sym
+	idx  sync.Map // string → symbol
 	list atomic.Pointer[[]string]
 }
 
 // Bounds of the process-wide table: a string longer, or a string seen when the table is
 // full, is kept by the state that holds it.
 const (
-	maxSymbols  = 4096
+	maxSymbols  = symOwn - 1
 	maxSymbolSz = 128
 )
 
-// symOf returns the table's entry for s, adding it while there is room; ok is false when
-// s must be kept by the state.
-func symOf(s string) (sym, bool) {
+// symOf returns the table's symbol of s, adding s while there is room; ok is false when s
+// must be kept by the state.
+func symOf(s string) (int, bool) {
 	if s == "" {
 		return 0, true
 	}
 	if v, ok := symbols.idx.Load(s); ok {
-		return v.(sym), true
+		return v.(int), true
 	}
 	if len(s) > maxSymbolSz {
 		return 0, false
@@ -336,7 +350,7 @@ func symOf(s string) (sym, bool) {
 	symbols.mu.Lock()
 	defer symbols.mu.Unlock()
 	if v, ok := symbols.idx.Load(s); ok {
-		return v.(sym), true
+		return v.(int), true
 	}
 	var l []string
 	if p := symbols.list.Load(); p != nil {
@@ -347,19 +361,19 @@ func symOf(s string) (sym, bool) {
 	}
 	l = append(l, s)
 	symbols.list.Store(&l)
-	v := sym(len(l))
-	symbols.idx.Store(s, v)
-	return v, true
+	symbols.idx.Store(s, len(l))
+	return len(l), true
 }
 
-func (t *Tasks) str(s sym) string {
-	switch {
-	case s == 0:
+// str is a record's status (own 1) or name (own 2) of this symbol.
+func (t *Tasks) str(r *rec, v, own int) string {
+	switch v {
+	case 0:
 		return ""
-	case s&local != 0:
-		return t.strs[s&^local]
+	case symOwn:
+		return t.strs[r.own(own)]
 	}
-	return (*symbols.list.Load())[s-1]
+	return (*symbols.list.Load())[v-1]
 }
 
 // builder makes the next Tasks from the previous ones: a copy of the records changed in
@@ -368,7 +382,7 @@ type builder struct {
 	t     Tasks // recs: its own copy; ids, strs: shared with the base until appended to
 	dead  []bool
 	ndead int
-	added []rec // in the order set; merged (sorted) by done
+	added []rec // in the order set; sorted and merged by flush, the last of an id counting
 }
 
 func newBuilder(base *Tasks) *builder {
@@ -380,18 +394,35 @@ func newBuilder(base *Tasks) *builder {
 	return b
 }
 
-// rec makes the record of a task (its id set by the caller).
-func (b *builder) rec(st TaskState) rec {
-	return rec{created: st.Created, missing: st.Missing, seq: st.Seq,
-		status: b.sym(st.Status), name: b.sym(st.Name), stuck: st.Stuck}
-}
-
-func (b *builder) sym(s string) sym {
-	if v, ok := symOf(s); ok {
-		return v
+// rec makes the record of a task. id is its id when id() would make a string of it.
+func (b *builder) rec(k *key, id func() string, st TaskState) rec {
+	r := rec{id: k.id, created: st.Created, missing: st.Missing, seq: st.Seq}
+	vs, oks := symOf(st.Status)
+	vn, okn := symOf(st.Name)
+	kind := k.kind
+	if !oks || !okn {
+		kind = kindOther
 	}
-	b.t.strs = append(b.t.strs, s)
-	return local | sym(len(b.t.strs)-1)
+	if kind == kindOther {
+		b.t.ids = append(b.t.ids, id())
+		r.id = [16]byte{}
+		r.setOwn(0, len(b.t.ids)-1)
+		if !oks {
+			b.t.strs = append(b.t.strs, st.Status)
+			r.setOwn(1, len(b.t.strs)-1)
+			vs = symOwn
+		}
+		if !okn {
+			b.t.strs = append(b.t.strs, st.Name)
+			r.setOwn(2, len(b.t.strs)-1)
+			vn = symOwn
+		}
+	}
+	r.status, r.name = uint16(vs)|uint16(kind)<<symBits, uint16(vn)
+	if st.Stuck {
+		r.status |= stuckBit
+	}
+	return r
 }
 
 // set records the task of an id.
@@ -401,34 +432,17 @@ func (b *builder) set(id string, st TaskState) {
 		b.setAt(i, st)
 		return
 	}
-	r := b.rec(st)
-	r.kind, r.id = k.kind, k.id
-	if k.kind == kindOther {
-		for j := range b.added { // set again before done: the last one counts
-			if a := &b.added[j]; a.kind == kindOther && b.t.ids[otherIndex(a)] == id {
-				r.id = a.id
-				*a = r
-				return
-			}
-		}
-		b.t.ids = append(b.t.ids, id)
-		binary.LittleEndian.PutUint32(r.id[:4], uint32(len(b.t.ids)-1))
-	} else {
-		for j := range b.added {
-			if a := &b.added[j]; a.kind == k.kind && a.id == k.id {
-				*a = r
-				return
-			}
-		}
-	}
-	b.added = append(b.added, r)
+	b.added = append(b.added, b.rec(&k, func() string { return id }, st))
 }
 
 // setAt records the task of the i-th record (its id unchanged).
 func (b *builder) setAt(i int, st TaskState) {
-	r := b.rec(st)
-	r.kind, r.id = b.t.recs[i].kind, b.t.recs[i].id
-	b.t.recs[i] = r
+	old := &b.t.recs[i]
+	k := key{id: old.id, kind: old.kind()}
+	if k.kind == kindOther {
+		k.s = b.t.ids[old.own(0)]
+	}
+	b.t.recs[i] = b.rec(&k, func() string { return b.t.idAt(i) }, st)
 	if b.dead != nil && b.dead[i] {
 		b.dead[i] = false
 		b.ndead--
@@ -442,13 +456,7 @@ func (b *builder) del(id string) {
 		return
 	}
 	k := keyOf(id)
-	for j := range b.added {
-		a := &b.added[j]
-		if a.kind == k.kind && (a.kind != kindOther && a.id == k.id || a.kind == kindOther && b.t.ids[otherIndex(a)] == id) {
-			b.added = slices.Delete(b.added, j, j+1)
-			return
-		}
-	}
+	b.added = slices.DeleteFunc(b.added, func(a rec) bool { return b.t.cmpKey(&a, &k) == 0 })
 }
 
 // delAt forgets the i-th record's task.
@@ -470,47 +478,73 @@ func (b *builder) flush() {
 		return
 	}
 	t := &b.t
-	slices.SortFunc(b.added, func(x, y rec) int { return t.cmpRec(&x, &y) })
-	out := make([]rec, 0, len(t.recs)-b.ndead+len(b.added))
+	added := b.added
+	if len(added) > 1 {
+		slices.SortStableFunc(added, func(x, y rec) int { return t.cmpRec(&x, &y) })
+		w := 0 // of the tasks set more than once, the last
+		for i := range added {
+			if i+1 < len(added) && t.cmpRec(&added[i], &added[i+1]) == 0 {
+				continue
+			}
+			added[w] = added[i]
+			w++
+		}
+		added = added[:w]
+	}
+	out := make([]rec, 0, len(t.recs)-b.ndead+len(added))
 	i, j := 0, 0
-	for i < len(t.recs) || j < len(b.added) {
+	for i < len(t.recs) || j < len(added) {
 		if i < len(t.recs) && b.dead != nil && b.dead[i] {
 			i++
 			continue
 		}
-		if j == len(b.added) || i < len(t.recs) && t.cmpRec(&t.recs[i], &b.added[j]) < 0 {
+		if j == len(added) || i < len(t.recs) && t.cmpRec(&t.recs[i], &added[j]) < 0 {
 			out = append(out, t.recs[i])
 			i++
 		} else {
-			out = append(out, b.added[j])
+			out = append(out, added[j])
 			j++
 		}
 	}
 	t.recs, b.added, b.dead, b.ndead = out, nil, nil, 0
-	b.compact()
 }
 
-// compact drops the side strings no record refers to any more.
+// compact drops the side strings no record refers to any more, and gives a record of
+// kindOther that no longer needs to be its compact form: the same tasks are the same
+// value however they were built.
 func (b *builder) compact() {
 	t := &b.t
 	if len(t.ids) == 0 && len(t.strs) == 0 {
 		return
 	}
 	var ids, strs []string
-	remap := func(s sym) sym {
-		if s&local == 0 {
-			return s
-		}
-		strs = append(strs, t.strs[s&^local])
-		return local | sym(len(strs)-1)
-	}
 	for i := range t.recs {
 		r := &t.recs[i]
-		if r.kind == kindOther {
-			ids = append(ids, t.ids[otherIndex(r)])
-			binary.LittleEndian.PutUint32(r.id[:4], uint32(len(ids)-1))
+		if r.kind() != kindOther {
+			continue
 		}
-		r.status, r.name = remap(r.status), remap(r.name)
+		id := t.ids[r.own(0)]
+		vs, vn := r.statusSym(), r.nameSym()
+		if cid, kind, ok := parseID(id); ok && vs != symOwn && vn != symOwn {
+			r.id = cid
+			r.setKind(kind)
+			continue
+		}
+		var own [3]int
+		ids = append(ids, id)
+		own[0] = len(ids) - 1
+		if vs == symOwn {
+			strs = append(strs, t.strs[r.own(1)])
+			own[1] = len(strs) - 1
+		}
+		if vn == symOwn {
+			strs = append(strs, t.strs[r.own(2)])
+			own[2] = len(strs) - 1
+		}
+		r.id = [16]byte{}
+		for j, v := range own {
+			r.setOwn(j, v)
+		}
 	}
 	t.ids, t.strs = slices.Clip(ids), slices.Clip(strs)
 }
@@ -532,22 +566,22 @@ func (t *Tasks) MarshalJSON() ([]byte, error) {
 	if t == nil {
 		return []byte("null"), nil
 	}
-	buf := make([]byte, 0, len(t.recs)*80+2)
+	buf := make([]byte, 0, len(t.recs)*90+2)
 	buf = append(buf, '{')
 	for i := range t.recs {
 		r := &t.recs[i]
 		if i > 0 {
 			buf = append(buf, ',')
 		}
-		if r.kind == kindOther {
-			buf = appendString(buf, t.ids[otherIndex(r)])
+		if r.kind() == kindOther {
+			buf = appendString(buf, t.ids[r.own(0)])
 		} else {
 			buf = append(buf, '"')
 			buf = formatID(buf, r)
 			buf = append(buf, '"')
 		}
 		buf = append(buf, `:{"s":`...)
-		buf = appendString(buf, t.str(r.status))
+		buf = appendString(buf, t.str(r, r.statusSym(), 1))
 		buf = append(buf, `,"c":`...)
 		buf = strconv.AppendInt(buf, r.created, 10)
 		if r.seq != 0 {
@@ -558,11 +592,11 @@ func (t *Tasks) MarshalJSON() ([]byte, error) {
 			buf = append(buf, `,"m":`...)
 			buf = strconv.AppendInt(buf, r.missing, 10)
 		}
-		if r.name != 0 {
+		if v := r.nameSym(); v != 0 {
 			buf = append(buf, `,"n":`...)
-			buf = appendString(buf, t.str(r.name))
+			buf = appendString(buf, t.str(r, v, 2))
 		}
-		if r.stuck {
+		if r.stuck() {
 			buf = append(buf, `,"k":true`...)
 		}
 		buf = append(buf, '}')

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unsafe"
 )
 
 // TestTasksGoldenJSON: the JSON of a state is byte for byte what the map-based state
@@ -271,4 +272,42 @@ func FuzzTasksJSON(f *testing.F) {
 			t.Fatalf("wrote\n%s\nthe map writes\n%s", got, want)
 		}
 	})
+}
+
+// TestTaskRecordIsSmallAndFlat: a task costs 40 bytes and holds no pointer (so a state's
+// records are not scanned by the garbage collector).
+func TestTaskRecordIsSmallAndFlat(t *testing.T) {
+	if n := unsafe.Sizeof(rec{}); n != 40 {
+		t.Errorf("a task record is %d bytes, want 40", n)
+	}
+	typ := reflect.TypeFor[rec]()
+	for i := range typ.NumField() {
+		switch typ.Field(i).Type.Kind() {
+		case reflect.Array, reflect.Int64, reflect.Uint32, reflect.Uint16:
+		default:
+			t.Errorf("field %s is a %s", typ.Field(i).Name, typ.Field(i).Type)
+		}
+	}
+}
+
+// TestTasksSharedTableConcurrently: states built at once by many pollers share the table
+// of statuses and names safely (run with -race).
+func TestTasksSharedTableConcurrently(t *testing.T) {
+	done := make(chan *Tasks)
+	for g := range 8 {
+		go func() {
+			m := map[string]TaskState{}
+			for i := range 50 {
+				m[fmt.Sprint(i)] = TaskState{Status: fmt.Sprintf("C%d-%d", g, i%5), Name: fmt.Sprintf("N%d", i%7)}
+			}
+			ts := TasksOf(m)
+			if !maps.Equal(ts.Map(), m) {
+				t.Error("a state built concurrently lost its strings")
+			}
+			done <- ts
+		}()
+	}
+	for range 8 {
+		<-done
+	}
 }

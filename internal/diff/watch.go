@@ -71,7 +71,7 @@ func checkStuck(prev *ProjectState, listed []dcs.Task, next func() *builder, res
 	var raw map[string][]byte // made at the first stuck task
 	for i := range tasks.Len() {
 		r := &tasks.recs[i]
-		if r.stuck || r.name == 0 {
+		if r.stuck() || r.nameSym() == 0 {
 			continue
 		}
 		st := tasks.at(i)
