@@ -67,7 +67,7 @@ func (r *rec) setKind(k int)  { r.status = r.status&^kindMask | uint16(k)<<symBi
 
 // own returns the indexes a record of kindOther keeps in its id: 0 the id's, 1 the
 // status's, 2 the name's.
-func (r *rec) own(i int) uint32     { return binary.LittleEndian.Uint32(r.id[4*i:]) }
+func (r *rec) own(i int) uint32    { return binary.LittleEndian.Uint32(r.id[4*i:]) }
 func (r *rec) setOwn(i int, v int) { binary.LittleEndian.PutUint32(r.id[4*i:], uint32(v)) }
 
 // TasksOf returns the tasks of a map (tests and callers that build a state by hand).
