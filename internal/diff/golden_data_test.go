@@ -3,7 +3,8 @@ package diff
 // goldenTasks is a state's task map with every kind of id and field the JSON must keep:
 // the API's UUIDs, other spellings of them (upper case, no dashes), ids that are not UUIDs
 // at all (empty, HTML characters, non-ASCII, invalid UTF-8), and every field set and unset.
-// testdata/tasks_golden.json is json.Marshal of goldenState as the map-based code wrote it.
+// testdata/tasks_golden.json is json.Marshal of a ProjectState holding them (Horizon 42,
+// Durations {"EXTEND": [1, 2]}, LastOK 5) as the map-based code wrote it, before diff.Tasks.
 var goldenTasks = map[string]TaskState{
 	"c8d3a1f0-5b2e-4c1a-9f3e-0a1b2c3d4e5f":  {Status: "SUCCESS", Created: 1700000000000, Seq: 2},
 	"00000000-0000-0000-0000-000000000000":  {Status: "RUNNING", Created: 1, Name: "EXTEND"},

@@ -70,7 +70,8 @@ func (r *rec) setKind(k int)  { r.status = r.status&^kindMask | uint16(k)<<symBi
 func (r *rec) own(i int) uint32    { return binary.LittleEndian.Uint32(r.id[4*i:]) }
 func (r *rec) setOwn(i int, v int) { binary.LittleEndian.PutUint32(r.id[4*i:], uint32(v)) }
 
-// TasksOf returns the tasks of a map (tests and callers that build a state by hand).
+// TasksOf returns the tasks of a map (tests and callers that build a state by hand); a nil
+// map gives an empty set, not a nil one.
 func TasksOf(m map[string]TaskState) *Tasks {
 	b := newBuilder(nil)
 	for id, st := range m {
