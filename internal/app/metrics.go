@@ -63,11 +63,11 @@ func setFromState(m *metrics.Metrics, id string, ps *diff.ProjectState, terminal
 		m.SetLastSuccess(id, time.UnixMilli(ps.LastOK))
 	}
 	active := 0
-	for _, t := range ps.Tasks {
+	for t := range ps.Tasks.Values() {
 		if !terminal.IsTerminal(t.Status) {
 			active++
 		}
 	}
-	m.TasksFollowed.WithLabelValues(id).Set(float64(len(ps.Tasks)))
+	m.TasksFollowed.WithLabelValues(id).Set(float64(ps.Tasks.Len()))
 	m.TasksActive.WithLabelValues(id).Set(float64(active))
 }

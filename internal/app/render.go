@@ -47,7 +47,7 @@ func (a *App) OnceRender(ctx context.Context, out io.Writer) error {
 			continue
 		}
 		if fm.unit.ledger.Project(p.ProjectID()) == nil && len(res.Events) == 0 && res.Next != nil {
-			a.log.Info().Str("project", p.ProjectID()).Int("tasks", len(res.Next.Tasks)).
+			a.log.Info().Str("project", p.ProjectID()).Int("tasks", res.Next.Tasks.Len()).
 				Msg("first poll of this project: its tasks would be recorded as the baseline without events (poll.initial = \"baseline\")")
 		}
 		evs = append(evs, res.Events...)

@@ -160,7 +160,7 @@ func (a *App) dryRunPoll(ctx context.Context, u *unit, p *poller.Poller, out io.
 		}
 	}
 	if u.ledger.Project(p.ProjectID()) == nil && len(res.Events) == 0 && res.Next != nil {
-		a.log.Info().Str("project", p.ProjectID()).Int("tasks", len(res.Next.Tasks)).
+		a.log.Info().Str("project", p.ProjectID()).Int("tasks", res.Next.Tasks.Len()).
 			Msg("first poll of this project: its tasks would be recorded as the baseline without events (poll.initial = \"baseline\")")
 	}
 	return nil

@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"errors"
-	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -89,8 +88,7 @@ func (a *App) runningTasks(c config.Project, st *diff.ProjectState, now time.Tim
 		project = c.ProjectID
 	}
 	var out []status.Task
-	for _, id := range slices.Sorted(maps.Keys(st.Tasks)) {
-		t := st.Tasks[id]
+	for id, t := range st.Tasks.All() { // by id
 		if terminal.IsTerminal(t.Status) {
 			continue
 		}

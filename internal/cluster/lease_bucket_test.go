@@ -175,7 +175,7 @@ func TestRecreatedLeaseBucketStartsANewerEpoch(t *testing.T) {
 	}
 	// The old leader, paused until now, commits: fenced.
 	snap := state.Empty()
-	snap.Projects["p1"] = &diff.ProjectState{Tasks: map[string]diff.TaskState{"a": {Status: "RUNNING", Created: 5}}}
+	snap.Projects["p1"] = &diff.ProjectState{Tasks: diff.TasksOf(map[string]diff.TaskState{"a": {Status: "RUNNING", Created: 5}})}
 	if err := old.Save(ctx, snap); !errors.Is(err, state.ErrFenced) {
 		t.Errorf("the old leader's commit after the takeover: %v, want ErrFenced", err)
 	}

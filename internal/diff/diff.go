@@ -3,7 +3,6 @@ package diff
 import (
 	"bytes"
 	"cmp"
-	"maps"
 	"sort"
 	"time"
 
@@ -85,15 +84,16 @@ func Diff(prev *ProjectState, tasks []dcs.Task, o Options) Result {
 	if prev != nil && prev.Unread {
 		unread, param, prev = prev.Gap, prev.WindowParam, nil
 	}
-	var old map[string]TaskState
+	var old *Tasks
 	if prev != nil {
 		old = prev.Tasks
 	}
 	res := Result{Next: prev}
-	next := func() map[string]TaskState { // copy on first write
+	var b *builder
+	next := func() *builder { // copy on first write
 		if !res.Changed {
 			res.Changed = true
-			res.Next = &ProjectState{Tasks: make(map[string]TaskState, len(old)+len(tasks))}
+			res.Next = &ProjectState{}
 			if prev != nil {
 				res.Next.Horizon, res.Next.Durations = prev.Horizon, prev.Durations
 				res.Next.LastOK, res.Next.Gap = prev.LastOK, prev.Gap
@@ -101,9 +101,9 @@ func Diff(prev *ProjectState, tasks []dcs.Task, o Options) Result {
 			} else {
 				res.Next.Horizon = o.cutoff()
 			}
-			maps.Copy(res.Next.Tasks, old)
+			b = newBuilder(old)
 		}
-		return res.Next.Tasks
+		return b
 	}
 	if prev == nil {
 		next()
@@ -116,8 +116,10 @@ func Diff(prev *ProjectState, tasks []dcs.Task, o Options) Result {
 	knownListed := 0
 	for i := range listed {
 		t := &listed[i]
-		st, known := old[t.ID]
+		at, known := old.find(t.ID)
+		var st TaskState
 		if known {
+			st = old.at(at)
 			knownListed++
 		}
 		switch classify(prev, st, known, t, &o) {
@@ -125,23 +127,23 @@ func Diff(prev *ProjectState, tasks []dcs.Task, o Options) Result {
 			res.History++
 			continue
 		case Unchanged:
-			if retire(prev, t.ID, st, t.Raw, cutoff, next, &res, &o) {
+			if retire(prev, t.ID, at, st, t.Raw, cutoff, next, &res, &o) {
 				continue
 			}
 			if name := runningName(t, &o); st.Missing != 0 || st.Name != name && name != "" {
 				st.Missing, st.Name = 0, name
-				next()[t.ID] = st
+				next().setAt(at, st)
 			}
 			continue
 		case Baseline:
-			next()[t.ID] = TaskState{Status: t.Status, Created: createdMs(t, nowMs), Name: runningName(t, &o)}
+			next().set(t.ID, TaskState{Status: t.Status, Created: createdMs(t, nowMs), Name: runningName(t, &o)})
 			if o.IsTerminal(t.Status) {
 				learn(&res, t.Name, createdMs(t, nowMs), t.Updated)
 			}
 			continue
 		case Created:
 			res.Events = append(res.Events, transition(t, "", true, 1, &o))
-			next()[t.ID] = TaskState{Status: t.Status, Created: createdMs(t, nowMs), Seq: 1, Name: runningName(t, &o)}
+			next().set(t.ID, TaskState{Status: t.Status, Created: createdMs(t, nowMs), Seq: 1, Name: runningName(t, &o)})
 			if o.IsTerminal(t.Status) {
 				learn(&res, t.Name, createdMs(t, nowMs), t.Updated)
 			}
@@ -156,19 +158,25 @@ func Diff(prev *ProjectState, tasks []dcs.Task, o Options) Result {
 			}
 			res.Events = append(res.Events, e)
 			st.Status, st.Seq, st.Missing, st.Name = t.Status, st.Seq+1, 0, runningName(t, &o)
-			if !retire(prev, t.ID, st, t.Raw, cutoff, next, &res, &o) {
-				next()[t.ID] = st
+			if !retire(prev, t.ID, at, st, t.Raw, cutoff, next, &res, &o) {
+				next().setAt(at, st)
 			}
 		}
 		changed = append(changed, t)
 	}
-	if knownListed < len(old) { // else every followed task was listed: nothing to forget
+	if knownListed < old.Len() { // else every followed task was listed: nothing to forget
 		forget(prev, old, listed, next, &res, &o)
+	}
+	if b != nil {
+		b.flush() // checkStuck changes tasks by their index in the next state
 	}
 	checkStuck(prev, listed, next, &res, &o)
 	sortEvents(res.Events, changed)
 	res.Events = append(res.Events, res.watch...)
 	restore(prev, unread, next, &res, &o)
+	if b != nil {
+		res.Next.Tasks = b.done()
+	}
 	return res
 }
 
@@ -193,7 +201,7 @@ func endOf(t *dcs.Task, now time.Time) time.Time {
 // time of the last successful poll: at every change of the state, and otherwise every
 // SaveLastOK. A blind spot is a gap announced while polls failed, or a state older than
 // lookback + margin (the notifier was down): transitions may have been missed meanwhile.
-func restore(prev *ProjectState, unread *Gap, next func() map[string]TaskState, res *Result, o *Options) {
+func restore(prev *ProjectState, unread *Gap, next func() *builder, res *Result, o *Options) {
 	nowMs := o.Now.UnixMilli()
 	var since int64
 	switch {
@@ -224,18 +232,18 @@ func restore(prev *ProjectState, unread *Gap, next func() map[string]TaskState, 
 // retire drops a task from the next state, and reports whether it did, when it has nothing
 // left to tell: finished and created before the cutoff (listed or not: an unknown task that
 // old is history), or running for longer than MaxFollow.
-func retire(prev *ProjectState, id string, st TaskState, raw []byte, cutoff int64, next func() map[string]TaskState, res *Result, o *Options) bool {
+func retire(prev *ProjectState, id string, at int, st TaskState, raw []byte, cutoff int64, next func() *builder, res *Result, o *Options) bool {
 	switch {
 	case o.IsTerminal(st.Status):
 		if st.Created >= cutoff {
 			return false
 		}
-		delete(next(), id)
+		next().delAt(at)
 		res.Pruned++
 		res.Next.Horizon = max(res.Next.Horizon, st.Created+1)
 	case o.overdue(st):
 		stuckBeforeAbandon(prev, id, st, raw, res, o)
-		delete(next(), id)
+		next().delAt(at)
 		res.Abandoned = append(res.Abandoned, id)
 	default:
 		return false
@@ -246,8 +254,8 @@ func retire(prev *ProjectState, id string, st TaskState, raw []byte, cutoff int6
 // forget drops finished tasks that left the lookback, running tasks followed for longer
 // than MaxFollow and running tasks that stayed unlisted for a whole lookback, and marks
 // running tasks that went missing.
-func forget(prev *ProjectState, old map[string]TaskState, listed []dcs.Task, next func() map[string]TaskState, res *Result, o *Options) {
-	if len(old) == 0 {
+func forget(prev *ProjectState, old *Tasks, listed []dcs.Task, next func() *builder, res *Result, o *Options) {
+	if old.Len() == 0 {
 		return
 	}
 	seen := make(map[string]struct{}, len(listed))
@@ -255,20 +263,23 @@ func forget(prev *ProjectState, old map[string]TaskState, listed []dcs.Task, nex
 		seen[listed[i].ID] = struct{}{}
 	}
 	cutoff, nowMs := o.cutoff(), o.Now.UnixMilli()
-	for id, st := range old {
-		if _, ok := seen[id]; ok {
+	var buf []byte
+	for i := range old.Len() {
+		buf = old.idBytes(buf[:0], &old.recs[i])
+		if _, ok := seen[string(buf)]; ok {
 			continue
 		}
+		st := old.at(i)
 		switch {
-		case retire(prev, id, st, nil, cutoff, next, res, o):
+		case retire(prev, string(buf), i, st, nil, cutoff, next, res, o):
 		case o.IsTerminal(st.Status):
 		case st.Missing == 0:
 			st.Missing = nowMs
-			next()[id] = st
+			next().setAt(i, st)
 		case nowMs-st.Missing > o.Lookback.Milliseconds() && st.Created < cutoff:
 			// Also past the cutoff: should it be listed again, it is history and its
 			// transitions are not numbered from 1 again (which would repeat event ids).
-			delete(next(), id)
+			next().delAt(i)
 			res.Vanished++
 		}
 	}

@@ -1,12 +1,15 @@
 package diff
 
 import (
+	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"runtime"
 	"testing"
 	"time"
 
 	"notifier/internal/dcs"
+	"notifier/internal/dcssim"
 )
 
 // listing returns n finished tasks created within the last lookback, as decoded from a page.
@@ -68,8 +71,8 @@ func BenchmarkStateMemory100k(b *testing.B) {
 		runtime.ReadMemStats(&after)
 		held = after.HeapAlloc - before.HeapAlloc
 		runtime.KeepAlive(st)
-		if len(st.Tasks) != n {
-			b.Fatal(len(st.Tasks))
+		if st.Tasks.Len() != n {
+			b.Fatal(st.Tasks.Len())
 		}
 	}
 	b.ReportMetric(float64(held)/(1<<20), "MB")
@@ -84,4 +87,59 @@ func decodedCopy(ts []dcs.Task) []dcs.Task {
 		ts[i].Status = string([]byte(ts[i].Status))
 	}
 	return ts
+}
+
+// BenchmarkStateMemoryFleet reports the heap held by the states of a 1,000-project fleet
+// of 300 tasks each, built as the poller builds them: each project's page, as the API
+// writes it (UUID ids, mostly SUCCESS with some FAILED, the usual names), decoded by
+// dcs.Decode and diffed from no state; the pages are dropped. B/task counts everything the
+// states hold (the tasks, the learned durations, each state's own allocations).
+func BenchmarkStateMemoryFleet(b *testing.B) {
+	const projects, n = 1000, 300
+	now := t0
+	bodies := make([][]byte, projects)
+	for p := range bodies {
+		tasks := dcssim.SeedHistory(fmt.Sprintf("%032x", p+1), n, now.Add(-23*time.Hour), now.Add(-time.Minute))
+		r := rand.New(rand.NewPCG(uint64(p), 7))
+		for i := range tasks {
+			h := fmt.Sprintf("%016x%016x", r.Uint64(), r.Uint64())
+			tasks[i].ID = h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+			if r.IntN(20) == 0 {
+				tasks[i].Status = "FAILED"
+			}
+		}
+		body, err := json.Marshal(struct {
+			TaskCount int           `json:"task_count"`
+			Tasks     []dcssim.Task `json:"tasks"`
+		}{len(tasks), tasks})
+		if err != nil {
+			b.Fatal(err)
+		}
+		bodies[p] = body
+	}
+	var held uint64
+	for b.Loop() {
+		states := make([]*ProjectState, projects)
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		for p := range states {
+			pg, err := dcs.Decode(bodies[p])
+			if err != nil {
+				b.Fatal(err)
+			}
+			states[p] = Diff(nil, pg.Tasks, opts(now)).Next
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		held = after.HeapAlloc - before.HeapAlloc
+		for _, st := range states {
+			if st.Tasks.Len() != n {
+				b.Fatal(st.Tasks.Len())
+			}
+		}
+		runtime.KeepAlive(states)
+	}
+	b.ReportMetric(float64(held)/(1<<20), "MB")
+	b.ReportMetric(float64(held)/(projects*n), "B/task")
 }

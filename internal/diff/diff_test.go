@@ -182,8 +182,8 @@ func TestPruneAndHorizon(t *testing.T) {
 	// Two days later the task has left the lookback and the listing.
 	later := opts(t0.Add(48 * time.Hour))
 	res := Diff(prev, nil, later)
-	if res.Pruned != 1 || len(res.Next.Tasks) != 0 {
-		t.Fatalf("pruned %d, left %d", res.Pruned, len(res.Next.Tasks))
+	if res.Pruned != 1 || res.Next.Tasks.Len() != 0 {
+		t.Fatalf("pruned %d, left %d", res.Pruned, res.Next.Tasks.Len())
 	}
 	// A server that ignores the window lists it again: it is history, not a new task.
 	res = Diff(res.Next, []dcs.Task{task("a", "EXTEND", "SUCCESS", c)}, later)
@@ -197,16 +197,16 @@ func TestRunningTaskMissingThenVanished(t *testing.T) {
 	c := t0.Add(-time.Hour)
 	prev := Diff(nil, []dcs.Task{task("r", "EXTEND", "RUNNING", c)}, o).Next
 	res := Diff(prev, nil, opts(t0.Add(time.Minute)))
-	if !res.Changed || res.Next.Tasks["r"].Missing == 0 {
+	if !res.Changed || res.Next.Tasks.Map()["r"].Missing == 0 {
 		t.Fatal("a running task absent from a poll is marked missing")
 	}
 	back := Diff(res.Next, []dcs.Task{task("r", "EXTEND", "SUCCESS", c)}, opts(t0.Add(2*time.Minute)))
-	if got := kinds(back.Events); fmt.Sprint(got) != "[r:RUNNING>SUCCESS]" || back.Next.Tasks["r"].Missing != 0 {
-		t.Errorf("reappearing task: events %v missing %d", got, back.Next.Tasks["r"].Missing)
+	if got := kinds(back.Events); fmt.Sprint(got) != "[r:RUNNING>SUCCESS]" || back.Next.Tasks.Map()["r"].Missing != 0 {
+		t.Errorf("reappearing task: events %v missing %d", got, back.Next.Tasks.Map()["r"].Missing)
 	}
 	gone := Diff(res.Next, nil, opts(t0.Add(25*time.Hour+time.Minute)))
-	if gone.Vanished != 1 || len(gone.Next.Tasks) != 0 {
-		t.Errorf("vanished %d left %d", gone.Vanished, len(gone.Next.Tasks))
+	if gone.Vanished != 1 || gone.Next.Tasks.Len() != 0 {
+		t.Errorf("vanished %d left %d", gone.Vanished, gone.Next.Tasks.Len())
 	}
 }
 

@@ -37,7 +37,7 @@ func TestUnknownTaskOlderThanLookbackIsNeverAnnounced(t *testing.T) {
 			if got := fmt.Sprint(kinds(taskEvents(res.Events))); got != want { // the downtime's restored event aside
 				t.Errorf("events %s, want %s", got, want)
 			}
-			if tt.want == "" && (res.History != 1 || len(res.Next.Tasks) != 0) {
+			if tt.want == "" && (res.History != 1 || res.Next.Tasks.Len() != 0) {
 				t.Errorf("history %d, followed %v: an old task is counted and not followed", res.History, res.Next.Tasks)
 			}
 		})
@@ -64,7 +64,7 @@ func TestListedFinishedTasksArePrunedPastTheLookback(t *testing.T) {
 	if events != 9*50 {
 		t.Errorf("%d events, want each task after the baseline announced once (450)", events)
 	}
-	if n := len(st.Tasks); n > 100 {
+	if n := st.Tasks.Len(); n > 100 {
 		t.Errorf("state keeps %d tasks after 10 days of 50 a day, want at most the lookback's", n)
 	}
 }

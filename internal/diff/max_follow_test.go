@@ -42,7 +42,7 @@ func TestTaskStuckRunningStopsHoldingTheWindowAfterMaxFollow(t *testing.T) {
 				now = now.Add(time.Hour)
 			}
 		}
-		return len(st.Tasks), abandoned
+		return st.Tasks.Len(), abandoned
 	}
 	normal, _ := run(false)
 	stuck, abandoned := run(true)
@@ -74,11 +74,11 @@ func TestAbandonedTaskIsNotFollowedAgain(t *testing.T) {
 	}
 	for _, listed := range [][]dcs.Task{{zombie}, nil} {
 		res := Diff(prev, listed, after)
-		if fmt.Sprint(res.Abandoned) != "[z]" || len(res.Next.Tasks) != 0 || len(taskEvents(res.Events)) != 0 {
+		if fmt.Sprint(res.Abandoned) != "[z]" || res.Next.Tasks.Len() != 0 || len(taskEvents(res.Events)) != 0 {
 			t.Fatalf("listed %d: abandoned %v, left %v, events %v", len(listed), res.Abandoned, res.Next.Tasks, kinds(res.Events))
 		}
 		again := Diff(res.Next, []dcs.Task{task("z", "EXTEND", "SUCCESS", c)}, at(o.MaxFollow+time.Hour))
-		if len(taskEvents(again.Events)) != 0 || again.History != 1 || len(again.Next.Tasks) != 0 {
+		if len(taskEvents(again.Events)) != 0 || again.History != 1 || again.Next.Tasks.Len() != 0 {
 			t.Errorf("listed again after being dropped: events %v, history %d, followed %v", kinds(again.Events), again.History, again.Next.Tasks)
 		}
 	}

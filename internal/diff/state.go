@@ -24,8 +24,8 @@ type TaskState struct {
 type ProjectState struct {
 	// Horizon (Unix ms): a task created before it and not in Tasks is old history that was
 	// dropped from the state (or predates it) and is never announced.
-	Horizon int64                `json:"horizon"`
-	Tasks   map[string]TaskState `json:"tasks"`
+	Horizon int64  `json:"horizon"`
+	Tasks   *Tasks `json:"tasks"` // never nil in a state the diff made or the store loaded
 	// Durations are the last finished durations (ms) per task name, MaxDurations at most
 	// per name: stuck thresholds and fast polling are learned from them.
 	Durations map[string][]int64 `json:"durations,omitempty"`
@@ -119,7 +119,7 @@ func (o *Options) overdue(t TaskState) bool {
 func WindowStart(prev *ProjectState, o Options) time.Time {
 	start := o.Now.Add(-o.Lookback).UnixMilli()
 	if prev != nil {
-		for _, t := range prev.Tasks {
+		for t := range prev.Tasks.Values() {
 			if o.followed(t) && t.Created < start {
 				start = t.Created
 			}
@@ -133,7 +133,7 @@ func Active(prev *ProjectState, o Options) bool {
 	if prev == nil {
 		return false
 	}
-	for _, t := range prev.Tasks {
+	for t := range prev.Tasks.Values() {
 		if o.followed(t) {
 			return true
 		}

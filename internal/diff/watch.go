@@ -60,27 +60,38 @@ func learn(res *Result, name string, created int64, ended time.Time) {
 
 // checkStuck emits the stuck event of every followed task that has run past its threshold
 // and was not announced yet, and marks it.
-func checkStuck(prev *ProjectState, listed []dcs.Task, next func() map[string]TaskState, res *Result, o *Options) {
+func checkStuck(prev *ProjectState, listed []dcs.Task, next func() *builder, res *Result, o *Options) {
 	if res.Next == nil {
 		return
 	}
-	raw := make(map[string][]byte, len(listed))
-	for i := range listed {
-		raw[listed[i].ID] = listed[i].Raw
+	tasks := res.Next.Tasks // the previous tasks, unless the diff changed them (then flushed)
+	if res.Changed {
+		tasks = &next().t
 	}
-	tasks := res.Next.Tasks
-	for _, id := range slices.Sorted(maps.Keys(tasks)) {
-		st := tasks[id]
-		if st.Stuck || st.Name == "" || !o.followed(st) {
+	var raw map[string][]byte // made at the first stuck task
+	for i := range tasks.Len() {
+		r := &tasks.recs[i]
+		if r.stuck() || r.nameSym() == 0 {
+			continue
+		}
+		st := tasks.at(i)
+		if !o.followed(st) {
 			continue
 		}
 		limit, source := o.Stuck.Threshold(st.Name, durationsOf(prev, st.Name))
 		if limit <= 0 || o.Now.UnixMilli()-st.Created <= limit.Milliseconds() {
 			continue
 		}
+		if raw == nil {
+			raw = make(map[string][]byte, len(listed))
+			for i := range listed {
+				raw[listed[i].ID] = listed[i].Raw
+			}
+		}
+		id := tasks.idAt(i)
 		res.watch = append(res.watch, stuckEvent(id, st, raw[id], limit, source, o))
 		st.Stuck = true
-		next()[id] = st
+		next().setAt(i, st) // a first change copies the previous tasks: same indexes
 	}
 }
 
@@ -151,7 +162,7 @@ func Blind(prev *ProjectState, lastSeen time.Time, reason string, o Options) (ne
 		cp := *prev
 		next = &cp
 	} else {
-		next = &ProjectState{Tasks: map[string]TaskState{}, Unread: true}
+		next = &ProjectState{Tasks: &Tasks{}, Unread: true}
 	}
 	next.Gap = &Gap{Since: since, Reason: reason, Announced: due}
 	return next, []event.Event{event.NewGap(event.Gap{

@@ -73,7 +73,7 @@ func (l *learner) observe(next *diff.ProjectState, o *diff.Options) {
 		return
 	}
 	l.durations = next.Durations
-	for _, t := range next.Tasks {
+	for t := range next.Tasks.Values() {
 		if t.Name != "" && !o.IsTerminal(t.Status) {
 			l.running = append(l.running, runningTask{t.Name, time.UnixMilli(t.Created)})
 		}

@@ -13,7 +13,7 @@ func TestLearnerPollsFastAroundExpectedEnd(t *testing.T) {
 	// The committed state: four finished EXTENDs took 9, 10, 11 and 10 seconds.
 	state := func(started time.Duration) *diff.ProjectState {
 		return &diff.ProjectState{
-			Tasks:     map[string]diff.TaskState{"r": {Status: "RUNNING", Name: "EXTEND", Created: now.Add(-started).UnixMilli()}},
+			Tasks:     diff.TasksOf(map[string]diff.TaskState{"r": {Status: "RUNNING", Name: "EXTEND", Created: now.Add(-started).UnixMilli()}}),
 			Durations: map[string][]int64{"EXTEND": {9000, 10000, 11000, 10000}},
 		}
 	}

@@ -85,7 +85,7 @@ func TestOddTimestampsEndToEnd(t *testing.T) {
 			t.Fatalf("unchanged tasks announced again: %v", got)
 		}
 	}
-	for id, st := range e.ledger.Project(project).Tasks {
+	for id, st := range e.ledger.Project(project).Tasks.All() {
 		if st.Created == 0 {
 			t.Errorf("%s: no creation time kept; the window could lose it", id)
 		}

@@ -73,7 +73,7 @@ func TestRunningTaskHoldingTheWindowNeverAnnouncesTasksOutsideLookback(t *testin
 	if len(got) != 1 || got[0] != "swap-day5:>FAILED" {
 		t.Errorf("announced %v, want only the switchover inside the 24h lookback (swap-day5:>FAILED)", got)
 	}
-	if _, ok := e.ledger.Project(project).Tasks["long"]; !ok {
+	if _, ok := e.ledger.Project(project).Tasks.Map()["long"]; !ok {
 		t.Error("the running task is no longer followed")
 	}
 }

@@ -39,7 +39,7 @@ func TestTaskRunningLongerThanMaxFollowIsDroppedWithAWarning(t *testing.T) {
 			if len(res.Abandoned) != 1 || res.Abandoned[0] != "stuck" {
 				t.Errorf("abandoned %v, want [stuck]", res.Abandoned)
 			}
-			if _, followed := e.ledger.Project(project).Tasks["stuck"]; followed {
+			if _, followed := e.ledger.Project(project).Tasks.Map()["stuck"]; followed {
 				t.Error("the stuck task is still followed")
 			}
 			if l := logs.String(); !strings.Contains(l, `"level":"warn"`) || !strings.Contains(l, `"task_ids":["stuck"]`) || !strings.Contains(l, "max_follow") {

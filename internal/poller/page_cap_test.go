@@ -44,7 +44,7 @@ func TestPagesShorterThanAskedAreNotTheEndWhenTaskCountSaysMore(t *testing.T) {
 			if _, err := e.p.Cycle(t.Context()); err != nil {
 				t.Fatal(err)
 			}
-			if got := len(e.ledger.Project(project).Tasks); got != tt.tasks {
+			if got := e.ledger.Project(project).Tasks.Len(); got != tt.tasks {
 				t.Errorf("the poll read %d of the %d tasks", got, tt.tasks)
 			}
 			if got := e.sim.Requests(project); got != tt.requests {

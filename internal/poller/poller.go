@@ -360,7 +360,7 @@ func (p *Poller) Cycle(ctx context.Context) (diff.Result, error) {
 	p.log.Debug().Int("requests", r.requests).Int("tasks", r.tasks).Int("events", len(res.Events)).
 		Dur("duration", logx.Round(r.took)).Msg("poll")
 	if r.baseline && res.Next != nil {
-		e := p.log.Info().Int("tasks", len(res.Next.Tasks))
+		e := p.log.Info().Int("tasks", res.Next.Tasks.Len())
 		if len(res.Events) > 0 {
 			e = e.Int("events", len(res.Events)) // poll.initial = "notify"
 		}
@@ -421,12 +421,12 @@ func (p *Poller) record(res diff.Result) {
 	}
 	active := 0
 	if res.Next != nil {
-		for _, t := range res.Next.Tasks {
+		for t := range res.Next.Tasks.Values() {
 			if !p.policy.Terminal.IsTerminal(t.Status) {
 				active++
 			}
 		}
-		p.m.TasksFollowed.WithLabelValues(p.policy.ProjectID).Set(float64(len(res.Next.Tasks)))
+		p.m.TasksFollowed.WithLabelValues(p.policy.ProjectID).Set(float64(res.Next.Tasks.Len()))
 	}
 	p.m.TasksActive.WithLabelValues(p.policy.ProjectID).Set(float64(active))
 	if res.Vanished > 0 {

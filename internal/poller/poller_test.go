@@ -59,7 +59,7 @@ func TestPaginationWithInsertsMidScan(t *testing.T) {
 		e.put(fmt.Sprintf("h%02d", i), "EXTEND", "SUCCESS", now.Add(-time.Duration(i+1)*time.Minute))
 	}
 	e.cycle(t) // baseline: 25 tasks over 3 pages
-	if got := len(e.ledger.Project(project).Tasks); got != 25 {
+	if got := e.ledger.Project(project).Tasks.Len(); got != 25 {
 		t.Fatalf("baseline recorded %d tasks, want 25", got)
 	}
 	// A new task arrives, then three more while the poll is past page one.
@@ -76,7 +76,7 @@ func TestPaginationWithInsertsMidScan(t *testing.T) {
 	if fmt.Sprint(got) != "[new0:>RUNNING new1:>RUNNING new2:>RUNNING]" {
 		t.Fatalf("second poll: %v", got)
 	}
-	if n := len(e.ledger.Project(project).Tasks); n != 29 {
+	if n := e.ledger.Project(project).Tasks.Len(); n != 29 {
 		t.Errorf("state holds %d tasks, want 29", n)
 	}
 }
@@ -146,7 +146,7 @@ func TestIgnoredWindowIsDetectedAndBounded(t *testing.T) {
 	if got := testutil.ToFloat64(e.m.WindowIgnored.WithLabelValues(project)); got != 1 {
 		t.Errorf("window_ignored_total = %v, want 1", got)
 	}
-	if got := len(e.ledger.Project(project).Tasks); got != 1 {
+	if got := e.ledger.Project(project).Tasks.Len(); got != 1 {
 		t.Errorf("state holds %d tasks, want only the recent one", got)
 	}
 }

@@ -33,7 +33,7 @@ func TestDeepTaskSurvivesStateRoundTrip(t *testing.T) {
 		l, _ := NewLedger(fs, Empty(), []string{"nats"})
 		e := event.New(event.Transition{ProjectID: "p", TaskID: task.ID, TaskName: task.Name, Status: task.Status,
 			Created: true, Seq: 1, Task: task.Raw, DetectedAt: time.Now()})
-		next := &diff.ProjectState{Tasks: map[string]diff.TaskState{task.ID: {Status: task.Status, Seq: 1}}}
+		next := &diff.ProjectState{Tasks: diff.TasksOf(map[string]diff.TaskState{task.ID: {Status: task.Status, Seq: 1}})}
 		if err := l.Commit(context.Background(), "p", next, []event.Event{e}); err != nil {
 			fs.Close()
 			continue // not committed: the poll fails and is retried, nothing else breaks

@@ -20,7 +20,7 @@ func TestFileEncodingIsJSONMarshal(t *testing.T) {
 	snaps := []*Snapshot{
 		Empty(),
 		{Version: Version},
-		{Version: Version, Projects: map[string]*diff.ProjectState{"p": st, "q": nil, "a<&>": {Tasks: map[string]diff.TaskState{}}}},
+		{Version: Version, Projects: map[string]*diff.ProjectState{"p": st, "q": nil, "a<&>": {Tasks: diff.TasksOf(map[string]diff.TaskState{})}}},
 		{Version: Version, Projects: map[string]*diff.ProjectState{"p": st}, Outbox: []Pending{{Event: evs[0], Sinks: []string{"nats", "slack[0]"}}, {Event: evs[1]}}},
 		{Version: Version, Projects: map[string]*diff.ProjectState{"p": st}, Outbox: []Pending{{Event: evs[1], Sinks: []string{"slack[0]"}}}},
 		{Version: Version, Projects: map[string]*diff.ProjectState{"p": {Horizon: 3, Tasks: st.Tasks}}, Outbox: []Pending{}},

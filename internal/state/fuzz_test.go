@@ -15,10 +15,10 @@ import (
 // snapshot gives the same bytes), so a state file that loads never blocks the next save.
 func FuzzStateDecode(f *testing.F) {
 	snap := &Snapshot{Version: Version, Projects: map[string]*diff.ProjectState{
-		"0123456789abcdef0123456789abcdef": {Horizon: 1700000000000, Tasks: map[string]diff.TaskState{
+		"0123456789abcdef0123456789abcdef": {Horizon: 1700000000000, Tasks: diff.TasksOf(map[string]diff.TaskState{
 			"t1": {Status: "RUNNING", Created: 1700000001000, Seq: 1},
 			"t2": {Status: "FAILED", Created: 1700000002000, Seq: 3, Missing: 1700000003000},
-		}},
+		})},
 	}}
 	e := event.New(event.Transition{ProjectID: "p", Region: "cn-north-4", TaskID: "t1", TaskName: "EXTEND",
 		Status: "RUNNING", Created: true, Seq: 1, Task: json.RawMessage(`{"id":"t1","status":"RUNNING","details":null}`),

@@ -16,7 +16,7 @@ func BenchmarkKVBurst(b *testing.B) {
 	const project = "0123456789abcdef0123456789abcdef"
 	s, snap := loadKV(b, kv, KVOptions{Projects: []string{project}, Term: 1, MaxValue: 1 << 20})
 	l, _ := NewLedger(s, snap, []string{"nats", "slack"})
-	st := &diff.ProjectState{Tasks: map[string]diff.TaskState{}}
+	st := &diff.ProjectState{Tasks: diff.TasksOf(map[string]diff.TaskState{})}
 	now := time.Now()
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {

@@ -32,7 +32,7 @@ func (k *getHook) Get(ctx context.Context, key string) (jetstream.KeyValueEntry,
 func TestTakeoverNeverOverwritesACommitItHasNotRead(t *testing.T) {
 	kv := kvBucket(t)
 	old, snap := loadKV(t, kv, KVOptions{Projects: []string{"p1"}, Term: 1})
-	snap.Projects["p1"] = &diff.ProjectState{Tasks: map[string]diff.TaskState{"swap": {Status: "RUNNING", Created: 5, Seq: 1}}}
+	snap.Projects["p1"] = &diff.ProjectState{Tasks: diff.TasksOf(map[string]diff.TaskState{"swap": {Status: "RUNNING", Created: 5, Seq: 1}})}
 	if err := old.Save(t.Context(), snap); err != nil {
 		t.Fatal(err)
 	}
@@ -41,7 +41,7 @@ func TestTakeoverNeverOverwritesACommitItHasNotRead(t *testing.T) {
 	hk := &getHook{KeyValue: kv}
 	hk.hook = func() { // the old leader's commit lands between the new leader's read and claim
 		s := Empty()
-		s.Projects["p1"] = &diff.ProjectState{Tasks: map[string]diff.TaskState{"swap": {Status: "FAILED", Created: 5, Seq: 2}}}
+		s.Projects["p1"] = &diff.ProjectState{Tasks: diff.TasksOf(map[string]diff.TaskState{"swap": {Status: "FAILED", Created: 5, Seq: 2}})}
 		s.Outbox = []Pending{{Event: projectEvent("swap-failed", "p1"), Sinks: []string{"nats"}}}
 		oldErr = old.Save(t.Context(), s)
 	}
@@ -51,7 +51,7 @@ func TestTakeoverNeverOverwritesACommitItHasNotRead(t *testing.T) {
 	}
 	_, stored := loadKV(t, kv, KVOptions{Projects: []string{"p1"}, Term: 3})
 	for name, s := range map[string]*Snapshot{"the new leader loaded": got, "the bucket holds": stored} {
-		if st := s.Projects["p1"].Tasks["swap"].Status; st != "FAILED" || len(s.Outbox) != 1 || s.Outbox[0].Event.ID != "swap-failed" {
+		if st := s.Projects["p1"].Tasks.Map()["swap"].Status; st != "FAILED" || len(s.Outbox) != 1 || s.Outbox[0].Event.ID != "swap-failed" {
 			t.Errorf("after the takeover %s swap=%s with %d pending events: the old leader's successful commit was silently overwritten",
 				name, st, len(s.Outbox))
 		}

@@ -38,7 +38,7 @@ func TestDeadReceiverNeverBlocksCommitsInKVMode(t *testing.T) {
 	const maxPending = 500
 	s, snap := loadKV(t, kv, KVOptions{Projects: []string{project}, Term: 1, MaxValue: 64 << 10})
 	l, _ := NewLedger(s, snap, []string{"nats", "slack[0]"}, MaxPending("slack[0]", maxPending))
-	st := &diff.ProjectState{Tasks: map[string]diff.TaskState{}}
+	st := &diff.ProjectState{Tasks: diff.TasksOf(map[string]diff.TaskState{})}
 	now := time.Now()
 	total := 0
 	for burst := range 40 {

@@ -26,7 +26,7 @@ func TestDeletedStateKeyIsRecreatedFromMemory(t *testing.T) {
 			s, snap := loadKV(t, kv, KVOptions{Projects: []string{"p1"}, Term: 1})
 			l, _ := NewLedger(s, snap, []string{"nats"})
 			st := func(status string) *diff.ProjectState {
-				return &diff.ProjectState{Tasks: map[string]diff.TaskState{"a": {Status: status, Created: 5}}}
+				return &diff.ProjectState{Tasks: diff.TasksOf(map[string]diff.TaskState{"a": {Status: status, Created: 5}})}
 			}
 			if err := l.Commit(t.Context(), "p1", st("RUNNING"), nil); err != nil {
 				t.Fatal(err)
@@ -40,7 +40,7 @@ func TestDeletedStateKeyIsRecreatedFromMemory(t *testing.T) {
 				}
 			}
 			_, back := loadKV(t, kv, KVOptions{Projects: []string{"p1"}, Term: 2})
-			if got := back.Projects["p1"].Tasks["a"].Status; got != "DELETED" {
+			if got := back.Projects["p1"].Tasks.Map()["a"].Status; got != "DELETED" {
 				t.Errorf("the recreated key holds status %q, want the last commit's DELETED", got)
 			}
 		})

@@ -18,7 +18,7 @@ func TestFencedLeaderNeverBringsBackADeliveredEvent(t *testing.T) {
 	sinks := []string{"nats", "slack[0]"}
 	a, snap := loadKV(t, kv, KVOptions{Projects: []string{"p1"}, Term: 1})
 	la, _ := NewLedger(a, snap, sinks)
-	st := &diff.ProjectState{Tasks: map[string]diff.TaskState{"swap": {Status: "FAILED", Created: 5, Seq: 1}}}
+	st := &diff.ProjectState{Tasks: diff.TasksOf(map[string]diff.TaskState{"swap": {Status: "FAILED", Created: 5, Seq: 1}})}
 	e := projectEvent("swap-failed", "p1")
 	if err := la.Commit(t.Context(), "p1", st, []event.Event{e}); err != nil {
 		t.Fatal(err)

@@ -27,10 +27,10 @@ func TestOldLeaderCannotCreateAKeyAfterATakeover(t *testing.T) {
 
 	// The paused old leader's first commit of p1 arrives now.
 	oldSnap := Empty()
-	oldSnap.Projects["p1"] = &diff.ProjectState{Tasks: map[string]diff.TaskState{"a": {Status: "RUNNING", Created: 5}}}
+	oldSnap.Projects["p1"] = &diff.ProjectState{Tasks: diff.TasksOf(map[string]diff.TaskState{"a": {Status: "RUNNING", Created: 5}})}
 	oldErr := old.Save(t.Context(), oldSnap)
 
-	st := &diff.ProjectState{Tasks: map[string]diff.TaskState{"a": {Status: "SUCCESS", Created: 5, Seq: 1}}}
+	st := &diff.ProjectState{Tasks: diff.TasksOf(map[string]diff.TaskState{"a": {Status: "SUCCESS", Created: 5, Seq: 1}})}
 	e := projectEvent("e1", "p1")
 	var newErrs []error
 	for range 3 {
@@ -80,7 +80,7 @@ func TestLostWriteReplyDoesNotFenceTheSoleWriter(t *testing.T) {
 			s, snap := loadKV(t, lk, KVOptions{Projects: []string{"p1"}, Term: 1})
 			l, _ := NewLedger(s, snap, []string{"nats"})
 			st := func(status string) *diff.ProjectState {
-				return &diff.ProjectState{Tasks: map[string]diff.TaskState{"a": {Status: status, Created: 5}}}
+				return &diff.ProjectState{Tasks: diff.TasksOf(map[string]diff.TaskState{"a": {Status: status, Created: 5}})}
 			}
 			if tc.committed {
 				if err := l.Commit(t.Context(), "p1", st("CREATED"), nil); err != nil {

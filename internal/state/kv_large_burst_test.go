@@ -27,7 +27,7 @@ func TestBurstOfLargeEventsNeverBlocksItsProject(t *testing.T) {
 		e.Data.Task = []byte(`{"id":"t` + fmt.Sprint(i) + `","status":"FAILED","details":"` + base64.StdEncoding.EncodeToString(noise) + `"}`)
 		evs = append(evs, e)
 	}
-	st := &diff.ProjectState{Tasks: map[string]diff.TaskState{"t0": {Status: "FAILED", Created: 5, Seq: 1}}}
+	st := &diff.ProjectState{Tasks: diff.TasksOf(map[string]diff.TaskState{"t0": {Status: "FAILED", Created: 5, Seq: 1}})}
 	var errs []error
 	for range 3 { // the poll is repeated after a failed commit and finds the same events
 		errs = append(errs, l.Commit(t.Context(), "p1", st, evs))

@@ -15,7 +15,7 @@ func TestTakeoverKeepsCommitOrderAcrossProjects(t *testing.T) {
 	projects := []string{"p1", "p2"}
 	a, snap := loadKV(t, kv, KVOptions{Projects: projects, Term: 1})
 	la, _ := NewLedger(a, snap, []string{"slack[0]"})
-	st := &diff.ProjectState{Tasks: map[string]diff.TaskState{}}
+	st := &diff.ProjectState{Tasks: diff.TasksOf(map[string]diff.TaskState{})}
 	if err := la.Commit(t.Context(), "p2", st, []event.Event{projectEvent("e-old", "p2")}); err != nil {
 		t.Fatal(err)
 	}

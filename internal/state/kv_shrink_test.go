@@ -23,7 +23,7 @@ func TestEventLargerThanMaxPayloadNeverBlocksItsProject(t *testing.T) {
 	noise := make([]byte, 2<<20) // random: gzip cannot make it fit
 	rand.Read(noise)
 	e.Data.Task = []byte(`{"id":"t1","name":"masterStandbySwapJob","status":"FAILED","details":"` + hex.EncodeToString(noise) + `"}`)
-	st := &diff.ProjectState{Tasks: map[string]diff.TaskState{"t1": {Status: "FAILED", Created: 5, Seq: 1}}}
+	st := &diff.ProjectState{Tasks: diff.TasksOf(map[string]diff.TaskState{"t1": {Status: "FAILED", Created: 5, Seq: 1}})}
 	if err := l.Commit(t.Context(), "p1", st, []event.Event{e}); err != nil {
 		t.Fatalf("commit of an event above max_payload: %v", err)
 	}

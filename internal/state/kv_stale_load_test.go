@@ -16,7 +16,7 @@ import (
 func TestReplicaWithAnOlderLeaseNeverFencesTheLeader(t *testing.T) {
 	kv := kvBucket(t)
 	first, snap := loadKV(t, kv, KVOptions{Projects: []string{"p1"}, Term: 3})
-	snap.Projects["p1"] = &diff.ProjectState{Tasks: map[string]diff.TaskState{"a": {Status: "RUNNING", Created: 5, Seq: 1}}}
+	snap.Projects["p1"] = &diff.ProjectState{Tasks: diff.TasksOf(map[string]diff.TaskState{"a": {Status: "RUNNING", Created: 5, Seq: 1}})}
 	if err := first.Save(t.Context(), snap); err != nil {
 		t.Fatal(err)
 	}
@@ -27,7 +27,7 @@ func TestReplicaWithAnOlderLeaseNeverFencesTheLeader(t *testing.T) {
 
 	_, staleErr := stale.Load(t.Context()) // resumes
 
-	st := &diff.ProjectState{Tasks: map[string]diff.TaskState{"a": {Status: "SUCCESS", Created: 5, Seq: 2}}}
+	st := &diff.ProjectState{Tasks: diff.TasksOf(map[string]diff.TaskState{"a": {Status: "SUCCESS", Created: 5, Seq: 2}})}
 	err := lh.Commit(t.Context(), "p1", st, []event.Event{projectEvent("a-success", "p1")})
 	if errors.Is(err, ErrFenced) {
 		t.Errorf("the healthy leader (lease term 7) was fenced by a stale leader of lease term 5 (its Load: err = %v, term %d): %v",

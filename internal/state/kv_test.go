@@ -48,7 +48,7 @@ func TestKVRoundTripAndFencing(t *testing.T) {
 	if err != nil || len(snap.Projects) != 0 {
 		t.Fatalf("fresh load: %v %v", snap, err)
 	}
-	snap.Projects["p1"] = &diff.ProjectState{Horizon: 3, Tasks: map[string]diff.TaskState{"a": {Status: "RUNNING", Created: 5, Seq: 1}}}
+	snap.Projects["p1"] = &diff.ProjectState{Horizon: 3, Tasks: diff.TasksOf(map[string]diff.TaskState{"a": {Status: "RUNNING", Created: 5, Seq: 1}})}
 	snap.Outbox = []Pending{{Event: projectEvent("e1", "p1"), Sinks: []string{"nats"}}}
 	if err := old.Save(t.Context(), snap); err != nil {
 		t.Fatal(err)
@@ -56,16 +56,16 @@ func TestKVRoundTripAndFencing(t *testing.T) {
 
 	// A new leader (term 2) loads and claims every key.
 	_, got := loadKV(t, kv, KVOptions{Projects: []string{"p1", "p2"}, Term: 2})
-	if got.Projects["p1"].Tasks["a"] != snap.Projects["p1"].Tasks["a"] || len(got.Outbox) != 1 || got.Outbox[0].Event.ID != "e1" {
+	if got.Projects["p1"].Tasks.Map()["a"] != snap.Projects["p1"].Tasks.Map()["a"] || len(got.Outbox) != 1 || got.Outbox[0].Event.ID != "e1" {
 		t.Fatalf("round trip: %+v", got)
 	}
 	// The old leader, paused until now, tries to write: fenced, nothing overwritten.
-	snap.Projects["p1"] = &diff.ProjectState{Tasks: map[string]diff.TaskState{}}
+	snap.Projects["p1"] = &diff.ProjectState{Tasks: diff.TasksOf(map[string]diff.TaskState{})}
 	if err := old.Save(t.Context(), snap); !errors.Is(err, ErrFenced) {
 		t.Fatalf("old leader's save: %v, want ErrFenced", err)
 	}
 	third, again := loadKV(t, kv, KVOptions{Projects: []string{"p1"}, Term: 3})
-	if _, ok := again.Projects["p1"].Tasks["a"]; !ok {
+	if _, ok := again.Projects["p1"].Tasks.Map()["a"]; !ok {
 		t.Error("the fenced write overwrote the state")
 	}
 	// A replica whose lease is older than the stored one (it won the lease, froze, and lost
@@ -80,7 +80,7 @@ func TestKVRoundTripAndFencing(t *testing.T) {
 	if _, err := recreated.Load(t.Context()); err != nil {
 		t.Fatalf("loading in a newer epoch with a lower term: %v", err)
 	}
-	again.Projects["p1"] = &diff.ProjectState{Tasks: map[string]diff.TaskState{"b": {Status: "RUNNING", Created: 7, Seq: 1}}}
+	again.Projects["p1"] = &diff.ProjectState{Tasks: diff.TasksOf(map[string]diff.TaskState{"b": {Status: "RUNNING", Created: 7, Seq: 1}})}
 	if err := third.Save(t.Context(), again); !errors.Is(err, ErrFenced) {
 		t.Errorf("previous epoch's leader's save after the takeover: %v, want ErrFenced", err)
 	}
@@ -92,7 +92,7 @@ func TestKVRoundTripAndFencing(t *testing.T) {
 func TestKVBurstIsCompressed(t *testing.T) {
 	kv := kvBucket(t)
 	s, snap := loadKV(t, kv, KVOptions{Projects: []string{"p1"}, Term: 1, MaxValue: 1 << 20})
-	snap.Projects["p1"] = &diff.ProjectState{Tasks: map[string]diff.TaskState{}}
+	snap.Projects["p1"] = &diff.ProjectState{Tasks: diff.TasksOf(map[string]diff.TaskState{})}
 	for i := range 3000 {
 		e := projectEvent(fmt.Sprintf("e%04d", i), "p1")
 		e.Data.Task = []byte(`{"id":"` + e.ID + `","name":"masterStandbySwapJob","status":"FAILED","details":{"source_ip":"192.168.0.21","target_ip":"192.168.0.37"}}`)

@@ -21,7 +21,7 @@ func TestUpgradeFreesAProjectTheOldFormatFilled(t *testing.T) {
 		State  *diff.ProjectState `json:"state,omitempty"`
 		Outbox []Pending          `json:"outbox"`
 	}
-	st := &diff.ProjectState{Tasks: map[string]diff.TaskState{"t": {Status: "SUCCESS", Created: 5, Seq: 1}}}
+	st := &diff.ProjectState{Tasks: diff.TasksOf(map[string]diff.TaskState{"t": {Status: "SUCCESS", Created: 5, Seq: 1}})}
 	mk := func(i int) Pending {
 		e := projectEvent(event.ID("p1", fmt.Sprint("task-", i), 1, "RUNNING", "SUCCESS"), "p1")
 		e.Time = time.Unix(1700000000, 0).UTC()
@@ -53,7 +53,7 @@ func TestUpgradeFreesAProjectTheOldFormatFilled(t *testing.T) {
 		t.Fatalf("loading the old value: %v", err)
 	}
 	l, _ := NewLedger(s, snap, []string{"nats", "slack[0]"})
-	next := &diff.ProjectState{Tasks: map[string]diff.TaskState{"t": {Status: "SUCCESS", Created: 5, Seq: 1}, "u": {Status: "FAILED", Created: 6, Seq: 1}}}
+	next := &diff.ProjectState{Tasks: diff.TasksOf(map[string]diff.TaskState{"t": {Status: "SUCCESS", Created: 5, Seq: 1}, "u": {Status: "FAILED", Created: 6, Seq: 1}})}
 	e := projectEvent(event.ID("p1", "u", 1, "", "FAILED"), "p1")
 	var errs []error
 	for range 3 { // the poll is repeated after each failed commit

@@ -12,7 +12,7 @@ import (
 // burst returns n events as a poll finding n new tasks produces them, with a task body of
 // the API's size, and the project state that goes with them.
 func burst(n int) (*diff.ProjectState, []event.Event) {
-	st := &diff.ProjectState{Tasks: make(map[string]diff.TaskState, n)}
+	tasks := make(map[string]diff.TaskState, n)
 	evs := make([]event.Event, n)
 	now := time.Date(2026, 11, 27, 3, 0, 0, 0, time.UTC)
 	for i := range evs {
@@ -22,9 +22,9 @@ func burst(n int) (*diff.ProjectState, []event.Event) {
 			`"status":"RUNNING","created_at":"2026-11-27T02:59:58.123Z","updated_at":"","error_code":"","enable_show":true}`, id, id)
 		evs[i] = event.New(event.Transition{ProjectID: "p", Region: "cn-north-4", TaskID: id, TaskName: "EXTEND",
 			Status: "RUNNING", Created: true, Seq: 1, Task: []byte(raw), DetectedAt: now})
-		st.Tasks[id] = diff.TaskState{Status: "RUNNING", Created: now.UnixMilli(), Seq: 1}
+		tasks[id] = diff.TaskState{Status: "RUNNING", Created: now.UnixMilli(), Seq: 1}
 	}
-	return st, evs
+	return &diff.ProjectState{Tasks: diff.TasksOf(tasks)}, evs
 }
 
 func fileLedger(b *testing.B, sinks ...string) *Ledger {

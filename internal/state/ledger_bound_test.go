@@ -20,7 +20,7 @@ func TestReceiverBacklogIsBoundedForThatReceiverOnly(t *testing.T) {
 				dropped[sink] = append(dropped[sink], e.ID)
 			}
 		}))
-	next := &diff.ProjectState{Tasks: map[string]diff.TaskState{}}
+	next := &diff.ProjectState{Tasks: diff.TasksOf(map[string]diff.TaskState{})}
 	commit := func(ids ...string) error {
 		evs := make([]event.Event, len(ids))
 		for i, id := range ids {

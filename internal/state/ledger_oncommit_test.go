@@ -27,7 +27,7 @@ func TestOnCommitHearsEachSavedEventWithItsRoute(t *testing.T) {
 		OnDrop(func(sink string, evs []event.Event) {
 			heard = append(heard, fmt.Sprintf("drop %s %s", sink, evs[0].ID))
 		}))
-	next := &diff.ProjectState{Tasks: map[string]diff.TaskState{}}
+	next := &diff.ProjectState{Tasks: diff.TasksOf(map[string]diff.TaskState{})}
 	st.fail = true
 	if err := l.Commit(t.Context(), "p", next, []event.Event{ev("a")}); err == nil {
 		t.Fatal("want the save error")

@@ -12,8 +12,8 @@ import (
 // backends, is kept across the poller's commits (which know nothing of it), and is
 // forgotten for a receiver removed from the config.
 func TestReceiverMemorySurvivesCommitsAndRestartsInBothBackends(t *testing.T) {
-	first := &diff.ProjectState{Tasks: map[string]diff.TaskState{"t1": {Status: "RUNNING", Created: 5}}}
-	second := &diff.ProjectState{Tasks: map[string]diff.TaskState{"t1": {Status: "SUCCESS", Created: 5}}}
+	first := &diff.ProjectState{Tasks: diff.TasksOf(map[string]diff.TaskState{"t1": {Status: "RUNNING", Created: 5}})}
+	second := &diff.ProjectState{Tasks: diff.TasksOf(map[string]diff.TaskState{"t1": {Status: "SUCCESS", Created: 5}})}
 	ev := event.Event{ID: "e1", Data: event.Data{ProjectID: "p1"}}
 
 	run := func(t *testing.T, open func(term uint64) Store) {
@@ -56,7 +56,7 @@ func TestReceiverMemorySurvivesCommitsAndRestartsInBothBackends(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := snap.Projects["p1"].Tasks["t1"].Status; got != "SUCCESS" {
+		if got := snap.Projects["p1"].Tasks.Map()["t1"].Status; got != "SUCCESS" {
 			t.Fatalf("reloaded task status %q", got)
 		}
 		l, _ = NewLedger(st, snap, []string{"cards"}) // "gone" was removed

@@ -25,7 +25,7 @@ func TestFileRoundTripAndLock(t *testing.T) {
 	if err != nil || len(snap.Projects) != 0 {
 		t.Fatalf("fresh load: %v %v", snap, err)
 	}
-	snap.Projects["p"] = &diff.ProjectState{Horizon: 5, Tasks: map[string]diff.TaskState{"a": {Status: "RUNNING", Created: 7, Seq: 1}}}
+	snap.Projects["p"] = &diff.ProjectState{Horizon: 5, Tasks: diff.TasksOf(map[string]diff.TaskState{"a": {Status: "RUNNING", Created: 7, Seq: 1}})}
 	snap.Outbox = []Pending{{Event: ev("e1"), Sinks: []string{"nats"}}}
 	if err := f.Save(t.Context(), snap); err != nil {
 		t.Fatal(err)
@@ -43,7 +43,7 @@ func TestFileRoundTripAndLock(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if back.Projects["p"].Tasks["a"] != snap.Projects["p"].Tasks["a"] || back.Outbox[0].Event.ID != "e1" {
+	if back.Projects["p"].Tasks.Map()["a"] != snap.Projects["p"].Tasks.Map()["a"] || back.Outbox[0].Event.ID != "e1" {
 		t.Errorf("round trip: %+v", back)
 	}
 	left, _ := filepath.Glob(filepath.Join(dir, "*.tmp-*"))
@@ -111,7 +111,7 @@ func (s *failingStore) Close() error { return nil }
 func TestLedgerCommitIsAllOrNothing(t *testing.T) {
 	st := &failingStore{}
 	l, _ := NewLedger(st, Empty(), []string{"nats", "slack[0]"})
-	next := &diff.ProjectState{Tasks: map[string]diff.TaskState{"a": {Status: "RUNNING"}}}
+	next := &diff.ProjectState{Tasks: diff.TasksOf(map[string]diff.TaskState{"a": {Status: "RUNNING"}})}
 	st.fail = true
 	if err := l.Commit(t.Context(), "p", next, []event.Event{ev("e1")}); err == nil {
 		t.Fatal("commit must report the failed save")
@@ -180,7 +180,7 @@ func TestLedgerQueuesEachEventForItsRoutedReceiversOnly(t *testing.T) {
 		return nil
 	}
 	l, _ := NewLedger(st, Empty(), []string{"nats", "oncall"}, Route(route))
-	next := &diff.ProjectState{Tasks: map[string]diff.TaskState{}}
+	next := &diff.ProjectState{Tasks: diff.TasksOf(map[string]diff.TaskState{})}
 	if err := l.Commit(t.Context(), "p", next, []event.Event{ev("critical"), ev("info"), ev("nobody")}); err != nil {
 		t.Fatal(err)
 	}

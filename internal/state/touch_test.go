@@ -15,13 +15,13 @@ func TestTouchIsSavedWithTheNextSave(t *testing.T) {
 	}
 	defer f.Close()
 	l, _ := NewLedger(f, Empty(), []string{"nats"})
-	if err := l.Commit(t.Context(), "p1", &diff.ProjectState{Tasks: map[string]diff.TaskState{}, LastOK: 1}, nil); err != nil {
+	if err := l.Commit(t.Context(), "p1", &diff.ProjectState{Tasks: diff.TasksOf(map[string]diff.TaskState{}), LastOK: 1}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if err := l.Memory("nats").Remember(t.Context(), "p1", map[string]string{"k": "v"}); err != nil {
 		t.Fatal(err)
 	}
-	l.Touch("p1", &diff.ProjectState{Tasks: map[string]diff.TaskState{}, LastOK: 2})
+	l.Touch("p1", &diff.ProjectState{Tasks: diff.TasksOf(map[string]diff.TaskState{}), LastOK: 2})
 	if got := l.Project("p1"); got.LastOK != 2 || got.Receivers["nats"]["k"] != "v" {
 		t.Fatalf("in memory after Touch: %+v", got)
 	}

@@ -13,7 +13,7 @@ import (
 func TestWatchStateSurvivesBothBackends(t *testing.T) {
 	want := &diff.ProjectState{
 		Horizon:     3,
-		Tasks:       map[string]diff.TaskState{"a": {Status: "RUNNING", Created: 5, Seq: 1, Name: "masterStandbySwapJob", Stuck: true}},
+		Tasks:       diff.TasksOf(map[string]diff.TaskState{"a": {Status: "RUNNING", Created: 5, Seq: 1, Name: "masterStandbySwapJob", Stuck: true}}),
 		Durations:   map[string][]int64{"EXTEND": {60000, 61000}},
 		LastOK:      1700000000000,
 		Gap:         &diff.Gap{Since: 1699999000000, Reason: "credentials refused", Announced: 1},

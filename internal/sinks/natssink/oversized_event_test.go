@@ -53,7 +53,7 @@ func TestOversizedEventDoesNotHoldBackTheEventsAfterIt(t *testing.T) {
 				Status: "SUCCESS", Seq: 1, DetectedAt: time.Now(),
 				Task: json.RawMessage(`{"id":"big","details":"` + strings.Repeat("x", 8192) + `"}`)})
 			small := testEvent("small", "FAILED")
-			if err := l.Commit(t.Context(), "p1", &diff.ProjectState{Tasks: map[string]diff.TaskState{}}, []event.Event{big, small}); err != nil {
+			if err := l.Commit(t.Context(), "p1", &diff.ProjectState{Tasks: diff.TasksOf(map[string]diff.TaskState{})}, []event.Event{big, small}); err != nil {
 				t.Fatal(err)
 			}
 			d := sinks.NewDispatcher(sinks.DispatcherOptions{Queue: l, Sinks: []sinks.Sink{s}, Log: zerolog.Nop(),

@@ -87,7 +87,7 @@ func (r *cardRig) open(t *testing.T) {
 	}
 	r.store = store
 	r.ledger, _ = state.NewLedger(store, snap, []string{"live"})
-	if err := r.ledger.Commit(t.Context(), project, &diff.ProjectState{Tasks: map[string]diff.TaskState{}}, nil); err != nil {
+	if err := r.ledger.Commit(t.Context(), project, &diff.ProjectState{Tasks: diff.TasksOf(map[string]diff.TaskState{})}, nil); err != nil {
 		t.Fatal(err)
 	}
 	r.ch, err = NewChannel(ChannelOptions{
@@ -483,7 +483,7 @@ func TestChannelUnderTheDispatcher(t *testing.T) {
 	})
 	commit := func(evs ...event.Event) {
 		t.Helper()
-		if err := r.ledger.Commit(t.Context(), project, &diff.ProjectState{Tasks: map[string]diff.TaskState{}}, evs); err != nil {
+		if err := r.ledger.Commit(t.Context(), project, &diff.ProjectState{Tasks: diff.TasksOf(map[string]diff.TaskState{})}, evs); err != nil {
 			t.Fatal(err)
 		}
 	}

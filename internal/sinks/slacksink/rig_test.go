@@ -193,7 +193,7 @@ func newRig(t *testing.T, dir string, opts ...Options) *rig {
 
 func (r *rig) commit(t *testing.T, evs ...event.Event) {
 	t.Helper()
-	if err := r.ledger.Commit(t.Context(), "p", &diff.ProjectState{Tasks: map[string]diff.TaskState{}}, evs); err != nil {
+	if err := r.ledger.Commit(t.Context(), "p", &diff.ProjectState{Tasks: diff.TasksOf(map[string]diff.TaskState{})}, evs); err != nil {
 		t.Fatal(err)
 	}
 }
