@@ -36,12 +36,12 @@ func (c *fakeClock) budget(perSecond float64) *Budget {
 	return NewBudget(BudgetOptions{PerSecond: perSecond, Now: c.Now, Sleep: c.Sleep})
 }
 
-// maxInSecond is the most requests in any window of one second [t, t+1s).
-func maxInSecond(at []time.Time) int {
+// mostIn is the most starts in any window [t, t+window).
+func mostIn(at []time.Time, window time.Duration) int {
 	most := 0
 	for i := range at {
 		n := 0
-		for j := i; j < len(at) && at[j].Sub(at[i]) < time.Second; j++ {
+		for j := i; j < len(at) && at[j].Sub(at[i]) < window; j++ {
 			n++
 		}
 		most = max(most, n)
@@ -49,11 +49,13 @@ func maxInSecond(at []time.Time) int {
 	return most
 }
 
-// TestBudgetSpacesRequests: 100 requests at a budget of 10/s are at least 100 ms apart, so
-// no second holds more than 10, and they take 9.9 s.
-func TestBudgetSpacesRequests(t *testing.T) {
+// TestBudgetSlidingWindow: 100 requests at a budget of 10/s go in bursts of 10, the next
+// burst 1.1 s after the first of the last (the margin), so no window of 1.1 s holds more
+// than 10: the first ten go at once, the eleventh exactly 1.1 s later.
+func TestBudgetSlidingWindow(t *testing.T) {
 	clk := newFakeClock()
 	b := clk.budget(10)
+	t0 := clk.Now()
 	var at []time.Time
 	for range 100 {
 		if err := b.Wait(t.Context()); err != nil {
@@ -61,11 +63,49 @@ func TestBudgetSpacesRequests(t *testing.T) {
 		}
 		at = append(at, clk.Now())
 	}
-	if got := maxInSecond(at); got > 10 {
-		t.Errorf("%d requests within one second, budget 10", got)
+	if got := mostIn(at, 1100*time.Millisecond); got > 10 {
+		t.Errorf("%d requests within 1.1 s, budget 10", got)
 	}
-	if span := at[99].Sub(at[0]); span < 9900*time.Millisecond || span > 10*time.Second {
-		t.Errorf("100 requests took %v, want 9.9s (and a millisecond each)", span)
+	if !at[9].Equal(t0) || !at[10].Equal(t0.Add(1100*time.Millisecond)) {
+		t.Errorf("10th request at +%v, 11th at +%v; want at once and at 1.1s", at[9].Sub(t0), at[10].Sub(t0))
+	}
+	if span := at[99].Sub(at[0]); span != 9900*time.Millisecond {
+		t.Errorf("100 requests took %v, want 9.9s (nine windows of 1.1s)", span)
+	}
+}
+
+// TestBudgetShape: n = max(1, ⌊r⌋) starts per window of max(1 s, 1/r), plus a tenth.
+func TestBudgetShape(t *testing.T) {
+	for _, c := range []struct {
+		r    float64
+		n    int
+		span time.Duration
+	}{{10, 10, 1100 * time.Millisecond}, {5, 5, 1100 * time.Millisecond}, {2.5, 2, 1100 * time.Millisecond},
+		{1, 1, 1100 * time.Millisecond}, {0.5, 1, 2200 * time.Millisecond}, {1000, 1000, 1100 * time.Millisecond}} {
+		if n, span := shape(c.r); n != c.n || span != c.span {
+			t.Errorf("shape(%g) = %d per %v, want %d per %v", c.r, n, span, c.n, c.span)
+		}
+	}
+}
+
+// TestBudgetCancelReturnsNoSlot: a request that gives up while waiting takes no place in
+// the window: after it, the next ten go together.
+func TestBudgetCancelReturnsNoSlot(t *testing.T) {
+	clk := newFakeClock()
+	b := clk.budget(10)
+	for range 10 {
+		_ = b.Wait(t.Context())
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if err := b.Wait(ctx); err == nil {
+		t.Fatal("a cancelled wait on a full window returned nil")
+	}
+	t1 := clk.Now() // the cancelled wait slept until the window had room
+	for i := range 10 {
+		if err := b.Wait(t.Context()); err != nil || !clk.Now().Equal(t1) {
+			t.Fatalf("request %d after the cancelled one went at +%v (%v): the cancelled one took a slot", i, clk.Now().Sub(t1), err)
+		}
 	}
 }
 
@@ -84,20 +124,28 @@ func TestBudgetThrottle(t *testing.T) {
 	if got := clk.Now().Sub(t0); got > time.Second {
 		t.Fatalf("first request after a throttle without Retry-After went %v later: paused, want only slowed", got)
 	}
-	if l := b.Limit(); l < 4.9 || l > 5 {
+	if l := b.Limit(); l != 5 {
 		t.Errorf("rate after a throttle %g, want 5", l)
 	}
-	prev := clk.Now()
-	_ = b.Wait(t.Context())
-	if gap := clk.Now().Sub(prev); gap < 200*time.Millisecond {
-		t.Errorf("gap at half rate %v, want 200ms", gap)
+	var at []time.Time
+	for range 30 {
+		_ = b.Wait(t.Context())
+		at = append(at, clk.Now())
+	}
+	if got := mostIn(at, 1100*time.Millisecond); got > 5 {
+		t.Errorf("%d requests within 1.1 s at half rate, want at most 5", got)
+	}
+	if span := at[29].Sub(at[0]); span < 5*1100*time.Millisecond {
+		t.Errorf("30 requests at half rate took %v, want at least 5.5s", span)
 	}
 	_ = clk.Sleep(t.Context(), SlowFor)
-	_ = b.Wait(t.Context())
-	prev = clk.Now()
-	_ = b.Wait(t.Context())
-	if gap := clk.Now().Sub(prev); gap < 100*time.Millisecond || gap > 102*time.Millisecond || b.Limit() < 9.8 {
-		t.Errorf("after SlowFor: gap %v at rate %g, want 100ms at 10", gap, b.Limit())
+	at = at[:0]
+	for range 30 {
+		_ = b.Wait(t.Context())
+		at = append(at, clk.Now())
+	}
+	if got := mostIn(at, 1100*time.Millisecond); got != 10 || b.Limit() != 10 {
+		t.Errorf("after SlowFor: %d requests in 1.1 s at rate %g, want 10 at 10", got, b.Limit())
 	}
 	if counted != 1 {
 		t.Errorf("OnThrottle called %d times, want 1", counted)
@@ -111,8 +159,8 @@ func TestBudgetThrottle(t *testing.T) {
 }
 
 // TestThrottleSlowsTheCredentialNotOthers: the simulator answers 429 APIGW.0308 to one
-// project of account A. The other project of A goes at half the rate; a project of
-// account B at the full rate.
+// project of account A. The other project of A goes at half the rate (5 in a window);
+// a project of account B at the full rate (10).
 func TestThrottleSlowsTheCredentialNotOthers(t *testing.T) {
 	const (
 		a1, a2, b1 = "a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1", "a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2", "b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1"
@@ -141,18 +189,28 @@ func TestThrottleSlowsTheCredentialNotOthers(t *testing.T) {
 	if _, err := pa1.List(t.Context(), Query{Limit: 10}); !IsThrottled(err) {
 		t.Fatalf("want the injected 429, got %v", err)
 	}
+	// A has started 3 requests, B 1, all at once (under the budget).
 	tThrottled := clk.Now()
-	if _, err := pb1.List(t.Context(), Query{Limit: 10}); err != nil {
-		t.Fatal(err)
+	atOnce := func(l Budgeted) int {
+		n := 0
+		for {
+			if _, err := l.List(t.Context(), Query{Limit: 10}); err != nil {
+				t.Fatal(err)
+			}
+			if !clk.Now().Equal(tThrottled) {
+				return n
+			}
+			n++
+		}
 	}
-	if got := clk.Now().Sub(tThrottled); got > 102*time.Millisecond {
-		t.Errorf("account B waited %v after A was throttled", got)
+	if n := atOnce(pb1); n != 9 {
+		t.Errorf("account B started %d more requests at once after A was throttled, want 9 (10 in its window)", n)
 	}
-	if _, err := pa2.List(t.Context(), Query{Limit: 10}); err != nil {
-		t.Fatal(err)
-	}
-	if got := clk.Now().Sub(tThrottled); got < 200*time.Millisecond {
-		t.Errorf("the other project of A went %v after A's 429, want at least 200ms (half of 10/s)", got)
+	clk.mu.Lock()
+	clk.t = tThrottled
+	clk.mu.Unlock()
+	if n := atOnce(pa2); n != 2 {
+		t.Errorf("the other project of A started %d more requests at once after A's 429, want 2 (half of 10, less A's 3)", n)
 	}
 	if budgetA.Throttled() != 1 || budgetB.Throttled() != 0 {
 		t.Errorf("throttles: A %d, B %d; want 1, 0", budgetA.Throttled(), budgetB.Throttled())
