@@ -34,13 +34,14 @@ import (
 //
 // A request whose context is marked Urgent (the poller marks the polls of a project with a
 // running task) is served before every request of the credential that is not, when several
-// wait; each class is first come, first served. A waiting request that is not urgent waits
-// only while urgent ones are waiting: each project polls one page at a time, so with u
-// projects of a credential running tasks at most u urgent requests wait at once, and a
-// quiet request waits at most u + (the quiet ones ahead of it) slots. Only if the urgent
-// polls alone needed the whole budget would quiet projects starve (u projects × pages per
-// poll ÷ active_interval ≥ n/(1.1 w)); at the defaults that is 9 projects of one key each
-// running tasks and needing one page a second.
+// wait; each class is first come, first served. Quiet requests get every slot for which no
+// urgent request waits. Each project polls one page at a time, so u projects of a
+// credential running tasks ask at most u × (pages per poll) ÷ active_interval slots a
+// second, and quiet requests get at least the rest of the n/(1.1 w) a second: with 1,000
+// projects of 300 tasks on 5 keys (one page each, every 30 s), a key's 200 quiet projects
+// need 6.7 a second, so up to 2 of its projects can run tasks at active_interval = 1 s
+// without slowing the others. Only if the urgent polls alone needed the whole budget would
+// quiet projects starve: 9 projects of one key each running a task and polled every second.
 //
 // # Throttling
 //
