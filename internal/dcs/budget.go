@@ -109,6 +109,13 @@ func shape(r float64) (n int, span time.Duration) {
 	return max(1, int(math.Floor(r+1e-9))), w + w/10
 }
 
+// MeanRate is the most requests a second a budget of perSecond sustains: n starts per
+// window and its margin (9.09 at 10).
+func MeanRate(perSecond float64) float64 {
+	n, span := shape(perSecond)
+	return float64(n) / span.Seconds()
+}
+
 type urgentKey struct{}
 
 // Urgent marks ctx's requests as urgent for the budget they wait on: served before the

@@ -85,6 +85,9 @@ func TestBudgetShape(t *testing.T) {
 		if n, span := shape(c.r); n != c.n || span != c.span {
 			t.Errorf("shape(%g) = %d per %v, want %d per %v", c.r, n, span, c.n, c.span)
 		}
+		if m, want := MeanRate(c.r), float64(c.n)/c.span.Seconds(); m != want || m > c.r {
+			t.Errorf("MeanRate(%g) = %g, want %g", c.r, m, want)
+		}
 	}
 }
 
