@@ -92,9 +92,9 @@ func (b *Budget) waiting() int {
 
 type nameKey struct{}
 
-// TestBudgetUrgentFirst: with the window full, three quiet requests wait, then two urgent
-// ones come: when the window has room, the urgent ones go first, then the quiet ones in
-// the order they came; none of them is left waiting.
+// TestBudgetUrgentFirst: behind a request just sent, three quiet requests wait, then two
+// urgent ones come: the urgent ones go first, then the quiet ones in the order they came,
+// a spacing apart; none of them is left waiting.
 func TestBudgetUrgentFirst(t *testing.T) {
 	clk := newStepClock()
 	b := NewBudget(BudgetOptions{PerSecond: 10, Now: clk.Now, Sleep: clk.Sleep})
@@ -107,10 +107,8 @@ func TestBudgetUrgentFirst(t *testing.T) {
 			mu.Unlock()
 		}
 	}
-	for range 10 {
-		if err := b.Wait(t.Context()); err != nil {
-			t.Fatal(err)
-		}
+	if err := b.Wait(t.Context()); err != nil {
+		t.Fatal(err)
 	}
 	var wg sync.WaitGroup
 	for i, name := range []string{"quiet1", "quiet2", "quiet3", "urgent1", "urgent2"} {
@@ -125,8 +123,21 @@ func TestBudgetUrgentFirst(t *testing.T) {
 		})
 		testutil.Eventually(t, name+" waiting", func() bool { return b.waiting() == i+1 })
 	}
-	clk.Advance(1100 * time.Millisecond)
-	wg.Wait()
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	for steps := 0; ; steps++ {
+		select {
+		case <-done:
+		default:
+			if steps > 1_000_000 {
+				t.Fatal("the waiting requests never all went out")
+			}
+			clk.Advance(5 * time.Millisecond)
+			runtime.Gosched()
+			continue
+		}
+		break
+	}
 	want := []string{"urgent1", "urgent2", "quiet1", "quiet2", "quiet3"}
 	if !slices.Equal(order, want) {
 		t.Errorf("served %v, want %v", order, want)
@@ -135,9 +146,9 @@ func TestBudgetUrgentFirst(t *testing.T) {
 
 // TestBudgetUnderLoad: 40 projects' requests, a third of them urgent, some giving up while
 // they wait, against a budget of 10/s throttled twice (once with a Retry-After) while the
-// clock moves in random steps: every run of 11 starts spans at least 1.1 s (at half rate,
-// every run of 6), nothing starts inside the Retry-After pause, every request that did not
-// give up went out, and none that gave up took a slot.
+// clock moves in random steps: starts are at least 115 ms apart (230 ms at half rate), so
+// every run of 11 spans at least 1.15 s; nothing starts inside the Retry-After pause;
+// every request that did not give up went out, and none that gave up took a slot.
 func TestBudgetUnderLoad(t *testing.T) {
 	clk := newStepClock()
 	b := NewBudget(BudgetOptions{PerSecond: 10, Now: clk.Now, Sleep: clk.Sleep})
@@ -149,9 +160,11 @@ func TestBudgetUnderLoad(t *testing.T) {
 		mu.Unlock()
 	}
 	t0 := clk.Now()
-	slowAt, pauseAt := t0.Add(20*time.Second), t0.Add(100*time.Second)
-	clk.After(20*time.Second, func() { b.Throttle(0) })
-	clk.After(100*time.Second, func() { b.Throttle(3 * time.Second) })
+	// The throttles come at the clock's reading when the timer runs (Advance may have moved
+	// past the timer's time); a start at that same instant may have come before them.
+	var slowAt, pauseAt time.Time
+	clk.After(20*time.Second, func() { slowAt = clk.Now(); b.Throttle(0) })
+	clk.After(100*time.Second, func() { pauseAt = clk.Now(); b.Throttle(3 * time.Second) })
 
 	const workers, each = 40, 30
 	var wg sync.WaitGroup
@@ -200,15 +213,18 @@ func TestBudgetUnderLoad(t *testing.T) {
 	}
 	// Half rate from each throttle until SlowFor after it (and its pause).
 	halved := func(from, to time.Time) bool {
-		return !from.Before(slowAt) && to.Before(slowAt.Add(SlowFor)) ||
-			!from.Before(pauseAt) && to.Before(pauseAt.Add(3*time.Second+SlowFor))
+		return from.After(slowAt) && to.Before(slowAt.Add(SlowFor)) ||
+			from.After(pauseAt) && to.Before(pauseAt.Add(3*time.Second+SlowFor))
 	}
 	for i, s := range starts {
-		if i+10 < len(starts) && starts[i+10].Sub(s) < 1100*time.Millisecond {
+		if i+10 < len(starts) && starts[i+10].Sub(s) < 1150*time.Millisecond {
 			t.Fatalf("11 starts within %v from +%v", starts[i+10].Sub(s), s.Sub(t0))
 		}
-		if i+5 < len(starts) && halved(s, starts[i+5]) && starts[i+5].Sub(s) < 1100*time.Millisecond {
-			t.Fatalf("6 starts within %v from +%v at half rate", starts[i+5].Sub(s), s.Sub(t0))
+		if i > 0 && s.Sub(starts[i-1]) < 115*time.Millisecond {
+			t.Fatalf("starts %v apart at +%v", s.Sub(starts[i-1]), s.Sub(t0))
+		}
+		if i > 0 && halved(starts[i-1], s) && s.Sub(starts[i-1]) < 230*time.Millisecond {
+			t.Fatalf("starts %v apart at +%v at half rate", s.Sub(starts[i-1]), s.Sub(t0))
 		}
 		if s.After(pauseAt) && s.Before(pauseAt.Add(3*time.Second)) {
 			t.Fatalf("a start at +%v inside the Retry-After pause from +%v", s.Sub(t0), pauseAt.Sub(t0))
