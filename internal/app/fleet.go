@@ -204,17 +204,20 @@ func (a *App) discover(cfg *config.Config, fl *fleet, tr http.RoundTripper) erro
 }
 
 // spread sets every project's start delay from its budget's share.
+// The budget's mean rate is below perSecond (its window's margin, dcs.MeanRate).
 func (a *App) spread(fl *fleet, perSecond float64, interval time.Duration) {
+	mean := dcs.MeanRate(perSecond)
 	for i := range a.projects {
 		p := &a.projects[i]
 		if p.budget != nil {
-			p.startDelay = startDelay(p.cfg.ProjectID, fl.members[p.budget], perSecond, interval)
+			p.startDelay = startDelay(p.cfg.ProjectID, fl.members[p.budget], mean, interval)
 		}
 	}
 	for _, n := range fl.members {
 		// One page per poll: the budget cannot keep up when projects/interval exceeds it.
-		if need := float64(n) / interval.Seconds(); need > perSecond {
+		if need := float64(n) / interval.Seconds(); need > mean {
 			a.log.Warn().Int("projects", n).Float64("requests_per_second_needed", need).Float64("budget", perSecond).
+				Float64("budget_mean_rate", mean).
 				Msg("dcs.max_requests_per_second is too low for poll.interval with this many projects on one access key: polls will be further apart than the interval")
 		}
 	}

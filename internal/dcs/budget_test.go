@@ -36,12 +36,12 @@ func (c *fakeClock) budget(perSecond float64) *Budget {
 	return NewBudget(BudgetOptions{PerSecond: perSecond, Now: c.Now, Sleep: c.Sleep})
 }
 
-// maxInSecond is the most requests in any window of one second [t, t+1s).
-func maxInSecond(at []time.Time) int {
+// mostIn is the most starts in any window [t, t+window).
+func mostIn(at []time.Time, window time.Duration) int {
 	most := 0
 	for i := range at {
 		n := 0
-		for j := i; j < len(at) && at[j].Sub(at[i]) < time.Second; j++ {
+		for j := i; j < len(at) && at[j].Sub(at[i]) < window; j++ {
 			n++
 		}
 		most = max(most, n)
@@ -49,11 +49,12 @@ func maxInSecond(at []time.Time) int {
 	return most
 }
 
-// TestBudgetSpacesRequests: 100 requests at a budget of 10/s are at least 100 ms apart, so
-// no second holds more than 10, and they take 9.9 s.
-func TestBudgetSpacesRequests(t *testing.T) {
+// TestBudgetSpacing: 100 requests at a budget of 10/s go 115 ms apart (a tenth of the
+// window and its margin), so no window of 1.15 s holds more than 10; the first goes at once.
+func TestBudgetSpacing(t *testing.T) {
 	clk := newFakeClock()
 	b := clk.budget(10)
+	t0 := clk.Now()
 	var at []time.Time
 	for range 100 {
 		if err := b.Wait(t.Context()); err != nil {
@@ -61,11 +62,59 @@ func TestBudgetSpacesRequests(t *testing.T) {
 		}
 		at = append(at, clk.Now())
 	}
-	if got := maxInSecond(at); got > 10 {
-		t.Errorf("%d requests within one second, budget 10", got)
+	if got := mostIn(at, 1150*time.Millisecond); got > 10 {
+		t.Errorf("%d requests within 1.15 s, budget 10", got)
 	}
-	if span := at[99].Sub(at[0]); span < 9900*time.Millisecond || span > 10*time.Second {
-		t.Errorf("100 requests took %v, want 9.9s (and a millisecond each)", span)
+	if got := mostIn(at, time.Second); got > 9 {
+		t.Errorf("%d requests within 1 s, want 9 (115 ms apart)", got)
+	}
+	if !at[0].Equal(t0) {
+		t.Errorf("the first request waited %v", at[0].Sub(t0))
+	}
+	if span := at[99].Sub(at[0]); span != 99*115*time.Millisecond {
+		t.Errorf("100 requests took %v, want 99 × 115 ms", span)
+	}
+}
+
+// TestBudgetShape: n = max(1, ⌊r⌋) starts per window of max(1 s, 1/r) and its margin,
+// spread evenly over it.
+func TestBudgetShape(t *testing.T) {
+	for _, c := range []struct {
+		r    float64
+		n    int
+		span time.Duration
+		gap  time.Duration
+	}{{10, 10, 1150 * time.Millisecond, 115 * time.Millisecond}, {5, 5, 1150 * time.Millisecond, 230 * time.Millisecond},
+		{2.5, 2, 1150 * time.Millisecond, 575 * time.Millisecond}, {1, 1, 1150 * time.Millisecond, 1150 * time.Millisecond},
+		{0.5, 1, 2300 * time.Millisecond, 2300 * time.Millisecond}, {1000, 1000, 1150 * time.Millisecond, 1150 * time.Microsecond}} {
+		n, span, gap := shape(c.r)
+		if n != c.n || span != c.span || gap != c.gap {
+			t.Errorf("shape(%g) = %d per %v, %v apart; want %d per %v, %v apart", c.r, n, span, gap, c.n, c.span, c.gap)
+		}
+		if time.Duration(n)*gap < span {
+			t.Errorf("shape(%g): %d × %v is less than the window %v", c.r, n, gap, span)
+		}
+		if m := MeanRate(c.r); m > c.r || m < float64(c.n)/1.16/c.span.Seconds()*1.15 {
+			t.Errorf("MeanRate(%g) = %g", c.r, m)
+		}
+	}
+}
+
+// TestBudgetCancelReturnsNoSlot: a request that gives up while waiting takes no slot:
+// the next one goes a spacing after the last that went, not two.
+func TestBudgetCancelReturnsNoSlot(t *testing.T) {
+	clk := newFakeClock()
+	b := clk.budget(10)
+	_ = b.Wait(t.Context())
+	t0 := clk.Now()
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if err := b.Wait(ctx); err == nil {
+		t.Fatal("a cancelled wait returned nil")
+	}
+	t1 := clk.Now() // the cancelled wait slept until its slot
+	if err := b.Wait(t.Context()); err != nil || !clk.Now().Equal(t1) || t1.Sub(t0) != 115*time.Millisecond {
+		t.Fatalf("the request after the cancelled one went at +%v (%v), want +115ms: the cancelled one took a slot", clk.Now().Sub(t0), err)
 	}
 }
 
@@ -84,20 +133,28 @@ func TestBudgetThrottle(t *testing.T) {
 	if got := clk.Now().Sub(t0); got > time.Second {
 		t.Fatalf("first request after a throttle without Retry-After went %v later: paused, want only slowed", got)
 	}
-	if l := b.Limit(); l < 4.9 || l > 5 {
+	if l := b.Limit(); l != 5 {
 		t.Errorf("rate after a throttle %g, want 5", l)
 	}
-	prev := clk.Now()
-	_ = b.Wait(t.Context())
-	if gap := clk.Now().Sub(prev); gap < 200*time.Millisecond {
-		t.Errorf("gap at half rate %v, want 200ms", gap)
+	var at []time.Time
+	for range 30 {
+		_ = b.Wait(t.Context())
+		at = append(at, clk.Now())
+	}
+	if got := mostIn(at, 1150*time.Millisecond); got > 5 {
+		t.Errorf("%d requests within 1.15 s at half rate, want at most 5", got)
+	}
+	if span := at[29].Sub(at[0]); span != 29*230*time.Millisecond {
+		t.Errorf("30 requests at half rate took %v, want 29 × 230 ms", span)
 	}
 	_ = clk.Sleep(t.Context(), SlowFor)
-	_ = b.Wait(t.Context())
-	prev = clk.Now()
-	_ = b.Wait(t.Context())
-	if gap := clk.Now().Sub(prev); gap < 100*time.Millisecond || gap > 102*time.Millisecond || b.Limit() < 9.8 {
-		t.Errorf("after SlowFor: gap %v at rate %g, want 100ms at 10", gap, b.Limit())
+	at = at[:0]
+	for range 30 {
+		_ = b.Wait(t.Context())
+		at = append(at, clk.Now())
+	}
+	if span := at[29].Sub(at[0]); span != 29*115*time.Millisecond || b.Limit() != 10 {
+		t.Errorf("after SlowFor: 30 requests took %v at rate %g, want 29 × 115 ms at 10", span, b.Limit())
 	}
 	if counted != 1 {
 		t.Errorf("OnThrottle called %d times, want 1", counted)
@@ -145,14 +202,14 @@ func TestThrottleSlowsTheCredentialNotOthers(t *testing.T) {
 	if _, err := pb1.List(t.Context(), Query{Limit: 10}); err != nil {
 		t.Fatal(err)
 	}
-	if got := clk.Now().Sub(tThrottled); got > 102*time.Millisecond {
-		t.Errorf("account B waited %v after A was throttled", got)
+	if got := clk.Now().Sub(tThrottled); got > 115*time.Millisecond {
+		t.Errorf("account B waited %v after A was throttled, want at most 115ms (10/s)", got)
 	}
 	if _, err := pa2.List(t.Context(), Query{Limit: 10}); err != nil {
 		t.Fatal(err)
 	}
-	if got := clk.Now().Sub(tThrottled); got < 200*time.Millisecond {
-		t.Errorf("the other project of A went %v after A's 429, want at least 200ms (half of 10/s)", got)
+	if got := clk.Now().Sub(tThrottled); got < 230*time.Millisecond {
+		t.Errorf("the other project of A went %v after A's 429, want at least 230ms (half of 10/s)", got)
 	}
 	if budgetA.Throttled() != 1 || budgetB.Throttled() != 0 {
 		t.Errorf("throttles: A %d, B %d; want 1, 0", budgetA.Throttled(), budgetB.Throttled())

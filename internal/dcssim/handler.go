@@ -3,6 +3,7 @@ package dcssim
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
@@ -106,13 +107,18 @@ func (s *Sim) serveTasks(w http.ResponseWriter, r *http.Request, projectID, reqI
 		s.replyJSON(w, http.StatusBadRequest, dcsError{ErrorCode: codeBadParam, ErrorMsg: "Invalid parameter: " + bad})
 		return
 	}
-	resp, ok := s.list(ak, projectID, q)
+	pg, ok := s.list(ak, projectID, q)
 	if !ok {
 		msg := msgBadAuth + "the project " + projectID + " does not match the credential"
 		s.replyJSON(w, http.StatusUnauthorized, gatewayError{codeBadAuth, msg, reqID})
 		return
 	}
-	s.replyJSON(w, http.StatusOK, resp)
+	body, err := s.encodePage(pg)
+	if err != nil {
+		s.replyJSON(w, http.StatusOK, pg.resp) // replyJSON answers the encoding error
+		return
+	}
+	s.reply(w, http.StatusOK, contentTypeJSON, body)
 }
 
 // parsePath returns the project id of a /v2/{project_id}/tasks path.
@@ -161,31 +167,83 @@ func (s *Sim) parseQuery(v url.Values) (listQuery, string) {
 	return q, ""
 }
 
+// listing is a page to send: the response, and the tasks' encodings known when it was read.
+type listing struct {
+	resp listResponse
+	enc  [][]byte // by task of resp.Tasks; nil: not encoded yet
+	p    *project
+	gen  uint64 // p.gen when it was read
+}
+
 // list pages the project's tasks; it reports false for an unknown project, or one of
 // another account than the access key ak.
-func (s *Sim) list(ak, projectID string, q listQuery) (listResponse, bool) {
+func (s *Sim) list(ak, projectID string, q listQuery) (listing, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p, ok := s.projects[projectID]
 	if !ok || !s.owns(ak, p) {
-		return listResponse{}, false
+		return listing{}, false
 	}
-	resp := listResponse{Tasks: []Task{}}
+	pg := listing{resp: listResponse{Tasks: []Task{}}, p: p, gen: p.gen}
 	for t := range s.v.order(p) {
 		if !s.v.inWindow(t, q) {
 			continue
 		}
-		if resp.TaskCount >= q.offset && len(resp.Tasks) < q.limit {
+		if pg.resp.TaskCount >= q.offset && len(pg.resp.Tasks) < q.limit {
 			// Stored tasks are replaced, never written, so the copy can be encoded unlocked.
 			t.layout = s.v.timeFormat
-			resp.Tasks = append(resp.Tasks, t)
+			pg.resp.Tasks = append(pg.resp.Tasks, t)
+			pg.enc = append(pg.enc, p.enc[t.ID])
 		}
-		resp.TaskCount++
+		pg.resp.TaskCount++
 	}
 	if s.v.countIsPageSize {
-		resp.TaskCount = len(resp.Tasks)
+		pg.resp.TaskCount = len(pg.resp.Tasks)
 	}
-	return resp, true
+	return pg, true
+}
+
+// encodePage returns the body of pg: exactly json.Marshal(pg.resp), built from each task's
+// encoding (json.Marshal of a Task is what Marshal writes for it inside the response).
+// Tasks not encoded yet are encoded here, outside the lock, and kept unless the project
+// changed meanwhile. A task's encoding depends only on the task and the Sim's options,
+// which never change.
+func (s *Sim) encodePage(pg listing) ([]byte, error) {
+	var fresh map[string][]byte
+	size := 40
+	for i, t := range pg.resp.Tasks {
+		if pg.enc[i] == nil {
+			b, err := json.Marshal(t)
+			if err != nil {
+				return nil, err
+			}
+			pg.enc[i] = b
+			if fresh == nil {
+				fresh = make(map[string][]byte)
+			}
+			fresh[t.ID] = b
+		}
+		size += len(pg.enc[i]) + 1
+	}
+	body := make([]byte, 0, size)
+	body = append(body, `{"task_count":`...)
+	body = strconv.AppendInt(body, int64(pg.resp.TaskCount), 10)
+	body = append(body, `,"tasks":[`...)
+	for i, b := range pg.enc {
+		if i > 0 {
+			body = append(body, ',')
+		}
+		body = append(body, b...)
+	}
+	body = append(body, "]}"...)
+	if fresh != nil {
+		s.mu.Lock()
+		if pg.p.gen == pg.gen {
+			maps.Copy(pg.p.enc, fresh)
+		}
+		s.mu.Unlock()
+	}
+	return body, nil
 }
 
 // replyJSON encodes v and sends it with status.

@@ -513,7 +513,8 @@ func (p *Poller) logLearned(param string) {
 }
 
 // Run polls until ctx is done: after StartDelay, then every ActiveInterval while a
-// followed task runs and every Interval otherwise (start to start); after a failure it backs off
+// followed task runs and every Interval otherwise, start to start (the polls of a project
+// with a running task wait on the budget as dcs.Urgent); after a failure it backs off
 // (exponential with jitter, capped at MaxBackoff, at least what a 429's Retry-After asked
 // for).
 func (p *Poller) Run(ctx context.Context) {
@@ -521,9 +522,17 @@ func (p *Poller) Run(ctx context.Context) {
 		return
 	}
 	b := retry.New(time.Second, p.maxBackoff)
+	// urgent: a followed task runs (or one is expected to end soon), so the project's
+	// requests go before its credential's quiet projects' in the budget (dcs.Urgent). It is
+	// what the last committed state said; a failed poll changes nothing.
+	urgent := diff.Active(p.ledger.Project(p.policy.ProjectID), p.diffOptions(p.now()))
 	for {
 		started := time.Now()
-		res, err := p.Cycle(ctx)
+		cctx := ctx
+		if urgent {
+			cctx = dcs.Urgent(ctx)
+		}
+		res, err := p.Cycle(cctx)
 		if ctx.Err() != nil {
 			return
 		}
@@ -532,7 +541,8 @@ func (p *Poller) Run(ctx context.Context) {
 		case err == nil:
 			b.Reset()
 			wait = p.interval
-			if diff.Active(res.Next, p.diffOptions(p.now())) {
+			urgent = diff.Active(res.Next, p.diffOptions(p.now()))
+			if urgent {
 				wait = p.active
 			}
 			// Intervals run from the start of one poll to the start of the next: a poll
@@ -541,7 +551,7 @@ func (p *Poller) Run(ctx context.Context) {
 			wait = max(wait-time.Since(started), 0)
 			if p.fast > 0 {
 				if w, ok := p.learn.wait(p.now(), wait, max(p.fast, minFastInterval)); ok {
-					wait = w
+					wait, urgent = w, true
 				}
 			}
 		case dcs.IsAuth(err):

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"syscall"
@@ -49,6 +50,7 @@ type fleetRun struct {
 	latency  []time.Duration
 	perKey   []int // most requests in one second (any window [t, t+1s)), per access key
 	perCal   []int // most requests in one calendar second, per access key
+	perWatch []int // most requests in one second within the watch (steady state), per access key
 	rate     []float64
 }
 
@@ -107,7 +109,8 @@ func fleetRows(backend string, n int, watch time.Duration, fleet, alone *fleetRu
 		{"7. fleet CPU share of one core (" + backend + ")", "≤ 5 %", fmt.Sprintf("%.2f %%", share), share <= 5},
 		{"7. fleet RSS (" + backend + ")", "≤ 150 MB", fmt.Sprintf("%.1f MB (max VmRSS)", mb), mb <= 150},
 		{"7. fleet requests per second per access key, simulator's clock, whole run (" + backend + ")", fmt.Sprintf("≤ %d (budget)", fleetBudget),
-			fmt.Sprintf("max in any window of 1 s per key %v; in a calendar second %v; mean rate %.1f/s", fleet.perKey, fleet.perCal, mean(fleet.rate)),
+			fmt.Sprintf("max in any window of 1 s per key %v (in the watch %v); in a calendar second %v; mean rate %.1f/s",
+				fleet.perKey, fleet.perWatch, fleet.perCal, mean(fleet.rate)),
 			most <= fleetBudget},
 		{fmt.Sprintf("7. end of a running task → NATS, active project in the fleet, n=%d (%s)", len(fleet.latency), backend), "p99 ≤ 1.1 × alone",
 			fmt.Sprintf("p50 %s, p99 %s; alone (n=%d): p50 %s, p99 %s", ms(f50), ms(f99), len(alone.latency), ms(s50), ms(s99)),
@@ -283,6 +286,8 @@ func runFleet(ctx context.Context, bin, dir, natsURL, backend string, n int, wat
 		at := sim.Arrivals(ak)
 		r.perKey = append(r.perKey, mostInSecond(at))
 		r.perCal = append(r.perCal, mostInCalendarSecond(at))
+		from := sort.Search(len(at), func(i int) bool { return !at[i].Before(t0) })
+		r.perWatch = append(r.perWatch, mostInSecond(at[from:]))
 		if len(at) > 1 {
 			r.rate = append(r.rate, float64(len(at)-1)/at[len(at)-1].Sub(at[0]).Seconds())
 		}
