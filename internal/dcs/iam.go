@@ -95,7 +95,7 @@ func NewIAMClient(o IAMOptions) (*IAMClient, error) {
 	}
 	tr := o.Transport
 	if tr == nil {
-		tr = http.DefaultTransport.(*http.Transport).Clone()
+		tr = sharedTransport(false)
 	}
 	return &IAMClient{cred: cred, endpoint: strings.TrimRight(o.Endpoint, "/"), http: &http.Client{
 		Transport: tr, Timeout: o.Timeout,
