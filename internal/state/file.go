@@ -126,7 +126,7 @@ func OpenFile(dir string) (*File, error) {
 // Path is the state directory.
 func (f *File) Path() string { return f.dir }
 
-func (f *File) legacyPath() string  { return filepath.Join(f.dir, FileName) }
+func (f *File) legacyPath() string   { return filepath.Join(f.dir, FileName) }
 func (f *File) projectsPath() string { return filepath.Join(f.dir, ProjectsDir) }
 
 // Load reads the snapshot. An empty directory is a fresh start; a file that cannot be read
