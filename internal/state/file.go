@@ -337,6 +337,7 @@ func (f *File) Save(_ context.Context, s *Snapshot) error {
 		if err := os.Remove(f.legacyPath()); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("saving state in %s: removing %s: %w", f.dir, FileName, err)
 		}
+		f.told(FileName)
 		if err := syncDir(f.dir); err != nil {
 			return err
 		}
