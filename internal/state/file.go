@@ -123,6 +123,14 @@ func OpenFile(dir string) (*File, error) {
 	return &File{dir: dir, lock: lock, saved: map[string]*savedProject{}, events: map[string]savedEvent{}, full: true}, nil
 }
 
+// ReadDir reads the snapshot in a state directory as Load would, without taking its lock
+// (for tests and tools looking at the state of a running notifier: each file is read as
+// it is at that instant).
+func ReadDir(dir string) (*Snapshot, error) {
+	f := &File{dir: dir, saved: map[string]*savedProject{}, events: map[string]savedEvent{}}
+	return f.Load(context.Background())
+}
+
 // Path is the state directory.
 func (f *File) Path() string { return f.dir }
 
