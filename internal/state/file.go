@@ -63,6 +63,11 @@ type File struct {
 	// never changes, so while a burst drains each save of its project only joins bytes.
 	events map[string]savedEvent
 	order  uint64 // the highest order given or read
+	// states is the encoding of the state of projects written with pending events, up to
+	// maxCachedStates bytes in all: while their events drain, each delivery rewrites the
+	// file with the same state, which is then joined instead of encoded again. Only such
+	// projects, not every project (1,000 projects' encodings were 24 MB).
+	states map[string]cachedState
 	// full means the files may not be what saved says (nothing loaded yet, or FileName was
 	// loaded): the next Save writes every project, removes every other file, then FileName.
 	full bool
@@ -80,6 +85,14 @@ type pendingKey struct {
 	id    string
 	sinks []string
 }
+
+type cachedState struct {
+	st  *diff.ProjectState
+	enc []byte
+}
+
+// maxCachedStates bounds File.states, in bytes.
+const maxCachedStates = 8 << 20
 
 type savedEvent struct {
 	order uint64
@@ -273,6 +286,14 @@ func (f *File) Save(_ context.Context, s *Snapshot) error {
 
 	var err error
 	wrote := false
+	states, cached := map[string]cachedState{}, 0
+	keep := func(id string, c cachedState, idx []int) {
+		if len(idx) > 0 && c.st != nil && cached+len(c.enc) <= maxCachedStates {
+			states[id] = c
+			cached += len(c.enc)
+		}
+	}
+	defer func() { f.states = states }()
 	write := func(id string, st *diff.ProjectState, idx []int) {
 		if err != nil {
 			return
@@ -292,14 +313,26 @@ func (f *File) Save(_ context.Context, s *Snapshot) error {
 			f.told(ProjectFileName(id))
 			return
 		}
+		c, ok := f.states[id]
+		if !ok || c.st != st {
+			c = cachedState{st: st}
+		}
 		if !f.full && cur != nil && !cur.stale && cur.st == st && samePending(cur.pending, s.Outbox, idx) {
+			keep(id, c, idx)
 			return
 		}
-		b, eerr := f.encodeProject(id, st, s.Outbox, idx)
+		if c.enc == nil && st != nil {
+			if c.enc, err = json.Marshal(st); err != nil {
+				err = fmt.Errorf("encoding state of project %q: %w", id, err)
+				return
+			}
+		}
+		b, eerr := f.encodeProject(id, c.enc, s.Outbox, idx)
 		if eerr != nil {
 			err = fmt.Errorf("encoding state of project %q: %w", id, eerr)
 			return
 		}
+		keep(id, c, idx)
 		if werr := f.replace(ProjectFileName(id), b); werr != nil {
 			err = werr
 			return

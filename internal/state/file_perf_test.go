@@ -40,7 +40,11 @@ func TestProjectFileEncodingIsJSONMarshal(t *testing.T) {
 				}
 				want.Outbox = append(want.Outbox, OrderedPending{Order: se.order, Event: outbox[j].Event, Sinks: outbox[j].Sinks})
 			}
-			got, err := f.encodeProject("p<&>", p, outbox, idx)
+			var enc []byte
+			if p != nil {
+				enc, _ = json.Marshal(p)
+			}
+			got, err := f.encodeProject("p<&>", enc, outbox, idx)
 			if err != nil {
 				t.Fatal(err)
 			}

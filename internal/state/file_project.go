@@ -90,22 +90,18 @@ func DecodeProject(b []byte) (*ProjectFile, error) {
 	return &pf, nil
 }
 
-// encodeProject is json.Marshal of the ProjectFile of id, reusing the encodings of the
-// pending events (f.events). st may be nil.
-func (f *File) encodeProject(id string, st *diff.ProjectState, outbox []Pending, idx []int) ([]byte, error) {
+// encodeProject is json.Marshal of the ProjectFile of id whose state encodes as st (nil:
+// no state), reusing the encodings of the pending events (f.events).
+func (f *File) encodeProject(id string, st []byte, outbox []Pending, idx []int) ([]byte, error) {
 	var buf bytes.Buffer
+	buf.Grow(len(st) + 1024*len(idx) + 64)
 	buf.WriteString(`{"version":`)
 	buf.WriteString(strconv.Itoa(Version))
 	buf.WriteString(`,"id":`)
 	writeJSON(&buf, id)
 	if st != nil {
-		b, err := json.Marshal(st)
-		if err != nil {
-			return nil, err
-		}
-		buf.Grow(len(b) + 256*len(idx) + 64)
 		buf.WriteString(`,"project":`)
-		buf.Write(b)
+		buf.Write(st)
 	}
 	if len(idx) > 0 {
 		buf.WriteString(`,"outbox":[`)
