@@ -339,7 +339,8 @@ func (f *File) Save(_ context.Context, s *Snapshot) error {
 		}
 		sp := &savedProject{st: st, pending: make([]pendingKey, len(idx))}
 		for j, i := range idx {
-			sp.pending[j] = pendingKey{id: s.Outbox[i].Event.ID, sinks: slices.Clone(s.Outbox[i].Sinks)}
+			// Not a copy: the ledger never modifies a Pending's Sinks (it makes new ones).
+			sp.pending[j] = pendingKey{id: s.Outbox[i].Event.ID, sinks: s.Outbox[i].Sinks}
 		}
 		f.saved[id] = sp
 		wrote = true

@@ -55,3 +55,15 @@ func TestProjectFileEncodingIsJSONMarshal(t *testing.T) {
 		}
 	}
 }
+
+// writeJSON writes what json.Marshal does, on its fast path and off it.
+func TestWriteJSONIsJSONMarshal(t *testing.T) {
+	for _, s := range []string{"", "nats", "slack[0]", "a\"b", `a\b`, "<&>", "\x00\x1f\x7f", "ü", "\u2028", "\xff", "pagerduty[12]"} {
+		var buf bytes.Buffer
+		writeJSON(&buf, s)
+		want, _ := json.Marshal(s)
+		if !bytes.Equal(buf.Bytes(), want) {
+			t.Errorf("%q: got %s, want %s", s, buf.Bytes(), want)
+		}
+	}
+}

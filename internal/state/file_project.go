@@ -104,6 +104,7 @@ func (f *File) encodeProject(id string, st []byte, outbox []Pending, idx []int) 
 		buf.Write(st)
 	}
 	if len(idx) > 0 {
+		var num [20]byte
 		buf.WriteString(`,"outbox":[`)
 		for j, i := range idx {
 			p := &outbox[i]
@@ -120,7 +121,7 @@ func (f *File) encodeProject(id string, st []byte, outbox []Pending, idx []int) 
 				buf.WriteByte(',')
 			}
 			buf.WriteString(`{"order":`)
-			buf.WriteString(strconv.FormatUint(se.order, 10))
+			buf.Write(strconv.AppendUint(num[:0], se.order, 10))
 			buf.WriteString(`,"event":`)
 			buf.Write(se.enc)
 			buf.WriteString(`,"sinks":`)
@@ -144,7 +145,16 @@ func (f *File) encodeProject(id string, st []byte, outbox []Pending, idx []int) 
 	return buf.Bytes(), nil
 }
 
+// writeJSON writes s as json.Marshal does.
 func writeJSON(buf *bytes.Buffer, s string) {
-	b, _ := json.Marshal(s) // a string always encodes
-	buf.Write(b)
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			b, _ := json.Marshal(s) // a string always encodes
+			buf.Write(b)
+			return
+		}
+	}
+	buf.WriteByte('"')
+	buf.WriteString(s)
+	buf.WriteByte('"')
 }
