@@ -162,7 +162,7 @@ func (f *File) Load(context.Context) (*Snapshot, error) {
 		if err != nil {
 			return nil, fmt.Errorf("state file %s is unreadable: %w (fix or move it; moving it away makes the next start a fresh baseline)", f.legacyPath(), err)
 		}
-		f.saved, f.events, f.full = map[string]*savedProject{}, map[string]savedEvent{}, true
+		f.saved, f.events, f.states, f.full = map[string]*savedProject{}, map[string]savedEvent{}, nil, true
 		return s, nil
 	case !errors.Is(err, fs.ErrNotExist):
 		return nil, fmt.Errorf("reading state file %s: %w", f.legacyPath(), err)
@@ -171,7 +171,7 @@ func (f *File) Load(context.Context) (*Snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
-	f.full = false
+	f.full, f.states = false, nil
 	return s, nil
 }
 

@@ -55,3 +55,48 @@ func BenchmarkCommitFleet(b *testing.B) {
 	cpu := time.Duration(after.Utime.Nano() + after.Stime.Nano() - before.Utime.Nano() - before.Stime.Nano())
 	b.ReportMetric(float64(cpu.Microseconds())/1000/float64(b.N), "cpu-ms/op")
 }
+
+// BenchmarkDoneAcross500 is a receiver's batch of 500 events of 500 projects reported
+// delivered in one Done (as a backlog drains after an outage): 500 files in one save.
+func BenchmarkDoneAcross500(b *testing.B) {
+	const projects = 500
+	f, err := OpenFile(b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	l, _ := NewLedger(f, Empty(), []string{"nats"})
+	for p := range projects {
+		if err := l.Commit(b.Context(), fmt.Sprintf("%032x", p+1), tasksOf(300), nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	i := 0
+	for b.Loop() {
+		b.StopTimer()
+		var ids []string
+		for p := range projects {
+			id := fmt.Sprintf("%032x", p+1)
+			i++
+			e := event.New(event.Transition{ProjectID: id, Region: "cn-north-4", TaskID: fmt.Sprintf("%032x", i), TaskName: "EXTEND",
+				Status: "RUNNING", Seq: 3, Task: []byte(`{"id":"x","status":"RUNNING"}`), DetectedAt: time.Unix(int64(i), 0)})
+			if err := l.Commit(b.Context(), id, l.Project(id), []event.Event{e}); err != nil {
+				b.Fatal(err)
+			}
+			ids = append(ids, e.ID)
+		}
+		b.StartTimer()
+		if err := l.Done(b.Context(), "nats", ids); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func tasksOf(n int) *diff.ProjectState {
+	created := time.Date(2026, 11, 27, 3, 0, 0, 0, time.UTC).UnixMilli()
+	st := &diff.ProjectState{Horizon: created, Tasks: make(map[string]diff.TaskState, n)}
+	for t := range n {
+		st.Tasks[fmt.Sprintf("%032x", t+1)] = diff.TaskState{Status: "SUCCESS", Created: created, Seq: 2}
+	}
+	return st
+}
