@@ -71,8 +71,10 @@ type File struct {
 	// full means the files may not be what saved says (nothing loaded yet, or FileName was
 	// loaded): the next Save writes every project, removes every other file, then FileName.
 	full bool
-	// wrote, when set (tests), is told each project file written or removed.
-	wrote func(name string)
+	// wrote, when set (tests), is told each project file written or removed; failWrite,
+	// when set (tests), can fail the write of a project file.
+	wrote     func(name string)
+	failWrite func(name string) error
 }
 
 type savedProject struct {
@@ -435,6 +437,11 @@ func samePending(have []pendingKey, outbox []Pending, idx []int) bool {
 // The directory is fsynced by the caller, once for the whole save.
 func (f *File) replace(name string, b []byte) error {
 	dir := f.projectsPath()
+	if f.failWrite != nil {
+		if err := f.failWrite(name); err != nil {
+			return fmt.Errorf("saving state in %s: %w", dir, err)
+		}
+	}
 	tmp, err := os.CreateTemp(dir, ".tmp-*")
 	if err != nil {
 		return fmt.Errorf("saving state in %s: %w", dir, err)

@@ -458,3 +458,52 @@ func TestFileMigratesStateJSON(t *testing.T) {
 		t.Errorf("outbox after the migration: %v", back.Outbox)
 	}
 }
+
+// A save that fails after some of its files were written returns the error; the store
+// still knows what each file holds, so the next save (of the previous snapshot, as the
+// ledger does after a failed commit, or of the new one) puts every file right.
+func TestFileSaveThatFailsHalfway(t *testing.T) {
+	for _, retry := range []string{"previous", "new"} {
+		t.Run(retry, func(t *testing.T) {
+			dir := t.TempDir()
+			f, _ := openCounting(t, dir)
+			prev := &Snapshot{Version: Version, Projects: map[string]*diff.ProjectState{"a": tasks(1), "b": tasks(1), "c": tasks(1)},
+				Outbox: []Pending{{Event: pev("a", "a1"), Sinks: []string{"nats"}}}}
+			if err := f.Save(t.Context(), prev); err != nil {
+				t.Fatal(err)
+			}
+			next := &Snapshot{Version: Version, Projects: map[string]*diff.ProjectState{"a": tasks(2), "b": tasks(2), "c": tasks(2)},
+				Outbox: []Pending{{Event: pev("c", "c1"), Sinks: []string{"nats"}}}}
+			f.failWrite = func(name string) error {
+				if name == "b.json" {
+					return errors.New("disk full")
+				}
+				return nil
+			}
+			if err := f.Save(t.Context(), next); err == nil || !strings.Contains(err.Error(), "disk full") {
+				t.Fatalf("save: %v, want the error", err)
+			}
+			checkMix(t, "after the failed save", readState(t, dir), prev, next)
+			f.failWrite = nil
+			want := prev
+			if retry == "new" {
+				want = next
+			}
+			if err := f.Save(t.Context(), want); err != nil {
+				t.Fatal(err)
+			}
+			if got := snapJSON(t, readState(t, dir)); got != snapJSON(t, want) {
+				t.Errorf("after the next save:\n got %s\nwant %s", got, snapJSON(t, want))
+			}
+		})
+	}
+}
+
+func readState(t *testing.T, dir string) *Snapshot {
+	t.Helper()
+	s, err := ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
