@@ -507,3 +507,34 @@ func readState(t *testing.T, dir string) *Snapshot {
 	}
 	return s
 }
+
+// The temporary project files of a crashed save are removed at the next start; project
+// files and files not ours are left alone.
+func TestFileTemporaryProjectFilesAreRemovedAtStart(t *testing.T) {
+	dir := t.TempDir()
+	projects := filepath.Join(dir, ProjectsDir)
+	os.MkdirAll(projects, 0o700)
+	left := filepath.Join(projects, ".tmp-123456")
+	keep := map[string]string{
+		filepath.Join(projects, "p.json"): `{"version":1,"id":"p","project":{"tasks":{}}}`,
+		filepath.Join(projects, "README"): "mine",
+	}
+	os.WriteFile(left, []byte("{"), 0o600)
+	for name, content := range keep {
+		if err := os.WriteFile(name, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := reload(t, dir)
+	if _, err := os.Stat(left); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("leftover %s after start: %v", left, err)
+	}
+	for name := range keep {
+		if _, err := os.Stat(name); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	if s.Projects["p"] == nil {
+		t.Errorf("project p not loaded: %s", snapJSON(t, s))
+	}
+}
