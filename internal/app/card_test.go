@@ -1,6 +1,8 @@
 package app_test
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -65,7 +67,7 @@ func TestLiveCardSurvivesSIGKILL(t *testing.T) {
 			// SIGKILL.
 			if backend == "file" {
 				dir := t.TempDir()
-				copyFile(t, filepath.Join(p.cfg.State.Path, state.FileName), filepath.Join(dir, state.FileName))
+				copyState(t, p.cfg.State.Path, dir)
 				stop()
 				next := *p.cfg
 				next.State.Path = dir
@@ -144,13 +146,28 @@ func TestLiveCardSurvivesSIGKILL(t *testing.T) {
 	}
 }
 
-func copyFile(t *testing.T, from, to string) {
+// copyState copies the state files of a running notifier (every project file, each as it
+// is at that instant, as a SIGKILL would leave them), not its lock.
+func copyState(t *testing.T, from, to string) {
 	t.Helper()
-	b, err := os.ReadFile(from)
-	if err != nil {
+	if err := os.MkdirAll(filepath.Join(to, state.ProjectsDir), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(to, b, 0o600); err != nil {
-		t.Fatal(err)
+	names, _ := filepath.Glob(filepath.Join(from, state.ProjectsDir, "*.json"))
+	if len(names) == 0 {
+		t.Fatalf("no project file in %s", from)
+	}
+	for _, name := range append(names, filepath.Join(from, state.FileName)) {
+		b, err := os.ReadFile(name)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		rel, _ := filepath.Rel(from, name)
+		if err := os.WriteFile(filepath.Join(to, rel), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

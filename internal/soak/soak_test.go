@@ -121,10 +121,10 @@ func TestSoak(t *testing.T) {
 	// Convergence: every transition in the stream and nothing pending, or a deadline.
 	want := w.expected()
 	convergeBegan := time.Now()
-	stateFile := filepath.Join(dir, "state", state.FileName)
+	stateDir := filepath.Join(dir, "state")
 	deadline := time.Now().Add(2 * time.Minute)
 	for time.Now().Before(deadline) {
-		if streamMsgs(nb.URL()) >= len(want) && outboxLen(stateFile) == 0 {
+		if streamMsgs(nb.URL()) >= len(want) && outboxLen(stateDir) == 0 {
 			break
 		}
 		time.Sleep(200 * time.Millisecond) // polling a condition, with a deadline
@@ -138,7 +138,7 @@ func TestSoak(t *testing.T) {
 	r.tasks, r.chaos, r.converge = w.taskCount(), chaosTook, converge
 	r.slackPosts, r.slackThrottled, r.slackFailed = sl.posts.Load(), sl.throttled.Load(), sl.failed.Load()
 	r.kills, r.natsRestarts, r.faults, r.faultKinds = nf.kills, natsRestarts, f.injected, f.byKind
-	r.pending = outboxLen(stateFile)
+	r.pending = outboxLen(stateDir)
 	r.logFiles, r.logLines, r.leaks, r.panics = scanLogs(t, logDir, []string{
 		soakAK, soakSK, soakToken, soakNATSToken, webhook, slackPath, "soakWebhookSecretPart0123",
 	})
@@ -239,12 +239,8 @@ func streamMsgs(url string) int {
 	return int(info.State.Msgs)
 }
 
-func outboxLen(path string) int {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return -1
-	}
-	s, err := state.Decode(b)
+func outboxLen(dir string) int {
+	s, err := state.ReadDir(dir)
 	if err != nil {
 		return -1
 	}

@@ -59,3 +59,49 @@ func FuzzStateDecode(f *testing.F) {
 		}
 	})
 }
+
+// FuzzProjectDecode feeds arbitrary bytes to the project file reader: it never panics, and
+// a project file it accepts can be written and read back to the same thing.
+func FuzzProjectDecode(f *testing.F) {
+	e := event.New(event.Transition{ProjectID: "p", Region: "cn-north-4", TaskID: "t1", TaskName: "EXTEND",
+		Status: "RUNNING", Created: true, Seq: 1, Task: json.RawMessage(`{"id":"t1","status":"RUNNING","details":null}`),
+		DetectedAt: time.Date(2026, 11, 27, 3, 2, 51, 204e6, time.UTC)})
+	good, err := json.Marshal(ProjectFile{Version: Version, ID: "p",
+		Project: &diff.ProjectState{Horizon: 1700000000000, Tasks: diff.TasksOf(map[string]diff.TaskState{
+			"t1": {Status: "RUNNING", Created: 1700000001000, Seq: 1},
+		}), Receivers: map[string]map[string]string{"slack[0]": {"t1": "1700000000.000100"}}},
+		Outbox: []OrderedPending{{Order: 7, Event: e, Sinks: []string{"nats", "slack[0]"}}}})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(good)
+	f.Add([]byte(`{"version":1,"id":"p","project":{"tasks":{}}}`))
+	f.Add([]byte(`{"version":1,"id":"p"}`))
+	f.Add([]byte(`{"version":2,"id":"p","project":{"tasks":{}}}`))
+	f.Add([]byte(`{"version":1,"id":"p","project":{"tasks":null}}`))
+	f.Add([]byte(`{"version":1,"id":"p","outbox":[{"order":1,"event":{"id":"x","data":{"project_id":"p"}},"sinks":["nats"]},{"order":1,"event":{"id":"y","data":{"project_id":"p"}},"sinks":["nats"]}]}`))
+	f.Add([]byte(`{"version":1,"id":"~","outbox":[{"order":18446744073709551615,"event":{"id":"x","data":{"project_id":"~"}},"sinks":["nats"]}]}`))
+	f.Add(good[:len(good)/2])
+	f.Fuzz(func(t *testing.T, b []byte) {
+		pf, err := DecodeProject(b)
+		if err != nil {
+			return
+		}
+		_ = ProjectFileName(pf.ID)
+		first, err := json.Marshal(pf)
+		if err != nil {
+			t.Fatalf("a project file that loads cannot be saved: %v", err)
+		}
+		pf2, err := DecodeProject(first)
+		if err != nil {
+			t.Fatalf("a saved project file does not load: %v\n%s", err, first)
+		}
+		second, err := json.Marshal(pf2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(first, second) {
+			t.Fatalf("project file changes across save and load:\n%s\n%s", first, second)
+		}
+	})
+}

@@ -28,9 +28,9 @@ type Pending struct {
 
 // Store saves and loads snapshots. Wherever a crash interrupts Save, Load returns a
 // consistent snapshot: no project's state is ahead of the events it produced, and no event
-// is lost (delivery progress may lag, which repeats deliveries). The file store replaces
-// the whole snapshot at once; nats-kv saves project by project, so after an interrupted
-// Save some projects may be at the new snapshot and others at the previous one.
+// is lost (delivery progress may lag, which repeats deliveries). Both stores save project
+// by project (the file store one file per project, nats-kv its keys), so after an
+// interrupted Save some projects may be at the new snapshot and others at the previous one.
 type Store interface {
 	// Load returns the saved snapshot, or an empty one (see Empty) when nothing was saved
 	// yet.
