@@ -2,6 +2,7 @@ package event
 
 import (
 	"regexp"
+	"strings"
 	"testing"
 	"unicode/utf8"
 )
@@ -41,6 +42,18 @@ func FuzzToken(f *testing.F) {
 		e := &Event{Data: Data{ProjectID: project, TaskName: name, Status: status}}
 		if sub := Subject("dcs.tasks", e); !subjectRE.MatchString(sub) {
 			t.Fatalf("Subject = %q", sub)
+		}
+	})
+}
+
+// FuzzNorm: the fast path of norm gives what upper-casing the trimmed status gives.
+func FuzzNorm(f *testing.F) {
+	for _, s := range []string{"SUCCESS", "success", " FAILED\n", "Running", "FAIL\u00a0", "ÉCHEC", "", "A_B-C1", "\x7f", "\tX"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := norm(s), strings.ToUpper(strings.TrimSpace(s)); got != want {
+			t.Fatalf("norm(%q) = %q, want %q", s, got, want)
 		}
 	})
 }

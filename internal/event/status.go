@@ -32,7 +32,16 @@ func DefaultStatuses() Statuses { return NewStatuses(DefaultTerminal()) }
 
 // norm is the form statuses are compared in. It does not allocate for a status that is
 // already upper case, as the API's are.
-func norm(status string) string { return strings.ToUpper(strings.TrimSpace(status)) }
+func norm(status string) string {
+	// The API's statuses are already upper case without spaces: checked at every poll for
+	// every task, they are returned as they are without a second pass.
+	for i := range len(status) {
+		if c := status[i]; c <= ' ' || c >= 'a' && c <= 'z' || c >= 0x80 {
+			return strings.ToUpper(strings.TrimSpace(status))
+		}
+	}
+	return status
+}
 
 // IsTerminal reports whether a task in status has finished and no longer changes.
 func (s Statuses) IsTerminal(status string) bool { return s[norm(status)] }
