@@ -97,6 +97,10 @@ type Poller struct {
 	warnedFull   bool
 	unordered    atomic.Bool // a listing was seen that is not newest first: never stop paging early
 	learn        learner
+	counted      struct { // the running tasks of the last state recorded, under mu
+		tasks  *diff.Tasks
+		active int
+	}
 }
 
 // New returns a Poller for o.ProjectID. Lister, Ledger and Metrics are required.
@@ -421,11 +425,18 @@ func (p *Poller) record(res diff.Result) {
 	}
 	active := 0
 	if res.Next != nil {
-		for t := range res.Next.Tasks.Values() {
-			if !p.policy.Terminal.IsTerminal(t.Status) {
-				active++
+		p.mu.Lock()
+		// Tasks are replaced, never modified: an unchanged poll keeps the count.
+		if res.Next.Tasks != p.counted.tasks || p.counted.tasks == nil {
+			for t := range res.Next.Tasks.Values() {
+				if !p.policy.Terminal.IsTerminal(t.Status) {
+					active++
+				}
 			}
+			p.counted.tasks, p.counted.active = res.Next.Tasks, active
 		}
+		active = p.counted.active
+		p.mu.Unlock()
 		p.m.TasksFollowed.WithLabelValues(p.policy.ProjectID).Set(float64(res.Next.Tasks.Len()))
 	}
 	p.m.TasksActive.WithLabelValues(p.policy.ProjectID).Set(float64(active))
