@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -238,6 +239,10 @@ func runFleet(ctx context.Context, bin, dir, natsURL, backend string, n int, wat
 	for i := range ends {
 		ends[i] = time.Duration(rng.Int64N(int64(watch - 2*time.Second)))
 	}
+	// In time order: the loop below sleeps until each in turn, so an end drawn earlier
+	// than the one before it would fire at once after it, and the samples would come in
+	// bunches seen by the same poll (one sample many times over).
+	slices.Sort(ends)
 	changed := map[string]time.Time{}
 	var wg sync.WaitGroup
 	wg.Go(func() {
