@@ -113,6 +113,9 @@ func TestThreeReplicasCarryAThirdEach(t *testing.T) {
 
 	r0 := rs.start()
 	ntestutil.Eventually(t, "r0, alone, leads the 3 shards", balanced(3))
+	if got := rs.apps[r0].projects[0].budget.Limit(); got != 100 {
+		t.Errorf("r0 leading every shard polls at %v a second, want the whole budget (100)", got)
+	}
 	ntestutil.Eventually(t, "r0 polled every project", func() bool {
 		for _, id := range ids {
 			if testutil.ToFloat64(rs.apps[r0].m.Polls.WithLabelValues(id, "ok")) == 0 {
@@ -134,6 +137,13 @@ func TestThreeReplicasCarryAThirdEach(t *testing.T) {
 		put(p, fmt.Sprintf("p%d-b", p), "RUNNING")
 	}
 	ntestutil.Eventually(t, "one shard each", balanced(1, 1, 1))
+	// Each replica leads a third of the shards and takes a third of the key's budget.
+	for i := range 3 {
+		ntestutil.Eventually(t, fmt.Sprintf("replica %d polls at a third of the budget", i), func() bool {
+			got := rs.apps[i].projects[0].budget.Limit()
+			return got > 33.3 && got < 33.4
+		})
+	}
 	if got := testutil.ToFloat64(rs.apps[r0].m.ClusterMembers); got != 3 {
 		t.Errorf("notifier_cluster_members on r0 = %v, want 3", got)
 	}

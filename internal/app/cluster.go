@@ -15,6 +15,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"notifier/internal/cluster"
+	"notifier/internal/dcs"
 	"notifier/internal/logx"
 	"notifier/internal/retry"
 	"notifier/internal/state"
@@ -220,6 +221,28 @@ func (k *kvMode) setActive(shard int, u *unit) {
 		delete(k.active, shard)
 	} else {
 		k.active[shard] = u
+	}
+	k.shareBudgets()
+}
+
+// shareBudgets gives each access key's budget the part of dcs.max_requests_per_second of
+// the shards this replica leads (k.mu held): the replicas together stay within it, since
+// no shard is led by two. A replica leading every shard has all of it. Only the shards'
+// polls use the budgets, so with none led it does not matter.
+func (k *kvMode) shareBudgets() {
+	n := len(k.shards)
+	if n <= 1 {
+		return
+	}
+	share := float64(max(len(k.active), 1)) / float64(n)
+	seen := map[*dcs.Budget]bool{}
+	for _, ps := range k.shards {
+		for _, p := range ps {
+			if p.budget != nil && !seen[p.budget] {
+				seen[p.budget] = true
+				p.budget.SetShare(share)
+			}
+		}
 	}
 }
 

@@ -62,6 +62,7 @@ type Budget struct {
 	onStart   func(ctx context.Context, at time.Time) // tests: every start, under the lock
 
 	mu          sync.Mutex
+	share       float64   // of perSecond this process may use (SetShare); 1 unless sharded
 	last        time.Time // the last start; zero: none yet
 	urgent      []*waiter // waiting, first come first served
 	quiet       []*waiter
@@ -96,7 +97,7 @@ func NewBudget(o BudgetOptions) *Budget {
 	if o.Sleep == nil {
 		o.Sleep = retry.Sleep
 	}
-	return &Budget{perSecond: o.PerSecond, now: o.Now, sleep: o.Sleep, onThr: o.OnThrottle}
+	return &Budget{perSecond: o.PerSecond, share: 1, now: o.Now, sleep: o.Sleep, onThr: o.OnThrottle}
 }
 
 // Margin is the part of a window added to it before its requests are spread over it: the
@@ -209,9 +210,22 @@ func (b *Budget) rateAt(now time.Time) float64 {
 		b.slowedUntil = time.Time{}
 	}
 	if b.slowedUntil.IsZero() {
-		return b.perSecond
+		return b.perSecond * b.share
 	}
-	return b.perSecond / 2
+	return b.perSecond * b.share / 2
+}
+
+// SetShare makes the budget f (0 < f ≤ 1) of dcs.max_requests_per_second: a replica
+// leading k of the n shards (cluster.shards) takes k/n of each access key's budget, so
+// that the replicas together never go past it. A request already waiting for its slot
+// sees the new rate when it wakes.
+func (b *Budget) SetShare(f float64) {
+	if f <= 0 || f > 1 {
+		f = 1
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.share = f
 }
 
 // start logs a start at now; b.mu is held.

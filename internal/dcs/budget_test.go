@@ -76,6 +76,44 @@ func TestBudgetSpacing(t *testing.T) {
 	}
 }
 
+// TestBudgetShare: a replica leading one of three shards takes a third of the budget, so
+// three replicas together stay within it; leading them all again, the whole.
+func TestBudgetShare(t *testing.T) {
+	clk := newFakeClock()
+	b := clk.budget(10)
+	b.SetShare(1.0 / 3)
+	if got := b.Limit(); got < 3.33 || got > 3.34 {
+		t.Fatalf("Limit() = %v with a third of 10", got)
+	}
+	var at []time.Time
+	for range 30 {
+		if err := b.Wait(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		at = append(at, clk.Now())
+	}
+	// 3 requests per 1.15 s, evenly: 383.3 ms apart, so at most 3 in any second and, from
+	// three replicas each with a third, at most 9 together.
+	if got := mostIn(at, time.Second); got > 3 {
+		t.Errorf("%d requests within 1 s at a third of 10", got)
+	}
+	_, _, gap := shape(10.0 / 3)
+	if d := at[1].Sub(at[0]); d != gap || gap < 383*time.Millisecond {
+		t.Errorf("requests %v apart, want %v (≥ 383 ms)", d, gap)
+	}
+	b.SetShare(1)
+	at = at[:0]
+	for range 11 {
+		if err := b.Wait(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		at = append(at, clk.Now())
+	}
+	if d := at[10].Sub(at[1]); d != 9*115*time.Millisecond {
+		t.Errorf("back to the whole budget: 10 requests over %v, want 9 × 115 ms", d)
+	}
+}
+
 // TestBudgetShape: n = max(1, ⌊r⌋) starts per window of max(1 s, 1/r) and its margin,
 // spread evenly over it.
 func TestBudgetShape(t *testing.T) {
