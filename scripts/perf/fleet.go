@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"net"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"slices"
+	"sort"
 	"strings"
 	"sync"
 	"syscall"
@@ -53,12 +55,15 @@ type fleetRun struct {
 	perCal   []int // most requests in one calendar second, per access key
 	perWatch []int // most requests in one second within the watch (steady state), per access key
 	rate     []float64
+	// With replicas: per replica, its largest RSS, its CPU ticks and the projects of the
+	// shards it led at the end of the watch.
+	replicaRSSKB, replicaTicks, replicaProjects []int
 }
 
 // fleetEnv is added to the notifier's environment only (-fleet-env), such as GOMEMLIMIT.
 var fleetEnv []string
 
-func measureFleet(ctx context.Context, n int, watch time.Duration, samples int, backends string) ([]row, error) {
+func measureFleet(ctx context.Context, n int, watch time.Duration, samples int, backends string, replicas int) ([]row, error) {
 	dir, err := os.MkdirTemp("", "perf-fleet-*")
 	if err != nil {
 		return nil, err
@@ -77,15 +82,22 @@ func measureFleet(ctx context.Context, n int, watch time.Duration, samples int, 
 	var rows []row
 	for _, backend := range strings.Split(backends, ",") {
 		backend = strings.TrimSpace(backend)
-		fleet, err := runFleet(ctx, bin, dir, ns.ClientURL(), backend, n, watch, samples)
+		fleet, err := runFleet(ctx, bin, dir, ns.ClientURL(), backend, n, watch, samples, 1)
 		if err != nil {
 			return nil, fmt.Errorf("fleet (%s): %w", backend, err)
 		}
-		alone, err := runFleet(ctx, bin, dir, ns.ClientURL(), backend, 1, watch, samples)
+		alone, err := runFleet(ctx, bin, dir, ns.ClientURL(), backend, 1, watch, samples, 1)
 		if err != nil {
 			return nil, fmt.Errorf("single project (%s): %w", backend, err)
 		}
 		rows = append(rows, fleetRows(backend, n, watch, fleet, alone)...)
+		if replicas > 1 && backend == "nats-kv" {
+			shared, err := runFleet(ctx, bin, dir, ns.ClientURL(), backend, n, watch, samples, replicas)
+			if err != nil {
+				return nil, fmt.Errorf("fleet on %d replicas: %w", replicas, err)
+			}
+			rows = append(rows, replicaRows(n, replicas, shared, alone)...)
+		}
 	}
 	return rows, nil
 }
@@ -119,9 +131,40 @@ func fleetRows(backend string, n int, watch time.Duration, fleet, alone *fleetRu
 	}
 }
 
+// replicaRows are the figures of one fleet on several replicas (cluster.shards = replicas):
+// what each carries, and the requests and latency of all of them together.
+func replicaRows(n, replicas int, f, alone *fleetRun) []row {
+	var shares, rss []string
+	even := true
+	for i := range f.replicaTicks {
+		share := float64(f.replicaTicks[i]) / clockTicks / f.wall.Seconds() * 100
+		shares = append(shares, fmt.Sprintf("%.2f %%", share))
+		rss = append(rss, fmt.Sprintf("%.0f MB", float64(f.replicaRSSKB[i])/1024))
+		// A third of the projects by the hash: within a tenth of n/replicas.
+		if d := float64(f.replicaProjects[i]) - float64(n)/float64(replicas); d > 0.1*float64(n)/float64(replicas) || -d > 0.1*float64(n)/float64(replicas) {
+			even = false
+		}
+	}
+	most := 0
+	for _, m := range f.perKey {
+		most = max(most, m)
+	}
+	f50, f99, _ := stats(f.latency)
+	_, s99, _ := stats(alone.latency)
+	label := fmt.Sprintf("nats-kv, %d projects, cluster.shards = %d on %d replicas", n, replicas, replicas)
+	return []row{
+		{"7b. projects carried per replica (" + label + ")", "≈ n ÷ replicas", fmt.Sprintf("%v", f.replicaProjects), even},
+		{"7b. CPU share of one core, RSS, per replica", "report", fmt.Sprintf("%s; %s", strings.Join(shares, ", "), strings.Join(rss, ", ")), true},
+		{"7b. requests per access key, all replicas together, most in any 1 s", fmt.Sprintf("≤ %d (budget)", fleetBudget),
+			fmt.Sprintf("%v (in the watch %v); mean rate %.1f/s", f.perKey, f.perWatch, mean(f.rate)), most <= fleetBudget},
+		{fmt.Sprintf("7b. end of a running task → NATS, active project, n=%d", len(f.latency)), "p99 ≤ 1.1 × alone",
+			fmt.Sprintf("p50 %s, p99 %s; alone p99 %s", ms(f50), ms(f99), ms(s99)), float64(f99) <= 1.1*float64(s99)},
+	}
+}
+
 // runFleet runs the binary against n projects (n = 1: the active one alone, configured
 // explicitly) and measures it for watch.
-func runFleet(ctx context.Context, bin, dir, natsURL, backend string, n int, watch time.Duration, samples int) (*fleetRun, error) {
+func runFleet(ctx context.Context, bin, dir, natsURL, backend string, n int, watch time.Duration, samples, replicas int) (*fleetRun, error) {
 	sim := dcssim.New(dcssim.Options{RecordArrivals: true, AK: func() string { a, _ := fleetKey(0); return a }(),
 		SK: func() string { _, s := fleetKey(0); return s }()})
 	for i := 1; i < fleetAccounts; i++ {
@@ -162,18 +205,38 @@ func runFleet(ctx context.Context, bin, dir, natsURL, backend string, n int, wat
 		}
 	}
 	fmt.Fprintf(&b, "[poll]\ninterval = \"30s\"\nactive_interval = \"1s\"\nfast_interval = \"0s\"\n\n"+
-		"[http]\nlisten = \"\"\n\n[log]\nlevel = \"warn\"\n\n")
+		"[log]\nlevel = \"warn\"\n\n")
 	prefix := "dcs.tasks"
-	if backend == "nats-kv" {
-		prefix = fmt.Sprintf("kv%d.tasks", n) // one stream per run: their subjects must not overlap
-		fmt.Fprintf(&b, "[state]\nbackend = \"nats-kv\"\nbucket = \"fleet_%d\"\n\n[nats]\nurl = %q\njetstream = true\nstream = \"FLEET_%d\"\nsubject_prefix = %q\n",
-			n, natsURL, n, prefix)
-	} else {
-		fmt.Fprintf(&b, "[state]\npath = %q\n\n[nats]\nurl = %q\n", state, natsURL)
+	run := fmt.Sprintf("%d", n)
+	if replicas > 1 {
+		run = fmt.Sprintf("%dx%d", n, replicas)
+		fmt.Fprintf(&b, "[cluster]\nshards = %d\n\n", replicas)
 	}
-	cfgPath := filepath.Join(dir, fmt.Sprintf("fleet-%s-%d.toml", backend, n))
-	if err := os.WriteFile(cfgPath, []byte(b.String()), 0o600); err != nil {
-		return nil, err
+	if backend == "nats-kv" {
+		prefix = fmt.Sprintf("kv%s.tasks", run) // one stream per run: their subjects must not overlap
+		fmt.Fprintf(&b, "[state]\nbackend = \"nats-kv\"\nbucket = \"fleet_%s\"\n\n[nats]\nurl = %q\njetstream = true\nstream = \"FLEET_%s\"\nsubject_prefix = %q\n\n",
+			run, natsURL, run, prefix)
+	} else {
+		fmt.Fprintf(&b, "[state]\npath = %q\n\n[nats]\nurl = %q\n\n", state, natsURL)
+	}
+	// One configuration per replica: they differ in the status page's address only (read
+	// to learn which shards each leads).
+	var cfgPaths, statusURLs []string
+	for i := range max(replicas, 1) {
+		listen := ""
+		if replicas > 1 {
+			port, err := freePort()
+			if err != nil {
+				return nil, err
+			}
+			listen = fmt.Sprintf("127.0.0.1:%d", port)
+			statusURLs = append(statusURLs, "http://"+listen+"/status?format=json")
+		}
+		cfgPath := filepath.Join(dir, fmt.Sprintf("fleet-%s-%s-%d.toml", backend, run, i))
+		if err := os.WriteFile(cfgPath, []byte(b.String()+fmt.Sprintf("[http]\nlisten = %q\n", listen)), 0o600); err != nil {
+			return nil, err
+		}
+		cfgPaths = append(cfgPaths, cfgPath)
 	}
 
 	nc, err := nats.Connect(natsURL)
@@ -204,17 +267,20 @@ func runFleet(ctx context.Context, bin, dir, natsURL, backend string, n int, wat
 	}
 	defer sub.Unsubscribe()
 
-	cmd := exec.CommandContext(ctx, bin, "run", "--config", cfgPath)
-	cmd.Env = append(append(os.Environ(), r.env...), fleetEnv...)
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		return nil, err
+	var pids []int
+	for _, cfgPath := range cfgPaths {
+		cmd := exec.CommandContext(ctx, bin, "run", "--config", cfgPath)
+		cmd.Env = append(append(os.Environ(), r.env...), fleetEnv...)
+		cmd.Stderr = os.Stderr
+		if err := cmd.Start(); err != nil {
+			return nil, err
+		}
+		defer func() {
+			_ = cmd.Process.Signal(syscall.SIGTERM)
+			_ = cmd.Wait()
+		}()
+		pids = append(pids, cmd.Process.Pid)
 	}
-	defer func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		_ = cmd.Wait()
-	}()
-	pid := cmd.Process.Pid
 	if _, err := waitFor(5*time.Minute, "the first poll of every project", func() bool {
 		for _, id := range r.ids {
 			if sim.Requests(id) == 0 {
@@ -225,10 +291,25 @@ func runFleet(ctx context.Context, bin, dir, natsURL, backend string, n int, wat
 	}); err != nil {
 		return nil, err
 	}
+	if len(statusURLs) > 0 {
+		// The first replica up leads every shard, then hands them over one per lease TTL.
+		if _, err := waitFor(5*time.Minute, "one shard led by each replica", func() bool {
+			for _, u := range statusURLs {
+				if led, _, err := shardsLed(u); err != nil || led != 1 {
+					return false
+				}
+			}
+			return true
+		}); err != nil {
+			return nil, err
+		}
+	}
 	time.Sleep(5 * time.Second) // start-up is not steady state
-	cpu0, err := cpuTicks(pid)
-	if err != nil {
-		return nil, err
+	cpu0 := make([]int, len(pids))
+	for i, pid := range pids {
+		if cpu0[i], err = cpuTicks(pid); err != nil {
+			return nil, err
+		}
 	}
 	req0, t0 := sim.Stats().Requests, time.Now()
 
@@ -264,19 +345,37 @@ func runFleet(ctx context.Context, bin, dir, natsURL, backend string, n int, wat
 			}
 		})
 	}
+	r.replicaRSSKB = make([]int, len(pids))
 	for deadline := t0.Add(watch); time.Now().Before(deadline); {
 		time.Sleep(min(time.Second, time.Until(deadline)))
-		rss, err := rssKB(pid)
-		if err != nil {
-			return nil, fmt.Errorf("the notifier exited: %w", err)
+		for i, pid := range pids {
+			rss, err := rssKB(pid)
+			if err != nil {
+				return nil, fmt.Errorf("the notifier exited: %w", err)
+			}
+			r.replicaRSSKB[i] = max(r.replicaRSSKB[i], rss)
+			r.maxRSSKB = max(r.maxRSSKB, rss)
 		}
-		r.maxRSSKB = max(r.maxRSSKB, rss)
 	}
-	cpu1, err := cpuTicks(pid)
-	if err != nil {
-		return nil, err
+	r.wall, r.requests = time.Since(t0), sim.Stats().Requests-req0
+	for i, pid := range pids {
+		cpu1, err := cpuTicks(pid)
+		if err != nil {
+			return nil, err
+		}
+		r.replicaTicks = append(r.replicaTicks, cpu1-cpu0[i])
+		r.cpuTicks = max(r.cpuTicks, cpu1-cpu0[i]) // the busiest replica
 	}
-	r.wall, r.cpuTicks, r.requests = time.Since(t0), cpu1-cpu0, sim.Stats().Requests-req0
+	for _, u := range statusURLs {
+		led, projects, err := shardsLed(u)
+		if err != nil {
+			return nil, err
+		}
+		if led != 1 {
+			return nil, fmt.Errorf("%s leads %d shards at the end of the watch", u, led)
+		}
+		r.replicaProjects = append(r.replicaProjects, projects)
+	}
 	wg.Wait()
 	time.Sleep(3 * time.Second) // the last ends reach NATS
 	mu.Lock()
@@ -334,4 +433,44 @@ func mean(v []float64) float64 {
 		sum += x
 	}
 	return sum / float64(len(v))
+}
+
+// shardsLed reads a replica's status page: how many shards it leads, and their projects.
+func shardsLed(url string) (led, projects int, err error) {
+	resp, err := http.Get(url)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer resp.Body.Close()
+	var page struct {
+		Cluster *struct {
+			Shards []struct {
+				Projects    []string `json:"projects"`
+				ThisReplica bool     `json:"this_replica"`
+			} `json:"shards"`
+		} `json:"cluster"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&page); err != nil {
+		return 0, 0, fmt.Errorf("status page %s: %w", url, err)
+	}
+	if page.Cluster == nil {
+		return 0, 0, fmt.Errorf("status page %s: no cluster section", url)
+	}
+	for _, sh := range page.Cluster.Shards {
+		if sh.ThisReplica {
+			led++
+			projects += len(sh.Projects)
+		}
+	}
+	return led, projects, nil
+}
+
+// freePort is a TCP port nothing listens on now.
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
 }

@@ -36,6 +36,7 @@ func run() int {
 	fleetWatch := flag.Duration("fleet-watch", 3*time.Minute, "fleet: how long the steady state is watched (each run)")
 	fleetSamples := flag.Int("fleet-samples", 100, "fleet: task ends timed in the active project")
 	fleetBackends := flag.String("fleet-backends", "file,nats-kv", "fleet: state backends to measure, comma-separated")
+	fleetReplicas := flag.Int("fleet-replicas", 3, "fleet: also run the nats-kv fleet on this many replicas with cluster.shards of the same (1: not)")
 	env := flag.String("fleet-env", "", "fleet: NAME=VALUE pairs (space-separated) added to the notifier's environment, e.g. GOMEMLIMIT=120MiB")
 	flag.Parse()
 	fleetEnv = strings.Fields(*env)
@@ -55,7 +56,9 @@ func run() int {
 		"burst":  func() ([]row, error) { return measureBurst(ctx) },
 		"detect": func() ([]row, error) { return measureDetect(ctx, *detectN, *detectSpan) },
 		"idle":   func() ([]row, error) { return measureIdle(ctx, *idleFor) },
-		"fleet":  func() ([]row, error) { return measureFleet(ctx, *fleetN, *fleetWatch, *fleetSamples, *fleetBackends) },
+		"fleet": func() ([]row, error) {
+			return measureFleet(ctx, *fleetN, *fleetWatch, *fleetSamples, *fleetBackends, *fleetReplicas)
+		},
 	}
 	failed := false
 	for _, name := range strings.Split(*only, ",") {
