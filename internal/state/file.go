@@ -271,13 +271,17 @@ func (f *File) Save(_ context.Context, s *Snapshot) error {
 	defer f.mu.Unlock()
 
 	// The pending events by project, and each one's order: kept from the last save or
-	// the load, the next number for an event new since.
+	// the load, the next number for an event new since. An id pending twice has one order
+	// (the file holds both, next to each other once loaded).
 	byProject := map[string][]int{}
 	events := make(map[string]savedEvent, len(s.Outbox))
 	for i := range s.Outbox {
 		e := &s.Outbox[i].Event
 		byProject[e.Data.ProjectID] = append(byProject[e.Data.ProjectID], i)
-		se, ok := f.events[e.ID]
+		se, ok := events[e.ID]
+		if !ok {
+			se, ok = f.events[e.ID]
+		}
 		if !ok {
 			f.order++
 			se = savedEvent{order: f.order}
