@@ -266,7 +266,7 @@ func Decode(b []byte) (*Snapshot, error) {
 }
 
 // Save makes the directory hold s, writing only the project files that changed.
-func (f *File) Save(_ context.Context, s *Snapshot) error {
+func (f *File) Save(_ context.Context, s *Snapshot) (rerr error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 
@@ -288,7 +288,20 @@ func (f *File) Save(_ context.Context, s *Snapshot) error {
 		}
 		events[e.ID] = se
 	}
+	prev := f.events
 	f.events = events
+	defer func() {
+		// A failed save leaves files of the previous save, whose events the next save may
+		// hold again (a failed commit's snapshot left out the ones it dropped): they keep
+		// their order.
+		if rerr != nil {
+			for id, se := range prev {
+				if _, ok := f.events[id]; !ok {
+					f.events[id] = se
+				}
+			}
+		}
+	}()
 
 	var err error
 	wrote := false
