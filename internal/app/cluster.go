@@ -188,6 +188,10 @@ func (k *kvMode) lead(ctx, leadCtx context.Context, shard int, term uint64, kv, 
 		log.Error().Err(err).Msg("cannot read the lease bucket's epoch; giving up the lease")
 		return
 	}
+	// What is delivered after leadCtx ended (the drain of a clean stop or of a lease given
+	// up) stops when the lease is lost or a newer leader wrote: that leader delivers it.
+	held, unheld := context.WithCancel(cluster.Held(leadCtx))
+	defer unheld()
 	// A write that finds a newer leader ends this leadership at once.
 	leadCtx, fenced := context.WithCancel(leadCtx)
 	defer fenced()
@@ -196,6 +200,7 @@ func (k *kvMode) lead(ctx, leadCtx context.Context, shard int, term uint64, kv, 
 		OnFenced: func() {
 			log.Warn().Msg("the shard's state was written by a newer leader: stopping")
 			fenced()
+			unheld()
 		},
 	})
 	uc := k.uc
@@ -210,7 +215,7 @@ func (k *kvMode) lead(ctx, leadCtx context.Context, shard int, term uint64, kv, 
 	defer k.setActive(shard, nil)
 	// A lease given up to balance the shards stops like a clean stop: what is pending is
 	// delivered and saved while the lease is still held, then the next leader goes on.
-	u.run(leadCtx, func() bool { return ctx.Err() != nil || cluster.Released(leadCtx) })
+	u.run(leadCtx, held, func() bool { return ctx.Err() != nil || cluster.Released(leadCtx) })
 	log.Info().Msg("stopped leading this shard")
 }
 

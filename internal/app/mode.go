@@ -43,7 +43,7 @@ func newFileMode(uc unitConfig, path string, projects []project) (*fileMode, err
 
 // run runs the unit; every stop is a clean one, so the sinks always get their drain.
 func (f *fileMode) run(ctx context.Context) error {
-	f.unit.run(ctx, func() bool { return true })
+	f.unit.run(ctx, context.WithoutCancel(ctx), func() bool { return true })
 	return nil
 }
 

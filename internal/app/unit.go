@@ -135,9 +135,10 @@ func (c unitConfig) newPoller(p project, ledger *state.Ledger) (*poller.Poller, 
 
 // run polls and delivers until ctx is done. Then, if drain says so (a clean stop rather
 // than a lost lease), it gives the sinks up to shutdown.timeout to deliver what is
-// pending, and saves.
-func (u *unit) run(ctx context.Context, drain func() bool) {
-	dispCtx, stopDisp := context.WithCancel(context.WithoutCancel(ctx))
+// pending, and saves. The deliveries go on after ctx is done, until held is done (in
+// nats-kv mode, the lease lost: another replica may lead by then).
+func (u *unit) run(ctx, held context.Context, drain func() bool) {
+	dispCtx, stopDisp := context.WithCancel(held)
 	var dispDone sync.WaitGroup
 	dispDone.Go(func() { u.disp.Run(dispCtx) })
 	var polling sync.WaitGroup
@@ -149,7 +150,7 @@ func (u *unit) run(ctx context.Context, drain func() bool) {
 	polling.Wait()
 	if drain() {
 		u.log.Info().Dur("timeout", u.drain).Msg("stopping: polling stopped, delivering pending events")
-		if err := u.deliverPending(context.Background()); err != nil {
+		if err := u.deliverPending(held); err != nil {
 			u.log.Warn().Int("pending", u.pending()).Msg("shutdown timeout: undelivered events stay saved and go out first at the next start")
 		}
 	}

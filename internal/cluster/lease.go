@@ -74,7 +74,8 @@ func NewHolder() string {
 // return before campaigning again. While lead finishes after ctx is done (delivering what
 // is pending, say) the lease is still renewed, so nobody else takes over half-way; then it
 // is released. The same goes when the Balancer gives the lease up: the lead context's
-// cause is then ErrReleased (see Released).
+// cause is then ErrReleased (see Released). A renewal failing meanwhile ends Held(ctx):
+// that finishing must stop there.
 func (l *Lease) Run(ctx context.Context, lead func(ctx context.Context, term uint64)) {
 	log := l.log.With().Str("lease", l.key).Str("holder", l.holder).Logger()
 	if l.bal != nil {
@@ -109,15 +110,22 @@ func (l *Lease) Run(ctx context.Context, lead func(ctx context.Context, term uin
 			release = l.bal.won(l.key)
 		}
 		l.onChange(true, rev)
-		leadCtx, stop := context.WithCancelCause(ctx)
+		// held outlives leadCtx while lead finishes after ctx is done or the lease is given
+		// up, and ends when the lease is lost: see Held.
+		held, lose := context.WithCancelCause(context.WithoutCancel(ctx))
+		leadCtx, stop := context.WithCancelCause(context.WithValue(ctx, heldKey{}, held))
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
 			lead(leadCtx, rev)
 		}()
 		rev, err = l.hold(ctx, rev, every, done, release, stop)
+		if err != nil {
+			lose(err)
+		}
 		stop(context.Canceled)
 		<-done
+		lose(context.Canceled)
 		l.onChange(false, 0)
 		if err != nil {
 			l.let()
@@ -133,6 +141,20 @@ func (l *Lease) Run(ctx context.Context, lead func(ctx context.Context, term uin
 			return
 		}
 	}
+}
+
+type heldKey struct{}
+
+// Held returns, for the context Run gives lead, a context that ends when the lease is lost
+// (a renewal failed or came too late) or once lead has returned, but not when ctx is done
+// nor when the Balancer gives the lease up: what lead still does after its own context
+// ended (delivering what is pending) must stop when it ends, as another replica may lead
+// by then. For any other context it returns one that never ends.
+func Held(ctx context.Context) context.Context {
+	if h, ok := ctx.Value(heldKey{}).(context.Context); ok {
+		return h
+	}
+	return context.WithoutCancel(ctx)
 }
 
 func (l *Lease) let() {

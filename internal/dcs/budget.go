@@ -49,7 +49,8 @@ import (
 // # Throttling
 //
 // A throttling answer to any of its projects (Throttle) halves the rate until SlowFor has
-// passed without another, and pauses all of them for its Retry-After when it has one.
+// passed without another, and pauses all of them for its Retry-After when it has one (up
+// to MaxPause).
 // Without one, the others are not paused: a burst of bare 429s once stopped every project
 // for seconds at a time, and a task status held a few seconds went unseen. The project
 // that got it backs off itself. Budget only spaces requests; retrying is the poller's
@@ -79,6 +80,11 @@ type waiter struct {
 
 // SlowFor is how long a credential stays at half its budget after a throttling answer.
 const SlowFor = time.Minute
+
+// MaxPause bounds the pause of a Retry-After (the default poll.max_backoff, which bounds
+// the wait of the project that got it): the key's other projects block in Wait meanwhile,
+// without failing, so no gap event would say that they are blind.
+const MaxPause = 5 * time.Minute
 
 // BudgetOptions are what a Budget is built from; only PerSecond is required.
 type BudgetOptions struct {
@@ -268,9 +274,9 @@ func (b *Budget) leave(w *waiter) {
 }
 
 // Throttle records a throttling answer: every project of the credential pauses for asked
-// (a Retry-After; 0: none), and the rate is halved for SlowFor after it.
+// (a Retry-After; 0: none; at most MaxPause), and the rate is halved for SlowFor after it.
 func (b *Budget) Throttle(asked time.Duration) {
-	asked = max(asked, 0)
+	asked = min(max(asked, 0), MaxPause)
 	if b.onThr != nil {
 		b.onThr()
 	}

@@ -266,25 +266,42 @@ func Decode(b []byte) (*Snapshot, error) {
 }
 
 // Save makes the directory hold s, writing only the project files that changed.
-func (f *File) Save(_ context.Context, s *Snapshot) error {
+func (f *File) Save(_ context.Context, s *Snapshot) (rerr error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 
 	// The pending events by project, and each one's order: kept from the last save or
-	// the load, the next number for an event new since.
+	// the load, the next number for an event new since. An id pending twice has one order
+	// (the file holds both, next to each other once loaded).
 	byProject := map[string][]int{}
 	events := make(map[string]savedEvent, len(s.Outbox))
 	for i := range s.Outbox {
 		e := &s.Outbox[i].Event
 		byProject[e.Data.ProjectID] = append(byProject[e.Data.ProjectID], i)
-		se, ok := f.events[e.ID]
+		se, ok := events[e.ID]
+		if !ok {
+			se, ok = f.events[e.ID]
+		}
 		if !ok {
 			f.order++
 			se = savedEvent{order: f.order}
 		}
 		events[e.ID] = se
 	}
+	prev := f.events
 	f.events = events
+	defer func() {
+		// A failed save leaves files of the previous save, whose events the next save may
+		// hold again (a failed commit's snapshot left out the ones it dropped): they keep
+		// their order.
+		if rerr != nil {
+			for id, se := range prev {
+				if _, ok := f.events[id]; !ok {
+					f.events[id] = se
+				}
+			}
+		}
+	}()
 
 	var err error
 	wrote := false

@@ -75,17 +75,17 @@ func DecodeProject(b []byte) (*ProjectFile, error) {
 	if pf.Project == nil && len(pf.Outbox) == 0 {
 		return nil, fmt.Errorf("project %q: neither state nor pending events", pf.ID)
 	}
-	seen := make(map[uint64]bool, len(pf.Outbox))
+	seen := make(map[uint64]string, len(pf.Outbox)) // order → event id
 	for i, p := range pf.Outbox {
-		switch {
+		switch id, ok := seen[p.Order]; {
 		case p.Event.ID == "" || len(p.Sinks) == 0:
 			return nil, fmt.Errorf("outbox[%d]: event without id or sinks", i)
 		case p.Event.Data.ProjectID != pf.ID:
 			return nil, fmt.Errorf("outbox[%d]: event of project %q in the file of project %q", i, p.Event.Data.ProjectID, pf.ID)
-		case p.Order == 0 || seen[p.Order]:
+		case p.Order == 0 || ok && id != p.Event.ID: // an id pending twice has one order
 			return nil, fmt.Errorf("outbox[%d]: order %d missing or repeated", i, p.Order)
 		}
-		seen[p.Order] = true
+		seen[p.Order] = p.Event.ID
 	}
 	return &pf, nil
 }
