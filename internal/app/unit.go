@@ -151,7 +151,11 @@ func (u *unit) run(ctx, held context.Context, drain func() bool) {
 	if drain() {
 		u.log.Info().Dur("timeout", u.drain).Msg("stopping: polling stopped, delivering pending events")
 		if err := u.deliverPending(held); err != nil {
-			u.log.Warn().Int("pending", u.pending()).Msg("shutdown timeout: undelivered events stay saved and go out first at the next start")
+			if held.Err() != nil {
+				u.log.Warn().Int("pending", u.pending()).Msg("the lease was lost while delivering: the next leader delivers what is left")
+			} else {
+				u.log.Warn().Int("pending", u.pending()).Msg("shutdown timeout: undelivered events stay saved and go out first at the next start")
+			}
 		}
 	}
 	stopDisp()

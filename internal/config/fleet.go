@@ -155,8 +155,9 @@ func validateOwnCredentials(p *problems, key string, k CredentialKeys) {
 }
 
 func (d *DCS) validateFleet(p *problems) {
-	if r := d.MaxRequestsPerSecond; !(r > 0 && r <= 10000) {
-		p.add("dcs.max_requests_per_second", "must be above 0 and at most 10000, got %g", r)
+	// At least one request a minute: below that a poll of many projects would wait hours.
+	if r := d.MaxRequestsPerSecond; !(r >= 1.0/60 && r <= 10000) {
+		p.add("dcs.max_requests_per_second", "must be between 0.0167 (one a minute) and 10000, got %g", r)
 	}
 	for i := range d.Projects {
 		pr := &d.Projects[i]
