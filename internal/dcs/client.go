@@ -142,17 +142,25 @@ func (c *Client) List(ctx context.Context, q Query) (*Page, error) {
 		return nil, &TransportError{Err: scrubURL(err)}
 	}
 	defer resp.Body.Close()
-	body, err := readBody(resp, c.maxBody)
+	buf, err := readBody(resp, c.maxBody)
 	if err != nil {
 		return nil, &TransportError{Err: fmt.Errorf("reading body: %w", scrubURL(err))}
 	}
+	body := *buf
 	if int64(len(body)) > c.maxBody {
 		return nil, fmt.Errorf("%w: body larger than %d bytes (dcs.max_body_bytes)", ErrDecode, c.maxBody)
 	}
 	if resp.StatusCode != http.StatusOK {
 		return nil, newAPIError(resp, body)
 	}
-	return Decode(body)
+	pg, err := Decode(body)
+	if err != nil {
+		return nil, err
+	}
+	if cap(body) <= maxPooledBody {
+		pg.body = buf // its tasks share it: Release hands it back
+	}
+	return pg, nil
 }
 
 func (c *Client) signedRequest(ctx context.Context, q Query) (*http.Request, error) {
@@ -200,15 +208,18 @@ func scrubURL(err error) error {
 // readBody reads at most max+1 bytes of the body, into one buffer of the announced
 // Content-Length when there is one (io.ReadAll would grow it step by step: twice the
 // garbage for every page of a fleet).
-func readBody(resp *http.Response, max int64) ([]byte, error) {
+func readBody(resp *http.Response, max int64) (*[]byte, error) {
 	r := io.LimitReader(resp.Body, max+1)
 	if n := resp.ContentLength; n > 0 && n <= max {
 		// ReadFrom wants MinRead bytes free before each read, the one that finds the end too.
-		buf := bytes.NewBuffer(make([]byte, 0, n+bytes.MinRead))
+		p := pooledBuffer(int(n) + bytes.MinRead)
+		buf := bytes.NewBuffer(*p)
 		_, err := buf.ReadFrom(r)
-		return buf.Bytes(), err
+		*p = buf.Bytes()
+		return p, err
 	}
-	return io.ReadAll(r)
+	b, err := io.ReadAll(r)
+	return &b, err
 }
 
 // The transports every client without one of its own shares, one per TLS setting: the

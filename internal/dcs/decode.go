@@ -12,6 +12,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 )
@@ -32,6 +34,57 @@ type Page struct {
 	Count   int    // task_count, or -1 when the response had none
 	Tasks   []Task // in response order; tasks without an id are left out
 	Skipped int    // elements that were not objects or had no id
+
+	body *[]byte // the pooled buffer Tasks' Raw share, for Release; nil: not pooled
+}
+
+// Release hands the page's body back, for the next page to be read into. Its tasks' Raw
+// share that body, so after Release neither the page nor any copy of its tasks may be
+// used (an event keeps its own copy of its task). Releasing is optional: a page never
+// released is collected as usual. A fleet polls dozens of pages a second; reusing their
+// buffers saves allocating and zeroing each one and half the collector's work.
+func (p *Page) Release() {
+	if p == nil || p.body == nil {
+		return
+	}
+	b := p.body
+	p.body, p.Tasks = nil, nil
+	if poison.Load() {
+		full := (*b)[:cap(*b)]
+		for i := range full {
+			full[i] = '#'
+		}
+	}
+	bodies.Put(b)
+}
+
+// bodies are the buffers of released pages. Only buffers up to maxPooledBody are kept, so
+// one huge page does not stay in memory for good.
+var bodies sync.Pool
+
+const maxPooledBody = 4 << 20
+
+// poison, when set (tests), overwrites a released body, so a use after Release reads
+// garbage instead of what happened to still be there.
+var poison atomic.Bool
+
+// PoisonReleased makes Release overwrite every body it hands back (for tests: a task's
+// Raw used after its page was released then shows).
+func PoisonReleased(on bool) { poison.Store(on) }
+
+// pooledBuffer returns an empty buffer of capacity at least n, from a released page when
+// one is large enough.
+func pooledBuffer(n int) *[]byte {
+	if n > maxPooledBody {
+		b := make([]byte, 0, n)
+		return &b
+	}
+	if b, ok := bodies.Get().(*[]byte); ok && cap(*b) >= n {
+		*b = (*b)[:0]
+		return b
+	}
+	b := make([]byte, 0, max(n, 64<<10))
+	return &b
 }
 
 // ErrDecode marks a body that is not a task-center response.

@@ -28,6 +28,15 @@ type listing struct {
 	aborted  bool
 	trialOld int   // tasks older than the window in the trial listing abandoned for this one
 	order    order // of the tasks read, by created_at
+	read     []*dcs.Page
+}
+
+// release hands the pages' bodies back (dcs.Page.Release): l.tasks must not be used after.
+func (l *listing) release() {
+	for _, pg := range l.read {
+		pg.Release()
+	}
+	l.read, l.tasks = nil, nil
 }
 
 // fetch reads pages until the last one: a short page, unless its task_count says more
@@ -56,12 +65,15 @@ func (p *Poller) fetch(ctx context.Context, start time.Time, param string, trial
 		pg, err := p.lister.List(ctx, dcs.Query{Offset: offset, Limit: p.pageSize, Start: start, Param: param})
 		p.countRequest(err)
 		if err != nil {
+			l.release()
 			return nil, fmt.Errorf("page at offset %d: %w", offset, err)
 		}
+		l.read = append(l.read, pg)
 		l.pages++
 		p.m.Pages.WithLabelValues(p.policy.ProjectID).Inc()
 		n := len(pg.Tasks) + pg.Skipped
 		if offset > 0 && len(pg.Tasks) > 0 && sameIDs(prevIDs, pg.Tasks) {
+			l.release()
 			return nil, fmt.Errorf("page at offset %d repeats the previous page: the server ignores offset", offset)
 		}
 		l.tasks = append(l.tasks, pg.Tasks...)

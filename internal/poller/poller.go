@@ -239,6 +239,9 @@ func (p *Poller) poll(ctx context.Context) (polled, error) {
 	if err != nil {
 		return polled{}, err
 	}
+	// The tasks' Raw share the pages' bodies: an event keeps its own copy, the state none,
+	// so nothing read is used after this poll.
+	defer l.release()
 	p.inspect(l, prev)
 	o.Window = start
 	res := diff.Diff(prev, l.tasks, o)
@@ -284,6 +287,7 @@ func (p *Poller) read(ctx context.Context, prev *diff.ProjectState, start time.T
 	if param == ParamBeginTime {
 		other = ParamStartTime
 	}
+	l.release() // only its counts are used from here
 	alt, err := p.fetch(ctx, start, other, false)
 	if err != nil {
 		return nil, "", err // nothing learned: the next poll tries again
