@@ -14,9 +14,10 @@ import (
 //
 // # The bound
 //
-// At a rate r, a window of w = max(1 s, 1/r) may hold n = max(1, ⌊r⌋) requests, and a
-// request may start only when the last one started at least w(1 + Margin)/n before it:
-// 115 ms apart at r = 10, so any n+1 consecutive starts span at least 1.15 w. As the API
+// At a rate r, a window of w = max(1 s, 1/r) may hold n = max(1, ⌊r⌋) requests: a request
+// may start only when the n-th start before it is at least w(1 + Margin) ago, so any n+1
+// consecutive starts span at least 1.15 w; and a request that is not urgent only when the
+// last one started at least w(1 + Margin)/n before it, 115 ms apart at r = 10. As the API
 // sees them, n+1 requests fall within one window of w only if their delays (network,
 // scheduling, the server's own queue) differ by more than Margin × w, 150 ms at r ≥ 1; and
 // each further 115 ms of such jitter lets one more in, never a whole burst.
@@ -42,9 +43,13 @@ import (
 // 300 tasks on 5 keys (one page each, every 30 s), a key's 200 quiet projects need 6.7 a
 // second, and two of its projects running tasks at active_interval = 1 s still fit in
 // the 8.7. Only if the urgent polls alone needed the whole budget would quiet
-// projects starve: 9 projects of one key each running a task and polled every second. An
-// urgent request waits at most one spacing behind the request being sent, plus one per
-// urgent request ahead of it.
+// projects starve: 9 projects of one key each running a task and polled every second.
+// An urgent request keeps the window but not the spacing: it goes at once unless the window
+// already holds n starts (or a pause is on), so a running task's poll does not wait a
+// spacing behind a quiet project's (383 ms at a third of 10 a second, the share of a
+// replica leading one of three shards). Urgent requests may then start close together,
+// never more than n in a window: they are one per project with a running task and poll,
+// not a flood.
 //
 // # Throttling
 //
@@ -63,9 +68,10 @@ type Budget struct {
 	onStart   func(ctx context.Context, at time.Time) // tests: every start, under the lock
 
 	mu          sync.Mutex
-	share       float64   // of perSecond this process may use (SetShare); 1 unless sharded
-	last        time.Time // the last start; zero: none yet
-	urgent      []*waiter // waiting, first come first served
+	share       float64     // of perSecond this process may use (SetShare); 1 unless sharded
+	last        time.Time   // the last start; zero: none yet
+	recent      []time.Time // the last starts, at most n of the whole budget, oldest first
+	urgent      []*waiter   // waiting, first come first served
 	quiet       []*waiter
 	pausedUntil time.Time
 	slowedUntil time.Time // zero: the full rate
@@ -149,7 +155,7 @@ func (b *Budget) Wait(ctx context.Context) error {
 	// Nobody waiting ahead: it may go at once. The clock is read under the lock, so that
 	// starts are logged in order.
 	if len(b.urgent) == 0 && (urgent || len(b.quiet) == 0) {
-		if now := b.now(); !now.Before(b.nextAt(now)) {
+		if now := b.now(); !now.Before(b.nextAt(now, urgent)) {
 			b.start(ctx, now)
 			b.mu.Unlock()
 			return nil
@@ -177,7 +183,7 @@ func (b *Budget) Wait(ctx context.Context) error {
 			continue
 		}
 		now := b.now()
-		at := b.nextAt(now)
+		at := b.nextAt(now, w.urgent)
 		if !now.Before(at) {
 			b.leave(w)
 			b.start(ctx, now)
@@ -197,13 +203,22 @@ func (b *Budget) Wait(ctx context.Context) error {
 	}
 }
 
-// nextAt is when the next request may start; b.mu is held. It also ends a halving that
-// has run its time.
-func (b *Budget) nextAt(now time.Time) time.Time {
-	_, _, gap := shape(b.rateAt(now))
+// nextAt is when the next request may start, urgent or not; b.mu is held. It also ends a
+// halving that has run its time. Every request keeps the window: the n-th start before it
+// at least a window and its margin ago, so any n+1 starts span that much. A request that
+// is not urgent also keeps the spacing after the last start; an urgent one does not wait
+// for it: the poll of a project with a running task would otherwise wait up to a spacing
+// (383 ms at a third of 10 a second, a replica's share of three shards) at every poll.
+func (b *Budget) nextAt(now time.Time, urgent bool) time.Time {
+	n, span, gap := shape(b.rateAt(now))
 	at := b.pausedUntil
-	if !b.last.IsZero() {
+	if !urgent && !b.last.IsZero() {
 		if t := b.last.Add(gap); t.After(at) {
+			at = t
+		}
+	}
+	if len(b.recent) >= n {
+		if t := b.recent[len(b.recent)-n].Add(span); t.After(at) {
 			at = t
 		}
 	}
@@ -234,9 +249,15 @@ func (b *Budget) SetShare(f float64) {
 	b.share = f
 }
 
-// start logs a start at now; b.mu is held.
+// start logs a start at now; b.mu is held. It keeps the last n starts of the whole
+// budget (no halving, no share), the most nextAt's window can need whatever the rate.
 func (b *Budget) start(ctx context.Context, now time.Time) {
 	b.last = now
+	n, _, _ := shape(b.perSecond)
+	b.recent = append(b.recent, now)
+	if len(b.recent) > n {
+		b.recent = append(b.recent[:0], b.recent[len(b.recent)-n:]...)
+	}
 	if b.onStart != nil {
 		b.onStart(ctx, now)
 	}

@@ -93,8 +93,9 @@ func (b *Budget) waiting() int {
 type nameKey struct{}
 
 // TestBudgetUrgentFirst: behind a request just sent, three quiet requests wait, then two
-// urgent ones come: the urgent ones go first, then the quiet ones in the order they came,
-// a spacing apart; none of them is left waiting.
+// urgent ones come: the urgent ones go first (at once: they keep the window, not the
+// spacing), then the quiet ones in the order they came, a spacing apart; none of them is
+// left waiting.
 func TestBudgetUrgentFirst(t *testing.T) {
 	clk := newStepClock()
 	b := NewBudget(BudgetOptions{PerSecond: 10, Now: clk.Now, Sleep: clk.Sleep})
@@ -121,7 +122,18 @@ func TestBudgetUrgentFirst(t *testing.T) {
 				t.Error(err)
 			}
 		})
+		if name[0] == 'u' {
+			testutil.Eventually(t, name+" sent", func() bool {
+				mu.Lock()
+				defer mu.Unlock()
+				return slices.Contains(order, name)
+			})
+			continue
+		}
 		testutil.Eventually(t, name+" waiting", func() bool { return b.waiting() == i+1 })
+	}
+	if n := b.waiting(); n != 3 {
+		t.Errorf("%d requests waiting after the urgent ones went, want the 3 quiet ones", n)
 	}
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()
@@ -154,9 +166,10 @@ func TestBudgetUnderLoad(t *testing.T) {
 	b := NewBudget(BudgetOptions{PerSecond: 10, Now: clk.Now, Sleep: clk.Sleep})
 	var mu sync.Mutex
 	var starts []time.Time
-	b.onStart = func(_ context.Context, at time.Time) {
+	var urgent []bool
+	b.onStart = func(ctx context.Context, at time.Time) {
 		mu.Lock()
-		starts = append(starts, at)
+		starts, urgent = append(starts, at), append(urgent, IsUrgent(ctx))
 		mu.Unlock()
 	}
 	t0 := clk.Now()
@@ -220,11 +233,15 @@ func TestBudgetUnderLoad(t *testing.T) {
 		if i+10 < len(starts) && starts[i+10].Sub(s) < 1150*time.Millisecond {
 			t.Fatalf("11 starts within %v from +%v", starts[i+10].Sub(s), s.Sub(t0))
 		}
-		if i > 0 && s.Sub(starts[i-1]) < 115*time.Millisecond {
-			t.Fatalf("starts %v apart at +%v", s.Sub(starts[i-1]), s.Sub(t0))
+		if i+5 < len(starts) && halved(s, starts[i+5]) && starts[i+5].Sub(s) < 1150*time.Millisecond {
+			t.Fatalf("6 starts within %v from +%v at half rate", starts[i+5].Sub(s), s.Sub(t0))
 		}
-		if i > 0 && halved(starts[i-1], s) && s.Sub(starts[i-1]) < 230*time.Millisecond {
-			t.Fatalf("starts %v apart at +%v at half rate", s.Sub(starts[i-1]), s.Sub(t0))
+		// A request that is not urgent keeps the spacing; an urgent one only the window.
+		if i > 0 && !urgent[i] && s.Sub(starts[i-1]) < 115*time.Millisecond {
+			t.Fatalf("a quiet start %v after the last at +%v", s.Sub(starts[i-1]), s.Sub(t0))
+		}
+		if i > 0 && !urgent[i] && halved(starts[i-1], s) && s.Sub(starts[i-1]) < 230*time.Millisecond {
+			t.Fatalf("a quiet start %v after the last at +%v at half rate", s.Sub(starts[i-1]), s.Sub(t0))
 		}
 		if s.After(pauseAt) && s.Before(pauseAt.Add(3*time.Second)) {
 			t.Fatalf("a start at +%v inside the Retry-After pause from +%v", s.Sub(t0), pauseAt.Sub(t0))
