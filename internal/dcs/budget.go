@@ -44,12 +44,14 @@ import (
 // second, and two of its projects running tasks at active_interval = 1 s still fit in
 // the 8.7. Only if the urgent polls alone needed the whole budget would quiet
 // projects starve: 9 projects of one key each running a task and polled every second.
-// An urgent request keeps the window but not the spacing: it goes at once unless the window
-// already holds n starts (or a pause is on), so a running task's poll does not wait a
-// spacing behind a quiet project's (383 ms at a third of 10 a second, the share of a
-// replica leading one of three shards). Urgent requests may then start close together,
-// never more than n in a window: they are one per project with a running task and poll,
-// not a flood.
+// An urgent request keeps the window, and the spacing after the last urgent start, but
+// not the spacing after a quiet one: it goes at once unless the window already holds n
+// starts (or a pause is on), so a running task's poll does not wait a spacing behind a
+// quiet project's (383 ms at a third of 10 a second, the share of a replica leading one of
+// three shards). Urgent requests alone still come evenly spaced: a burst of them would
+// fill the window and leave a gap of most of a second without a poll, long enough to miss
+// a status held for half a second (the demo's test caught it). An urgent and a quiet
+// request may start close together; no window holds more than n.
 //
 // # Throttling
 //
@@ -70,6 +72,7 @@ type Budget struct {
 	mu          sync.Mutex
 	share       float64     // of perSecond this process may use (SetShare); 1 unless sharded
 	last        time.Time   // the last start; zero: none yet
+	lastUrgent  time.Time   // the last urgent start
 	recent      []time.Time // the last starts, at most n of the whole budget, oldest first
 	urgent      []*waiter   // waiting, first come first served
 	quiet       []*waiter
@@ -206,14 +209,20 @@ func (b *Budget) Wait(ctx context.Context) error {
 // nextAt is when the next request may start, urgent or not; b.mu is held. It also ends a
 // halving that has run its time. Every request keeps the window: the n-th start before it
 // at least a window and its margin ago, so any n+1 starts span that much. A request that
-// is not urgent also keeps the spacing after the last start; an urgent one does not wait
-// for it: the poll of a project with a running task would otherwise wait up to a spacing
-// (383 ms at a third of 10 a second, a replica's share of three shards) at every poll.
+// is not urgent also keeps the spacing after the last start; an urgent one keeps it after
+// the last urgent start only: the poll of a project with a running task would otherwise
+// wait up to a spacing (383 ms at a third of 10 a second, a replica's share of three
+// shards) behind a quiet project's at every poll, and urgent polls still come evenly, never
+// in a burst that fills the window and then leaves a gap in which a short status is missed.
 func (b *Budget) nextAt(now time.Time, urgent bool) time.Time {
 	n, span, gap := shape(b.rateAt(now))
 	at := b.pausedUntil
-	if !urgent && !b.last.IsZero() {
-		if t := b.last.Add(gap); t.After(at) {
+	last := b.last
+	if urgent {
+		last = b.lastUrgent
+	}
+	if !last.IsZero() {
+		if t := last.Add(gap); t.After(at) {
 			at = t
 		}
 	}
@@ -253,6 +262,9 @@ func (b *Budget) SetShare(f float64) {
 // budget (no halving, no share), the most nextAt's window can need whatever the rate.
 func (b *Budget) start(ctx context.Context, now time.Time) {
 	b.last = now
+	if IsUrgent(ctx) {
+		b.lastUrgent = now
+	}
 	n, _, _ := shape(b.perSecond)
 	b.recent = append(b.recent, now)
 	if len(b.recent) > n {

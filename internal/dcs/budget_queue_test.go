@@ -93,9 +93,9 @@ func (b *Budget) waiting() int {
 type nameKey struct{}
 
 // TestBudgetUrgentFirst: behind a request just sent, three quiet requests wait, then two
-// urgent ones come: the urgent ones go first (at once: they keep the window, not the
-// spacing), then the quiet ones in the order they came, a spacing apart; none of them is
-// left waiting.
+// urgent ones come: the first goes at once (urgent requests keep the window and their own
+// spacing, not a quiet one's), the second a spacing after it, then the quiet ones in the
+// order they came, a spacing apart; none of them is left waiting.
 func TestBudgetUrgentFirst(t *testing.T) {
 	clk := newStepClock()
 	b := NewBudget(BudgetOptions{PerSecond: 10, Now: clk.Now, Sleep: clk.Sleep})
@@ -122,7 +122,7 @@ func TestBudgetUrgentFirst(t *testing.T) {
 				t.Error(err)
 			}
 		})
-		if name[0] == 'u' {
+		if name == "urgent1" {
 			testutil.Eventually(t, name+" sent", func() bool {
 				mu.Lock()
 				defer mu.Unlock()
@@ -130,10 +130,11 @@ func TestBudgetUrgentFirst(t *testing.T) {
 			})
 			continue
 		}
-		testutil.Eventually(t, name+" waiting", func() bool { return b.waiting() == i+1 })
-	}
-	if n := b.waiting(); n != 3 {
-		t.Errorf("%d requests waiting after the urgent ones went, want the 3 quiet ones", n)
+		want := i + 1
+		if name == "urgent2" {
+			want = i // urgent1 went
+		}
+		testutil.Eventually(t, name+" waiting", func() bool { return b.waiting() == want })
 	}
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()
@@ -236,7 +237,18 @@ func TestBudgetUnderLoad(t *testing.T) {
 		if i+5 < len(starts) && halved(s, starts[i+5]) && starts[i+5].Sub(s) < 1150*time.Millisecond {
 			t.Fatalf("6 starts within %v from +%v at half rate", starts[i+5].Sub(s), s.Sub(t0))
 		}
-		// A request that is not urgent keeps the spacing; an urgent one only the window.
+		// A request that is not urgent keeps the spacing after any start; an urgent one
+		// after the last urgent start.
+		if urgent[i] {
+			for j := i - 1; j >= 0; j-- {
+				if urgent[j] {
+					if d := s.Sub(starts[j]); d < 115*time.Millisecond || halved(starts[j], s) && d < 230*time.Millisecond {
+						t.Fatalf("urgent starts %v apart at +%v", d, s.Sub(t0))
+					}
+					break
+				}
+			}
+		}
 		if i > 0 && !urgent[i] && s.Sub(starts[i-1]) < 115*time.Millisecond {
 			t.Fatalf("a quiet start %v after the last at +%v", s.Sub(starts[i-1]), s.Sub(t0))
 		}

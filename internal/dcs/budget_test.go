@@ -323,11 +323,13 @@ func TestListProjectsViaIAM(t *testing.T) {
 
 // TestUrgentKeepsTheWindowNotTheSpacing: at a third of 10 a second (3 per 1.15 s, 383 ms
 // apart), a running task's poll right after a quiet project's goes at once instead of a
-// spacing later, and still no window holds more than 3.
+// spacing later; urgent polls are still a spacing apart from each other, and no window
+// holds more than 3.
 func TestUrgentKeepsTheWindowNotTheSpacing(t *testing.T) {
 	clk := newFakeClock()
 	b := clk.budget(10)
 	b.SetShare(1.0 / 3)
+	_, _, gap := shape(10.0 / 3)
 	t0 := clk.Now()
 	wait := func(ctx context.Context) time.Duration {
 		t.Helper()
@@ -343,13 +345,12 @@ func TestUrgentKeepsTheWindowNotTheSpacing(t *testing.T) {
 	if at := wait(urgent); at != 0 {
 		t.Errorf("an urgent request behind a quiet one waited %v, want none", at)
 	}
-	if at := wait(urgent); at != 0 {
-		t.Errorf("the window's third start waited %v, want none", at)
+	if at := wait(urgent); at != gap {
+		t.Errorf("the next urgent request went at +%v, want a spacing after the last urgent one (+%v)", at, gap)
 	}
 	if at := wait(urgent); at != 1150*time.Millisecond {
 		t.Errorf("a fourth start in the window went at +%v, want +1.15 s", at)
 	}
-	_, _, gap := shape(10.0 / 3)
 	if at := wait(t.Context()); at != 1150*time.Millisecond+gap {
 		t.Errorf("a quiet request went at +%v, want a spacing after the last start (+%v)", at, 1150*time.Millisecond+gap)
 	}
