@@ -69,9 +69,9 @@ func measureFleet(ctx context.Context, n int, watch time.Duration, samples int, 
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
-	bin := filepath.Join(dir, "notifier")
-	if out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/notifier").CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("go build ./cmd/notifier (run from the module root): %v: %s", err, out)
+	bin, err := buildNotifier(ctx, dir)
+	if err != nil {
+		return nil, err
 	}
 	ns, stop, err := startNATS()
 	if err != nil {

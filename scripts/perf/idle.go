@@ -26,9 +26,9 @@ func measureIdle(ctx context.Context, d time.Duration) ([]row, error) {
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
-	bin := filepath.Join(dir, "notifier")
-	if out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/notifier").CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("go build ./cmd/notifier (run from the module root): %v: %s", err, out)
+	bin, err := buildNotifier(ctx, dir)
+	if err != nil {
+		return nil, err
 	}
 	ns, stop, err := startNATS()
 	if err != nil {

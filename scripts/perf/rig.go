@@ -1,9 +1,12 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -81,4 +84,13 @@ func (s *stamp) RoundTrip(r *http.Request) (*http.Response, error) {
 	}
 	s.mu.Unlock()
 	return http.DefaultTransport.RoundTrip(r)
+}
+
+// buildNotifier builds the binary into dir and returns its path.
+func buildNotifier(ctx context.Context, dir string) (string, error) {
+	bin := filepath.Join(dir, "notifier")
+	if out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/notifier").CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build ./cmd/notifier (run from the module root): %v: %s", err, out)
+	}
+	return bin, nil
 }
