@@ -105,13 +105,22 @@ func (m *Memory) Remember(ctx context.Context, project string, kv map[string]str
 }
 
 // keepMemory carries what the receivers remember from the committed state of a project
-// into its next state, which the diff built without it. next is not modified.
+// into its next state. Only the ledger writes receivers' memory: whatever next holds was
+// copied from a state read earlier (diff.Blind copies the whole state), and may bring
+// back what a receiver forgot since (a resolved alert). next is not modified.
 func keepMemory(cur, next *diff.ProjectState) *diff.ProjectState {
-	if cur == nil || next == nil || len(cur.Receivers) == 0 {
+	if next == nil {
+		return next
+	}
+	var mem map[string]map[string]string
+	if cur != nil {
+		mem = cur.Receivers
+	}
+	if len(mem) == 0 && len(next.Receivers) == 0 {
 		return next
 	}
 	n := *next
-	n.Receivers = cur.Receivers
+	n.Receivers = mem
 	return &n
 }
 
