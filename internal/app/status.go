@@ -62,8 +62,8 @@ func (a *App) statusPage(ctx context.Context, now time.Time) *status.Page {
 			}
 			sp.RequestsPerPoll = pl.RequestsPerPoll()
 			st := units[c.ProjectID].ledger.Project(c.ProjectID)
-			if st != nil && st.Gap != nil {
-				sp.BlindSince, sp.BlindReason = ptr(time.UnixMilli(st.Gap.Since).UTC()), st.Gap.Reason
+			if since, reason, ok := pl.Blindness(); ok { // from the watchdog's deadline
+				sp.BlindSince, sp.BlindReason = ptr(since.UTC()), reason
 			}
 			p.RunningTasks = append(p.RunningTasks, a.runningTasks(c, st, now)...)
 		}

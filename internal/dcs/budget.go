@@ -346,7 +346,15 @@ type Budgeted struct {
 
 // List waits for the budget, then lists.
 func (l Budgeted) List(ctx context.Context, q Query) (*Page, error) {
-	if err := l.Budget.Wait(ctx); err != nil {
+	pr := progressOf(ctx)
+	if pr != nil {
+		pr.waiting.Store(true)
+	}
+	err := l.Budget.Wait(ctx)
+	if pr != nil {
+		pr.waiting.Store(false)
+	}
+	if err != nil {
 		return nil, err
 	}
 	p, err := l.Lister.List(ctx, q)

@@ -84,7 +84,7 @@ type Poller struct {
 	m          *metrics.Metrics
 
 	lastOK       atomic.Int64 // Unix ns of the last committed poll
-	lastSeen     time.Time    // the last committed poll by the poller's clock, or its first try
+	watch        watchdog
 	pages        atomic.Int64 // requests (pages) of the last committed poll
 	failure      atomic.Pointer[Failure]
 	statusMu     sync.Mutex
@@ -228,30 +228,52 @@ func (p *Poller) Poll(ctx context.Context) (diff.Result, error) {
 }
 
 func (p *Poller) poll(ctx context.Context) (polled, error) {
+	w, err := p.readWindow(ctx)
+	if err != nil {
+		return polled{}, err
+	}
+	defer w.l.release()
+	return p.diffWindow(w, p.ledger.Project(p.policy.ProjectID)), nil
+}
+
+// window is one poll's listing of the project's window, before it is diffed.
+type window struct {
+	l       *listing
+	o       diff.Options // with Window set: the start the listing was read from
+	learned string       // the window parameter this listing learned (auto)
+	took    time.Duration
+}
+
+// readWindow lists the project's current window. A failed read returns an error and no
+// window; a window's listing must be released (w.l.release) once diffed.
+func (p *Poller) readWindow(ctx context.Context) (*window, error) {
 	began := time.Now()
-	now := p.now()
+	o := p.diffOptions(p.now())
 	prev := p.ledger.Project(p.policy.ProjectID)
-	o := p.diffOptions(now)
 	start := diff.WindowStart(prev, o)
 	l, learned, err := p.read(ctx, prev, start)
 	took := time.Since(began)
 	p.m.PollDuration.WithLabelValues(p.policy.ProjectID).Observe(took.Seconds())
 	if err != nil {
-		return polled{}, err
+		return nil, err
 	}
-	// The tasks' Raw share the pages' bodies: an event keeps its own copy, the state none,
-	// so nothing read is used after this poll.
-	defer l.release()
 	p.inspect(l, prev)
 	o.Window = start
-	res := diff.Diff(prev, l.tasks, o)
-	if learned != "" && res.Next != nil && res.Next.WindowParam != learned {
+	return &window{l: l, o: o, learned: learned, took: took}, nil
+}
+
+// diffWindow diffs a window read against prev, the project's committed state now: a gap
+// committed by the watchdog while the window was read is in it (the read's own start does
+// not depend on it: a gap changes no task).
+func (p *Poller) diffWindow(w *window, prev *diff.ProjectState) polled {
+	res := diff.Diff(prev, w.l.tasks, w.o)
+	if w.learned != "" && res.Next != nil && res.Next.WindowParam != w.learned {
 		next := *res.Next // the maps are shared, never written: a diff copies before writing
-		next.WindowParam = learned
+		next.WindowParam = w.learned
 		res.Next, res.Changed = &next, true
 	}
-	return polled{res: res, o: o, baseline: prev == nil || prev.Unread,
-		requests: l.pages, tasks: len(l.tasks), took: took, learned: learned}, nil
+	return polled{res: res, o: w.o, baseline: prev == nil || prev.Unread,
+		requests: w.l.pages, tasks: len(w.l.tasks), took: w.took, learned: w.learned}
 }
 
 // The values of Options.WindowParam, and ParamNone, what "auto" learns when neither name
@@ -325,21 +347,26 @@ func (p *Poller) WindowParam() string {
 
 // Cycle polls and commits. Nothing is committed, and no event leaves, when either fails
 // (a failed poll may commit the project's blind spot instead). The learner reads task
-// durations from the committed state only.
+// durations from the committed state only. The diff and its commit hold the watchdog's
+// lock: a gap it commits meanwhile is in the state diffed, and ended by this poll.
 func (p *Poller) Cycle(ctx context.Context) (diff.Result, error) {
-	if p.lastSeen.IsZero() {
-		p.lastSeen = p.now() // a project never read is blind since the first try
-	}
-	r, err := p.poll(ctx)
-	res := r.res
+	p.watch.polling(p.now())
+	w, err := p.readWindow(dcs.WithProgress(ctx, &p.watch.progress))
 	if err != nil {
 		p.m.Polls.WithLabelValues(p.policy.ProjectID, "error").Inc()
 		if ctx.Err() == nil {
-			p.ended(time.Now(), reasonOf(err))
-			p.blind(ctx, err)
+			reason := reasonOf(err)
+			p.ended(time.Now(), reason)
+			p.watch.failed()
+			p.judge(ctx, reason)
 		}
-		return res, err
+		return diff.Result{}, err
 	}
+	defer w.l.release() // the tasks' Raw share the pages' bodies: events keep their own copy
+	p.watch.mu.Lock()
+	defer p.watch.mu.Unlock()
+	r := p.diffWindow(w, p.ledger.Project(p.policy.ProjectID))
+	res := r.res
 	if t, ok := p.ledger.(toucher); ok && res.LastOKOnly {
 		t.Touch(p.policy.ProjectID, res.Next) // saved with the next save: not worth one of its own
 	} else if res.Changed || len(res.Events) > 0 {
@@ -348,6 +375,7 @@ func (p *Poller) Cycle(ctx context.Context) (diff.Result, error) {
 			p.m.StateSaveErrors.Inc()
 			if ctx.Err() == nil {
 				p.ended(time.Now(), reasonStateNotSaved)
+				p.watch.failed()
 			}
 			return diff.Result{}, fmt.Errorf("committing poll result: %w", err)
 		}
@@ -356,7 +384,7 @@ func (p *Poller) Cycle(ctx context.Context) (diff.Result, error) {
 		p.learn.observe(r.res.Next, &r.o)
 	}
 	p.m.Polls.WithLabelValues(p.policy.ProjectID, "ok").Inc()
-	p.lastSeen = r.o.Now
+	p.watch.read(r.o.Now)
 	now := time.Now()
 	p.pages.Store(int64(r.requests))
 	p.lastOK.Store(now.UnixNano())
@@ -376,22 +404,6 @@ func (p *Poller) Cycle(ctx context.Context) (diff.Result, error) {
 	}
 	p.record(res)
 	return res, nil
-}
-
-// blind commits the gap event of a project that has gone unread for gap_after (and its
-// escalation), with the state that records it, so a restart neither repeats nor loses it.
-func (p *Poller) blind(ctx context.Context, cause error) {
-	prev := p.ledger.Project(p.policy.ProjectID)
-	next, evs, ok := diff.Blind(prev, p.lastSeen, reasonOf(cause), p.diffOptions(p.now()))
-	if !ok {
-		return
-	}
-	if err := p.ledger.Commit(ctx, p.policy.ProjectID, next, evs); err != nil {
-		p.m.StateSaveErrors.Inc()
-		p.log.Warn().Err(err).Msg("could not commit the blind-spot event; will try again at the next failed poll")
-		return
-	}
-	p.record(diff.Result{Events: evs, Next: next})
 }
 
 // reasonStateNotSaved is the class of a poll whose result could not be committed.
@@ -453,6 +465,10 @@ func (p *Poller) record(res diff.Result) {
 	}
 }
 
+// maxSeenStatuses bounds the status values the poller remembers having logged: an API
+// whose status values keep changing (a progress or a time in them) makes it grow no more.
+const maxSeenStatuses = 100
+
 // inspect logs what is odd about a listing: unusable entries, statuses never seen
 // before, and a time window the server ignored.
 func (p *Poller) inspect(l *listing, prev *diff.ProjectState) {
@@ -472,6 +488,15 @@ func (p *Poller) inspect(l *listing, prev *diff.ProjectState) {
 		}
 		if p.seenStatuses == nil {
 			p.seenStatuses = map[string]bool{}
+		}
+		if len(p.seenStatuses) == maxSeenStatuses {
+			p.seenStatuses[s] = true // the last one: the map stops growing here
+			p.log.Warn().Int("statuses", maxSeenStatuses).Str("status", s).
+				Msg("too many status values never seen before: later ones are not logged (an API whose status values keep changing?)")
+			continue
+		}
+		if len(p.seenStatuses) > maxSeenStatuses {
+			continue
 		}
 		p.seenStatuses[s] = true
 		p.log.Info().Str("status", s).Str("task_name", l.tasks[i].Name).
@@ -533,6 +558,12 @@ func (p *Poller) logLearned(param string) {
 // (exponential with jitter, capped at MaxBackoff, at least what a 429's Retry-After asked
 // for).
 func (p *Poller) Run(ctx context.Context) {
+	p.watch.begin(p.now())
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	wctx, stop := context.WithCancel(ctx)
+	defer stop()
+	wg.Go(func() { p.watchdog(wctx) })
 	if retry.Sleep(ctx, p.startDelay) != nil {
 		return
 	}
