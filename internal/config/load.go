@@ -241,6 +241,7 @@ func (c *Config) normalize(data []byte) {
 			w.Projects[j] = strings.ToLower(w.Projects[j])
 		}
 	}
+	c.Poll.followDefaults(written)
 	c.normalizeIncident(written)
 	c.Slack.channelDefaults(written)
 	if c.Log.Level == "" {
