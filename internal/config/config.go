@@ -176,6 +176,13 @@ const (
 	defaultLevel    = "info"
 )
 
+// The defaults of poll.max_backoff and poll.max_follow when they fit the window
+// (lookback + safety_margin); Load makes an absent one follow it (Poll.followDefaults).
+const (
+	defaultMaxBackoff = Duration(5 * time.Minute)
+	defaultMaxFollow  = Duration(7 * 24 * time.Hour)
+)
+
 // defaultListen is http.listen's default: loopback. The container image stamps
 // "0.0.0.0:9464" (-ldflags "-X notifier/internal/config.defaultListen=0.0.0.0:9464"),
 // since loopback inside a container is unreachable from outside it (probes, scrapes).
@@ -205,8 +212,8 @@ func Default() Config {
 			FastInterval:   Duration(time.Second),
 			Lookback:       Duration(24 * time.Hour),
 			SafetyMargin:   Duration(10 * time.Minute),
-			MaxBackoff:     Duration(5 * time.Minute),
-			MaxFollow:      Duration(7 * 24 * time.Hour),
+			MaxBackoff:     defaultMaxBackoff,
+			MaxFollow:      defaultMaxFollow,
 			GapAfter:       Duration(5 * time.Minute),
 			Initial:        "baseline",
 			// A fresh slice on every call: the decoder may write into it.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"reflect"
 	"regexp"
 	"strings"
 
@@ -240,6 +241,7 @@ func (c *Config) normalize(data []byte) {
 			w.Projects[j] = strings.ToLower(w.Projects[j])
 		}
 	}
+	c.Poll.followDefaults(written)
 	c.normalizeIncident(written)
 	c.Slack.channelDefaults(written)
 	if c.Log.Level == "" {
@@ -248,28 +250,30 @@ func (c *Config) normalize(data []byte) {
 }
 
 // String renders c as TOML, for check-config to print. The file holds only
-// names of environment variables and paths of files, not secrets, but a
-// password written into a NATS or endpoint URL is hidden.
+// names of environment variables and paths of files, not secrets, but the
+// credentials written into a URL are hidden (redactURLs), and so is a *_env value
+// that looks like a secret pasted where its variable's name goes (hideSecretEnvNames).
+// What it prints loads again.
 func (c *Config) String() string {
 	if c == nil {
 		return "<nil>"
 	}
 	cp := *c
+	hideSecretEnvNames(reflect.ValueOf(&cp).Elem())
 	cp.NATS.URL = redactURLs(cp.NATS.URL)
-	cp.DCS.Projects = append([]Project(nil), c.DCS.Projects...)
-	for i := range cp.DCS.Projects {
+	for i := range cp.DCS.Projects { // copied by hideSecretEnvNames
 		cp.DCS.Projects[i].Endpoint = redactURLs(cp.DCS.Projects[i].Endpoint)
 	}
-	cp.DCS.Discover = append([]Discover(nil), c.DCS.Discover...)
 	for i := range cp.DCS.Discover {
 		d := &cp.DCS.Discover[i]
 		d.Endpoint, d.IAMEndpoint = redactURLs(d.Endpoint), redactURLs(d.IAMEndpoint)
 	}
-	cp.Alertmanager = append([]Alertmanager(nil), c.Alertmanager...)
+	for i := range cp.Slack.Channels {
+		cp.Slack.Channels[i].APIURL = redactURLs(cp.Slack.Channels[i].APIURL)
+	}
 	for i := range cp.Alertmanager {
 		cp.Alertmanager[i].URL = redactURLs(cp.Alertmanager[i].URL)
 	}
-	cp.PagerDuty = append([]PagerDuty(nil), c.PagerDuty...)
 	for i := range cp.PagerDuty {
 		cp.PagerDuty[i].URL = redactURLs(cp.PagerDuty[i].URL)
 	}
@@ -280,8 +284,46 @@ func (c *Config) String() string {
 	return string(out)
 }
 
-// redactURLs hides the password of each URL in a comma-separated list and
-// leaves the rest of the text as written.
+// hiddenEnvName replaces, in String, a *_env value that looks like a secret. It is a
+// valid name, so that what String prints still loads.
+const hiddenEnvName = "NOT_SHOWN_LOOKS_LIKE_A_SECRET"
+
+// hideSecretEnvNames replaces every *_env value under v (an addressable struct) that
+// looks like a secret with hiddenEnvName, whatever table it is in. It copies each slice
+// of tables before walking it, so that the Config v was copied from is left as it is.
+func hideSecretEnvNames(v reflect.Value) {
+	switch v.Kind() {
+	case reflect.Struct:
+		t := v.Type()
+		for i := range t.NumField() {
+			f, sf := v.Field(i), t.Field(i)
+			switch {
+			case !sf.IsExported():
+			case f.Kind() == reflect.String && strings.HasSuffix(strings.Split(sf.Tag.Get("toml"), ",")[0], "_env"):
+				if f.String() != "" && !shownEnvName(f.String()) {
+					f.SetString(hiddenEnvName)
+				}
+			default:
+				hideSecretEnvNames(f)
+			}
+		}
+	case reflect.Slice:
+		if v.Len() == 0 || v.Type().Elem().Kind() != reflect.Struct {
+			return
+		}
+		cp := reflect.MakeSlice(v.Type(), v.Len(), v.Len())
+		reflect.Copy(cp, v)
+		v.Set(cp)
+		for i := range cp.Len() {
+			hideSecretEnvNames(cp.Index(i))
+		}
+	}
+}
+
+// redactURLs hides the credentials of each URL in a comma-separated list, as
+// url.URL.Redacted hides a password, and leaves the rest of the text as written. A user
+// written without a password is hidden too: it is a token (nats://TOKEN@host, the form
+// nats.go reads; https://TOKEN@proxy).
 func redactURLs(list string) string {
 	parts := strings.Split(list, ",")
 	for i, p := range parts {
@@ -289,9 +331,18 @@ func redactURLs(list string) string {
 		switch {
 		case err != nil:
 			parts[i] = "<invalid url>"
-		case u.User != nil:
+		case u.User == nil:
+		case hasPassword(u.User):
 			parts[i] = u.Redacted()
+		case u.User.Username() != "":
+			u.User = url.User("xxxxx")
+			parts[i] = u.String()
 		}
 	}
 	return strings.Join(parts, ",")
+}
+
+func hasPassword(u *url.Userinfo) bool {
+	_, ok := u.Password()
+	return ok
 }

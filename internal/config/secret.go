@@ -51,21 +51,56 @@ func (s Secret) MarshalJSON() ([]byte, error) { return json.Marshal(s.String()) 
 // empty or unset, so that a caller can treat an optional secret as absent.
 var ErrUnset = errors.New("empty or unset")
 
+// ErrNotEnvName is the error for a *_env key whose value is not the name of an environment
+// variable: the secret itself pasted where its variable's name goes (a webhook URL in
+// url_env, an access key in ak_env). Its text never holds the value; the caller prefixes
+// the key.
+var ErrNotEnvName = errors.New("must name an environment variable; the value given is not shown")
+
+// looksLikeSecret reports whether name, though a valid variable name, looks like a secret
+// pasted in its place: variable names are words joined by _ (CLOUD_SDK_AK), while an access
+// key, a secret key, a routing key or a token is one long run of letters and digits. So:
+// a run of 16 or more characters between underscores, with a digit in it.
+func looksLikeSecret(name string) bool {
+	for _, run := range strings.Split(name, "_") {
+		if len(run) >= 16 && strings.ContainsAny(run, "0123456789") {
+			return true
+		}
+	}
+	return false
+}
+
+// shownEnvName reports whether the value of a *_env key may be shown: a valid variable
+// name that does not look like a secret.
+func shownEnvName(name string) bool {
+	return envNameRE.MatchString(name) && !looksLikeSecret(name)
+}
+
 // ReadSecret resolves a secret from the environment variable envName or the
 // file at path file; exactly one of them must be non-empty. A file's content
 // is trimmed of surrounding whitespace, such as the final newline that editors
 // add. An empty secret is an error (wrapping ErrUnset for a variable). getenv
-// is os.Getenv when nil. Errors name the variable or the file, never the value.
+// is os.Getenv when nil. Errors name the variable or the file, never the value,
+// and never an envName that is not a variable's name or that looks like a secret and
+// is unset (ErrNotEnvName): it is likely the secret itself.
 func ReadSecret(envName, file string, getenv func(string) string) (Secret, error) {
 	switch {
 	case envName != "" && file != "":
-		return "", fmt.Errorf("secret: both environment variable %s and file %s are set, set only one", envName, file)
+		return "", fmt.Errorf("secret: both an environment variable and file %s are set, set only one", file)
 	case envName != "":
+		if !envNameRE.MatchString(envName) {
+			return "", ErrNotEnvName
+		}
 		if getenv == nil {
 			getenv = os.Getenv
 		}
 		v := getenv(envName)
-		if v == "" {
+		switch {
+		case v == "" && looksLikeSecret(envName):
+			// Not ErrUnset: an optional secret must not be taken as absent when its
+			// value was pasted in the wrong key.
+			return "", fmt.Errorf("%w (no variable of that name is set, and it looks like a secret)", ErrNotEnvName)
+		case v == "":
 			return "", fmt.Errorf("secret: environment variable %s is %w", envName, ErrUnset)
 		}
 		return Secret(v), nil

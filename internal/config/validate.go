@@ -182,6 +182,23 @@ func (s *Stuck) validate(p *problems) {
 	}
 }
 
+// followDefaults makes poll.max_follow and poll.max_backoff, when the file does not set
+// them (written holds the keys it sets), follow the window the rules below judge them by,
+// lookback + safety_margin: max_follow defaults to max(168h, window), so that raising only
+// lookback stays valid, and max_backoff to min(5m, window / 2), so that a short lookback
+// does too. A value the file sets is kept, and refused by validate if it breaks a rule.
+func (pl *Poll) followDefaults(written map[string]bool) {
+	window := pl.Lookback + pl.SafetyMargin
+	if !written["poll.max_follow"] {
+		pl.MaxFollow = max(defaultMaxFollow, window)
+	}
+	if !written["poll.max_backoff"] {
+		// Never below the 1s validate wants: a lookback too short for any backoff is
+		// reported as such, not as a max_backoff the file does not set.
+		pl.MaxBackoff = max(min(defaultMaxBackoff, window/2), Duration(time.Second))
+	}
+}
+
 func (pl *Poll) validate(p *problems) {
 	atLeast(p, "poll.gap_after", pl.GapAfter, 10*time.Second)
 	atLeast(p, "poll.interval", pl.Interval, time.Second)

@@ -100,7 +100,8 @@ func envName(p *problems, key, v string, required bool) {
 	case v == "" && required:
 		p.add(key, "must be set")
 	case v != "" && !envNameRE.MatchString(v):
-		p.add(key, "must be an environment variable name ([A-Za-z_][A-Za-z0-9_]*), got %q", v)
+		// Never quoted: what is not a name is likely the secret itself, pasted here.
+		p.add(key, "%s (a name is letters, digits and _, not starting with a digit)", ErrNotEnvName)
 	}
 }
 
