@@ -18,14 +18,23 @@ import (
 //
 // When no stream answers (deleted to change its settings, lost with a single-replica
 // node's store), it looks the stream up again, creates it when missing and sends what
-// was not acknowledged once more, so that the batch goes now rather than never.
+// was not acknowledged once more, so that the batch goes now rather than never. "No
+// stream answers" is either no responders at all, or, when a core subscriber listens on
+// our subjects (downstream services do), an ack that never comes: such a publish is
+// taken by the subscriber alone, so on an ack timeout the stream is looked up as well.
 func (s *Sink) sendJetStream(ctx context.Context, evs []event.Event) (int, error) {
 	n, err := s.publish(ctx, evs)
-	if !streamGone(err) {
+	switch {
+	case streamGone(err):
+		s.log.Warn().Err(err).Str("stream", s.o.Stream).Msg("no stream answered; looking it up again")
+		s.forgetStream()
+	case errors.Is(err, jetstream.ErrAsyncPublishTimeout):
+		if !s.recreated(ctx) {
+			return n, err // the stream is there and was slow: the dispatcher sends again
+		}
+	default:
 		return n, err
 	}
-	s.log.Warn().Err(err).Str("stream", s.o.Stream).Msg("no stream answered; looking it up again")
-	s.forgetStream()
 	m, err := s.publish(ctx, evs[n:])
 	if streamGone(err) {
 		// The stream is there but does not take our subjects: the dispatcher retries,
@@ -36,10 +45,27 @@ func (s *Sink) sendJetStream(ctx context.Context, evs []event.Event) (int, error
 	return n + m, err
 }
 
+// recreated looks the stream up after an ack timed out and creates it when it is missing.
+// It reports whether it was missing: only then is the batch sent again at once (each
+// event's Nats-Msg-Id keeps it once in the stream). A failed look-up is left to the next
+// Send, which looks again.
+func (s *Sink) recreated(ctx context.Context) bool {
+	s.forgetStream()
+	missing, err := s.ensureStream(ctx)
+	if err != nil {
+		s.log.Warn().Err(err).Str("stream", s.o.Stream).Msg("a jetstream ack timed out and the stream could not be looked up")
+		return false
+	}
+	if missing {
+		s.log.Warn().Str("stream", s.o.Stream).Msg("a jetstream ack timed out: the stream was missing and is there again")
+	}
+	return missing
+}
+
 // publish sends evs and waits until none of them is in flight any more: a publish still
 // being retried by the client could otherwise land after a later send of the same batch.
 func (s *Sink) publish(ctx context.Context, evs []event.Event) (int, error) {
-	if err := s.ensureStream(ctx); err != nil {
+	if _, err := s.ensureStream(ctx); err != nil {
 		return 0, err
 	}
 	futures := make([]jetstream.PubAckFuture, 0, len(evs))
@@ -96,14 +122,16 @@ func (s *Sink) forgetStream() {
 }
 
 // ensureStream looks the stream up once, and again after forgetStream, creating it
-// when it is missing.
-func (s *Sink) ensureStream(ctx context.Context) error {
+// when it is missing. It reports whether it was missing (and is there now, created by us or
+// by another replica at the same time).
+func (s *Sink) ensureStream(ctx context.Context) (bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.streamReady {
-		return nil
+		return false, nil
 	}
 	subject := s.o.SubjectPrefix + ".>"
+	missing := false
 	_, err := s.js.Stream(ctx, s.o.Stream)
 	switch {
 	case errors.Is(err, jetstream.ErrStreamNotFound):
@@ -115,14 +143,17 @@ func (s *Sink) ensureStream(ctx context.Context) error {
 			Replicas:    max(1, s.o.Replicas),
 		})
 		if err != nil && !errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
-			return fmt.Errorf("jetstream: creating stream %s: %w", s.o.Stream, err)
+			return false, fmt.Errorf("jetstream: creating stream %s: %w", s.o.Stream, err)
 		}
-		s.log.Info().Str("stream", s.o.Stream).Str("subjects", subject).Msg("jetstream stream created")
+		missing = true
+		if err == nil {
+			s.log.Info().Str("stream", s.o.Stream).Str("subjects", subject).Msg("jetstream stream created")
+		}
 	case err != nil:
-		return fmt.Errorf("jetstream: looking up stream %s: %w", s.o.Stream, err)
+		return false, fmt.Errorf("jetstream: looking up stream %s: %w", s.o.Stream, err)
 	}
 	// An existing stream is used as it is: its owner may have chosen wider subjects,
 	// replicas or limits. If it does not take our subjects, publishes fail and retry.
 	s.streamReady = true
-	return nil
+	return missing, nil
 }

@@ -32,6 +32,10 @@ type Options struct {
 	Replicas       int           // replicas of a stream this sink creates; default 1
 	Connect        []nats.Option // credentials, TLS, ...
 	Log            zerolog.Logger
+	// AckTimeout is how long a JetStream publish waits for its ack; default half of
+	// PublishTimeout, so that a timed-out batch has the other half to find its stream
+	// deleted, create it and go again.
+	AckTimeout time.Duration
 }
 
 // Sink publishes to NATS.
@@ -120,6 +124,9 @@ func New(o Options) (*Sink, error) {
 	if o.MaxInFlight <= 0 {
 		o.MaxInFlight = 256
 	}
+	if o.AckTimeout <= 0 || o.AckTimeout > o.PublishTimeout {
+		o.AckTimeout = o.PublishTimeout / 2
+	}
 	s := &Sink{o: o, log: o.Log, ready: make(chan struct{}), servers: redactList(o.URL)}
 	opts := append([]nats.Option{
 		nats.Name("dcs-notifier"),
@@ -179,10 +186,11 @@ func New(o Options) (*Sink, error) {
 	}
 	s.nc = nc
 	if o.JetStream {
-		// An ack lost while connected (a stream leader election) must not hold its slot
-		// for good: time it out, and the event is sent again.
+		// An ack lost while connected (a stream leader election, a deleted stream whose
+		// subjects a core subscriber takes) must not hold its slot for good: time it out,
+		// and the event is sent again.
 		js, err := jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(o.MaxInFlight),
-			jetstream.WithPublishAsyncTimeout(o.PublishTimeout))
+			jetstream.WithPublishAsyncTimeout(o.AckTimeout))
 		if err != nil {
 			nc.Close()
 			return nil, fmt.Errorf("nats jetstream: %w", err)

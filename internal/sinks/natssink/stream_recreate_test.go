@@ -2,14 +2,18 @@ package natssink
 
 import (
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/rs/zerolog"
 
 	"notifier/internal/event"
 	"notifier/internal/natstest"
 	"notifier/internal/sinks"
+	"notifier/internal/testutil"
 )
 
 // README: "The stream ... is created if missing" holds for the life of the process: when
@@ -39,6 +43,61 @@ func TestDeletedStreamIsRecreated(t *testing.T) {
 	if n, err := s.Send(t.Context(), evs[1:]); n != 2 || err != nil {
 		t.Fatalf("send again = %d, %v; want 2, nil", n, err)
 	}
+	streamHolds(t, js, evs)
+}
+
+// The usual case: downstream services listen on the subjects with core NATS. A publish to
+// the deleted stream is then taken by the subscriber alone, and no ack comes (rather than
+// "no responders"): the timed-out ack makes the sink look the stream up, create it and
+// send again. Each event lands in the new stream once, and the subscriber loses none.
+func TestDeletedStreamIsRecreatedWhileACoreSubscriberListens(t *testing.T) {
+	srv := natstest.RunJetStream(t)
+	s, err := New(Options{URL: srv.ClientURL(), SubjectPrefix: "dcs.tasks", JetStream: true, Stream: "DCS_TASKS",
+		AckTimeout: time.Second, Log: zerolog.Nop()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	if n, err := s.Send(t.Context(), []event.Event{testEvent("a", "RUNNING")}); n != 1 || err != nil {
+		t.Fatalf("first send: %d %v", n, err)
+	}
+	nc, js := natstest.Connect(t, srv) // the stream's operator and a downstream service
+	var mu sync.Mutex
+	seen := map[string]int{}
+	sub, err := nc.Subscribe("dcs.tasks.>", func(m *nats.Msg) {
+		mu.Lock()
+		seen[m.Header.Get(jetstream.MsgIDHeader)]++
+		mu.Unlock()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sub.Unsubscribe() })
+	if err := nc.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if err := js.DeleteStream(t.Context(), "DCS_TASKS"); err != nil {
+		t.Fatal(err)
+	}
+
+	evs := []event.Event{testEvent("b", "FAILED"), testEvent("c", "FAILED"), testEvent("d", "SUCCESS")}
+	if n, err := s.Send(t.Context(), evs); n != len(evs) || err != nil {
+		t.Fatalf("send after the stream was deleted, a subscriber listening = %d, %v; want %d, nil", n, err, len(evs))
+	}
+	if n, err := s.Send(t.Context(), evs); n != len(evs) || err != nil {
+		t.Fatalf("send again = %d, %v; want %d, nil", n, err, len(evs))
+	}
+	streamHolds(t, js, evs)
+	testutil.Eventually(t, "the subscriber to get every event", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return seen[evs[0].ID] > 0 && seen[evs[1].ID] > 0 && seen[evs[2].ID] > 0
+	})
+}
+
+// streamHolds checks that stream DCS_TASKS exists and holds evs, each once, in order.
+func streamHolds(t *testing.T, js jetstream.JetStream, evs []event.Event) {
+	t.Helper()
 	st, err := js.Stream(t.Context(), "DCS_TASKS")
 	if err != nil {
 		t.Fatalf("the stream was not created again: %v", err)
