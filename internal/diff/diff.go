@@ -138,14 +138,14 @@ func Diff(prev *ProjectState, tasks []dcs.Task, o Options) Result {
 		case Baseline:
 			next().set(t.ID, TaskState{Status: t.Status, Created: createdMs(t, nowMs), Name: runningName(t, &o)})
 			if o.IsTerminal(t.Status) {
-				learn(&res, t.Name, createdMs(t, nowMs), t.Updated)
+				learn(&res, t.Name, createdMs(t, nowMs), t.Updated, &o)
 			}
 			continue
 		case Created:
 			res.Events = append(res.Events, transition(t, "", true, 1, &o))
 			next().set(t.ID, TaskState{Status: t.Status, Created: createdMs(t, nowMs), Seq: 1, Name: runningName(t, &o)})
 			if o.IsTerminal(t.Status) {
-				learn(&res, t.Name, createdMs(t, nowMs), t.Updated)
+				learn(&res, t.Name, createdMs(t, nowMs), t.Updated, &o)
 			}
 		case StatusChanged:
 			e := transition(t, st.Status, false, st.Seq+1, &o)
@@ -153,7 +153,7 @@ func Diff(prev *ProjectState, tasks []dcs.Task, o Options) Result {
 				e.Data.WasStuck = st.Stuck
 				if !o.IsTerminal(st.Status) {
 					next()
-					learn(&res, cmp.Or(t.Name, st.Name), st.Created, endOf(t, o.Now))
+					learn(&res, cmp.Or(t.Name, st.Name), st.Created, endOf(t, o.Now), &o)
 				}
 			}
 			res.Events = append(res.Events, e)
