@@ -1,8 +1,10 @@
 package diff
 
 import (
+	"cmp"
 	"maps"
 	"math"
+	"slices"
 	"time"
 )
 
@@ -23,6 +25,7 @@ func learn(res *Result, name string, created int64, ended time.Time, o *Options)
 		d = d[len(d)-MaxDurations:]
 	}
 	res.Next.Durations[name] = d
+	res.Next.LearnedAt[name] = o.Now.Unix()
 }
 
 // sample is the duration (ms) of a task created and ended at these Unix ms, and whether
@@ -55,11 +58,69 @@ func ownDurations(res *Result) {
 		return
 	}
 	s := res.Next
-	s.Durations = maps.Clone(s.Durations)
+	s.Durations, s.LearnedAt = maps.Clone(s.Durations), maps.Clone(s.LearnedAt)
 	if s.Durations == nil {
 		s.Durations = map[string][]int64{}
 	}
+	if s.LearnedAt == nil {
+		s.LearnedAt = map[string]int64{}
+	}
 	res.ownDurations = true
+}
+
+// boundDurations keeps res.Next's durations bounded: a name none was learned of for
+// DurationsTTL is dropped, and beyond MaxDurationNames the names learned least recently
+// are. A name the state has no learned time for (a state written before it was kept) is
+// given this diff's time, and its absurd samples are dropped.
+func boundDurations(res *Result, o *Options) {
+	now := o.Now.Unix()
+	oldest := now - int64(DurationsTTL/time.Second)
+	if !unbounded(res.Next, oldest) {
+		return
+	}
+	ownDurations(res)
+	s := res.Next
+	for name, d := range s.Durations {
+		at, ok := s.LearnedAt[name]
+		if !ok {
+			d = realSamples(d, o.MaxFollow)
+			s.Durations[name], s.LearnedAt[name], at = d, now, now
+		}
+		if at < oldest || len(d) == 0 {
+			delete(s.Durations, name)
+		}
+	}
+	for name := range s.LearnedAt {
+		if _, ok := s.Durations[name]; !ok {
+			delete(s.LearnedAt, name)
+		}
+	}
+	if len(s.Durations) <= MaxDurationNames {
+		return
+	}
+	names := slices.Collect(maps.Keys(s.Durations))
+	slices.SortFunc(names, func(a, b string) int { // most recently learned first
+		return cmp.Or(cmp.Compare(s.LearnedAt[b], s.LearnedAt[a]), cmp.Compare(a, b))
+	})
+	for _, name := range names[MaxDurationNames:] {
+		delete(s.Durations, name)
+		delete(s.LearnedAt, name)
+	}
+}
+
+// unbounded reports whether boundDurations has anything to do: a name over the cap,
+// without a learned time, or not learned since oldest, or a learned time without a name.
+// It is the common case's whole cost: no copy, no allocation.
+func unbounded(s *ProjectState, oldest int64) bool {
+	if len(s.Durations) > MaxDurationNames || len(s.LearnedAt) != len(s.Durations) {
+		return true
+	}
+	for name := range s.Durations {
+		if at, ok := s.LearnedAt[name]; !ok || at < oldest {
+			return true
+		}
+	}
+	return false
 }
 
 // scaled is factor × a duration in ms, saturated: a learned threshold never overflows
