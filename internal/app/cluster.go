@@ -230,24 +230,33 @@ func (k *kvMode) setActive(shard int, u *unit) {
 	k.shareBudgets()
 }
 
-// shareBudgets gives each access key's budget the part of dcs.max_requests_per_second of
-// the shards this replica leads (k.mu held): the replicas together stay within it, since
-// no shard is led by two. A replica leading every shard has all of it. Only the shards'
-// polls use the budgets, so with none led it does not matter.
+// shareBudgets gives each access key's budget the part of the shards holding that key's
+// projects that this replica leads (k.mu held): the replicas together stay within
+// dcs.max_requests_per_second, since no shard is led by two. Shards without a project of
+// the key (none at all, or only other keys') take no part: a replica leading every shard
+// that holds a key's projects has all of its budget. Only the shards' polls use the
+// budgets, so a key with no shard led does not matter.
 func (k *kvMode) shareBudgets() {
-	n := len(k.shards)
-	if n <= 1 {
+	if len(k.shards) <= 1 {
 		return
 	}
-	share := float64(max(len(k.active), 1)) / float64(n)
-	seen := map[*dcs.Budget]bool{}
-	for _, ps := range k.shards {
+	holding := map[*dcs.Budget]int{} // shards holding a project of the key
+	led := map[*dcs.Budget]int{}     // of those, the shards this replica leads
+	for i, ps := range k.shards {
+		seen := map[*dcs.Budget]bool{}
 		for _, p := range ps {
-			if p.budget != nil && !seen[p.budget] {
-				seen[p.budget] = true
-				p.budget.SetShare(share)
+			if p.budget == nil || seen[p.budget] {
+				continue
+			}
+			seen[p.budget] = true
+			holding[p.budget]++
+			if k.active[i] != nil {
+				led[p.budget]++
 			}
 		}
+	}
+	for b, n := range holding {
+		b.SetShare(float64(max(led[b], 1)) / float64(n))
 	}
 }
 
