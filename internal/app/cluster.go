@@ -13,6 +13,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/rs/zerolog"
 
 	"notifier/internal/cluster"
 	"notifier/internal/dcs"
@@ -195,8 +196,10 @@ func (k *kvMode) lead(ctx, leadCtx context.Context, shard int, term uint64, kv, 
 	// A write that finds a newer leader ends this leadership at once.
 	leadCtx, fenced := context.WithCancel(leadCtx)
 	defer fenced()
+	// The shard's projects no longer watched are loaded too, not polled: their receivers
+	// end what they hold for them (state.Watching), and their pending events go out.
 	store := state.NewKV(kv, state.KVOptions{
-		Projects: ids, Term: term, Epoch: epoch, MaxValue: k.nc.MaxPayload(),
+		Projects: slices.Concat(ids, k.orphans(leadCtx, kv, shard, log)), Term: term, Epoch: epoch, MaxValue: k.nc.MaxPayload(),
 		OnFenced: func() {
 			log.Warn().Msg("the shard's state was written by a newer leader: stopping")
 			fenced()
@@ -217,6 +220,35 @@ func (k *kvMode) lead(ctx, leadCtx context.Context, shard int, term uint64, kv, 
 	// delivered and saved while the lease is still held, then the next leader goes on.
 	u.run(leadCtx, held, func() bool { return ctx.Err() != nil || cluster.Released(leadCtx) })
 	log.Info().Msg("stopped leading this shard")
+}
+
+// orphans are the projects with a state key in the bucket that are no longer watched
+// (removed from the config, or no longer discovered) and hash into shard: only its
+// leaders ever write their keys. None when a discovery listing failed, since a project may
+// then be missing by chance. A project that hashes into a shard without a project has no
+// leader to end what its receivers hold.
+func (k *kvMode) orphans(ctx context.Context, kv jetstream.KeyValue, shard int, log zerolog.Logger) []string {
+	if !k.uc.everyProject {
+		return nil
+	}
+	stored, err := state.StoredProjects(ctx, kv)
+	if err != nil {
+		log.Warn().Err(err).Msg("cannot list the projects in the state bucket: what receivers hold for projects no longer watched is ended at the next takeover")
+		return nil
+	}
+	watched := map[string]bool{}
+	for _, ps := range k.shards {
+		for _, p := range ps {
+			watched[p.cfg.ProjectID] = true
+		}
+	}
+	var out []string
+	for _, id := range stored {
+		if !watched[id] && Shard(id, len(k.shards)) == shard {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 func (k *kvMode) setActive(shard int, u *unit) {
