@@ -211,13 +211,15 @@ func (s *Sink) TickEvery() time.Duration { return s.resend }
 // maxBatch bounds the alerts of one POST.
 const maxBatch = 500
 
-// Tick re-sends every active alert, extending its endsAt, and resolves (once, with endsAt = now) the failures
-// older than failed_ttl and the stuck and switchover alerts older than TaskTTL, then
-// forgets them.
+// Tick re-sends every active alert, extending its endsAt, and resolves (once, with endsAt =
+// now) the failures older than failed_ttl, the stuck and switchover alerts older than
+// TaskTTL and every alert of a project no longer watched (nothing else will ever end
+// them), then forgets them.
 func (s *Sink) Tick(ctx context.Context, mem sinks.Memory) error {
 	now := s.now().UTC()
 	var errs []error
 	for project, kv := range mem.Recollect() {
+		gone := !mem.Watched(project)
 		var alerts []Alert
 		expired := map[string]string{}
 		for k, v := range kv {
@@ -225,6 +227,11 @@ func (s *Sink) Tick(ctx context.Context, mem sinks.Memory) error {
 			switch {
 			case !ok:
 				expired[k] = "" // not ours to read: an older version's
+			case gone:
+				alerts = append(alerts, st.Alert.ended(now))
+				expired[k] = ""
+				s.log.Info().Str("alertname", st.Open.Alert).Str("key", st.Open.Key).Str("project", project).
+					Msg("alert resolved: its project is no longer watched")
 			case s.expired(st.Open, now):
 				alerts = append(alerts, st.Alert.ended(now))
 				expired[k] = ""
