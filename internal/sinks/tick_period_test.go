@@ -41,11 +41,13 @@ func (s *tickTimes) Tick(context.Context, Memory) error {
 }
 
 // An idle Ticker sink (nothing to deliver) must tick about every TickEvery: Alertmanager
-// resolves an alert that is not re-sent within its resolve_timeout, and the README only
-// asks resend_interval to be below it. The longest gap between two ticks may be a little
-// more than TickEvery (scheduling), never about twice it.
+// ends an active alert at its endsAt (4 × resend_interval) unless it is re-sent. The
+// longest gap between two ticks may be a little more than TickEvery (scheduling), never
+// twice it: the defect this guards skipped a whole period. The period (100ms) leaves a
+// loaded 2-core machine running go test -race ./... 90ms of scheduling delay before the
+// test can fail without the defect (a 40ms period with 20ms to spare failed there).
 func TestIdleTickerKeepsItsPeriod(t *testing.T) {
-	const every = 40 * time.Millisecond
+	const every = 100 * time.Millisecond
 	s := &tickTimes{every: every}
 	q := &listQueue{wake: make(chan struct{}, 1)}
 	d := NewDispatcher(DispatcherOptions{Queue: q, Sinks: []Sink{s}, Log: zerolog.Nop(),
@@ -53,7 +55,7 @@ func TestIdleTickerKeepsItsPeriod(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	stopped := make(chan struct{})
 	go func() { defer close(stopped); d.Run(ctx) }()
-	time.Sleep(40 * every)
+	time.Sleep(20 * every)
 	cancel()
 	<-stopped
 	s.mu.Lock()
@@ -62,9 +64,9 @@ func TestIdleTickerKeepsItsPeriod(t *testing.T) {
 	for i := 1; i < len(s.at); i++ {
 		worst = max(worst, s.at[i].Sub(s.at[i-1]))
 	}
-	t.Logf("%d ticks in %s (every %s); longest gap %s", len(s.at), 40*every, every, worst)
-	if worst > every*3/2 {
-		t.Fatalf("longest gap between two ticks %s, want about %s (at most %s)", worst, every, every*3/2)
+	t.Logf("%d ticks in %s (every %s); longest gap %s", len(s.at), 20*every, every, worst)
+	if limit := every * 19 / 10; worst > limit {
+		t.Fatalf("longest gap between two ticks %s, want about %s (at most %s)", worst, every, limit)
 	}
 }
 
