@@ -348,11 +348,11 @@ type Budgeted struct {
 func (l Budgeted) List(ctx context.Context, q Query) (*Page, error) {
 	pr := progressOf(ctx)
 	if pr != nil {
-		pr.waiting.Store(true)
+		pr.Mark(true)
 	}
 	err := l.Budget.Wait(ctx)
 	if pr != nil {
-		pr.waiting.Store(false)
+		pr.Mark(false)
 	}
 	if err != nil {
 		return nil, err

@@ -10,6 +10,9 @@ import (
 // answer"). Budgeted sets it when the request's context carries one (WithProgress).
 type Progress struct{ waiting atomic.Bool }
 
+// Mark records whether the request is waiting for its budget now.
+func (p *Progress) Mark(waiting bool) { p.waiting.Store(waiting) }
+
 // Waiting reports whether the request is waiting for its budget now.
 func (p *Progress) Waiting() bool { return p.waiting.Load() }
 

@@ -85,13 +85,14 @@ func (w *watchdog) lastRead(prev *diff.ProjectState) time.Time {
 func (p *Poller) reason() string {
 	switch p.watch.phase.Load() {
 	case phaseRequest:
-		if p.watch.progress.Waiting() {
-			return "request budget"
-		}
-		// A retry just sent after failed polls: still blind for what they failed with.
+		// A retry just begun after failed polls (waiting for the budget or an answer, as
+		// every request does a moment): still blind for what they failed with.
 		pending := p.now().Sub(time.UnixMilli(p.watch.sent.Load()))
 		if f := p.failure.Load(); f != nil && p.watch.failing.Load() && pending < p.policy.GapAfter/4 {
 			return f.Reason
+		}
+		if p.watch.progress.Waiting() {
+			return "request budget"
 		}
 		return "no answer"
 	case phaseBackoff:
