@@ -70,6 +70,18 @@ func Watching(projects []string) LedgerOption {
 	}
 }
 
+// SetWatching names anew the projects the ledger's unit polls (Watching), as a reload
+// applied in place changes them; nil makes every project count as watched.
+func (l *Ledger) SetWatching(projects []string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if projects == nil {
+		l.watching = nil
+		return
+	}
+	Watching(projects)(l)
+}
+
 // OnCommit is told, once it is saved, every committed event and the receivers it was
 // routed to (none: every filter refused it), in the order of the config. It is called
 // before any receiver can take the event and before the drops of the same commit are
