@@ -200,7 +200,7 @@ func TestRestartingReloadDoesNotWaitForADeadReceiver(t *testing.T) {
 	e := newReloadEnv(t)
 	e.lifecycle = true
 	url := writeFile(t, t.TempDir(), "hook-url", hook.URL+"/services/T0/B0/x")
-	e.extra = "[shutdown]\ntimeout = \"10m\"\n[[slack.webhooks]]\nname = \"dead\"\nurl_file = \"" + url + "\"\n"
+	e.extra = "[shutdown]\ntimeout = \"3m\"\n[[slack.webhooks]]\nname = \"dead\"\nurl_file = \"" + url + "\"\n"
 	r := startReloadRun(t, e)
 	e.sim.Put(projectA, dcssim.Task{ID: "t1", Name: "EXTEND", Status: "RUNNING", CreatedAt: time.Now().UTC()})
 	testutil.Eventually(t, "an event pending for the dead webhook", func() bool {
@@ -209,7 +209,7 @@ func TestRestartingReloadDoesNotWaitForADeadReceiver(t *testing.T) {
 
 	e.extra += "[log]\nlevel = \"debug\"\n"
 	e.write(t, "T_AK", projectA)
-	client := &http.Client{Timeout: 2 * time.Minute} // far below shutdown.timeout
+	client := &http.Client{Timeout: time.Minute} // far below shutdown.timeout
 	if code, body := r.post(t, client); code != http.StatusOK || !strings.Contains(body, "reloaded") {
 		t.Fatalf("POST /-/reload with a receiver down = %d %s, want 200 reloaded", code, body)
 	}

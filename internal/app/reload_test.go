@@ -16,6 +16,7 @@ import (
 
 	"notifier/internal/app"
 	"notifier/internal/config"
+	"notifier/internal/oncalltest"
 	"notifier/internal/testutil"
 )
 
@@ -228,4 +229,45 @@ func TestReloadAppliesOnlyWhatChanged(t *testing.T) {
 	if app.PollerOf(r.a, pipeProject) != poller || app.PollerOf(r.a, reloadOther) != nil {
 		t.Fatal("a refused reload changed what runs")
 	}
+}
+
+// A project removed by a reload applied in place is no longer watched: what a receiver
+// holds for it (here Alertmanager's gap alert) is ended at the receiver's next tick, by
+// the worker that kept running, as a restart would (TestGapAlertOfRemovedProjectIsResolvedThenForgotten).
+func TestReloadEndsWhatReceiversHoldForARemovedProject(t *testing.T) {
+	p := newPipeline(t, false)
+	p.sim.AddProject(reloadOther)
+	p.cfg.Poll.GapAfter = config.Duration(300 * time.Millisecond)
+	p.cfg.Poll.MaxBackoff = config.Duration(100 * time.Millisecond)
+	am := oncalltest.NewAlertmanager(t, "")
+	p.cfg.Alertmanager = []config.Alertmanager{{Name: "am", URL: am.URL(), MinSeverity: "warning",
+		ResendInterval: config.Duration(200 * time.Millisecond), FailedTTL: config.Duration(24 * time.Hour), MaxPending: 100}}
+	project := func(id string) config.Project { return config.Project{Region: "cn-north-4", ProjectID: id, Endpoint: p.api.URL} }
+	p.cfg.DCS.Projects = []config.Project{project(pipeProject), project(reloadOther)}
+	a, err := app.New(p.cfg, p.deps(prometheus.NewRegistry()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	defer func() {
+		cancel()
+		<-done
+		a.Close()
+	}()
+	p.sim.RemoveProject(pipeProject) // its polls are refused from now on
+	testutil.Eventually(t, "the gap alert", func() bool { return slices.Contains(am.Active(time.Now()), "DCSWatchGap ") })
+	worker := app.WorkerOf(a, "am")
+
+	c := *p.cfg
+	c.DCS.Projects = []config.Project{project(reloadOther)}
+	res, err := a.Apply(t.Context(), &c)
+	if err != nil || !slices.Equal(res.Projects.Stopped, []string{pipeProject}) {
+		t.Fatalf("the project removed: %+v, %v", res, err)
+	}
+	if app.WorkerOf(a, "am") != worker {
+		t.Error("removing a project restarted the Alertmanager receiver")
+	}
+	testutil.Eventually(t, "the gap alert resolved", func() bool { return !slices.Contains(am.Active(time.Now()), "DCSWatchGap ") })
 }
