@@ -242,7 +242,9 @@ func TestReloadEndsWhatReceiversHoldForARemovedProject(t *testing.T) {
 	am := oncalltest.NewAlertmanager(t, "")
 	p.cfg.Alertmanager = []config.Alertmanager{{Name: "am", URL: am.URL(), MinSeverity: "warning",
 		ResendInterval: config.Duration(200 * time.Millisecond), FailedTTL: config.Duration(24 * time.Hour), MaxPending: 100}}
-	project := func(id string) config.Project { return config.Project{Region: "cn-north-4", ProjectID: id, Endpoint: p.api.URL} }
+	project := func(id string) config.Project {
+		return config.Project{Region: "cn-north-4", ProjectID: id, Endpoint: p.api.URL}
+	}
 	p.cfg.DCS.Projects = []config.Project{project(pipeProject), project(reloadOther)}
 	a, err := app.New(p.cfg, p.deps(prometheus.NewRegistry()))
 	if err != nil {
