@@ -27,12 +27,19 @@ type endpoints struct {
 }
 
 // reloadRequest receives the outcome of the reload a POST /-/reload asked for.
-type reloadRequest chan error
+type reloadRequest chan outcome
 
-// answer sends the outcome to the POST waiting for it, if any (a SIGHUP has none).
-func (r reloadRequest) answer(err error) {
-	if r != nil {
-		r <- err
+// outcome is what became of a reload: err when it was refused (the running
+// configuration goes on), unchanged when the file says what runs already.
+type outcome struct {
+	err       error
+	unchanged bool
+}
+
+// answerAll sends o to every POST waiting for it (a SIGHUP has none).
+func answerAll(rs []reloadRequest, o outcome) {
+	for _, r := range rs {
+		r <- o // buffered: the handler may have gone
 	}
 }
 
@@ -65,15 +72,31 @@ func (d *daemon) listen(addr string) (*endpoints, error) {
 	return e, nil
 }
 
-// reloadHandler is POST /-/reload: a reload exactly as SIGHUP makes, answered 200
-// {"status":"reloaded"} once the new configuration runs, or 500 {"status":"failed",
-// "error":...} when it is kept out (the running or previous configuration goes on).
-// Any other method is refused with 405: a GET (a crawler, a browser prefetch) never
-// reloads.
+// reloadHandler is POST /-/reload, when http.enable_lifecycle is true (404 otherwise: a
+// listener reachable by many must not let each of them restart work): a reload exactly as
+// SIGHUP makes, answered 200 {"status":"reloaded"} once the new configuration runs, 200
+// {"status":"unchanged"} when the file says what runs already (nothing was touched), or
+// 500 {"status":"failed","error":...} when it is kept out (the running or previous
+// configuration goes on). Any other method is refused with 405: a GET (a crawler, a
+// browser prefetch) never reloads. A request a browser sends for another site — its
+// Sec-Fetch-Site other than same-origin or none, or, without that header, an Origin whose
+// host is not the request's Host — is refused with 403 (http.CrossOriginProtection): a
+// web page cannot make its visitor's browser reload the notifier. Same-site is refused
+// too: another port or subdomain is another program. A request without either header
+// (curl, a script) is not a browser's, and is served.
 func (d *daemon) reloadHandler(w http.ResponseWriter, r *http.Request) {
+	if !d.lifecycle.Load() {
+		writeJSON(w, http.StatusNotFound, reloadAnswer{Status: "failed",
+			Error: "POST /-/reload is off (http.enable_lifecycle = false); SIGHUP reloads"})
+		return
+	}
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		writeJSON(w, http.StatusMethodNotAllowed, reloadAnswer{Status: "failed", Error: "reload with POST"})
+		return
+	}
+	if err := crossOrigin.Check(r); err != nil {
+		writeJSON(w, http.StatusForbidden, reloadAnswer{Status: "failed", Error: "cross-origin request refused"})
 		return
 	}
 	reply := make(reloadRequest, 1)
@@ -85,16 +108,22 @@ func (d *daemon) reloadHandler(w http.ResponseWriter, r *http.Request) {
 	case <-r.Context().Done():
 		return
 	}
-	if err := <-reply; err != nil {
-		writeJSON(w, http.StatusInternalServerError, reloadAnswer{Status: "failed", Error: err.Error()})
-		return
+	switch o := <-reply; {
+	case o.err != nil:
+		writeJSON(w, http.StatusInternalServerError, reloadAnswer{Status: "failed", Error: o.err.Error()})
+	case o.unchanged:
+		writeJSON(w, http.StatusOK, reloadAnswer{Status: "unchanged"})
+	default:
+		writeJSON(w, http.StatusOK, reloadAnswer{Status: "reloaded"})
 	}
-	writeJSON(w, http.StatusOK, reloadAnswer{Status: "reloaded"})
 }
+
+// crossOrigin refuses the POSTs a browser makes for another site.
+var crossOrigin = http.NewCrossOriginProtection()
 
 // reloadAnswer is the body of POST /-/reload.
 type reloadAnswer struct {
-	Status string `json:"status"`          // reloaded, failed
+	Status string `json:"status"`          // reloaded, unchanged, failed
 	Error  string `json:"error,omitempty"` // why it failed
 }
 

@@ -54,6 +54,7 @@ func TestPastedSecretIsNotEchoedByTheCLI(t *testing.T) {
 func TestReloadNeverEchoesAPastedSecret(t *testing.T) {
 	e := newReloadEnv(t)
 	e.listen = "127.0.0.1:0"
+	e.lifecycle = true
 	e.write(t, "T_AK", projectA)
 	cfg, err := config.LoadFile(e.path)
 	if err != nil {

@@ -47,8 +47,9 @@ var commands = []*command{
 		name: "run", synopsis: "[--config FILE]",
 		summary: "poll and publish until SIGTERM/SIGINT; SIGHUP re-reads the configuration",
 		about: "Polls every configured project and delivers each task transition to the receivers it was\n" +
-			"routed to when it was committed. SIGHUP or POST /-/reload (on http.listen) re-reads FILE;\n" +
-			"an invalid file is logged and ignored, a file that cannot start leaves the previous one running.\n" +
+			"routed to when it was committed. SIGHUP (or POST /-/reload on http.listen, with\n" +
+			"http.enable_lifecycle = true) re-reads FILE and restarts only what it changes; an invalid\n" +
+			"file is logged and ignored, a file that cannot start leaves the previous one running.\n" +
 			"The first SIGTERM/SIGINT stops it cleanly (pending events get shutdown.timeout), a second at once.",
 		env:     slices.Concat(configEnv, secretEnv),
 		exits:   []string{"0  stopped by a signal", "1  a failure while running", "2  the configuration or the environment is wrong"},

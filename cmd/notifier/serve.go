@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -34,16 +35,21 @@ type serveOptions struct {
 // hup (SIGHUP) or a POST /-/reload, the same code path — re-reads the file at path:
 //   - if it is invalid, or names an http.listen that cannot be bound, the error is logged
 //     and the running App goes on untouched;
-//   - if it is valid, the running App stops the way it does at SIGTERM (polling stops,
-//     pending events get shutdown.timeout to go out, the state is saved and its lock
-//     released by Close) and an App for the new configuration starts. Should that App fail
-//     to start (a missing environment variable, say), the previous configuration starts
-//     again, so a bad reload never leaves the process without a running notifier.
+//   - if it is valid, the running App applies it in place (app.App.Apply): the pollers of
+//     projects and the workers of receivers whose settings did not change run on, and an
+//     unchanged configuration touches nothing. A configuration it cannot run (an unset
+//     variable, say) is refused and the running one goes on;
+//   - a change Apply cannot make in a running App (the state, NATS, the cluster...) stops
+//     the App without waiting for the sinks (what is pending is saved, and the next App
+//     delivers it first) and starts an App for the new configuration. Should that App fail
+//     to start, the previous configuration starts again, so a bad reload never leaves the
+//     process without a running notifier.
 //
-// Every attempt sets notifier_config_last_reload_successful (and, on a success, its
-// timestamp); a POST /-/reload gets the outcome as its answer. The HTTP endpoints
-// (http.listen) belong to serve, not to an App: they answer through a reload, from the
-// App running at the time.
+// Reloads are one at a time; the requests that arrive during one share the outcome of the
+// next, which reads the file after them. Every reload sets
+// notifier_config_last_reload_successful (and, on a success, its timestamp); a POST
+// /-/reload gets the outcome as its answer. The HTTP endpoints (http.listen) belong to
+// serve, not to an App: they answer through a reload, from the App running at the time.
 //
 // It returns an error if the first App cannot start, if an App stops by itself with an
 // error, if the endpoints fail, or if neither the new nor the previous configuration can
@@ -52,51 +58,52 @@ type serveOptions struct {
 func serve(ctx context.Context, o serveOptions) error {
 	d := &daemon{serveOptions: o, reqs: make(chan reloadRequest), stopped: make(chan struct{})}
 	defer close(d.stopped)
+	d.lifecycle.Store(o.cfg.HTTP.EnableLifecycle)
 	ep, err := d.listen(o.cfg.HTTP.Listen)
 	if err != nil {
 		return err
 	}
-	defer func() { ep.close() }()
-	cfg := o.cfg
-	a, log, err := o.build(appConfig(cfg))
-	if err != nil {
+	cur := &current{cfg: o.cfg, ep: ep}
+	defer func() { cur.ep.close() }()
+	if cur.a, cur.log, err = o.build(appConfig(cur.cfg)); err != nil {
 		return err
 	}
-	ep.set(a, log)
+	cur.ep.set(cur.a, cur.log)
 	for {
-		r, err := d.runUntilReload(ctx, a, log, cfg, ep)
-		a.Close()
+		r, err := d.runUntilRestart(ctx, cur)
+		cur.a.Close()
 		if err != nil || r == nil || ctx.Err() != nil {
 			if r != nil {
-				r.reply.answer(errors.New("stopping"))
+				r.answer(outcome{err: errors.New("stopping")})
 			}
 			return err
 		}
 		na, nlog, err := o.build(appConfig(r.cfg))
 		if err != nil {
 			d.metrics.ReloadDone(false, time.Now())
-			log.Error().Err(err).Str("config", o.path).
+			cur.log.Error().Err(err).Str("config", o.path).
 				Msg("reload: the new configuration cannot start; starting the previous one again")
-			if r.ep != ep {
+			if r.ep != cur.ep {
 				r.ep.close()
 			}
-			r.reply.answer(fmt.Errorf("the new configuration cannot start (the previous one runs again): %w", err))
-			if na, nlog, err = o.build(appConfig(cfg)); err != nil {
+			r.answer(outcome{err: fmt.Errorf("the new configuration cannot start (the previous one runs again): %w", err)})
+			if na, nlog, err = o.build(appConfig(cur.cfg)); err != nil {
 				return fmt.Errorf("reload: restarting the previous configuration: %w", err)
 			}
-			ep.set(na, nlog)
+			cur.ep.set(na, nlog)
 		} else {
 			d.metrics.ReloadDone(true, time.Now())
-			cfg = r.cfg
-			nlog.Info().Str("config", o.path).Int("projects", len(cfg.DCS.Projects)).Msg("reload: new configuration running")
+			cur.cfg = r.cfg
+			d.lifecycle.Store(cur.cfg.HTTP.EnableLifecycle)
+			nlog.Info().Str("config", o.path).Int("projects", len(cur.cfg.DCS.Projects)).Msg("reload: new configuration running")
 			r.ep.set(na, nlog)
-			r.reply.answer(nil)
-			if r.ep != ep {
-				ep.close() // after the answer: its server waits for the request that asked
-				ep = r.ep
+			r.answer(outcome{})
+			if r.ep != cur.ep {
+				cur.ep.close() // after the answer: its server waits for the request that asked
+				cur.ep = r.ep
 			}
 		}
-		a, log = na, nlog
+		cur.a, cur.log = na, nlog
 	}
 }
 
@@ -110,67 +117,151 @@ func appConfig(cfg *config.Config) *config.Config {
 // daemon is what serve shares with its endpoints.
 type daemon struct {
 	serveOptions
-	reqs    chan reloadRequest // POST /-/reload
-	stopped chan struct{}      // closed when serve returns: a POST waiting is answered
+	reqs      chan reloadRequest // POST /-/reload
+	stopped   chan struct{}      // closed when serve returns: a POST waiting is answered
+	lifecycle atomic.Bool        // http.enable_lifecycle of the configuration running
 }
 
-// reload is a valid configuration to run next, with the endpoints it runs behind (new
-// ones when http.listen changed) and where to answer the POST that asked for it (nil
-// for a SIGHUP).
+// current is what serve runs: an App for cfg, behind ep.
+type current struct {
+	a   *app.App
+	log zerolog.Logger
+	cfg *config.Config
+	ep  *endpoints
+}
+
+// reload is a valid configuration that needs a new App, with the endpoints it runs
+// behind (new ones when http.listen changed) and the POSTs waiting for its outcome.
 type reload struct {
-	cfg   *config.Config
-	ep    *endpoints
-	reply reloadRequest
+	cfg     *config.Config
+	ep      *endpoints
+	replies []reloadRequest
 }
 
-// runUntilReload runs a until ctx ends (it returns nil, nil) or a valid configuration is
-// read at a reload (it stops a and returns that configuration). An error is one of a.Run
-// or of the endpoints.
-func (d *daemon) runUntilReload(ctx context.Context, a *app.App, log zerolog.Logger, cfg *config.Config, ep *endpoints) (*reload, error) {
+func (r *reload) answer(o outcome) { answerAll(r.replies, o) }
+
+// runUntilRestart runs cur.a until ctx ends (it returns nil, nil) or a reload reads a
+// configuration that needs a new App (it stops cur.a and returns that configuration);
+// the reloads it applies in place, or refuses, update cur. An error is one of Run or of
+// the endpoints.
+func (d *daemon) runUntilRestart(ctx context.Context, cur *current) (*reload, error) {
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
 	done := make(chan error, 1)
+	a := cur.a
 	go func() { done <- a.Run(runCtx) }()
 	for {
-		var reply reloadRequest
+		var replies []reloadRequest
 		select {
 		case err := <-done:
 			return nil, err
-		case err := <-ep.failed():
+		case err := <-cur.ep.failed():
 			stop()
 			<-done
 			return nil, err
 		case <-d.hup:
-		case reply = <-d.reqs:
+		case r := <-d.reqs:
+			replies = append(replies, r)
 		}
-		next, err := config.LoadFile(d.path)
-		if err != nil {
-			d.metrics.ReloadDone(false, time.Now())
-			log.Error().Err(err).Str("config", d.path).
-				Msg("reload: the configuration file is invalid; the running configuration is kept")
-			reply.answer(err)
+		r := d.reload(ctx, cur, d.waiting(replies))
+		if r == nil {
 			continue
 		}
-		nextEP := ep
-		if next.HTTP.Listen != cfg.HTTP.Listen {
-			// Bound before anything stops, so a busy port keeps what runs.
-			if nextEP, err = d.listen(next.HTTP.Listen); err != nil {
-				d.metrics.ReloadDone(false, time.Now())
-				log.Error().Err(err).Str("config", d.path).
-					Msg("reload: the new http.listen cannot be bound; the running configuration is kept")
-				reply.answer(err)
-				continue
-			}
-		}
-		log.Info().Str("config", d.path).Msg("reload: configuration valid; stopping to apply it")
+		// Nothing waits for the sinks: what is pending is saved, and the next App
+		// delivers it first. A receiver that is down does not hold the reload.
+		a.SkipDrain()
 		stop()
 		if err := <-done; err != nil {
-			if nextEP != ep {
-				nextEP.close()
+			if r.ep != cur.ep {
+				r.ep.close()
 			}
-			reply.answer(err)
+			r.answer(outcome{err: err})
 			return nil, err
 		}
-		return &reload{cfg: next, ep: nextEP, reply: reply}, nil
+		return r, nil
 	}
+}
+
+// waiting adds to replies the POSTs waiting to be heard, and takes a pending SIGHUP:
+// one reload, which reads the file after all of them, answers them all.
+func (d *daemon) waiting(replies []reloadRequest) []reloadRequest {
+	for {
+		select {
+		case r := <-d.reqs:
+			replies = append(replies, r)
+		case <-d.hup:
+		default:
+			return replies
+		}
+	}
+}
+
+// reload reads the file again and applies it to the running App, answering replies; it
+// returns the configuration when it needs a new App (replies are then answered by
+// serve).
+func (d *daemon) reload(ctx context.Context, cur *current, replies []reloadRequest) *reload {
+	failed := func(err error, msg string) *reload {
+		d.metrics.ReloadDone(false, time.Now())
+		cur.log.Error().Err(err).Str("config", d.path).Msg(msg)
+		answerAll(replies, outcome{err: err})
+		return nil
+	}
+	next, err := config.LoadFile(d.path)
+	if err != nil {
+		return failed(err, "reload: the configuration file is invalid; the running configuration is kept")
+	}
+	nextEP := cur.ep
+	if next.HTTP.Listen != cur.cfg.HTTP.Listen {
+		// Bound before anything changes, so a busy port keeps what runs.
+		if nextEP, err = d.listen(next.HTTP.Listen); err != nil {
+			return failed(err, "reload: the new http.listen cannot be bound; the running configuration is kept")
+		}
+	}
+	res, err := cur.a.Apply(ctx, appConfig(next))
+	var restart *app.RestartError
+	switch {
+	case errors.As(err, &restart):
+		cur.log.Info().Str("config", d.path).Str("reason", restart.Error()).Msg("reload: configuration valid; restarting to apply it")
+		return &reload{cfg: next, ep: nextEP, replies: replies}
+	case err != nil:
+		if nextEP != cur.ep {
+			nextEP.close()
+		}
+		return failed(fmt.Errorf("the new configuration cannot start (the running one goes on): %w", err),
+			"reload: the new configuration cannot start; the running configuration is kept")
+	}
+	d.metrics.ReloadDone(true, time.Now())
+	cur.cfg = next
+	d.lifecycle.Store(next.HTTP.EnableLifecycle)
+	if res.Unchanged {
+		cur.log.Info().Str("config", d.path).Msg("reload: configuration unchanged; everything runs on")
+	} else {
+		logApplied(cur.log.Info().Str("config", d.path), res).Msg("reload: new configuration running")
+	}
+	if nextEP != cur.ep {
+		nextEP.set(cur.a, cur.log)
+	}
+	answerAll(replies, outcome{unchanged: res.Unchanged})
+	if nextEP != cur.ep {
+		cur.ep.close() // after the answers: its server waits for the requests that asked
+		cur.ep = nextEP
+	}
+	return nil
+}
+
+// logApplied adds to e what a reload applied in place started, stopped and restarted.
+func logApplied(e *zerolog.Event, res app.Applied) *zerolog.Event {
+	for _, f := range []struct {
+		key  string
+		list []string
+	}{
+		{"projects_started", res.Projects.Started}, {"projects_stopped", res.Projects.Stopped},
+		{"projects_restarted", res.Projects.Restarted}, {"receivers_started", res.Receivers.Started},
+		{"receivers_stopped", res.Receivers.Stopped}, {"receivers_restarted", res.Receivers.Restarted},
+	} {
+		if len(f.list) > 0 {
+			e = e.Strs(f.key, f.list)
+		}
+	}
+	return e
 }

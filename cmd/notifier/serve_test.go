@@ -35,7 +35,10 @@ const (
 type reloadEnv struct {
 	url, dir, path string
 	listen         string // http.listen; "" by default
+	lifecycle      bool   // http.enable_lifecycle
+	extra          string // more TOML, after [state]
 	polled         chan string
+	sim            *dcssim.Sim
 }
 
 func newReloadEnv(t *testing.T) *reloadEnv {
@@ -43,7 +46,7 @@ func newReloadEnv(t *testing.T) *reloadEnv {
 	sim := dcssim.New(dcssim.Options{AK: testAK, SK: testSK})
 	sim.AddProject(projectA)
 	sim.AddProject(projectB)
-	e := &reloadEnv{dir: t.TempDir(), polled: make(chan string, 100)}
+	e := &reloadEnv{dir: t.TempDir(), polled: make(chan string, 100), sim: sim}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if parts := strings.Split(r.URL.Path, "/"); len(parts) == 4 {
 			select {
@@ -68,7 +71,11 @@ func (e *reloadEnv) write(t *testing.T, akEnv string, projects ...string) {
 		b.WriteString("[[dcs.projects]]\nregion = \"cn-north-4\"\nproject_id = \"" + p + "\"\nendpoint = \"" + e.url + "\"\n")
 	}
 	b.WriteString("[poll]\ninterval = \"1s\"\nactive_interval = \"1s\"\n[nats]\nurl = \"\"\n[http]\nlisten = \"" + e.listen + "\"\n")
+	if e.lifecycle {
+		b.WriteString("enable_lifecycle = true\n")
+	}
 	b.WriteString("[state]\npath = \"" + filepath.Join(e.dir, "state") + "\"\n")
+	b.WriteString(e.extra)
 	writeFile(t, e.dir, "config.toml", b.String())
 }
 
@@ -154,8 +161,8 @@ func (s testServer) value(t *testing.T, name string, labels map[string]string) f
 }
 
 // TestServeReloads drives the reload loop through a valid reload (a second project starts
-// being polled), an invalid file (logged, the running App goes on) and a valid file whose
-// App cannot start (the previous configuration starts again), then stops it.
+// being polled), an invalid file (logged, the running App goes on) and a valid file that
+// cannot run (refused, the running App goes on), then stops it.
 func TestServeReloads(t *testing.T) {
 	e := newReloadEnv(t)
 	e.write(t, "T_AK", projectA)
@@ -192,8 +199,8 @@ func TestServeReloads(t *testing.T) {
 
 	e.write(t, "T_MISSING", projectA)
 	hup <- syscall.SIGHUP
-	logs.wait(t, "the new configuration cannot start; starting the previous one again")
-	e.waitPoll(t, projectB, done) // the previous configuration is back
+	logs.wait(t, "the new configuration cannot start; the running configuration is kept")
+	e.waitPoll(t, projectB, done) // the running configuration goes on
 
 	cancel()
 	select {
@@ -229,6 +236,7 @@ func TestServeFirstStartFails(t *testing.T) {
 func TestReloadEndpoint(t *testing.T) {
 	e := newReloadEnv(t)
 	e.listen = "127.0.0.1:0"
+	e.lifecycle = true
 	e.write(t, "T_AK", projectA)
 	cfg, err := config.LoadFile(e.path)
 	if err != nil {
@@ -296,7 +304,7 @@ func TestReloadEndpoint(t *testing.T) {
 	if code, body := post(); code != http.StatusInternalServerError || !strings.Contains(body, "cannot start") || strings.Contains(body, testSK) {
 		t.Errorf("POST /-/reload of a configuration that cannot start = %d %s, want 500 saying so", code, body)
 	}
-	e.waitPoll(t, projectB, done) // the previous configuration is back
+	e.waitPoll(t, projectB, done) // the running configuration goes on
 	resp, err = http.Get(base + "/metrics")
 	if err != nil {
 		t.Fatal(err)

@@ -12,6 +12,8 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -23,6 +25,7 @@ import (
 	"notifier/internal/mute"
 	"notifier/internal/route"
 	"notifier/internal/sinks/natssink"
+	"notifier/internal/sinks/slacksink"
 	"notifier/internal/status"
 )
 
@@ -76,6 +79,18 @@ type App struct {
 	dryRun   bool
 	rec      *status.Recorder // recent events and deliveries, for the status page
 
+	// What a reload applied in place (Apply) needs: mu guards cfg, projects and recv,
+	// which Apply replaces while the endpoints read them; applyMu makes one Apply at a
+	// time.
+	mu        sync.RWMutex
+	applyMu   sync.Mutex
+	getenv    func(string) string
+	transport http.RoundTripper
+	budgets   map[string]*dcs.Budget     // every access key's, by fleet's id: kept by a reload
+	paces     map[string]slacksink.Pacer // every Slack channel's pace, kept by a reload
+	natsFP    string                     // the [nats] settings and secrets the NATS sink was opened with
+	quick     atomic.Bool                // stopping for a reload: no drain (unitConfig.quickStop)
+
 	version, commit, configPath string // for the start line
 }
 
@@ -83,9 +98,12 @@ type App struct {
 type project struct {
 	cfg        config.Project
 	client     dcs.Lister
-	budget     *dcs.Budget   // its access key's, which client waits on
-	discovered bool          // found by [[dcs.discover]]: its first poll is always a silent baseline
-	startDelay time.Duration // before its first poll (startDelay)
+	budget     *dcs.Budget     // its access key's, which client waits on
+	creds      dcs.Credentials // client's
+	discovered bool            // found by [[dcs.discover]]: its first poll is always a silent baseline
+	from       string          // the discovery entry that found it (dcs.discover[i]); "" when configured
+	startDelay time.Duration   // before its first poll (startDelay)
+	fp         string          // its settings as its poller uses them (fingerprint): a reload compares them
 }
 
 // New opens the state, builds a client per project, connects the sinks and binds the
@@ -105,7 +123,8 @@ func New(cfg *config.Config, d Deps) (_ *App, err error) {
 		d.Status = status.NewRecorder(status.DefaultSize)
 	}
 	a := &App{cfg: cfg, log: d.Log, reg: d.Registry, m: d.Metrics, dryRun: d.DryRun,
-		version: d.Version, commit: d.Commit, configPath: d.ConfigPath, rec: d.Status, redisc: d.Rediscover}
+		version: d.Version, commit: d.Commit, configPath: d.ConfigPath, rec: d.Status, redisc: d.Rediscover,
+		getenv: d.Getenv, transport: d.Transport, paces: map[string]slacksink.Pacer{}}
 	defer func() {
 		if err != nil {
 			a.Close()
@@ -118,22 +137,8 @@ func New(cfg *config.Config, d Deps) (_ *App, err error) {
 		a.log.Warn().Msg("dcs.insecure_skip_verify = true: TLS certificates of the DCS API are NOT verified")
 	}
 	fl := newFleet(cfg.DCS, d.Getenv, a.m)
-	for i, p := range cfg.DCS.Projects {
-		creds, err := fl.credentials(cfg.DCS.ProjectKeys(i))
-		if err != nil {
-			return nil, err
-		}
-		c, err := dcs.NewClient(dcs.Options{
-			Region: p.Region, ProjectID: p.ProjectID, Endpoint: p.Endpoint, Credentials: creds,
-			Timeout: cfg.DCS.RequestTimeout.D(), MaxBodyBytes: cfg.DCS.MaxBodyBytes,
-			StartParam: cfg.DCS.ClientStartParam(), InsecureSkipVerify: cfg.DCS.InsecureSkipVerify,
-			Transport: d.Transport,
-		})
-		if err != nil {
-			return nil, setupErr("dcs.projects[%d]: %w", i, err)
-		}
-		b := fl.budget(creds, cfg.DCS.ProjectKeys(i).Key)
-		a.projects = append(a.projects, project{cfg: p, client: dcs.Budgeted{Lister: c, Budget: b}, budget: b})
+	if a.projects, err = configuredProjects(cfg, fl, d.Transport); err != nil {
+		return nil, err
 	}
 	if a.disc, err = newDiscoverers(cfg, fl, d.Transport); err != nil {
 		return nil, err
@@ -142,8 +147,15 @@ func New(cfg *config.Config, d Deps) (_ *App, err error) {
 		return nil, err
 	}
 	a.spread(fl, cfg.DCS.MaxRequestsPerSecond, cfg.Poll.Interval.D())
+	a.budgets = fl.budgets
+	for i := range a.projects {
+		a.projects[i].fp = a.projects[i].fingerprint(cfg)
+	}
 	if !d.DryRun {
-		if a.recv, a.nats, err = openReceivers(cfg, a.log, d.Getenv); err != nil {
+		if a.recv, a.nats, err = openReceivers(cfg, a.log, d.Getenv, a.paces); err != nil {
+			return nil, err
+		}
+		if a.natsFP, err = natsFingerprint(cfg, d.Getenv); err != nil {
 			return nil, err
 		}
 	}
@@ -167,7 +179,7 @@ func New(cfg *config.Config, d Deps) (_ *App, err error) {
 		d.Now = time.Now
 	}
 	uc := unitConfig{cfg: cfg, log: a.log, m: a.m, receivers: a.recv, routes: routes, mutes: mutes, now: d.Now, rec: a.rec,
-		everyProject: a.discovered()}
+		everyProject: a.discovered(), quickStop: &a.quick}
 	if cfg.State.Backend == "nats-kv" {
 		if a.nats == nil {
 			return nil, setupErr("state.backend: \"nats-kv\" needs the NATS sink (nats.url)")
@@ -182,6 +194,36 @@ func New(cfg *config.Config, d Deps) (_ *App, err error) {
 	}
 	a.m.SetProbes(a.probes())
 	return a, nil
+}
+
+// config is the configuration running, which a reload may replace (Apply).
+func (a *App) config() *config.Config {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	return a.cfg
+}
+
+// configuredProjects builds the client of every dcs.projects entry, in order.
+func configuredProjects(cfg *config.Config, fl *fleet, tr http.RoundTripper) ([]project, error) {
+	var out []project
+	for i, p := range cfg.DCS.Projects {
+		creds, err := fl.credentials(cfg.DCS.ProjectKeys(i))
+		if err != nil {
+			return nil, err
+		}
+		c, err := dcs.NewClient(dcs.Options{
+			Region: p.Region, ProjectID: p.ProjectID, Endpoint: p.Endpoint, Credentials: creds,
+			Timeout: cfg.DCS.RequestTimeout.D(), MaxBodyBytes: cfg.DCS.MaxBodyBytes,
+			StartParam: cfg.DCS.ClientStartParam(), InsecureSkipVerify: cfg.DCS.InsecureSkipVerify,
+			Transport: tr,
+		})
+		if err != nil {
+			return nil, setupErr("dcs.projects[%d]: %w", i, err)
+		}
+		b := fl.budget(creds, cfg.DCS.ProjectKeys(i).Key)
+		out = append(out, project{cfg: p, client: dcs.Budgeted{Lister: c, Budget: b}, budget: b, creds: creds})
+	}
+	return out, nil
 }
 
 // Addr returns the address the HTTP endpoints are served on, nil when http.listen is "".

@@ -91,7 +91,8 @@ type discoverer struct {
 	entry config.Discover
 	creds dcs.Credentials
 	iam   dcs.ProjectLister
-	known []string // the project ids it found at New, sorted; nil when that listing failed
+	mu    sync.Mutex
+	known []string // the project ids it found last (New, a reload, a refresh), sorted; nil while none
 }
 
 // newDiscoverers builds the IAM client of every discovery entry.
@@ -174,7 +175,7 @@ func (a *App) discover(cfg *config.Config, fl *fleet, tr http.RoundTripper) erro
 				Msg("cannot list the projects of this credential (IAM KeystoneListAuthProjects); its projects are not watched until a listing succeeds")
 			continue
 		}
-		d.known = ids(found)
+		d.setKnown(ids(found))
 		a.m.Discovered.WithLabelValues(d.key).Set(float64(len(found)))
 		added := 0
 		for _, p := range found {
@@ -182,19 +183,11 @@ func (a *App) discover(cfg *config.Config, fl *fleet, tr http.RoundTripper) erro
 				continue
 			}
 			seen[p.ID] = true
-			c, err := dcs.NewClient(dcs.Options{
-				Region: p.Region, ProjectID: p.ID, Endpoint: d.entry.Endpoint, Credentials: d.creds,
-				Timeout: cfg.DCS.RequestTimeout.D(), MaxBodyBytes: cfg.DCS.MaxBodyBytes,
-				StartParam: cfg.DCS.ClientStartParam(), InsecureSkipVerify: cfg.DCS.InsecureSkipVerify, Transport: tr,
-			})
+			dp, err := d.project(cfg, p, fl, tr)
 			if err != nil {
-				return setupErr("%s: project %s: %w", d.key, p.ID, err)
+				return err
 			}
-			b := fl.budget(d.creds, d.key)
-			a.projects = append(a.projects, project{
-				cfg:    config.Project{Name: d.name(p), Region: p.Region, ProjectID: p.ID, Endpoint: d.entry.Endpoint},
-				client: dcs.Budgeted{Lister: c, Budget: b}, budget: b, discovered: true,
-			})
+			a.projects = append(a.projects, dp)
 			added++
 		}
 		a.log.Info().Str("discover", d.key).Int("projects", len(found)).Int("added", added).
@@ -203,12 +196,46 @@ func (a *App) discover(cfg *config.Config, fl *fleet, tr http.RoundTripper) erro
 	return nil
 }
 
+// project builds the client of a project d found.
+func (d *discoverer) project(cfg *config.Config, p dcs.Discovered, fl *fleet, tr http.RoundTripper) (project, error) {
+	c, err := dcs.NewClient(dcs.Options{
+		Region: p.Region, ProjectID: p.ID, Endpoint: d.entry.Endpoint, Credentials: d.creds,
+		Timeout: cfg.DCS.RequestTimeout.D(), MaxBodyBytes: cfg.DCS.MaxBodyBytes,
+		StartParam: cfg.DCS.ClientStartParam(), InsecureSkipVerify: cfg.DCS.InsecureSkipVerify, Transport: tr,
+	})
+	if err != nil {
+		return project{}, setupErr("%s: project %s: %w", d.key, p.ID, err)
+	}
+	b := fl.budget(d.creds, d.key)
+	return project{
+		cfg:    config.Project{Name: d.name(p), Region: p.Region, ProjectID: p.ID, Endpoint: d.entry.Endpoint},
+		client: dcs.Budgeted{Lister: c, Budget: b}, budget: b, creds: d.creds, discovered: true, from: d.key,
+	}, nil
+}
+
+// setKnown records the project ids d found last, which a refresh compares with.
+func (d *discoverer) setKnown(ids []string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.known = ids
+}
+
+func (d *discoverer) getKnown() []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.known
+}
+
 // spread sets every project's start delay from its budget's share.
 // The budget's mean rate is below perSecond (its window's margin, dcs.MeanRate).
 func (a *App) spread(fl *fleet, perSecond float64, interval time.Duration) {
+	spread(a.log, a.projects, fl, perSecond, interval)
+}
+
+func spread(log zerolog.Logger, projects []project, fl *fleet, perSecond float64, interval time.Duration) {
 	mean := dcs.MeanRate(perSecond)
-	for i := range a.projects {
-		p := &a.projects[i]
+	for i := range projects {
+		p := &projects[i]
 		if p.budget != nil {
 			p.startDelay = startDelay(p.cfg.ProjectID, fl.members[p.budget], mean, interval)
 		}
@@ -216,7 +243,7 @@ func (a *App) spread(fl *fleet, perSecond float64, interval time.Duration) {
 	for _, n := range fl.members {
 		// One page per poll: the budget cannot keep up when projects/interval exceeds it.
 		if need := float64(n) / interval.Seconds(); need > mean {
-			a.log.Warn().Int("projects", n).Float64("requests_per_second_needed", need).Float64("budget", perSecond).
+			log.Warn().Int("projects", n).Float64("requests_per_second_needed", need).Float64("budget", perSecond).
 				Float64("budget_mean_rate", mean).
 				Msg("dcs.max_requests_per_second is too low for poll.interval with this many projects on one access key: polls will be further apart than the interval")
 		}
@@ -224,8 +251,8 @@ func (a *App) spread(fl *fleet, perSecond float64, interval time.Duration) {
 }
 
 // refreshDiscovery lists every entry again each refresh (sooner, with backoff, while an
-// entry's listing fails) and calls changed once when a set of projects to watch differs
-// from the one New started with. It returns when ctx is done, or after changed.
+// entry's listing fails) and calls changed once each time a set of projects to watch
+// differs from the one last found. It returns when ctx is done.
 func (a *App) refreshDiscovery(ctx context.Context, changed func()) {
 	if len(a.disc) == 0 {
 		return
@@ -237,7 +264,7 @@ func (a *App) refreshDiscovery(ctx context.Context, changed func()) {
 	b := retry.New(5*time.Second, min(every, 5*time.Minute))
 	wait := every
 	for _, d := range a.disc {
-		if d.known == nil {
+		if d.getKnown() == nil {
 			wait = b.NextBackOff() // a listing failed at New: try again soon
 		}
 	}
@@ -247,9 +274,9 @@ func (a *App) refreshDiscovery(ctx context.Context, changed func()) {
 		}
 		diff, failed := a.rediscover(ctx, a.log)
 		if diff != "" {
+			// Asked once per change: a reload applies it in place and this loop goes on.
 			a.log.Info().Str("discover", diff).Msg("the discovered projects changed: reloading to apply")
 			changed()
-			return
 		}
 		wait = every
 		if failed {
@@ -264,7 +291,7 @@ func (a *App) refreshDiscovery(ctx context.Context, changed func()) {
 // changed ("" for none), and whether a listing failed.
 func (a *App) rediscover(ctx context.Context, log zerolog.Logger) (string, bool) {
 	failed := false
-	lists := listAll(ctx, a.disc, 2*a.cfg.DCS.RequestTimeout.D())
+	lists := listAll(ctx, a.disc, 2*a.config().DCS.RequestTimeout.D())
 	for i, d := range a.disc {
 		found, err := lists[i].found, lists[i].err
 		if err != nil {
@@ -275,9 +302,9 @@ func (a *App) rediscover(ctx context.Context, log zerolog.Logger) (string, bool)
 			continue
 		}
 		a.m.Discovered.WithLabelValues(d.key).Set(float64(len(found)))
-		if got := ids(found); d.known == nil || !slices.Equal(got, d.known) {
-			if d.known == nil && len(got) == 0 {
-				d.known = got
+		if got, known := ids(found), d.getKnown(); known == nil || !slices.Equal(got, known) {
+			d.setKnown(got)
+			if known == nil && len(got) == 0 {
 				continue
 			}
 			return d.key, failed
@@ -290,7 +317,7 @@ func (a *App) rediscover(ctx context.Context, log zerolog.Logger) (string, bool)
 // then are the projects watched all there is to watch.
 func (a *App) discovered() bool {
 	for _, d := range a.disc {
-		if d.known == nil {
+		if d.getKnown() == nil {
 			return false
 		}
 	}

@@ -78,6 +78,8 @@ type ProjectStatus struct {
 }
 
 func (a *App) readiness(now time.Time) Readiness {
+	a.mu.RLock() // a reload may replace the projects and receivers
+	defer a.mu.RUnlock()
 	h := Readiness{Status: "ready", Reasons: a.notReady(now), Projects: a.projectStatus(),
 		Receivers: a.receiverStatus(), NATS: "not configured", Shards: a.mode.status()}
 	if len(h.Reasons) > 0 {
@@ -97,7 +99,7 @@ func (a *App) readiness(now time.Time) Readiness {
 func (a *App) projectStatus() []ProjectStatus {
 	polled := map[string]poller.Status{}
 	for _, u := range a.mode.units() {
-		for _, p := range u.pollers {
+		for _, p := range u.pollerList() {
 			polled[p.ProjectID()] = p.Status()
 		}
 	}

@@ -18,7 +18,7 @@ import (
 
 // openIncident opens the on-call receivers, [[pagerduty]] then [[alertmanager]], the
 // ones wanted. Errors name the entry's key and never a secret.
-func openIncident(cfg *config.Config, log zerolog.Logger, getenv func(string) string, wanted func(string) bool) ([]receiver, error) {
+func openIncident(cfg *config.Config, log zerolog.Logger, getenv func(string) string, wanted func(string) bool, shared string) ([]receiver, error) {
 	var out []receiver
 	statuses := event.NewStatuses(cfg.Poll.TerminalStatuses)
 	for i, c := range cfg.PagerDuty {
@@ -34,7 +34,7 @@ func openIncident(cfg *config.Config, log zerolog.Logger, getenv func(string) st
 		if err != nil {
 			return out, &SetupError{err}
 		}
-		out = append(out, receiver{sink: s, kind: "pagerduty", maxPending: c.MaxPending})
+		out = append(out, receiver{sink: s, kind: "pagerduty", maxPending: c.MaxPending, fp: fingerprint("pagerduty", c, key.Reveal(), shared)})
 	}
 	for i, c := range cfg.Alertmanager {
 		if !wanted(c.Name) {
@@ -53,7 +53,8 @@ func openIncident(cfg *config.Config, log zerolog.Logger, getenv func(string) st
 		if err != nil {
 			return out, &SetupError{err}
 		}
-		out = append(out, receiver{sink: s, kind: "alertmanager", maxPending: c.MaxPending})
+		out = append(out, receiver{sink: s, kind: "alertmanager", maxPending: c.MaxPending,
+			fp: fingerprint("alertmanager", c, auth.User.Reveal(), auth.Password.Reveal(), auth.BearerToken.Reveal(), fileDigest(c.TLSCAFile), shared)})
 	}
 	return out, nil
 }

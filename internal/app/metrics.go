@@ -34,6 +34,8 @@ func (a *App) probes() metrics.Probes {
 // successfully within 3 × poll.interval, the limit /readyz uses. A project of a shard led
 // by another replica is down here and up there.
 func (a *App) projectUp(now time.Time) map[string]bool {
+	a.mu.RLock() // a reload may replace the projects
+	defer a.mu.RUnlock()
 	up := make(map[string]bool, len(a.projects))
 	for _, p := range a.projects {
 		up[p.cfg.ProjectID] = false

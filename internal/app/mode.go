@@ -26,6 +26,7 @@ type mode interface {
 type fileMode struct {
 	store *state.File
 	unit  *unit
+	uc    unitConfig // the unit's configuration, replaced by a reload (App.Apply)
 }
 
 func newFileMode(uc unitConfig, path string, projects []project) (*fileMode, error) {
@@ -38,7 +39,7 @@ func newFileMode(uc unitConfig, path string, projects []project) (*fileMode, err
 		fs.Close()
 		return nil, setupErr("state.path: %w", err)
 	}
-	return &fileMode{store: fs, unit: u}, nil
+	return &fileMode{store: fs, unit: u, uc: uc}, nil
 }
 
 // run runs the unit; every stop is a clean one, so the sinks always get their drain.

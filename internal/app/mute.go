@@ -3,6 +3,7 @@ package app
 import (
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"notifier/internal/config"
@@ -17,8 +18,7 @@ import (
 // saved, to count and show it. A save that fails leaves its entries behind; they are
 // replaced when the poll is committed again, and cleared past maxHeld.
 type muter struct {
-	table *route.Table
-	set   *mute.Set
+	rules atomic.Pointer[rules] // swapped by a reload (setRules)
 	now   func() time.Time
 
 	mu     sync.Mutex
@@ -34,27 +34,42 @@ type mutedAt struct {
 // maxHeld bounds what failed saves can leave behind.
 const maxHeld = 10000
 
+// rules are the routes and the maintenance windows of one configuration.
+type rules struct {
+	table *route.Table
+	set   *mute.Set
+}
+
 func newMuter(table *route.Table, set *mute.Set, now func() time.Time) *muter {
-	return &muter{table: table, set: set, now: now, held: map[string]mutedAt{}, opened: map[string]time.Time{}}
+	m := &muter{now: now, held: map[string]mutedAt{}, opened: map[string]time.Time{}}
+	m.setRules(table, set)
+	return m
+}
+
+// setRules makes the routes and windows of a reloaded configuration decide the events
+// committed from now on; what was muted before, and the openings already logged, stay.
+func (m *muter) setRules(table *route.Table, set *mute.Set) {
+	m.rules.Store(&rules{table: table, set: set})
 }
 
 // Route is the ledger's routing (state.Route): the table's receivers for e, less the
 // muted ones.
 func (m *muter) Route(e *event.Event) []string {
-	to := m.table.Route(e)
+	r := m.rules.Load()
+	to := r.table.Route(e)
 	now := m.now()
-	keep, muted := m.set.Apply(to, e, now)
+	keep, muted := r.set.Apply(to, e, now)
 	// An on-call receiver still gets, inside a window, what may end an incident it opened
 	// before (a page must resolve); it opens nothing muted (incidentMuted).
 	muted = slices.DeleteFunc(muted, func(mu mute.Muted) bool {
-		if m.table.MayResolve(mu.Receiver, e) {
+		if r.table.MayResolve(mu.Receiver, e) {
 			keep = append(keep, mu.Receiver)
 			return true
 		}
 		return false
 	})
 	if len(keep) > 1 {
-		keep = m.table.Order(keep)
+		keep = r.table.Order(keep)
 	}
 	if len(muted) > 0 {
 		m.mu.Lock()

@@ -18,21 +18,28 @@ type receiver struct {
 	sink       sinks.Sink
 	kind       string // "nats", "slack", "slack-channel", "pagerduty" or "alertmanager", for the status page
 	maxPending int
+	// fp is what the sink was opened from (its entry, its secrets, the settings of other
+	// tables it reads: fingerprint): a reload keeps the sink, its worker and its backlog
+	// while it is the same.
+	fp string
 }
 
 // openReceivers connects every configured sink, in a stable order: NATS, then each Slack
 // webhook, then each Slack channel. A new kind of receiver is one more block here. The NATS sink is also returned on
 // its own: /readyz watches its connection and nats-kv keeps its state through it. On an
-// error, what was opened is closed again.
-func openReceivers(cfg *config.Config, log zerolog.Logger, getenv func(string) string) ([]receiver, *natssink.Sink, error) {
-	return openSelected(cfg, log, getenv, nil)
+// error, what was opened is closed again. The receivers of one Slack channel share its
+// pace in paces (by channel), whenever each was opened: new ones are added to it.
+func openReceivers(cfg *config.Config, log zerolog.Logger, getenv func(string) string, paces map[string]slacksink.Pacer) ([]receiver, *natssink.Sink, error) {
+	return openSelected(cfg, log, getenv, nil, paces)
 }
 
 // openSelected is openReceivers for the receivers whose name is in only, or every one when
 // only is nil (test-notification opens the ones named, so another's missing secret does
-// not matter). Errors name each receiver's key as configured.
-func openSelected(cfg *config.Config, log zerolog.Logger, getenv func(string) string, only []string) (_ []receiver, ns *natssink.Sink, err error) {
+// not matter; a reload opens the ones other than NATS). Errors name each receiver's key as
+// configured.
+func openSelected(cfg *config.Config, log zerolog.Logger, getenv func(string) string, only []string, paces map[string]slacksink.Pacer) (_ []receiver, ns *natssink.Sink, err error) {
 	wanted := func(name string) bool { return only == nil || slices.Contains(only, name) }
+	shared := sharedInputs(cfg)
 	var out []receiver
 	defer func() {
 		if err != nil {
@@ -53,7 +60,7 @@ func openSelected(cfg *config.Config, log zerolog.Logger, getenv func(string) st
 		if err != nil {
 			return nil, nil, setupErr("nats.url: %w", err)
 		}
-		out = append(out, receiver{sink: ns, kind: "nats", maxPending: cfg.NATS.MaxPending})
+		out = append(out, receiver{sink: ns, kind: "nats", maxPending: cfg.NATS.MaxPending, fp: config.NATSReceiver})
 	}
 	for i, w := range cfg.Slack.Webhooks {
 		if !wanted(w.Name) {
@@ -69,10 +76,9 @@ func openSelected(cfg *config.Config, log zerolog.Logger, getenv func(string) st
 		if err != nil {
 			return nil, nil, &SetupError{err} // it names slack.webhooks[i] itself
 		}
-		out = append(out, receiver{sink: s, kind: "slack", maxPending: w.MaxPending})
+		out = append(out, receiver{sink: s, kind: "slack", maxPending: w.MaxPending, fp: fingerprint("slack", w, url.Reveal(), shared)})
 	}
 	// Receivers of one channel share its pace: Slack's limit is per channel.
-	paces := map[string]slacksink.Pacer{}
 	for i, ch := range cfg.Slack.Channels {
 		if !wanted(ch.Name) {
 			continue
@@ -90,9 +96,10 @@ func openSelected(cfg *config.Config, log zerolog.Logger, getenv func(string) st
 		if err != nil {
 			return nil, nil, &SetupError{err}
 		}
-		out = append(out, receiver{sink: s, kind: config.KindSlackChannel, maxPending: ch.MaxPending})
+		out = append(out, receiver{sink: s, kind: config.KindSlackChannel, maxPending: ch.MaxPending,
+			fp: fingerprint(config.KindSlackChannel, ch, tok.Reveal(), shared)})
 	}
-	incidents, err := openIncident(cfg, log, getenv, wanted)
+	incidents, err := openIncident(cfg, log, getenv, wanted, shared)
 	out = append(out, incidents...)
 	if err != nil {
 		return nil, nil, err

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/oklog/run"
@@ -91,6 +90,8 @@ func (a *App) Run(ctx context.Context) error {
 // startLine is the one line that says what runs: the build, where its configuration came
 // from, what it watches and where it delivers. Unknown values are left out, never empty.
 func (a *App) startLine() *zerolog.Event {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
 	e := a.log.Info()
 	for _, f := range [][2]string{{"version", a.version}, {"commit", a.commit}, {"config", a.configPath}} {
 		if f[1] != "" {
@@ -131,17 +132,16 @@ func (a *App) Once(ctx context.Context, out io.Writer) error {
 			errs = append(errs, fmt.Errorf("project %s: %w", p.ProjectID(), err))
 		}
 	}
-	if a.dryRun || len(u.sinks) == 0 {
+	if a.dryRun || len(u.workers) == 0 {
 		return errors.Join(errs...)
 	}
-	dispCtx, stop := context.WithCancel(ctx)
-	var done sync.WaitGroup
-	done.Go(func() { u.disp.Run(dispCtx) })
+	u.mu.Lock()
+	u.startWorkers(ctx)
+	u.mu.Unlock()
 	if err := u.deliverPending(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("%d events not delivered within shutdown.timeout; they stay saved for the next run", u.pending()))
 	}
-	stop()
-	done.Wait()
+	u.stopWorkers()
 	if err := u.ledger.Flush(context.Background()); err != nil {
 		errs = append(errs, err)
 	}

@@ -38,12 +38,14 @@ func (a *App) serveStatus(w http.ResponseWriter, r *http.Request) {
 
 // statusPage gathers what the status page shows.
 func (a *App) statusPage(ctx context.Context, now time.Time) *status.Page {
+	a.mu.RLock() // a reload may replace the projects and receivers
+	defer a.mu.RUnlock()
 	p := &status.Page{GeneratedAt: now.UTC(), Version: a.version, Backend: a.cfg.State.Backend,
 		Projects: []status.Project{}, RunningTasks: []status.Task{}, RecentEvents: a.rec.Recent(), Receivers: a.receiverPage()}
 	pollers := map[string]*poller.Poller{}
 	units := map[string]*unit{}
 	for _, u := range a.mode.units() {
-		for _, pl := range u.pollers {
+		for _, pl := range u.pollerList() {
 			pollers[pl.ProjectID()], units[pl.ProjectID()] = pl, u
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"notifier/internal/config"
 	"notifier/internal/event"
 	"notifier/internal/httpx"
+	"notifier/internal/sinks/slacksink"
 )
 
 // Result is what one receiver made of a test notification.
@@ -58,7 +59,7 @@ func SendTest(ctx context.Context, cfg *config.Config, d Deps, names []string) (
 	if err != nil {
 		return nil, err
 	}
-	recv, ns, err := openSelected(cfg, d.Log, d.Getenv, only)
+	recv, ns, err := openSelected(cfg, d.Log, d.Getenv, only, map[string]slacksink.Pacer{})
 	if err != nil {
 		return nil, err
 	}

@@ -156,6 +156,9 @@ type Webhook struct {
 // HTTP configures the metrics and health listener. An empty Listen disables it.
 type HTTP struct {
 	Listen string `toml:"listen"`
+	// EnableLifecycle turns on POST /-/reload (404 while false, the default); SIGHUP
+	// reloads either way.
+	EnableLifecycle bool `toml:"enable_lifecycle"`
 }
 
 // Log configures the logger.

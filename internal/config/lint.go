@@ -53,6 +53,10 @@ func (c *Config) Lint() []Warning {
 			}
 		}
 	}
+	if c.HTTP.EnableLifecycle && c.HTTP.Listen == "" {
+		ws = append(ws, Warning{"http.enable_lifecycle",
+			"is true while http.listen is empty: there is no POST /-/reload to turn on (SIGHUP reloads either way)"})
+	}
 	return ws
 }
 

@@ -70,6 +70,18 @@ func Watching(projects []string) LedgerOption {
 	}
 }
 
+// SetWatching names anew the projects the ledger's unit polls (Watching), as a reload
+// applied in place changes them; nil makes every project count as watched.
+func (l *Ledger) SetWatching(projects []string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if projects == nil {
+		l.watching = nil
+		return
+	}
+	Watching(projects)(l)
+}
+
 // OnCommit is told, once it is saved, every committed event and the receivers it was
 // routed to (none: every filter refused it), in the order of the config. It is called
 // before any receiver can take the event and before the drops of the same commit are
@@ -92,8 +104,22 @@ func NewLedger(store Store, snap *Snapshot, sinks []string, opts ...LedgerOption
 	for _, o := range opts {
 		o(l)
 	}
-	var out []Pending
-	for _, p := range snap.Outbox {
+	out, removed := withoutRemoved(snap.Outbox, sinks)
+	out, over := l.bound(out)
+	projects := maps.Clone(snap.Projects)
+	l.forgot = forgetRemoved(projects, sinks)
+	if len(removed) > 0 || len(over) > 0 || len(l.forgot) > 0 {
+		l.snap = &Snapshot{Version: snap.Version, Projects: projects, Outbox: out}
+		l.dirty = true
+		l.unsaved = over // reported with the first save: a start that cannot save reports nothing
+	}
+	return l, removed
+}
+
+// withoutRemoved returns outbox with only the receivers in sinks (outbox itself, never
+// modified), and how many pending events each receiver not in sinks had.
+func withoutRemoved(outbox []Pending, sinks []string) (out []Pending, removed map[string]int) {
+	for _, p := range outbox {
 		keep := slices.DeleteFunc(slices.Clone(p.Sinks), func(s string) bool {
 			if slices.Contains(sinks, s) {
 				return false
@@ -108,15 +134,56 @@ func NewLedger(store Store, snap *Snapshot, sinks []string, opts ...LedgerOption
 			out = append(out, Pending{Event: p.Event, Sinks: keep})
 		}
 	}
-	out, over := l.bound(out)
-	projects := maps.Clone(snap.Projects)
-	l.forgot = forgetRemoved(projects, sinks)
-	if len(removed) > 0 || len(over) > 0 || len(l.forgot) > 0 {
-		l.snap = &Snapshot{Version: snap.Version, Projects: projects, Outbox: out}
-		l.dirty = true
-		l.unsaved = over // reported with the first save: a start that cannot save reports nothing
+	if removed == nil {
+		return outbox, nil
 	}
-	return l, removed
+	return out, removed
+}
+
+// SetReceivers changes the receivers while the ledger is in use (a reload applied in
+// place): sinks is the new list, in the order of the config, and maxPending the bound of
+// each (absent or 0: DefaultMaxPending). A receiver kept keeps its pending events and its
+// memory, bounded anew (what is over its new bound is dropped for it and reported with
+// the save, as a commit does); one no longer configured loses them, as at a start
+// (NewLedger): removed counts its pending events, forgot the keys it remembered. The
+// change is saved; when the save fails it is kept, saved with the next change, and the
+// error returned. The caller stops a removed receiver's deliveries before, and starts an
+// added one's after.
+func (l *Ledger) SetReceivers(ctx context.Context, sinks []string, maxPending map[string]int) (removed, forgot map[string]int, err error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.sinks = slices.Clone(sinks)
+	l.maxPending = map[string]int{}
+	for _, s := range sinks {
+		if l.wake[s] == nil {
+			l.wake[s] = make(chan struct{}, 1)
+		}
+		l.maxPending[s] = DefaultMaxPending
+		if n := maxPending[s]; n > 0 {
+			l.maxPending[s] = n
+		}
+	}
+	for s := range l.wake {
+		if !slices.Contains(sinks, s) {
+			delete(l.wake, s)
+		}
+	}
+	out, removed := withoutRemoved(l.snap.Outbox, sinks)
+	out, over := l.bound(out)
+	projects := maps.Clone(l.snap.Projects)
+	forgot = forgetRemoved(projects, sinks)
+	if removed == nil && over == nil && forgot == nil {
+		return nil, nil, nil
+	}
+	l.snap = &Snapshot{Version: Version, Projects: projects, Outbox: out}
+	l.dirty = true
+	for s, evs := range over {
+		if l.unsaved == nil {
+			l.unsaved = map[string][]event.Event{}
+		}
+		l.unsaved[s] = append(l.unsaved[s], evs...)
+	}
+	return removed, forgot, l.saveLocked(ctx)
 }
 
 // bound drops, for every receiver past its maximum, its oldest pending events. It returns
@@ -277,7 +344,11 @@ func (l *Ledger) Count(sink string) int {
 }
 
 // Wake signals (capacity one) when new events were committed.
-func (l *Ledger) Wake(sink string) <-chan struct{} { return l.wake[sink] }
+func (l *Ledger) Wake(sink string) <-chan struct{} {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.wake[sink]
+}
 
 // Done records that sink delivered (or gave up on) the events with these ids, and saves.
 // When the save fails the record is kept in memory and saved with the next change: a

@@ -51,7 +51,9 @@ func (m *Memory) Recollect() map[string]map[string]string {
 // Watched reports whether project is polled by the ledger's unit (see Watching). What a
 // receiver holds for a project that is not, nothing but the receiver will ever end.
 func (m *Memory) Watched(project string) bool {
-	return m.l.watching == nil || m.l.watching[project] // set once by NewLedger: no lock
+	m.l.mu.Lock()
+	defer m.l.mu.Unlock()
+	return m.l.watching == nil || m.l.watching[project]
 }
 
 // Remember sets, for project, each key to its value ("" forgets the key), and saves. When
