@@ -5,9 +5,9 @@ import (
 	"time"
 )
 
-// The reason a gap event gives is what holds the project now: a request that has waited a
-// while (for the budget or an answer) names itself, but a retry that has only just begun
-// after failed polls does not hide what they failed with.
+// The reason a gap event gives is what holds the project now: a request that has waited
+// (for the budget or an answer) names itself, but a retry after failed polls does not hide
+// what they failed with unless it alone has waited gap_after.
 func TestGapReasonSaysWhatHoldsTheProject(t *testing.T) {
 	now := time.Date(2026, 12, 4, 3, 0, 0, 0, time.UTC)
 	const gapAfter = time.Minute
@@ -23,7 +23,9 @@ func TestGapReasonSaysWhatHoldsTheProject(t *testing.T) {
 		{name: "backing off after a refusal", phase: phaseBackoff, failing: true, want: "credentials refused"},
 		{name: "retry just begun, waiting for the budget", phase: phaseRequest, failing: true, pending: 0.1, waiting: true, want: "credentials refused"},
 		{name: "retry just sent", phase: phaseRequest, failing: true, pending: 0.1, want: "credentials refused"},
-		{name: "retry waiting long for the budget", phase: phaseRequest, failing: true, pending: 0.5, waiting: true, want: "request budget"},
+		{name: "retry waiting a while for the budget", phase: phaseRequest, failing: true, pending: 0.9, waiting: true, want: "credentials refused"},
+		{name: "retry waiting gap_after for the budget", phase: phaseRequest, failing: true, pending: 1, waiting: true, want: "request budget"},
+		{name: "retry unanswered for gap_after", phase: phaseRequest, failing: true, pending: 1, want: "no answer"},
 		{name: "starved after a success", phase: phaseRequest, pending: 0.1, waiting: true, want: "request budget"},
 		{name: "a request that hangs", phase: phaseRequest, pending: 1, want: "no answer"},
 		{name: "between polls", phase: phaseWait, want: "not polled"},

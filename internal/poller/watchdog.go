@@ -85,10 +85,11 @@ func (w *watchdog) lastRead(prev *diff.ProjectState) time.Time {
 func (p *Poller) reason() string {
 	switch p.watch.phase.Load() {
 	case phaseRequest:
-		// A retry just begun after failed polls (waiting for the budget or an answer, as
-		// every request does a moment): still blind for what they failed with.
+		// A retry after failed polls (waiting for the budget or an answer, as every request
+		// does a moment, and retries more than most): still blind for what they failed
+		// with, unless this request alone has waited gap_after.
 		pending := p.now().Sub(time.UnixMilli(p.watch.sent.Load()))
-		if f := p.failure.Load(); f != nil && p.watch.failing.Load() && pending < p.policy.GapAfter/4 {
+		if f := p.failure.Load(); f != nil && p.watch.failing.Load() && pending < p.policy.GapAfter {
 			return f.Reason
 		}
 		if p.watch.progress.Waiting() {
