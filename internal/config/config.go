@@ -156,6 +156,10 @@ type Webhook struct {
 // HTTP configures the metrics and health listener. An empty Listen disables it.
 type HTTP struct {
 	Listen string `toml:"listen"`
+	// WebConfigFile names a web configuration file in the format of Prometheus'
+	// exporter-toolkit (--web.config.file): tls_server_config, basic_auth_users (bcrypt
+	// hashes), http_server_config. "" serves plain HTTP without authentication.
+	WebConfigFile string `toml:"web_config_file"`
 }
 
 // Log configures the logger.
