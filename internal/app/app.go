@@ -75,6 +75,7 @@ type App struct {
 	mode     mode           // fileMode or kvMode, as state.backend says
 	dryRun   bool
 	rec      *status.Recorder // recent events and deliveries, for the status page
+	live     livenessBounds   // when /healthz calls a loop wedged
 
 	version, commit, configPath string // for the start line
 }
@@ -105,7 +106,8 @@ func New(cfg *config.Config, d Deps) (_ *App, err error) {
 		d.Status = status.NewRecorder(status.DefaultSize)
 	}
 	a := &App{cfg: cfg, log: d.Log, reg: d.Registry, m: d.Metrics, dryRun: d.DryRun,
-		version: d.Version, commit: d.Commit, configPath: d.ConfigPath, rec: d.Status, redisc: d.Rediscover}
+		version: d.Version, commit: d.Commit, configPath: d.ConfigPath, rec: d.Status, redisc: d.Rediscover,
+		live: newLivenessBounds(cfg.DCS.RequestTimeout.D())}
 	defer func() {
 		if err != nil {
 			a.Close()
@@ -148,6 +150,9 @@ func New(cfg *config.Config, d Deps) (_ *App, err error) {
 		}
 	}
 	if addr := cfg.HTTP.Listen; addr != "" {
+		if err := cfg.HTTP.CheckWebConfig(); err != nil {
+			return nil, &SetupError{err}
+		}
 		// Bound here, not in Run, so a busy port fails the start (and a reload falls back).
 		if a.ln, err = net.Listen("tcp", addr); err != nil {
 			return nil, fmt.Errorf("http.listen: %w", err)
