@@ -67,7 +67,11 @@ func (a *App) Run(ctx context.Context) error {
 		srv := NewServer(a.Handler(), a.log)
 		addr := a.ln.Addr().String()
 		g.Add(func() error {
-			a.log.Info().Str("listen", addr).Msg("serving the status page (/), /metrics, /healthz and /readyz")
+			ev := a.log.Info().Str("listen", addr)
+			if a.cfg.HTTP.WebConfigFile != "" {
+				ev = ev.Str("web_config_file", a.cfg.HTTP.WebConfigFile) // TLS and basic auth as it says
+			}
+			ev.Msg("serving the status page (/), /metrics, /healthz and /readyz")
 			return Serve(a.ln, srv, a.cfg.HTTP.WebConfigFile, a.log)
 		}, func(error) {
 			<-modeDone

@@ -58,7 +58,10 @@ func Serve(ln net.Listener, srv *http.Server, webConfig string, log zerolog.Logg
 }
 
 // slogHandler is log for the standard library's slog, which exporter-toolkit and
-// http.Server log through; its lines say they come from the listener.
+// http.Server log through; its lines say they come from the listener. Warnings and errors
+// only (a web config file that became unreadable, a failed TLS handshake): the toolkit's
+// own start lines ("Listening on", "TLS is enabled") say what our start line says.
 func slogHandler(log zerolog.Logger) slog.Handler {
-	return zerolog.NewSlogHandler(log.With().Str("component", "http").Logger())
+	return zerolog.NewSlogHandler(log.Level(max(log.GetLevel(), zerolog.WarnLevel)).
+		With().Str("component", "http").Logger())
 }
