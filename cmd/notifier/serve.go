@@ -28,6 +28,7 @@ type serveOptions struct {
 	// metrics are those every App counts in; serve sets the reload gauges
 	// (notifier_config_last_reload_successful and its timestamp) in them.
 	metrics *metrics.Metrics
+	log     zerolog.Logger // the listener's (http.listen), which outlives every App
 }
 
 // serve runs an App for cfg until ctx ends, and returns nil then. A reload — a value on
@@ -52,7 +53,7 @@ type serveOptions struct {
 func serve(ctx context.Context, o serveOptions) error {
 	d := &daemon{serveOptions: o, reqs: make(chan reloadRequest), stopped: make(chan struct{})}
 	defer close(d.stopped)
-	ep, err := d.listen(o.cfg.HTTP.Listen)
+	ep, err := d.listen(o.cfg.HTTP)
 	if err != nil {
 		return err
 	}
@@ -153,14 +154,19 @@ func (d *daemon) runUntilReload(ctx context.Context, a *app.App, log zerolog.Log
 		}
 		nextEP := ep
 		if next.HTTP.Listen != cfg.HTTP.Listen {
-			// Bound before anything stops, so a busy port keeps what runs.
-			if nextEP, err = d.listen(next.HTTP.Listen); err != nil {
+			// Bound before anything stops, so a busy port (or a bad web config) keeps what runs.
+			if nextEP, err = d.listen(next.HTTP); err != nil {
 				d.metrics.ReloadDone(false, time.Now())
 				log.Error().Err(err).Str("config", d.path).
-					Msg("reload: the new http.listen cannot be bound; the running configuration is kept")
+					Msg("reload: the new http.listen cannot be served; the running configuration is kept")
 				reply.answer(err)
 				continue
 			}
+		} else if next.HTTP.WebConfigFile != ep.webFile() {
+			// The address is held by the running server: the file it reads is fixed until
+			// http.listen changes or the process restarts (its content applies at once).
+			log.Warn().Str("config", d.path).Str("web_config_file", ep.webFile()).
+				Msg("reload: a changed http.web_config_file applies at the next restart or change of http.listen; the listener keeps the file it serves with")
 		}
 		log.Info().Str("config", d.path).Msg("reload: configuration valid; stopping to apply it")
 		stop()
