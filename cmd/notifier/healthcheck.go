@@ -22,8 +22,13 @@ import (
 	"notifier/internal/config"
 )
 
-// passwordEnv holds the basic auth password of healthcheck, unless --web.password-file.
-const passwordEnv = "NOTIFIER_WEB_PASSWORD"
+// The environment of healthcheck's basic auth: the user when --web.username is not given
+// (so that the image's HEALTHCHECK, whose arguments are fixed, can log in), and the
+// password unless --web.password-file.
+const (
+	userEnv     = "NOTIFIER_WEB_USERNAME"
+	passwordEnv = "NOTIFIER_WEB_PASSWORD"
+)
 
 // healthOptions are healthcheck's flags.
 type healthOptions struct {
@@ -42,7 +47,7 @@ func runHealthcheck(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.config, "config", "", "the TOML configuration file (default: $NOTIFIER_CONFIG, then ./notifier.toml; none found: the defaults)")
 	fs.StringVar(&o.url, "url", "", "ask this absolute http(s) URL instead of the one http.listen gives")
 	fs.BoolVar(&o.ready, "ready", false, "ask /readyz (readiness) instead of /healthz (liveness)")
-	fs.StringVar(&o.user, "web.username", "", "basic auth user, for a web config with basic_auth_users; the password is $"+passwordEnv)
+	fs.StringVar(&o.user, "web.username", "", "basic auth user, for a web config with basic_auth_users (default $"+userEnv+"); the password is $"+passwordEnv)
 	fs.StringVar(&o.passwordFile, "web.password-file", "", "read the basic auth password from this file instead of $"+passwordEnv)
 	fs.DurationVar(&o.timeout, "timeout", 5*time.Second, "how long to wait for the answer")
 	if code, ok := parse(fs, args, stdout, stderr); !ok {
@@ -160,9 +165,13 @@ func (o *healthOptions) target(listen string, tls bool) (*url.URL, error) {
 	return u, nil
 }
 
-// basicAuth sets the request's basic auth from --web.username and the password from
-// --web.password-file or $NOTIFIER_WEB_PASSWORD. Errors never quote the password.
+// basicAuth sets the request's basic auth from --web.username (or $NOTIFIER_WEB_USERNAME)
+// and the password from --web.password-file or $NOTIFIER_WEB_PASSWORD. Errors never
+// quote the password.
 func (o *healthOptions) basicAuth(req *http.Request, getenv func(string) string) error {
+	if o.user == "" {
+		o.user = getenv(userEnv)
+	}
 	pass := getenv(passwordEnv)
 	if o.passwordFile != "" {
 		b, err := os.ReadFile(o.passwordFile)

@@ -148,9 +148,10 @@ var commands = []*command{
 			"configuration file at all (as under `docker run … demo`), the build's default. When\n" +
 			"http.web_config_file serves TLS, it trusts the certificate the listener is configured with\n" +
 			"(cert_file, so a self-signed one works) and the system's roots, and on loopback does not check\n" +
-			"the host name. With basic_auth_users, pass --web.username, and the password in\n" +
-			"$" + passwordEnv + " or a file (--web.password-file).",
-		env:     slices.Concat(configEnv, []string{passwordEnv + "     the basic auth password of --web.username"}),
+			"the host name. With basic_auth_users, pass --web.username (or $" + userEnv + "), and\n" +
+			"the password in $" + passwordEnv + " or a file (--web.password-file).",
+		env: slices.Concat(configEnv, []string{userEnv + "     the basic auth user when --web.username is not given",
+			passwordEnv + "     the basic auth password, unless --web.password-file"}),
 		exits:   []string{"0  alive (ready with --ready)", "1  not, no answer, or refused (401)", "2  a wrong flag, or the configuration cannot be read"},
 		example: "notifier healthcheck --config /etc/notifier/config.toml --web.username probe --web.password-file /run/secrets/probe",
 	},

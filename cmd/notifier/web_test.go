@@ -100,10 +100,12 @@ func TestServeBehindWebConfig(t *testing.T) {
 	if code, stdout, stderr := cli(t, "healthcheck", "--config", e.path, "--web.username", "prometheus", "--web.password-file", pw); code != exitOK || stdout != "alive\n" {
 		t.Errorf("healthcheck with the password file: exit %d, %q %q; want 0, alive", code, stdout, stderr)
 	}
+	t.Setenv(userEnv, "prometheus")
 	t.Setenv(passwordEnv, "right-password")
-	if code, stdout, stderr := cli(t, "healthcheck", "--config", e.path, "--web.username", "prometheus", "--ready"); code != exitOK || stdout != "ready\n" {
-		t.Errorf("healthcheck --ready with $%s: exit %d, %q %q; want 0, ready", passwordEnv, code, stdout, stderr)
+	if code, stdout, stderr := cli(t, "healthcheck", "--config", e.path, "--ready"); code != exitOK || stdout != "ready\n" {
+		t.Errorf("healthcheck --ready with $%s and $%s: exit %d, %q %q; want 0, ready", userEnv, passwordEnv, code, stdout, stderr)
 	}
+	t.Setenv(userEnv, "")
 	t.Setenv(passwordEnv, "wrong-password")
 	if code, _, stderr := cli(t, "healthcheck", "--config", e.path, "--web.username", "prometheus"); code != exitRuntime ||
 		!strings.Contains(stderr, "401") || strings.Contains(stderr, "wrong-password") {
