@@ -13,6 +13,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/rs/zerolog"
 
 	"notifier/internal/cluster"
 	"notifier/internal/dcs"
@@ -195,8 +196,10 @@ func (k *kvMode) lead(ctx, leadCtx context.Context, shard int, term uint64, kv, 
 	// A write that finds a newer leader ends this leadership at once.
 	leadCtx, fenced := context.WithCancel(leadCtx)
 	defer fenced()
+	// The shard's projects no longer watched are loaded too, not polled: their receivers
+	// end what they hold for them (state.Watching), and their pending events go out.
 	store := state.NewKV(kv, state.KVOptions{
-		Projects: ids, Term: term, Epoch: epoch, MaxValue: k.nc.MaxPayload(),
+		Projects: slices.Concat(ids, k.orphans(leadCtx, kv, shard, log)), Term: term, Epoch: epoch, MaxValue: k.nc.MaxPayload(),
 		OnFenced: func() {
 			log.Warn().Msg("the shard's state was written by a newer leader: stopping")
 			fenced()
@@ -219,6 +222,35 @@ func (k *kvMode) lead(ctx, leadCtx context.Context, shard int, term uint64, kv, 
 	log.Info().Msg("stopped leading this shard")
 }
 
+// orphans are the projects with a state key in the bucket that are no longer watched
+// (removed from the config, or no longer discovered) and hash into shard: only its
+// leaders ever write their keys. None when a discovery listing failed, since a project may
+// then be missing by chance. A project that hashes into a shard without a project has no
+// leader to end what its receivers hold.
+func (k *kvMode) orphans(ctx context.Context, kv jetstream.KeyValue, shard int, log zerolog.Logger) []string {
+	if !k.uc.everyProject {
+		return nil
+	}
+	stored, err := state.StoredProjects(ctx, kv)
+	if err != nil {
+		log.Warn().Err(err).Msg("cannot list the projects in the state bucket: what receivers hold for projects no longer watched is ended at the next takeover")
+		return nil
+	}
+	watched := map[string]bool{}
+	for _, ps := range k.shards {
+		for _, p := range ps {
+			watched[p.cfg.ProjectID] = true
+		}
+	}
+	var out []string
+	for _, id := range stored {
+		if !watched[id] && Shard(id, len(k.shards)) == shard {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
 func (k *kvMode) setActive(shard int, u *unit) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
@@ -230,24 +262,33 @@ func (k *kvMode) setActive(shard int, u *unit) {
 	k.shareBudgets()
 }
 
-// shareBudgets gives each access key's budget the part of dcs.max_requests_per_second of
-// the shards this replica leads (k.mu held): the replicas together stay within it, since
-// no shard is led by two. A replica leading every shard has all of it. Only the shards'
-// polls use the budgets, so with none led it does not matter.
+// shareBudgets gives each access key's budget the part of the shards holding that key's
+// projects that this replica leads (k.mu held): the replicas together stay within
+// dcs.max_requests_per_second, since no shard is led by two. Shards without a project of
+// the key (none at all, or only other keys') take no part: a replica leading every shard
+// that holds a key's projects has all of its budget. Only the shards' polls use the
+// budgets, so a key with no shard led does not matter.
 func (k *kvMode) shareBudgets() {
-	n := len(k.shards)
-	if n <= 1 {
+	if len(k.shards) <= 1 {
 		return
 	}
-	share := float64(max(len(k.active), 1)) / float64(n)
-	seen := map[*dcs.Budget]bool{}
-	for _, ps := range k.shards {
+	holding := map[*dcs.Budget]int{} // shards holding a project of the key
+	led := map[*dcs.Budget]int{}     // of those, the shards this replica leads
+	for i, ps := range k.shards {
+		seen := map[*dcs.Budget]bool{}
 		for _, p := range ps {
-			if p.budget != nil && !seen[p.budget] {
-				seen[p.budget] = true
-				p.budget.SetShare(share)
+			if p.budget == nil || seen[p.budget] {
+				continue
+			}
+			seen[p.budget] = true
+			holding[p.budget]++
+			if k.active[i] != nil {
+				led[p.budget]++
 			}
 		}
+	}
+	for b, n := range holding {
+		b.SetShare(float64(max(led[b], 1)) / float64(n))
 	}
 }
 

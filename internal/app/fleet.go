@@ -286,6 +286,17 @@ func (a *App) rediscover(ctx context.Context, log zerolog.Logger) (string, bool)
 	return "", failed
 }
 
+// discovered reports whether every [[dcs.discover]] entry listed its projects at New: only
+// then are the projects watched all there is to watch.
+func (a *App) discovered() bool {
+	for _, d := range a.disc {
+		if d.known == nil {
+			return false
+		}
+	}
+	return true
+}
+
 // discoveredIDs are the ids of the projects discovery added, sorted, for tests and logs.
 func (a *App) discoveredIDs() []string {
 	set := map[string]bool{}

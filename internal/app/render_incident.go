@@ -95,6 +95,8 @@ func (o *overlay) Recollect() map[string]map[string]string {
 	return out
 }
 
+func (o *overlay) Watched(project string) bool { return o.base == nil || o.base.Watched(project) }
+
 func (o *overlay) Remember(_ context.Context, project string, kv map[string]string) error {
 	if o.kv[project] == nil {
 		o.kv[project] = map[string]string{}

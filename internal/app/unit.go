@@ -45,6 +45,10 @@ type unitConfig struct {
 	mutes     *mute.Set    // maintenance windows, decided at commit with the routes
 	now       func() time.Time
 	rec       *status.Recorder
+	// everyProject: the projects configured and discovered are every one to watch (no
+	// discovery listing failed), so one remembered but not among them was removed and
+	// its receivers end what they hold for it. Otherwise it may be missing by chance.
+	everyProject bool
 }
 
 // newUnit loads the store and builds the pollers and the dispatcher of a unit.
@@ -73,6 +77,13 @@ func (c unitConfig) newUnit(ctx context.Context, store state.Store, projects []p
 		opts = append(opts, state.MaxPending(r.sink.Name(), r.maxPending))
 	}
 	opts = append(opts, state.OnCommit(func(e *event.Event, to []string) { c.committed(mr, e, to, u.sinks) }))
+	if c.everyProject {
+		ids := make([]string, len(projects))
+		for i, p := range projects {
+			ids[i] = p.cfg.ProjectID
+		}
+		opts = append(opts, state.Watching(ids))
+	}
 	ledger, removed := state.NewLedger(store, snap, u.sinks, opts...)
 	for _, name := range slices.Sorted(maps.Keys(removed)) {
 		// Nothing vanishes silently: one line and a count per receiver that went away.

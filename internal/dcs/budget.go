@@ -246,8 +246,8 @@ func (b *Budget) rateAt(now time.Time) float64 {
 }
 
 // SetShare makes the budget f (0 < f ≤ 1) of dcs.max_requests_per_second: a replica
-// leading k of the n shards (cluster.shards) takes k/n of each access key's budget, so
-// that the replicas together never go past it. A request already waiting for its slot
+// leading k of the n shards (cluster.shards) holding an access key's projects takes k/n of
+// that key's budget, so that the replicas together never go past it. A request already waiting for its slot
 // sees the new rate when it wakes.
 func (b *Budget) SetShare(f float64) {
 	if f <= 0 || f > 1 {

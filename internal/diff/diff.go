@@ -39,7 +39,7 @@ type Result struct {
 	Abandoned []string
 
 	watch        []event.Event // stuck events, after the transitions
-	ownDurations bool          // Next.Durations is this result's own copy
+	ownDurations bool          // Next.Durations and Next.LearnedAt are this result's own copies
 }
 
 // classify decides what one listed task means against its last-seen state. An unknown
@@ -96,6 +96,7 @@ func Diff(prev *ProjectState, tasks []dcs.Task, o Options) Result {
 			res.Next = &ProjectState{}
 			if prev != nil {
 				res.Next.Horizon, res.Next.Durations = prev.Horizon, prev.Durations
+				res.Next.LearnedAt = prev.LearnedAt
 				res.Next.LastOK, res.Next.Gap = prev.LastOK, prev.Gap
 				res.Next.WindowParam = prev.WindowParam
 			} else {
@@ -138,14 +139,14 @@ func Diff(prev *ProjectState, tasks []dcs.Task, o Options) Result {
 		case Baseline:
 			next().set(t.ID, TaskState{Status: t.Status, Created: createdMs(t, nowMs), Name: runningName(t, &o)})
 			if o.IsTerminal(t.Status) {
-				learn(&res, t.Name, createdMs(t, nowMs), t.Updated)
+				learn(&res, t.Name, createdMs(t, nowMs), t.Updated, &o)
 			}
 			continue
 		case Created:
 			res.Events = append(res.Events, transition(t, "", true, 1, &o))
 			next().set(t.ID, TaskState{Status: t.Status, Created: createdMs(t, nowMs), Seq: 1, Name: runningName(t, &o)})
 			if o.IsTerminal(t.Status) {
-				learn(&res, t.Name, createdMs(t, nowMs), t.Updated)
+				learn(&res, t.Name, createdMs(t, nowMs), t.Updated, &o)
 			}
 		case StatusChanged:
 			e := transition(t, st.Status, false, st.Seq+1, &o)
@@ -153,7 +154,7 @@ func Diff(prev *ProjectState, tasks []dcs.Task, o Options) Result {
 				e.Data.WasStuck = st.Stuck
 				if !o.IsTerminal(st.Status) {
 					next()
-					learn(&res, cmp.Or(t.Name, st.Name), st.Created, endOf(t, o.Now))
+					learn(&res, cmp.Or(t.Name, st.Name), st.Created, endOf(t, o.Now), &o)
 				}
 			}
 			res.Events = append(res.Events, e)
@@ -174,6 +175,9 @@ func Diff(prev *ProjectState, tasks []dcs.Task, o Options) Result {
 	sortEvents(res.Events, changed)
 	res.Events = append(res.Events, res.watch...)
 	restore(prev, unread, next, &res, &o)
+	if res.Changed { // a state written anyway: a good time to forget old durations
+		boundDurations(&res, &o)
+	}
 	if b != nil {
 		res.Next.Tasks = b.done()
 	}

@@ -27,8 +27,15 @@ type ProjectState struct {
 	Horizon int64  `json:"horizon"`
 	Tasks   *Tasks `json:"tasks"` // never nil in a state the diff made or the store loaded
 	// Durations are the last finished durations (ms) per task name, MaxDurations at most
-	// per name: stuck thresholds and fast polling are learned from them.
+	// per name: stuck thresholds and fast polling are learned from them. Bounded by name
+	// too (see DurationsTTL and MaxDurationNames): task names can vary without end.
 	Durations map[string][]int64 `json:"durations,omitempty"`
+	// LearnedAt is when a duration of each name in Durations was last learned, in Unix
+	// seconds (one number a name; the second is precise enough to order names). A name
+	// without one, in a state written before it was kept, counts as learned at the first
+	// diff that rewrites the state: its durations then have DurationsTTL to be learned
+	// again (the state cannot tell when its old samples were learned).
+	LearnedAt map[string]int64 `json:"learned_at,omitempty"`
 	// LastOK is the time of the last successful poll (Unix ms), refreshed at most every
 	// Policy.SaveLastOK so that a quiet project is not written at every poll.
 	LastOK int64 `json:"last_ok,omitempty"`
@@ -55,8 +62,17 @@ type Gap struct {
 	Announced int    `json:"announced,omitempty"` // 1: the gap event; 2: its escalation too
 }
 
-// MaxDurations bounds the finished durations kept per task name.
-const MaxDurations = 100
+// The learned durations are bounded: MaxDurations per task name, and by name, so that a
+// state stays small even when an API's task names vary without end (an id in the name).
+const (
+	// MaxDurations bounds the finished durations kept per task name.
+	MaxDurations = 100
+	// DurationsTTL: the durations of a name none was learned of for this long are dropped.
+	DurationsTTL = 30 * 24 * time.Hour
+	// MaxDurationNames bounds the task names with durations; beyond it, the names learned
+	// least recently are dropped. A DCS API has a few dozen task names.
+	MaxDurationNames = 256
+)
 
 // Policy is a project's diff policy: what is followed, for how long, and what is news.
 // It is set once, from the configuration, and embedded in the poller's options.

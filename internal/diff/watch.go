@@ -2,7 +2,6 @@ package diff
 
 import (
 	"encoding/json"
-	"maps"
 	"math"
 	"slices"
 	"time"
@@ -29,33 +28,12 @@ func (s StuckPolicy) Threshold(name string, durations []int64) (time.Duration, s
 	if s.Factor > 0 && s.MinSamples > 0 && len(durations) >= s.MinSamples {
 		sorted := slices.Sorted(slices.Values(durations))
 		p95 := sorted[int(math.Ceil(0.95*float64(len(sorted))))-1]
-		d := time.Duration(s.Factor * float64(p95) * float64(time.Millisecond))
-		return max(d, s.MinAfter), event.ThresholdLearned
+		return max(scaled(s.Factor, p95), s.MinAfter), event.ThresholdLearned
 	}
 	if s.DefaultAfter > 0 {
 		return s.DefaultAfter, event.ThresholdDefault
 	}
 	return 0, ""
-}
-
-// learn records how long a finished task took, when both ends are known. res.Next must be
-// the new state already (next() called).
-func learn(res *Result, name string, created int64, ended time.Time) {
-	if name == "" || ended.IsZero() || ended.UnixMilli() < created {
-		return
-	}
-	if !res.ownDurations { // copy on first write: the previous state is never modified
-		res.Next.Durations = maps.Clone(res.Next.Durations)
-		if res.Next.Durations == nil {
-			res.Next.Durations = map[string][]int64{}
-		}
-		res.ownDurations = true
-	}
-	d := append(slices.Clone(res.Next.Durations[name]), ended.UnixMilli()-created)
-	if len(d) > MaxDurations {
-		d = d[len(d)-MaxDurations:]
-	}
-	res.Next.Durations[name] = d
 }
 
 // checkStuck emits the stuck event of every followed task that has run past its threshold
@@ -79,7 +57,7 @@ func checkStuck(prev *ProjectState, listed []dcs.Task, next func() *builder, res
 			continue
 		}
 		limit, source := o.Stuck.Threshold(st.Name, durationsOf(prev, st.Name))
-		if limit <= 0 || o.Now.UnixMilli()-st.Created <= limit.Milliseconds() {
+		if limit <= 0 || runningFor(o.Now, st.Created) <= limit {
 			continue
 		}
 		if raw == nil {
@@ -122,7 +100,7 @@ func stuckEvent(id string, st TaskState, raw []byte, limit time.Duration, source
 	}
 	e := event.NewStuck(event.Stuck{
 		ProjectID: o.ProjectID, Region: o.Region, TaskID: id, TaskName: st.Name, Status: st.Status,
-		Task: slices.Clone(raw), Running: time.Duration(o.Now.UnixMilli()-st.Created) * time.Millisecond,
+		Task: slices.Clone(raw), Running: runningFor(o.Now, st.Created),
 		Threshold: limit, Source: source, DetectedAt: o.Now,
 	})
 	e.Data.ProjectName = o.ProjectName

@@ -26,22 +26,41 @@ type Alert struct {
 
 var labelName = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*$`)
 
+// DefaultResolveTimeout is Alertmanager's default resolve_timeout.
+const DefaultResolveTimeout = 5 * time.Minute
+
 // Alertmanager is an Alertmanager's POST /api/v2/alerts: it checks each request as
-// Alertmanager does, answers as it does, and keeps the alerts by label set.
+// Alertmanager does, answers as it does, and keeps the alerts by label set as it does
+// (an alert without endsAt ends resolve_timeout after it was received; one with endsAt
+// at that time, re-sent or not), on its own clock.
 type Alertmanager struct {
 	srv  *httptest.Server
 	auth string // the Authorization header it wants; "" none
 
-	mu     sync.Mutex
-	posts  [][]Alert
-	alerts map[string]Alert // by label set
-	fail   []int
+	mu      sync.Mutex
+	now     func() time.Time
+	timeout time.Duration // resolve_timeout
+	posts   [][]Alert
+	alerts  map[string]kept // by label set
+	fired   map[string]int  // by label set: how many times it became active
+	fail    []int
 }
 
+// kept is an alert as Alertmanager keeps it: with the end it decided.
+type kept struct {
+	Alert
+	starts, ends time.Time
+	timeout      bool // ends was set by resolve_timeout, not by the sender
+}
+
+func (k kept) resolved(now time.Time) bool { return !k.ends.After(now) }
+
 // NewAlertmanager starts the fake, which wants the Authorization header auth ("" none);
-// it stops with the test.
+// it stops with the test. Its clock is time.Now and its resolve_timeout
+// DefaultResolveTimeout until set.
 func NewAlertmanager(t testing.TB, auth string) *Alertmanager {
-	f := &Alertmanager{auth: auth, alerts: map[string]Alert{}}
+	f := &Alertmanager{auth: auth, now: time.Now, timeout: DefaultResolveTimeout,
+		alerts: map[string]kept{}, fired: map[string]int{}}
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.srv.Close)
 	return f
@@ -49,6 +68,21 @@ func NewAlertmanager(t testing.TB, auth string) *Alertmanager {
 
 // URL is its base URL.
 func (f *Alertmanager) URL() string { return f.srv.URL }
+
+// SetClock makes now the clock it receives alerts by (a test's clock, or one ahead of
+// time.Now to stand for a downtime).
+func (f *Alertmanager) SetClock(now func() time.Time) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.now = now
+}
+
+// SetResolveTimeout sets its resolve_timeout.
+func (f *Alertmanager) SetResolveTimeout(d time.Duration) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.timeout = d
+}
 
 // FailNext makes the next requests fail with codes: 429 (with Retry-After: 2) or any
 // other status.
@@ -121,11 +155,47 @@ func (f *Alertmanager) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	f.mu.Lock()
 	f.posts = append(f.posts, alerts)
+	now := f.now()
 	for _, a := range alerts {
-		f.alerts[fingerprint(a.Labels)] = a
+		f.put(a, now)
 	}
 	f.mu.Unlock()
 	w.WriteHeader(http.StatusOK)
+}
+
+// put keeps a, received at now, as Alertmanager does (api/v2 postAlertsHandler, then
+// the store's Put and types.Alert.Merge). f.mu is held.
+func (f *Alertmanager) put(a Alert, now time.Time) {
+	k := kept{Alert: a, starts: *a.StartsAt}
+	if a.EndsAt == nil || a.EndsAt.IsZero() {
+		k.ends, k.timeout = now.Add(f.timeout), true
+	} else {
+		k.ends = *a.EndsAt
+	}
+	fp := fingerprint(a.Labels)
+	old, ok := f.alerts[fp]
+	if ok && (k.ends.After(old.starts) && k.ends.Before(old.ends) || k.starts.After(old.starts) && k.starts.Before(old.ends)) {
+		k = merge(old, k, now)
+	}
+	if !k.resolved(now) && (!ok || old.resolved(now)) {
+		f.fired[fp]++
+	}
+	f.alerts[fp] = k
+}
+
+// merge is types.Alert.Merge of an alert kept and the same one received after it.
+func merge(old, k kept, now time.Time) kept {
+	if old.starts.Before(k.starts) {
+		k.starts = old.starts
+	}
+	if k.resolved(now) {
+		if old.resolved(now) && old.ends.After(k.ends) {
+			k.ends = old.ends // the latest resolution wins
+		}
+	} else if old.ends.After(k.ends) && !old.timeout {
+		k.ends = old.ends // an end the sender set, later, wins over a timeout
+	}
+	return k
 }
 
 // validate is Alertmanager's check of a posted alert (types.Alert.Validate).
@@ -160,18 +230,34 @@ func validate(a Alert) string {
 	return ""
 }
 
-// Active returns the alertnames of the alerts active at now, sorted, with their task_id.
+// Active returns the alertnames of the alerts active at now, sorted, with their task_id:
+// as Alertmanager would show them at now, were nothing received after what it has.
 func (f *Alertmanager) Active(now time.Time) []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	var out []string
 	for _, a := range f.alerts {
-		if a.EndsAt == nil || a.EndsAt.After(now) {
+		if !a.resolved(now) {
 			out = append(out, a.Labels["alertname"]+" "+a.Labels["task_id"])
 		}
 	}
 	slices.Sort(out)
 	return out
+}
+
+// Fired returns how many times an alert named alertname of task taskID ("" a watch
+// alert) became active: was received active while none of its label set was, each
+// time a notification of a new firing for the on-call team.
+func (f *Alertmanager) Fired(alertname, taskID string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := 0
+	for fp, k := range f.alerts {
+		if k.Labels["alertname"] == alertname && k.Labels["task_id"] == taskID {
+			n += f.fired[fp]
+		}
+	}
+	return n
 }
 
 // Posted returns how many POSTs it took, and the last.

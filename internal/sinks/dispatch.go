@@ -166,6 +166,8 @@ func (d *Dispatcher) work(ctx context.Context, s Sink, beat *heartbeat) {
 			case <-d.queue.Wake(name):
 				continue
 			case <-tick.c():
+				beat.working(time.Now()) // a Tick is a step too
+				tick.fired(ctx)
 				continue
 			}
 		}
@@ -203,8 +205,10 @@ func (d *Dispatcher) work(ctx context.Context, s Sink, beat *heartbeat) {
 		// The line names the event that waits: the first not delivered.
 		eventFields(ev.Err(err), &evs[min(n, len(evs)-1)]).Int("pending", d.queue.Count(name)).
 			Dur("retry_in", logx.Round(delay)).Msg("delivery failed; will retry")
+		// A tick during the backoff runs inside it: a Tick wedged there shows as a worker
+		// that has not woken (Stalled).
 		beat.sleep(time.Now().Add(delay))
-		if retry.SleepOrWake(ctx, delay, ready) != nil { // cut short when the destination is back
+		if tick.sleep(ctx, delay, ready) != nil { // cut short when the destination is back
 			return
 		}
 	}
@@ -263,13 +267,17 @@ func send(ctx context.Context, s Sink, evs []event.Event, mem Memory) (int, erro
 	return s.Send(ctx, evs)
 }
 
-// ticker calls a Ticker sink's Tick about every TickEvery; for other sinks it never fires.
+// ticker calls a Ticker sink's Tick every TickEvery; for other sinks it never fires. Each
+// tick is due one period after the previous one was due, not after the worker last woke:
+// a timer that fired a moment before the deadline must not push the tick a whole period
+// further (Alertmanager ends an alert that is not re-sent in time).
 type ticker struct {
-	s    Ticker
-	mem  Memory
-	log  zerolog.Logger
-	t    *time.Ticker
-	next time.Time
+	s     Ticker
+	mem   Memory
+	log   zerolog.Logger
+	every time.Duration
+	t     *time.Timer // fires at next
+	next  time.Time
 }
 
 func newTicker(s Sink, mem Memory, log zerolog.Logger) *ticker {
@@ -277,10 +285,12 @@ func newTicker(s Sink, mem Memory, log zerolog.Logger) *ticker {
 	if !ok || tk.TickEvery() <= 0 {
 		return &ticker{}
 	}
-	every := tk.TickEvery()
-	return &ticker{s: tk, mem: mem, log: log, t: time.NewTicker(every), next: time.Now()}
+	// Due at once: after a restart the periodic work (re-sends) must not wait a period.
+	now := time.Now()
+	return &ticker{s: tk, mem: mem, log: log, every: tk.TickEvery(), t: time.NewTimer(0), next: now}
 }
 
+// c fires when the next tick is due; nil (never) for a sink that does not tick.
 func (t *ticker) c() <-chan time.Time {
 	if t.t == nil {
 		return nil
@@ -297,11 +307,50 @@ func (t *ticker) stop() {
 // maybe ticks when the time has come: from the loop, so that a sink that is always busy
 // still ticks between its Sends.
 func (t *ticker) maybe(ctx context.Context) {
-	if t.s == nil || time.Now().Before(t.next) {
+	now := time.Now()
+	if t.s == nil || now.Before(t.next) {
 		return
 	}
-	t.next = time.Now().Add(t.s.TickEvery())
+	// Kept in step with the schedule; a tick late by a whole period (a long Send) is
+	// not followed by a burst of catch-up ticks.
+	t.next = t.next.Add(t.every)
+	if !t.next.After(now) {
+		t.next = now.Add(t.every)
+	}
+	t.t.Reset(time.Until(t.next))
 	if err := t.s.Tick(ctx, t.mem); err != nil && ctx.Err() == nil {
 		t.log.Warn().Err(err).Msg("periodic work failed; will try again at the next tick")
+	}
+}
+
+// fired is called when c fired: it ticks, or arms the timer again should it have fired
+// before the deadline, so that an idle worker is never left without a tick to wait for.
+func (t *ticker) fired(ctx context.Context) {
+	if d := time.Until(t.next); d > 0 {
+		t.t.Reset(d)
+		return
+	}
+	t.maybe(ctx)
+}
+
+// sleep waits d, or until wake closes or ctx is done, ticking meanwhile when a tick falls
+// due: a delivery's backoff must not hold back the periodic work.
+func (t *ticker) sleep(ctx context.Context, d time.Duration, wake <-chan struct{}) error {
+	if err := ctx.Err(); err != nil || d <= 0 {
+		return err
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-timer.C:
+			return nil
+		case <-wake:
+			return nil
+		case <-t.c():
+			t.fired(ctx)
+		}
 	}
 }

@@ -94,6 +94,10 @@ type Memory interface {
 	Recall(project, key string) (string, bool)
 	Recollect() map[string]map[string]string // project → key → value, a copy
 	Remember(ctx context.Context, project string, kv map[string]string) error
+	// Watched is false for a project no longer polled (removed from the config, or no
+	// longer discovered): no event will end what the receiver holds for it, so its Tick
+	// ends it (resolves what it opened) and forgets it.
+	Watched(project string) bool
 }
 
 // Remembering is a Sink that keeps something per task or project between deliveries (a
@@ -120,3 +124,4 @@ type Forgetful struct{}
 func (Forgetful) Recall(string, string) (string, bool)                      { return "", false }
 func (Forgetful) Recollect() map[string]map[string]string                   { return nil }
 func (Forgetful) Remember(context.Context, string, map[string]string) error { return nil }
+func (Forgetful) Watched(string) bool                                       { return true }

@@ -33,6 +33,7 @@ func FuzzStateDecode(f *testing.F) {
 	f.Add([]byte(`{"version":1}`))
 	f.Add([]byte(`{"version":2,"projects":{}}`))
 	f.Add([]byte(`{"version":1,"projects":{"p":null}}`))
+	f.Add([]byte(`{"version":1,"projects":{"p":{"tasks":{},"durations":{"EXTEND":[60000]},"learned_at":{"EXTEND":1700000000}}}}`))
 	f.Add([]byte(`{"version":1,"projects":{"p":{"tasks":{}}}} {}`))
 	f.Add([]byte(`{"version":1,"outbox":[{"event":{"id":"x","time":"2026-01-01T00:00:00+08:00","data":{"task":[1]}},"sinks":["nats"]}]}`))
 	f.Add([]byte(`{"version":1,"outbox":[{"event":{"id":""},"sinks":[]}]}`))
@@ -81,6 +82,10 @@ func FuzzProjectDecode(f *testing.F) {
 	f.Add([]byte(`{"version":1,"id":"p","project":{"tasks":null}}`))
 	f.Add([]byte(`{"version":1,"id":"p","outbox":[{"order":1,"event":{"id":"x","data":{"project_id":"p"}},"sinks":["nats"]},{"order":1,"event":{"id":"y","data":{"project_id":"p"}},"sinks":["nats"]}]}`))
 	f.Add([]byte(`{"version":1,"id":"~","outbox":[{"order":18446744073709551615,"event":{"id":"x","data":{"project_id":"~"}},"sinks":["nats"]}]}`))
+	// Learned durations with the time each name's were last learned, and without (older files).
+	f.Add([]byte(`{"version":1,"id":"p","project":{"tasks":{},"durations":{"EXTEND":[60000,61000]},"learned_at":{"EXTEND":1700000000}}}`))
+	f.Add([]byte(`{"version":1,"id":"p","project":{"tasks":{},"durations":{"EXTEND":[60000,-1]},"learned_at":{"GONE":-9223372036854775808}}}`))
+	f.Add([]byte(`{"version":1,"id":"p","project":{"tasks":{},"durations":{"EXTEND":[60000]}}}`))
 	f.Add(good[:len(good)/2])
 	f.Fuzz(func(t *testing.T, b []byte) {
 		pf, err := DecodeProject(b)

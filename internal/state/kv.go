@@ -11,6 +11,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -101,6 +102,20 @@ func (s *KV) newer(v *kvValue) bool {
 
 // Key returns a project's state key in the bucket.
 func Key(projectID string) string { return "project." + projectID }
+
+// StoredProjects lists the projects that have a state key in the bucket, watched or not.
+func StoredProjects(ctx context.Context, kv jetstream.KeyValue) ([]string, error) {
+	l, err := kv.ListKeysFiltered(ctx, Key("*"))
+	if err != nil {
+		return nil, fmt.Errorf("listing the state keys: %w", err)
+	}
+	defer l.Stop()
+	var out []string
+	for k := range l.Keys() {
+		out = append(out, strings.TrimPrefix(k, Key("")))
+	}
+	return out, ctx.Err()
+}
 
 // EventKey returns the key of one undelivered event of a project.
 func EventKey(projectID, eventID string) string { return "outbox." + projectID + "." + eventID }

@@ -26,6 +26,7 @@ type Ledger struct {
 	unsaved    map[string][]event.Event // drops not yet saved, reported once they are
 	dirty      bool                     // snap is newer than what the store holds
 	forgot     map[string]int           // keys remembered by receivers no longer configured, dropped at start
+	watching   map[string]bool          // the projects polled (Watching); nil: every project
 }
 
 // DefaultMaxPending is how many undelivered events a receiver keeps unless told otherwise.
@@ -53,6 +54,20 @@ func OnDrop(f func(sink string, evs []event.Event)) LedgerOption {
 // it in their queues. The default sends every event to every receiver.
 func Route(f func(e *event.Event) []string) LedgerOption {
 	return func(l *Ledger) { l.route = f }
+}
+
+// Watching names the projects the ledger's unit polls. What a receiver remembers of any
+// other project (removed from the config, or no longer discovered) no event will ever
+// end: Memory.Watched says so, and the receiver ends it and forgets it. Without this
+// option every project counts as watched: the caller could not tell (a discovery listing
+// failed), and a project missing by chance must not have its incidents resolved.
+func Watching(projects []string) LedgerOption {
+	return func(l *Ledger) {
+		l.watching = make(map[string]bool, len(projects))
+		for _, p := range projects {
+			l.watching[p] = true
+		}
+	}
 }
 
 // OnCommit is told, once it is saved, every committed event and the receivers it was

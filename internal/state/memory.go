@@ -48,6 +48,12 @@ func (m *Memory) Recollect() map[string]map[string]string {
 	return out
 }
 
+// Watched reports whether project is polled by the ledger's unit (see Watching). What a
+// receiver holds for a project that is not, nothing but the receiver will ever end.
+func (m *Memory) Watched(project string) bool {
+	return m.l.watching == nil || m.l.watching[project] // set once by NewLedger: no lock
+}
+
 // Remember sets, for project, each key to its value ("" forgets the key), and saves. When
 // the save fails the change is kept in memory and saved with the next one, as Done does;
 // the error is returned so that the caller can say so.

@@ -8,13 +8,15 @@ import (
 )
 
 // What the stuck and blind-spot checks rely on is saved with the project, in both
-// backends: the learned durations, the last successful poll, an open blind spot and the
-// window parameter learned; a task's stuck mark and name.
+// backends: the learned durations and when each name's were last learned, the last
+// successful poll, an open blind spot and the window parameter learned; a task's stuck
+// mark and name.
 func TestWatchStateSurvivesBothBackends(t *testing.T) {
 	want := &diff.ProjectState{
 		Horizon:     3,
 		Tasks:       diff.TasksOf(map[string]diff.TaskState{"a": {Status: "RUNNING", Created: 5, Seq: 1, Name: "masterStandbySwapJob", Stuck: true}}),
 		Durations:   map[string][]int64{"EXTEND": {60000, 61000}},
+		LearnedAt:   map[string]int64{"EXTEND": 1699999900},
 		LastOK:      1700000000000,
 		Gap:         &diff.Gap{Since: 1699999000000, Reason: "credentials refused", Announced: 1},
 		WindowParam: "begin_time",

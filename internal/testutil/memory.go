@@ -9,8 +9,9 @@ import (
 // Memory is one receiver's memory (sinks.Memory) in a map, for a sink's own tests; the
 // pipeline's tests use the real one, state.Ledger.Memory. "" forgets a key, as there.
 type Memory struct {
-	mu sync.Mutex
-	kv map[string]map[string]string
+	mu        sync.Mutex
+	kv        map[string]map[string]string
+	unwatched map[string]bool
 }
 
 // NewMemory returns an empty Memory.
@@ -57,4 +58,21 @@ func (m *Memory) Len(project string) int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return len(m.kv[project])
+}
+
+// Watched is true unless Unwatch was called for project.
+func (m *Memory) Watched(project string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return !m.unwatched[project]
+}
+
+// Unwatch makes project one no longer polled, as a project removed from the config is.
+func (m *Memory) Unwatch(project string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.unwatched == nil {
+		m.unwatched = map[string]bool{}
+	}
+	m.unwatched[project] = true
 }

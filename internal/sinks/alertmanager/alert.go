@@ -19,9 +19,23 @@ type Alert struct {
 	GeneratorURL string            `json:"generatorURL,omitempty"`
 }
 
-// ended is a copy of a that ends at now.
+// ended is a copy of a that ends at now: a resolution.
 func (a Alert) ended(now time.Time) Alert {
 	a.EndsAt = &now
+	return a
+}
+
+// lastsFor is how many resend_intervals an active alert lasts in Alertmanager without
+// a re-send, as Prometheus does: it outlives a restart of the notifier and a few lost
+// re-sends, whatever Alertmanager's resolve_timeout, and still ends by itself when the
+// notifier is gone for good.
+const lastsFor = 4
+
+// active is a copy of a as sent while it is active at now: it ends lastsFor
+// resend_intervals later unless re-sent. The remembered alert has no endsAt.
+func (a Alert) active(now time.Time, resend time.Duration) Alert {
+	end := now.Add(lastsFor * resend)
+	a.EndsAt = &end
 	return a
 }
 

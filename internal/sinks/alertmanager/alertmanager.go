@@ -1,10 +1,11 @@
 // Package alertmanager raises and resolves alerts in Prometheus Alertmanager (API v2),
 // one Sink per [[alertmanager]] entry. The lifecycle is package incident's; an alert is
-// active while its incident is open. Alertmanager resolves an alert that is not re-sent
-// within its resolve_timeout, so the Sink is a sinks.Ticker: every resend_interval it
-// re-sends every active alert, and a resolution is sent once more with endsAt = now. The
-// active alerts are kept in the receiver's sinks.Memory, saved with the state: a restart
-// neither loses one nor silently resolves it.
+// active while its incident is open. As Prometheus does, an active alert is sent with
+// endsAt = now + 4 × resend_interval and the Sink is a sinks.Ticker that re-sends every
+// active alert every resend_interval: Alertmanager keeps it through a stop of the
+// notifier shorter than that, whatever its resolve_timeout. A resolution is sent once
+// with endsAt = now. The active alerts are kept in the receiver's sinks.Memory, saved
+// with the state: a restart neither loses one nor silently resolves it.
 //
 // With several URLs each gets every alert, and an event counts as delivered when one
 // Alertmanager took it: the next re-send reaches the others.
@@ -183,7 +184,7 @@ func (s *Sink) deliver(ctx context.Context, e *event.Event, mem sinks.Memory) er
 		if old, ok := recall(mem, project, mk); ok && !sameLabels(old.Alert.Labels, a.Labels) {
 			alerts = append(alerts, old.Alert.ended(now))
 		}
-		alerts = append(alerts, a)
+		alerts = append(alerts, a.active(now, s.resend))
 		b, _ := json.Marshal(stored{Open: *o, Alert: a})
 		changes[mk] = string(b)
 	}
@@ -210,13 +211,15 @@ func (s *Sink) TickEvery() time.Duration { return s.resend }
 // maxBatch bounds the alerts of one POST.
 const maxBatch = 500
 
-// Tick re-sends every active alert, and resolves (once, with endsAt = now) the failures
-// older than failed_ttl and the stuck and switchover alerts older than TaskTTL, then
-// forgets them.
+// Tick re-sends every active alert, extending its endsAt, and resolves (once, with endsAt =
+// now) the failures older than failed_ttl, the stuck and switchover alerts older than
+// TaskTTL and every alert of a project no longer watched (nothing else will ever end
+// them), then forgets them.
 func (s *Sink) Tick(ctx context.Context, mem sinks.Memory) error {
 	now := s.now().UTC()
 	var errs []error
 	for project, kv := range mem.Recollect() {
+		gone := !mem.Watched(project)
 		var alerts []Alert
 		expired := map[string]string{}
 		for k, v := range kv {
@@ -224,12 +227,17 @@ func (s *Sink) Tick(ctx context.Context, mem sinks.Memory) error {
 			switch {
 			case !ok:
 				expired[k] = "" // not ours to read: an older version's
+			case gone:
+				alerts = append(alerts, st.Alert.ended(now))
+				expired[k] = ""
+				s.log.Info().Str("alertname", st.Open.Alert).Str("key", st.Open.Key).Str("project", project).
+					Msg("alert resolved: its project is no longer watched")
 			case s.expired(st.Open, now):
 				alerts = append(alerts, st.Alert.ended(now))
 				expired[k] = ""
 				s.log.Info().Str("alertname", st.Open.Alert).Str("key", st.Open.Key).Msg("alert resolved: past its time to live")
 			default:
-				alerts = append(alerts, st.Alert)
+				alerts = append(alerts, st.Alert.active(now, s.resend))
 			}
 		}
 		for len(alerts) > 0 {
@@ -240,7 +248,7 @@ func (s *Sink) Tick(ctx context.Context, mem sinks.Memory) error {
 					return errors.Join(append(errs, err)...) // Alertmanager down: the next tick tries again
 				}
 				// Refused for good: the other projects' alerts must still be re-sent, or
-				// Alertmanager resolves them by its resolve_timeout.
+				// Alertmanager resolves them at their endsAt.
 				errs = append(errs, err)
 			}
 			alerts = alerts[n:]

@@ -68,6 +68,9 @@ func task(id, name, status, instance string, at time.Time) event.Event {
 	return e
 }
 
+// endsAt reports whether a ends at end.
+func endsAt(a oncalltest.Alert, end time.Time) bool { return a.EndsAt != nil && a.EndsAt.Equal(end) }
+
 func want(t *testing.T, got []string, w ...string) {
 	t.Helper()
 	if !slices.Equal(got, w) {
@@ -76,16 +79,18 @@ func want(t *testing.T, got []string, w ...string) {
 }
 
 // A failed switchover pages; the retry on the same instance succeeds and the page ends.
-// While active, every tick re-sends it; after its endsAt, nothing more is sent.
+// While active, it is sent with endsAt = now + 4 × resend_interval and every tick re-sends
+// it so; the resolution has endsAt = now, and after it nothing more is sent.
 func TestSwitchoverFailsAndItsRetryResolves(t *testing.T) {
 	am := oncalltest.NewAlertmanager(t, "")
 	r := newRig(t, am.URL(), alertmanager.Auth{}, zerolog.Nop())
+	am.SetClock(r.clk.Now)
 	r.send(t, task("t1", event.SwitchoverTask, "RUNNING", "inst-1", t0))
 	want(t, am.Active(t0), "DCSSwitchover t1")
 	_, last := am.Posted()
 	a := last[0]
 	if a.Labels["severity"] != "warning" || a.Labels["instance_id"] != "inst-1" || a.Labels["task_name"] != event.SwitchoverTask ||
-		a.Labels["project_id"] != proj || a.Labels["region"] != "cn-north-4" || !a.StartsAt.Equal(t0) || a.EndsAt != nil ||
+		a.Labels["project_id"] != proj || a.Labels["region"] != "cn-north-4" || !a.StartsAt.Equal(t0) || !endsAt(a, t0.Add(4*time.Minute)) ||
 		a.GeneratorURL != "https://wiki.example.com/dcs/masterStandbySwapJob" || a.Annotations["summary"] == "" {
 		t.Fatalf("alert %+v", a)
 	}
@@ -99,7 +104,7 @@ func TestSwitchoverFailsAndItsRetryResolves(t *testing.T) {
 	r.clk.Add(time.Minute)
 	r.tick(t)
 	n, last := am.Posted()
-	if n != before+1 || len(last) != 1 || last[0].Labels["alertname"] != "DCSTaskFailed" || last[0].EndsAt != nil ||
+	if n != before+1 || len(last) != 1 || last[0].Labels["alertname"] != "DCSTaskFailed" || !endsAt(last[0], r.clk.Now().Add(4*time.Minute)) ||
 		!last[0].StartsAt.Equal(t0.Add(time.Minute)) {
 		t.Fatalf("tick posted %d time(s), last %+v", n-before, last)
 	}
@@ -119,9 +124,33 @@ func TestSwitchoverFailsAndItsRetryResolves(t *testing.T) {
 	}
 }
 
+// An active alert lasts 4 × resend_interval without a re-send, whatever Alertmanager's
+// resolve_timeout: a notifier stopped for 2 × resend_interval leaves it active throughout,
+// and its first re-send after that continues it (no new firing). A notifier gone for good
+// lets it end by itself.
+func TestActiveAlertOutlivesAStop(t *testing.T) {
+	am := oncalltest.NewAlertmanager(t, "")
+	r := newRig(t, am.URL(), alertmanager.Auth{}, zerolog.Nop()) // resend_interval 1m
+	am.SetClock(r.clk.Now)
+	am.SetResolveTimeout(time.Minute) // the rule "resend_interval below resolve_timeout" no longer matters
+	r.send(t, task("t1", "EXTEND", "FAILED", "", t0))
+	for at := t0; !at.After(t0.Add(2 * time.Minute)); at = at.Add(10 * time.Second) {
+		want(t, am.Active(at), "DCSTaskFailed t1")
+	}
+	want(t, am.Active(t0.Add(4*time.Minute))) // never re-sent: it ends by itself
+
+	r.clk.Add(2 * time.Minute) // the restart
+	r.tick(t)
+	want(t, am.Active(r.clk.Now().Add(4*time.Minute-time.Second)), "DCSTaskFailed t1")
+	if n := am.Fired("DCSTaskFailed", "t1"); n != 1 {
+		t.Fatalf("fired %d times, want once: the re-send after the stop fired it anew", n)
+	}
+}
+
 func TestNothingResolvesWhatWasNeverRaised(t *testing.T) {
 	am := oncalltest.NewAlertmanager(t, "")
 	r := newRig(t, am.URL(), alertmanager.Auth{}, zerolog.Nop())
+	am.SetClock(r.clk.Now)
 	r.send(t, task("t1", "EXTEND", "RUNNING", "", t0), task("t1", "EXTEND", "SUCCESS", "", t0), task("t2", "EXTEND", "CANCELLED", "", t0))
 	if n, _ := am.Posted(); n != 0 {
 		t.Fatalf("%d posts, want none", n)
@@ -131,14 +160,19 @@ func TestNothingResolvesWhatWasNeverRaised(t *testing.T) {
 func TestStuckAndGapLifecycles(t *testing.T) {
 	am := oncalltest.NewAlertmanager(t, "")
 	r := newRig(t, am.URL(), alertmanager.Auth{}, zerolog.Nop())
+	am.SetClock(r.clk.Now)
 	stuck := event.NewStuck(event.Stuck{ProjectID: proj, Region: "cn-north-4", TaskID: "t1", TaskName: "EXTEND",
 		Status: "RUNNING", Running: time.Hour, Threshold: 20 * time.Minute, Source: event.ThresholdLearned, DetectedAt: t0})
 	gap := event.NewGap(event.Gap{ProjectID: proj, Region: "cn-north-4", BlindSince: t0, Reason: "HTTP 503", DetectedAt: t0})
 	r.send(t, stuck, gap)
 	want(t, am.Active(t0), "DCSTaskStuck t1", "DCSWatchGap ")
 
-	// The gap escalates to critical: a new label set, so the warning one ends.
-	r.clk.Add(30 * time.Minute)
+	// The gap escalates to critical: a new label set, so the warning one ends. The ticks
+	// meanwhile keep the stuck alert active.
+	for range 30 {
+		r.clk.Add(time.Minute)
+		r.tick(t)
+	}
 	esc := event.NewGap(event.Gap{ProjectID: proj, Region: "cn-north-4", BlindSince: t0, Escalated: true, DetectedAt: r.clk.Now()})
 	r.send(t, esc)
 	want(t, am.Active(r.clk.Now()), "DCSTaskStuck t1", "DCSWatchGap ")
@@ -156,6 +190,7 @@ func TestStuckAndGapLifecycles(t *testing.T) {
 func TestFailedTTL(t *testing.T) {
 	am := oncalltest.NewAlertmanager(t, "")
 	r := newRig(t, am.URL(), alertmanager.Auth{}, zerolog.Nop())
+	am.SetClock(r.clk.Now)
 	r.send(t, task("t1", "EXTEND", "FAILED", "", t0))
 	r.clk.Add(23 * time.Hour)
 	r.tick(t)
@@ -173,6 +208,8 @@ func TestSeveralAlertmanagers(t *testing.T) {
 	a, b := oncalltest.NewAlertmanager(t, "Bearer s3cr3t-t0ken"), oncalltest.NewAlertmanager(t, "Bearer s3cr3t-t0ken")
 	var logs testutil.SyncBuffer
 	r := newRig(t, a.URL()+", "+b.URL()+"/", alertmanager.Auth{BearerToken: "s3cr3t-t0ken"}, zerolog.New(&logs))
+	a.SetClock(r.clk.Now)
+	b.SetClock(r.clk.Now)
 	b.FailNext(503)
 	r.send(t, task("t1", "EXTEND", "FAILED", "", t0))
 	want(t, a.Active(t0), "DCSTaskFailed t1")
@@ -187,6 +224,7 @@ func TestSeveralAlertmanagers(t *testing.T) {
 func TestAnswersAreClassified(t *testing.T) {
 	am := oncalltest.NewAlertmanager(t, "Basic dXNlcjpodW50ZXIy") // user:hunter2
 	r := newRig(t, am.URL(), alertmanager.Auth{User: "user", Password: "hunter2"}, zerolog.Nop())
+	am.SetClock(r.clk.Now)
 	failed := task("t1", "EXTEND", "FAILED", "", t0)
 
 	am.FailNext(429, 500)
@@ -215,6 +253,7 @@ func TestAnswersAreClassified(t *testing.T) {
 func TestDrill(t *testing.T) {
 	am := oncalltest.NewAlertmanager(t, "")
 	r := newRig(t, am.URL(), alertmanager.Auth{}, zerolog.Nop())
+	am.SetClock(r.clk.Now)
 	if _, err := r.s.Send(t.Context(), []event.Event{event.NewTest("cn-north-4", proj, "", t0)}); err != nil {
 		t.Fatal(err)
 	}
@@ -228,6 +267,7 @@ func TestDrill(t *testing.T) {
 func TestTaskTTL(t *testing.T) {
 	am := oncalltest.NewAlertmanager(t, "")
 	clk := testutil.NewClock(t0)
+	am.SetClock(clk.Now)
 	s, err := alertmanager.New(alertmanager.Options{Config: config.Alertmanager{Name: "am", URL: am.URL(), MinSeverity: "warning"},
 		TaskTTL: time.Hour, Now: clk.Now})
 	if err != nil {
@@ -251,6 +291,7 @@ func TestTaskTTL(t *testing.T) {
 func TestTickGoesOnPastARefusedProject(t *testing.T) {
 	am := oncalltest.NewAlertmanager(t, "")
 	r := newRig(t, am.URL(), alertmanager.Auth{}, zerolog.Nop())
+	am.SetClock(r.clk.Now)
 	other := task("t2", "EXTEND", "FAILED", "", t0)
 	other.Data.ProjectID = "fedcba9876543210fedcba9876543210"
 	r.send(t, task("t1", "EXTEND", "FAILED", "", t0), other)

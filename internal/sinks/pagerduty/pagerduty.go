@@ -17,8 +17,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -202,12 +204,16 @@ func (s *Sink) remember(ctx context.Context, mem sinks.Memory, project string, k
 // TickEvery says how often Tick forgets stale incidents.
 func (s *Sink) TickEvery() time.Duration { return time.Hour }
 
-// Tick forgets the incidents nothing ended for forgetAfter, so that the memory stays
-// small; it sends nothing.
+// Tick resolves the incidents of the projects no longer watched, and forgets those and
+// the incidents nothing ended for forgetAfter, so that the memory stays small.
 func (s *Sink) Tick(ctx context.Context, mem sinks.Memory) error {
 	now := s.now()
 	var errs []error
 	for project, kv := range mem.Recollect() {
+		if !mem.Watched(project) {
+			errs = append(errs, s.end(ctx, mem, project, kv))
+			continue
+		}
 		stale := map[string]string{}
 		for k, v := range kv {
 			if o, ok := incident.Decode(v); !ok || now.Sub(o.Since) > forgetAfter {
@@ -219,6 +225,34 @@ func (s *Sink) Tick(ctx context.Context, mem sinks.Memory) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// end resolves every incident opened in a project no longer watched (removed from the
+// config, or no longer discovered), which no event will ever end, and forgets it. A
+// resolve that fails for now stops it: the next tick tries again.
+func (s *Sink) end(ctx context.Context, mem sinks.Memory, project string, kv map[string]string) error {
+	forget := map[string]string{}
+	resolved := map[string]bool{}
+	var failed error
+	for _, k := range slices.Sorted(maps.Keys(kv)) {
+		o, ok := incident.Decode(kv[k])
+		if ok && !resolved[o.Key] {
+			err := s.post(ctx, s.resolve(o.Key))
+			if err != nil && !sinks.IsPermanent(err) {
+				failed = fmt.Errorf("project %s: %w", project, err)
+				break
+			}
+			resolved[o.Key] = true
+			if err != nil {
+				s.log.Error().Err(err).Str("dedup_key", o.Key).Msg("PagerDuty refused a resolve; the incident is left to a person")
+			} else {
+				s.log.Info().Str("dedup_key", o.Key).Str("incident", o.Alert).Str("project", project).
+					Msg("incident resolved: its project is no longer watched")
+			}
+		}
+		forget[k] = ""
+	}
+	return errors.Join(failed, mem.Remember(ctx, project, forget))
 }
 
 // post sends one Events API v2 event and classifies the answer. A refusal's message is

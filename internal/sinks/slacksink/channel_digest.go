@@ -74,14 +74,16 @@ func (c *Channel) digest(ctx context.Context, evs []event.Event, mem sinks.Memor
 // TickEvery is how often Tick forgets old cards.
 func (c *Channel) TickEvery() time.Duration { return time.Hour }
 
-// Tick forgets the cards of tasks whose last event is older than Keep, so the memory
-// stays bounded. A later event of such a task posts a new card.
+// Tick forgets the cards of tasks whose last event is older than Keep, and those of the
+// projects no longer watched (a card has nothing to resolve), so the memory stays
+// bounded. A later event of such a task posts a new card.
 func (c *Channel) Tick(ctx context.Context, mem sinks.Memory) error {
 	cut := c.now().Add(-c.keep)
 	for project, kv := range mem.Recollect() {
+		gone := !mem.Watched(project)
 		drop := map[string]string{}
 		for task, v := range kv {
-			if k, ok := decodeCard(v); !ok || k.last().Before(cut) {
+			if k, ok := decodeCard(v); gone || !ok || k.last().Before(cut) {
 				drop[task] = ""
 			}
 		}
