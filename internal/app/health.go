@@ -40,19 +40,24 @@ func newLivenessBounds(requestTimeout time.Duration) livenessBounds {
 // stopping) is not wedged. It reads atomics only, so a wedged loop cannot wedge it.
 func (a *App) liveness(now time.Time) Liveness {
 	l := Liveness{Status: "ok", Problems: []string{}}
-	b := a.live
 	for _, u := range a.mode.units() {
-		for _, p := range u.pollers {
-			if why, stalled := p.Stalled(now, b.poll, b.grace); stalled {
-				l.Problems = append(l.Problems, "project "+p.ProjectID()+": "+why)
-			}
-		}
-		l.Problems = append(l.Problems, u.disp.Stalled(now, b.send, b.grace)...)
+		l.Problems = append(l.Problems, u.stalled(now, a.live)...)
 	}
 	if len(l.Problems) > 0 {
 		l.Status = "stalled"
 	}
 	return l
+}
+
+// stalled lists the unit's wedged loops: its pollers', its delivery workers'.
+func (u *unit) stalled(now time.Time, b livenessBounds) []string {
+	var out []string
+	for _, p := range u.pollers {
+		if why, stalled := p.Stalled(now, b.poll, b.grace); stalled {
+			out = append(out, "project "+p.ProjectID()+": "+why)
+		}
+	}
+	return append(out, u.disp.Stalled(now, b.send, b.grace)...)
 }
 
 func (a *App) serveHealthz(w http.ResponseWriter, _ *http.Request) {
