@@ -101,10 +101,12 @@ func serve(ctx context.Context, o serveOptions) error {
 	}
 }
 
-// appConfig is cfg as an App under serve gets it: without http.listen, which serve binds.
+// appConfig is cfg as an App under serve gets it: without http.listen and its
+// http.web_config_file, which serve's endpoints serve.
 func appConfig(cfg *config.Config) *config.Config {
 	c := *cfg
 	c.HTTP.Listen = ""
+	c.HTTP.WebConfigFile = ""
 	return &c
 }
 
