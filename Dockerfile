@@ -14,7 +14,11 @@
 #
 # In this image, unlike a plain build:
 #   - http.listen defaults to 0.0.0.0:9464 (stamped below), so /metrics, /healthz and
-#     /readyz answer on the published port; a config that sets http.listen wins;
+#     /readyz answer on the published port; a config that sets http.listen wins (secure it
+#     with http.web_config_file: README, Securing the listener);
+#   - NOTIFIER_CONFIG is /etc/notifier/config.toml, read by run and by the HEALTHCHECK
+#     alike: mount the config there, or set NOTIFIER_CONFIG (not --config, which the
+#     HEALTHCHECK would not see) to read it elsewhere;
 #   - the working directory is /var/lib/notifier, a volume owned by the non-root user, so
 #     the default state.path ./notifier-state is writable and kept across containers
 #     (state.path = "/var/lib/notifier" puts the state at the volume's root).
@@ -51,8 +55,13 @@ WORKDIR /var/lib/notifier
 USER 65532:65532
 VOLUME /var/lib/notifier
 EXPOSE 9464
-# No shell or curl here: the binary asks its own /readyz (127.0.0.1:9464 unless --url).
+ENV NOTIFIER_CONFIG=/etc/notifier/config.toml
+# No shell or curl here: the binary asks its own /healthz (liveness), at the http.listen
+# of $NOTIFIER_CONFIG, over TLS and with basic auth as its http.web_config_file says
+# (-e NOTIFIER_WEB_USERNAME -e NOTIFIER_WEB_PASSWORD, or --health-cmd with
+# --web.password-file). Without that file (docker run … demo) it asks the default
+# 0.0.0.0:9464, where the demo listens in this image.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=1m --retries=3 \
   CMD ["/notifier", "healthcheck"]
 ENTRYPOINT ["/notifier"]
-CMD ["run", "--config", "/etc/notifier/config.toml"]
+CMD ["run"]

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"net"
 
 	"notifier/internal/config"
 	"notifier/internal/demo"
@@ -14,7 +15,8 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 	fs := flags("demo", stderr)
 	var o demo.Options
 	fs.IntVar(&o.NATSPort, "nats-port", 0, "port of the embedded NATS server on 127.0.0.1 (0: a free port)")
-	fs.StringVar(&o.HTTPListen, "http", "", "listen address of /metrics, /healthz and /readyz (default: a free loopback port)")
+	fs.StringVar(&o.HTTPListen, "http", demoListen(config.Default().HTTP.Listen),
+		"listen address of /metrics, /healthz and /readyz (\"\": a free loopback port)")
 	fs.BoolVar(&o.JetStream, "jetstream", false, "enable JetStream on the embedded server and publish through it")
 	fs.BoolVar(&o.JSON, "json", false, "print each event as CloudEvent JSON on stdout (notes go to stderr)")
 	fs.DurationVar(&o.Duration, "duration", 0, "stop after this long, e.g. 75s (default: when the script has finished)")
@@ -46,4 +48,20 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 		return exitRuntime
 	}
 	return exitOK
+}
+
+// demoListen is the demo's default --http: a free loopback port (""), so that it runs
+// beside a notifier on 9464; but where the build listens on every interface by default
+// (the container image's 0.0.0.0:9464), that address, so that the image's HEALTHCHECK
+// (notifier healthcheck, which finds no configuration under `docker run … demo` and asks
+// the default address) and a published port reach the demo too.
+func demoListen(defaultListen string) string {
+	host, _, err := net.SplitHostPort(defaultListen)
+	if err != nil {
+		return ""
+	}
+	if ip := net.ParseIP(host); host == "localhost" || (ip != nil && ip.IsLoopback()) {
+		return ""
+	}
+	return defaultListen
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -13,17 +12,20 @@ import (
 	"github.com/rs/zerolog"
 
 	"notifier/internal/app"
+	"notifier/internal/config"
 )
 
 // endpoints serve http.listen for serve: the running App's /metrics, /healthz and
 // /readyz, and POST /-/reload. They outlive the Apps — a reload swaps the App behind
 // them — so they answer during a reload, and the POST that asked for one gets its
-// outcome. A nil *endpoints (http.listen = "") serves nothing.
+// outcome. Every endpoint is behind http.web_config_file (TLS, basic auth), through
+// exporter-toolkit. A nil *endpoints (http.listen = "") serves nothing.
 type endpoints struct {
-	addr string
-	srv  *http.Server
-	app  atomic.Pointer[http.Handler] // the running App's Handler
-	errs chan error                   // the server failing other than by a shutdown
+	addr      string
+	webConfig string // the http.web_config_file it serves with
+	srv       *http.Server
+	app       atomic.Pointer[http.Handler] // the running App's Handler
+	errs      chan error                   // the server failing other than by a shutdown
 }
 
 // reloadRequest receives the outcome of the reload a POST /-/reload asked for.
@@ -43,33 +45,48 @@ func answerAll(rs []reloadRequest, o outcome) {
 	}
 }
 
-// listen binds addr and serves on it; "" serves nothing.
-func (d *daemon) listen(addr string) (*endpoints, error) {
-	if addr == "" {
+// listen checks the web configuration file, binds addr and serves on it; "" serves
+// nothing.
+func (d *daemon) listen(h config.HTTP) (*endpoints, error) {
+	if h.Listen == "" {
 		return nil, nil
 	}
-	ln, err := net.Listen("tcp", addr)
+	if err := h.CheckWebConfig(); err != nil {
+		return nil, &app.SetupError{Err: err}
+	}
+	ln, err := net.Listen("tcp", h.Listen)
 	if err != nil {
 		return nil, &app.SetupError{Err: fmt.Errorf("http.listen: %w", err)}
 	}
-	e := &endpoints{addr: ln.Addr().String(), errs: make(chan error, 1)}
+	e := &endpoints{addr: ln.Addr().String(), webConfig: h.WebConfigFile, errs: make(chan error, 1)}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/-/reload", d.reloadHandler)
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		h := e.app.Load()
-		if h == nil {
-			http.Error(w, "starting", http.StatusServiceUnavailable)
-			return
-		}
-		(*h).ServeHTTP(w, r)
-	})
-	e.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	mux.HandleFunc("/", e.serveApp)
+	e.srv = app.NewServer(mux, d.log)
 	go func() {
-		if err := e.srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-			e.errs <- fmt.Errorf("http.listen %s: %w", e.addr, err)
+		if err := app.Serve(ln, e.srv, h.WebConfigFile, d.log); err != nil {
+			e.errs <- err
 		}
 	}()
 	return e, nil
+}
+
+// serveApp passes a request to the running App. Before the first one runs (its state
+// loading, its connections opening), the process is alive but not ready: /healthz
+// answers 200 and everything else 503, /readyz in its usual shape.
+func (e *endpoints) serveApp(w http.ResponseWriter, r *http.Request) {
+	if h := e.app.Load(); h != nil {
+		(*h).ServeHTTP(w, r)
+		return
+	}
+	switch r.URL.Path {
+	case "/healthz":
+		writeJSON(w, http.StatusOK, app.Liveness{Status: "ok", Problems: []string{}})
+	case "/readyz":
+		writeJSON(w, http.StatusServiceUnavailable, app.Starting())
+	default:
+		http.Error(w, "starting", http.StatusServiceUnavailable)
+	}
 }
 
 // reloadHandler is POST /-/reload, when http.enable_lifecycle is true (404 otherwise: a
@@ -141,8 +158,20 @@ func (e *endpoints) set(a *app.App, log zerolog.Logger) {
 	}
 	h := a.Handler()
 	if e.app.Swap(&h) == nil {
-		log.Info().Str("listen", e.addr).Msg("serving /metrics, /healthz, /readyz and POST /-/reload")
+		ev := log.Info().Str("listen", e.addr)
+		if e.webConfig != "" {
+			ev = ev.Str("web_config_file", e.webConfig) // TLS and basic auth as it says
+		}
+		ev.Msg("serving /metrics, /healthz, /readyz and POST /-/reload")
 	}
+}
+
+// webFile is the http.web_config_file the endpoints serve with; "" when there are none.
+func (e *endpoints) webFile() string {
+	if e == nil {
+		return ""
+	}
+	return e.webConfig
 }
 
 // failed returns a channel that receives the server's failure (nil: never).

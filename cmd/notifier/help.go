@@ -72,8 +72,10 @@ var commands = []*command{
 		summary: "validate the configuration and the environment, print the configuration",
 		about: "Validates FILE and prints it as the notifier reads it (no secrets). Unless --offline, it\n" +
 			"also reads what the file names outside itself, as run would: every *_env variable (set and\n" +
-			"non-empty), every *_file, the NATS credential and TLS files, and checks that each webhook URL\n" +
-			"is an absolute http(s) URL; a problem names the key and the variable or file, never a value.\n" +
+			"non-empty), every *_file, the NATS credential and TLS files, http.web_config_file with the\n" +
+			"certificate and key it names (as the listener reads it: exporter-toolkit's web.Validate), and\n" +
+			"checks that each webhook URL is an absolute http(s) URL; a problem names the key and the\n" +
+			"variable or file, never a value.\n" +
 			"Warnings (on stderr) are filters that can never match, such as a status in lower case or a\n" +
 			"task name close to a known one, and terminal_statuses without FAILED or SUCCESS.",
 		env:     slices.Concat(configEnv, secretEnv, []string{"(--offline reads none of these but NOTIFIER_CONFIG)"}),
@@ -138,14 +140,21 @@ var commands = []*command{
 		example: "notifier demo --speed 4 --json | jq .data.task.name",
 	},
 	{
-		name: "healthcheck", synopsis: "[--url URL] [--timeout D]",
-		summary: "exit 0 when a running notifier's /readyz answers 200 (for images without a shell)",
-		about: "Asks the /readyz endpoint of a running notifier (default " + defaultHealthURL + ", the\n" +
-			"image's http.listen) and exits 0 when it answers 200; otherwise it prints the answer (the\n" +
-			"reasons it is not ready) on stderr and exits 1.",
-		env:     []string{"(none: it reads no configuration)"},
-		exits:   []string{"0  ready", "1  not ready, or no answer", "2  a wrong flag"},
-		example: "notifier healthcheck --url http://127.0.0.1:9464/readyz",
+		name: "healthcheck", synopsis: "[--config FILE] [--ready] [--web.username U [--web.password-file F]] [--url URL] [--timeout D]",
+		summary: "exit 0 when a running notifier's /healthz answers 200 (for images without a shell)",
+		about: "Asks the /healthz endpoint (liveness: the process serves and its polling and delivery loops\n" +
+			"are alive; --ready: /readyz) of the notifier running with the same configuration, and exits 0\n" +
+			"when it answers 200; otherwise it prints the answer on stderr and exits 1. The address is\n" +
+			"http.listen (on loopback when it is every interface's, e.g. 0.0.0.0:9464); with no\n" +
+			"configuration file at all (as under `docker run … demo`), the build's default. When\n" +
+			"http.web_config_file serves TLS, it trusts the certificate the listener is configured with\n" +
+			"(cert_file, so a self-signed one works) and the system's roots, and on loopback does not check\n" +
+			"the host name. With basic_auth_users, pass --web.username (or $" + userEnv + "), and\n" +
+			"the password in $" + passwordEnv + " or a file (--web.password-file).",
+		env: slices.Concat(configEnv, []string{userEnv + "     the basic auth user when --web.username is not given",
+			passwordEnv + "     the basic auth password, unless --web.password-file"}),
+		exits:   []string{"0  alive (ready with --ready)", "1  not, no answer, or refused (401)", "2  a wrong flag, or the configuration cannot be read"},
+		example: "notifier healthcheck --config /etc/notifier/config.toml --web.username probe --web.password-file /run/secrets/probe",
 	},
 	{
 		name: "version", synopsis: "",

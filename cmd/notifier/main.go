@@ -122,7 +122,7 @@ func runDaemon(args []string, stdout, stderr io.Writer) int {
 			}})
 		return a, l, err
 	}
-	if err := serve(ctx, serveOptions{path: path, cfg: cfg, hup: hup, build: build, metrics: m}); err != nil {
+	if err := serve(ctx, serveOptions{path: path, cfg: cfg, hup: hup, build: build, metrics: m, log: log}); err != nil {
 		return fail(stderr, err)
 	}
 	return exitOK

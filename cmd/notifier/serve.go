@@ -29,6 +29,7 @@ type serveOptions struct {
 	// metrics are those every App counts in; serve sets the reload gauges
 	// (notifier_config_last_reload_successful and its timestamp) in them.
 	metrics *metrics.Metrics
+	log     zerolog.Logger // the listener's (http.listen), which outlives every App
 }
 
 // serve runs an App for cfg until ctx ends, and returns nil then. A reload — a value on
@@ -59,7 +60,7 @@ func serve(ctx context.Context, o serveOptions) error {
 	d := &daemon{serveOptions: o, reqs: make(chan reloadRequest), stopped: make(chan struct{})}
 	defer close(d.stopped)
 	d.lifecycle.Store(o.cfg.HTTP.EnableLifecycle)
-	ep, err := d.listen(o.cfg.HTTP.Listen)
+	ep, err := d.listen(o.cfg.HTTP)
 	if err != nil {
 		return err
 	}
@@ -107,10 +108,12 @@ func serve(ctx context.Context, o serveOptions) error {
 	}
 }
 
-// appConfig is cfg as an App under serve gets it: without http.listen, which serve binds.
+// appConfig is cfg as an App under serve gets it: without http.listen and its
+// http.web_config_file, which serve's endpoints serve.
 func appConfig(cfg *config.Config) *config.Config {
 	c := *cfg
 	c.HTTP.Listen = ""
+	c.HTTP.WebConfigFile = ""
 	return &c
 }
 
@@ -212,10 +215,15 @@ func (d *daemon) reload(ctx context.Context, cur *current, replies []reloadReque
 	}
 	nextEP := cur.ep
 	if next.HTTP.Listen != cur.cfg.HTTP.Listen {
-		// Bound before anything changes, so a busy port keeps what runs.
-		if nextEP, err = d.listen(next.HTTP.Listen); err != nil {
-			return failed(err, "reload: the new http.listen cannot be bound; the running configuration is kept")
+		// Bound before anything changes, so a busy port (or a bad web config) keeps what runs.
+		if nextEP, err = d.listen(next.HTTP); err != nil {
+			return failed(err, "reload: the new http.listen cannot be served; the running configuration is kept")
 		}
+	} else if next.HTTP.WebConfigFile != cur.ep.webFile() {
+		// The address is held by the running server: the file it reads is fixed until
+		// http.listen changes or the process restarts (its content applies at once).
+		cur.log.Warn().Str("config", d.path).Str("web_config_file", cur.ep.webFile()).
+			Msg("reload: a changed http.web_config_file applies at the next restart or change of http.listen; the listener keeps the file it serves with")
 	}
 	res, err := cur.a.Apply(ctx, appConfig(next))
 	var restart *app.RestartError

@@ -78,6 +78,7 @@ type App struct {
 	mode     mode           // fileMode or kvMode, as state.backend says
 	dryRun   bool
 	rec      *status.Recorder // recent events and deliveries, for the status page
+	live     livenessBounds   // when /healthz calls a loop wedged
 
 	// What a reload applied in place (Apply) needs: mu guards cfg, projects and recv,
 	// which Apply replaces while the endpoints read them; applyMu makes one Apply at a
@@ -124,7 +125,8 @@ func New(cfg *config.Config, d Deps) (_ *App, err error) {
 	}
 	a := &App{cfg: cfg, log: d.Log, reg: d.Registry, m: d.Metrics, dryRun: d.DryRun,
 		version: d.Version, commit: d.Commit, configPath: d.ConfigPath, rec: d.Status, redisc: d.Rediscover,
-		getenv: d.Getenv, transport: d.Transport, paces: map[string]slacksink.Pacer{}}
+		getenv: d.Getenv, transport: d.Transport, paces: map[string]slacksink.Pacer{},
+		live: newLivenessBounds(cfg.DCS.RequestTimeout.D())}
 	defer func() {
 		if err != nil {
 			a.Close()
@@ -160,6 +162,9 @@ func New(cfg *config.Config, d Deps) (_ *App, err error) {
 		}
 	}
 	if addr := cfg.HTTP.Listen; addr != "" {
+		if err := cfg.HTTP.CheckWebConfig(); err != nil {
+			return nil, &SetupError{err}
+		}
 		// Bound here, not in Run, so a busy port fails the start (and a reload falls back).
 		if a.ln, err = net.Listen("tcp", addr); err != nil {
 			return nil, fmt.Errorf("http.listen: %w", err)

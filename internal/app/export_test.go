@@ -1,5 +1,7 @@
 package app
 
+import "time"
+
 // ProjectNames lists the names (the id when unnamed) of the projects an App watches, in
 // order: the configured ones, then the discovered ones.
 func ProjectNames(a *App) []string {
@@ -68,4 +70,10 @@ func WorkerOf(a *App, name string) any {
 		}
 	}
 	return nil
+}
+
+// SetLivenessBounds replaces the bounds /healthz judges the loops by, so that a test sees
+// a wedged loop within moments rather than the quarter hour of the defaults.
+func SetLivenessBounds(a *App, poll, send, grace time.Duration) {
+	a.live = livenessBounds{poll: poll, send: send, grace: grace}
 }

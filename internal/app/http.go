@@ -16,10 +16,13 @@ import (
 //
 //   - / and /status: the status page (internal/status), HTML, or JSON with ?format=json;
 //   - /metrics: the app's own registry (see internal/metrics), in the Prometheus formats;
-//   - /healthz: 200 while the process can answer at all;
-//   - /readyz: 200 when the last successful poll of every project is at most three
-//     poll.interval old and the NATS connection, when NATS is configured, is up;
-//     otherwise 503 with the reasons; the body (Readiness) has the same shape either way.
+//   - /healthz (liveness): 200 while the process serves and its loops are alive; 503
+//     naming the wedged ones (health.go). An upstream outage never fails it;
+//   - /readyz (readiness): 200 once the App serves (its configuration and state loaded),
+//     whatever the DCS API and NATS do: their health is the body's detail (upstream,
+//     problems), as on the status page and in notifier_project_up. Taking a replica out
+//     of its Service for an outage would hide its metrics exactly when the alerts on
+//     them should fire. The body (Readiness) has the same shape either way.
 //
 // Bodies name projects by id and never carry a credential, a URL or an error text from
 // elsewhere (an error may quote a URL with its password).
@@ -32,18 +35,9 @@ func (a *App) Handler() http.Handler {
 	// The status page: / and its alias /status (?format=json for its data).
 	mux.HandleFunc("GET /{$}", a.serveStatus)
 	mux.HandleFunc("GET /status", a.serveStatus)
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, http.StatusOK, struct {
-			Status string `json:"status"`
-		}{"ok"})
-	})
+	mux.HandleFunc("GET /healthz", a.serveHealthz)
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
-		h := a.readiness(time.Now())
-		code := http.StatusOK
-		if h.Status != "ready" {
-			code = http.StatusServiceUnavailable
-		}
-		writeJSON(w, code, h)
+		writeJSON(w, http.StatusOK, a.readiness(time.Now()))
 	})
 	return mux
 }
@@ -51,14 +45,18 @@ func (a *App) Handler() http.Handler {
 // Readiness is the body of /readyz: the same fields whether ready or not, lists empty
 // rather than absent, so a probe or a person reads one shape.
 type Readiness struct {
-	Status   string          `json:"status"`   // ready, not ready
-	Reasons  []string        `json:"reasons"`  // why not ready; empty when ready
+	Status  string   `json:"status"`  // ready, not ready
+	Reasons []string `json:"reasons"` // why not ready (starting); empty when ready
+	// Upstream is the DCS API and NATS as this replica sees them: ok, degraded (Problems
+	// says why), unknown while starting. It never makes the replica not ready.
+	Upstream string          `json:"upstream"`
+	Problems []string        `json:"problems"` // what is degraded; empty when ok
 	Projects []ProjectStatus `json:"projects"` // every configured project, in config order
 	// Receivers are the configured receivers by name, with the events pending for each in
 	// the units this replica runs.
 	Receivers []ReceiverStatus `json:"receivers"`
 	// NATS is the connection's state: connected, connecting, reconnecting, closed, or
-	// "not configured" without nats.url.
+	// "not configured" without nats.url; unknown while starting.
 	NATS   string        `json:"nats"`
 	Shards []ShardStatus `json:"shards"` // nats-kv: leadership of each shard; empty otherwise
 }
@@ -80,12 +78,12 @@ type ProjectStatus struct {
 func (a *App) readiness(now time.Time) Readiness {
 	a.mu.RLock() // a reload may replace the projects and receivers
 	defer a.mu.RUnlock()
-	h := Readiness{Status: "ready", Reasons: a.notReady(now), Projects: a.projectStatus(),
-		Receivers: a.receiverStatus(), NATS: "not configured", Shards: a.mode.status()}
-	if len(h.Reasons) > 0 {
-		h.Status = "not ready"
+	h := Readiness{Status: "ready", Reasons: []string{}, Upstream: "ok", Problems: a.upstreamProblems(now),
+		Projects: a.projectStatus(), Receivers: a.receiverStatus(), NATS: "not configured", Shards: a.mode.status()}
+	if len(h.Problems) > 0 {
+		h.Upstream = "degraded"
 	} else {
-		h.Reasons = []string{}
+		h.Problems = []string{}
 	}
 	if a.nats != nil {
 		h.NATS = a.nats.State()
@@ -142,9 +140,10 @@ func (a *App) receiverStatus() []ReceiverStatus {
 	return out
 }
 
-// notReady lists why the app is not ready, each reason built only from project ids,
+// upstreamProblems lists what is degraded upstream — a project not read successfully
+// within three poll.interval, NATS not connected — each built only from project ids,
 // durations and fixed text.
-func (a *App) notReady(now time.Time) []string {
+func (a *App) upstreamProblems(now time.Time) []string {
 	var reasons []string
 	limit := 3 * a.cfg.Poll.Interval.D()
 	// A follower (nats-kv, no lease) polls nothing and is ready to take over.

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"time"
 
 	"github.com/oklog/run"
@@ -63,14 +62,16 @@ func (a *App) Run(ctx context.Context) error {
 		// HTTP: the status page, /metrics, /healthz and /readyz on the listener New bound. Added after the
 		// mode, whose interrupt is called first: this one waits for the mode to stop, so
 		// the endpoints answer while the sinks drain.
-		srv := &http.Server{Handler: a.Handler(), ReadHeaderTimeout: 5 * time.Second}
+		// TLS and basic auth as http.web_config_file says (exporter-toolkit).
+		srv := NewServer(a.Handler(), a.log)
 		addr := a.ln.Addr().String()
 		g.Add(func() error {
-			a.log.Info().Str("listen", addr).Msg("serving the status page (/), /metrics, /healthz and /readyz")
-			if err := srv.Serve(a.ln); !errors.Is(err, http.ErrServerClosed) {
-				return fmt.Errorf("http.listen %s: %w", addr, err)
+			ev := a.log.Info().Str("listen", addr)
+			if a.cfg.HTTP.WebConfigFile != "" {
+				ev = ev.Str("web_config_file", a.cfg.HTTP.WebConfigFile) // TLS and basic auth as it says
 			}
-			return nil
+			ev.Msg("serving the status page (/), /metrics, /healthz and /readyz")
+			return Serve(a.ln, srv, a.cfg.HTTP.WebConfigFile, a.log)
 		}, func(error) {
 			<-modeDone
 			c, cancel := context.WithTimeout(context.Background(), time.Second)

@@ -13,7 +13,8 @@ import (
 // CheckEnvironment reads everything the configuration names outside the file, as run
 // would at start: the DCS credentials, the NATS token, user and password, the NATS
 // credentials, seed and TLS files, every webhook URL, which must be an absolute
-// http(s) URL, and every Slack bot token. It reports every problem, one per line, each
+// http(s) URL, every Slack bot token, and http.web_config_file with the certificate and
+// key it names. It reports every problem, one per line, each
 // naming the key and the variable or file, never a value. The security token stays optional, as for run: an
 // unset variable means none. getenv is os.Getenv when nil.
 func (c *Config) CheckEnvironment(getenv func(string) string) error {
@@ -41,6 +42,9 @@ func (c *Config) CheckEnvironment(getenv func(string) string) error {
 		}
 	}
 	errs = append(errs, c.checkIncidentEnvironment(getenv)...)
+	if err := c.HTTP.CheckWebConfig(); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
 }
 

@@ -159,6 +159,10 @@ type HTTP struct {
 	// EnableLifecycle turns on POST /-/reload (404 while false, the default); SIGHUP
 	// reloads either way.
 	EnableLifecycle bool `toml:"enable_lifecycle"`
+	// WebConfigFile names a web configuration file in the format of Prometheus'
+	// exporter-toolkit (--web.config.file): tls_server_config, basic_auth_users (bcrypt
+	// hashes), http_server_config. "" serves plain HTTP without authentication.
+	WebConfigFile string `toml:"web_config_file"`
 }
 
 // Log configures the logger.

@@ -42,6 +42,9 @@ func (s *Slack) validate(p *problems, projects []Project, discovering bool) {
 
 func (h *HTTP) validate(p *problems) {
 	if h.Listen == "" {
+		if h.WebConfigFile != "" {
+			p.add("http.web_config_file", "is set but http.listen is \"\": there is no listener to secure")
+		}
 		return // the listener is disabled
 	}
 	if _, port, err := net.SplitHostPort(h.Listen); err != nil || port == "" {

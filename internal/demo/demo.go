@@ -10,7 +10,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -82,7 +84,7 @@ func Run(ctx context.Context, o Options, stdout io.Writer) error {
 		return err
 	}
 	defer sub.Close()
-	banner(p, &o, w, cfg.NATS.SubjectPrefix, a.Addr().String())
+	banner(p, &o, w, cfg.NATS.SubjectPrefix, browsable(a.Addr()))
 
 	// The pipeline and the script run until the end condition; stopping the pipeline then
 	// delivers whatever it has committed before Run returns.
@@ -176,6 +178,15 @@ func banner(p *printer, o *Options, w *world, prefix, httpAddr string) {
 		"  Slack                %s\n"+
 		"The script takes about %s; Ctrl-C stops earlier.\n\n",
 		o.Version, w.simURL, w.project, region, w.natsURL(), js, prefix, w.natsURL(), httpAddr, slack, total)
+}
+
+// browsable is addr as a browser on this machine reaches it: every interface's address
+// (the container image's default, 0.0.0.0 shown as [::]) as localhost.
+func browsable(addr net.Addr) string {
+	if tcp, ok := addr.(*net.TCPAddr); ok && tcp.IP.IsUnspecified() {
+		return net.JoinHostPort("localhost", strconv.Itoa(tcp.Port))
+	}
+	return addr.String()
 }
 
 // drain processes the messages already delivered to the subscriber and closes it.

@@ -101,6 +101,8 @@ type Poller struct {
 		tasks  *diff.Tasks
 		active int
 	}
+
+	beat heartbeat // where Run's loop stands, for liveness (alive.go)
 }
 
 // New returns a Poller for o.ProjectID. Lister, Ledger and Metrics are required.
@@ -564,6 +566,8 @@ func (p *Poller) Run(ctx context.Context) {
 	wctx, stop := context.WithCancel(ctx)
 	defer stop()
 	wg.Go(func() { p.watchdog(wctx) })
+	defer p.beat.stop()
+	p.beat.sleep(time.Now().Add(p.startDelay))
 	if retry.Sleep(ctx, p.startDelay) != nil {
 		return
 	}
@@ -574,6 +578,7 @@ func (p *Poller) Run(ctx context.Context) {
 	urgent := diff.Active(p.ledger.Project(p.policy.ProjectID), p.diffOptions(p.now()))
 	for {
 		started := time.Now()
+		p.beat.poll(started)
 		cctx := ctx
 		if urgent {
 			cctx = dcs.Urgent(ctx)
@@ -613,6 +618,7 @@ func (p *Poller) Run(ctx context.Context) {
 			p.m.Retries.WithLabelValues("poller").Inc()
 			p.log.Warn().Err(err).Dur("retry_in", logx.Round(wait)).Msg("poll failed; no events produced, state unchanged")
 		}
+		p.beat.sleep(time.Now().Add(wait))
 		if retry.Sleep(ctx, wait) != nil {
 			return
 		}

@@ -76,6 +76,7 @@ type Dispatcher struct {
 	progress   chan struct{} // a delivery was recorded: Drain looks again
 	report     func(Result)
 	memory     func(sink string) Memory
+	beats      []heartbeat // one per sink, in the order of sinks (alive.go)
 }
 
 // NewDispatcher returns a Dispatcher of o.Sinks over o.Queue; Queue and Metrics are
@@ -94,6 +95,7 @@ func NewDispatcher(o DispatcherOptions) *Dispatcher {
 		queue: o.Queue, sinks: o.Sinks, log: o.Log, m: o.Metrics,
 		batch: o.Batch, minBackoff: o.MinBackoff, maxBackoff: o.MaxBackoff,
 		progress: make(chan struct{}, 1), report: o.Report, memory: o.Memory,
+		beats: make([]heartbeat, len(o.Sinks)),
 	}
 	if d.memory == nil {
 		d.memory = func(string) Memory { return Forgetful{} }
@@ -108,11 +110,11 @@ func NewDispatcher(o DispatcherOptions) *Dispatcher {
 // are at the head of the queue.
 func (d *Dispatcher) Run(ctx context.Context) {
 	var wg sync.WaitGroup
-	for _, s := range d.sinks {
+	for i, s := range d.sinks {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			d.work(ctx, s)
+			d.work(ctx, s, &d.beats[i])
 		}()
 	}
 	wg.Wait()
@@ -136,7 +138,7 @@ func (d *Dispatcher) Drain(ctx context.Context) error {
 	}
 }
 
-func (d *Dispatcher) work(ctx context.Context, s Sink) {
+func (d *Dispatcher) work(ctx context.Context, s Sink, beat *heartbeat) {
 	name := s.Name()
 	log := d.log.With().Str("receiver", name).Logger()
 	// Backoff between sink retries stays short (a delivery must go soon after the
@@ -151,16 +153,20 @@ func (d *Dispatcher) work(ctx context.Context, s Sink) {
 	mem := d.memory(name)
 	tick := newTicker(s, mem, log)
 	defer tick.stop()
+	defer beat.idle()
 	for {
+		beat.working(time.Now())
 		tick.maybe(ctx)
 		evs := d.queue.Pending(name, d.batch)
 		if len(evs) == 0 {
+			beat.idle()
 			select {
 			case <-ctx.Done():
 				return
 			case <-d.queue.Wake(name):
 				continue
 			case <-tick.c():
+				beat.working(time.Now()) // a Tick is a step too
 				tick.fired(ctx)
 				continue
 			}
@@ -199,6 +205,9 @@ func (d *Dispatcher) work(ctx context.Context, s Sink) {
 		// The line names the event that waits: the first not delivered.
 		eventFields(ev.Err(err), &evs[min(n, len(evs)-1)]).Int("pending", d.queue.Count(name)).
 			Dur("retry_in", logx.Round(delay)).Msg("delivery failed; will retry")
+		// A tick during the backoff runs inside it: a Tick wedged there shows as a worker
+		// that has not woken (Stalled).
+		beat.sleep(time.Now().Add(delay))
 		if tick.sleep(ctx, delay, ready) != nil { // cut short when the destination is back
 			return
 		}

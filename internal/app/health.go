@@ -1,0 +1,85 @@
+package app
+
+import (
+	"net/http"
+	"slices"
+	"time"
+)
+
+// Liveness is the body of /healthz: whether the process's loops are alive. Problems name
+// the loops that are wedged (a project's poller, a receiver's worker); empty when ok.
+type Liveness struct {
+	Status   string   `json:"status"` // ok, stalled
+	Problems []string `json:"problems"`
+}
+
+// livenessBounds are how long a loop may take before /healthz calls it wedged. They are
+// generous on purpose: a liveness failure restarts the process, which must never happen
+// for an outage of the DCS API, NATS or a receiver — those end every step by a timeout
+// and show in /readyz's detail, the status page and notifier_project_up instead.
+type livenessBounds struct {
+	poll  time.Duration // one poll, from its first request to its commit
+	send  time.Duration // one delivery step of a receiver: a Send, a Tick, or saving its progress
+	grace time.Duration // past the planned end of a sleep (interval, backoff) before the loop shows up
+}
+
+// newLivenessBounds derives the bounds from the configuration:
+//   - a poll is a few requests, each ended by dcs.request_timeout, plus the waits for its
+//     credential's request budget: 15 minutes, or 40 request timeouts when that is more,
+//     is far past any poll an outage makes (a hung request ends at the timeout, a refused
+//     one at once) and still finds a wedged poller within the quarter hour;
+//   - a delivery step ends by its sink's own timeouts (nats.publish_timeout, the webhooks'
+//     HTTP timeouts; a burst to Slack is one digest message): 15 minutes likewise;
+//   - a sleep is a timer: a loop that has not shown up a minute after its planned wake is
+//     not coming back.
+func newLivenessBounds(requestTimeout time.Duration) livenessBounds {
+	return livenessBounds{poll: max(15*time.Minute, 40*requestTimeout), send: 15 * time.Minute, grace: time.Minute}
+}
+
+// liveness lists the wedged loops of the units running: each project's poller and each
+// receiver's delivery worker. A loop not running (a shard another replica leads, an App
+// stopping) is not wedged. It reads atomics only, so a wedged loop cannot wedge it.
+func (a *App) liveness(now time.Time) Liveness {
+	l := Liveness{Status: "ok", Problems: []string{}}
+	for _, u := range a.mode.units() {
+		l.Problems = append(l.Problems, u.stalled(now, a.live)...)
+	}
+	if len(l.Problems) > 0 {
+		l.Status = "stalled"
+	}
+	return l
+}
+
+// stalled lists the unit's wedged loops: its pollers', its delivery workers'.
+func (u *unit) stalled(now time.Time, b livenessBounds) []string {
+	var out []string
+	for _, p := range u.pollerList() {
+		if why, stalled := p.Stalled(now, b.poll, b.grace); stalled {
+			out = append(out, "project "+p.ProjectID()+": "+why)
+		}
+	}
+	u.mu.Lock() // held only to copy the list: no loop holds it while it works
+	workers := slices.Clone(u.workers)
+	u.mu.Unlock()
+	for _, w := range workers {
+		out = append(out, w.disp.Stalled(now, b.send, b.grace)...)
+	}
+	return out
+}
+
+func (a *App) serveHealthz(w http.ResponseWriter, _ *http.Request) {
+	l := a.liveness(time.Now())
+	code := http.StatusOK
+	if l.Status != "ok" {
+		code = http.StatusServiceUnavailable
+	}
+	writeJSON(w, code, l)
+}
+
+// Starting is /readyz before an App runs (serve loading the first configuration): not
+// ready, in the shape of every other answer.
+func Starting() Readiness {
+	return Readiness{Status: "not ready", Reasons: []string{"starting: loading the configuration and the state"},
+		Upstream: "unknown", Problems: []string{}, Projects: []ProjectStatus{}, Receivers: []ReceiverStatus{},
+		NATS: "unknown", Shards: []ShardStatus{}}
+}
