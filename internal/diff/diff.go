@@ -38,8 +38,9 @@ type Result struct {
 	// Options.MaxFollow ago: they are no longer followed, and a later change is not announced.
 	Abandoned []string
 
-	watch        []event.Event // stuck events, after the transitions
-	ownDurations bool          // Next.Durations and Next.LearnedAt are this result's own copies
+	watch        []event.Event   // stuck events, after the transitions
+	ownDurations bool            // Next.Durations and Next.LearnedAt are this result's own copies
+	ownSamples   map[string]bool // names whose Next.Durations slice this result made (learn)
 }
 
 // classify decides what one listed task means against its last-seen state. An unknown

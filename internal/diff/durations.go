@@ -19,8 +19,19 @@ func learn(res *Result, name string, created int64, ended time.Time, o *Options)
 		return
 	}
 	ownDurations(res)
-	// A state written before samples were checked may hold absurd ones: they go now.
-	d := append(realSamples(res.Next.Durations[name], o.MaxFollow), took)
+	d := res.Next.Durations[name]
+	if !res.ownSamples[name] {
+		// A state written before samples were checked may hold absurd ones: they go now,
+		// in a copy of this result's own (the previous state's slice is never written).
+		// The name's further samples in this diff go into that copy: a burst of 10,000
+		// finished tasks copied the 100 samples 10,000 times.
+		d = realSamples(d, o.MaxFollow)
+		if res.ownSamples == nil {
+			res.ownSamples = map[string]bool{}
+		}
+		res.ownSamples[name] = true
+	}
+	d = append(d, took)
 	if len(d) > MaxDurations {
 		d = d[len(d)-MaxDurations:]
 	}

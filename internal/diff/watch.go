@@ -47,6 +47,7 @@ func checkStuck(prev *ProjectState, listed []dcs.Task, next func() *builder, res
 		tasks = &next().t
 	}
 	var raw map[string][]byte // made at the first stuck task
+	var th thresholds
 	for i := range tasks.Len() {
 		r := &tasks.recs[i]
 		if r.stuck() || r.nameSym() == 0 {
@@ -56,7 +57,7 @@ func checkStuck(prev *ProjectState, listed []dcs.Task, next func() *builder, res
 		if !o.followed(st) {
 			continue
 		}
-		limit, source := o.Stuck.Threshold(st.Name, durationsOf(prev, st.Name))
+		limit, source := th.of(prev, st.Name, o)
 		if limit <= 0 || runningFor(o.Now, st.Created) <= limit {
 			continue
 		}

@@ -93,6 +93,25 @@ func TestRecorderFindsTheInstance(t *testing.T) {
 	}
 }
 
+// The status page names the instance the event names (as Slack does): the one the diff
+// found, else the task's, params included; its name before its id.
+func TestRecorderTakesTheEventsInstance(t *testing.T) {
+	r := NewRecorder(3)
+	e := testEvent("a")
+	e.Data.Task = []byte(`{"id":"task-a"}`)
+	e.Data.InstanceID = "i-1"
+	r.Committed(e, nil, nil)
+	if got := r.Instance("task-a"); got != "i-1" {
+		t.Errorf("Instance = %q, want the event's i-1", got)
+	}
+	e = testEvent("b")
+	e.Data.Task = []byte(`{"id":"task-b","params":"{\"instance_id\":\"i-2\",\"instance_name\":\"cache\"}"}`)
+	r.Committed(e, nil, nil)
+	if got := r.Instance("task-b"); got != "cache" {
+		t.Errorf("Instance = %q, want cache from params", got)
+	}
+}
+
 func TestDuration(t *testing.T) {
 	for s, want := range map[int64]string{-3: "0s", 45: "45s", 60: "1m", 754: "12m", 3600: "1h", 11100: "3h5m", 187200: "2d4h", 172800: "2d"} {
 		if got := Duration(s); got != want {

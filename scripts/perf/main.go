@@ -37,6 +37,7 @@ func run() int {
 	fleetSamples := flag.Int("fleet-samples", 100, "fleet: task ends timed in the active project")
 	fleetBackends := flag.String("fleet-backends", "file,nats-kv", "fleet: state backends to measure, comma-separated")
 	fleetReplicas := flag.Int("fleet-replicas", 3, "fleet: also run the nats-kv fleet on this many replicas with cluster.shards of the same (1: not)")
+	flag.StringVar(&profilePrefix, "profile", "", "burst: write CPU, block, mutex and allocation profiles of each burst (from its poll to its last NATS delivery) to PREFIX-RUN.{cpu,block,mutex,allocs0,allocs1}.pprof (RUN: core, js, core-budget10)")
 	env := flag.String("fleet-env", "", "fleet: NAME=VALUE pairs (space-separated) added to the notifier's environment, e.g. GOMEMLIMIT=120MiB")
 	flag.Parse()
 	fleetEnv = strings.Fields(*env)

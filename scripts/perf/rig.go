@@ -66,16 +66,25 @@ func waitFor(timeout time.Duration, what string, cond func() bool) (time.Time, e
 	return time.Now(), nil
 }
 
-// stamp is a transport that records when the first request after arm was sent.
+// stamp is a transport that records when the first request after arm was sent, and
+// when the first answer after arm came to a request for the page at offset lastOffset
+// (when set).
 type stamp struct {
-	mu    sync.Mutex
-	armed bool
-	at    time.Time
+	lastOffset string
+	mu         sync.Mutex
+	armed      bool
+	at, last   time.Time
 }
 
-func (s *stamp) arm() { s.mu.Lock(); s.armed, s.at = true, time.Time{}; s.mu.Unlock() }
+func (s *stamp) arm() {
+	s.mu.Lock()
+	s.armed, s.at, s.last = true, time.Time{}, time.Time{}
+	s.mu.Unlock()
+}
 
 func (s *stamp) first() time.Time { s.mu.Lock(); defer s.mu.Unlock(); return s.at }
+
+func (s *stamp) lastPage() time.Time { s.mu.Lock(); defer s.mu.Unlock(); return s.last }
 
 func (s *stamp) RoundTrip(r *http.Request) (*http.Response, error) {
 	s.mu.Lock()
@@ -83,7 +92,15 @@ func (s *stamp) RoundTrip(r *http.Request) (*http.Response, error) {
 		s.at = time.Now()
 	}
 	s.mu.Unlock()
-	return http.DefaultTransport.RoundTrip(r)
+	resp, err := http.DefaultTransport.RoundTrip(r)
+	if s.lastOffset != "" && r.URL.Query().Get("offset") == s.lastOffset {
+		s.mu.Lock()
+		if s.armed && s.last.IsZero() {
+			s.last = time.Now()
+		}
+		s.mu.Unlock()
+	}
+	return resp, err
 }
 
 // buildNotifier builds the binary into dir and returns its path.
