@@ -15,6 +15,7 @@ import (
 	"notifier/internal/dcs"
 	"notifier/internal/diff"
 	"notifier/internal/event"
+	"notifier/internal/heartbeat"
 	"notifier/internal/logx"
 	"notifier/internal/metrics"
 	"notifier/internal/retry"
@@ -102,7 +103,7 @@ type Poller struct {
 		active int
 	}
 
-	beat heartbeat // where Run's loop stands, for liveness (alive.go)
+	beat heartbeat.Beat // where Run's loop stands, for liveness (alive.go)
 }
 
 // New returns a Poller for o.ProjectID. Lister, Ledger and Metrics are required.
@@ -566,8 +567,8 @@ func (p *Poller) Run(ctx context.Context) {
 	wctx, stop := context.WithCancel(ctx)
 	defer stop()
 	wg.Go(func() { p.watchdog(wctx) })
-	defer p.beat.stop()
-	p.beat.sleep(time.Now().Add(p.startDelay))
+	defer p.beat.Idle()
+	p.beat.Sleep(time.Now().Add(p.startDelay))
 	if retry.Sleep(ctx, p.startDelay) != nil {
 		return
 	}
@@ -578,7 +579,7 @@ func (p *Poller) Run(ctx context.Context) {
 	urgent := diff.Active(p.ledger.Project(p.policy.ProjectID), p.diffOptions(p.now()))
 	for {
 		started := time.Now()
-		p.beat.poll(started)
+		p.beat.Busy(started)
 		cctx := ctx
 		if urgent {
 			cctx = dcs.Urgent(ctx)
@@ -618,7 +619,7 @@ func (p *Poller) Run(ctx context.Context) {
 			p.m.Retries.WithLabelValues("poller").Inc()
 			p.log.Warn().Err(err).Dur("retry_in", logx.Round(wait)).Msg("poll failed; no events produced, state unchanged")
 		}
-		p.beat.sleep(time.Now().Add(wait))
+		p.beat.Sleep(time.Now().Add(wait))
 		if retry.Sleep(ctx, wait) != nil {
 			return
 		}

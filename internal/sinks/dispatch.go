@@ -9,6 +9,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"notifier/internal/event"
+	"notifier/internal/heartbeat"
 	"notifier/internal/logx"
 	"notifier/internal/metrics"
 	"notifier/internal/retry"
@@ -76,7 +77,7 @@ type Dispatcher struct {
 	progress   chan struct{} // a delivery was recorded: Drain looks again
 	report     func(Result)
 	memory     func(sink string) Memory
-	beats      []heartbeat // one per sink, in the order of sinks (alive.go)
+	beats      []heartbeat.Beat // one per sink, in the order of sinks (alive.go)
 }
 
 // NewDispatcher returns a Dispatcher of o.Sinks over o.Queue; Queue and Metrics are
@@ -95,7 +96,7 @@ func NewDispatcher(o DispatcherOptions) *Dispatcher {
 		queue: o.Queue, sinks: o.Sinks, log: o.Log, m: o.Metrics,
 		batch: o.Batch, minBackoff: o.MinBackoff, maxBackoff: o.MaxBackoff,
 		progress: make(chan struct{}, 1), report: o.Report, memory: o.Memory,
-		beats: make([]heartbeat, len(o.Sinks)),
+		beats: make([]heartbeat.Beat, len(o.Sinks)),
 	}
 	if d.memory == nil {
 		d.memory = func(string) Memory { return Forgetful{} }
@@ -138,7 +139,7 @@ func (d *Dispatcher) Drain(ctx context.Context) error {
 	}
 }
 
-func (d *Dispatcher) work(ctx context.Context, s Sink, beat *heartbeat) {
+func (d *Dispatcher) work(ctx context.Context, s Sink, beat *heartbeat.Beat) {
 	name := s.Name()
 	log := d.log.With().Str("receiver", name).Logger()
 	// Backoff between sink retries stays short (a delivery must go soon after the
@@ -153,20 +154,20 @@ func (d *Dispatcher) work(ctx context.Context, s Sink, beat *heartbeat) {
 	mem := d.memory(name)
 	tick := newTicker(s, mem, log)
 	defer tick.stop()
-	defer beat.idle()
+	defer beat.Idle()
 	for {
-		beat.working(time.Now())
+		beat.Busy(time.Now())
 		tick.maybe(ctx)
 		evs := d.queue.Pending(name, d.batch)
 		if len(evs) == 0 {
-			beat.idle()
+			beat.Idle()
 			select {
 			case <-ctx.Done():
 				return
 			case <-d.queue.Wake(name):
 				continue
 			case <-tick.c():
-				beat.working(time.Now()) // a Tick is a step too
+				beat.Busy(time.Now()) // a Tick is a step too
 				tick.fired(ctx)
 				continue
 			}
@@ -207,7 +208,7 @@ func (d *Dispatcher) work(ctx context.Context, s Sink, beat *heartbeat) {
 			Dur("retry_in", logx.Round(delay)).Msg("delivery failed; will retry")
 		// A tick during the backoff runs inside it: a Tick wedged there shows as a worker
 		// that has not woken (Stalled).
-		beat.sleep(time.Now().Add(delay))
+		beat.Sleep(time.Now().Add(delay))
 		if tick.sleep(ctx, delay, ready) != nil { // cut short when the destination is back
 			return
 		}
