@@ -234,56 +234,50 @@ func (a *App) relist(ctx context.Context, cfg *config.Config, fl *fleet, project
 // running one replaced by the running one (its client, its start delay), and what
 // changed.
 func merge(running, next []project, cfg *config.Config) ([]project, Changes) {
-	var ch Changes
-	old := map[string]project{}
-	for _, p := range running {
-		old[p.cfg.ProjectID] = p
+	for i := range next {
+		next[i].fp = next[i].fingerprint(cfg)
 	}
-	out := make([]project, len(next))
-	for i, p := range next {
-		p.fp = p.fingerprint(cfg)
-		id := p.cfg.ProjectID
-		switch o, ok := old[id]; {
-		case ok && o.fp == p.fp:
-			p = o
-		case ok:
-			ch.Restarted = append(ch.Restarted, id)
-		default:
-			ch.Started = append(ch.Started, id)
-		}
-		delete(old, id)
-		out[i] = p
-	}
-	ch.Stopped = slices.Sorted(maps.Keys(old))
-	return out, ch
+	return keepUnchanged(running, next, func(p project) (string, string) { return p.cfg.ProjectID, p.fp })
 }
 
 // mergeReceivers returns the receivers to run: the running NATS one, then those opened,
 // each replaced by the running one of its name when its settings are the same; and what
 // changed.
 func (a *App) mergeReceivers(opened []receiver) ([]receiver, Changes) {
-	var ch Changes
-	var out []receiver
-	old := map[string]receiver{}
+	var nats, running []receiver
 	for _, r := range a.recv {
 		if r.kind == "nats" {
-			out = append(out, r)
-			continue
+			nats = append(nats, r)
+		} else {
+			running = append(running, r)
 		}
-		old[r.sink.Name()] = r
 	}
-	for _, r := range opened {
-		name := r.sink.Name()
-		switch o, ok := old[name]; {
-		case ok && o.fp == r.fp:
-			r = o
-		case ok:
-			ch.Restarted = append(ch.Restarted, name)
-		default:
-			ch.Started = append(ch.Started, name)
+	kept, ch := keepUnchanged(running, opened, func(r receiver) (string, string) { return r.sink.Name(), r.fp })
+	return append(nats, kept...), ch
+}
+
+// keepUnchanged returns next, in its order, with each entry replaced by the running one of
+// the same key when their fingerprints agree, and what changed: entries restarted (same
+// key, other fingerprint), started (new key) and stopped (a running key not in next).
+func keepUnchanged[T any](running, next []T, id func(T) (key, fp string)) ([]T, Changes) {
+	var ch Changes
+	old := map[string]T{}
+	for _, r := range running {
+		k, _ := id(r)
+		old[k] = r
+	}
+	out := make([]T, len(next))
+	for i, n := range next {
+		k, fp := id(n)
+		if o, ok := old[k]; !ok {
+			ch.Started = append(ch.Started, k)
+		} else if _, ofp := id(o); ofp == fp {
+			n = o
+		} else {
+			ch.Restarted = append(ch.Restarted, k)
 		}
-		delete(old, name)
-		out = append(out, r)
+		delete(old, k)
+		out[i] = n
 	}
 	ch.Stopped = slices.Sorted(maps.Keys(old))
 	return out, ch
