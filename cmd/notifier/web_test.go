@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -12,7 +10,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"notifier/internal/app"
 	"notifier/internal/config"
@@ -29,19 +26,6 @@ func withWebConfig(t *testing.T, path, webFile string) {
 	}
 	s := strings.Replace(string(b), "[http]\n", "[http]\nenable_lifecycle = true\nweb_config_file = \""+webFile+"\"\n", 1)
 	writeFile(t, filepath.Dir(path), filepath.Base(path), s)
-}
-
-// webClient trusts the certificate of testutil.WebConfig in dir, made for notifier.example.
-func webClient(t *testing.T, dir string) *http.Client {
-	t.Helper()
-	pem, err := os.ReadFile(filepath.Join(dir, "cert.pem"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	roots := x509.NewCertPool()
-	roots.AppendCertsFromPEM(pem)
-	return &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
-		TLSClientConfig: &tls.Config{RootCAs: roots, ServerName: "notifier.example"}}}
 }
 
 // ask sends method url as user:pass ("" user: no basic auth); it returns the status and body.
@@ -86,7 +70,7 @@ func TestServeBehindWebConfig(t *testing.T) {
 	go func() { done <- serve(ctx, newTestServer(logs).options(e.path, cfg, nil)) }()
 	logs.wait(t, "POST /-/reload")
 
-	c := webClient(t, dir)
+	c := testutil.WebClient(t, dir)
 	base := "https://" + e.listen
 	for _, r := range []struct{ method, path string }{{"GET", "/metrics"}, {"GET", "/"}, {"POST", "/-/reload"}} {
 		if code, _ := ask(t, c, r.method, base+r.path, "", ""); code != http.StatusUnauthorized {

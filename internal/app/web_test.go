@@ -1,12 +1,9 @@
 package app_test
 
 import (
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"io"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,20 +12,6 @@ import (
 	"notifier/internal/app"
 	"notifier/internal/testutil"
 )
-
-// tlsClient trusts the certificate in dir/cert.pem (testutil.WebConfig's), made for
-// notifier.example.
-func tlsClient(t *testing.T, dir string) *http.Client {
-	t.Helper()
-	pem, err := os.ReadFile(filepath.Join(dir, "cert.pem"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	roots := x509.NewCertPool()
-	roots.AppendCertsFromPEM(pem)
-	return &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
-		TLSClientConfig: &tls.Config{RootCAs: roots, ServerName: "notifier.example"}}}
-}
 
 // getAs sends a GET to url as user:pass ("" user: no basic auth) and returns the status.
 func getAs(t *testing.T, c *http.Client, url, user, pass string) int {
@@ -62,7 +45,7 @@ func TestAppListenerServesTheWebConfig(t *testing.T) {
 	}
 	t.Cleanup(func() { a.Close() })
 	runApp(t, a)
-	c := tlsClient(t, dir)
+	c := testutil.WebClient(t, dir)
 	base := "https://" + a.Addr().String()
 	for _, path := range []string{"/metrics", "/", "/healthz", "/readyz"} {
 		if code := getAs(t, c, base+path, "", ""); code != http.StatusUnauthorized {
