@@ -202,6 +202,9 @@ func TestRestartingReloadDoesNotWaitForADeadReceiver(t *testing.T) {
 	url := writeFile(t, t.TempDir(), "hook-url", hook.URL+"/services/T0/B0/x")
 	e.extra = "[shutdown]\ntimeout = \"3m\"\n[[slack.webhooks]]\nname = \"dead\"\nurl_file = \"" + url + "\"\n"
 	r := startReloadRun(t, e)
+	// The first poll's request has arrived, not necessarily been listed: a task put now
+	// could be in its silent baseline. The next request comes once that poll is committed.
+	e.waitPoll(t, projectA, r.done)
 	e.sim.Put(projectA, dcssim.Task{ID: "t1", Name: "EXTEND", Status: "RUNNING", CreatedAt: time.Now().UTC()})
 	testutil.Eventually(t, "an event pending for the dead webhook", func() bool {
 		return r.ts.value(t, "notifier_pending_events", map[string]string{"sink": "dead"}) == 1
