@@ -50,17 +50,22 @@ func (a *App) liveness(now time.Time) Liveness {
 	return l
 }
 
-// stalled lists the unit's wedged loops: its pollers', its delivery workers'.
+// stalled lists the unit's wedged loops: its pollers', its delivery workers'. A reload or
+// a stop holds the unit's lock while it waits for the loops it stops (a request or a send
+// each): the check then skips the unit rather than wait, so that a liveness probe never
+// hangs on a reload; the next probe judges it.
 func (u *unit) stalled(now time.Time, b livenessBounds) []string {
+	if !u.mu.TryLock() {
+		return nil
+	}
+	pollers, workers := slices.Clone(u.pollers), slices.Clone(u.workers)
+	u.mu.Unlock()
 	var out []string
-	for _, p := range u.pollerList() {
+	for _, p := range pollers {
 		if why, stalled := p.Stalled(now, b.poll, b.grace); stalled {
 			out = append(out, "project "+p.ProjectID()+": "+why)
 		}
 	}
-	u.mu.Lock() // held only to copy the list: no loop holds it while it works
-	workers := slices.Clone(u.workers)
-	u.mu.Unlock()
 	for _, w := range workers {
 		out = append(out, w.disp.Stalled(now, b.send, b.grace)...)
 	}
