@@ -68,7 +68,11 @@ func openSelected(cfg *config.Config, log zerolog.Logger, getenv func(string) st
 		}
 		url, err := config.ReadSecret(w.URLEnv, w.URLFile, getenv)
 		if err != nil {
-			return nil, nil, setupErr("slack.webhooks[%d]: %w", i, err)
+			key := "url_file"
+			if w.URLEnv != "" {
+				key = "url_env"
+			}
+			return nil, nil, setupErr("slack.webhooks[%d].%s: %w", i, key, err)
 		}
 		s, err := slacksink.New(slacksink.Options{Index: i, Webhook: w, URL: url,
 			Statuses: event.NewStatuses(cfg.Poll.TerminalStatuses), Links: cfg.Slack.Links,
