@@ -11,12 +11,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
 	"notifier/internal/app"
 	"notifier/internal/config"
+	"notifier/internal/diff"
 	"notifier/internal/oncalltest"
+	"notifier/internal/state"
 	"notifier/internal/testutil"
 )
 
@@ -354,4 +358,46 @@ func TestReloadUnderNATSKVKeepsAnUntouchedProjectPolling(t *testing.T) {
 	c.wait(t, "t1:RUNNING>SUCCESS")
 	c.assertOnce(t, "t1:>RUNNING", "t1:RUNNING>SUCCESS")
 	untouched("the whole test")
+}
+
+// Under nats-kv, a project added by a reload whose state is in the bucket already (it was
+// watched before, here by a leader of another configuration) cannot join the state the
+// shard loaded: the shard gives up its lease and wins it again, and its next leadership
+// loads and polls the project.
+func TestReloadUnderNATSKVLoadsAnAddedProjectsStoredState(t *testing.T) {
+	r := newReloadRigOf(t, "nats-kv")
+	nc, err := nats.Connect(r.p.ns.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kv, err := state.OpenKVBucket(t.Context(), js, r.p.cfg.State.Bucket, r.p.cfg.State.Replicas)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A leader of an older epoch (0) and term watched the third project.
+	old := state.NewKV(kv, state.KVOptions{Projects: []string{reloadThird}, Term: 1})
+	snap, err := old.Load(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap.Projects[reloadThird] = &diff.ProjectState{Horizon: time.Now().UnixMilli(), Tasks: diff.TasksOf(map[string]diff.TaskState{})}
+	if err := old.Save(t.Context(), snap); err != nil {
+		t.Fatal(err)
+	}
+
+	res, err := r.a.Apply(t.Context(), r.config(0, true))
+	if err != nil || !slices.Equal(res.Projects.Started, []string{reloadThird}) {
+		t.Fatalf("a project with stored state added: %+v, %v", res, err)
+	}
+	testutil.Eventually(t, "the added project polled by the shard's next leadership", func() bool {
+		return app.PollerOf(r.a, reloadThird) != nil && r.polls(t, reloadThird) > 0
+	})
+	if !strings.Contains(r.logs.String(), "giving up the lease to load it") {
+		t.Error("no line says why the shard gave up its lease")
+	}
 }
