@@ -25,14 +25,18 @@ import (
 // kvMode is the replicated backend: state in a JetStream KV bucket, and one lease per
 // shard deciding which replica polls and publishes that shard's projects.
 type kvMode struct {
-	uc     unitConfig
 	nc     *nats.Conn // the NATS sink's connection, which holds the buckets too
 	holder string
-	shards [][]project
 
-	mu         sync.Mutex
+	mu sync.Mutex
+	// uc and shards are what a shard's unit is built from when this replica next leads
+	// it; a reload replaces them (apply), and gen counts the replacements.
+	uc         unitConfig
+	shards     [][]project
+	gen        int
 	leadership []ShardStatus
 	active     map[int]*unit      // the units of the shards led now
+	regroup    map[int]func()     // ends the leadership of a shard led now (apply)
 	leaseKV    jetstream.KeyValue // once opened: the status page reads the leases from it
 	members    int                // replicas counted by the balancer; 0 before the first count
 }
@@ -55,19 +59,24 @@ func Shard(projectID string, shards int) int {
 }
 
 func newKVMode(uc unitConfig, nc *nats.Conn, projects []project, n int) *kvMode {
-	k := &kvMode{uc: uc, nc: nc, holder: cluster.NewHolder(), shards: make([][]project, n),
-		leadership: make([]ShardStatus, n), active: map[int]*unit{}}
-	for _, p := range projects {
-		i := Shard(p.cfg.ProjectID, n)
-		k.shards[i] = append(k.shards[i], p)
-		k.leadership[i].Projects = append(k.leadership[i].Projects, p.cfg.ProjectID)
-	}
+	k := &kvMode{uc: uc, nc: nc, holder: cluster.NewHolder(), shards: splitShards(projects, n),
+		leadership: make([]ShardStatus, n), active: map[int]*unit{}, regroup: map[int]func(){}}
 	for i := range k.leadership {
+		if len(k.shards[i]) > 0 {
+			k.leadership[i].Projects = projectIDs(k.shards[i])
+		}
 		k.leadership[i].Shard, k.leadership[i].Holder = i, k.holder
 		uc.m.Leader.WithLabelValues(strconv.Itoa(i), k.holder).Set(0)
 		uc.m.LeaderTerm.WithLabelValues(strconv.Itoa(i)).Set(0)
 	}
 	return k
+}
+
+// conf is the configuration the units are built from, which a reload may replace.
+func (k *kvMode) conf() unitConfig {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.uc
 }
 
 func (k *kvMode) status() []ShardStatus {
@@ -102,11 +111,12 @@ func (k *kvMode) run(ctx context.Context) error {
 	}
 	k.mu.Lock()
 	k.leaseKV = leaseKV
+	uc, n := k.uc, len(k.shards)
 	k.mu.Unlock()
-	ttl := k.uc.cfg.State.LeaseTTL.D()
+	ttl := uc.cfg.State.LeaseTTL.D()
 	layout := cluster.NewLayout(cluster.LayoutOptions{
-		KV: leaseKV, Value: fmt.Sprintf("shards=%d lease_ttl=%s", len(k.shards), ttl), TTL: ttl,
-		Log: k.uc.log,
+		KV: leaseKV, Value: fmt.Sprintf("shards=%d lease_ttl=%s", n, ttl), TTL: ttl,
+		Log: uc.log,
 		// Only the replicas of one layout run, so the bucket's TTL can be theirs.
 		BeforeWork: func(ctx context.Context) error {
 			js, err := jetstream.New(k.nc)
@@ -115,44 +125,48 @@ func (k *kvMode) run(ctx context.Context) error {
 			}
 			c, cancel := context.WithTimeout(ctx, 5*time.Second)
 			defer cancel()
-			return cluster.SetTTL(c, js, leaseKV, ttl, k.uc.cfg.State.Replicas)
+			return cluster.SetTTL(c, js, leaseKV, ttl, uc.cfg.State.Replicas)
 		},
 	})
 	layout.Run(ctx, func(ctx context.Context) { k.campaign(ctx, stateKV, leaseKV) })
 	return nil
 }
 
-// campaign runs one lease per shard until ctx is done.
+// campaign runs one lease per shard holding a project until ctx is done. A reload never
+// changes which shards hold one (apply), so the leases stay those of the start.
 func (k *kvMode) campaign(ctx context.Context, stateKV, leaseKV jetstream.KeyValue) {
 	var wg sync.WaitGroup
+	k.mu.Lock()
+	uc, shards := k.uc, k.shards
+	k.mu.Unlock()
 	leases := 0
-	for i, projects := range k.shards {
+	for i, projects := range shards {
 		if len(projects) == 0 {
-			k.uc.log.Warn().Int("shard", i).Msg("shard has no project: more shards than projects")
+			uc.log.Warn().Int("shard", i).Msg("shard has no project: more shards than projects")
 			continue
 		}
 		leases++
 	}
 	// The balancer spreads the shards over the replicas: each aims at its fair share.
 	bal := cluster.NewBalancer(cluster.BalancerOptions{
-		KV: leaseKV, Holder: k.holder, TTL: k.uc.cfg.State.LeaseTTL.D(), Leases: leases, Log: k.uc.log,
+		KV: leaseKV, Holder: k.holder, TTL: uc.cfg.State.LeaseTTL.D(), Leases: leases, Log: uc.log,
 		OnMembers: func(n int) {
 			k.mu.Lock()
 			k.members = n
 			k.mu.Unlock()
-			k.uc.m.ClusterMembers.Set(float64(n))
+			uc.m.ClusterMembers.Set(float64(n))
 		},
-		OnRelease: func(key string) { k.uc.m.LeaseReleases.WithLabelValues(strings.TrimPrefix(key, "shard-")).Inc() },
+		OnRelease: func(key string) { uc.m.LeaseReleases.WithLabelValues(strings.TrimPrefix(key, "shard-")).Inc() },
 	})
 	wg.Go(func() { bal.Run(ctx) })
-	for i, projects := range k.shards {
+	for i, projects := range shards {
 		if len(projects) == 0 {
 			continue
 		}
 		label := strconv.Itoa(i)
 		l := cluster.NewLease(cluster.LeaseOptions{
-			KV: leaseKV, Key: "shard-" + label, Holder: k.holder, TTL: k.uc.cfg.State.LeaseTTL.D(),
-			Log: k.uc.log.With().Int("shard", i).Logger(),
+			KV: leaseKV, Key: "shard-" + label, Holder: k.holder, TTL: uc.cfg.State.LeaseTTL.D(),
+			Log: uc.log.With().Int("shard", i).Logger(),
 			OnChange: func(leader bool, term uint64) {
 				k.mu.Lock()
 				k.leadership[i].Leader, k.leadership[i].Term = leader, term
@@ -161,8 +175,8 @@ func (k *kvMode) campaign(ctx context.Context, stateKV, leaseKV jetstream.KeyVal
 				if leader {
 					v = 1
 				}
-				k.uc.m.Leader.WithLabelValues(label, k.holder).Set(v)
-				k.uc.m.LeaderTerm.WithLabelValues(label).Set(float64(term))
+				uc.m.Leader.WithLabelValues(label, k.holder).Set(v)
+				uc.m.LeaderTerm.WithLabelValues(label).Set(float64(term))
 			},
 			Balancer: bal,
 		})
@@ -177,11 +191,11 @@ func (k *kvMode) campaign(ctx context.Context, stateKV, leaseKV jetstream.KeyVal
 // with the term, at every takeover; a lost lease stops it at once, without the drain a
 // clean stop gets, since the new leader delivers what is pending.
 func (k *kvMode) lead(ctx, leadCtx context.Context, shard int, term uint64, kv, leaseKV jetstream.KeyValue) {
-	log := k.uc.log.With().Int("shard", shard).Uint64("term", term).Str("holder", k.holder).Logger()
-	ids := make([]string, len(k.shards[shard]))
-	for i, p := range k.shards[shard] {
-		ids[i] = p.cfg.ProjectID
-	}
+	k.mu.Lock()
+	uc, projects, gen := k.uc, k.shards[shard], k.gen
+	k.mu.Unlock()
+	log := uc.log.With().Int("shard", shard).Uint64("term", term).Str("holder", k.holder).Logger()
+	ids := projectIDs(projects)
 	// Leaders are ordered by the lease bucket's epoch, then the lease's revision (the term):
 	// a recreated lease bucket restarts revisions at 1 in a newer epoch.
 	epoch, err := cluster.Epoch(leadCtx, leaseKV)
@@ -196,25 +210,31 @@ func (k *kvMode) lead(ctx, leadCtx context.Context, shard int, term uint64, kv, 
 	// A write that finds a newer leader ends this leadership at once.
 	leadCtx, fenced := context.WithCancel(leadCtx)
 	defer fenced()
+	// A reload adding a project whose stored state only a load reads ends the leadership
+	// without a drain (regroup, cluster_reload.go): the next one loads it.
+	leadCtx, regroup := context.WithCancel(leadCtx)
+	defer regroup()
 	// The shard's projects no longer watched are loaded too, not polled: their receivers
 	// end what they hold for them (state.Watching), and their pending events go out.
 	store := state.NewKV(kv, state.KVOptions{
-		Projects: slices.Concat(ids, k.orphans(leadCtx, kv, shard, log)), Term: term, Epoch: epoch, MaxValue: k.nc.MaxPayload(),
+		Projects: slices.Concat(ids, k.orphans(leadCtx, kv, shard, uc.everyProject, log)), Term: term, Epoch: epoch, MaxValue: k.nc.MaxPayload(),
 		OnFenced: func() {
 			log.Warn().Msg("the shard's state was written by a newer leader: stopping")
 			fenced()
 			unheld()
 		},
 	})
-	uc := k.uc
 	uc.log = log
-	u, err := uc.newUnit(leadCtx, store, k.shards[shard])
+	u, err := uc.newUnit(leadCtx, store, projects)
 	if err != nil {
 		log.Error().Err(err).Msg("cannot load the shard's state; giving up the lease")
 		return
 	}
+	if err := k.activate(leadCtx, shard, u, gen, regroup); err != nil {
+		log.Error().Err(err).Msg("cannot apply the reloaded configuration to the shard; giving up the lease")
+		return
+	}
 	log.Info().Strs("projects", ids).Int64("epoch", epoch).Msg("leading: polling this shard")
-	k.setActive(shard, u)
 	defer k.setActive(shard, nil)
 	// A lease given up to balance the shards stops like a clean stop: what is pending is
 	// delivered and saved while the lease is still held, then the next leader goes on.
@@ -227,8 +247,8 @@ func (k *kvMode) lead(ctx, leadCtx context.Context, shard int, term uint64, kv, 
 // leaders ever write their keys. None when a discovery listing failed, since a project may
 // then be missing by chance. A project that hashes into a shard without a project has no
 // leader to end what its receivers hold.
-func (k *kvMode) orphans(ctx context.Context, kv jetstream.KeyValue, shard int, log zerolog.Logger) []string {
-	if !k.uc.everyProject {
+func (k *kvMode) orphans(ctx context.Context, kv jetstream.KeyValue, shard int, everyProject bool, log zerolog.Logger) []string {
+	if !everyProject {
 		return nil
 	}
 	stored, err := state.StoredProjects(ctx, kv)
@@ -237,14 +257,17 @@ func (k *kvMode) orphans(ctx context.Context, kv jetstream.KeyValue, shard int, 
 		return nil
 	}
 	watched := map[string]bool{}
+	k.mu.Lock()
+	n := len(k.shards)
 	for _, ps := range k.shards {
 		for _, p := range ps {
 			watched[p.cfg.ProjectID] = true
 		}
 	}
+	k.mu.Unlock()
 	var out []string
 	for _, id := range stored {
-		if !watched[id] && Shard(id, len(k.shards)) == shard {
+		if !watched[id] && Shard(id, n) == shard {
 			out = append(out, id)
 		}
 	}
@@ -254,8 +277,14 @@ func (k *kvMode) orphans(ctx context.Context, kv jetstream.KeyValue, shard int, 
 func (k *kvMode) setActive(shard int, u *unit) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
+	k.setActiveLocked(shard, u)
+}
+
+// setActiveLocked makes u the unit of shard, nil when it is no longer led (k.mu held).
+func (k *kvMode) setActiveLocked(shard int, u *unit) {
 	if u == nil {
 		delete(k.active, shard)
+		delete(k.regroup, shard)
 	} else {
 		k.active[shard] = u
 	}
@@ -299,19 +328,21 @@ func (k *kvMode) openBuckets(ctx context.Context) (stateKV, leaseKV jetstream.Ke
 	if err != nil {
 		return nil, nil, err
 	}
-	b := retry.New(time.Second, k.uc.cfg.Poll.MaxBackoff.D())
+	uc := k.conf()
+	st := uc.cfg.State
+	b := retry.New(time.Second, uc.cfg.Poll.MaxBackoff.D())
 	for {
 		c, cancel := context.WithTimeout(ctx, 5*time.Second)
-		stateKV, err = state.OpenKVBucket(c, js, k.uc.cfg.State.Bucket, k.uc.cfg.State.Replicas)
+		stateKV, err = state.OpenKVBucket(c, js, st.Bucket, st.Replicas)
 		if err == nil {
-			leaseKV, err = cluster.LeaseBucket(c, js, k.uc.cfg.State.Bucket+"_leases", k.uc.cfg.State.LeaseTTL.D(), k.uc.cfg.State.Replicas)
+			leaseKV, err = cluster.LeaseBucket(c, js, st.Bucket+"_leases", st.LeaseTTL.D(), st.Replicas)
 		}
 		cancel()
 		if err == nil {
 			return stateKV, leaseKV, nil
 		}
 		d := b.NextBackOff()
-		k.uc.log.Warn().Err(err).Dur("retry_in", logx.Round(d)).Msg("cannot open the state buckets; will try again")
+		uc.log.Warn().Err(err).Dur("retry_in", logx.Round(d)).Msg("cannot open the state buckets; will try again")
 		if err := retry.Sleep(ctx, d); err != nil {
 			return nil, nil, err
 		}

@@ -29,12 +29,15 @@ func SameBudget(a *App, id1, id2 string) bool {
 	return b1 != nil && b1 == b2
 }
 
-// PollerOf returns the poller of a project in file mode, nil when none: a reload that
-// keeps it running keeps the same one.
+// PollerOf returns the poller of a project in the units running now (file mode's one,
+// the shards led in nats-kv mode), nil when none: a reload that keeps it running keeps
+// the same one.
 func PollerOf(a *App, id string) any {
-	for _, p := range a.mode.(*fileMode).unit.pollerList() {
-		if p.ProjectID() == id {
-			return p
+	for _, u := range a.mode.units() {
+		for _, p := range u.pollerList() {
+			if p.ProjectID() == id {
+				return p
+			}
 		}
 	}
 	return nil
@@ -43,25 +46,38 @@ func PollerOf(a *App, id string) any {
 // RunReturned reports whether the Run of a project's poller returned since it started
 // (false while it polls on).
 func RunReturned(a *App, id string) bool {
-	u := a.mode.(*fileMode).unit
+	for _, u := range a.mode.units() {
+		if returned, found := runReturned(u, id); found {
+			return returned
+		}
+	}
+	return true
+}
+
+func runReturned(u *unit, id string) (returned, found bool) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	for _, p := range u.pollers {
 		if r := u.polling[p]; p.ProjectID() == id && r.done != nil {
 			select {
 			case <-r.done:
-				return true
+				return true, true
 			default:
-				return false
+				return false, true
 			}
 		}
 	}
-	return true
+	return false, false
 }
 
-// WorkerOf returns the worker delivering to a receiver in file mode, nil when none.
+// WorkerOf returns the worker delivering to a receiver in the first unit running now,
+// nil when none.
 func WorkerOf(a *App, name string) any {
-	u := a.mode.(*fileMode).unit
+	us := a.mode.units()
+	if len(us) == 0 {
+		return nil
+	}
+	u := us[0]
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	for _, w := range u.workers {

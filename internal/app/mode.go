@@ -19,6 +19,9 @@ type mode interface {
 	status() []ShardStatus
 	// close releases what the mode holds, such as the state lock.
 	close() error
+	// apply makes the units poll projects with the configuration next(their running
+	// one), leaving what did not change running (App.Apply).
+	apply(ctx context.Context, next func(unitConfig) unitConfig, projects []project) error
 }
 
 // fileMode is the single-host backend: one unit for every project, its state in a locked
@@ -45,6 +48,16 @@ func newFileMode(uc unitConfig, path string, projects []project) (*fileMode, err
 // run runs the unit; every stop is a clean one, so the sinks always get their drain.
 func (f *fileMode) run(ctx context.Context) error {
 	f.unit.run(ctx, context.WithoutCancel(ctx), func() bool { return true })
+	return nil
+}
+
+// apply applies a reload to the one unit.
+func (f *fileMode) apply(_ context.Context, next func(unitConfig) unitConfig, projects []project) error {
+	uc := next(f.uc)
+	if err := f.unit.apply(uc, projects); err != nil {
+		return err
+	}
+	f.uc = uc
 	return nil
 }
 

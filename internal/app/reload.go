@@ -25,8 +25,9 @@ import (
 // a project whose settings are the same goes on polling (its schedule, its backoff, its
 // watchdog untouched), and so does the worker of a receiver whose settings are the same,
 // with its backlog. What Apply cannot change in a running App — the state, the cluster,
-// NATS, the logger, the request budgets, the discovery entries, or anything with the
-// nats-kv backend — it reports as a RestartError, and serve restarts the App.
+// NATS, the logger, the request budgets, the discovery entries, or in nats-kv mode which
+// shards hold a project (cluster_reload.go) — it reports as a RestartError, and serve
+// restarts the App.
 
 // RestartError is Apply's answer to a configuration that a running App cannot follow: Key
 // names the first table or key that differs.
@@ -71,10 +72,6 @@ func (a *App) Apply(ctx context.Context, cfg *config.Config) (Applied, error) {
 	if key := restartKey(old, cfg); key != "" {
 		return Applied{}, &RestartError{Key: key}
 	}
-	_, kv := a.mode.(*kvMode)
-	if kv && !sameConfig(old, cfg) {
-		return Applied{}, &RestartError{Key: "a configuration with state.backend = \"nats-kv\""}
-	}
 	if fp, err := natsFingerprint(cfg, a.getenv); err != nil {
 		return Applied{}, err
 	} else if fp != a.natsFP {
@@ -88,18 +85,13 @@ func (a *App) Apply(ctx context.Context, cfg *config.Config) (Applied, error) {
 		p.discard()
 		return Applied{Unchanged: true}, nil
 	}
-	if kv {
-		p.discard()
-		return Applied{}, &RestartError{Key: "a secret read with state.backend = \"nats-kv\""}
-	}
-	fm := a.mode.(*fileMode)
-	uc := fm.uc
-	uc.cfg, uc.receivers, uc.routes, uc.mutes, uc.everyProject = cfg, p.recv, p.routes, p.mutes, p.everyProject
-	if err := fm.unit.apply(uc, p.projects); err != nil {
+	if err := a.mode.apply(ctx, func(uc unitConfig) unitConfig {
+		uc.cfg, uc.receivers, uc.routes, uc.mutes, uc.everyProject = cfg, p.recv, p.routes, p.mutes, p.everyProject
+		return uc
+	}, p.projects); err != nil {
 		p.discard()
 		return Applied{}, err
 	}
-	fm.uc = uc
 	replaced := slices.DeleteFunc(slices.Clone(a.recv), func(r receiver) bool {
 		return slices.ContainsFunc(p.recv, func(n receiver) bool { return n.sink == r.sink })
 	})

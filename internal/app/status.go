@@ -134,7 +134,8 @@ const leaseTimeout = time.Second
 // clusterPage is every shard's lease: its holder read from the lease bucket, and how
 // long ago it was won or renewed.
 func (k *kvMode) clusterPage(ctx context.Context, now time.Time) *status.Cluster {
-	c := &status.Cluster{Holder: k.holder, LeaseTTLSeconds: k.uc.cfg.State.LeaseTTL.D().Seconds()}
+	uc := k.conf()
+	c := &status.Cluster{Holder: k.holder, LeaseTTLSeconds: uc.cfg.State.LeaseTTL.D().Seconds()}
 	k.mu.Lock()
 	kv := k.leaseKV
 	c.Members = k.members
@@ -153,7 +154,7 @@ func (k *kvMode) clusterPage(ctx context.Context, now time.Time) *status.Cluster
 				sh.Leader = string(e.Value())
 				sh.LeaseAgeSeconds = ptr(now.Sub(e.Created()).Seconds())
 			case !errors.Is(err, jetstream.ErrKeyNotFound):
-				k.uc.log.Debug().Err(err).Int("shard", s.Shard).Msg("status page: cannot read the lease")
+				uc.log.Debug().Err(err).Int("shard", s.Shard).Msg("status page: cannot read the lease")
 			}
 		}
 		c.Shards = append(c.Shards, sh)

@@ -82,6 +82,20 @@ func (l *Ledger) SetWatching(projects []string) {
 	Watching(projects)(l)
 }
 
+// AddProjects makes the ledger's store own projects too, as a reload applied in place
+// adds them to the ledger's unit: nothing to do for a store that owns every project
+// (File); a KV store owns those of its shard (KV.AddProjects, ErrStored).
+func (l *Ledger) AddProjects(ctx context.Context, projects []string) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if a, ok := l.store.(interface {
+		AddProjects(context.Context, []string) error
+	}); ok {
+		return a.AddProjects(ctx, projects)
+	}
+	return nil
+}
+
 // OnCommit is told, once it is saved, every committed event and the receivers it was
 // routed to (none: every filter refused it), in the order of the config. It is called
 // before any receiver can take the event and before the drops of the same commit are
