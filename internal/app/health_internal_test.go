@@ -12,7 +12,9 @@ func TestLivenessDoesNotWaitForAReload(t *testing.T) {
 	u.mu.Lock() // a reload in progress
 	defer u.mu.Unlock()
 	answered := make(chan []string, 1)
-	go func() { answered <- u.stalled(time.Now(), livenessBounds{poll: time.Minute, send: time.Minute, grace: time.Minute}) }()
+	go func() {
+		answered <- u.stalled(time.Now(), livenessBounds{poll: time.Minute, send: time.Minute, grace: time.Minute})
+	}()
 	select {
 	case got := <-answered:
 		if len(got) != 0 {
