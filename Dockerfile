@@ -15,7 +15,7 @@
 # In this image, unlike a plain build:
 #   - http.listen defaults to 0.0.0.0:9464 (stamped below), so /metrics, /healthz and
 #     /readyz answer on the published port; a config that sets http.listen wins (secure it
-#     with http.web_config_file: README, Securing the listener);
+#     with http.web_config_file: docs/security.md, Securing the listener);
 #   - NOTIFIER_CONFIG is /etc/notifier/config.toml, read by run and by the HEALTHCHECK
 #     alike: mount the config there, or set NOTIFIER_CONFIG (not --config, which the
 #     HEALTHCHECK would not see) to read it elsewhere;

@@ -49,7 +49,7 @@ func headless(t *testing.T, bin string, args ...string) []byte {
 // The status page in a real browser: it renders (with its strict Content-Security-Policy)
 // and shows the project, the running switchover and the receivers as text, with the
 // hostile task name as text rather than a script. A phone-sized screenshot goes to the
-// test's temporary directory (and to $STATUS_SCREENSHOT when set, to refresh the README's).
+// test's temporary directory (and to $STATUS_SCREENSHOT when set, to refresh docs/status-page.png).
 func TestStatusPageInABrowser(t *testing.T) {
 	bin := chromium(t)
 	_, srv := statusApp(t)

@@ -84,17 +84,31 @@ func sorted(m map[string]bool) []string {
 	return s
 }
 
-// TestExampleAndReadmeKeepUp fails when config.example.toml shows a key the README's
-// reference does not document, or the Config type accepts a key that neither shows.
-func TestExampleAndReadmeKeepUp(t *testing.T) {
+// reference returns the configuration reference of docs/configuration.md: its section
+// "## Configuration reference", tables of every key.
+func reference(t *testing.T) string {
+	t.Helper()
+	doc, err := os.ReadFile("../../docs/configuration.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, ref, ok := strings.Cut(string(doc), "\n## Configuration reference\n")
+	if !ok {
+		t.Fatal(`docs/configuration.md: no section "## Configuration reference"`)
+	}
+	ref, _, _ = strings.Cut(ref, "\n## ")
+	return ref
+}
+
+// TestExampleAndDocsKeepUp fails when config.example.toml shows a key the configuration
+// reference (docs/configuration.md) does not document, or the Config type accepts a key
+// that the reference does not document or the example does not show.
+func TestExampleAndDocsKeepUp(t *testing.T) {
 	example, err := os.ReadFile("../../config.example.toml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	readme, err := os.ReadFile("../../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ref := reference(t)
 	if _, err := Load(example); err != nil {
 		t.Fatalf("config.example.toml does not load: %v", err)
 	}
@@ -129,10 +143,13 @@ func TestExampleAndReadmeKeepUp(t *testing.T) {
 		if !accepted[k] {
 			t.Errorf("config.example.toml shows %s, which the config does not accept", k)
 		}
+		if !strings.Contains(ref, "`"+k+"`") {
+			t.Errorf("docs/configuration.md's configuration reference does not document %s, which config.example.toml shows", k)
+		}
 	}
 	for _, k := range sorted(accepted) {
-		if !strings.Contains(string(readme), "`"+k+"`") {
-			t.Errorf("README.md's configuration reference does not document %s", k)
+		if !strings.Contains(ref, "`"+k+"`") {
+			t.Errorf("docs/configuration.md's configuration reference does not document %s", k)
 		}
 		// url_file and bot_token_file are the alternatives to url_env and bot_token_env,
 		// shown in a comment.

@@ -37,7 +37,7 @@ func (l logLines) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// README: "between attempts it never exceeds 30 s". The cap holds with the jitter
+// docs/operations.md: "between attempts it never exceeds 30 s". The cap holds with the jitter
 // included: a sink whose backoff starts at the cap (MinBackoff = 30s) waits at most 30s,
 // not up to 45s. Twenty sinks give twenty draws of that first wait.
 func TestSinkBackoffNeverExceedsCap(t *testing.T) {

@@ -17,7 +17,7 @@ func hexID() string {
 	return hex.EncodeToString(b)
 }
 
-// A realistic event, shaped like the README's example.
+// A realistic event, shaped like the example in docs/events.md.
 func realEvent(project string, now time.Time) event.Event {
 	id, job, user := hexID(), hexID(), hexID()
 	raw := fmt.Sprintf(`{"id":%q,"name":"masterStandbySwapJob","job_id":%q,"user_name":"ops-oncall","user_id":%q,"details":null,"status":"SUCCESS","created_at":%q,"updated_at":%q,"error_code":"","enable_show":true}`,

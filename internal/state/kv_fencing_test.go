@@ -13,7 +13,7 @@ import (
 )
 
 // A new leader claims a project even before it has a key: an old leader, paused until
-// after the takeover, that then Creates that key is fenced (ErrFenced, as the README
+// after the takeover, that then Creates that key is fenced (ErrFenced, as docs/high-availability.md
 // promises), and the new leader's commits of that project go through.
 func TestOldLeaderCannotCreateAKeyAfterATakeover(t *testing.T) {
 	kv := kvBucket(t)

@@ -1,7 +1,7 @@
 // Package status is the notifier's status page: what it watches, what runs, what was sent
 // to whom, and what waits. A Recorder keeps the last events and what became of each for
 // each receiver, in memory and bounded; a Page is what the page shows, rendered as HTML by
-// Render and served as JSON as it is (?format=json; its shape is documented in the README
+// Render and served as JSON as it is (?format=json; its shape is documented in docs/operations.md
 // and only grows).
 //
 // Nothing here reads the state file: the app fills a Page from its ledgers' memory, its

@@ -16,7 +16,7 @@ import (
 	"notifier/internal/testutil"
 )
 
-// README: "The stream ... is created if missing" holds for the life of the process: when
+// docs/receivers.md: "The stream ... is created if missing" holds for the life of the process: when
 // the stream is deleted (to change its settings, or lost with a single-replica node's
 // store), the next Send looks it up again, creates it, and delivers its whole batch, in
 // order; a batch sent again is dropped by the new stream as duplicates. No restart of the

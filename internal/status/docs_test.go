@@ -10,17 +10,17 @@ import (
 	"testing"
 )
 
-// The README documents the JSON shape: every key the page has is there, and nothing else.
-func TestREADMEDocumentsTheJSONShape(t *testing.T) {
-	readme, err := os.ReadFile("../../README.md")
+// docs/operations.md documents the JSON shape: every key the page has is there, and nothing else.
+func TestDocsDocumentTheJSONShape(t *testing.T) {
+	ops, err := os.ReadFile("../../docs/operations.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, sec, ok := strings.Cut(string(readme), "## Status page")
+	_, sec, ok := strings.Cut(string(ops), "## Status page")
 	_, block, ok2 := strings.Cut(sec, "```jsonc\n")
 	block, _, ok3 := strings.Cut(block, "```")
 	if !ok || !ok2 || !ok3 {
-		t.Fatal(`README: no jsonc block in "## Status page"`)
+		t.Fatal(`docs/operations.md: no jsonc block in "## Status page"`)
 	}
 	key := regexp.MustCompile(`"([a-z_]+)":`)
 	keys := func(s string) []string {
@@ -37,6 +37,6 @@ func TestREADMEDocumentsTheJSONShape(t *testing.T) {
 		t.Fatal(err)
 	}
 	if doc, have := keys(block), keys(string(b)); !slices.Equal(doc, have) {
-		t.Errorf("README documents keys %v\nthe page has %v", doc, have)
+		t.Errorf("docs/operations.md documents keys %v\nthe page has %v", doc, have)
 	}
 }
