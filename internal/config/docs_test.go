@@ -1,6 +1,7 @@
 package config
 
 import (
+	"encoding"
 	"os"
 	"reflect"
 	"sort"
@@ -55,19 +56,32 @@ func uncommentTables(doc string) string {
 // mapKey reports whether the accepted key a is a table of free keys.
 func mapKey(a string) bool { return a == "stuck.after" }
 
-// fieldKeys lists every key the Config type accepts.
+// table reports whether t decodes as a TOML table of keys: a struct with fields that does
+// not decode itself from a string (as Duration does).
+func table(t reflect.Type) bool {
+	return t.Kind() == reflect.Struct && t.NumField() > 0 &&
+		!reflect.PointerTo(t).Implements(reflect.TypeFor[encoding.TextUnmarshaler]())
+}
+
+// fieldKeys lists every key the Config type accepts. A struct embedded without a tag
+// gives its keys to the table it is in, as the TOML decoder reads it; a table's type may
+// come from any package.
 func fieldKeys(prefix string, t reflect.Type, out map[string]bool) {
 	for i := range t.NumField() {
 		f := t.Field(i)
 		tag := strings.Split(f.Tag.Get("toml"), ",")[0]
+		if f.Anonymous && tag == "" && table(f.Type) {
+			fieldKeys(prefix, f.Type, out)
+			continue
+		}
 		if tag == "" || tag == "-" {
 			continue
 		}
 		key := join(prefix, tag)
 		switch {
-		case f.Type.Kind() == reflect.Struct && f.Type.NumField() > 0 && f.Type.PkgPath() == t.PkgPath() && f.Type.Name() != "Duration":
+		case table(f.Type):
 			fieldKeys(key, f.Type, out)
-		case f.Type.Kind() == reflect.Slice && f.Type.Elem().Kind() == reflect.Struct:
+		case f.Type.Kind() == reflect.Slice && table(f.Type.Elem()):
 			fieldKeys(key+"[]", f.Type.Elem(), out)
 		default:
 			out[key] = true
@@ -166,4 +180,33 @@ func followsWhenUnset(k string, example []byte) bool {
 	leaf, ok := strings.CutPrefix(k, "poll.")
 	return ok && (leaf == "max_backoff" || leaf == "max_follow") &&
 		strings.Contains(string(example), "\n# "+leaf+" = ")
+}
+
+// fieldKeys reads a table the way the TOML decoder does: an untagged embedded struct gives
+// its keys to the table it is in (as a shared filter block would), and a Duration is one key.
+func TestFieldKeysFlattensEmbeddedTables(t *testing.T) {
+	type filter struct {
+		MinSeverity string   `toml:"min_severity"`
+		Statuses    []string `toml:"statuses"`
+	}
+	type receiver struct {
+		Name string `toml:"name"`
+		filter
+		Every Duration `toml:"every"`
+	}
+	type root struct {
+		Receivers []receiver `toml:"receivers"`
+		One       receiver   `toml:"one"`
+	}
+	got := map[string]bool{}
+	fieldKeys("", reflect.TypeFor[root](), got)
+	want := []string{"one.every", "one.min_severity", "one.name", "one.statuses",
+		"receivers[].every", "receivers[].min_severity", "receivers[].name", "receivers[].statuses"}
+	if have := sorted(got); !reflect.DeepEqual(have, want) {
+		t.Errorf("fieldKeys = %v, want %v", have, want)
+	}
+	var r root
+	if err := toml.Unmarshal([]byte("[one]\nname = \"a\"\nmin_severity = \"warning\"\n"), &r); err != nil || r.One.MinSeverity != "warning" {
+		t.Errorf("the decoder does not read an embedded table's keys as the table's own: %v %+v", err, r)
+	}
 }
