@@ -14,6 +14,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"notifier/internal/config"
+	"notifier/internal/secret"
 )
 
 // object is the part of a Kubernetes object the test reads.
@@ -226,7 +227,7 @@ func TestKubernetes(t *testing.T) {
 				t.Errorf("NATS credentials: %v", err)
 			}
 			for _, w := range cfg.Slack.Webhooks {
-				if s, err := config.ReadSecret(w.URLEnv, w.URLFile, getenv); err != nil || s.Reveal() == "" {
+				if s, err := secret.Read(w.URLEnv, w.URLFile, getenv); err != nil || s.Reveal() == "" {
 					t.Errorf("slack webhook %s: %v", w.Name, err)
 				}
 			}

@@ -12,6 +12,7 @@ import (
 	"notifier/internal/config"
 	"notifier/internal/event"
 	"notifier/internal/httpx"
+	"notifier/internal/secret"
 	"notifier/internal/sinks/alertmanager"
 	"notifier/internal/sinks/pagerduty"
 )
@@ -25,7 +26,7 @@ func openIncident(cfg *config.Config, log zerolog.Logger, getenv func(string) st
 		if !wanted(c.Name) {
 			continue
 		}
-		key, err := config.ReadSecret(c.RoutingKeyEnv, c.RoutingKeyFile, getenv)
+		key, err := secret.Read(c.RoutingKeyEnv, c.RoutingKeyFile, getenv)
 		if err != nil {
 			return out, setupErr("pagerduty[%d].routing_key: %w", i, err)
 		}
@@ -63,11 +64,11 @@ func openIncident(cfg *config.Config, log zerolog.Logger, getenv func(string) st
 // after "alertmanager[i].".
 func alertmanagerAuth(c config.Alertmanager, getenv func(string) string) (alertmanager.Auth, error) {
 	var a alertmanager.Auth
-	read := func(key, env, file string, to *config.Secret) error {
+	read := func(key, env, file string, to *secret.Secret) error {
 		if env == "" && file == "" {
 			return nil
 		}
-		v, err := config.ReadSecret(env, file, getenv)
+		v, err := secret.Read(env, file, getenv)
 		if err != nil {
 			return fmt.Errorf("%s: %w", key, err)
 		}
@@ -76,7 +77,7 @@ func alertmanagerAuth(c config.Alertmanager, getenv func(string) string) (alertm
 	}
 	for _, r := range []struct {
 		key, env, file string
-		to             *config.Secret
+		to             *secret.Secret
 	}{
 		{"basic_auth_user", c.BasicAuthUserEnv, c.BasicAuthUserFile, &a.User},
 		{"basic_auth_password", c.BasicAuthPasswordEnv, c.BasicAuthPasswordFile, &a.Password},

@@ -8,6 +8,7 @@ import (
 
 	"notifier/internal/config"
 	"notifier/internal/event"
+	"notifier/internal/secret"
 	"notifier/internal/sinks"
 	"notifier/internal/sinks/natssink"
 	"notifier/internal/sinks/slacksink"
@@ -66,7 +67,7 @@ func openSelected(cfg *config.Config, log zerolog.Logger, getenv func(string) st
 		if !wanted(w.Name) {
 			continue
 		}
-		url, err := config.ReadSecret(w.URLEnv, w.URLFile, getenv)
+		url, err := secret.Read(w.URLEnv, w.URLFile, getenv)
 		if err != nil {
 			key := "url_file"
 			if w.URLEnv != "" {

@@ -3,6 +3,8 @@ package config
 import (
 	"fmt"
 	"strings"
+
+	"notifier/internal/secret"
 )
 
 // DefaultSlackAPIURL is slack.channels[].api_url's default: Slack's Web API.
@@ -99,8 +101,8 @@ func (s *Slack) validateChannels(p *problems, known map[string]bool) {
 
 // ReadToken reads the channel's bot token as the sink will. Its error names the key and
 // where the token was to come from, never the token.
-func (ch *Channel) ReadToken(i int, getenv func(string) string) (Secret, error) {
-	tok, err := ReadSecret(ch.BotTokenEnv, ch.BotTokenFile, getenv)
+func (ch *Channel) ReadToken(i int, getenv func(string) string) (secret.Secret, error) {
+	tok, err := secret.Read(ch.BotTokenEnv, ch.BotTokenFile, getenv)
 	if err != nil {
 		key := channelKey(i) + ".bot_token_env"
 		if ch.BotTokenFile != "" {

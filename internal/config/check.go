@@ -8,6 +8,8 @@ import (
 	"io"
 	"net/url"
 	"os"
+
+	"notifier/internal/secret"
 )
 
 // CheckEnvironment reads everything the configuration names outside the file, as run
@@ -91,9 +93,9 @@ func (w *Webhook) checkURL(i int, getenv func(string) string) error {
 	} else {
 		key += ".url_env"
 	}
-	raw, err := ReadSecret(w.URLEnv, w.URLFile, getenv)
+	raw, err := secret.Read(w.URLEnv, w.URLFile, getenv)
 	switch {
-	case errors.Is(err, ErrUnset):
+	case errors.Is(err, secret.ErrUnset):
 		return fmt.Errorf("%s: environment variable %s is empty or unset (receiver %q)", key, w.URLEnv, w.Name)
 	case err != nil:
 		return fmt.Errorf("%s: %w (receiver %q)", key, err, w.Name)

@@ -3,12 +3,14 @@ package config
 import (
 	"errors"
 	"fmt"
+
+	"notifier/internal/secret"
 )
 
 // DCSCredentials are the AK/SK, and the security token of temporary credentials, read
 // from where [dcs] says.
 type DCSCredentials struct {
-	AK, SK, SecurityToken Secret
+	AK, SK, SecurityToken secret.Secret
 }
 
 // ReadCredentials reads the [dcs] credential (see CredentialKeys.Read); a project or a
@@ -20,7 +22,7 @@ func (d *DCS) ReadCredentials(getenv func(string) string) (DCSCredentials, error
 // NATSAuth is the token, or the user and password, that NATS authenticates with; all
 // empty when [nats] sets neither.
 type NATSAuth struct {
-	Token, User, Password Secret
+	Token, User, Password secret.Secret
 }
 
 // ReadAuth reads the token or the user and password with ReadSecret, each from its
@@ -31,7 +33,7 @@ func (n *NATS) ReadAuth(getenv func(string) string) (NATSAuth, error) {
 	var errs []error
 	for _, s := range []struct {
 		key, env, file string
-		dst            *Secret
+		dst            *secret.Secret
 	}{
 		{"nats.token", n.TokenEnv, n.TokenFile, &a.Token},
 		{"nats.user", n.UserEnv, n.UserFile, &a.User},
@@ -40,7 +42,7 @@ func (n *NATS) ReadAuth(getenv func(string) string) (NATSAuth, error) {
 		if s.env == "" && s.file == "" {
 			continue
 		}
-		v, err := ReadSecret(s.env, s.file, getenv)
+		v, err := secret.Read(s.env, s.file, getenv)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", sourceKey(s.key, s.file), err))
 		}

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"notifier/internal/secret"
 )
 
 // Secrets pasted where the name of their variable goes: a webhook URL, which cannot be a
@@ -137,44 +139,27 @@ func TestEnvKeyThatLooksLikeASecretIsNeverShown(t *testing.T) {
 // A variable of a secret-looking name that is set is read as any other: the check is
 // only about what to show.
 func TestEnvKeyThatLooksLikeASecretIsReadWhenSet(t *testing.T) {
-	got, err := ReadSecret(pastedKey, "", func(string) string { return "value" })
+	got, err := secret.Read(pastedKey, "", func(string) string { return "value" })
 	if err != nil || got.Reveal() != "value" {
 		t.Errorf("ReadSecret = %q, %v; want the variable's value", got.Reveal(), err)
 	}
 }
 
-// What ReadSecret refuses as a variable's name is an error of its own, not ErrUnset: an
+// What ReadSecret refuses as a variable's name is an error of its own, not secret.ErrUnset: an
 // optional secret (the security token) must not be taken as absent because its value was
 // pasted in the wrong key.
 func TestReadSecretRefusesWhatIsNotAName(t *testing.T) {
 	for _, v := range []string{pastedURL, pastedKey} {
-		_, err := ReadSecret(v, "", func(string) string { return "" })
-		if !errors.Is(err, ErrNotEnvName) || errors.Is(err, ErrUnset) {
-			t.Errorf("ReadSecret(%.12s...) = %v, want ErrNotEnvName and not ErrUnset", v, err)
+		_, err := secret.Read(v, "", func(string) string { return "" })
+		if !errors.Is(err, secret.ErrNotEnvName) || errors.Is(err, secret.ErrUnset) {
+			t.Errorf("secret.Read(%.12s...) = %v, want secret.ErrNotEnvName and not secret.ErrUnset", v, err)
 		}
 		if err != nil && strings.Contains(err.Error(), v) {
 			t.Errorf("ReadSecret's error shows the value: %v", err)
 		}
 	}
-	_, err := ReadSecret(pastedKey, "/some/file", nil)
+	_, err := secret.Read(pastedKey, "/some/file", nil)
 	if err == nil || strings.Contains(err.Error(), pastedKey) {
 		t.Errorf("ReadSecret with both set = %v, want an error without the value", err)
-	}
-}
-
-func TestLooksLikeSecret(t *testing.T) {
-	for name, want := range map[string]bool{
-		"CLOUD_SDK_AK":                             false,
-		"NOTIFIER_TEST_HOOK_ONCALL":                false,
-		"SLACK_WEBHOOK_URL_2":                      false,
-		"CONFIGURATIONFILENAME":                    false, // long, but a word
-		pastedKey:                                  true,  // an access key
-		"a1b2c3d4e5f60718293a4b5c6d7e8f90":         true,  // a routing key
-		"Zk3mQ9vX2pL7rT4wY8nB1cD6fG0hJ5sA9eK2uM3o": true,  // a secret key
-		"MY_xK3m9Q2vX7pL4rT8w":                     true,  // a token after a prefix
-	} {
-		if got := looksLikeSecret(name); got != want {
-			t.Errorf("looksLikeSecret(%q) = %v, want %v", name, got, want)
-		}
 	}
 }

@@ -6,6 +6,9 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"notifier/internal/region"
+	"notifier/internal/secret"
 )
 
 // Discover is one [[dcs.discover]] entry: the projects one credential can see (IAM
@@ -30,9 +33,6 @@ type Discover struct {
 
 // DefaultDiscoverRefresh is dcs.discover[].refresh when absent.
 const DefaultDiscoverRefresh = Duration(time.Hour)
-
-// AllRegions is the regions entry that means every region.
-const AllRegions = "*"
 
 // CredentialKeys say where one credential is read from: the key prefix its errors name
 // (dcs, dcs.projects[2], dcs.discover[0]) and the variables or files of each part.
@@ -80,14 +80,14 @@ func (k CredentialKeys) Read(getenv func(string) string) (DCSCredentials, error)
 	var unsetKeys, unsetVars []string
 	for _, s := range []struct {
 		key, env, file string
-		dst            *Secret
+		dst            *secret.Secret
 	}{
 		{k.Key + ".ak", k.AKEnv, k.AKFile, &c.AK},
 		{k.Key + ".sk", k.SKEnv, k.SKFile, &c.SK},
 	} {
-		v, err := ReadSecret(s.env, s.file, getenv)
+		v, err := secret.Read(s.env, s.file, getenv)
 		switch {
-		case errors.Is(err, ErrUnset):
+		case errors.Is(err, secret.ErrUnset):
 			unsetKeys, unsetVars = append(unsetKeys, s.key+"_env"), append(unsetVars, s.env)
 		case err != nil:
 			errs = append(errs, fmt.Errorf("%s: %w", sourceKey(s.key, s.file), err))
@@ -99,8 +99,8 @@ func (k CredentialKeys) Read(getenv func(string) string) (DCSCredentials, error)
 			strings.Join(unsetKeys, ", "), strings.Join(unsetVars, ", "))}, errs...)
 	}
 	if k.TokenEnv != "" || k.TokenFile != "" {
-		v, err := ReadSecret(k.TokenEnv, k.TokenFile, getenv)
-		if err != nil && !errors.Is(err, ErrUnset) {
+		v, err := secret.Read(k.TokenEnv, k.TokenFile, getenv)
+		if err != nil && !errors.Is(err, secret.ErrUnset) {
 			errs = append(errs, fmt.Errorf("%s: %w", sourceKey(k.Key+".security_token", k.TokenFile), err))
 		}
 		c.SecurityToken = v
@@ -175,16 +175,16 @@ func (d *DCS) validateFleet(p *problems) {
 		switch {
 		case len(s.Regions) == 0:
 			p.add(key+".regions", "must list regions, or be [\"*\"] for every region")
-		case slices.Contains(s.Regions, AllRegions) && len(s.Regions) > 1:
+		case slices.Contains(s.Regions, region.All) && len(s.Regions) > 1:
 			p.add(key+".regions", "\"*\" means every region: list nothing else with it")
 		}
 		for j, r := range s.Regions {
 			rk := fmt.Sprintf("%s.regions[%d]", key, j)
 			switch {
-			case r == AllRegions:
+			case r == region.All:
 			case !regionRE.MatchString(r):
 				p.add(rk, "must match [a-z0-9-]+ (or be \"*\"), got %q", r)
-			case !knownRegion(r):
+			case !region.Known(r):
 				p.add(rk, "unknown region %q: only projects of regions the SDK knows a DCS endpoint for are discovered", r)
 			}
 		}

@@ -6,6 +6,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"notifier/internal/secret"
 )
 
 // PagerDuty is one PagerDuty Events API v2 integration ([[pagerduty]]): a matching event
@@ -199,7 +201,7 @@ func (c *Config) checkIncidentEnvironment(getenv func(string) string) []error {
 		if file != "" {
 			k = key + "_file"
 		}
-		if _, err := ReadSecret(env, file, getenv); err != nil {
+		if _, err := secret.Read(env, file, getenv); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w (receiver %q)", k, err, name))
 		}
 	}

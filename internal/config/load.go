@@ -10,6 +10,8 @@ import (
 	"regexp"
 	"strings"
 
+	"notifier/internal/secret"
+
 	"github.com/pelletier/go-toml/v2"
 	"github.com/pelletier/go-toml/v2/unstable"
 )
@@ -300,7 +302,7 @@ func hideSecretEnvNames(v reflect.Value) {
 			switch {
 			case !sf.IsExported():
 			case f.Kind() == reflect.String && strings.HasSuffix(strings.Split(sf.Tag.Get("toml"), ",")[0], "_env"):
-				if f.String() != "" && !shownEnvName(f.String()) {
+				if f.String() != "" && !secret.ShownEnvName(f.String()) {
 					f.SetString(hiddenEnvName)
 				}
 			default:

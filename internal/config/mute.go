@@ -7,6 +7,9 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"notifier/internal/clock"
+
 	// mute[].location names IANA zones: the zone database goes with the binary, so that a
 	// window means the same on a host or image without one.
 	_ "time/tzdata"
@@ -35,42 +38,6 @@ type Mute struct {
 func (m *Mute) Weekly() bool { return m.From == "" && m.Until == "" }
 
 var muteNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
-
-// weekdayNames are the accepted values of mute[].weekdays, in time.Weekday order.
-var weekdayNames = []string{"sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"}
-
-// ParseWeekday reads a lower-case English day name, as mute[].weekdays holds.
-func ParseWeekday(s string) (time.Weekday, error) {
-	if i := slices.Index(weekdayNames, s); i >= 0 {
-		return time.Weekday(i), nil
-	}
-	return 0, fmt.Errorf("must be a lower-case English day name (%s), got %q", strings.Join(weekdayNames, ", "), s)
-}
-
-// ParseClock reads "HH:MM" (00:00 to 23:59) as minutes after midnight. "24:00" (the end
-// of the day) is accepted when end is true.
-func ParseClock(s string, end bool) (int, error) {
-	if end && s == "24:00" {
-		return 24 * 60, nil
-	}
-	t, err := time.Parse("15:04", s)
-	if err != nil || len(s) != 5 {
-		return 0, fmt.Errorf("must be a time of day \"HH:MM\" such as \"01:00\", got %q", s)
-	}
-	return t.Hour()*60 + t.Minute(), nil
-}
-
-// LoadLocation reads mute[].location: an IANA time zone name, "" meaning UTC.
-func LoadLocation(name string) (*time.Location, error) {
-	if name == "" {
-		return time.UTC, nil
-	}
-	loc, err := time.LoadLocation(name)
-	if err != nil || name == "Local" {
-		return nil, fmt.Errorf("must be an IANA time zone name such as \"Asia/Shanghai\" or \"UTC\", got %q", name)
-	}
-	return loc, nil
-}
 
 func (c *Config) validateMutes(p *problems) {
 	names := map[string]int{}
@@ -133,23 +100,23 @@ func (m *Mute) validateWeekly(p *problems, key string) {
 	var start, end int
 	var errS, errE error
 	if m.Start != "" {
-		if start, errS = ParseClock(m.Start, false); errS != nil {
+		if start, errS = clock.Parse(m.Start, false); errS != nil {
 			p.add(key+".start", "%v", errS)
 		}
 	}
 	if m.End != "" {
-		if end, errE = ParseClock(m.End, true); errE != nil {
+		if end, errE = clock.Parse(m.End, true); errE != nil {
 			p.add(key+".end", "%v", errE)
 		}
 	}
 	if m.Start != "" && m.End != "" && errS == nil && errE == nil && start == end {
 		p.add(key+".end", "must differ from start (%s): a window of no length (use \"24:00\" for the end of the day)", m.Start)
 	}
-	if _, err := LoadLocation(m.Location); err != nil {
+	if _, err := clock.LoadLocation(m.Location); err != nil {
 		p.add(key+".location", "%v", err)
 	}
 	for j, d := range m.Weekdays {
-		if _, err := ParseWeekday(d); err != nil {
+		if _, err := clock.ParseWeekday(d); err != nil {
 			p.add(fmt.Sprintf("%s.weekdays[%d]", key, j), "%v", err)
 		}
 	}

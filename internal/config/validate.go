@@ -7,15 +7,13 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 	"unicode"
 
-	dcsregion "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/dcs/v2/region"
+	"notifier/internal/region"
 )
 
 var (
-	envNameRE   = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 	regionRE    = regexp.MustCompile(`^[a-z0-9-]+$`)
 	projectIDRE = regexp.MustCompile(`^[0-9A-Fa-f]{32}$`)
 	natsTokenRE = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
@@ -121,7 +119,7 @@ func (pr *Project) validate(p *problems, key string) {
 		p.add(key+".region", "must be set")
 	case !regionRE.MatchString(pr.Region):
 		p.add(key+".region", "must match [a-z0-9-]+, got %q", pr.Region)
-	case pr.Endpoint == "" && !knownRegion(pr.Region):
+	case pr.Endpoint == "" && !region.Known(pr.Region):
 		p.add(key+".region", "unknown region %q (set endpoint to use a region the SDK does not know)", pr.Region)
 	}
 	switch {
@@ -137,29 +135,6 @@ func (pr *Project) validate(p *problems, key string) {
 			p.add(key+".endpoint", "%s", msg)
 		}
 	}
-}
-
-// regionMu serialises region lookups: the SDK caches regions read from the
-// environment in a map without a lock.
-var regionMu sync.Mutex
-
-// WithRegionLock runs f with region lookups of the SDK serialised (see regionMu): any
-// SafeValueOf of a service's region package goes through it.
-func WithRegionLock(f func()) {
-	regionMu.Lock()
-	defer regionMu.Unlock()
-	f()
-}
-
-// KnownDCSRegion reports whether the DCS SDK has an endpoint for region.
-func KnownDCSRegion(region string) bool { return knownRegion(region) }
-
-// knownRegion reports whether the DCS SDK has an endpoint for region.
-func knownRegion(region string) bool {
-	regionMu.Lock()
-	defer regionMu.Unlock()
-	r, err := dcsregion.SafeValueOf(region)
-	return err == nil && r != nil
 }
 
 func (s *Stuck) validate(p *problems) {

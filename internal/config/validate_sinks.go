@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"notifier/internal/secret"
 )
 
 func (s *Slack) validate(p *problems, projects []Project, discovering bool) {
@@ -102,9 +104,9 @@ func envName(p *problems, key, v string, required bool) {
 	switch {
 	case v == "" && required:
 		p.add(key, "must be set")
-	case v != "" && !envNameRE.MatchString(v):
+	case v != "" && !secret.ValidEnvName(v):
 		// Never quoted: what is not a name is likely the secret itself, pasted here.
-		p.add(key, "%s (a name is letters, digits and _, not starting with a digit)", ErrNotEnvName)
+		p.add(key, "%s (a name is letters, digits and _, not starting with a digit)", secret.ErrNotEnvName)
 	}
 }
 

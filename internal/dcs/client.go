@@ -28,7 +28,7 @@ import (
 const TimeLayout = "20060102150405"
 
 // Credentials are the AK/SK (and, for temporary credentials, the security token) that sign
-// requests. They are config.Secret values, so printing them, or Options, never shows them;
+// requests. They are secret.Secret values, so printing them, or Options, never shows them;
 // config.DCS.ReadCredentials reads them.
 type Credentials = config.DCSCredentials
 

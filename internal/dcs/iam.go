@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"notifier/internal/region"
+
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/auth"
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/auth/global"
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/auth/signer/algorithm"
@@ -19,8 +21,6 @@ import (
 	iam "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/iam/v3"
 	iammodel "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/iam/v3/model"
 	iamregion "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/iam/v3/region"
-
-	"notifier/internal/config"
 )
 
 // GlobalIAMEndpoint is IAM's endpoint for the whole cloud, which answers
@@ -36,9 +36,9 @@ func IAMEndpoint(regions []string, override string) string {
 	if override != "" {
 		return strings.TrimRight(override, "/")
 	}
-	if len(regions) > 0 && regions[0] != config.AllRegions {
+	if len(regions) > 0 && regions[0] != region.All {
 		var ep string
-		config.WithRegionLock(func() {
+		region.WithLock(func() {
 			if r, err := iamregion.SafeValueOf(regions[0]); err == nil && r != nil && len(r.Endpoints) > 0 {
 				ep = r.Endpoints[0]
 			}
@@ -180,30 +180,30 @@ type Skipped struct {
 
 // Sift is Watchable that also says why each other project is left out (in IAM's order).
 func Sift(ps []AuthProject, regions []string) ([]Discovered, []Skipped) {
-	all := slices.Contains(regions, config.AllRegions)
+	all := slices.Contains(regions, region.All)
 	var out []Discovered
 	var skipped []Skipped
 	for _, p := range ps {
 		id := strings.ToLower(p.ID)
-		region, _, _ := strings.Cut(p.Name, "_")
+		reg, _, _ := strings.Cut(p.Name, "_")
 		why := ""
 		switch {
 		case !p.Enabled:
 			why = SkipDisabled
 		case !hexID.MatchString(id):
 			why = SkipNotAnID
-		case region == "":
+		case reg == "":
 			why = SkipNoRegion
-		case !all && !slices.Contains(regions, region):
+		case !all && !slices.Contains(regions, reg):
 			why = SkipNotInRegions
-		case !config.KnownDCSRegion(region):
+		case !region.Known(reg):
 			why = SkipNoDCS
 		}
 		if why != "" {
 			skipped = append(skipped, Skipped{ID: p.ID, Name: p.Name, Reason: why})
 			continue
 		}
-		out = append(out, Discovered{ID: id, Name: p.Name, Region: region})
+		out = append(out, Discovered{ID: id, Name: p.Name, Region: reg})
 	}
 	slices.SortFunc(out, func(a, b Discovered) int {
 		if c := strings.Compare(a.Name, b.Name); c != 0 {

@@ -7,6 +7,7 @@ import (
 
 	"notifier/internal/config"
 	"notifier/internal/event"
+	"notifier/internal/linktmpl"
 )
 
 // Link is a configured link ([[slack.links]]) expanded for one event.
@@ -28,7 +29,7 @@ type compiled struct {
 func NewLinks(ls []config.Link) (Links, error) {
 	out := make(Links, 0, len(ls))
 	for i, l := range ls {
-		t, err := config.ParseLinkURL(l.URL)
+		t, err := linktmpl.Parse(l.URL)
 		if err != nil {
 			return nil, fmt.Errorf("slack.links[%d].url: %w", i, err)
 		}
@@ -54,7 +55,7 @@ func (ls Links) For(e *event.Event) []Link {
 		if len(l.taskNames) > 0 && !slices.Contains(l.taskNames, d.TaskName) {
 			continue
 		}
-		if u, ok := config.ExpandLink(l.url, fields); ok {
+		if u, ok := linktmpl.Expand(l.url, fields); ok {
 			out = append(out, Link{Text: l.text, URL: u})
 		}
 	}

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"notifier/internal/clock"
 	"notifier/internal/config"
 	"notifier/internal/event"
 	"notifier/internal/route"
@@ -74,17 +75,17 @@ func compile(m *config.Mute, key string) (*Window, error) {
 		}
 		return w, nil
 	}
-	if w.start, err = config.ParseClock(m.Start, false); err != nil {
+	if w.start, err = clock.Parse(m.Start, false); err != nil {
 		return nil, fmt.Errorf("%s.start: %w", key, err)
 	}
-	if w.end, err = config.ParseClock(m.End, true); err != nil {
+	if w.end, err = clock.Parse(m.End, true); err != nil {
 		return nil, fmt.Errorf("%s.end: %w", key, err)
 	}
-	if w.loc, err = config.LoadLocation(m.Location); err != nil {
+	if w.loc, err = clock.LoadLocation(m.Location); err != nil {
 		return nil, fmt.Errorf("%s.location: %w", key, err)
 	}
 	for i, d := range m.Weekdays {
-		wd, err := config.ParseWeekday(d)
+		wd, err := clock.ParseWeekday(d)
 		if err != nil {
 			return nil, fmt.Errorf("%s.weekdays[%d]: %w", key, i, err)
 		}
@@ -176,7 +177,7 @@ func (w *Window) String() string {
 	if !w.weekly {
 		return w.from.Format(time.RFC3339) + " – " + w.until.Format(time.RFC3339)
 	}
-	s := fmt.Sprintf("%s %s–%s %s", w.dayList(), clock(w.start), clock(w.end), w.loc)
+	s := fmt.Sprintf("%s %s–%s %s", w.dayList(), hhmm(w.start), hhmm(w.end), w.loc)
 	if w.end < w.start {
 		s += " (ends the next day)"
 	}
@@ -196,7 +197,8 @@ func (w *Window) dayList() string {
 	return strings.ToLower(strings.Join(names, ", "))
 }
 
-func clock(min int) string { return fmt.Sprintf("%02d:%02d", min/60, min%60) }
+// hhmm writes min minutes after midnight as "HH:MM".
+func hhmm(min int) string { return fmt.Sprintf("%02d:%02d", min/60, min%60) }
 
 // Until describes when the window closes, as seen at now: "03:00 Asia/Shanghai" the same
 // local day, "Sat 03:00 Asia/Shanghai" another, the RFC 3339 time for an absolute window.

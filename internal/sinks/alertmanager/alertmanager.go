@@ -29,13 +29,14 @@ import (
 	"notifier/internal/httpx"
 	"notifier/internal/incident"
 	"notifier/internal/route"
+	"notifier/internal/secret"
 	"notifier/internal/sinks"
 )
 
 // Auth is the resolved credentials of an entry: basic auth or a bearer token, or none.
 type Auth struct {
-	User, Password config.Secret
-	BearerToken    config.Secret
+	User, Password secret.Secret
+	BearerToken    secret.Secret
 }
 
 // Options configure one [[alertmanager]] entry's Sink.

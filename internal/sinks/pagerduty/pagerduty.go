@@ -31,6 +31,7 @@ import (
 	"notifier/internal/httpx"
 	"notifier/internal/incident"
 	"notifier/internal/route"
+	"notifier/internal/secret"
 	"notifier/internal/sinks"
 )
 
@@ -42,7 +43,7 @@ const forgetAfter = 30 * 24 * time.Hour
 type Options struct {
 	Index      int // position in [[pagerduty]], for error messages
 	Config     config.PagerDuty
-	RoutingKey config.Secret // resolved by the caller with config.ReadSecret
+	RoutingKey secret.Secret // resolved by the caller with config.ReadSecret
 	Client     *http.Client  // nil: a client with a 10s timeout; redirects are never followed
 	Log        zerolog.Logger
 	// Statuses tell a finished task from a running one, as the poller does.
@@ -59,7 +60,7 @@ type Options struct {
 // fields: with several shards each Dispatcher hands it its own memory.
 type Sink struct {
 	name   string
-	key    config.Secret
+	key    secret.Secret
 	url    string
 	client *http.Client
 	log    zerolog.Logger

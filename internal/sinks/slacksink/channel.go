@@ -15,6 +15,7 @@ import (
 	"notifier/internal/config"
 	"notifier/internal/event"
 	"notifier/internal/httpx"
+	"notifier/internal/secret"
 	"notifier/internal/sinks"
 )
 
@@ -36,7 +37,7 @@ const DefaultKeep = 9 * 24 * time.Hour
 type ChannelOptions struct {
 	Index   int            // position in slack.channels, for error messages
 	Channel config.Channel // its Name names the sink
-	Token   config.Secret  // the bot token, read by the caller (config.Channel.ReadToken)
+	Token   secret.Secret  // the bot token, read by the caller (config.Channel.ReadToken)
 	Client  *http.Client   // nil: a client with a 10s timeout; redirects are never followed
 	Log     zerolog.Logger
 	Now     func() time.Time // nil: time.Now

@@ -17,6 +17,7 @@ import (
 	"notifier/internal/diff"
 	"notifier/internal/event"
 	"notifier/internal/metrics"
+	"notifier/internal/secret"
 	"notifier/internal/sinks"
 	"notifier/internal/slackfake"
 	"notifier/internal/state"
@@ -92,7 +93,7 @@ func (r *cardRig) open(t *testing.T) {
 	}
 	r.ch, err = NewChannel(ChannelOptions{
 		Channel: config.Channel{Name: "live", Channel: channelID, APIURL: r.api.APIURL(), ThreadReplies: r.threads},
-		Token:   config.Secret(botToken), Log: zerolog.New(r.logs).Level(zerolog.DebugLevel),
+		Token:   secret.Secret(botToken), Log: zerolog.New(r.logs).Level(zerolog.DebugLevel),
 		Now: func() time.Time { return r.now }, Pace: r.pace,
 	})
 	if err != nil {
@@ -365,7 +366,7 @@ func TestBotTokenIsNeverShown(t *testing.T) {
 		}
 	}
 	if _, err := NewChannel(ChannelOptions{Index: 2, Channel: config.Channel{Name: "x", Channel: channelID},
-		Token: config.Secret("xoxb-bad token")}); err == nil || strings.Contains(err.Error(), "bad") ||
+		Token: secret.Secret("xoxb-bad token")}); err == nil || strings.Contains(err.Error(), "bad") ||
 		!strings.Contains(err.Error(), "slack.channels[2]") {
 		t.Errorf("a token with a space: %v", err)
 	}

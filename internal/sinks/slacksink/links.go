@@ -9,6 +9,7 @@ import (
 
 	"notifier/internal/config"
 	"notifier/internal/event"
+	"notifier/internal/linktmpl"
 )
 
 // Link is a compiled slack.links entry: a button on messages about a task.
@@ -22,7 +23,7 @@ type Link struct {
 func NewLinks(ls []config.Link) ([]Link, error) {
 	out := make([]Link, 0, len(ls))
 	for i, l := range ls {
-		t, err := config.ParseLinkURL(l.URL)
+		t, err := linktmpl.Parse(l.URL)
 		if err != nil {
 			return nil, fmt.Errorf("slack.links[%d].url: %w", i, err)
 		}
@@ -50,11 +51,11 @@ func buttons(e *event.Event, taskID string, links []Link) slack.Block {
 		if len(l.taskNames) > 0 && !slices.Contains(l.taskNames, d.TaskName) {
 			continue
 		}
-		u, ok := config.ExpandLink(l.url, fields)
+		u, ok := linktmpl.Expand(l.url, fields)
 		if !ok {
 			continue
 		}
-		text := clip(l.text, config.MaxLinkText) // plain text, checked by config: no < or >
+		text := clip(l.text, linktmpl.MaxText) // plain text, checked by config: no < or >
 		b := slack.NewButtonBlockElement(fmt.Sprintf("link-%d", i), "", slack.NewTextBlockObject(slack.PlainTextType, text, false, false))
 		b.URL = u
 		els = append(els, b)

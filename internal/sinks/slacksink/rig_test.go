@@ -22,6 +22,7 @@ import (
 	"notifier/internal/event"
 	"notifier/internal/metrics"
 	"notifier/internal/route"
+	"notifier/internal/secret"
 	"notifier/internal/sinks"
 	"notifier/internal/state"
 	synctest "notifier/internal/testutil"
@@ -89,7 +90,7 @@ func newFakeSlack(t *testing.T, script func(n int) reply) *fakeSlack {
 	return f
 }
 
-func (f *fakeSlack) hook() config.Secret { return config.Secret(f.URL + hookPath) }
+func (f *fakeSlack) hook() secret.Secret { return secret.Secret(f.URL + hookPath) }
 
 // count returns how many well-formed posts arrived.
 func (f *fakeSlack) count() int {

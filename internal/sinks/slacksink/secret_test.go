@@ -13,6 +13,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"notifier/internal/config"
+	"notifier/internal/secret"
 	"notifier/internal/sinks"
 	"notifier/internal/testutil"
 )
@@ -24,7 +25,7 @@ const secretToken = "S3cr3tT0k3nXYZ"
 // the classification Send must give.
 func leakyServers(t *testing.T) []struct {
 	name      string
-	url       config.Secret
+	url       secret.Secret
 	client    *http.Client
 	permanent bool
 } {
@@ -39,20 +40,20 @@ func leakyServers(t *testing.T) []struct {
 		http.Redirect(w, r, "https://elsewhere.example"+hookPath, http.StatusFound)
 	}))
 	t.Cleanup(redirect.Close)
-	status := func(code int, body, retryAfter string) config.Secret {
+	status := func(code int, body, retryAfter string) secret.Secret {
 		return newFakeSlack(t, func(int) reply { return reply{code, body, retryAfter} }).hook()
 	}
 	type row = struct {
 		name      string
-		url       config.Secret
+		url       secret.Secret
 		client    *http.Client
 		permanent bool
 	}
 	return []row{
-		{"connection refused", config.Secret(closed.URL + hookPath), nil, false},
-		{"timeout", config.Secret(hang.URL + hookPath), &http.Client{Timeout: 50 * time.Millisecond}, false},
-		{"password in the URL", config.Secret(strings.Replace(closed.URL, "//", "//user:"+secretToken+"@", 1) + "/x"), nil, false},
-		{"redirect", config.Secret(redirect.URL + hookPath), nil, true},
+		{"connection refused", secret.Secret(closed.URL + hookPath), nil, false},
+		{"timeout", secret.Secret(hang.URL + hookPath), &http.Client{Timeout: 50 * time.Millisecond}, false},
+		{"password in the URL", secret.Secret(strings.Replace(closed.URL, "//", "//user:"+secretToken+"@", 1) + "/x"), nil, false},
+		{"redirect", secret.Secret(redirect.URL + hookPath), nil, true},
 		{"404", status(http.StatusNotFound, "channel_not_found", ""), nil, true},
 		{"500", status(http.StatusInternalServerError, "<html>"+hookPath+"</html>", ""), nil, false},
 		{"429", status(http.StatusTooManyRequests, "rate_limited", "1"), nil, false},
@@ -82,7 +83,7 @@ func TestNoSecretInErrors(t *testing.T) {
 			for e := err; e != nil; e = errors.Unwrap(e) {
 				unwrapped += e.Error() + fmt.Sprintf("%+v %#v", e, e)
 			}
-			opts, _ := json.Marshal(struct{ URL config.Secret }{o.URL})
+			opts, _ := json.Marshal(struct{ URL secret.Secret }{o.URL})
 			for what, text := range map[string]string{
 				"error": unwrapped, "log": logs.String(), "sink": fmt.Sprintf("%v %+v %#v %s %v %+v %#v", sink, sink, sink, sink, *sink, *sink, *sink),
 				"options": fmt.Sprintf("%v %+v %#v", o, o, o) + string(opts),

@@ -33,6 +33,7 @@ import (
 	"notifier/internal/event"
 	"notifier/internal/httpx"
 	"notifier/internal/retry"
+	"notifier/internal/secret"
 	"notifier/internal/sinks"
 )
 
@@ -40,7 +41,7 @@ import (
 type Options struct {
 	Index   int            // position in slack.webhooks, for error messages
 	Webhook config.Webhook // its Name names the sink; the URL fields only name where URL came from
-	URL     config.Secret  // resolved by the caller with config.ReadSecret
+	URL     secret.Secret  // resolved by the caller with config.ReadSecret
 	Client  *http.Client   // nil: a client with a 10s timeout; redirects are never followed
 	Log     zerolog.Logger
 	Now     func() time.Time // the clock durations are measured to; nil: time.Now
@@ -58,7 +59,7 @@ type Options struct {
 // must not be called concurrently (the Dispatcher runs one worker per sink).
 type Sink struct {
 	name   string
-	url    config.Secret
+	url    secret.Secret
 	client *http.Client
 	log    zerolog.Logger
 	now    func() time.Time

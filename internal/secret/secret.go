@@ -1,4 +1,6 @@
-package config
+// Package secret holds values that never print (Secret) and reads them from where the
+// configuration says: an environment variable or a file (Read).
+package secret
 
 import (
 	"encoding/json"
@@ -6,8 +8,16 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"strings"
 )
+
+// envNameRE is what an environment variable's name may be.
+var envNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// ValidEnvName reports whether name is an environment variable's name: letters, digits
+// and _, not starting with a digit.
+func ValidEnvName(name string) bool { return envNameRE.MatchString(name) }
 
 // redacted is what a non-empty Secret prints as.
 const redacted = "<secret>"
@@ -47,7 +57,7 @@ func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 // MarshalJSON returns String as a JSON string.
 func (s Secret) MarshalJSON() ([]byte, error) { return json.Marshal(s.String()) }
 
-// ErrUnset is wrapped by ReadSecret's error for an environment variable that is
+// ErrUnset is wrapped by Read's error for an environment variable that is
 // empty or unset, so that a caller can treat an optional secret as absent.
 var ErrUnset = errors.New("empty or unset")
 
@@ -70,20 +80,20 @@ func looksLikeSecret(name string) bool {
 	return false
 }
 
-// shownEnvName reports whether the value of a *_env key may be shown: a valid variable
+// ShownEnvName reports whether the value of a *_env key may be shown: a valid variable
 // name that does not look like a secret.
-func shownEnvName(name string) bool {
+func ShownEnvName(name string) bool {
 	return envNameRE.MatchString(name) && !looksLikeSecret(name)
 }
 
-// ReadSecret resolves a secret from the environment variable envName or the
+// Read resolves a secret from the environment variable envName or the
 // file at path file; exactly one of them must be non-empty. A file's content
 // is trimmed of surrounding whitespace, such as the final newline that editors
 // add. An empty secret is an error (wrapping ErrUnset for a variable). getenv
 // is os.Getenv when nil. Errors name the variable or the file, never the value,
 // and never an envName that is not a variable's name or that looks like a secret and
 // is unset (ErrNotEnvName): it is likely the secret itself.
-func ReadSecret(envName, file string, getenv func(string) string) (Secret, error) {
+func Read(envName, file string, getenv func(string) string) (Secret, error) {
 	switch {
 	case envName != "" && file != "":
 		return "", fmt.Errorf("secret: both an environment variable and file %s are set, set only one", file)

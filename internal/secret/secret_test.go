@@ -1,4 +1,4 @@
-package config
+package secret
 
 import (
 	"encoding/json"
@@ -62,7 +62,7 @@ func TestSecretNeverPrints(t *testing.T) {
 	}
 }
 
-func TestReadSecret(t *testing.T) {
+func TestRead(t *testing.T) {
 	dir := t.TempDir()
 	write := func(name, content string) string {
 		t.Helper()
@@ -97,7 +97,7 @@ func TestReadSecret(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := ReadSecret(tc.env, tc.file, getenv)
+			got, err := Read(tc.env, tc.file, getenv)
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("err = %v, want it to contain %q", err, tc.wantErr)
@@ -119,8 +119,25 @@ func TestReadSecret(t *testing.T) {
 
 func TestReadSecretDefaultsToOSGetenv(t *testing.T) {
 	t.Setenv("NOTIFIER_TEST_SECRET", "from-os")
-	got, err := ReadSecret("NOTIFIER_TEST_SECRET", "", nil)
+	got, err := Read("NOTIFIER_TEST_SECRET", "", nil)
 	if err != nil || got.Reveal() != "from-os" {
 		t.Errorf("got %q, %v", got.Reveal(), err)
+	}
+}
+
+func TestLooksLikeSecret(t *testing.T) {
+	for name, want := range map[string]bool{
+		"CLOUD_SDK_AK":                             false,
+		"NOTIFIER_TEST_HOOK_ONCALL":                false,
+		"SLACK_WEBHOOK_URL_2":                      false,
+		"CONFIGURATIONFILENAME":                    false, // long, but a word
+		"AK7Q2XR9ZL0M4B8N1CVD":                     true,  // an access key
+		"a1b2c3d4e5f60718293a4b5c6d7e8f90":         true,  // a routing key
+		"Zk3mQ9vX2pL7rT4wY8nB1cD6fG0hJ5sA9eK2uM3o": true,  // a secret key
+		"MY_xK3m9Q2vX7pL4rT8w":                     true,  // a token after a prefix
+	} {
+		if got := looksLikeSecret(name); got != want {
+			t.Errorf("looksLikeSecret(%q) = %v, want %v", name, got, want)
+		}
 	}
 }

@@ -1,0 +1,32 @@
+// Package region knows the Huawei Cloud regions the DCS SDK has endpoints for, and
+// serialises the SDK's region lookups, which are not safe for concurrent use.
+package region
+
+import (
+	"sync"
+
+	dcsregion "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/dcs/v2/region"
+)
+
+// All is the regions entry of [[dcs.discover]] that means every region.
+const All = "*"
+
+// mu serialises region lookups: the SDK caches regions read from the environment in a
+// map without a lock.
+var mu sync.Mutex
+
+// WithLock runs f with region lookups of the SDK serialised (see mu): any SafeValueOf of
+// a service's region package goes through it.
+func WithLock(f func()) {
+	mu.Lock()
+	defer mu.Unlock()
+	f()
+}
+
+// Known reports whether the DCS SDK has an endpoint for region.
+func Known(region string) bool {
+	mu.Lock()
+	defer mu.Unlock()
+	r, err := dcsregion.SafeValueOf(region)
+	return err == nil && r != nil
+}
