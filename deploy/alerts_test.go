@@ -12,6 +12,8 @@ import (
 
 	"github.com/prometheus/common/model"
 	"go.yaml.in/yaml/v3"
+
+	"notifier/internal/metrics"
 )
 
 // ruleFile is Prometheus's rule file format (rulefmt), strictly: an unknown key is an
@@ -46,9 +48,18 @@ var templateFuncs = template.FuncMap{
 	"externalURL": func() string { return "" }, "pathPrefix": func() string { return "" },
 }
 
+// labelRef is a template's reference to one of the alert's labels.
+var labelRef = regexp.MustCompile(`\$labels\.(\w+)`)
+
 // checkTemplate runs a label or annotation template as Prometheus would (with $labels
-// and $value defined) against a sample alert.
+// and $value defined) against a sample alert, and refuses a deprecated label (which a
+// template would otherwise quietly print as "" once the label is gone).
 func checkTemplate(text string) error {
+	for _, m := range labelRef.FindAllStringSubmatch(text, -1) {
+		if use, ok := metrics.DeprecatedLabels[m[1]]; ok {
+			return fmt.Errorf("$labels.%s is deprecated: use $labels.%s", m[1], use)
+		}
+	}
 	const defs = "{{$labels := .Labels}}{{$externalLabels := .ExternalLabels}}{{$value := .Value}}"
 	tmpl, err := template.New("t").Funcs(templateFuncs).Option("missingkey=zero").Parse(defs + text)
 	if err != nil {
@@ -57,7 +68,7 @@ func checkTemplate(text string) error {
 	data := struct {
 		Labels, ExternalLabels map[string]string
 		Value                  float64
-	}{map[string]string{"project": "p", "sink": "s", "shard": "0"}, nil, 1}
+	}{map[string]string{"project": "p", "receiver": "r", "shard": "0"}, nil, 1}
 	return tmpl.Execute(&bytes.Buffer{}, data)
 }
 
@@ -148,5 +159,25 @@ func checkDuration(t *testing.T, where, d string) {
 	}
 	if v, err := model.ParseDuration(d); err != nil || time.Duration(v) <= 0 {
 		t.Errorf("%s: %q is not a Prometheus duration", where, d)
+	}
+}
+
+// The template checker refuses what it must, so a green TestAlertRules means something.
+func TestCheckTemplateRefuses(t *testing.T) {
+	for _, tt := range []struct{ name, text, want string }{
+		{"fine", `Receiver {{ $labels.receiver }} holds {{ $value | humanize }}`, ``},
+		{"deprecated label", `Receiver {{ $labels.sink }}`, `$labels.sink is deprecated: use $labels.receiver`},
+		{"syntax", `{{ $labels.receiver `, `unclosed action`},
+		{"unknown function", `{{ $value | nope }}`, `function "nope" not defined`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got := ""
+			if err := checkTemplate(tt.text); err != nil {
+				got = err.Error()
+			}
+			if tt.want == "" && got != "" || !strings.Contains(got, tt.want) {
+				t.Errorf("checkTemplate(%s) = %q, want %q", tt.text, got, tt.want)
+			}
+		})
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"notifier/internal/metrics"
 )
 
 // grafanaVars stand for the dashboard's variables, so that its queries parse as PromQL.
@@ -14,6 +16,9 @@ var grafanaVars = strings.NewReplacer(
 	"$__rate_interval", "5m", "$__interval", "1m", "$__range", "6h",
 	"$project", ".*", "$job", ".*",
 )
+
+// legendLabel is a legend's reference to a label of the series, {{name}}.
+var legendLabel = regexp.MustCompile(`\{\{\s*(\w+)\s*\}\}`)
 
 // labelValues is Grafana's variable query label_values(metric, label).
 var labelValues = regexp.MustCompile(`^label_values\((\w+),\s*(\w+)\)$`)
@@ -23,7 +28,8 @@ type panel struct {
 	Type    string  `json:"type"`
 	Panels  []panel `json:"panels"` // a collapsed row's
 	Targets []struct {
-		Expr string `json:"expr"`
+		Expr         string `json:"expr"`
+		LegendFormat string `json:"legendFormat"`
 	} `json:"targets"`
 }
 
@@ -79,6 +85,11 @@ func TestDashboard(t *testing.T) {
 				all = append(all, tg.Expr)
 				for _, problem := range checkExpr(grafanaVars.Replace(tg.Expr), names) {
 					t.Errorf("panel %q: %s: %s", p.Title, tg.Expr, problem)
+				}
+				for _, m := range legendLabel.FindAllStringSubmatch(tg.LegendFormat, -1) {
+					if use, ok := metrics.DeprecatedLabels[m[1]]; ok {
+						t.Errorf("panel %q: legend %s: label %s is deprecated, use %s", p.Title, tg.LegendFormat, m[1], use)
+					}
 				}
 			}
 		}

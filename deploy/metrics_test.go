@@ -113,7 +113,8 @@ sum min max avg group stddev stdvar count count_values bottomk topk quantile lim
 // checkExpr parses a PromQL expression and returns a problem for each thing Prometheus
 // would refuse or that names what the notifier does not export: a metric, a label in a
 // selector or in by/on/ignoring, a function that is not PromQL's, a range function
-// without a range.
+// without a range. A deprecated label (metrics.DeprecatedLabels) is a problem too: the
+// rules and the dashboard must outlive its removal.
 func checkExpr(expr string, names map[string][]string) []string {
 	e, err := metricsql.Parse(expr)
 	if err != nil {
@@ -143,6 +144,9 @@ func checkExpr(expr string, names map[string][]string) []string {
 				for _, lf := range lfs {
 					if lf.Label != "__name__" && !slices.Contains(labels, lf.Label) {
 						problems = append(problems, fmt.Sprintf("%s has no label %q", name, lf.Label))
+					}
+					if use, ok := metrics.DeprecatedLabels[lf.Label]; ok {
+						problems = append(problems, fmt.Sprintf("%s: label %q is deprecated, use %q", name, lf.Label, use))
 					}
 				}
 			}
@@ -175,6 +179,9 @@ func checkExpr(expr string, names map[string][]string) []string {
 				if !slices.Contains(used, l) {
 					problems = append(problems, fmt.Sprintf("%s (%s): no metric in the expression has that label", m.Op, l))
 				}
+				if use, ok := metrics.DeprecatedLabels[l]; ok {
+					problems = append(problems, fmt.Sprintf("%s (%s): the label is deprecated, use %s", m.Op, l, use))
+				}
 			}
 		}
 	})
@@ -188,6 +195,9 @@ func TestCheckExprRefuses(t *testing.T) {
 		{"unknown metric", `notifier_polls{project="x"}`, `metric "notifier_polls" is not exported`},
 		{"unknown label", `notifier_polls_total{sink="x"}`, `has no label "sink"`},
 		{"unknown by label", `sum by (sink) (notifier_polls_total)`, `by (sink)`},
+		{"deprecated label", `notifier_pending_events{sink="x"}`, `label "sink" is deprecated, use "receiver"`},
+		{"deprecated by label", `sum by (sink) (notifier_pending_events)`, `by (sink): the label is deprecated, use receiver`},
+		{"receiver", `sum by (receiver) (increase(notifier_deliveries_total{receiver="x",result="ok"}[5m]))`, ``},
 		{"no range", `rate(notifier_polls_total)`, `rate needs a [range]`},
 		{"not PromQL", `rollup_rate(notifier_polls_total[5m])`, `not a PromQL function`},
 		{"syntax", `sum by (project) (notifier_polls_total`, `does not parse`},
@@ -199,5 +209,24 @@ func TestCheckExprRefuses(t *testing.T) {
 				t.Errorf("checkExpr(%s) = %q, want %q", tt.expr, got, tt.want)
 			}
 		})
+	}
+}
+
+// A family that still carries a deprecated label carries its replacement too, so that
+// rules and dashboards can move to it before the deprecated one is removed.
+func TestDeprecatedLabelsHaveTheirReplacement(t *testing.T) {
+	found := 0
+	for name, labels := range exported(t) {
+		for old, use := range metrics.DeprecatedLabels {
+			if slices.Contains(labels, old) {
+				found++
+				if !slices.Contains(labels, use) {
+					t.Errorf("%s has the deprecated label %s but not %s", name, old, use)
+				}
+			}
+		}
+	}
+	if found == 0 && len(metrics.DeprecatedLabels) > 0 {
+		t.Error("no family carries a deprecated label: remove it from metrics.DeprecatedLabels")
 	}
 }

@@ -207,7 +207,7 @@ func TestRestartingReloadDoesNotWaitForADeadReceiver(t *testing.T) {
 	e.waitPoll(t, projectA, r.done)
 	e.sim.Put(projectA, dcssim.Task{ID: "t1", Name: "EXTEND", Status: "RUNNING", CreatedAt: time.Now().UTC()})
 	testutil.Eventually(t, "an event pending for the dead webhook", func() bool {
-		return r.ts.value(t, "notifier_pending_events", map[string]string{"sink": "dead"}) == 1
+		return r.ts.value(t, "notifier_pending_events", map[string]string{"receiver": "dead", "sink": "dead"}) == 1
 	})
 
 	e.extra += "[log]\nlevel = \"debug\"\n"

@@ -91,7 +91,7 @@ func TestReloadAddsAMaintenanceWindow(t *testing.T) {
 	logs.wait(t, "reload: new configuration running")
 	sim.Put(projectA, dcssim.Task{ID: "in-window", Name: "EXTEND", Status: "RUNNING", CreatedAt: time.Now().UTC()})
 	testutil.Eventually(t, "the event muted for oncall", func() bool {
-		v, _ := testutil.Series(t, reg, "notifier_deliveries_total", map[string]string{"sink": "oncall", "result": "muted"})
+		v, _ := testutil.Series(t, reg, "notifier_deliveries_total", map[string]string{"receiver": "oncall", "sink": "oncall", "result": "muted"})
 		return v == 1
 	})
 	// Muted at commit: never queued for oncall, so it can never be posted.

@@ -49,14 +49,14 @@ func TestDeadWebhookKeepsOnlyItsMaxPendingAndNeverBlocksNATS(t *testing.T) {
 		p.put(id, "EXTEND", "RUNNING")
 	}
 	c.wait(t, "t1:>RUNNING", "t2:>RUNNING", "t3:>RUNNING", "t4:>RUNNING", "t5:>RUNNING")
-	slackSeries := map[string]string{"sink": "dead", "result": "dropped"}
+	slackSeries := map[string]string{"receiver": "dead", "sink": "dead", "result": "dropped"}
 	testutil.Eventually(t, "3 events dropped for the dead webhook", func() bool {
 		return labeled(t, reg, "notifier_deliveries_total", slackSeries) == 3
 	})
-	if got := labeled(t, reg, "notifier_pending_events", map[string]string{"sink": "dead"}); got > 2 {
+	if got := labeled(t, reg, "notifier_pending_events", map[string]string{"receiver": "dead", "sink": "dead"}); got > 2 {
 		t.Errorf("the dead webhook holds %v pending events, want at most its max_pending 2", got)
 	}
-	if got := labeled(t, reg, "notifier_deliveries_total", map[string]string{"sink": "nats", "result": "dropped"}); got != 0 {
+	if got := labeled(t, reg, "notifier_deliveries_total", map[string]string{"receiver": "nats", "sink": "nats", "result": "dropped"}); got != 0 {
 		t.Errorf("NATS dropped %v events because of another receiver", got)
 	}
 }

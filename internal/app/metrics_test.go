@@ -83,11 +83,11 @@ func TestReceiverMetricsFromTheStart(t *testing.T) {
 	}
 	body := scrape()
 	for _, want := range []string{
-		`notifier_deliveries_total{result="ok",sink="nats"} 0`,
-		`notifier_deliveries_total{result="retry",sink="nats"} 0`,
-		`notifier_deliveries_total{result="dropped",sink="nats"} 0`,
+		`notifier_deliveries_total{receiver="nats",result="ok",sink="nats"} 0`,
+		`notifier_deliveries_total{receiver="nats",result="retry",sink="nats"} 0`,
+		`notifier_deliveries_total{receiver="nats",result="dropped",sink="nats"} 0`,
 		`notifier_retries_total{component="nats"} 0`,
-		`notifier_pending_events{sink="nats"} 0`,
+		`notifier_pending_events{receiver="nats",sink="nats"} 0`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("before any delivery, /metrics lacks %s", want)

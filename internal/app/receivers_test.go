@@ -172,8 +172,8 @@ func TestReorderingAndRemovingReceiversKeepsEventsWithTheirReceivers(t *testing.
 					if !strings.Contains(logs.String(), line) {
 						t.Errorf("no warning %q in the logs:\n%s", line, logs.String())
 					}
-					if got := labeled(t, reg, "notifier_deliveries_total", map[string]string{"sink": "oncall", "result": "dropped"}); got != 2 {
-						t.Errorf("notifier_deliveries_total{sink=oncall,result=dropped} = %v, want 2", got)
+					if got := labeled(t, reg, "notifier_deliveries_total", map[string]string{"receiver": "oncall", "sink": "oncall", "result": "dropped"}); got != 2 {
+						t.Errorf("notifier_deliveries_total{receiver=oncall,result=dropped} = %v, want 2", got)
 					}
 				}
 			})

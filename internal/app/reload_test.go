@@ -140,7 +140,7 @@ func testReloadStorm(t *testing.T, backend string) {
 	r.p.put("t1", "EXTEND", "RUNNING")
 	c.wait(t, "t1:>RUNNING")
 	testutil.Eventually(t, "the event pending for the dead webhook", func() bool {
-		return labeled(t, r.reg, "notifier_pending_events", map[string]string{"sink": "dead"}) == 1
+		return labeled(t, r.reg, "notifier_pending_events", map[string]string{"receiver": "dead", "sink": "dead"}) == 1
 	})
 	poller := app.PollerOf(r.a, pipeProject)
 	before := r.polls(t, pipeProject)
@@ -178,9 +178,9 @@ func testReloadStorm(t *testing.T, backend string) {
 	r.dead.mode.Store("ok")
 	events := metric(t, r.reg, "notifier_events_total")
 	testutil.Eventually(t, "the dead webhook's backlog delivered", func() bool {
-		return labeled(t, r.reg, "notifier_deliveries_total", map[string]string{"sink": "dead", "result": "ok"}) == events
+		return labeled(t, r.reg, "notifier_deliveries_total", map[string]string{"receiver": "dead", "sink": "dead", "result": "ok"}) == events
 	})
-	if got := labeled(t, r.reg, "notifier_deliveries_total", map[string]string{"sink": "dead", "result": "dropped"}); got != 0 {
+	if got := labeled(t, r.reg, "notifier_deliveries_total", map[string]string{"receiver": "dead", "sink": "dead", "result": "dropped"}); got != 0 {
 		t.Errorf("the reloads dropped %v events of the dead webhook", got)
 	}
 	if got := r.dead.ok.Load(); got != int64(events) {
@@ -197,7 +197,7 @@ func TestReloadAppliesOnlyWhatChanged(t *testing.T) {
 	r := newReloadRig(t)
 	r.p.put("t1", "EXTEND", "RUNNING")
 	testutil.Eventually(t, "the event pending for the dead webhook", func() bool {
-		return labeled(t, r.reg, "notifier_pending_events", map[string]string{"sink": "dead"}) == 1
+		return labeled(t, r.reg, "notifier_pending_events", map[string]string{"receiver": "dead", "sink": "dead"}) == 1
 	})
 	poller, worker := app.PollerOf(r.a, pipeProject), app.WorkerOf(r.a, "dead")
 
@@ -220,7 +220,7 @@ func TestReloadAppliesOnlyWhatChanged(t *testing.T) {
 		t.Fatal("a rotated webhook URL: want a new worker for it and the same poller")
 	}
 	testutil.Eventually(t, "the restarted webhook's backlog of 1", func() bool {
-		return labeled(t, r.reg, "notifier_pending_events", map[string]string{"sink": "dead"}) == 1
+		return labeled(t, r.reg, "notifier_pending_events", map[string]string{"receiver": "dead", "sink": "dead"}) == 1
 	})
 
 	c := r.config(0, false)
@@ -233,7 +233,7 @@ func TestReloadAppliesOnlyWhatChanged(t *testing.T) {
 	if app.PollerOf(r.a, reloadOther) != nil || app.PollerOf(r.a, pipeProject) != poller {
 		t.Fatal("the removed project is still polled, or the other restarted")
 	}
-	if got := labeled(t, r.reg, "notifier_deliveries_total", map[string]string{"sink": "dead", "result": "dropped"}); got != 1 {
+	if got := labeled(t, r.reg, "notifier_deliveries_total", map[string]string{"receiver": "dead", "sink": "dead", "result": "dropped"}); got != 1 {
 		t.Errorf("the removed webhook's backlog: %v dropped, want 1", got)
 	}
 	if !strings.Contains(r.logs.String(), `receiver \"dead\" removed from the config: 1 pending events dropped`) {

@@ -26,20 +26,20 @@ type Metrics struct {
 	WindowUnfiltered *prometheus.CounterVec // project
 	// FullListings counts the polls that read every page of the listing although the
 	// window was ignored: the order was not newest first, so paging could not stop early.
-	FullListings    *prometheus.CounterVec // project
-	Events          *prometheus.CounterVec // type, severity
-	Deliveries      *prometheus.CounterVec // sink, result
-	Pending         *prometheus.GaugeVec   // sink
-	Retries         *prometheus.CounterVec // component
-	Throttled       *prometheus.CounterVec // credential (a config key, never the access key)
-	Discovered      *prometheus.GaugeVec   // discover (dcs.discover[i])
-	StateSaveErrors prometheus.Counter     // a poll result or delivery progress not saved
-	LastSuccess     *prometheus.GaugeVec   // project, Unix seconds
-	Leader          *prometheus.GaugeVec   // shard, holder: 1 while this replica leads the shard
-	LeaderTerm      *prometheus.GaugeVec   // shard: the lease revision while leading
-	ClusterMembers  prometheus.Gauge       // replicas announced in the lease bucket
-	LeaseReleases   *prometheus.CounterVec // shard: leases given up to balance the shards
-	BuildInfo       *prometheus.GaugeVec   // version
+	FullListings    *prometheus.CounterVec          // project
+	Events          *prometheus.CounterVec          // type, severity
+	Deliveries      *ByReceiver[prometheus.Counter] // receiver (and sink, deprecated), result
+	Pending         *ByReceiver[prometheus.Gauge]   // receiver (and sink, deprecated)
+	Retries         *prometheus.CounterVec          // component
+	Throttled       *prometheus.CounterVec          // credential (a config key, never the access key)
+	Discovered      *prometheus.GaugeVec            // discover (dcs.discover[i])
+	StateSaveErrors prometheus.Counter              // a poll result or delivery progress not saved
+	LastSuccess     *prometheus.GaugeVec            // project, Unix seconds
+	Leader          *prometheus.GaugeVec            // shard, holder: 1 while this replica leads the shard
+	LeaderTerm      *prometheus.GaugeVec            // shard: the lease revision while leading
+	ClusterMembers  prometheus.Gauge                // replicas announced in the lease bucket
+	LeaseReleases   *prometheus.CounterVec          // shard: leases given up to balance the shards
+	BuildInfo       *prometheus.GaugeVec            // version
 	// ConfigReloadSuccessful and ConfigReloadSuccessTime are named as in Prometheus and
 	// Alertmanager, so the same alert serves all three. The configuration loaded at the
 	// start counts as a successful load.
@@ -58,8 +58,11 @@ type Metrics struct {
 // and notifier_deliveries_total; InitProject and InitReceiver create every one.
 var (
 	PollResults     = []string{"ok", "error"}
-	DeliveryResults = []string{"ok", "retry", "dropped", "muted"} // muted: kept from the sink by a maintenance window
+	DeliveryResults = []string{"ok", "retry", "dropped", "muted"} // muted: kept from the receiver by a maintenance window
 )
+
+// sinkDeprecated ends the help of the families labelled by receiver.
+const sinkDeprecated = "The sink label repeats receiver; it is deprecated and removed in the next release."
 
 // RetriesPoller is the component label of the poller's retries in notifier_retries_total;
 // every receiver's retries are counted under its name.
@@ -90,12 +93,12 @@ func New(reg prometheus.Registerer, version string) *Metrics {
 			Help: "Polls that read every page of the listing (more than one) although the window was ignored: paging stops early only in a listing known to be newest first."}, []string{"project"}),
 		Events: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "events_total",
 			Help: "Events produced by type and severity."}, []string{"type", "severity"}),
-		Deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "deliveries_total",
-			Help: "Event deliveries by sink and result (ok, retry, dropped, muted)."}, []string{"sink", "result"}),
-		Pending: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: ns, Name: "pending_events",
-			Help: "Events saved but not yet delivered, by sink."}, []string{"sink"}),
+		Deliveries: newCounterByReceiver(prometheus.CounterOpts{Namespace: ns, Name: "deliveries_total",
+			Help: "Event deliveries by receiver and result (ok, retry, dropped, muted). " + sinkDeprecated}, "result"),
+		Pending: newGaugeByReceiver(prometheus.GaugeOpts{Namespace: ns, Name: "pending_events",
+			Help: "Events saved but not yet delivered, by receiver. " + sinkDeprecated}),
 		Retries: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "retries_total",
-			Help: "Retries scheduled by component (poller, sink name)."}, []string{"component"}),
+			Help: "Retries scheduled by component (poller, receiver name)."}, []string{"component"}),
 		StateSaveErrors: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Name: "state_save_errors_total",
 			Help: "Failed attempts to save the state: a poll result not committed, or delivery progress kept in memory until the next save."}),
 		LastSuccess: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: ns, Name: "last_successful_poll_timestamp_seconds",

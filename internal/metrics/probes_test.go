@@ -28,25 +28,25 @@ func TestSeriesExistFromTheStart(t *testing.T) {
 # TYPE notifier_polls_total counter
 notifier_polls_total{project="0123456789abcdef0123456789abcdef",result="error"} 0
 notifier_polls_total{project="0123456789abcdef0123456789abcdef",result="ok"} 0
-# HELP notifier_deliveries_total Event deliveries by sink and result (ok, retry, dropped, muted).
+# HELP notifier_deliveries_total Event deliveries by receiver and result (ok, retry, dropped, muted). The sink label repeats receiver; it is deprecated and removed in the next release.
 # TYPE notifier_deliveries_total counter
-notifier_deliveries_total{result="dropped",sink="nats"} 0
-notifier_deliveries_total{result="dropped",sink="oncall"} 0
-notifier_deliveries_total{result="muted",sink="nats"} 0
-notifier_deliveries_total{result="muted",sink="oncall"} 0
-notifier_deliveries_total{result="ok",sink="nats"} 0
-notifier_deliveries_total{result="ok",sink="oncall"} 0
-notifier_deliveries_total{result="retry",sink="nats"} 0
-notifier_deliveries_total{result="retry",sink="oncall"} 0
-# HELP notifier_retries_total Retries scheduled by component (poller, sink name).
+notifier_deliveries_total{receiver="nats",result="dropped",sink="nats"} 0
+notifier_deliveries_total{receiver="oncall",result="dropped",sink="oncall"} 0
+notifier_deliveries_total{receiver="nats",result="muted",sink="nats"} 0
+notifier_deliveries_total{receiver="oncall",result="muted",sink="oncall"} 0
+notifier_deliveries_total{receiver="nats",result="ok",sink="nats"} 0
+notifier_deliveries_total{receiver="oncall",result="ok",sink="oncall"} 0
+notifier_deliveries_total{receiver="nats",result="retry",sink="nats"} 0
+notifier_deliveries_total{receiver="oncall",result="retry",sink="oncall"} 0
+# HELP notifier_retries_total Retries scheduled by component (poller, receiver name).
 # TYPE notifier_retries_total counter
 notifier_retries_total{component="nats"} 0
 notifier_retries_total{component="oncall"} 0
 notifier_retries_total{component="poller"} 0
-# HELP notifier_pending_events Events saved but not yet delivered, by sink.
+# HELP notifier_pending_events Events saved but not yet delivered, by receiver. The sink label repeats receiver; it is deprecated and removed in the next release.
 # TYPE notifier_pending_events gauge
-notifier_pending_events{sink="nats"} 0
-notifier_pending_events{sink="oncall"} 0
+notifier_pending_events{receiver="nats",sink="nats"} 0
+notifier_pending_events{receiver="oncall",sink="oncall"} 0
 # HELP notifier_last_successful_poll_timestamp_seconds Unix time of the last poll that succeeded and was committed.
 # TYPE notifier_last_successful_poll_timestamp_seconds gauge
 notifier_last_successful_poll_timestamp_seconds{project="0123456789abcdef0123456789abcdef"} 0

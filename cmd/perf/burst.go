@@ -172,7 +172,7 @@ func burstRun(ctx context.Context, jetStream bool, perSecond float64) (burst, er
 	st.arm()
 	sim.PutAll(project, tasks)
 	delivered := func(sink string) func() bool {
-		return func() bool { return metric(reg, "notifier_deliveries_total", "sink", sink) >= burstSize }
+		return func() bool { return metric(reg, "notifier_deliveries_total", "receiver", sink) >= burstSize }
 	}
 	end, err := waitFor(60*time.Second, "every event delivered to nats", delivered("nats"))
 	if perr := stopProfiles(); err == nil {
