@@ -48,7 +48,8 @@ func usage(cmds []*command) string {
 	}
 	b.WriteString("\n--config defaults to $NOTIFIER_CONFIG, then ./notifier.toml.\n" +
 		"notifier <command> --help (or notifier help <command>) shows a command's flags, environment,\n" +
-		"exit codes and an example.\n")
+		"exit codes and an example.\n" +
+		"Shell completion: eval \"$(notifier --completion-script-bash)\" (or --completion-script-zsh).\n")
 	return b.String()
 }
 
