@@ -9,14 +9,8 @@ import (
 
 // runCheck validates the configuration, and unless --offline the environment it names;
 // it prints the warnings on stderr and the configuration on stdout.
-func runCheck(args []string, stdout, stderr io.Writer) int {
-	fs := flags("check-config", stderr)
-	given := configFlag(fs)
-	offline := fs.Bool("offline", false, "do not read the environment variables and files the configuration names")
-	strict := fs.Bool("strict", false, "exit 2 when there are warnings")
-	if code, ok := parse(fs, args, stdout, stderr); !ok {
-		return code
-	}
+func runCheck(f *checkFlags, stdout, stderr io.Writer) int {
+	given, offline, strict := &f.config, &f.offline, &f.strict
 	cfg, path, code := loadConfig("check-config", *given, stderr)
 	if code != exitOK {
 		return code

@@ -41,18 +41,7 @@ type healthOptions struct {
 // images without a shell: exit 0 when it answers 200, 1 otherwise. Where to ask and how
 // come from the configuration file, as the notifier reads it: http.listen (loopback for an
 // address of every interface) and http.web_config_file (TLS, basic auth).
-func runHealthcheck(args []string, stdout, stderr io.Writer) int {
-	var o healthOptions
-	fs := flags("healthcheck", stderr)
-	fs.StringVar(&o.config, "config", "", "the TOML configuration file (default: $NOTIFIER_CONFIG, then ./notifier.toml; none found: the defaults)")
-	fs.StringVar(&o.url, "url", "", "ask this absolute http(s) URL instead of the one http.listen gives")
-	fs.BoolVar(&o.ready, "ready", false, "ask /readyz (readiness) instead of /healthz (liveness)")
-	fs.StringVar(&o.user, "web.username", "", "basic auth user, for a web config with basic_auth_users (default $"+userEnv+"); the password is $"+passwordEnv)
-	fs.StringVar(&o.passwordFile, "web.password-file", "", "read the basic auth password from this file instead of $"+passwordEnv)
-	fs.DurationVar(&o.timeout, "timeout", 5*time.Second, "how long to wait for the answer")
-	if code, ok := parse(fs, args, stdout, stderr); !ok {
-		return code
-	}
+func runHealthcheck(o *healthOptions, stdout, stderr io.Writer) int {
 	req, client, err := o.request(os.Getenv)
 	if err != nil {
 		fmt.Fprintf(stderr, "notifier healthcheck: %v\n", err)

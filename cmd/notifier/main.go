@@ -32,43 +32,9 @@ const (
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 
+// run runs the command args name (commands.go declares them all) and returns the exit code.
 func run(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, usage())
-		return exitUsage
-	}
-	cmd, args := args[0], args[1:]
-	switch cmd {
-	case "help", "--help", "-h":
-		if len(args) > 0 && lookup(args[0]) != nil {
-			return run([]string{args[0], "--help"}, stdout, stderr)
-		}
-		fmt.Fprint(stdout, usage())
-		return exitOK
-	case "--version", "-v":
-		return runVersion(nil, stdout, stderr)
-	case "version":
-		return runVersion(args, stdout, stderr)
-	case "run":
-		return runDaemon(args, stdout, stderr)
-	case "once":
-		return runOnce(args, stdout, stderr)
-	case "check-config":
-		return runCheck(args, stdout, stderr)
-	case "routes":
-		return runRoutes(args, stdout, stderr)
-	case "test-notification":
-		return runTestNotification(args, stdout, stderr)
-	case "probe":
-		return runProbe(args, stdout, stderr)
-	case "demo":
-		return runDemo(args, stdout, stderr)
-	case "healthcheck":
-		return runHealthcheck(args, stdout, stderr)
-	default:
-		fmt.Fprintf(stderr, "notifier: unknown command %q\n\n%s", cmd, usage())
-		return exitUsage
-	}
+	return newCLI(commands, stdout, stderr).run(args)
 }
 
 // loadConfig reads the configuration at given, or where configPath says. On a problem it
@@ -87,13 +53,8 @@ func loadConfig(cmd, given string, stderr io.Writer) (*config.Config, string, in
 	return cfg, path, exitOK
 }
 
-func runDaemon(args []string, stdout, stderr io.Writer) int {
-	fs := flags("run", stderr)
-	given := configFlag(fs)
-	if code, ok := parse(fs, args, stdout, stderr); !ok {
-		return code
-	}
-	cfg, path, code := loadConfig("run", *given, stderr)
+func runDaemon(f *runFlags, stdout, stderr io.Writer) int {
+	cfg, path, code := loadConfig("run", f.config, stderr)
 	if code != exitOK {
 		return code
 	}
@@ -128,14 +89,8 @@ func runDaemon(args []string, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
-func runOnce(args []string, stdout, stderr io.Writer) int {
-	fs := flags("once", stderr)
-	given := configFlag(fs)
-	dryRun := fs.Bool("dry-run", false, "print the events instead of committing and sending them")
-	render := fs.Bool("render", false, "with --dry-run: print per receiver what would be sent to it (NATS subject and CloudEvent, Slack JSON)")
-	if code, ok := parse(fs, args, stdout, stderr); !ok {
-		return code
-	}
+func runOnce(f *onceFlags, stdout, stderr io.Writer) int {
+	given, dryRun, render := &f.config, &f.dryRun, &f.render
 	if *render && !*dryRun {
 		fmt.Fprintln(stderr, "notifier once: --render needs --dry-run (it shows what would be sent, and sends nothing)")
 		return exitUsage

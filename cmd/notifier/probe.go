@@ -15,14 +15,8 @@ import (
 
 // runProbe measures what the DCS API of each configured project does, those [[dcs.discover]]
 // finds included, and prints it, with the configuration lines to use. It reads only: no state, no lock, no receivers.
-func runProbe(args []string, stdout, stderr io.Writer) int {
-	fs := flags("probe", stderr)
-	given := configFlag(fs)
-	projectID := fs.String("project", "", "probe only this project id, of dcs.projects or one a [[dcs.discover]] entry finds (default: every one)")
-	asJSON := fs.Bool("json", false, "print the report as one JSON object instead of text")
-	if code, ok := parse(fs, args, stdout, stderr); !ok {
-		return code
-	}
+func runProbe(f *probeFlags, stdout, stderr io.Writer) int {
+	given, projectID, asJSON := &f.config, &f.project, &f.json
 	cfg, _, code := loadConfig("probe", *given, stderr)
 	if code != exitOK {
 		return code

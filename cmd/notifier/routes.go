@@ -15,16 +15,8 @@ import (
 
 // runRoutes shows where an event of a task name and status would go: one line per
 // receiver, in the order of the configuration.
-func runRoutes(args []string, stdout, stderr io.Writer) int {
-	fs := flags("routes", stderr)
-	given := configFlag(fs)
-	name := fs.String("task-name", "", "the task name, e.g. masterStandbySwapJob (required)")
-	status := fs.String("status", "", "the task status, e.g. FAILED (required)")
-	projectID := fs.String("project", "", "the project id, one of dcs.projects (default: the first)")
-	atFlag := fs.String("at", "", "the moment maintenance windows are decided at, RFC 3339 (default: now)")
-	if code, ok := parse(fs, args, stdout, stderr); !ok {
-		return code
-	}
+func runRoutes(f *routesFlags, stdout, stderr io.Writer) int {
+	given, name, status, projectID, atFlag := &f.config, &f.taskName, &f.status, &f.project, &f.at
 	if *name == "" || *status == "" {
 		fmt.Fprintln(stderr, "notifier routes: --task-name and --status are required")
 		return exitUsage

@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/rs/zerolog"
 
@@ -31,15 +30,8 @@ func (n *names) Set(v string) error {
 }
 
 // runTestNotification sends one test event to the receivers and prints a line for each.
-func runTestNotification(args []string, stdout, stderr io.Writer) int {
-	fs := flags("test-notification", stderr)
-	given := configFlag(fs)
-	var only names
-	fs.Var(&only, "receiver", "send only to this receiver (repeat for several; NATS is \"nats\"; default: every one)")
-	timeout := fs.Duration("timeout", 30*time.Second, "give up on the receivers that have not answered after this long")
-	if code, ok := parse(fs, args, stdout, stderr); !ok {
-		return code
-	}
+func runTestNotification(f *testFlags, stdout, stderr io.Writer) int {
+	given, only, timeout := &f.config, f.receivers, &f.timeout
 	if *timeout <= 0 {
 		fmt.Fprintln(stderr, "notifier test-notification: --timeout must be positive")
 		return exitUsage

@@ -58,11 +58,7 @@ func (b *buildInfo) fromBuildInfo(bi *debug.BuildInfo) {
 // appVersion is the version the notifier reports in its metrics.
 func appVersion() string { return readBuildInfo().version }
 
-func runVersion(args []string, stdout, stderr io.Writer) int {
-	fs := flags("version", stderr)
-	if code, ok := parse(fs, args, stdout, stderr); !ok {
-		return code
-	}
+func runVersion(stdout, _ io.Writer) int {
 	b := readBuildInfo()
 	fmt.Fprintf(stdout, "notifier %s\ncommit %s\ngo %s\n", b.version, b.commit, b.goVersion)
 	return exitOK
