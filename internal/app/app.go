@@ -20,7 +20,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"notifier/internal/config"
-	"notifier/internal/dcs"
+	"notifier/internal/fleet"
 	"notifier/internal/metrics"
 	"notifier/internal/mute"
 	"notifier/internal/route"
@@ -70,8 +70,8 @@ type App struct {
 	reg      *prometheus.Registry
 	m        *metrics.Metrics
 	projects []project
-	disc     []*discoverer // [[dcs.discover]] entries
-	redisc   func()        // Deps.Rediscover
+	disc     []*fleet.Discoverer // [[dcs.discover]] entries
+	redisc   func()              // Deps.Rediscover
 	recv     []receiver
 	nats     *natssink.Sink // nil without nats.url; /readyz reports its connection
 	ln       net.Listener   // nil when http.listen is ""
@@ -87,24 +87,12 @@ type App struct {
 	applyMu   sync.Mutex
 	getenv    func(string) string
 	transport http.RoundTripper
-	budgets   map[string]*dcs.Budget     // every access key's, by fleet's id: kept by a reload
+	fleet     *fleet.Fleet               // the credentials and budgets of the configuration running: a reload keeps its budgets
 	paces     map[string]slacksink.Pacer // every Slack channel's pace, kept by a reload
 	natsFP    string                     // the [nats] settings and secrets the NATS sink was opened with
 	quick     atomic.Bool                // stopping for a reload: no drain (unitConfig.quickStop)
 
 	version, commit, configPath string // for the start line
-}
-
-// project is a configured or discovered project and its API client.
-type project struct {
-	cfg        config.Project
-	client     dcs.Lister
-	budget     *dcs.Budget     // its access key's, which client waits on
-	creds      dcs.Credentials // client's
-	discovered bool            // found by [[dcs.discover]]: its first poll is always a silent baseline
-	from       string          // the discovery entry that found it (dcs.discover[i]); "" when configured
-	startDelay time.Duration   // before its first poll (startDelay)
-	fp         string          // its settings as its poller uses them (fingerprint): a reload compares them
 }
 
 // New opens the state, builds a client per project, connects the sinks and binds the
@@ -138,18 +126,18 @@ func New(cfg *config.Config, d Deps) (_ *App, err error) {
 	if cfg.DCS.InsecureSkipVerify {
 		a.log.Warn().Msg("dcs.insecure_skip_verify = true: TLS certificates of the DCS API are NOT verified")
 	}
-	fl := newFleet(cfg.DCS, d.Getenv, a.m)
-	if a.projects, err = configuredProjects(cfg, fl, d.Transport); err != nil {
+	fl := a.newFleet(cfg)
+	if a.projects, err = configuredProjects(cfg, fl); err != nil {
 		return nil, err
 	}
-	if a.disc, err = newDiscoverers(cfg, fl, d.Transport); err != nil {
+	if a.disc, err = fl.Discoverers(); err != nil {
+		return nil, &SetupError{err}
+	}
+	if err := a.discover(cfg, fl); err != nil {
 		return nil, err
 	}
-	if err := a.discover(cfg, fl, d.Transport); err != nil {
-		return nil, err
-	}
-	a.spread(fl, cfg.DCS.MaxRequestsPerSecond, cfg.Poll.Interval.D())
-	a.budgets = fl.budgets
+	a.spread(a.projects, fl, cfg.Poll.Interval.D())
+	a.fleet = fl
 	for i := range a.projects {
 		a.projects[i].fp = a.projects[i].fingerprint(cfg)
 	}
@@ -206,29 +194,6 @@ func (a *App) config() *config.Config {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
 	return a.cfg
-}
-
-// configuredProjects builds the client of every dcs.projects entry, in order.
-func configuredProjects(cfg *config.Config, fl *fleet, tr http.RoundTripper) ([]project, error) {
-	var out []project
-	for i, p := range cfg.DCS.Projects {
-		creds, err := fl.credentials(cfg.DCS.ProjectKeys(i))
-		if err != nil {
-			return nil, err
-		}
-		c, err := dcs.NewClient(dcs.Options{
-			Region: p.Region, ProjectID: p.ProjectID, Endpoint: p.Endpoint, Credentials: creds,
-			Timeout: cfg.DCS.RequestTimeout.D(), MaxBodyBytes: cfg.DCS.MaxBodyBytes,
-			StartParam: cfg.DCS.ClientStartParam(), InsecureSkipVerify: cfg.DCS.InsecureSkipVerify,
-			Transport: tr,
-		})
-		if err != nil {
-			return nil, setupErr("dcs.projects[%d]: %w", i, err)
-		}
-		b := fl.budget(creds, cfg.DCS.ProjectKeys(i).Key)
-		out = append(out, project{cfg: p, client: dcs.Budgeted{Lister: c, Budget: b}, budget: b, creds: creds})
-	}
-	return out, nil
 }
 
 // Addr returns the address the HTTP endpoints are served on, nil when http.listen is "".

@@ -13,7 +13,7 @@ import (
 	"slices"
 
 	"notifier/internal/config"
-	"notifier/internal/dcs"
+	"notifier/internal/fleet"
 	"notifier/internal/mute"
 	"notifier/internal/poller"
 	"notifier/internal/route"
@@ -98,7 +98,7 @@ func (a *App) Apply(ctx context.Context, cfg *config.Config) (Applied, error) {
 	a.mu.Lock()
 	a.cfg, a.projects, a.recv = cfg, p.projects, p.recv
 	a.mu.Unlock()
-	a.budgets = p.budgets
+	a.fleet = p.fleet
 	closeReceivers(replaced) // their workers are stopped
 	p.discard()
 	a.m.Keep(a.projectIDs())
@@ -114,7 +114,7 @@ type plan struct {
 	opened   []receiver // the receivers opened for the plan, used or not
 	routes   *route.Table
 	mutes    *mute.Set
-	budgets  map[string]*dcs.Budget
+	fleet    *fleet.Fleet
 	changes  Applied
 	// everyProject: every discovery listing succeeded, so the projects are all there is
 	// to watch (unitConfig.everyProject).
@@ -133,18 +133,18 @@ func (p *plan) discard() {
 // the discovery entries again) and the receivers other than NATS, which a running App
 // keeps.
 func (a *App) prepare(ctx context.Context, cfg *config.Config) (*plan, error) {
-	fl := newFleet(cfg.DCS, a.getenv, a.m)
-	maps.Copy(fl.budgets, a.budgets) // one budget per access key, old pollers and new alike
+	fl := a.newFleet(cfg)
+	fl.Keep(a.fleet) // one budget per access key, old pollers and new alike
 	for i, d := range a.disc {
-		creds, err := fl.credentials(cfg.DCS.DiscoverKeys(i))
+		creds, err := fl.Credentials(cfg.DCS.DiscoverKeys(i))
 		if err != nil {
-			return nil, err
+			return nil, &SetupError{err}
 		}
-		if creds != d.creds {
-			return nil, &RestartError{Key: "the credential of " + d.key}
+		if creds != d.Creds {
+			return nil, &RestartError{Key: "the credential of " + d.Key}
 		}
 	}
-	projects, err := configuredProjects(cfg, fl, a.transport)
+	projects, err := configuredProjects(cfg, fl)
 	if err != nil {
 		return nil, err
 	}
@@ -152,8 +152,8 @@ func (a *App) prepare(ctx context.Context, cfg *config.Config) (*plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	spread(a.log, projects, fl, cfg.DCS.MaxRequestsPerSecond, cfg.Poll.Interval.D())
-	p := &plan{budgets: fl.budgets, everyProject: every}
+	a.spread(projects, fl, cfg.Poll.Interval.D())
+	p := &plan{fleet: fl, everyProject: every}
 	p.projects, p.changes.Projects = merge(a.projects, projects, cfg)
 	if p.routes, err = route.New(cfg); err != nil {
 		return nil, err
@@ -174,52 +174,6 @@ func (a *App) prepare(ctx context.Context, cfg *config.Config) (*plan, error) {
 	}
 	p.recv, p.changes.Receivers = a.mergeReceivers(p.opened)
 	return p, nil
-}
-
-// relist adds to projects those of every discovery entry, listed again (as at a
-// start, an explicit project wins, and between entries the first). An entry whose
-// listing fails keeps the projects it found before: a reload never stops watching a
-// project because IAM did not answer. every is false then: a project may be missing by
-// chance.
-func (a *App) relist(ctx context.Context, cfg *config.Config, fl *fleet, projects []project) (_ []project, every bool, _ error) {
-	if len(a.disc) == 0 {
-		return projects, true, nil
-	}
-	every = true
-	seen := map[string]bool{}
-	for _, p := range projects {
-		seen[p.cfg.ProjectID] = true
-	}
-	lists := listAll(ctx, a.disc, 2*cfg.DCS.RequestTimeout.D())
-	for i, d := range a.disc {
-		if err := lists[i].err; err != nil {
-			every = false
-			a.log.Warn().Err(err).Str("discover", d.key).
-				Msg("reload: cannot list the projects of this credential (IAM); the projects it found before are still watched")
-			for _, p := range a.projects {
-				if p.from == d.key && !seen[p.cfg.ProjectID] {
-					seen[p.cfg.ProjectID] = true
-					fl.budget(p.creds, d.key) // counted in its budget's share
-					projects = append(projects, p)
-				}
-			}
-			continue
-		}
-		d.setKnown(ids(lists[i].found))
-		a.m.Discovered.WithLabelValues(d.key).Set(float64(len(lists[i].found)))
-		for _, found := range lists[i].found {
-			if seen[found.ID] {
-				continue
-			}
-			seen[found.ID] = true
-			p, err := d.project(cfg, found, fl, a.transport)
-			if err != nil {
-				return nil, false, err
-			}
-			projects = append(projects, p)
-		}
-	}
-	return projects, every, nil
 }
 
 // merge returns next, in its order, with each project whose settings are those of a

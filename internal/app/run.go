@@ -51,7 +51,7 @@ func (a *App) Run(ctx context.Context) error {
 		// asks for a reload (Deps.Rediscover).
 		dctx, cancel := context.WithCancel(ctx)
 		g.Add(func() error {
-			a.refreshDiscovery(dctx, a.rediscovered)
+			a.refreshDiscovery(dctx)
 			<-dctx.Done()
 			return nil
 		}, func(error) {
