@@ -23,8 +23,8 @@ import (
 	"notifier/internal/fleet"
 	"notifier/internal/metrics"
 	"notifier/internal/mute"
+	"notifier/internal/natsconn"
 	"notifier/internal/route"
-	"notifier/internal/sinks/natssink"
 	"notifier/internal/sinks/slacksink"
 	"notifier/internal/status"
 )
@@ -73,12 +73,15 @@ type App struct {
 	disc     []*fleet.Discoverer // [[dcs.discover]] entries
 	redisc   func()              // Deps.Rediscover
 	recv     []receiver
-	nats     *natssink.Sink // nil without nats.url; /readyz reports its connection
-	ln       net.Listener   // nil when http.listen is ""
-	mode     mode           // fileMode or kvMode, as state.backend says
-	dryRun   bool
-	rec      *status.Recorder // recent events and deliveries, for the status page
-	live     livenessBounds   // when /healthz calls a loop wedged
+	// nc is the App's NATS connection, nil without nats.url (or in a dry run): the NATS
+	// receiver publishes on it and the nats-kv state keeps its buckets on it; /readyz and
+	// notifier_nats_connected report it. Closed last.
+	nc     *natsconn.Conn
+	ln     net.Listener // nil when http.listen is ""
+	mode   mode         // fileMode or kvMode, as state.backend says
+	dryRun bool
+	rec    *status.Recorder // recent events and deliveries, for the status page
+	live   livenessBounds   // when /healthz calls a loop wedged
 
 	// What a reload applied in place (Apply) needs: mu guards cfg, projects and recv,
 	// which Apply replaces while the endpoints read them; applyMu makes one Apply at a
@@ -142,7 +145,10 @@ func New(cfg *config.Config, d Deps) (_ *App, err error) {
 		a.projects[i].fp = a.projects[i].fingerprint(cfg)
 	}
 	if !d.DryRun {
-		if a.recv, a.nats, err = openReceivers(cfg, a.log, d.Getenv, a.paces); err != nil {
+		if a.nc, err = dialNATS(cfg.NATS, a.log, d.Getenv); err != nil {
+			return nil, err
+		}
+		if a.recv, err = openReceivers(cfg, a.log, d.Getenv, a.paces, a.nc); err != nil {
 			return nil, err
 		}
 		if a.natsFP, err = natsFingerprint(cfg, d.Getenv); err != nil {
@@ -174,10 +180,10 @@ func New(cfg *config.Config, d Deps) (_ *App, err error) {
 	uc := unitConfig{cfg: cfg, log: a.log, m: a.m, receivers: a.recv, routes: routes, mutes: mutes, now: d.Now, rec: a.rec,
 		everyProject: a.discovered(), quickStop: &a.quick}
 	if cfg.State.Backend == "nats-kv" {
-		if a.nats == nil {
+		if a.nc == nil {
 			return nil, setupErr("state.backend: \"nats-kv\" needs the NATS sink (nats.url)")
 		}
-		a.mode = newKVMode(uc, a.nats.Conn(), a.projects, cfg.Cluster.Shards)
+		a.mode = newKVMode(uc, a.nc.NC(), a.projects, cfg.Cluster.Shards)
 	} else {
 		fm, err := newFileMode(uc, cfg.State.Path, a.projects)
 		if err != nil {
@@ -204,16 +210,21 @@ func (a *App) Addr() net.Addr {
 	return a.ln.Addr()
 }
 
-// Close releases the state lock, the listener and the connections.
+// Close releases the state lock, the listener and the connections: NATS last, since the
+// NATS receiver and the nats-kv state use it.
 func (a *App) Close() error {
 	if a.ln != nil {
 		a.ln.Close()
 	}
 	closeReceivers(a.recv)
+	var err error
 	if a.mode != nil {
-		return a.mode.close()
+		err = a.mode.close()
 	}
-	return nil
+	if a.nc != nil {
+		a.nc.Close()
+	}
+	return err
 }
 
 // projectIDs are the configured projects' ids, in the order of the configuration.

@@ -25,7 +25,7 @@ import (
 // kvMode is the replicated backend: state in a JetStream KV bucket, and one lease per
 // shard deciding which replica polls and publishes that shard's projects.
 type kvMode struct {
-	nc     *nats.Conn // the NATS sink's connection, which holds the buckets too
+	nc     *nats.Conn // the App's NATS connection, which the NATS receiver publishes on too
 	holder string
 
 	mu sync.Mutex
@@ -97,8 +97,8 @@ func (k *kvMode) units() []*unit {
 	return out
 }
 
-// close has nothing to release: the buckets live on the NATS connection, which the App
-// closes with the sinks.
+// close has nothing to release: the buckets live on the App's NATS connection, which the
+// App closes last.
 func (k *kvMode) close() error { return nil }
 
 // run campaigns for every shard until ctx is done, while the replicas running agree on

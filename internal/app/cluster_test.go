@@ -282,7 +282,7 @@ func TestLeaderFailover(t *testing.T) {
 				rs.stop(leader)
 			} else {
 				// The leader's connection dies: no renewal, no release, no drain.
-				rs.apps[leader].nats.Conn().Close()
+				rs.apps[leader].nc.NC().Close()
 			}
 			// Changes during the gap.
 			rs.set("a", "SUCCESS")

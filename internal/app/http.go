@@ -85,8 +85,8 @@ func (a *App) readiness(now time.Time) Readiness {
 	} else {
 		h.Problems = []string{}
 	}
-	if a.nats != nil {
-		h.NATS = a.nats.State()
+	if a.nc != nil {
+		h.NATS = a.nc.State()
 	}
 	if h.Shards == nil {
 		h.Shards = []ShardStatus{}
@@ -159,7 +159,7 @@ func (a *App) upstreamProblems(now time.Time) []string {
 			}
 		}
 	}
-	if a.nats != nil && !a.nats.Connected() {
+	if a.nc != nil && !a.nc.Connected() {
 		reasons = append(reasons, "nats: not connected")
 	}
 	return reasons

@@ -24,8 +24,8 @@ func (a *App) initSeries() {
 // installed once the mode is built.
 func (a *App) probes() metrics.Probes {
 	p := metrics.Probes{ProjectUp: func() map[string]bool { return a.projectUp(time.Now()) }}
-	if a.nats != nil {
-		p.NATSConnected = a.nats.Connected
+	if a.nc != nil {
+		p.NATSConnected = a.nc.Connected
 	}
 	return p
 }

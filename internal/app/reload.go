@@ -168,7 +168,7 @@ func (a *App) prepare(ctx context.Context, cfg *config.Config) (*plan, error) {
 		}
 	}
 	if len(names) > 0 {
-		if p.opened, _, err = openSelected(cfg, a.log, a.getenv, names, a.paces); err != nil {
+		if p.opened, err = openSelected(cfg, a.log, a.getenv, names, a.paces, nil); err != nil {
 			return nil, err
 		}
 	}
