@@ -1,15 +1,18 @@
-// Package app wires the notifier together: state, one poller per project, the sinks, the
-// HTTP endpoints and, with the nats-kv backend, leader election. It never touches signals
-// or os.Exit, so tests and the demo drive it exactly as the command does.
+// Package app is the notifier's lifecycle: it builds the components — the state, one
+// poller per project (internal/fleet finds the projects and their clients), the NATS
+// connection and the receivers, and with the nats-kv backend leader election — runs them,
+// applies a reload, and stops them. It never touches signals, os.Exit or a listener:
+// internal/web serves its status (Readiness, Liveness, StatusPage, Registry), so tests
+// and the demo drive it exactly as the command does.
 //
 // Reading order: New (app.go) builds every component; Run (run.go) starts them as one
-// group and stops them together; a mode (mode.go: file, cluster.go: nats-kv) runs the
-// units (unit.go) that poll and deliver; receivers.go opens the sinks.
+// group and stops them together; Apply (reload.go) applies a reload in place; a mode
+// (mode.go: file, cluster.go: nats-kv) runs the units (unit.go) that poll and deliver;
+// projects.go lists the projects, receivers.go opens the sinks.
 package app
 
 import (
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"sync"
@@ -77,8 +80,7 @@ type App struct {
 	// receiver publishes on it and the nats-kv state keeps its buckets on it; /readyz and
 	// notifier_nats_connected report it. Closed last.
 	nc     *natsconn.Conn
-	ln     net.Listener // nil when http.listen is ""
-	mode   mode         // fileMode or kvMode, as state.backend says
+	mode   mode // fileMode or kvMode, as state.backend says
 	dryRun bool
 	rec    *status.Recorder // recent events and deliveries, for the status page
 	live   livenessBounds   // when /healthz calls a loop wedged
@@ -98,8 +100,8 @@ type App struct {
 	version, commit, configPath string // for the start line
 }
 
-// New opens the state, builds a client per project, connects the sinks and binds the
-// HTTP listener, so that a problem with any of them fails the start rather than Run.
+// New opens the state, builds a client per project and connects NATS and the sinks, so
+// that a problem with any of them fails the start rather than Run.
 // The state lock is held until Close.
 func New(cfg *config.Config, d Deps) (_ *App, err error) {
 	if d.Getenv == nil {
@@ -155,15 +157,6 @@ func New(cfg *config.Config, d Deps) (_ *App, err error) {
 			return nil, err
 		}
 	}
-	if addr := cfg.HTTP.Listen; addr != "" {
-		if err := cfg.HTTP.CheckWebConfig(); err != nil {
-			return nil, &SetupError{err}
-		}
-		// Bound here, not in Run, so a busy port fails the start (and a reload falls back).
-		if a.ln, err = net.Listen("tcp", addr); err != nil {
-			return nil, fmt.Errorf("http.listen: %w", err)
-		}
-	}
 	routes, err := route.New(cfg)
 	if err != nil {
 		return nil, err
@@ -202,20 +195,9 @@ func (a *App) config() *config.Config {
 	return a.cfg
 }
 
-// Addr returns the address the HTTP endpoints are served on, nil when http.listen is "".
-func (a *App) Addr() net.Addr {
-	if a.ln == nil {
-		return nil
-	}
-	return a.ln.Addr()
-}
-
-// Close releases the state lock, the listener and the connections: NATS last, since the
-// NATS receiver and the nats-kv state use it.
+// Close releases the state lock and the connections: NATS last, since the NATS receiver
+// and the nats-kv state use it.
 func (a *App) Close() error {
-	if a.ln != nil {
-		a.ln.Close()
-	}
 	closeReceivers(a.recv)
 	var err error
 	if a.mode != nil {

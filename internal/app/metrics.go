@@ -6,7 +6,12 @@ import (
 	"notifier/internal/diff"
 	"notifier/internal/event"
 	"notifier/internal/metrics"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
+
+// Registry holds the App's metrics, which /metrics serves (internal/web).
+func (a *App) Registry() *prometheus.Registry { return a.reg }
 
 // initSeries creates every project's and every receiver's series at zero, so that a
 // notifier that never manages to poll or deliver still says so from its first scrape.
