@@ -1,9 +1,10 @@
 package app
 
 import (
-	"notifier/internal/status"
 	"slices"
 	"time"
+
+	"notifier/internal/status"
 )
 
 // livenessBounds are how long a loop may take before /healthz calls it wedged. They are
