@@ -94,7 +94,7 @@ type App struct {
 	transport http.RoundTripper
 	fleet     *fleet.Fleet               // the credentials and budgets of the configuration running: a reload keeps its budgets
 	paces     map[string]slacksink.Pacer // every Slack channel's pace, kept by a reload
-	natsFP    string                     // the [nats] settings and secrets the NATS sink was opened with
+	natsFP    string                     // the secrets and files [nats] reads, as the NATS connection was opened with
 	quick     atomic.Bool                // stopping for a reload: no drain (unitConfig.quickStop)
 
 	version, commit, configPath string // for the start line
@@ -131,20 +131,8 @@ func New(cfg *config.Config, d Deps) (_ *App, err error) {
 	if cfg.DCS.InsecureSkipVerify {
 		a.log.Warn().Msg("dcs.insecure_skip_verify = true: TLS certificates of the DCS API are NOT verified")
 	}
-	fl := a.newFleet(cfg)
-	if a.projects, err = configuredProjects(cfg, fl); err != nil {
+	if err := a.findProjects(cfg); err != nil {
 		return nil, err
-	}
-	if a.disc, err = fl.Discoverers(); err != nil {
-		return nil, &SetupError{err}
-	}
-	if err := a.discover(cfg, fl); err != nil {
-		return nil, err
-	}
-	a.spread(a.projects, fl, cfg.Poll.Interval.D())
-	a.fleet = fl
-	for i := range a.projects {
-		a.projects[i].fp = a.projects[i].fingerprint(cfg)
 	}
 	if !d.DryRun {
 		if a.nc, err = dialNATS(cfg.NATS, a.log, d.Getenv); err != nil {

@@ -34,6 +34,27 @@ func (a *App) newFleet(cfg *config.Config) *fleet.Fleet {
 	return fleet.New(fleet.Options{DCS: cfg.DCS, Getenv: a.getenv, Transport: a.transport, Metrics: a.m})
 }
 
+// findProjects builds the fleet of cfg and the projects to poll: those of dcs.projects,
+// then those the discovery entries list now.
+func (a *App) findProjects(cfg *config.Config) (err error) {
+	fl := a.newFleet(cfg)
+	if a.projects, err = configuredProjects(cfg, fl); err != nil {
+		return err
+	}
+	if a.disc, err = fl.Discoverers(); err != nil {
+		return &SetupError{err}
+	}
+	if err := a.discover(cfg, fl); err != nil {
+		return err
+	}
+	a.spread(a.projects, fl, cfg.Poll.Interval.D())
+	a.fleet = fl
+	for i := range a.projects {
+		a.projects[i].fp = a.projects[i].fingerprint(cfg)
+	}
+	return nil
+}
+
 // configuredProjects builds the client of every dcs.projects entry, in order.
 func configuredProjects(cfg *config.Config, fl *fleet.Fleet) ([]project, error) {
 	var out []project

@@ -10,7 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/prometheus/exporter-toolkit/web"
+	toolkit "github.com/prometheus/exporter-toolkit/web"
 	"github.com/rs/zerolog"
 
 	"notifier/internal/config"
@@ -185,7 +185,7 @@ func newServer(h http.Handler, log zerolog.Logger) *http.Server {
 // TLS is on is decided here, at the start. "" serves plain HTTP without authentication.
 // It returns nil once srv is shut down.
 func serve(ln net.Listener, srv *http.Server, webConfig string, log zerolog.Logger) error {
-	err := web.Serve(ln, srv, &web.FlagConfig{WebConfigFile: &webConfig}, slog.New(slogHandler(log)))
+	err := toolkit.Serve(ln, srv, &toolkit.FlagConfig{WebConfigFile: &webConfig}, slog.New(slogHandler(log)))
 	if errors.Is(err, http.ErrServerClosed) {
 		return nil
 	}
