@@ -13,6 +13,7 @@ import (
 	"notifier/internal/app"
 	"notifier/internal/config"
 	"notifier/internal/metrics"
+	"notifier/internal/web"
 )
 
 // builder makes the App for a configuration, with the logger that configuration asks for.
@@ -65,56 +66,47 @@ func serve(ctx context.Context, o serveOptions) error {
 		return err
 	}
 	cur := &current{cfg: o.cfg, ep: ep}
-	defer func() { cur.ep.close() }()
-	if cur.a, cur.log, err = o.build(appConfig(cur.cfg)); err != nil {
+	defer func() { cur.ep.Close() }()
+	if cur.a, cur.log, err = o.build(cur.cfg); err != nil {
 		return err
 	}
-	cur.ep.set(cur.a, cur.log)
+	cur.ep.Set(cur.a, cur.log)
 	for {
 		r, err := d.runUntilRestart(ctx, cur)
 		cur.a.Close()
 		if err != nil || r == nil || ctx.Err() != nil {
 			if r != nil {
-				r.answer(outcome{err: errors.New("stopping")})
+				r.answer(web.Outcome{Err: errors.New("stopping")})
 			}
 			return err
 		}
-		na, nlog, err := o.build(appConfig(r.cfg))
+		na, nlog, err := o.build(r.cfg)
 		if err != nil {
 			d.metrics.ReloadDone(false, time.Now())
 			cur.log.Error().Err(err).Str("config", o.path).
 				Msg("reload: the new configuration cannot start; starting the previous one again")
 			if r.ep != cur.ep {
-				r.ep.close()
+				r.ep.Close()
 			}
-			r.answer(outcome{err: fmt.Errorf("the new configuration cannot start (the previous one runs again): %w", err)})
-			if na, nlog, err = o.build(appConfig(cur.cfg)); err != nil {
+			r.answer(web.Outcome{Err: fmt.Errorf("the new configuration cannot start (the previous one runs again): %w", err)})
+			if na, nlog, err = o.build(cur.cfg); err != nil {
 				return fmt.Errorf("reload: restarting the previous configuration: %w", err)
 			}
-			cur.ep.set(na, nlog)
+			cur.ep.Set(na, nlog)
 		} else {
 			d.metrics.ReloadDone(true, time.Now())
 			cur.cfg = r.cfg
 			d.lifecycle.Store(cur.cfg.HTTP.EnableLifecycle)
 			nlog.Info().Str("config", o.path).Int("projects", len(cur.cfg.DCS.Projects)).Msg("reload: new configuration running")
-			r.ep.set(na, nlog)
-			r.answer(outcome{})
+			r.ep.Set(na, nlog)
+			r.answer(web.Outcome{})
 			if r.ep != cur.ep {
-				cur.ep.close() // after the answer: its server waits for the request that asked
+				cur.ep.Close() // after the answer: its server waits for the request that asked
 				cur.ep = r.ep
 			}
 		}
 		cur.a, cur.log = na, nlog
 	}
-}
-
-// appConfig is cfg as an App under serve gets it: without http.listen and its
-// http.web_config_file, which serve's endpoints serve.
-func appConfig(cfg *config.Config) *config.Config {
-	c := *cfg
-	c.HTTP.Listen = ""
-	c.HTTP.WebConfigFile = ""
-	return &c
 }
 
 // daemon is what serve shares with its endpoints.
@@ -130,18 +122,18 @@ type current struct {
 	a   *app.App
 	log zerolog.Logger
 	cfg *config.Config
-	ep  *endpoints
+	ep  *web.Server
 }
 
 // reload is a valid configuration that needs a new App, with the endpoints it runs
 // behind (new ones when http.listen changed) and the POSTs waiting for its outcome.
 type reload struct {
 	cfg     *config.Config
-	ep      *endpoints
+	ep      *web.Server
 	replies []reloadRequest
 }
 
-func (r *reload) answer(o outcome) { answerAll(r.replies, o) }
+func (r *reload) answer(o web.Outcome) { answerAll(r.replies, o) }
 
 // runUntilRestart runs cur.a until ctx ends (it returns nil, nil) or a reload reads a
 // configuration that needs a new App (it stops cur.a and returns that configuration);
@@ -158,7 +150,7 @@ func (d *daemon) runUntilRestart(ctx context.Context, cur *current) (*reload, er
 		select {
 		case err := <-done:
 			return nil, err
-		case err := <-cur.ep.failed():
+		case err := <-cur.ep.Failed():
 			stop()
 			<-done
 			return nil, err
@@ -176,9 +168,9 @@ func (d *daemon) runUntilRestart(ctx context.Context, cur *current) (*reload, er
 		stop()
 		if err := <-done; err != nil {
 			if r.ep != cur.ep {
-				r.ep.close()
+				r.ep.Close()
 			}
-			r.answer(outcome{err: err})
+			r.answer(web.Outcome{Err: err})
 			return nil, err
 		}
 		return r, nil
@@ -206,7 +198,7 @@ func (d *daemon) reload(ctx context.Context, cur *current, replies []reloadReque
 	failed := func(err error, msg string) *reload {
 		d.metrics.ReloadDone(false, time.Now())
 		cur.log.Error().Err(err).Str("config", d.path).Msg(msg)
-		answerAll(replies, outcome{err: err})
+		answerAll(replies, web.Outcome{Err: err})
 		return nil
 	}
 	next, err := config.LoadFile(d.path)
@@ -219,13 +211,13 @@ func (d *daemon) reload(ctx context.Context, cur *current, replies []reloadReque
 		if nextEP, err = d.listen(next.HTTP); err != nil {
 			return failed(err, "reload: the new http.listen cannot be served; the running configuration is kept")
 		}
-	} else if next.HTTP.WebConfigFile != cur.ep.webFile() {
+	} else if next.HTTP.WebConfigFile != cur.ep.WebConfigFile() {
 		// The address is held by the running server: the file it reads is fixed until
 		// http.listen changes or the process restarts (its content applies at once).
-		cur.log.Warn().Str("config", d.path).Str("web_config_file", cur.ep.webFile()).
+		cur.log.Warn().Str("config", d.path).Str("web_config_file", cur.ep.WebConfigFile()).
 			Msg("reload: a changed http.web_config_file applies at the next restart or change of http.listen; the listener keeps the file it serves with")
 	}
-	res, err := cur.a.Apply(ctx, appConfig(next))
+	res, err := cur.a.Apply(ctx, next)
 	var restart *app.RestartError
 	switch {
 	case errors.As(err, &restart):
@@ -233,7 +225,7 @@ func (d *daemon) reload(ctx context.Context, cur *current, replies []reloadReque
 		return &reload{cfg: next, ep: nextEP, replies: replies}
 	case err != nil:
 		if nextEP != cur.ep {
-			nextEP.close()
+			nextEP.Close()
 		}
 		return failed(fmt.Errorf("the new configuration cannot start (the running one goes on): %w", err),
 			"reload: the new configuration cannot start; the running configuration is kept")
@@ -247,11 +239,11 @@ func (d *daemon) reload(ctx context.Context, cur *current, replies []reloadReque
 		logApplied(cur.log.Info().Str("config", d.path), res).Msg("reload: new configuration running")
 	}
 	if nextEP != cur.ep {
-		nextEP.set(cur.a, cur.log)
+		nextEP.Set(cur.a, cur.log)
 	}
-	answerAll(replies, outcome{unchanged: res.Unchanged})
+	answerAll(replies, web.Outcome{Unchanged: res.Unchanged})
 	if nextEP != cur.ep {
-		cur.ep.close() // after the answers: its server waits for the requests that asked
+		cur.ep.Close() // after the answers: its server waits for the requests that asked
 		cur.ep = nextEP
 	}
 	return nil

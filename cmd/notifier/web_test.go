@@ -2,16 +2,13 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"notifier/internal/app"
 	"notifier/internal/config"
 	"notifier/internal/testutil"
 )
@@ -151,25 +148,5 @@ func TestHealthcheckTarget(t *testing.T) {
 	}
 	if _, err := (&healthOptions{config: filepath.Join(t.TempDir(), "absent.toml")}).listener(os.Getenv); err == nil {
 		t.Error("--config naming no file is not an error")
-	}
-}
-
-// Before the first App runs (its state loading), the process is alive but not ready:
-// /healthz 200, /readyz 503 saying it is starting, in its usual shape, anything else 503.
-func TestEndpointsBeforeTheFirstApp(t *testing.T) {
-	e := &endpoints{}
-	for path, want := range map[string]int{"/healthz": http.StatusOK, "/readyz": http.StatusServiceUnavailable, "/metrics": http.StatusServiceUnavailable} {
-		rec := httptest.NewRecorder()
-		e.serveApp(rec, httptest.NewRequest(http.MethodGet, path, nil))
-		if rec.Code != want {
-			t.Errorf("GET %s while starting = %d %s, want %d", path, rec.Code, rec.Body, want)
-		}
-	}
-	rec := httptest.NewRecorder()
-	e.serveApp(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
-	var r app.Readiness
-	if err := json.Unmarshal(rec.Body.Bytes(), &r); err != nil || r.Status != "not ready" || len(r.Reasons) != 1 ||
-		!strings.HasPrefix(r.Reasons[0], "starting") || r.Projects == nil || r.Problems == nil {
-		t.Errorf("/readyz while starting = %s (%v), want not ready, starting, lists not null", rec.Body, err)
 	}
 }

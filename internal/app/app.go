@@ -1,15 +1,18 @@
-// Package app wires the notifier together: state, one poller per project, the sinks, the
-// HTTP endpoints and, with the nats-kv backend, leader election. It never touches signals
-// or os.Exit, so tests and the demo drive it exactly as the command does.
+// Package app is the notifier's lifecycle: it builds the components — the state, one
+// poller per project (internal/fleet finds the projects and their clients), the NATS
+// connection and the receivers, and with the nats-kv backend leader election — runs them,
+// applies a reload, and stops them. It never touches signals, os.Exit or a listener:
+// internal/web serves its status (Readiness, Liveness, StatusPage, Registry), so tests
+// and the demo drive it exactly as the command does.
 //
 // Reading order: New (app.go) builds every component; Run (run.go) starts them as one
-// group and stops them together; a mode (mode.go: file, cluster.go: nats-kv) runs the
-// units (unit.go) that poll and deliver; receivers.go opens the sinks.
+// group and stops them together; Apply (reload.go) applies a reload in place; a mode
+// (mode.go: file, cluster.go: nats-kv) runs the units (unit.go) that poll and deliver;
+// projects.go lists the projects, receivers.go opens the sinks.
 package app
 
 import (
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"sync"
@@ -20,11 +23,11 @@ import (
 	"github.com/rs/zerolog"
 
 	"notifier/internal/config"
-	"notifier/internal/dcs"
+	"notifier/internal/fleet"
 	"notifier/internal/metrics"
 	"notifier/internal/mute"
+	"notifier/internal/natsconn"
 	"notifier/internal/route"
-	"notifier/internal/sinks/natssink"
 	"notifier/internal/sinks/slacksink"
 	"notifier/internal/status"
 )
@@ -70,15 +73,17 @@ type App struct {
 	reg      *prometheus.Registry
 	m        *metrics.Metrics
 	projects []project
-	disc     []*discoverer // [[dcs.discover]] entries
-	redisc   func()        // Deps.Rediscover
+	disc     []*fleet.Discoverer // [[dcs.discover]] entries
+	redisc   func()              // Deps.Rediscover
 	recv     []receiver
-	nats     *natssink.Sink // nil without nats.url; /readyz reports its connection
-	ln       net.Listener   // nil when http.listen is ""
-	mode     mode           // fileMode or kvMode, as state.backend says
-	dryRun   bool
-	rec      *status.Recorder // recent events and deliveries, for the status page
-	live     livenessBounds   // when /healthz calls a loop wedged
+	// nc is the App's NATS connection, nil without nats.url (or in a dry run): the NATS
+	// receiver publishes on it and the nats-kv state keeps its buckets on it; /readyz and
+	// notifier_nats_connected report it. Closed last.
+	nc     *natsconn.Conn
+	mode   mode // fileMode or kvMode, as state.backend says
+	dryRun bool
+	rec    *status.Recorder // recent events and deliveries, for the status page
+	live   livenessBounds   // when /healthz calls a loop wedged
 
 	// What a reload applied in place (Apply) needs: mu guards cfg, projects and recv,
 	// which Apply replaces while the endpoints read them; applyMu makes one Apply at a
@@ -87,28 +92,16 @@ type App struct {
 	applyMu   sync.Mutex
 	getenv    func(string) string
 	transport http.RoundTripper
-	budgets   map[string]*dcs.Budget     // every access key's, by fleet's id: kept by a reload
+	fleet     *fleet.Fleet               // the credentials and budgets of the configuration running: a reload keeps its budgets
 	paces     map[string]slacksink.Pacer // every Slack channel's pace, kept by a reload
-	natsFP    string                     // the [nats] settings and secrets the NATS sink was opened with
+	natsFP    string                     // the secrets and files [nats] reads, as the NATS connection was opened with
 	quick     atomic.Bool                // stopping for a reload: no drain (unitConfig.quickStop)
 
 	version, commit, configPath string // for the start line
 }
 
-// project is a configured or discovered project and its API client.
-type project struct {
-	cfg        config.Project
-	client     dcs.Lister
-	budget     *dcs.Budget     // its access key's, which client waits on
-	creds      dcs.Credentials // client's
-	discovered bool            // found by [[dcs.discover]]: its first poll is always a silent baseline
-	from       string          // the discovery entry that found it (dcs.discover[i]); "" when configured
-	startDelay time.Duration   // before its first poll (startDelay)
-	fp         string          // its settings as its poller uses them (fingerprint): a reload compares them
-}
-
-// New opens the state, builds a client per project, connects the sinks and binds the
-// HTTP listener, so that a problem with any of them fails the start rather than Run.
+// New opens the state, builds a client per project and connects NATS and the sinks, so
+// that a problem with any of them fails the start rather than Run.
 // The state lock is held until Close.
 func New(cfg *config.Config, d Deps) (_ *App, err error) {
 	if d.Getenv == nil {
@@ -138,36 +131,18 @@ func New(cfg *config.Config, d Deps) (_ *App, err error) {
 	if cfg.DCS.InsecureSkipVerify {
 		a.log.Warn().Msg("dcs.insecure_skip_verify = true: TLS certificates of the DCS API are NOT verified")
 	}
-	fl := newFleet(cfg.DCS, d.Getenv, a.m)
-	if a.projects, err = configuredProjects(cfg, fl, d.Transport); err != nil {
+	if err := a.findProjects(cfg); err != nil {
 		return nil, err
-	}
-	if a.disc, err = newDiscoverers(cfg, fl, d.Transport); err != nil {
-		return nil, err
-	}
-	if err := a.discover(cfg, fl, d.Transport); err != nil {
-		return nil, err
-	}
-	a.spread(fl, cfg.DCS.MaxRequestsPerSecond, cfg.Poll.Interval.D())
-	a.budgets = fl.budgets
-	for i := range a.projects {
-		a.projects[i].fp = a.projects[i].fingerprint(cfg)
 	}
 	if !d.DryRun {
-		if a.recv, a.nats, err = openReceivers(cfg, a.log, d.Getenv, a.paces); err != nil {
+		if a.nc, err = dialNATS(cfg.NATS, a.log, d.Getenv); err != nil {
+			return nil, err
+		}
+		if a.recv, err = openReceivers(cfg, a.log, d.Getenv, a.paces, a.nc); err != nil {
 			return nil, err
 		}
 		if a.natsFP, err = natsFingerprint(cfg, d.Getenv); err != nil {
 			return nil, err
-		}
-	}
-	if addr := cfg.HTTP.Listen; addr != "" {
-		if err := cfg.HTTP.CheckWebConfig(); err != nil {
-			return nil, &SetupError{err}
-		}
-		// Bound here, not in Run, so a busy port fails the start (and a reload falls back).
-		if a.ln, err = net.Listen("tcp", addr); err != nil {
-			return nil, fmt.Errorf("http.listen: %w", err)
 		}
 	}
 	routes, err := route.New(cfg)
@@ -186,10 +161,10 @@ func New(cfg *config.Config, d Deps) (_ *App, err error) {
 	uc := unitConfig{cfg: cfg, log: a.log, m: a.m, receivers: a.recv, routes: routes, mutes: mutes, now: d.Now, rec: a.rec,
 		everyProject: a.discovered(), quickStop: &a.quick}
 	if cfg.State.Backend == "nats-kv" {
-		if a.nats == nil {
+		if a.nc == nil {
 			return nil, setupErr("state.backend: \"nats-kv\" needs the NATS sink (nats.url)")
 		}
-		a.mode = newKVMode(uc, a.nats.Conn(), a.projects, cfg.Cluster.Shards)
+		a.mode = newKVMode(uc, a.nc.NC(), a.projects, cfg.Cluster.Shards)
 	} else {
 		fm, err := newFileMode(uc, cfg.State.Path, a.projects)
 		if err != nil {
@@ -208,47 +183,18 @@ func (a *App) config() *config.Config {
 	return a.cfg
 }
 
-// configuredProjects builds the client of every dcs.projects entry, in order.
-func configuredProjects(cfg *config.Config, fl *fleet, tr http.RoundTripper) ([]project, error) {
-	var out []project
-	for i, p := range cfg.DCS.Projects {
-		creds, err := fl.credentials(cfg.DCS.ProjectKeys(i))
-		if err != nil {
-			return nil, err
-		}
-		c, err := dcs.NewClient(dcs.Options{
-			Region: p.Region, ProjectID: p.ProjectID, Endpoint: p.Endpoint, Credentials: creds,
-			Timeout: cfg.DCS.RequestTimeout.D(), MaxBodyBytes: cfg.DCS.MaxBodyBytes,
-			StartParam: cfg.DCS.ClientStartParam(), InsecureSkipVerify: cfg.DCS.InsecureSkipVerify,
-			Transport: tr,
-		})
-		if err != nil {
-			return nil, setupErr("dcs.projects[%d]: %w", i, err)
-		}
-		b := fl.budget(creds, cfg.DCS.ProjectKeys(i).Key)
-		out = append(out, project{cfg: p, client: dcs.Budgeted{Lister: c, Budget: b}, budget: b, creds: creds})
-	}
-	return out, nil
-}
-
-// Addr returns the address the HTTP endpoints are served on, nil when http.listen is "".
-func (a *App) Addr() net.Addr {
-	if a.ln == nil {
-		return nil
-	}
-	return a.ln.Addr()
-}
-
-// Close releases the state lock, the listener and the connections.
+// Close releases the state lock and the connections: NATS last, since the NATS receiver
+// and the nats-kv state use it.
 func (a *App) Close() error {
-	if a.ln != nil {
-		a.ln.Close()
-	}
 	closeReceivers(a.recv)
+	var err error
 	if a.mode != nil {
-		return a.mode.close()
+		err = a.mode.close()
 	}
-	return nil
+	if a.nc != nil {
+		a.nc.Close()
+	}
+	return err
 }
 
 // projectIDs are the configured projects' ids, in the order of the configuration.

@@ -10,6 +10,7 @@ import (
 	"notifier/internal/config"
 	"notifier/internal/dcssim"
 	"notifier/internal/event"
+	"notifier/internal/status"
 	ntestutil "notifier/internal/testutil"
 )
 
@@ -33,17 +34,17 @@ func shardProjects(n int) []string {
 // does not look like two leaders (it would take a hand-over back as well).
 func (rs *replicaSet) held(stopped map[int]bool) ([]int, int) {
 	rs.t.Helper()
-	read := func(i int) []ShardStatus {
+	read := func(i int) []status.ShardStatus {
 		if stopped[i] {
 			return nil
 		}
 		return rs.apps[i].mode.status()
 	}
-	first := make([][]ShardStatus, len(rs.apps))
+	first := make([][]status.ShardStatus, len(rs.apps))
 	for i := range rs.apps {
 		first[i] = read(i)
 	}
-	second := make([][]ShardStatus, len(rs.apps))
+	second := make([][]status.ShardStatus, len(rs.apps))
 	for i := len(rs.apps) - 1; i >= 0; i-- {
 		second[i] = read(i)
 	}
@@ -154,7 +155,7 @@ func TestThreeReplicasCarryAThirdEach(t *testing.T) {
 	if released != 2 {
 		t.Errorf("r0 gave up %v leases, want 2", released)
 	}
-	if p := rs.apps[r0].statusPage(t.Context(), time.Now()); p.Cluster == nil || p.Cluster.Members != 3 {
+	if p := rs.apps[r0].StatusPage(t.Context(), time.Now()); p.Cluster == nil || p.Cluster.Members != 3 {
 		t.Errorf("status page cluster section %+v, want 3 members", p.Cluster)
 	}
 	rs.waitStream(want...)

@@ -20,12 +20,13 @@ import (
 	"notifier/internal/logx"
 	"notifier/internal/retry"
 	"notifier/internal/state"
+	"notifier/internal/status"
 )
 
 // kvMode is the replicated backend: state in a JetStream KV bucket, and one lease per
 // shard deciding which replica polls and publishes that shard's projects.
 type kvMode struct {
-	nc     *nats.Conn // the NATS sink's connection, which holds the buckets too
+	nc     *nats.Conn // the App's NATS connection, which the NATS receiver publishes on too
 	holder string
 
 	mu sync.Mutex
@@ -34,20 +35,11 @@ type kvMode struct {
 	uc         unitConfig
 	shards     [][]project
 	gen        int
-	leadership []ShardStatus
+	leadership []status.ShardStatus
 	active     map[int]*unit      // the units of the shards led now
 	regroup    map[int]func()     // ends the leadership of a shard led now (apply)
 	leaseKV    jetstream.KeyValue // once opened: the status page reads the leases from it
 	members    int                // replicas counted by the balancer; 0 before the first count
-}
-
-// ShardStatus is what /readyz says about one shard in nats-kv mode.
-type ShardStatus struct {
-	Shard    int      `json:"shard"`
-	Leader   bool     `json:"leader"`
-	Term     uint64   `json:"term,omitempty"`
-	Holder   string   `json:"holder"`
-	Projects []string `json:"projects"`
 }
 
 // Shard returns the shard of a project: a hash of its id, so every replica agrees
@@ -60,7 +52,7 @@ func Shard(projectID string, shards int) int {
 
 func newKVMode(uc unitConfig, nc *nats.Conn, projects []project, n int) *kvMode {
 	k := &kvMode{uc: uc, nc: nc, holder: cluster.NewHolder(), shards: splitShards(projects, n),
-		leadership: make([]ShardStatus, n), active: map[int]*unit{}, regroup: map[int]func(){}}
+		leadership: make([]status.ShardStatus, n), active: map[int]*unit{}, regroup: map[int]func(){}}
 	for i := range k.leadership {
 		if len(k.shards[i]) > 0 {
 			k.leadership[i].Projects = projectIDs(k.shards[i])
@@ -79,10 +71,10 @@ func (k *kvMode) conf() unitConfig {
 	return k.uc
 }
 
-func (k *kvMode) status() []ShardStatus {
+func (k *kvMode) status() []status.ShardStatus {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	out := make([]ShardStatus, len(k.leadership))
+	out := make([]status.ShardStatus, len(k.leadership))
 	copy(out, k.leadership)
 	return out
 }
@@ -97,8 +89,8 @@ func (k *kvMode) units() []*unit {
 	return out
 }
 
-// close has nothing to release: the buckets live on the NATS connection, which the App
-// closes with the sinks.
+// close has nothing to release: the buckets live on the App's NATS connection, which the
+// App closes last.
 func (k *kvMode) close() error { return nil }
 
 // run campaigns for every shard until ctx is done, while the replicas running agree on

@@ -242,13 +242,13 @@ func TestReplicasOnlyLeaderPolls(t *testing.T) {
 		t.Errorf("the follower polled %v times; only the leader may poll", got)
 	}
 	// The status page of each names the same leader, read from the lease.
-	lp := rs.apps[leader].statusPage(t.Context(), time.Now())
+	lp := rs.apps[leader].StatusPage(t.Context(), time.Now())
 	holder := rs.apps[leader].mode.(*kvMode).holder
 	// The follower reads the lease once it has opened the lease bucket: on a loaded
 	// machine that may come after the leader's first poll.
 	var fp *status.Page
 	ntestutil.Eventually(t, "the follower's page names the leader", func() bool {
-		fp = rs.apps[follower].statusPage(t.Context(), time.Now())
+		fp = rs.apps[follower].StatusPage(t.Context(), time.Now())
 		return fp.Cluster != nil && len(fp.Cluster.Shards) > 0 && fp.Cluster.Shards[0].Leader == holder
 	})
 	if lp.Cluster == nil || fp.Cluster == nil {
@@ -282,7 +282,7 @@ func TestLeaderFailover(t *testing.T) {
 				rs.stop(leader)
 			} else {
 				// The leader's connection dies: no renewal, no release, no drain.
-				rs.apps[leader].nats.Conn().Close()
+				rs.apps[leader].nc.NC().Close()
 			}
 			// Changes during the gap.
 			rs.set("a", "SUCCESS")

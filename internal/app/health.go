@@ -1,17 +1,11 @@
 package app
 
 import (
-	"net/http"
 	"slices"
 	"time"
-)
 
-// Liveness is the body of /healthz: whether the process's loops are alive. Problems name
-// the loops that are wedged (a project's poller, a receiver's worker); empty when ok.
-type Liveness struct {
-	Status   string   `json:"status"` // ok, stalled
-	Problems []string `json:"problems"`
-}
+	"notifier/internal/status"
+)
 
 // livenessBounds are how long a loop may take before /healthz calls it wedged. They are
 // generous on purpose: a liveness failure restarts the process, which must never happen
@@ -36,11 +30,12 @@ func newLivenessBounds(requestTimeout time.Duration) livenessBounds {
 	return livenessBounds{poll: max(15*time.Minute, 40*requestTimeout), send: 15 * time.Minute, grace: time.Minute}
 }
 
-// liveness lists the wedged loops of the units running: each project's poller and each
-// receiver's delivery worker. A loop not running (a shard another replica leads, an App
-// stopping) is not wedged. It reads atomics only, so a wedged loop cannot wedge it.
-func (a *App) liveness(now time.Time) Liveness {
-	l := Liveness{Status: "ok", Problems: []string{}}
+// Liveness is the body of /healthz (internal/web): the wedged loops of the units running,
+// each project's poller and each receiver's delivery worker. A loop not running (a shard
+// another replica leads, an App stopping) is not wedged. It reads atomics only, so a
+// wedged loop cannot wedge it.
+func (a *App) Liveness(now time.Time) status.Liveness {
+	l := status.Alive()
 	for _, u := range a.mode.units() {
 		l.Problems = append(l.Problems, u.stalled(now, a.live)...)
 	}
@@ -70,21 +65,4 @@ func (u *unit) stalled(now time.Time, b livenessBounds) []string {
 		out = append(out, w.disp.Stalled(now, b.send, b.grace)...)
 	}
 	return out
-}
-
-func (a *App) serveHealthz(w http.ResponseWriter, _ *http.Request) {
-	l := a.liveness(time.Now())
-	code := http.StatusOK
-	if l.Status != "ok" {
-		code = http.StatusServiceUnavailable
-	}
-	writeJSON(w, code, l)
-}
-
-// Starting is /readyz before an App runs (serve loading the first configuration): not
-// ready, in the shape of every other answer.
-func Starting() Readiness {
-	return Readiness{Status: "not ready", Reasons: []string{"starting: loading the configuration and the state"},
-		Upstream: "unknown", Problems: []string{}, Projects: []ProjectStatus{}, Receivers: []ReceiverStatus{},
-		NATS: "unknown", Shards: []ShardStatus{}}
 }

@@ -12,7 +12,11 @@ import (
 	"time"
 
 	"notifier/internal/app"
+	"notifier/internal/status"
 	"notifier/internal/testutil"
+	"notifier/internal/web"
+
+	"github.com/rs/zerolog"
 )
 
 // runApp runs a until the test ends.
@@ -44,8 +48,8 @@ func TestReadyzDuringDCSOutage(t *testing.T) {
 	}
 	t.Cleanup(func() { a.Close() })
 	runApp(t, a)
-	h := a.Handler()
-	var r app.Readiness
+	h := web.Handler(a, zerolog.Nop())
+	var r status.Readiness
 	testutil.Eventually(t, "a failed poll in /readyz", func() bool {
 		_, r, _ = readyz(t, h)
 		return r.Projects[0].Result == "error"
@@ -95,12 +99,12 @@ func TestHealthzFailsForAWedgedPoller(t *testing.T) {
 	app.SetLivenessBounds(a, 50*time.Millisecond, time.Hour, time.Hour)
 	runApp(t, a)
 	t.Cleanup(func() { close(hung.release) }) // runs before Run is stopped
-	h := a.Handler()
+	h := web.Handler(a, zerolog.Nop())
 	if code, body := get(t, h, "/healthz"); code != http.StatusOK {
 		t.Errorf("/healthz before the poll = %d %s, want 200", code, body)
 	}
 	<-hung.arrived
-	var l app.Liveness
+	var l status.Liveness
 	testutil.Eventually(t, "/healthz to fail", func() bool {
 		code, body := get(t, h, "/healthz")
 		return code == http.StatusServiceUnavailable && json.Unmarshal([]byte(body), &l) == nil

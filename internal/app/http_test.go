@@ -17,7 +17,9 @@ import (
 	"notifier/internal/config"
 	"notifier/internal/dcssim"
 	"notifier/internal/natstest"
+	"notifier/internal/status"
 	"notifier/internal/testutil"
+	"notifier/internal/web"
 )
 
 const (
@@ -56,7 +58,7 @@ func newAppSK(t *testing.T, sk string) (*app.App, *server.Server) {
 	cfg.State.Path = t.TempDir()
 	cfg.NATS.URL = ns.ClientURL()
 	cfg.NATS.TokenEnv = "T_NATS_TOKEN"
-	cfg.HTTP.Listen = "" // the tests serve Handler themselves
+	cfg.HTTP.Listen = "" // the tests serve web.Handler themselves
 	cfg.Shutdown.Timeout = config.Duration(5 * time.Second)
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
@@ -94,7 +96,7 @@ func get(t *testing.T, h http.Handler, path string) (int, string) {
 
 func TestReadyz(t *testing.T) {
 	a, ns := newApp(t)
-	h := a.Handler()
+	h := web.Handler(a, zerolog.Nop())
 
 	// Ready from the start (configuration and state loaded); upstream health is detail.
 	code, body := get(t, h, "/readyz")
@@ -134,7 +136,7 @@ func TestMetrics(t *testing.T) {
 	if err := a.Once(t.Context(), io.Discard); err != nil {
 		t.Fatalf("Once: %v", err)
 	}
-	code, body := get(t, a.Handler(), "/metrics")
+	code, body := get(t, web.Handler(a, zerolog.Nop()), "/metrics")
 	if code != http.StatusOK {
 		t.Fatalf("/metrics = %d", code)
 	}
@@ -161,10 +163,10 @@ func TestMetrics(t *testing.T) {
 }
 
 // readyz decodes /readyz and lists its keys and its first project's, to compare shapes.
-func readyz(t *testing.T, h http.Handler) (int, app.Readiness, string) {
+func readyz(t *testing.T, h http.Handler) (int, status.Readiness, string) {
 	t.Helper()
 	code, body := get(t, h, "/readyz")
-	var r app.Readiness
+	var r status.Readiness
 	var raw struct {
 		Projects []map[string]any `json:"projects"`
 	}
@@ -188,14 +190,14 @@ func readyz(t *testing.T, h http.Handler) (int, app.Readiness, string) {
 // class of its error; per receiver the pending count; the NATS state; the shards.
 func TestReadyzShape(t *testing.T) {
 	a, _ := newApp(t)
-	code, before, shape := readyz(t, a.Handler())
+	code, before, shape := readyz(t, web.Handler(a, zerolog.Nop()))
 	if code != http.StatusOK || before.Upstream != "degraded" || before.Projects[0].Result != "none" || before.Projects[0].LastPoll != nil {
 		t.Errorf("before a poll: %d %+v, want 200, upstream degraded and project result none", code, before.Projects[0])
 	}
 	if err := a.Once(t.Context(), io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	code, ready, readyShape := readyz(t, a.Handler())
+	code, ready, readyShape := readyz(t, web.Handler(a, zerolog.Nop()))
 	p := ready.Projects[0]
 	if code != http.StatusOK || ready.Status != "ready" || p.ID != project || p.Result != "ok" || p.Error != nil ||
 		p.LastPoll == nil || p.LastSuccess == nil || ready.NATS != "connected" || len(ready.Reasons) != 0 ||
@@ -210,7 +212,7 @@ func TestReadyzShape(t *testing.T) {
 	if err := refused.Once(t.Context(), io.Discard); err == nil {
 		t.Fatal("a poll with the wrong secret key succeeded")
 	}
-	code, nr, nrShape := readyz(t, refused.Handler())
+	code, nr, nrShape := readyz(t, web.Handler(refused, zerolog.Nop()))
 	p = nr.Projects[0]
 	if code != http.StatusOK || nr.Upstream != "degraded" || p.Result != "error" || p.Error == nil || *p.Error != "credentials refused" ||
 		p.LastPoll == nil || p.LastSuccess != nil {

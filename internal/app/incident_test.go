@@ -18,6 +18,7 @@ import (
 	"notifier/internal/event"
 	"notifier/internal/oncalltest"
 	"notifier/internal/testutil"
+	"notifier/internal/web"
 )
 
 // An on-call team pages on a failed switchover and sees the page resolve by itself when
@@ -134,7 +135,7 @@ func TestOnCallSecretsNeverExposed(t *testing.T) {
 		return strings.Contains(l, "Event object is invalid") && strings.Contains(l, "HTTP 401")
 	})
 	rec := httptest.NewRecorder()
-	a.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/status?format=json", nil))
+	web.Handler(a, zerolog.Nop()).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/status?format=json", nil))
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatal(err)

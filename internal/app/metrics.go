@@ -6,7 +6,12 @@ import (
 	"notifier/internal/diff"
 	"notifier/internal/event"
 	"notifier/internal/metrics"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
+
+// Registry holds the App's metrics, which /metrics serves (internal/web).
+func (a *App) Registry() *prometheus.Registry { return a.reg }
 
 // initSeries creates every project's and every receiver's series at zero, so that a
 // notifier that never manages to poll or deliver still says so from its first scrape.
@@ -24,8 +29,8 @@ func (a *App) initSeries() {
 // installed once the mode is built.
 func (a *App) probes() metrics.Probes {
 	p := metrics.Probes{ProjectUp: func() map[string]bool { return a.projectUp(time.Now()) }}
-	if a.nats != nil {
-		p.NATSConnected = a.nats.Connected
+	if a.nc != nil {
+		p.NATSConnected = a.nc.Connected
 	}
 	return p
 }

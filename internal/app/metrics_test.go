@@ -6,11 +6,13 @@ import (
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rs/zerolog"
 
 	"notifier/internal/app"
 	"notifier/internal/config"
 	"notifier/internal/metrics"
 	"notifier/internal/testutil"
+	"notifier/internal/web"
 )
 
 // A notifier that has not polled yet already exports what the alerts read: the poll
@@ -78,7 +80,7 @@ func TestReceiverMetricsFromTheStart(t *testing.T) {
 	a, ns := newApp(t)
 	scrape := func() string {
 		t.Helper()
-		_, body := get(t, a.Handler(), "/metrics")
+		_, body := get(t, web.Handler(a, zerolog.Nop()), "/metrics")
 		return body
 	}
 	body := scrape()

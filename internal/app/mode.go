@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"notifier/internal/state"
+	"notifier/internal/status"
 )
 
 // mode is how the app keeps its state and decides what it polls, as state.backend says:
@@ -16,7 +17,7 @@ type mode interface {
 	// units are the units running now, in shard order, for /readyz.
 	units() []*unit
 	// status is the leadership of every shard, for /readyz; nil without shards.
-	status() []ShardStatus
+	status() []status.ShardStatus
 	// close releases what the mode holds, such as the state lock.
 	close() error
 	// apply makes the units poll projects with the configuration next(their running
@@ -61,6 +62,6 @@ func (f *fileMode) apply(_ context.Context, next func(unitConfig) unitConfig, pr
 	return nil
 }
 
-func (f *fileMode) units() []*unit        { return []*unit{f.unit} }
-func (f *fileMode) status() []ShardStatus { return nil }
-func (f *fileMode) close() error          { return f.store.Close() }
+func (f *fileMode) units() []*unit               { return []*unit{f.unit} }
+func (f *fileMode) status() []status.ShardStatus { return nil }
+func (f *fileMode) close() error                 { return f.store.Close() }

@@ -2,9 +2,35 @@ package app
 
 import (
 	"github.com/nats-io/nats.go"
+	"github.com/rs/zerolog"
 
 	"notifier/internal/config"
+	"notifier/internal/natsconn"
 )
+
+// dialNATS opens the App's connection to NATS from [nats], nil without nats.url: the NATS
+// receiver publishes on it and the nats-kv state keeps its buckets on it. It connects in
+// the background and reconnects forever (natsconn).
+func dialNATS(c config.NATS, log zerolog.Logger, getenv func(string) string) (*natsconn.Conn, error) {
+	if c.URL == "" {
+		return nil, nil
+	}
+	opts, err := natsOptions(c, getenv)
+	if err != nil {
+		return nil, err
+	}
+	nc, err := natsconn.Dial(natsconn.Options{URL: c.URL, Connect: opts, Log: natsLog(log)})
+	if err != nil {
+		return nil, setupErr("nats.url: %w", err)
+	}
+	return nc, nil
+}
+
+// natsLog is the logger of the NATS connection and receiver: their lines name the
+// receiver, as every receiver's do.
+func natsLog(log zerolog.Logger) zerolog.Logger {
+	return log.With().Str("receiver", config.NATSReceiver).Logger()
+}
 
 // natsOptions turns the [nats] credentials and TLS settings into connect options.
 // Secrets come from the environment or files and never appear in an error.

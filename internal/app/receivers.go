@@ -8,6 +8,7 @@ import (
 
 	"notifier/internal/config"
 	"notifier/internal/event"
+	"notifier/internal/natsconn"
 	"notifier/internal/secret"
 	"notifier/internal/sinks"
 	"notifier/internal/sinks/natssink"
@@ -26,40 +27,37 @@ type receiver struct {
 }
 
 // openReceivers connects every configured sink, in a stable order: NATS, then each Slack
-// webhook, then each Slack channel. A new kind of receiver is one more block here. The NATS sink is also returned on
-// its own: /readyz watches its connection and nats-kv keeps its state through it. On an
-// error, what was opened is closed again. The receivers of one Slack channel share its
-// pace in paces (by channel), whenever each was opened: new ones are added to it.
-func openReceivers(cfg *config.Config, log zerolog.Logger, getenv func(string) string, paces map[string]slacksink.Pacer) ([]receiver, *natssink.Sink, error) {
-	return openSelected(cfg, log, getenv, nil, paces)
+// webhook, then each Slack channel. A new kind of receiver is one more block here. The NATS
+// sink publishes on nc, the App's connection (dialNATS). On an error, what was opened is
+// closed again. The receivers of one Slack channel share its pace in paces (by channel),
+// whenever each was opened: new ones are added to it.
+func openReceivers(cfg *config.Config, log zerolog.Logger, getenv func(string) string, paces map[string]slacksink.Pacer, nc *natsconn.Conn) ([]receiver, error) {
+	return openSelected(cfg, log, getenv, nil, paces, nc)
 }
 
 // openSelected is openReceivers for the receivers whose name is in only, or every one when
 // only is nil (test-notification opens the ones named, so another's missing secret does
 // not matter; a reload opens the ones other than NATS). Errors name each receiver's key as
-// configured.
-func openSelected(cfg *config.Config, log zerolog.Logger, getenv func(string) string, only []string, paces map[string]slacksink.Pacer) (_ []receiver, ns *natssink.Sink, err error) {
+// configured. nc is the connection the NATS receiver publishes on (nil when it is not
+// opened).
+func openSelected(cfg *config.Config, log zerolog.Logger, getenv func(string) string, only []string, paces map[string]slacksink.Pacer, nc *natsconn.Conn) (_ []receiver, err error) {
 	wanted := func(name string) bool { return only == nil || slices.Contains(only, name) }
 	shared := sharedInputs(cfg)
 	var out []receiver
 	defer func() {
 		if err != nil {
 			closeReceivers(out)
-			out, ns = nil, nil
+			out = nil
 		}
 	}()
-	if url := cfg.NATS.URL; url != "" && wanted(config.NATSReceiver) {
-		opts, err := natsOptions(cfg.NATS, getenv)
-		if err != nil {
-			return nil, nil, err
-		}
-		ns, err = natssink.New(natssink.Options{
-			URL: url, SubjectPrefix: cfg.NATS.SubjectPrefix, JetStream: cfg.NATS.JetStream,
-			Stream: cfg.NATS.Stream, PublishTimeout: cfg.NATS.PublishTimeout.D(), Connect: opts,
-			Replicas: streamReplicas(cfg), Log: log.With().Str("receiver", config.NATSReceiver).Logger(),
+	if nc != nil && wanted(config.NATSReceiver) {
+		ns, err := natssink.New(natssink.Options{
+			Conn: nc, SubjectPrefix: cfg.NATS.SubjectPrefix, JetStream: cfg.NATS.JetStream,
+			Stream: cfg.NATS.Stream, PublishTimeout: cfg.NATS.PublishTimeout.D(),
+			Replicas: streamReplicas(cfg), Log: natsLog(log),
 		})
 		if err != nil {
-			return nil, nil, setupErr("nats.url: %w", err)
+			return nil, setupErr("nats.url: %w", err)
 		}
 		out = append(out, receiver{sink: ns, kind: "nats", maxPending: cfg.NATS.MaxPending, fp: config.NATSReceiver})
 	}
@@ -73,13 +71,13 @@ func openSelected(cfg *config.Config, log zerolog.Logger, getenv func(string) st
 			if w.URLEnv != "" {
 				key = "url_env"
 			}
-			return nil, nil, setupErr("slack.webhooks[%d].%s: %w", i, key, err)
+			return nil, setupErr("slack.webhooks[%d].%s: %w", i, key, err)
 		}
 		s, err := slacksink.New(slacksink.Options{Index: i, Webhook: w, URL: url,
 			Statuses: event.NewStatuses(cfg.Poll.TerminalStatuses), Links: cfg.Slack.Links,
 			Log: log, During: duringFor(cfg, w.Name)})
 		if err != nil {
-			return nil, nil, &SetupError{err} // it names slack.webhooks[i] itself
+			return nil, &SetupError{err} // it names slack.webhooks[i] itself
 		}
 		out = append(out, receiver{sink: s, kind: "slack", maxPending: w.MaxPending, fp: fingerprint("slack", w, url.Reveal(), shared)})
 	}
@@ -90,7 +88,7 @@ func openSelected(cfg *config.Config, log zerolog.Logger, getenv func(string) st
 		}
 		tok, err := ch.ReadToken(i, getenv)
 		if err != nil {
-			return nil, nil, &SetupError{err} // it names slack.channels[i] itself
+			return nil, &SetupError{err} // it names slack.channels[i] itself
 		}
 		if paces[ch.Channel] == nil {
 			paces[ch.Channel] = slacksink.NewPacer()
@@ -99,7 +97,7 @@ func openSelected(cfg *config.Config, log zerolog.Logger, getenv func(string) st
 			Pace: paces[ch.Channel], Keep: cardKeep(cfg), Statuses: event.NewStatuses(cfg.Poll.TerminalStatuses),
 			Links: cfg.Slack.Links, Log: log, During: duringFor(cfg, ch.Name)})
 		if err != nil {
-			return nil, nil, &SetupError{err}
+			return nil, &SetupError{err}
 		}
 		out = append(out, receiver{sink: s, kind: config.KindSlackChannel, maxPending: ch.MaxPending,
 			fp: fingerprint(config.KindSlackChannel, ch, tok.Reveal(), shared)})
@@ -107,9 +105,9 @@ func openSelected(cfg *config.Config, log zerolog.Logger, getenv func(string) st
 	incidents, err := openIncident(cfg, log, getenv, wanted, shared)
 	out = append(out, incidents...)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	return out, ns, nil
+	return out, nil
 }
 
 // cardKeep is how long a Slack channel remembers a task's card after its last event: as

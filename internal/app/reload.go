@@ -2,22 +2,15 @@ package app
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"maps"
-	"os"
 	"reflect"
 	"slices"
 
 	"notifier/internal/config"
-	"notifier/internal/dcs"
+	"notifier/internal/fleet"
 	"notifier/internal/mute"
-	"notifier/internal/poller"
 	"notifier/internal/route"
-	"notifier/internal/sinks"
 )
 
 // A reload applied in place. serve reads the file again at SIGHUP or POST /-/reload and
@@ -98,7 +91,7 @@ func (a *App) Apply(ctx context.Context, cfg *config.Config) (Applied, error) {
 	a.mu.Lock()
 	a.cfg, a.projects, a.recv = cfg, p.projects, p.recv
 	a.mu.Unlock()
-	a.budgets = p.budgets
+	a.fleet = p.fleet
 	closeReceivers(replaced) // their workers are stopped
 	p.discard()
 	a.m.Keep(a.projectIDs())
@@ -114,7 +107,7 @@ type plan struct {
 	opened   []receiver // the receivers opened for the plan, used or not
 	routes   *route.Table
 	mutes    *mute.Set
-	budgets  map[string]*dcs.Budget
+	fleet    *fleet.Fleet
 	changes  Applied
 	// everyProject: every discovery listing succeeded, so the projects are all there is
 	// to watch (unitConfig.everyProject).
@@ -133,18 +126,18 @@ func (p *plan) discard() {
 // the discovery entries again) and the receivers other than NATS, which a running App
 // keeps.
 func (a *App) prepare(ctx context.Context, cfg *config.Config) (*plan, error) {
-	fl := newFleet(cfg.DCS, a.getenv, a.m)
-	maps.Copy(fl.budgets, a.budgets) // one budget per access key, old pollers and new alike
+	fl := a.newFleet(cfg)
+	fl.Keep(a.fleet) // one budget per access key, old pollers and new alike
 	for i, d := range a.disc {
-		creds, err := fl.credentials(cfg.DCS.DiscoverKeys(i))
+		creds, err := fl.Credentials(cfg.DCS.DiscoverKeys(i))
 		if err != nil {
-			return nil, err
+			return nil, &SetupError{err}
 		}
-		if creds != d.creds {
-			return nil, &RestartError{Key: "the credential of " + d.key}
+		if creds != d.Creds {
+			return nil, &RestartError{Key: "the credential of " + d.Key}
 		}
 	}
-	projects, err := configuredProjects(cfg, fl, a.transport)
+	projects, err := configuredProjects(cfg, fl)
 	if err != nil {
 		return nil, err
 	}
@@ -152,8 +145,8 @@ func (a *App) prepare(ctx context.Context, cfg *config.Config) (*plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	spread(a.log, projects, fl, cfg.DCS.MaxRequestsPerSecond, cfg.Poll.Interval.D())
-	p := &plan{budgets: fl.budgets, everyProject: every}
+	a.spread(projects, fl, cfg.Poll.Interval.D())
+	p := &plan{fleet: fl, everyProject: every}
 	p.projects, p.changes.Projects = merge(a.projects, projects, cfg)
 	if p.routes, err = route.New(cfg); err != nil {
 		return nil, err
@@ -168,58 +161,12 @@ func (a *App) prepare(ctx context.Context, cfg *config.Config) (*plan, error) {
 		}
 	}
 	if len(names) > 0 {
-		if p.opened, _, err = openSelected(cfg, a.log, a.getenv, names, a.paces); err != nil {
+		if p.opened, err = openSelected(cfg, a.log, a.getenv, names, a.paces, nil); err != nil {
 			return nil, err
 		}
 	}
 	p.recv, p.changes.Receivers = a.mergeReceivers(p.opened)
 	return p, nil
-}
-
-// relist adds to projects those of every discovery entry, listed again (as at a
-// start, an explicit project wins, and between entries the first). An entry whose
-// listing fails keeps the projects it found before: a reload never stops watching a
-// project because IAM did not answer. every is false then: a project may be missing by
-// chance.
-func (a *App) relist(ctx context.Context, cfg *config.Config, fl *fleet, projects []project) (_ []project, every bool, _ error) {
-	if len(a.disc) == 0 {
-		return projects, true, nil
-	}
-	every = true
-	seen := map[string]bool{}
-	for _, p := range projects {
-		seen[p.cfg.ProjectID] = true
-	}
-	lists := listAll(ctx, a.disc, 2*cfg.DCS.RequestTimeout.D())
-	for i, d := range a.disc {
-		if err := lists[i].err; err != nil {
-			every = false
-			a.log.Warn().Err(err).Str("discover", d.key).
-				Msg("reload: cannot list the projects of this credential (IAM); the projects it found before are still watched")
-			for _, p := range a.projects {
-				if p.from == d.key && !seen[p.cfg.ProjectID] {
-					seen[p.cfg.ProjectID] = true
-					fl.budget(p.creds, d.key) // counted in its budget's share
-					projects = append(projects, p)
-				}
-			}
-			continue
-		}
-		d.setKnown(ids(lists[i].found))
-		a.m.Discovered.WithLabelValues(d.key).Set(float64(len(lists[i].found)))
-		for _, found := range lists[i].found {
-			if seen[found.ID] {
-				continue
-			}
-			seen[found.ID] = true
-			p, err := d.project(cfg, found, fl, a.transport)
-			if err != nil {
-				return nil, false, err
-			}
-			projects = append(projects, p)
-		}
-	}
-	return projects, every, nil
 }
 
 // merge returns next, in its order, with each project whose settings are those of a
@@ -302,159 +249,6 @@ func sameConfig(a, b *config.Config) bool {
 	x, y := *a, *b
 	x.HTTP, y.HTTP = config.HTTP{}, config.HTTP{}
 	return reflect.DeepEqual(x, y)
-}
-
-// fingerprint is a digest of what a component is built from, to tell at a reload
-// whether it changed. Secrets go in revealed (the digest never leaves the process and is
-// never logged); a part that cannot be encoded makes a digest that matches nothing.
-func fingerprint(parts ...any) string {
-	h := sha256.New()
-	for _, p := range parts {
-		b, err := json.Marshal(p)
-		if err != nil {
-			return fmt.Sprintf("unencodable %p", &b)
-		}
-		h.Write(b)
-		h.Write([]byte{0})
-	}
-	return hex.EncodeToString(h.Sum(nil))
-}
-
-// fileDigest is a digest of the files a component reads when it is built (a CA
-// bundle, NATS credentials), so that a reload after one was replaced rebuilds it. A
-// file that cannot be read digests as its error.
-func fileDigest(paths ...string) string {
-	h := sha256.New()
-	for _, p := range paths {
-		if p == "" {
-			h.Write([]byte{0})
-			continue
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			b = []byte(err.Error())
-		}
-		s := sha256.Sum256(b)
-		h.Write(s[:])
-	}
-	return hex.EncodeToString(h.Sum(nil))
-}
-
-// fingerprint is the project's settings as its poller and client use them.
-func (p project) fingerprint(cfg *config.Config) string {
-	d := cfg.DCS
-	d.Projects, d.Discover = nil, nil
-	return fingerprint(p.cfg, p.discovered, p.creds.AK.Reveal(), p.creds.SK.Reveal(), p.creds.SecurityToken.Reveal(),
-		d, cfg.Poll, cfg.Stuck)
-}
-
-// sharedInputs are the settings outside its own entry that a receiver other than NATS is
-// built from: the terminal statuses and how long a task is followed ([poll]), the
-// links, and the maintenance windows.
-func sharedInputs(cfg *config.Config) string {
-	return fingerprint(cfg.Poll, cfg.Slack.Links, cfg.Mute)
-}
-
-// natsFingerprint is what the NATS sink is opened from beyond [nats] itself: the secrets
-// and files it reads. "" without NATS.
-func natsFingerprint(cfg *config.Config, getenv func(string) string) (string, error) {
-	n := cfg.NATS
-	if n.URL == "" {
-		return "", nil
-	}
-	var auth config.NATSAuth
-	if n.CredsFile == "" && n.NKeySeedFile == "" {
-		var err error
-		if auth, err = n.ReadAuth(getenv); err != nil {
-			return "", &SetupError{err}
-		}
-	}
-	return fingerprint(auth.Token.Reveal(), auth.User.Reveal(), auth.Password.Reveal(),
-		fileDigest(n.CredsFile, n.NKeySeedFile, n.TLSCAFile, n.TLSCertFile, n.TLSKeyFile)), nil
-}
-
-// apply makes the unit poll projects and deliver to c.receivers, as a reload asks,
-// without stopping what did not change: the poller of a project whose settings (fp) are
-// the same goes on, and so does the worker of a receiver whose sink is the same. The
-// others stop (each waited for, one request or one send at most), and the new ones start
-// when the unit runs. The ledger keeps every receiver's backlog and memory, but a
-// removed one's. Nothing changes when a poller cannot be built.
-func (u *unit) apply(c unitConfig, projects []project) error {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	byID := make(map[string]*poller.Poller, len(u.pollers))
-	for _, p := range u.pollers {
-		byID[p.ProjectID()] = p
-	}
-	pollers := make([]*poller.Poller, 0, len(projects))
-	built := map[*poller.Poller]*running{}
-	for _, p := range projects {
-		if pl := byID[p.cfg.ProjectID]; pl != nil && u.polling[pl].fp == p.fp {
-			pollers = append(pollers, pl)
-			continue
-		}
-		pl, err := c.newPoller(p, u.ledger)
-		if err != nil {
-			return err
-		}
-		pollers = append(pollers, pl)
-		built[pl] = &running{fp: p.fp}
-	}
-	for _, p := range u.pollers {
-		if !slices.Contains(pollers, p) {
-			u.stopPoller(p)
-			delete(u.polling, p)
-		}
-	}
-	maps.Copy(u.polling, built)
-	u.pollers = pollers
-
-	bySink := map[sinks.Sink]*worker{}
-	for _, w := range u.workers {
-		bySink[w.sink] = w
-	}
-	workers := make([]*worker, 0, len(c.receivers))
-	maxPending := map[string]int{}
-	for _, r := range c.receivers {
-		w := bySink[r.sink]
-		if w == nil {
-			w = c.newWorker(r.sink, u.ledger)
-		}
-		workers = append(workers, w)
-		maxPending[r.sink.Name()] = r.maxPending
-	}
-	for _, w := range u.workers {
-		if !slices.Contains(workers, w) && w.stop != nil {
-			w.stop()
-			w.stop = nil
-		}
-	}
-	names := c.receiverNames()
-	var watching []string // nil: every project counts as watched
-	if c.everyProject {
-		watching = make([]string, len(projects))
-		for i, p := range projects {
-			watching[i] = p.cfg.ProjectID
-		}
-	}
-	// What receivers hold for a project no longer polled, they end at their next tick.
-	u.ledger.SetWatching(watching)
-	removed, forgot, err := u.ledger.SetReceivers(context.Background(), names, maxPending)
-	if err != nil {
-		u.log.Warn().Err(err).Msg("reload: saving the state failed; the change is saved with the next save")
-	}
-	c.reportRemoved(removed, forgot)
-	u.names.Store(&names)
-	u.mr.setRules(c.routes, c.mutes)
-	u.workers = workers
-	for _, w := range workers {
-		u.startWorker(w) // the running ones run on
-	}
-	for _, p := range pollers {
-		u.startPoller(p)
-	}
-	u.drain = c.cfg.Shutdown.Timeout.D()
-	return nil
 }
 
 // SkipDrain makes the App's stop give the sinks no time to deliver: serve calls it

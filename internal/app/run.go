@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"time"
 
 	"github.com/oklog/run"
 	"github.com/rs/zerolog"
@@ -33,14 +32,12 @@ func (a *App) Run(ctx context.Context) error {
 			cancel()
 		})
 	}
-	modeDone := make(chan struct{})
 	{
 		// Polling and delivery: the file-mode unit, or the nats-kv campaign for every
 		// shard. Interrupted, it stops polling, drains the sinks (unless a lease was lost)
 		// and saves the state before it returns.
 		modeCtx, cancel := context.WithCancel(ctx)
 		g.Add(func() error {
-			defer close(modeDone)
 			return a.mode.run(modeCtx)
 		}, func(error) {
 			cancel()
@@ -51,32 +48,11 @@ func (a *App) Run(ctx context.Context) error {
 		// asks for a reload (Deps.Rediscover).
 		dctx, cancel := context.WithCancel(ctx)
 		g.Add(func() error {
-			a.refreshDiscovery(dctx, a.rediscovered)
+			a.refreshDiscovery(dctx)
 			<-dctx.Done()
 			return nil
 		}, func(error) {
 			cancel()
-		})
-	}
-	if a.ln != nil {
-		// HTTP: the status page, /metrics, /healthz and /readyz on the listener New bound. Added after the
-		// mode, whose interrupt is called first: this one waits for the mode to stop, so
-		// the endpoints answer while the sinks drain.
-		// TLS and basic auth as http.web_config_file says (exporter-toolkit).
-		srv := NewServer(a.Handler(), a.log)
-		addr := a.ln.Addr().String()
-		g.Add(func() error {
-			ev := a.log.Info().Str("listen", addr)
-			if a.cfg.HTTP.WebConfigFile != "" {
-				ev = ev.Str("web_config_file", a.cfg.HTTP.WebConfigFile) // TLS and basic auth as it says
-			}
-			ev.Msg("serving the status page (/), /metrics, /healthz and /readyz")
-			return Serve(a.ln, srv, a.cfg.HTTP.WebConfigFile, a.log)
-		}, func(error) {
-			<-modeDone
-			c, cancel := context.WithTimeout(context.Background(), time.Second)
-			defer cancel()
-			_ = srv.Shutdown(c)
 		})
 	}
 	err := g.Run()

@@ -2,10 +2,8 @@ package app_test
 
 import (
 	"context"
-	"net"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"testing"
 	"time"
 
@@ -15,10 +13,11 @@ import (
 	"notifier/internal/config"
 	"notifier/internal/dcssim"
 	"notifier/internal/testutil"
+	"notifier/internal/web"
 )
 
 // runConfig is a file-backend configuration polling one simulated project, without sinks,
-// serving HTTP on a free loopback port.
+// its http.listen a free loopback port.
 func runConfig(t *testing.T) (*config.Config, app.Deps) {
 	t.Helper()
 	sim := dcssim.New(dcssim.Options{AK: testAK, SK: testSK})
@@ -39,23 +38,29 @@ func runConfig(t *testing.T) (*config.Config, app.Deps) {
 		Getenv: func(k string) string { return env[k] }}
 }
 
-// TestRunStopsCleanly is the lifecycle: Run serves /readyz with 200 once the project is
-// polled, and once ctx ends it returns nil with every component stopped, the HTTP server
-// included.
+// TestRunStopsCleanly is the lifecycle: Run, served as run and the demo serve it
+// (internal/web), answers /readyz with 200 once the project is polled, and once ctx ends
+// it returns nil with every component stopped; the endpoints stop with the server.
 func TestRunStopsCleanly(t *testing.T) {
 	cfg, deps := runConfig(t)
+	srv, err := web.Listen(web.Options{HTTP: cfg.HTTP, Log: deps.Log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
 	a, err := app.New(cfg, deps)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer a.Close()
+	srv.Set(a, deps.Log)
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	done := make(chan error, 1)
 	go func() { done <- a.Run(ctx) }()
 
 	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 5 * time.Second}
-	url := "http://" + a.Addr().String() + "/readyz"
+	url := "http://" + srv.Addr() + "/readyz"
 	testutil.Eventually(t, "/readyz to answer 200", func() bool {
 		resp, err := client.Get(url)
 		if err != nil {
@@ -74,34 +79,9 @@ func TestRunStopsCleanly(t *testing.T) {
 	case <-time.After(15 * time.Second):
 		t.Fatal("Run did not return within 15s of the cancel")
 	}
+	srv.Close()
 	if resp, err := client.Get(url); err == nil {
 		resp.Body.Close()
-		t.Errorf("HTTP still answers (%d) after Run returned", resp.StatusCode)
+		t.Errorf("HTTP still answers (%d) after Run returned and the server closed", resp.StatusCode)
 	}
-}
-
-// TestHTTPPortTakenFailsTheStart: a busy http.listen port is found by New, before any
-// component starts (so a reload to such a port falls back to the previous configuration),
-// and the error names the key.
-func TestHTTPPortTakenFailsTheStart(t *testing.T) {
-	taken, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer taken.Close()
-	cfg, deps := runConfig(t)
-	cfg.HTTP.Listen = taken.Addr().String()
-	if a, err := app.New(cfg, deps); err == nil || !strings.Contains(err.Error(), "http.listen") {
-		if a != nil {
-			a.Close()
-		}
-		t.Fatalf("New with a busy port = %v, want an error naming http.listen", err)
-	}
-	// Nothing is left held: the same state opens on a free port.
-	cfg.HTTP.Listen = "127.0.0.1:0"
-	a, err := app.New(cfg, deps)
-	if err != nil {
-		t.Fatalf("New after a failed start: %v", err)
-	}
-	a.Close()
 }

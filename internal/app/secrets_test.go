@@ -21,6 +21,7 @@ import (
 	"notifier/internal/natstest"
 	"notifier/internal/slackfake"
 	"notifier/internal/testutil"
+	"notifier/internal/web"
 )
 
 const (
@@ -102,7 +103,7 @@ func TestSecretsNeverExposed(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer a.Close()
-	h := a.Handler()
+	h := web.Handler(a, zerolog.Nop())
 	var bodies []string
 	scrape := func() {
 		for _, path := range []string{"/metrics", "/readyz", "/healthz", "/", "/status?format=json"} {

@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"errors"
-	"net/http"
 	"slices"
 	"strconv"
 	"time"
@@ -17,27 +16,10 @@ import (
 	"notifier/internal/status"
 )
 
-// serveStatus is GET / and /status: the status page, or its data as JSON with
-// ?format=json. It reads the ledgers' memory, the pollers and the recorder, never the
-// state file; in nats-kv mode it also reads the shards' leases (bounded by leaseTimeout).
-func (a *App) serveStatus(w http.ResponseWriter, r *http.Request) {
-	p := a.statusPage(r.Context(), time.Now())
-	if r.URL.Query().Get("format") == "json" {
-		writeJSON(w, http.StatusOK, p)
-		return
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	// The page needs nothing but its own inline style: no script runs, nothing loads.
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	if err := status.Render(w, p); err != nil {
-		a.log.Debug().Err(err).Msg("status page: writing the answer failed")
-	}
-}
-
-// statusPage gathers what the status page shows.
-func (a *App) statusPage(ctx context.Context, now time.Time) *status.Page {
+// StatusPage gathers what the status page shows (internal/web serves it). It reads the
+// ledgers' memory, the pollers and the recorder, never the state file; in nats-kv mode it
+// also reads the shards' leases (bounded by leaseTimeout).
+func (a *App) StatusPage(ctx context.Context, now time.Time) *status.Page {
 	a.mu.RLock() // a reload may replace the projects and receivers
 	defer a.mu.RUnlock()
 	p := &status.Page{GeneratedAt: now.UTC(), Version: a.version, Backend: a.cfg.State.Backend,

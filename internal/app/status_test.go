@@ -18,6 +18,7 @@ import (
 	"notifier/internal/dcssim"
 	"notifier/internal/natstest"
 	"notifier/internal/status"
+	"notifier/internal/web"
 )
 
 const (
@@ -68,7 +69,7 @@ func statusApp(t *testing.T) (*app.App, *httptest.Server) {
 	if err := a.Once(t.Context(), io.Discard); err != nil {
 		t.Fatalf("Once: %v", err)
 	}
-	srv := httptest.NewServer(a.Handler())
+	srv := httptest.NewServer(web.Handler(a, zerolog.Nop()))
 	t.Cleanup(srv.Close)
 	return a, srv
 }

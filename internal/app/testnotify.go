@@ -13,6 +13,7 @@ import (
 	"notifier/internal/config"
 	"notifier/internal/event"
 	"notifier/internal/httpx"
+	"notifier/internal/natsconn"
 	"notifier/internal/sinks/slacksink"
 )
 
@@ -47,7 +48,7 @@ func short(err error) string {
 // SendTest sends one test event (event.NewTest, for the first configured project) to
 // every receiver named in names, or to every configured receiver when names is empty,
 // bypassing their filters, and returns each receiver's result in the order of the config.
-// It opens the receivers as run does (openReceivers) and touches neither the state nor
+// It opens the receivers as run does (dialNATS, openReceivers) and touches neither the state nor
 // the HTTP listener, so it works beside a running notifier. An unknown name or a receiver
 // that cannot be opened (a missing secret) is a *SetupError, and nothing is sent. NATS
 // gets until ctx ends to connect; the caller bounds ctx.
@@ -59,7 +60,16 @@ func SendTest(ctx context.Context, cfg *config.Config, d Deps, names []string) (
 	if err != nil {
 		return nil, err
 	}
-	recv, ns, err := openSelected(cfg, d.Log, d.Getenv, only, map[string]slacksink.Pacer{})
+	var nc *natsconn.Conn
+	if slices.Contains(only, config.NATSReceiver) {
+		if nc, err = dialNATS(cfg.NATS, d.Log, d.Getenv); err != nil {
+			return nil, err
+		}
+		if nc != nil {
+			defer nc.Close()
+		}
+	}
+	recv, err := openSelected(cfg, d.Log, d.Getenv, only, map[string]slacksink.Pacer{}, nc)
 	if err != nil {
 		return nil, err
 	}
@@ -75,10 +85,10 @@ func SendTest(ctx context.Context, cfg *config.Config, d Deps, names []string) (
 	var wg sync.WaitGroup
 	for i, r := range recv {
 		wg.Go(func() {
-			if r.sink == ns {
+			if nc != nil && r.sink.Name() == config.NATSReceiver {
 				// Opened a moment ago: give the connection its chance before publishing.
-				ready := ns.Ready()
-				if !ns.Connected() {
+				ready := nc.Ready()
+				if !nc.Connected() {
 					select {
 					case <-ready:
 					case <-ctx.Done():

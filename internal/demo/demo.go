@@ -12,7 +12,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"strconv"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -21,6 +20,7 @@ import (
 
 	"notifier/internal/app"
 	"notifier/internal/dcssim"
+	"notifier/internal/web"
 )
 
 // linger is how long, in script seconds, the demo keeps running after the script ends.
@@ -70,6 +70,13 @@ func Run(ctx context.Context, o Options, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// The endpoints are served as `notifier run` serves them (internal/web), bound first
+	// so that a busy --http port is reported before anything runs.
+	srv, err := web.Listen(web.Options{HTTP: cfg.HTTP, Log: o.Log})
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	defer srv.Close()
 	a, err := app.New(cfg, app.Deps{
 		Log: o.Log, Getenv: w.getenv(cfg, o.Getenv), Registry: prometheus.NewRegistry(), Version: o.Version,
 	})
@@ -77,6 +84,7 @@ func Run(ctx context.Context, o Options, stdout io.Writer) error {
 		return fmt.Errorf("demo: %w", err)
 	}
 	defer a.Close()
+	srv.Set(a, o.Log)
 
 	p := newPrinter(stdout, o.Notes, o.JSON)
 	sub, err := p.subscribe(w.natsURL(), cfg.NATS.SubjectPrefix)
@@ -84,14 +92,14 @@ func Run(ctx context.Context, o Options, stdout io.Writer) error {
 		return err
 	}
 	defer sub.Close()
-	banner(p, &o, w, cfg.NATS.SubjectPrefix, browsable(a.Addr()))
+	banner(p, &o, w, cfg.NATS.SubjectPrefix, browsable(srv.Addr()))
 
 	// The pipeline and the script run until the end condition; stopping the pipeline then
 	// delivers whatever it has committed before Run returns.
 	appCtx, stopApp := context.WithCancel(ctx)
 	defer stopApp()
 	appDone := make(chan error, 1)
-	go func() { appDone <- a.Run(appCtx) }()
+	go func() { appDone <- runServed(appCtx, a, srv) }()
 	scriptDone := make(chan error, 1)
 	script := dcssim.DemoScript(w.project, time.Now(), time.Duration(float64(time.Second)/o.Speed))
 	go func() { scriptDone <- w.sim.Play(appCtx, script.Narrated(p.narrate)) }()
@@ -182,11 +190,29 @@ func banner(p *printer, o *Options, w *world, prefix, httpAddr string) {
 
 // browsable is addr as a browser on this machine reaches it: every interface's address
 // (the container image's default, 0.0.0.0 shown as [::]) as localhost.
-func browsable(addr net.Addr) string {
-	if tcp, ok := addr.(*net.TCPAddr); ok && tcp.IP.IsUnspecified() {
-		return net.JoinHostPort("localhost", strconv.Itoa(tcp.Port))
+func browsable(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if ip := net.ParseIP(host); err == nil && ip != nil && ip.IsUnspecified() {
+		return net.JoinHostPort("localhost", port)
 	}
-	return addr.String()
+	return addr
+}
+
+// runServed runs the pipeline until ctx ends, or until the endpoints fail: then it stops
+// the pipeline and returns their error, as `notifier run` does.
+func runServed(ctx context.Context, a *app.App, srv *web.Server) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	select {
+	case err := <-done:
+		return err
+	case err := <-srv.Failed():
+		cancel()
+		<-done
+		return err
+	}
 }
 
 // drain processes the messages already delivered to the subscriber and closes it.

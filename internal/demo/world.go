@@ -131,8 +131,8 @@ func (w *world) config(o *Options, dir string) (*config.Config, error) {
 	cfg.State.Path = filepath.Join(dir, "state")
 	cfg.NATS.URL = w.natsURL()
 	cfg.NATS.JetStream = o.JetStream
-	// The App binds it in New, so a busy --http port is reported before anything runs, and
-	// serves it as one of its components; "" asks for a free loopback port.
+	// Served by internal/web, bound before the App is built, so a busy --http port is
+	// reported before anything runs; "" asks for a free loopback port.
 	cfg.HTTP.Listen = o.HTTPListen
 	if cfg.HTTP.Listen == "" {
 		cfg.HTTP.Listen = "127.0.0.1:0"

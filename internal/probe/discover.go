@@ -13,17 +13,15 @@ import (
 
 	"notifier/internal/config"
 	"notifier/internal/dcs"
+	"notifier/internal/fleet"
 )
 
-// Why discovery leaves out a project it would watch otherwise: another entry of the
-// configuration has it (the same rule as serve).
-const (
-	SkipExplicit = "in dcs.projects, which wins"
-	skipFirst    = "found by %s first, which wins"
-)
+// SkipExplicit is why discovery leaves out a project of dcs.projects.
+const SkipExplicit = fleet.SkipExplicit
 
-// DiscoveryReport is what one [[dcs.discover]] entry lists, read as serve reads it: the same
-// IAM call at the same endpoint, the same filters, explicit projects winning.
+// DiscoveryReport is what one [[dcs.discover]] entry lists, read as run reads it
+// (internal/fleet): the same IAM call at the same endpoint, the same filters, explicit
+// projects winning.
 type DiscoveryReport struct {
 	Key         string   `json:"key"` // dcs.discover[0]
 	Name        string   `json:"name,omitempty"`
@@ -36,10 +34,10 @@ type DiscoveryReport struct {
 	RTTMillis  float64 `json:"rtt_ms"`
 
 	Listed  int           `json:"projects_listed"`  // every project IAM listed for the credential
-	Watched []string      `json:"projects_watched"` // the ids serve would watch for this entry
+	Watched []string      `json:"projects_watched"` // the ids run would watch for this entry
 	Skipped []dcs.Skipped `json:"projects_skipped"` // the others, each with why
 
-	Problems []string `json:"problems"` // why serve could not watch this entry's projects
+	Problems []string `json:"problems"` // why run could not watch this entry's projects
 	Warnings []string `json:"warnings"`
 }
 
@@ -52,64 +50,38 @@ type target struct {
 }
 
 // discover lists the projects of every [[dcs.discover]] entry and returns the reports and
-// the projects serve would add, in its order: an explicit project wins, then the first entry.
-func discover(ctx context.Context, o Options, explicit []target) ([]*DiscoveryReport, []target, error) {
+// the projects run would add, in its order, by its rule (fleet.Claims): an explicit
+// project wins, then the first entry.
+func discover(ctx context.Context, o Options, fl *fleet.Fleet) ([]*DiscoveryReport, []target, error) {
 	cfg := o.Config
-	owner := map[string]string{}
-	for _, t := range explicit {
-		owner[t.cfg.ProjectID] = "dcs.projects"
+	ds, err := fl.Discoverers()
+	if err != nil {
+		return nil, nil, &ConfigError{err}
 	}
+	claims := fleet.NewClaims(cfg.DCS.Projects)
 	var reps []*DiscoveryReport
 	var out []target
-	for i, e := range cfg.DCS.Discover {
-		key := fmt.Sprintf("dcs.discover[%d]", i)
-		keys := cfg.DCS.DiscoverKeys(i)
-		creds, err := keys.Read(o.Getenv)
-		if err != nil {
-			return nil, nil, &ConfigError{err}
-		}
-		r := &DiscoveryReport{Key: key, Name: e.Name, Regions: e.Regions, IAMEndpoint: dcs.IAMEndpoint(e.Regions, e.IAMEndpoint),
+	for _, d := range ds {
+		r := &DiscoveryReport{Key: d.Key, Name: d.Entry.Name, Regions: d.Entry.Regions, IAMEndpoint: fleet.IAMEndpoint(d.Entry),
 			Credential: Unknown, Watched: []string{}, Skipped: []dcs.Skipped{}, Problems: []string{}, Warnings: []string{}}
-		c, err := dcs.NewIAMClient(dcs.IAMOptions{Endpoint: r.IAMEndpoint, Credentials: creds,
-			Timeout: cfg.DCS.RequestTimeout.D(), Transport: o.Transport})
-		if err != nil {
-			return nil, nil, &ConfigError{fmt.Errorf("%s: %w", key, err)}
-		}
-		lctx, cancel := context.WithTimeout(ctx, 2*cfg.DCS.RequestTimeout.D()) // as serve
-		begin := time.Now()
-		ps, err := c.ListProjects(lctx)
-		r.RTTMillis = float64(time.Since(begin).Microseconds()) / 1000
-		cancel()
+		l := d.List(ctx, fleet.ListTimeout(cfg.DCS))
+		r.RTTMillis = float64(l.RTT.Microseconds()) / 1000
 		if ctx.Err() != nil {
 			return nil, nil, ctx.Err()
 		}
-		if err != nil {
-			r.explain(err, keys, cfg.DCS.RequestTimeout.D())
+		if l.Err != nil {
+			r.explain(l.Err, d.Keys, cfg.DCS.RequestTimeout.D())
 			reps = append(reps, r)
 			continue
 		}
-		r.Reachable, r.Credential, r.Usable, r.Listed = true, "accepted", true, len(ps)
-		keep, skipped := dcs.Sift(ps, e.Regions)
+		r.Reachable, r.Credential, r.Usable, r.Listed = true, "accepted", true, l.Listed
+		watch, skipped := claims.Take(d, l)
 		r.Skipped = append(r.Skipped, skipped...)
-		for _, p := range keep {
-			if by, ok := owner[p.ID]; ok {
-				why := SkipExplicit
-				if by != "dcs.projects" {
-					why = fmt.Sprintf(skipFirst, by)
-				}
-				r.Skipped = append(r.Skipped, dcs.Skipped{ID: p.ID, Name: p.Name, Reason: why})
-				continue
-			}
-			owner[p.ID] = key
-			r.Watched = append(r.Watched, p.ID)
-			name := p.Name
-			if e.Name != "" {
-				name = e.Name + "/" + p.Name
-			}
-			out = append(out, target{cfg: config.Project{Name: name, Region: p.Region, ProjectID: p.ID, Endpoint: e.Endpoint},
-				keys: keys, key: key, discoveredBy: key})
+		for _, p := range watch {
+			r.Watched = append(r.Watched, p.ProjectID)
+			out = append(out, target{cfg: p, keys: d.Keys, key: d.Key, discoveredBy: d.Key})
 		}
-		if len(ps) > 0 && len(keep) == 0 {
+		if l.Listed > 0 && len(l.Found) == 0 {
 			r.Warnings = append(r.Warnings, "none of the listed projects would be watched: see why each is skipped")
 		}
 		reps = append(reps, r)
@@ -118,7 +90,7 @@ func discover(ctx context.Context, o Options, explicit []target) ([]*DiscoveryRe
 }
 
 // explain fills what a failed listing says: unreachable, refused (which key, what to
-// check) or another answer. Each makes the entry unusable: serve would watch none of its
+// check) or another answer. Each makes the entry unusable: run would watch none of its
 // projects.
 func (r *DiscoveryReport) explain(err error, keys config.CredentialKeys, timeout time.Duration) {
 	var te *dcs.TransportError

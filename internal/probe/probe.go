@@ -4,10 +4,11 @@
 // start_time and begin_time filters and on which time, the timestamp shapes, the task names
 // and statuses in use, and throttling. It only reads: it never touches the notifier's state.
 //
-// With [[dcs.discover]] entries it first lists each entry's projects as serve does (IAM
+// It reads the API through internal/fleet, as run does: the same client, the same
+// budget per access key (dcs.max_requests_per_second). With [[dcs.discover]] entries it
+// first lists each entry's projects under the same rule (fleet.Claims: IAM
 // KeystoneListAuthProjects, dcs.Sift's filters, explicit projects winning), says why each
-// other project is skipped, and probes the projects found too. Every request waits on the
-// budget of its access key (dcs.max_requests_per_second), as serve's do.
+// other project is skipped, and probes the projects found too.
 //
 // Run returns a Report; Report.WriteText prints it for people, and its JSON form is stable
 // for scripts. Both end with the configuration lines to use.
@@ -25,6 +26,7 @@ import (
 	"notifier/internal/config"
 	"notifier/internal/dcs"
 	"notifier/internal/event"
+	"notifier/internal/fleet"
 )
 
 // Options configure a probe.
@@ -70,23 +72,18 @@ type Report struct {
 func Run(ctx context.Context, o Options) (*Report, error) {
 	o = o.withDefaults()
 	cfg := o.Config
+	fl := fleet.New(fleet.Options{DCS: cfg.DCS, Getenv: o.Getenv, Transport: o.Transport, Now: o.Now, Sleep: o.Wait})
 	explicit := explicitTargets(cfg)
-	creds := map[string]dcs.Credentials{} // by CredentialKeys.Key
 	for _, t := range explicit {
-		if _, ok := creds[t.keys.Key]; ok {
-			continue
-		}
-		c, err := t.keys.Read(o.Getenv)
-		if err != nil {
+		if _, err := fl.Credentials(t.keys); err != nil {
 			return nil, &ConfigError{err}
 		}
-		creds[t.keys.Key] = c
 	}
 	rep := &Report{Usable: true, Projects: []*ProjectReport{}}
 	targets := pick(explicit, o.Project)
 	// Discovery runs for a whole probe, or to find a --project not in dcs.projects.
 	if o.Project == "" || (len(targets) == 0 && len(cfg.DCS.Discover) > 0) {
-		reps, found, err := discover(ctx, o, explicit)
+		reps, found, err := discover(ctx, o, fl)
 		if err != nil {
 			return nil, err
 		}
@@ -112,12 +109,11 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		fmt.Fprintf(o.Progress, "probe: %d projects, about %d requests each, at most %g a second per access key: %v or more\n",
 			len(targets), requestsPerProject, cfg.DCS.MaxRequestsPerSecond, at.Round(time.Second))
 	}
-	budgets := map[string]*dcs.Budget{} // by access key: one budget per credential, as serve
 	for i, t := range targets {
 		if len(targets) > 1 && o.Progress != nil {
 			fmt.Fprintf(o.Progress, "probe: project %d/%d %s (%s)\n", i+1, len(targets), t.cfg.ProjectID, t.label())
 		}
-		pr, err := o.probeOne(ctx, t, creds, budgets)
+		pr, err := o.probeOne(ctx, t, fl)
 		if err != nil {
 			return nil, err
 		}
@@ -130,33 +126,18 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 
 // probeOne probes one project with its credential, every request waiting on the budget of
 // its access key (dcs.max_requests_per_second, shared by every project of the key).
-func (o Options) probeOne(ctx context.Context, t target, creds map[string]dcs.Credentials, budgets map[string]*dcs.Budget) (*ProjectReport, error) {
-	cfg := o.Config
-	cr, ok := creds[t.keys.Key]
-	if !ok {
-		var err error
-		if cr, err = t.keys.Read(o.Getenv); err != nil {
-			return nil, &ConfigError{err}
-		}
-		creds[t.keys.Key] = cr
+func (o Options) probeOne(ctx context.Context, t target, fl *fleet.Fleet) (*ProjectReport, error) {
+	cr, err := fl.Credentials(t.keys)
+	if err != nil {
+		return nil, &ConfigError{err}
 	}
-	c, err := dcs.NewClient(dcs.Options{
-		Region: t.cfg.Region, ProjectID: t.cfg.ProjectID, Endpoint: t.cfg.Endpoint, Credentials: cr,
-		Timeout: cfg.DCS.RequestTimeout.D(), MaxBodyBytes: cfg.DCS.MaxBodyBytes,
-		StartParam: cfg.DCS.ClientStartParam(), InsecureSkipVerify: cfg.DCS.InsecureSkipVerify,
-		Transport: o.Transport,
-	})
+	c, err := fl.Client(t.cfg, cr, t.keys.Key)
 	if err != nil {
 		return nil, &ConfigError{fmt.Errorf("%s: %w", t.key, err)}
 	}
-	b, ok := budgets[cr.AK.Reveal()]
-	if !ok {
-		b = dcs.NewBudget(dcs.BudgetOptions{PerSecond: cfg.DCS.MaxRequestsPerSecond, Now: o.Now, Sleep: o.Wait})
-		budgets[cr.AK.Reveal()] = b
-	}
 	endpoint, _ := dcs.Endpoint(t.cfg.Region, t.cfg.Endpoint)
 	pr := &ProjectReport{ProjectID: t.cfg.ProjectID, Name: t.cfg.Name, Region: t.cfg.Region, Endpoint: endpoint, DiscoveredBy: t.discoveredBy}
-	pb := &prober{o: o, c: dcs.Budgeted{Lister: c, Budget: b}, r: pr, statuses: event.NewStatuses(cfg.Poll.TerminalStatuses), keys: t.keys}
+	pb := &prober{o: o, c: c, r: pr, statuses: event.NewStatuses(o.Config.Poll.TerminalStatuses), keys: t.keys}
 	if err := pb.run(ctx); err != nil {
 		return nil, err
 	}

@@ -43,7 +43,7 @@ const forgetAfter = 30 * 24 * time.Hour
 type Options struct {
 	Index      int // position in [[pagerduty]], for error messages
 	Config     config.PagerDuty
-	RoutingKey secret.Secret // resolved by the caller with config.ReadSecret
+	RoutingKey secret.Secret // resolved by the caller with secret.Read
 	Client     *http.Client  // nil: a client with a 10s timeout; redirects are never followed
 	Log        zerolog.Logger
 	// Statuses tell a finished task from a running one, as the poller does.

@@ -41,7 +41,7 @@ import (
 type Options struct {
 	Index   int            // position in slack.webhooks, for error messages
 	Webhook config.Webhook // its Name names the sink; the URL fields only name where URL came from
-	URL     secret.Secret  // resolved by the caller with config.ReadSecret
+	URL     secret.Secret  // resolved by the caller with secret.Read
 	Client  *http.Client   // nil: a client with a 10s timeout; redirects are never followed
 	Log     zerolog.Logger
 	Now     func() time.Time // the clock durations are measured to; nil: time.Now

@@ -1,4 +1,4 @@
-package natssink
+package natsconn
 
 import (
 	"encoding/json"
@@ -39,7 +39,7 @@ func TestConnectionStatesLogged(t *testing.T) {
 	url := strings.Replace(srv.URL(), "nats://", "nats://"+token+"@", 1)
 	srv.Stop()
 	logs := &testutil.SyncBuffer{}
-	s, err := New(Options{URL: url, SubjectPrefix: "dcs.tasks", Log: zerolog.New(logs)})
+	s, err := Dial(Options{URL: url, Log: zerolog.New(logs)})
 	if err != nil {
 		t.Fatal(err)
 	}
