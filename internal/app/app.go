@@ -22,7 +22,6 @@ import (
 	"notifier/internal/config"
 	"notifier/internal/dcs"
 	"notifier/internal/metrics"
-	"notifier/internal/mute"
 	"notifier/internal/route"
 	"notifier/internal/sinks/natssink"
 	"notifier/internal/sinks/slacksink"
@@ -172,18 +171,14 @@ func New(cfg *config.Config, d Deps) (_ *App, err error) {
 	}
 	routes, err := route.New(cfg)
 	if err != nil {
-		return nil, err
+		return nil, setupErr("%w", err)
 	}
 	a.m.Keep(a.projectIDs())
 	a.initSeries()
-	mutes, err := mute.New(cfg)
-	if err != nil {
-		return nil, setupErr("%w", err)
-	}
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	uc := unitConfig{cfg: cfg, log: a.log, m: a.m, receivers: a.recv, routes: routes, mutes: mutes, now: d.Now, rec: a.rec,
+	uc := unitConfig{cfg: cfg, log: a.log, m: a.m, receivers: a.recv, routes: routes, now: d.Now, rec: a.rec,
 		everyProject: a.discovered(), quickStop: &a.quick}
 	if cfg.State.Backend == "nats-kv" {
 		if a.nats == nil {

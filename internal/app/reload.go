@@ -14,7 +14,6 @@ import (
 
 	"notifier/internal/config"
 	"notifier/internal/dcs"
-	"notifier/internal/mute"
 	"notifier/internal/poller"
 	"notifier/internal/route"
 	"notifier/internal/sinks"
@@ -86,7 +85,7 @@ func (a *App) Apply(ctx context.Context, cfg *config.Config) (Applied, error) {
 		return Applied{Unchanged: true}, nil
 	}
 	if err := a.mode.apply(ctx, func(uc unitConfig) unitConfig {
-		uc.cfg, uc.receivers, uc.routes, uc.mutes, uc.everyProject = cfg, p.recv, p.routes, p.mutes, p.everyProject
+		uc.cfg, uc.receivers, uc.routes, uc.everyProject = cfg, p.recv, p.routes, p.everyProject
 		return uc
 	}, p.projects); err != nil {
 		p.discard()
@@ -113,7 +112,6 @@ type plan struct {
 	recv     []receiver // every receiver, the running ones kept as they are
 	opened   []receiver // the receivers opened for the plan, used or not
 	routes   *route.Table
-	mutes    *mute.Set
 	budgets  map[string]*dcs.Budget
 	changes  Applied
 	// everyProject: every discovery listing succeeded, so the projects are all there is
@@ -156,9 +154,6 @@ func (a *App) prepare(ctx context.Context, cfg *config.Config) (*plan, error) {
 	p := &plan{budgets: fl.budgets, everyProject: every}
 	p.projects, p.changes.Projects = merge(a.projects, projects, cfg)
 	if p.routes, err = route.New(cfg); err != nil {
-		return nil, err
-	}
-	if p.mutes, err = mute.New(cfg); err != nil {
 		return nil, setupErr("%w", err)
 	}
 	var names []string
@@ -445,7 +440,7 @@ func (u *unit) apply(c unitConfig, projects []project) error {
 	}
 	c.reportRemoved(removed, forgot)
 	u.names.Store(&names)
-	u.mr.setRules(c.routes, c.mutes)
+	u.mr.setRules(c.routes)
 	u.workers = workers
 	for _, w := range workers {
 		u.startWorker(w) // the running ones run on

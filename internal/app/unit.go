@@ -14,7 +14,6 @@ import (
 	"notifier/internal/diff"
 	"notifier/internal/event"
 	"notifier/internal/metrics"
-	"notifier/internal/mute"
 	"notifier/internal/poller"
 	"notifier/internal/route"
 	"notifier/internal/sinks"
@@ -65,8 +64,7 @@ type unitConfig struct {
 	log       zerolog.Logger
 	m         *metrics.Metrics
 	receivers []receiver
-	routes    *route.Table // which receivers each event goes to, decided at commit
-	mutes     *mute.Set    // maintenance windows, decided at commit with the routes
+	routes    *route.Table // who gets each event (filters, windows), decided at commit
 	now       func() time.Time
 	rec       *status.Recorder
 	// everyProject: the projects configured and discovered are every one to watch (no
@@ -90,7 +88,7 @@ func (c unitConfig) newUnit(ctx context.Context, store state.Store, projects []p
 	if u.quick == nil {
 		u.quick = new(atomic.Bool)
 	}
-	u.mr = newMuter(c.routes, c.mutes, c.now)
+	u.mr = newMuter(c.routes, c.now)
 	opts := []state.LedgerOption{state.Route(u.mr.Route), state.OnDrop(func(sink string, evs []event.Event) {
 		// A receiver past its max_pending loses its oldest events, never another's.
 		c.m.Deliveries.WithLabelValues(sink, "dropped").Add(float64(len(evs)))
@@ -384,23 +382,24 @@ func (u *unit) lastSuccess() map[string]time.Time {
 
 // committed hears each saved event: what the maintenance windows kept it from is
 // counted (result="muted") and logged at debug (a window's first muted event of each
-// opening at info), and the recorder shows it.
+// opening at info), and the recorder shows every receiver's lot.
 func (c unitConfig) committed(mr *muter, e *event.Event, to, all []string) {
-	h, ok := mr.take(e.ID)
-	if !ok {
-		c.rec.Committed(e, to, all)
-		return
+	d, ok := mr.take(e.ID)
+	if !ok { // not routed (no receiver): nothing was decided
+		d = decided{at: c.now()}
 	}
-	muted := make(map[string]string, len(h.muted))
-	for _, m := range h.muted {
-		muted[m.Receiver] = m.Window
-		c.m.Deliveries.WithLabelValues(m.Receiver, "muted").Inc()
-		if mr.firstOf(m) {
-			c.log.Info().Str("window", m.Window).Time("until", m.Until).
+	for _, v := range d.verdicts {
+		h, held := v.Held()
+		if v.Deliver || !held || h.Cause != route.Muted {
+			continue
+		}
+		c.m.Deliveries.WithLabelValues(v.Receiver, "muted").Inc()
+		if mr.firstOf(h) {
+			c.log.Info().Str("window", h.Name).Time("until", h.Until).
 				Msg("maintenance window open: matching events are not sent to its receivers (NATS gets them); each one is logged at debug")
 		}
-		c.log.Debug().Str("receiver", m.Receiver).Str("window", m.Window).Str("event_id", e.ID).Str("type", e.Type).
-			Time("until", m.Until).Msg("event muted by a maintenance window")
+		c.log.Debug().Str("receiver", v.Receiver).Str("window", h.Name).Str("event_id", e.ID).Str("type", e.Type).
+			Time("until", h.Until).Msg("event muted by a maintenance window")
 	}
-	c.rec.CommittedMuted(e, to, muted, all, h.at)
+	c.rec.Routed(e, deliveries(d, to, all), d.at)
 }
