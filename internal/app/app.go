@@ -178,7 +178,7 @@ func New(cfg *config.Config, d Deps) (_ *App, err error) {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	uc := unitConfig{cfg: cfg, log: a.log, m: a.m, receivers: a.recv, routes: routes, now: d.Now, rec: a.rec,
+	uc := unitConfig{cfg: cfg, log: a.log, m: a.m, receivers: a.recv, routes: routes, now: d.Now, rec: a.rec, dryRun: d.DryRun,
 		everyProject: a.discovered(), quickStop: &a.quick}
 	if cfg.State.Backend == "nats-kv" {
 		if a.nats == nil {

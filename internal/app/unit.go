@@ -71,6 +71,10 @@ type unitConfig struct {
 	// discovery listing failed), so one remembered but not among them was removed and
 	// its receivers end what they hold for it. Otherwise it may be missing by chance.
 	everyProject bool
+	// dryRun: no receiver is opened (once --dry-run, --render), yet the ledger keeps what
+	// the configured ones hold (their pending events, what they remember), which a
+	// rendering reads and nothing saves.
+	dryRun bool
 	// quickStop, once set, makes the units stop without giving the sinks
 	// shutdown.timeout: the App stops for a reload, and the next one delivers what is
 	// pending first.
@@ -131,6 +135,13 @@ func (c unitConfig) newUnit(ctx context.Context, store state.Store, projects []p
 }
 
 func (c unitConfig) receiverNames() []string {
+	if c.dryRun {
+		var names []string
+		for _, r := range c.cfg.Receivers() {
+			names = append(names, r.Name)
+		}
+		return names
+	}
 	names := make([]string, len(c.receivers))
 	for i, r := range c.receivers {
 		names[i] = r.sink.Name()
