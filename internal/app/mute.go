@@ -80,6 +80,30 @@ func (m *muter) firstOf(h route.Hold) bool {
 	return true
 }
 
+// committed hears each saved event: what the maintenance windows kept it from is
+// counted (result="muted") and logged at debug (a window's first muted event of each
+// opening at info), and the recorder shows every receiver's lot.
+func (c unitConfig) committed(mr *muter, e *event.Event, to, all []string) {
+	d, ok := mr.take(e.ID)
+	if !ok { // not routed (no receiver): nothing was decided
+		d = decided{at: c.now()}
+	}
+	for _, v := range d.verdicts {
+		h, held := v.Held()
+		if v.Deliver || !held || h.Cause != route.Muted {
+			continue
+		}
+		c.m.Deliveries.WithLabelValues(v.Receiver, "muted").Inc()
+		if mr.firstOf(h) {
+			c.log.Info().Str("window", h.Name).Time("until", h.Until).
+				Msg("maintenance window open: matching events are not sent to its receivers (NATS gets them); each one is logged at debug")
+		}
+		c.log.Debug().Str("receiver", v.Receiver).Str("window", h.Name).Str("event_id", e.ID).Str("type", e.Type).
+			Time("until", h.Until).Msg("event muted by a maintenance window")
+	}
+	c.rec.Routed(e, deliveries(d, to, all), d.at)
+}
+
 // deliveries is what the status page shows of the verdicts at commit, for the receivers
 // of all (the ledger's, in config order): pending for those the event went to (to),
 // otherwise what held it. A receiver that gets the event only because it may resolve an

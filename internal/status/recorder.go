@@ -54,12 +54,12 @@ type Route struct {
 	// State (Filtered or Muted) and Reason are what held the event from the receiver:
 	// shown as they are when it was not Queued. When it was (an on-call receiver given
 	// the event only because it may resolve an incident), they are shown should the
-	// receiver send nothing for it; without them that shows as Filtered, NothingToSend.
+	// receiver send nothing for it.
 	State, Reason string
 }
 
-// NothingToSend is the reason shown for an event an on-call receiver took and sent
-// nothing for, when the routing held it for no reason of its own.
+// NothingToSend is the reason shown, as Filtered, for an event that an on-call receiver's
+// filter passed and that it sent nothing for: it opened, updated and resolved nothing.
 const NothingToSend = "no incident to open, update or resolve"
 
 // Routed records an event just committed at at, with what the routing decided for each
