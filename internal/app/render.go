@@ -18,9 +18,9 @@ import (
 // bare events: it polls every project once, commits nothing, routes the events as a
 // commit would (route.Decide: filters, maintenance windows, the on-call rule), and
 // writes, per receiver in the order of the config, a "#" line naming it and then its
-// payloads: for NATS the subject and the CloudEvent, each on a line; for
-// a Slack webhook the JSON of each message as it would be posted (one digest for more
-// than ten events). It needs an App built with Deps.DryRun.
+// payloads: for NATS the subject and the CloudEvent, each on a line; for a Slack webhook
+// the JSON of each message as it would be posted (one digest for more than ten events).
+// It needs an App built with Deps.DryRun.
 func (a *App) OnceRender(ctx context.Context, out io.Writer) error {
 	fm, ok := a.mode.(*fileMode)
 	if !ok {
