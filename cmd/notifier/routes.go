@@ -9,7 +9,6 @@ import (
 
 	"notifier/internal/config"
 	"notifier/internal/event"
-	"notifier/internal/mute"
 	"notifier/internal/route"
 )
 
@@ -55,37 +54,40 @@ func runRoutes(f *routesFlags, stdout, stderr io.Writer) int {
 	if *status != strings.ToUpper(*status) {
 		fmt.Fprintf(stdout, "# %q is not upper case: the task center's statuses are\n", *status)
 	}
-	mutes, err := mute.New(cfg)
-	if err != nil {
-		return fail(stderr, err)
-	}
-	showMutes(stdout, mutes, at)
-	decisions := table.Explain(&e)
-	if len(decisions) == 0 {
+	showMutes(stdout, table.Windows(), at)
+	verdicts := table.Decide(&e, at)
+	if len(verdicts) == 0 {
 		fmt.Fprintln(stdout, "# no receivers are configured")
 	}
-	for _, d := range decisions {
-		w, until := mutes.Mutes(d.Name, &e, at)
-		switch {
-		case !d.Match:
-			fmt.Fprintf(stdout, "%s: skipped, %s\n", d.Name, d.Reason)
-		case w != nil && table.MayResolve(d.Name, &e):
-			fmt.Fprintf(stdout, "%s: receives (muted by %s until %s: it may resolve an incident it opened, and opens none)\n", d.Name, w.Name, w.Until(until, at))
-		case w != nil:
-			fmt.Fprintf(stdout, "%s: muted by %s until %s\n", d.Name, w.Name, w.Until(until, at))
-		case d.Reason != "":
-			fmt.Fprintf(stdout, "%s: receives (%s)\n", d.Name, d.Reason)
-		default:
-			fmt.Fprintf(stdout, "%s: receives\n", d.Name)
-		}
+	for _, v := range verdicts {
+		fmt.Fprintf(stdout, "%s: %s\n", v.Receiver, explain(v, at))
 	}
 	return exitOK
 }
 
+// explain says a receiver's verdict in a few words: "receives", "skipped, <the filter
+// that refused>", "muted by <window> until <when>", and, for an on-call receiver given
+// the event only because it may resolve an incident, "receives (...)" saying why.
+func explain(v route.Verdict, at time.Time) string {
+	held, _ := v.Held()
+	muted, isMuted := v.Muted()
+	switch {
+	case !v.Deliver && held.Cause == route.Filtered:
+		return "skipped, " + held.Detail
+	case isMuted && v.MayResolve:
+		return fmt.Sprintf("receives (muted by %s until %s: it %s, and opens none)", muted.Name, muted.UntilText(at), route.ResolveNote)
+	case isMuted:
+		return fmt.Sprintf("muted by %s until %s", muted.Name, muted.UntilText(at))
+	case v.MayResolve:
+		return "receives (" + route.ResolveNote + ")"
+	}
+	return "receives"
+}
+
 // showMutes prints one line per maintenance window: what it is, which receivers it
 // mutes, and whether it is open at the moment at.
-func showMutes(w io.Writer, mutes *mute.Set, at time.Time) {
-	for _, m := range mutes.Windows() {
+func showMutes(w io.Writer, windows []*route.Window, at time.Time) {
+	for _, m := range windows {
 		who := "every receiver but nats"
 		if r := m.Receivers(); r != nil {
 			who = strings.Join(r, ", ")

@@ -25,7 +25,6 @@ import (
 	"notifier/internal/config"
 	"notifier/internal/fleet"
 	"notifier/internal/metrics"
-	"notifier/internal/mute"
 	"notifier/internal/natsconn"
 	"notifier/internal/route"
 	"notifier/internal/sinks/slacksink"
@@ -147,18 +146,14 @@ func New(cfg *config.Config, d Deps) (_ *App, err error) {
 	}
 	routes, err := route.New(cfg)
 	if err != nil {
-		return nil, err
+		return nil, setupErr("%w", err)
 	}
 	a.m.Keep(a.projectIDs())
 	a.initSeries()
-	mutes, err := mute.New(cfg)
-	if err != nil {
-		return nil, setupErr("%w", err)
-	}
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	uc := unitConfig{cfg: cfg, log: a.log, m: a.m, receivers: a.recv, routes: routes, mutes: mutes, now: d.Now, rec: a.rec,
+	uc := unitConfig{cfg: cfg, log: a.log, m: a.m, receivers: a.recv, routes: routes, now: d.Now, rec: a.rec, dryRun: d.DryRun,
 		everyProject: a.discovered(), quickStop: &a.quick}
 	if cfg.State.Backend == "nats-kv" {
 		if a.nc == nil {

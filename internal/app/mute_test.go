@@ -58,7 +58,7 @@ func TestMaintenanceWindowMutesSlackNotNATS(t *testing.T) {
 		t.Errorf("the window's opening logged %d times, want once:\n%s", n, logs.String())
 	}
 	created := findEvent(t, rec, "swap", "new: RUNNING")
-	if got := deliveryStates(created); got != "nats:delivered oncall:muted(maintenance window weekly-maintenance)" &&
+	if got := deliveryStates(created); got != "nats:sent oncall:muted(maintenance window weekly-maintenance)" &&
 		got != "nats:pending oncall:muted(maintenance window weekly-maintenance)" {
 		t.Errorf("status of the muted event: %s", got)
 	}
@@ -76,7 +76,7 @@ func TestMaintenanceWindowMutesSlackNotNATS(t *testing.T) {
 		t.Errorf("the failure does not say it started during the window:\n%s", strings.Join(hk.all(), "\n"))
 	}
 	testutil.Eventually(t, "the failure delivered to both", func() bool {
-		return deliveryStates(findEvent(t, rec, "swap", "RUNNING → FAILED")) == "nats:delivered oncall:delivered"
+		return deliveryStates(findEvent(t, rec, "swap", "RUNNING → FAILED")) == "nats:sent oncall:sent"
 	})
 	if got := promtest.ToFloat64(m.Deliveries.WithLabelValues("oncall", "muted")); got != 2 {
 		t.Errorf("muted = %v after the window, want 2", got)

@@ -9,7 +9,6 @@ import (
 
 	"notifier/internal/config"
 	"notifier/internal/fleet"
-	"notifier/internal/mute"
 	"notifier/internal/route"
 )
 
@@ -79,7 +78,7 @@ func (a *App) Apply(ctx context.Context, cfg *config.Config) (Applied, error) {
 		return Applied{Unchanged: true}, nil
 	}
 	if err := a.mode.apply(ctx, func(uc unitConfig) unitConfig {
-		uc.cfg, uc.receivers, uc.routes, uc.mutes, uc.everyProject = cfg, p.recv, p.routes, p.mutes, p.everyProject
+		uc.cfg, uc.receivers, uc.routes, uc.everyProject = cfg, p.recv, p.routes, p.everyProject
 		return uc
 	}, p.projects); err != nil {
 		p.discard()
@@ -106,7 +105,6 @@ type plan struct {
 	recv     []receiver // every receiver, the running ones kept as they are
 	opened   []receiver // the receivers opened for the plan, used or not
 	routes   *route.Table
-	mutes    *mute.Set
 	fleet    *fleet.Fleet
 	changes  Applied
 	// everyProject: every discovery listing succeeded, so the projects are all there is
@@ -149,9 +147,6 @@ func (a *App) prepare(ctx context.Context, cfg *config.Config) (*plan, error) {
 	p := &plan{fleet: fl, everyProject: every}
 	p.projects, p.changes.Projects = merge(a.projects, projects, cfg)
 	if p.routes, err = route.New(cfg); err != nil {
-		return nil, err
-	}
-	if p.mutes, err = mute.New(cfg); err != nil {
 		return nil, setupErr("%w", err)
 	}
 	var names []string

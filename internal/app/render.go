@@ -10,17 +10,17 @@ import (
 
 	"notifier/internal/config"
 	"notifier/internal/event"
-	"notifier/internal/mute"
 	"notifier/internal/route"
 	"notifier/internal/sinks/slacksink"
 )
 
 // OnceRender is Once --dry-run that shows what each receiver would be sent instead of the
 // bare events: it polls every project once, commits nothing, routes the events as a
-// commit would (maintenance windows included), and writes, per receiver in the order of the config, a "#" line naming
-// it and then its payloads: for NATS the subject and the CloudEvent, each on a line; for
-// a Slack webhook the JSON of each message as it would be posted (one digest for more
-// than ten events). It needs an App built with Deps.DryRun.
+// commit would (route.Decide: filters, maintenance windows, the on-call rule), and
+// writes, per receiver in the order of the config, a "#" line naming it and then its
+// payloads: for NATS the subject and the CloudEvent, each on a line; for a Slack webhook
+// the JSON of each message as it would be posted (one digest for more than ten events).
+// It needs an App built with Deps.DryRun.
 func (a *App) OnceRender(ctx context.Context, out io.Writer) error {
 	fm, ok := a.mode.(*fileMode)
 	if !ok {
@@ -30,10 +30,6 @@ func (a *App) OnceRender(ctx context.Context, out io.Writer) error {
 		return errors.New("once: rendering needs a dry run")
 	}
 	table, err := route.New(a.cfg)
-	if err != nil {
-		return err
-	}
-	mutes, err := mute.New(a.cfg)
 	if err != nil {
 		return err
 	}
@@ -54,20 +50,20 @@ func (a *App) OnceRender(ctx context.Context, out io.Writer) error {
 	}
 	routed := map[string][]event.Event{}
 	for i := range evs {
-		// As a commit would: a receiver a maintenance window mutes now is not sent it.
-		to, _ := mutes.Apply(table.Route(&evs[i]), &evs[i], now)
-		for _, name := range to {
+		// As a commit would (muter.Route): the same decision, at the same moment.
+		for _, name := range route.To(table.Decide(&evs[i], now)) {
 			routed[name] = append(routed[name], evs[i])
 		}
 	}
-	if err := a.render(ctx, out, table.Receivers(), routed, now); err != nil {
+	if err := a.render(ctx, out, table, routed, now); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }
 
 // render writes every receiver's payloads for the events routed to it.
-func (a *App) render(ctx context.Context, out io.Writer, receivers []route.Receiver, routed map[string][]event.Event, now time.Time) error {
+func (a *App) render(ctx context.Context, out io.Writer, table *route.Table, routed map[string][]event.Event, now time.Time) error {
+	receivers := table.Receivers()
 	if len(receivers) == 0 {
 		_, err := fmt.Fprintln(out, "# no receivers are configured")
 		return err
@@ -91,7 +87,7 @@ func (a *App) render(ctx context.Context, out io.Writer, receivers []route.Recei
 				payloads = append(payloads, m)
 			}
 		case "pagerduty", "alertmanager":
-			if payloads, err = a.renderIncident(ctx, r, evs); err != nil {
+			if payloads, err = a.renderIncident(ctx, r, table, evs); err != nil {
 				return err
 			}
 		}

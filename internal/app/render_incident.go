@@ -18,23 +18,24 @@ import (
 // renderIncident is what an on-call receiver would post for evs, given what it remembers
 // now: each request's URL and JSON, recorded instead of sent and answered as the service
 // would. The routing key shows as "REDACTED" and no credential is sent; nothing is
-// remembered.
-func (a *App) renderIncident(ctx context.Context, r route.Receiver, evs []event.Event) ([]any, error) {
+// remembered. As in run, an event a window holds from the receiver opens nothing.
+func (a *App) renderIncident(ctx context.Context, r route.Receiver, table *route.Table, evs []event.Event) ([]any, error) {
 	rec := &recorder{}
 	client := &http.Client{Transport: rec}
 	statuses := event.NewStatuses(a.cfg.Poll.TerminalStatuses)
+	muted := mutedFor(table, r.Name)
 	var s sinks.Remembering
 	var err error
 	for i, c := range a.cfg.PagerDuty {
 		if c.Name == r.Name {
 			s, err = pagerduty.New(pagerduty.Options{Index: i, Config: c, RoutingKey: "REDACTED", Client: client,
-				Log: a.log, Statuses: statuses, Links: a.cfg.Slack.Links})
+				Log: a.log, Statuses: statuses, Links: a.cfg.Slack.Links, Muted: muted})
 		}
 	}
 	for i, c := range a.cfg.Alertmanager {
 		if c.Name == r.Name {
 			s, err = alertmanager.New(alertmanager.Options{Index: i, Config: c, Client: client, Log: a.log,
-				Statuses: statuses, Links: a.cfg.Slack.Links, TaskTTL: a.cfg.Poll.MaxFollow.D()})
+				Statuses: statuses, Links: a.cfg.Slack.Links, TaskTTL: a.cfg.Poll.MaxFollow.D(), Muted: muted})
 		}
 	}
 	if err != nil || s == nil {

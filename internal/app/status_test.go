@@ -150,7 +150,7 @@ func TestStatusJSON(t *testing.T) {
 		t.Fatalf("no created event of the hostile task among %+v", p.RecentEvents)
 	}
 	// info: oncall wants that task, team wants critical only.
-	if got := states(created); !maps.Equal(got, map[string]string{"nats": "delivered", "oncall": "dropped"}) {
+	if got := states(created); !maps.Equal(got, map[string]string{"nats": "sent", "oncall": "dropped", "team": "filtered"}) {
 		t.Errorf("created event deliveries %v", got)
 	}
 	if created.Severity != "info" || created.Project != "prod-eu" {

@@ -14,6 +14,7 @@ import (
 	"notifier/internal/event"
 	"notifier/internal/httpx"
 	"notifier/internal/natsconn"
+	"notifier/internal/route"
 	"notifier/internal/sinks/slacksink"
 )
 
@@ -47,16 +48,17 @@ func short(err error) string {
 
 // SendTest sends one test event (event.NewTest, for the first configured project) to
 // every receiver named in names, or to every configured receiver when names is empty,
-// bypassing their filters, and returns each receiver's result in the order of the config.
-// It opens the receivers as run does (dialNATS, openReceivers) and touches neither the state nor
-// the HTTP listener, so it works beside a running notifier. An unknown name or a receiver
-// that cannot be opened (a missing secret) is a *SetupError, and nothing is sent. NATS
-// gets until ctx ends to connect; the caller bounds ctx.
+// bypassing their filters and windows (route.Decide sends a test event everywhere), and
+// returns each receiver's result in the order of the config. It opens the receivers as
+// run does (dialNATS, openReceivers) and touches neither the state nor the HTTP listener,
+// so it works beside a running notifier. An unknown name or a receiver that cannot be
+// opened (a missing secret) is a *SetupError, and nothing is sent. NATS gets until ctx
+// ends to connect; the caller bounds ctx.
 func SendTest(ctx context.Context, cfg *config.Config, d Deps, names []string) ([]Result, error) {
 	if d.Getenv == nil {
 		d.Getenv = os.Getenv
 	}
-	only, err := selectReceivers(cfg, names)
+	e, only, err := testTargets(cfg, names)
 	if err != nil {
 		return nil, err
 	}
@@ -74,13 +76,6 @@ func SendTest(ctx context.Context, cfg *config.Config, d Deps, names []string) (
 		return nil, err
 	}
 	defer closeReceivers(recv)
-	// The first configured project; with [[dcs.discover]] only, a placeholder (the test
-	// event says it is a test either way).
-	p := config.Project{Region: "cn-north-4", ProjectID: strings.Repeat("0", 32), Name: "discovered projects"}
-	if len(cfg.DCS.Projects) > 0 {
-		p = cfg.DCS.Projects[0]
-	}
-	e := event.NewTest(p.Region, p.ProjectID, p.Name, time.Now())
 	results := make([]Result, len(recv))
 	var wg sync.WaitGroup
 	for i, r := range recv {
@@ -101,6 +96,28 @@ func SendTest(ctx context.Context, cfg *config.Config, d Deps, names []string) (
 	}
 	wg.Wait()
 	return results, nil
+}
+
+// testTargets is the test event (for the first configured project; with [[dcs.discover]]
+// only, a placeholder: the event says it is a test either way) and the receivers it goes
+// to: those named, or every configured one, as route.Decide decides for every event (a
+// test event goes to every receiver, whatever its filter and the windows).
+func testTargets(cfg *config.Config, names []string) (event.Event, []string, error) {
+	only, err := selectReceivers(cfg, names)
+	if err != nil {
+		return event.Event{}, nil, err
+	}
+	p := config.Project{Region: "cn-north-4", ProjectID: strings.Repeat("0", 32), Name: "discovered projects"}
+	if len(cfg.DCS.Projects) > 0 {
+		p = cfg.DCS.Projects[0]
+	}
+	e := event.NewTest(p.Region, p.ProjectID, p.Name, time.Now())
+	table, err := route.New(cfg)
+	if err != nil {
+		return event.Event{}, nil, setupErr("%w", err)
+	}
+	to := route.To(table.Decide(&e, e.Time))
+	return e, slices.DeleteFunc(only, func(n string) bool { return !slices.Contains(to, n) }), nil
 }
 
 // selectReceivers returns the names of the receivers to open: names, or every configured

@@ -13,7 +13,6 @@ import (
 	"notifier/internal/config"
 	"notifier/internal/event"
 	"notifier/internal/metrics"
-	"notifier/internal/mute"
 	"notifier/internal/poller"
 	"notifier/internal/route"
 	"notifier/internal/sinks"
@@ -64,14 +63,17 @@ type unitConfig struct {
 	log       zerolog.Logger
 	m         *metrics.Metrics
 	receivers []receiver
-	routes    *route.Table // which receivers each event goes to, decided at commit
-	mutes     *mute.Set    // maintenance windows, decided at commit with the routes
+	routes    *route.Table // who gets each event (filters, windows), decided at commit
 	now       func() time.Time
 	rec       *status.Recorder
 	// everyProject: the projects configured and discovered are every one to watch (no
 	// discovery listing failed), so one remembered but not among them was removed and
 	// its receivers end what they hold for it. Otherwise it may be missing by chance.
 	everyProject bool
+	// dryRun: no receiver is opened (once --dry-run, --render), yet the ledger keeps what
+	// the configured ones hold (their pending events, what they remember), which a
+	// rendering reads and nothing saves.
+	dryRun bool
 	// quickStop, once set, makes the units stop without giving the sinks
 	// shutdown.timeout: the App stops for a reload, and the next one delivers what is
 	// pending first.
@@ -89,7 +91,7 @@ func (c unitConfig) newUnit(ctx context.Context, store state.Store, projects []p
 	if u.quick == nil {
 		u.quick = new(atomic.Bool)
 	}
-	u.mr = newMuter(c.routes, c.mutes, c.now)
+	u.mr = newMuter(c.routes, c.now)
 	opts := []state.LedgerOption{state.Route(u.mr.Route), state.OnDrop(func(sink string, evs []event.Event) {
 		// A receiver past its max_pending loses its oldest events, never another's.
 		c.m.Deliveries.WithLabelValues(sink, "dropped").Add(float64(len(evs)))
@@ -132,6 +134,13 @@ func (c unitConfig) newUnit(ctx context.Context, store state.Store, projects []p
 }
 
 func (c unitConfig) receiverNames() []string {
+	if c.dryRun {
+		var names []string
+		for _, r := range c.cfg.Receivers() {
+			names = append(names, r.Name)
+		}
+		return names
+	}
 	names := make([]string, len(c.receivers))
 	for i, r := range c.receivers {
 		names[i] = r.sink.Name()
@@ -333,27 +342,4 @@ func (u *unit) lastSuccess() map[string]time.Time {
 		out[p.ProjectID()] = p.LastSuccess()
 	}
 	return out
-}
-
-// committed hears each saved event: what the maintenance windows kept it from is
-// counted (result="muted") and logged at debug (a window's first muted event of each
-// opening at info), and the recorder shows it.
-func (c unitConfig) committed(mr *muter, e *event.Event, to, all []string) {
-	h, ok := mr.take(e.ID)
-	if !ok {
-		c.rec.Committed(e, to, all)
-		return
-	}
-	muted := make(map[string]string, len(h.muted))
-	for _, m := range h.muted {
-		muted[m.Receiver] = m.Window
-		c.m.Deliveries.WithLabelValues(m.Receiver, "muted").Inc()
-		if mr.firstOf(m) {
-			c.log.Info().Str("window", m.Window).Time("until", m.Until).
-				Msg("maintenance window open: matching events are not sent to its receivers (NATS gets them); each one is logged at debug")
-		}
-		c.log.Debug().Str("receiver", m.Receiver).Str("window", m.Window).Str("event_id", e.ID).Str("type", e.Type).
-			Time("until", m.Until).Msg("event muted by a maintenance window")
-	}
-	c.rec.CommittedMuted(e, to, muted, all, h.at)
 }

@@ -81,7 +81,7 @@ func (u *unit) apply(c unitConfig, projects []project) error {
 	}
 	c.reportRemoved(removed, forgot)
 	u.names.Store(&names)
-	u.mr.setRules(c.routes, c.mutes)
+	u.mr.setRules(c.routes)
 	u.workers = workers
 	for _, w := range workers {
 		u.startWorker(w) // the running ones run on

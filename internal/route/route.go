@@ -1,7 +1,10 @@
-// Package route decides which receivers an event goes to. The decision is made once, when
-// the event is committed, and recorded with it in the outbox: a receiver's queue holds
-// only its own events, and a filter changed by a reload applies to events committed after
-// it. The same table explains its decisions (notifier routes).
+// Package route decides who gets an event: Table.Decide weighs, for every receiver, its
+// filter, the maintenance windows ([[mute]]) open at the moment, and the on-call rule (an
+// on-call receiver still gets what may end an incident it opened), and says why for each.
+// The decision is made once, when the event is committed, and recorded with it in the
+// outbox: a receiver's queue holds only its own events, and a filter or window changed by
+// a reload applies to events committed after it. once --render, notifier routes and
+// test-notification ask the same Decide, so they cannot disagree with run.
 package route
 
 import (

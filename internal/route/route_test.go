@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"notifier/internal/config"
 	"notifier/internal/event"
@@ -64,6 +65,9 @@ func TestFilterRejectsAnUnknownSeverity(t *testing.T) {
 	}
 }
 
+// route is the names Decide delivers e to now (no window in these configurations).
+func route(tab *Table, e *event.Event) []string { return To(tab.Decide(e, time.Now())) }
+
 // The table routes by name, in the order of the config, and explains each refusal by the
 // filter that refused.
 func TestTableRoutesAndExplains(t *testing.T) {
@@ -76,16 +80,20 @@ func TestTableRoutesAndExplains(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := tab.Route(&extend); !slices.Equal(got, []string{"nats"}) {
+	if got := route(tab, &extend); !slices.Equal(got, []string{"nats"}) {
 		t.Errorf("info event routed to %v, want [nats]", got)
 	}
-	if got := tab.Route(&swapFailed); !slices.Equal(got, []string{"nats", "team", "oncall"}) {
+	if got := route(tab, &swapFailed); !slices.Equal(got, []string{"nats", "team", "oncall"}) {
 		t.Errorf("failed switchover routed to %v, want [nats team oncall]", got)
 	}
 	want := map[string]string{"nats": "", "team": "min_severity warning > info", "oncall": `statuses [FAILED] do not include "SUCCESS"`}
-	for _, d := range tab.Explain(&extend) {
-		if d.Reason != want[d.Name] || d.Match != (want[d.Name] == "") {
-			t.Errorf("%s: match %v reason %q, want reason %q", d.Name, d.Match, d.Reason, want[d.Name])
+	for _, v := range tab.Decide(&extend, time.Now()) {
+		h, held := v.Held()
+		if h.Detail != want[v.Receiver] || v.Deliver != (want[v.Receiver] == "") || held == v.Deliver {
+			t.Errorf("%s: deliver %v hold %+v, want reason %q", v.Receiver, v.Deliver, h, want[v.Receiver])
+		}
+		if held && (h.Cause != Filtered || h.String() != "filtered ("+want[v.Receiver]+")") {
+			t.Errorf("%s: held as %q, want filtered", v.Receiver, h)
 		}
 	}
 }
@@ -118,13 +126,38 @@ func TestIncidentReceiversGetWhatMayResolve(t *testing.T) {
 		{"a restored event may resolve", restored, []string{"nats", "pd"}},
 		{"a running switchover below min_severity does not", running, []string{"nats"}},
 	} {
-		if got := tab.Route(&tt.e); !slices.Equal(got, tt.want) {
+		if got := route(tab, &tt.e); !slices.Equal(got, tt.want) {
 			t.Errorf("%s: routed to %v, want %v", tt.name, got, tt.want)
 		}
 	}
-	for _, d := range tab.Explain(&ok) {
-		if d.Name == "pd" && (!d.Match || d.Reason != ResolveNote) {
-			t.Errorf("pd: match %v reason %q, want a match noting %q", d.Match, d.Reason, ResolveNote)
+	if v, _ := tab.DecideFor("pd", &ok, time.Now()); !v.Deliver || !v.MayResolve || len(v.Holds) != 1 || v.Holds[0].Cause != Filtered {
+		t.Errorf("pd: %+v, want a delivery that may resolve, held by its filter", v)
+	}
+	if v, _ := tab.DecideFor("team", &ok, time.Now()); v.Deliver || v.MayResolve {
+		t.Errorf("team, not on call: %+v, want no delivery", v)
+	}
+}
+
+// A test event goes to every receiver, whatever its filter and the windows: it checks
+// the way to each one.
+func TestTestEventsGoEverywhere(t *testing.T) {
+	cfg := config.Default()
+	cfg.DCS.Projects = []config.Project{{ProjectID: project, Region: "cn-north-4"}}
+	cfg.PagerDuty = []config.PagerDuty{{Name: "pd", MinSeverity: "critical"}}
+	cfg.Slack.Webhooks = []config.Webhook{{Name: "team", MinSeverity: "critical", TaskNames: []string{"EXTEND"}}}
+	cfg.Mute = []config.Mute{{Name: "all", Start: "00:00", End: "24:00"}}
+	tab, err := New(&cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := event.NewTest("cn-north-4", project, "", time.Now())
+	for _, v := range tab.Decide(&e, time.Now()) {
+		if !v.Deliver || len(v.Holds) > 0 {
+			t.Errorf("%s: %+v, want the test event delivered", v.Receiver, v)
 		}
+	}
+	real := swapFailed
+	if got := route(tab, &real); !slices.Equal(got, []string{"nats"}) {
+		t.Errorf("a real event inside the window routed to %v, want [nats]", got)
 	}
 }

@@ -61,6 +61,7 @@ type Result struct {
 	Sink    string
 	Outcome string   // "ok", "dropped" or "retry", as in notifier_deliveries_total
 	IDs     []string // the events delivered or dropped; none for a retry
+	Unsent  []string // of IDs, for "ok": those a Selective sink took and sent nothing for
 	Err     error    // why it was dropped or will be retried; nil for "ok"
 	At      time.Time
 }
@@ -176,9 +177,9 @@ func (d *Dispatcher) work(ctx context.Context, s Sink, beat *heartbeat.Beat) {
 		// Taken before the attempt, so that a reconnect between a failure and the
 		// backoff still cuts the backoff short.
 		ready := readyChan(s)
-		n, err := send(ctx, s, evs, mem)
+		n, unsent, err := send(ctx, s, evs, mem)
 		if n > 0 {
-			d.done(ctx, log, name, pending, evs[:n], "ok", nil)
+			d.done(ctx, log, name, pending, evs[:n], "ok", unsent, nil)
 			b.Reset()
 			lastErr = ""
 		}
@@ -192,7 +193,7 @@ func (d *Dispatcher) work(ctx context.Context, s Sink, beat *heartbeat.Beat) {
 			k := dropCount(err, len(evs)-n)
 			eventFields(log.Error().Err(err), &evs[n]).Int("events", k).
 				Msg("cannot be delivered to this sink; dropped for this sink only")
-			d.done(ctx, log, name, pending, evs[n:n+k], "dropped", err)
+			d.done(ctx, log, name, pending, evs[n:n+k], "dropped", nil, err)
 			continue
 		}
 		delay := retry.Next(b, retryAfter(err), d.maxBackoff)
@@ -215,7 +216,7 @@ func (d *Dispatcher) work(ctx context.Context, s Sink, beat *heartbeat.Beat) {
 	}
 }
 
-func (d *Dispatcher) done(ctx context.Context, log zerolog.Logger, name string, pending *pendingGauge, evs []event.Event, result string, cause error) {
+func (d *Dispatcher) done(ctx context.Context, log zerolog.Logger, name string, pending *pendingGauge, evs []event.Event, result string, unsent []string, cause error) {
 	ids := make([]string, len(evs))
 	for i := range evs {
 		ids[i] = evs[i].ID
@@ -232,7 +233,7 @@ func (d *Dispatcher) done(ctx context.Context, log zerolog.Logger, name string, 
 		}
 	}
 	d.m.Deliveries.WithLabelValues(name, result).Add(float64(len(evs)))
-	d.report(Result{Sink: name, Outcome: result, IDs: ids, Err: cause, At: time.Now()})
+	d.report(Result{Sink: name, Outcome: result, IDs: ids, Unsent: unsent, Err: cause, At: time.Now()})
 	pending.set(d.queue.Count(name))
 	select {
 	case d.progress <- struct{}{}:
@@ -260,12 +261,18 @@ func (p *pendingGauge) set(n int) {
 	p.last = n
 }
 
-// send delivers evs with s's own memory when it keeps one.
-func send(ctx context.Context, s Sink, evs []event.Event, mem Memory) (int, error) {
-	if r, ok := s.(Remembering); ok {
-		return r.SendWith(ctx, evs, mem)
+// send delivers evs with s's own memory when it keeps one, and says which of those
+// delivered a Selective sink sent nothing for.
+func send(ctx context.Context, s Sink, evs []event.Event, mem Memory) (n int, unsent []string, err error) {
+	switch r := s.(type) {
+	case Selective:
+		return r.SendSelect(ctx, evs, mem)
+	case Remembering:
+		n, err = r.SendWith(ctx, evs, mem)
+	default:
+		n, err = s.Send(ctx, evs)
 	}
-	return s.Send(ctx, evs)
+	return n, nil, err
 }
 
 // ticker calls a Ticker sink's Tick every TickEvery; for other sinks it never fires. Each

@@ -85,3 +85,39 @@ func TestReportHearsEveryOutcome(t *testing.T) {
 		}
 	}
 }
+
+// selectiveSink takes every event and sends nothing for those whose id starts with "q".
+type selectiveSink struct{ scriptSink }
+
+func (s *selectiveSink) SendWith(ctx context.Context, evs []event.Event, _ Memory) (int, error) {
+	return s.Send(ctx, evs)
+}
+
+func (s *selectiveSink) SendSelect(_ context.Context, evs []event.Event, _ Memory) (int, []string, error) {
+	var unsent []string
+	for _, e := range evs {
+		if e.ID[0] == 'q' {
+			unsent = append(unsent, e.ID)
+		}
+	}
+	return len(evs), unsent, nil
+}
+
+// A Selective sink's events it sent nothing for are reported apart, among those done.
+func TestReportSaysWhatWasNotSent(t *testing.T) {
+	q := &listQueue{evs: []event.Event{{ID: "a"}, {ID: "q1"}, {ID: "b"}}, wake: make(chan struct{})}
+	results := make(chan Result, 10)
+	d := NewDispatcher(DispatcherOptions{Queue: q, Sinks: []Sink{&selectiveSink{}}, Log: zerolog.Nop(),
+		Metrics: metrics.New(prometheus.NewRegistry(), "test"), Report: func(r Result) { results <- r }})
+	ctx, cancel := context.WithCancel(t.Context())
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		d.Run(ctx)
+	}()
+	defer func() { cancel(); <-stopped }()
+	r := <-results
+	if got := fmt.Sprintf("%s %v unsent %v", r.Outcome, r.IDs, r.Unsent); got != "ok [a q1 b] unsent [q1]" {
+		t.Errorf("result %s, want ok [a q1 b] unsent [q1]", got)
+	}
+}

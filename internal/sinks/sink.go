@@ -108,6 +108,18 @@ type Remembering interface {
 	SendWith(ctx context.Context, evs []event.Event, mem Memory) (n int, err error)
 }
 
+// Selective is a Remembering sink that may take an event and send nothing for it: an
+// on-call receiver is given every event that may end an incident it opened, and sends
+// only what opens, updates or resolves one. The Dispatcher calls SendSelect instead of
+// SendWith and reports those events apart (Result.Unsent), so that nobody is told an
+// event was sent when no request went out.
+type Selective interface {
+	Remembering
+	// SendSelect is SendWith that also returns the ids of the delivered events (of the
+	// first n) it sent nothing for.
+	SendSelect(ctx context.Context, evs []event.Event, mem Memory) (n int, unsent []string, err error)
+}
+
 // Ticker is a Sink with work to do even when no event comes (Alertmanager re-sends its
 // active alerts). The Dispatcher calls Tick about every TickEvery, from the sink's worker,
 // never at the same time as a Send to it.

@@ -15,7 +15,7 @@ const DefaultSize = 100
 
 // Recorder keeps the last events committed and, per receiver, what became of each, in a
 // ring of fixed size; and per receiver its last success and last error. It is fed by the
-// ledger at commit (Committed), by the dispatchers (Delivery) and by the ledger's drops
+// routing at commit (Routed), by the dispatchers (Delivery) and by the ledger's drops
 // (Dropped). Methods are safe for concurrent use.
 type Recorder struct {
 	mu   sync.Mutex
@@ -28,6 +28,9 @@ type Recorder struct {
 type entry struct {
 	ev       Event
 	instance string
+	// unsent is, by receiver, what to show should a receiver the event went to send
+	// nothing for it (Route.State and Reason).
+	unsent map[string]Route
 }
 
 type receiverState struct {
@@ -43,24 +46,41 @@ func NewRecorder(size int) *Recorder {
 	return &Recorder{ring: make([]*entry, 0, size), byID: map[string]*entry{}, recv: map[string]*receiverState{}}
 }
 
-// Committed records an event just committed: pending for each receiver it was routed to,
-// in the order of the configured receivers (all).
-func (r *Recorder) Committed(e *event.Event, to, all []string) {
-	r.CommittedMuted(e, to, nil, all, time.Time{})
+// Route is what the routing (route.Decide) decided at commit for one receiver.
+type Route struct {
+	Receiver string
+	// Queued: the event went to the receiver's queue; it is pending until sent or dropped.
+	Queued bool
+	// State (Filtered or Muted) and Reason are what held the event from the receiver:
+	// shown as they are when it was not Queued. When it was (an on-call receiver given
+	// the event only because it may resolve an incident), they are shown should the
+	// receiver send nothing for it.
+	State, Reason string
 }
 
-// CommittedMuted is Committed for an event that maintenance windows kept from some
-// receivers at commit (at): muted maps each of them to the window's name.
-func (r *Recorder) CommittedMuted(e *event.Event, to []string, muted map[string]string, all []string, at time.Time) {
+// NothingToSend is the reason shown, as Filtered, for an event that an on-call receiver's
+// filter passed and that it sent nothing for: it opened, updated and resolved nothing.
+const NothingToSend = "no incident to open, update or resolve"
+
+// Routed records an event just committed at at, with what the routing decided for each
+// receiver, in the order of the configured receivers: pending for those it was queued
+// for, and the others as held (filtered, muted).
+func (r *Recorder) Routed(e *event.Event, routes []Route, at time.Time) {
 	en := &entry{ev: summarize(e), instance: instanceOf(e)}
-	for _, name := range all {
-		switch window, isMuted := muted[name]; {
-		case slices.Contains(to, name):
-			en.ev.Deliveries = append(en.ev.Deliveries, Delivery{Receiver: name, State: Pending})
-		case isMuted:
+	for _, rt := range routes {
+		switch {
+		case rt.Queued:
+			en.ev.Deliveries = append(en.ev.Deliveries, Delivery{Receiver: rt.Receiver, State: Pending})
+			if rt.State == "" {
+				continue
+			}
+			if en.unsent == nil {
+				en.unsent = map[string]Route{}
+			}
+			en.unsent[rt.Receiver] = rt
+		case rt.State != "":
 			when := at
-			en.ev.Deliveries = append(en.ev.Deliveries, Delivery{Receiver: name, State: Muted, At: &when,
-				Reason: "maintenance window " + window})
+			en.ev.Deliveries = append(en.ev.Deliveries, Delivery{Receiver: rt.Receiver, State: rt.State, At: &when, Reason: rt.Reason})
 		}
 	}
 	r.mu.Lock()
@@ -86,7 +106,7 @@ func (r *Recorder) Delivery(res sinks.Result) {
 	switch res.Outcome {
 	case "ok":
 		rs.lastOK = res.At
-		r.mark(res.Sink, res.IDs, Delivered, res.At, "")
+		r.markSent(res)
 	case "dropped":
 		class := ErrorClass(res.Err)
 		rs.lastErr, rs.lastErrAt = class, res.At
@@ -129,6 +149,32 @@ func (r *Recorder) mark(sink string, ids []string, state string, at time.Time, r
 			}
 		}
 	}
+}
+
+// markSent marks the events of an "ok" result sent, but those the receiver sent nothing
+// for (res.Unsent) as what held them at commit. r.mu is held.
+func (r *Recorder) markSent(res sinks.Result) {
+	if len(res.Unsent) == 0 {
+		r.mark(res.Sink, res.IDs, Sent, res.At, "")
+		return
+	}
+	unsent := make(map[string]bool, len(res.Unsent))
+	for _, id := range res.Unsent {
+		unsent[id] = true
+	}
+	sent := make([]string, 0, len(res.IDs))
+	for _, id := range res.IDs {
+		if !unsent[id] {
+			sent = append(sent, id)
+			continue
+		}
+		state, reason := Filtered, NothingToSend
+		if en := r.byID[id]; en != nil && en.unsent[res.Sink].State != "" {
+			state, reason = en.unsent[res.Sink].State, en.unsent[res.Sink].Reason
+		}
+		r.mark(res.Sink, []string{id}, state, res.At, reason)
+	}
+	r.mark(res.Sink, sent, Sent, res.At, "")
 }
 
 // Recent returns the recorded events, newest first.

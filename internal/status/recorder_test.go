@@ -23,13 +23,24 @@ func states(e Event) string {
 	return out
 }
 
-// An event is pending for the receivers it was routed to, and the others are not listed;
-// deliveries and drops mark it, and update each receiver's last success and error.
+// queued is the routing of an event queued for each receiver named.
+func queued(names ...string) []Route {
+	out := make([]Route, len(names))
+	for i, n := range names {
+		out[i] = Route{Receiver: n, Queued: true}
+	}
+	return out
+}
+
+// An event is pending for the receivers it was routed to, and the others show what held
+// it (a receiver the routing said nothing of is not listed); deliveries and drops mark
+// it, and update each receiver's last success and error.
 func TestRecorderFollowsEachDelivery(t *testing.T) {
 	r := NewRecorder(10)
-	all := []string{"nats", "oncall", "team"}
-	r.Committed(testEvent("a"), []string{"nats", "oncall"}, all)
-	if got := states(r.Recent()[0]); got != "nats:pending oncall:pending " {
+	const refused = `task_names [EXTEND] do not include "masterStandbySwapJob"`
+	r.Routed(testEvent("a"), append(queued("nats", "oncall"), Route{Receiver: "team", State: Filtered, Reason: refused},
+		Route{Receiver: "unknown"}), time.Now())
+	if got := states(r.Recent()[0]); got != "nats:pending oncall:pending team:filtered("+refused+") " {
 		t.Fatalf("after commit: %s", got)
 	}
 	at := time.Now()
@@ -38,7 +49,7 @@ func TestRecorderFollowsEachDelivery(t *testing.T) {
 	r.Delivery(sinks.Result{Sink: "oncall", Outcome: "dropped", IDs: []string{"a"}, At: at,
 		Err: sinks.Permanent(errors.New("encoding event a: json: unsupported value"))})
 	e := r.Recent()[0]
-	if got := states(e); got != "nats:delivered oncall:dropped(delivery failed (details in the log)) " {
+	if got := states(e); got != "nats:sent oncall:dropped(delivery failed (details in the log)) team:filtered("+refused+") " {
 		t.Errorf("after delivery: %s", got)
 	}
 	if e.Transition != "RUNNING → FAILED" || e.Label != "Switching master and standby failed" || e.TaskID != "task-a" {
@@ -52,7 +63,7 @@ func TestRecorderFollowsEachDelivery(t *testing.T) {
 		t.Errorf("team last error %q at %v", msg, when)
 	}
 	r.Dropped("nats", []string{"a", "unknown"}, "past max_pending")
-	if got := states(r.Recent()[0]); got != "nats:dropped(past max_pending) oncall:dropped(delivery failed (details in the log)) " {
+	if got := states(r.Recent()[0]); got != "nats:dropped(past max_pending) oncall:dropped(delivery failed (details in the log)) team:filtered("+refused+") " {
 		t.Errorf("after a backlog drop: %s", got)
 	}
 }
@@ -62,7 +73,7 @@ func TestRecorderFollowsEachDelivery(t *testing.T) {
 func TestRecorderIsBounded(t *testing.T) {
 	r := NewRecorder(3)
 	for i := range 7 {
-		r.Committed(testEvent(fmt.Sprint(i)), []string{"nats"}, []string{"nats"})
+		r.Routed(testEvent(fmt.Sprint(i)), queued("nats"), time.Now())
 	}
 	var ids []string
 	for _, e := range r.Recent() {
@@ -75,7 +86,7 @@ func TestRecorderIsBounded(t *testing.T) {
 		t.Errorf("index holds %d ids, want 3", len(r.byID))
 	}
 	r.Delivery(sinks.Result{Sink: "nats", Outcome: "ok", IDs: []string{"1", "5"}, At: time.Now()})
-	if got := states(r.Recent()[1]); got != "nats:delivered " {
+	if got := states(r.Recent()[1]); got != "nats:sent " {
 		t.Errorf("event 5: %s", got)
 	}
 }
@@ -84,7 +95,7 @@ func TestRecorderFindsTheInstance(t *testing.T) {
 	r := NewRecorder(3)
 	e := testEvent("a")
 	e.Data.Task = []byte(`{"id":"task-a","details":{"instance_name":"redis-prod"}}`)
-	r.Committed(e, nil, nil)
+	r.Routed(e, nil, time.Now())
 	if got := r.Instance("task-a"); got != "redis-prod" {
 		t.Errorf("Instance = %q, want redis-prod", got)
 	}
@@ -100,13 +111,13 @@ func TestRecorderTakesTheEventsInstance(t *testing.T) {
 	e := testEvent("a")
 	e.Data.Task = []byte(`{"id":"task-a"}`)
 	e.Data.InstanceID = "i-1"
-	r.Committed(e, nil, nil)
+	r.Routed(e, nil, time.Now())
 	if got := r.Instance("task-a"); got != "i-1" {
 		t.Errorf("Instance = %q, want the event's i-1", got)
 	}
 	e = testEvent("b")
 	e.Data.Task = []byte(`{"id":"task-b","params":"{\"instance_id\":\"i-2\",\"instance_name\":\"cache\"}"}`)
-	r.Committed(e, nil, nil)
+	r.Routed(e, nil, time.Now())
 	if got := r.Instance("task-b"); got != "cache" {
 		t.Errorf("Instance = %q, want cache from params", got)
 	}
@@ -125,13 +136,42 @@ func TestDuration(t *testing.T) {
 func TestRecorderShowsMutedReceivers(t *testing.T) {
 	r := NewRecorder(10)
 	at := time.Date(2026, 12, 4, 17, 30, 0, 0, time.UTC)
-	r.CommittedMuted(testEvent("a"), []string{"nats"}, map[string]string{"oncall": "weekly-maintenance"}, []string{"nats", "oncall", "team"}, at)
+	r.Routed(testEvent("a"), append(queued("nats"), Route{Receiver: "oncall", State: Muted, Reason: "maintenance window weekly-maintenance"}), at)
 	r.Delivery(sinks.Result{Sink: "nats", Outcome: "ok", IDs: []string{"a"}, At: at})
 	e := r.Recent()[0]
-	if got := states(e); got != "nats:delivered oncall:muted(maintenance window weekly-maintenance) " {
+	if got := states(e); got != "nats:sent oncall:muted(maintenance window weekly-maintenance) " {
 		t.Errorf("states: %s", got)
 	}
 	if d := e.Deliveries[1]; d.At == nil || !d.At.Equal(at) {
 		t.Errorf("muted at %v, want %v", d.At, at)
+	}
+}
+
+// An event an on-call receiver took and sent nothing for is never shown sent: it shows
+// what held it at commit (its filter, a window), or that there was nothing to send; the
+// events it did send something for are sent.
+func TestRecorderNeverSaysSentForWhatWasNotSent(t *testing.T) {
+	r := NewRecorder(10)
+	at := time.Date(2026, 12, 4, 17, 30, 0, 0, time.UTC)
+	const refused = "min_severity critical > info"
+	r.Routed(testEvent("a"), []Route{{Receiver: "nats", Queued: true}, {Receiver: "pd", Queued: true, State: Filtered, Reason: refused},
+		{Receiver: "am", Queued: true, State: Muted, Reason: "maintenance window upgrade"}, {Receiver: "ops", Queued: true}}, at)
+	r.Routed(testEvent("b"), queued("nats", "pd", "am", "ops"), at)
+	for _, sink := range []string{"nats", "pd", "am", "ops"} {
+		res := sinks.Result{Sink: sink, Outcome: "ok", IDs: []string{"a", "b"}, At: at}
+		if sink != "nats" {
+			res.Unsent = []string{"a"}
+		}
+		r.Delivery(res)
+	}
+	recent := r.Recent()
+	if got := states(recent[1]); got != "nats:sent pd:filtered("+refused+") am:muted(maintenance window upgrade) ops:filtered("+NothingToSend+") " {
+		t.Errorf("a, sent nothing for but to NATS: %s", got)
+	}
+	if got := states(recent[0]); got != "nats:sent pd:sent am:sent ops:sent " {
+		t.Errorf("b, sent to each: %s", got)
+	}
+	if ok, _, _ := r.ReceiverState("pd"); !ok.Equal(at) {
+		t.Errorf("pd last success %v, want %v: taking an event is a success", ok, at)
 	}
 }

@@ -31,10 +31,11 @@ func fullPage() *Page {
 		RecentEvents: []Event{{ID: "e1", Time: now.Add(-time.Minute), ProjectID: "0123456789abcdef0123456789abcdef", Project: "prod-eu",
 			TaskID: "ff80", TaskName: hostile, Label: hostile, Type: "com.huaweicloud.dcs.task.stuck",
 			Transition: "stuck in " + hostile, Severity: "critical", Deliveries: []Delivery{
-				{Receiver: "nats", State: Delivered, At: ago(time.Minute)},
+				{Receiver: "nats", State: Sent, At: ago(time.Minute)},
 				{Receiver: "oncall", State: Dropped, At: ago(time.Minute), Reason: "HTTP 404 Not Found: " + hostile},
 				{Receiver: "team", State: Pending},
 				{Receiver: "quiet", State: Muted, At: ago(time.Minute), Reason: "maintenance window weekly-maintenance"},
+				{Receiver: "pd", State: Filtered, At: ago(time.Minute), Reason: "min_severity critical > warning"},
 			}}},
 		Receivers: []Receiver{{Name: "nats", Kind: "nats", LastSuccess: ago(time.Minute)},
 			{Name: "oncall", Kind: "slack", Pending: 3, LastError: "HTTP 404 Not Found: " + hostile, LastErrorAt: ago(time.Minute)}},
@@ -70,7 +71,8 @@ func TestRenderEscapesEverything(t *testing.T) {
 	for _, want := range []string{
 		`<meta http-equiv="refresh" content="10">`, `name="viewport"`,
 		"prod-eu", "fedcba9876543210fedcba9876543210", "credentials refused", "start_time",
-		"STUCK", "40m", "15m", "(learned)", "nats: delivered", "team: pending", `class="d d-muted" title="maintenance window weekly-maintenance">quiet: muted`, "oncall: dropped",
+		"STUCK", "40m", "15m", "(learned)", "nats: sent", "team: pending", `class="d d-muted" title="maintenance window weekly-maintenance">quiet: muted`, "oncall: dropped",
+		`class="d d-filtered" title="min_severity critical &gt; warning">pd: filtered`,
 		"this replica", "host-1-abc", "projects not watched: 1 of 2", "1 polled by another replica", "3 pending",
 		"polled by the replica leading its shard",
 	} {

@@ -77,18 +77,19 @@ type Event struct {
 
 // The states of a Delivery.
 const (
-	Delivered = "delivered" // the receiver took it
-	Pending   = "pending"   // routed to the receiver, not delivered yet
-	Dropped   = "dropped"   // given up: refused for good, or past max_pending
-	Muted     = "muted"     // kept from the receiver at commit by a maintenance window ([[mute]])
+	Sent     = "sent"     // the receiver sent it: published, posted, or an incident opened, updated or resolved
+	Pending  = "pending"  // in the receiver's queue, not delivered yet
+	Dropped  = "dropped"  // given up: refused for good, or past max_pending
+	Muted    = "muted"    // kept from the receiver at commit by a maintenance window ([[mute]])
+	Filtered = "filtered" // the receiver's filter refused it, or an on-call receiver had nothing to send for it
 )
 
 // Delivery is what became of an event for one receiver.
 type Delivery struct {
 	Receiver string     `json:"receiver"`
-	State    string     `json:"state"`            // Delivered, Pending, Dropped or Muted
-	At       *time.Time `json:"at,omitempty"`     // when delivered, dropped or muted
-	Reason   string     `json:"reason,omitempty"` // why dropped (an error class), or "maintenance window NAME"
+	State    string     `json:"state"`            // Sent, Pending, Dropped, Muted or Filtered
+	At       *time.Time `json:"at,omitempty"`     // when sent, dropped, muted or filtered
+	Reason   string     `json:"reason,omitempty"` // why dropped (an error class), "maintenance window NAME", or which filter refused
 }
 
 // Receiver is one configured receiver.

@@ -146,18 +146,32 @@ func (s *Sink) Send(ctx context.Context, evs []event.Event) (int, error) {
 // SendWith delivers the events routed to this receiver, in order, with what it
 // remembers of its active alerts.
 func (s *Sink) SendWith(ctx context.Context, evs []event.Event, mem sinks.Memory) (int, error) {
-	for i := range evs {
-		if err := s.deliver(ctx, &evs[i], mem); err != nil {
-			return i, err
-		}
-	}
-	return len(evs), nil
+	n, _, err := s.SendSelect(ctx, evs, mem)
+	return n, err
 }
 
-func (s *Sink) deliver(ctx context.Context, e *event.Event, mem sinks.Memory) error {
+// SendSelect is SendWith that also says which events it sent nothing for: those that
+// start, update and end no alert (sinks.Selective).
+func (s *Sink) SendSelect(ctx context.Context, evs []event.Event, mem sinks.Memory) (int, []string, error) {
+	var unsent []string
+	for i := range evs {
+		sent, err := s.deliver(ctx, &evs[i], mem)
+		if err != nil {
+			return i, unsent, err
+		}
+		if !sent {
+			unsent = append(unsent, evs[i].ID)
+		}
+	}
+	return len(evs), unsent, nil
+}
+
+// deliver posts what e does to the receiver's alerts; sent is false when that is
+// nothing (no request went out).
+func (s *Sink) deliver(ctx context.Context, e *event.Event, mem sinks.Memory) (sent bool, err error) {
 	now := s.now().UTC()
 	if e.IsTest() {
-		return s.post(ctx, []Alert{drill(e, now)})
+		return true, s.post(ctx, []Alert{drill(e, now)})
 	}
 	match, _ := s.filter.Match(e)
 	if match && s.muted != nil && s.muted(e) {
@@ -166,7 +180,7 @@ func (s *Sink) deliver(ctx context.Context, e *event.Event, mem sinks.Memory) er
 	project := e.Data.ProjectID
 	plan := incident.Decide(e, match, s.st, incident.NewView(mem, project))
 	if plan.Empty() {
-		return nil
+		return false, nil
 	}
 	var alerts []Alert
 	changes := map[string]string{}
@@ -191,7 +205,7 @@ func (s *Sink) deliver(ctx context.Context, e *event.Event, mem sinks.Memory) er
 	}
 	if len(alerts) > 0 {
 		if err := s.post(ctx, alerts); err != nil {
-			return err
+			return false, err
 		}
 	}
 	if err := mem.Remember(context.WithoutCancel(ctx), project, changes); err != nil {
@@ -203,7 +217,7 @@ func (s *Sink) deliver(ctx context.Context, e *event.Event, mem sinks.Memory) er
 	if o := plan.Open; o != nil {
 		s.log.Debug().Str("alertname", o.Alert).Str("key", o.Key).Str("event_id", e.ID).Msg("alert active")
 	}
-	return nil
+	return len(alerts) > 0, nil
 }
 
 // TickEvery is resend_interval.

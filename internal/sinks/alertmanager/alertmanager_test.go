@@ -325,3 +325,21 @@ func TestARefusalQuotingTheTokenKeepsNoPartOfIt(t *testing.T) {
 		t.Fatalf("part of the token is in the error: %v", err)
 	}
 }
+
+// SendSelect says which events no request went out for: those that start and end no
+// alert, never one that did.
+func TestSendSelectSaysWhatWasNotSent(t *testing.T) {
+	am := oncalltest.NewAlertmanager(t, "")
+	r := newRig(t, am.URL(), alertmanager.Auth{}, zerolog.Nop())
+	running, failed := task("t1", "EXTEND", "RUNNING", "", t0), task("t1", "EXTEND", "FAILED", "", t0)
+	n, unsent, err := r.s.SendSelect(t.Context(), []event.Event{running, failed}, r.mem)
+	if err != nil || n != 2 {
+		t.Fatalf("SendSelect = %d, %v", n, err)
+	}
+	if len(unsent) != 1 || unsent[0] != running.ID {
+		t.Errorf("unsent %v, want only the running task's %s (it opens nothing)", unsent, running.ID)
+	}
+	if got := len(am.Posts()); got != 1 {
+		t.Errorf("%d posts, want 1 (the failure)", got)
+	}
+}

@@ -128,17 +128,31 @@ func (s *Sink) Send(ctx context.Context, evs []event.Event) (int, error) {
 // failed, why: wrapped with sinks.Permanent for a 400, a *sinks.RetryAfterError for a
 // 429 with Retry-After.
 func (s *Sink) SendWith(ctx context.Context, evs []event.Event, mem sinks.Memory) (int, error) {
-	for i := range evs {
-		if err := s.deliver(ctx, &evs[i], mem); err != nil {
-			return i, err
-		}
-	}
-	return len(evs), nil
+	n, _, err := s.SendSelect(ctx, evs, mem)
+	return n, err
 }
 
-func (s *Sink) deliver(ctx context.Context, e *event.Event, mem sinks.Memory) error {
+// SendSelect is SendWith that also says which events it sent nothing for: those that
+// open, update and resolve nothing (sinks.Selective).
+func (s *Sink) SendSelect(ctx context.Context, evs []event.Event, mem sinks.Memory) (int, []string, error) {
+	var unsent []string
+	for i := range evs {
+		sent, err := s.deliver(ctx, &evs[i], mem)
+		if err != nil {
+			return i, unsent, err
+		}
+		if !sent {
+			unsent = append(unsent, evs[i].ID)
+		}
+	}
+	return len(evs), unsent, nil
+}
+
+// deliver posts what e does to the receiver's incidents; sent is false when that is
+// nothing (no request went out).
+func (s *Sink) deliver(ctx context.Context, e *event.Event, mem sinks.Memory) (sent bool, err error) {
 	if e.IsTest() {
-		return s.drill(ctx, e)
+		return true, s.drill(ctx, e)
 	}
 	match, _ := s.filter.Match(e)
 	if match && s.muted != nil && s.muted(e) {
@@ -147,7 +161,7 @@ func (s *Sink) deliver(ctx context.Context, e *event.Event, mem sinks.Memory) er
 	project := e.Data.ProjectID
 	plan := incident.Decide(e, match, s.st, incident.NewView(mem, project))
 	if plan.Empty() {
-		return nil
+		return false, nil
 	}
 	changes := map[string]string{} // memory keys → new value; "" forgets
 	var updated []string           // closed under the key the trigger updates: forgotten with it
@@ -165,9 +179,9 @@ func (s *Sink) deliver(ctx context.Context, e *event.Event, mem sinks.Memory) er
 		err := s.post(ctx, s.resolve(c.Key))
 		if err != nil && !sinks.IsPermanent(err) {
 			s.remember(ctx, mem, project, changes, e.ID)
-			return err
+			return sent, err
 		}
-		resolved[c.Key], changes[mk] = true, ""
+		sent, resolved[c.Key], changes[mk] = true, true, ""
 		if err != nil {
 			// PagerDuty will never take it: forget the incident rather than retry it forever.
 			s.log.Error().Err(err).Str("dedup_key", c.Key).Msg("PagerDuty refused a resolve; the incident is left to a person")
@@ -178,8 +192,9 @@ func (s *Sink) deliver(ctx context.Context, e *event.Event, mem sinks.Memory) er
 	if o := plan.Open; o != nil {
 		if err := s.post(ctx, s.trigger(e, o)); err != nil {
 			s.remember(ctx, mem, project, changes, e.ID)
-			return err
+			return sent, err
 		}
+		sent = true
 		for _, mk := range updated {
 			changes[mk] = ""
 		}
@@ -188,7 +203,7 @@ func (s *Sink) deliver(ctx context.Context, e *event.Event, mem sinks.Memory) er
 		s.log.Info().Str("dedup_key", o.Key).Str("incident", o.Alert).Str("event_id", e.ID).Msg("incident triggered")
 	}
 	s.remember(ctx, mem, project, changes, e.ID)
-	return nil
+	return sent, nil
 }
 
 // remember saves what changed; a failed save is kept in memory and saved with the next

@@ -310,3 +310,24 @@ func TestARefusalQuotingTheKeyKeepsNoPartOfIt(t *testing.T) {
 		}
 	}
 }
+
+// SendSelect says which events no request went out for: those that trigger and resolve
+// nothing, never one that did.
+func TestSendSelectSaysWhatWasNotSent(t *testing.T) {
+	pd := oncalltest.NewPagerDuty(t)
+	s, mem := newSink(t, pd.URL(), zerolog.Nop()), testutil.NewMemory()
+	failed, ok, other := task("t1", event.SwitchoverTask, "FAILED", ""), task("t1", event.SwitchoverTask, "SUCCESS", ""),
+		task("t2", "EXTEND", "SUCCESS", "")
+	n, unsent, err := s.SendSelect(t.Context(), []event.Event{other, failed, ok, ok}, mem)
+	if err != nil || n != 4 {
+		t.Fatalf("SendSelect = %d, %v", n, err)
+	}
+	// The second SUCCESS finds nothing left to resolve.
+	if want := []string{other.ID, ok.ID}; strings.Join(unsent, " ") != strings.Join(want, " ") {
+		t.Errorf("unsent %v, want %v (the success of another task, and the second resolve)", unsent, want)
+	}
+	if a, b := pd.Next(t), pd.Next(t); a.EventAction != "trigger" || b.EventAction != "resolve" {
+		t.Errorf("sent %s, %s; want trigger, resolve", a.EventAction, b.EventAction)
+	}
+	pd.None(t)
+}

@@ -171,7 +171,7 @@ func newRig(t *testing.T, dir string, opts ...Options) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.ledger, _ = state.NewLedger(store, snap, names, state.Route(table.Route))
+	r.ledger, _ = state.NewLedger(store, snap, names, state.Route(func(e *event.Event) []string { return route.To(table.Decide(e, time.Now())) }))
 	d := sinks.NewDispatcher(sinks.DispatcherOptions{Queue: r.ledger, Sinks: ss, Log: log, Metrics: r.m,
 		MinBackoff: 10 * time.Millisecond, MaxBackoff: 5 * time.Second})
 	ctx, cancel := context.WithCancel(t.Context())

@@ -1,4 +1,4 @@
-package mute
+package route
 
 import (
 	"encoding/json"
@@ -11,11 +11,6 @@ import (
 	"notifier/internal/event"
 )
 
-const (
-	project = "0123456789abcdef0123456789abcdef"
-	other   = "fedcba9876543210fedcba9876543210"
-)
-
 func at(s string) time.Time {
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
@@ -24,8 +19,8 @@ func at(s string) time.Time {
 	return t
 }
 
-// set compiles windows over a config with receivers oncall and team.
-func set(t *testing.T, ms ...config.Mute) *Set {
+// table compiles windows over a config with receivers nats, oncall and team.
+func table(t *testing.T, ms ...config.Mute) *Table {
 	t.Helper()
 	cfg := config.Default()
 	cfg.DCS.Projects = []config.Project{{Region: "cn-north-4", ProjectID: project}, {Region: "cn-north-4", ProjectID: other}}
@@ -133,7 +128,7 @@ func TestWindowActive(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.m.Name = "w"
-			w := set(t, tt.m).Windows()[0]
+			w := table(t, tt.m).Windows()[0]
 			for _, m := range tt.moments {
 				open, until := w.Active(at(m.at))
 				if open != m.open || (open && !until.Equal(at(m.until))) {
@@ -179,10 +174,16 @@ func TestMutes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			w, _ := set(t, tt.ms...).Mutes(tt.receiver, &tt.e, tt.t)
+			v, ok := table(t, tt.ms...).DecideFor(tt.receiver, &tt.e, tt.t)
+			if !ok {
+				t.Fatalf("no receiver %s", tt.receiver)
+			}
 			got := ""
-			if w != nil {
-				got = w.Name
+			if h, muted := v.Muted(); muted {
+				got = h.Name
+			}
+			if v.Deliver != (got == "") {
+				t.Errorf("deliver %v, muted by %q", v.Deliver, got)
 			}
 			if got != tt.want {
 				t.Errorf("muted by %q, want %q", got, tt.want)
@@ -191,25 +192,36 @@ func TestMutes(t *testing.T) {
 	}
 }
 
-func TestApplyKeepsNATSAndTheOrder(t *testing.T) {
-	s := set(t, config.Mute{Name: "all", Start: "00:00", End: "24:00", Receivers: []string{"team"}})
-	keep, muted := s.Apply([]string{"nats", "oncall", "team"}, &failed, at("2026-12-04T17:30:00Z"))
-	if !slices.Equal(keep, []string{"nats", "oncall"}) {
+// Decide keeps NATS and the order of the config, and says which window muted whom
+// until when.
+func TestDecideKeepsNATSAndTheOrder(t *testing.T) {
+	s := table(t, config.Mute{Name: "all", Start: "00:00", End: "24:00", Receivers: []string{"team"}})
+	vs := s.Decide(&failed, at("2026-12-04T17:30:00Z"))
+	if keep := To(vs); !slices.Equal(keep, []string{"nats", "oncall"}) {
 		t.Errorf("keep = %v, want [nats oncall]", keep)
 	}
-	if len(muted) != 1 || muted[0].Receiver != "team" || muted[0].Window != "all" || !muted[0].Until.Equal(at("2026-12-05T00:00:00Z")) {
+	var muted []Hold
+	for _, v := range vs {
+		if h, ok := v.Held(); ok {
+			if v.Receiver != "team" {
+				t.Errorf("%s held by %s", v.Receiver, h)
+			}
+			muted = append(muted, h)
+		}
+	}
+	if len(muted) != 1 || muted[0].Cause != Muted || muted[0].Name != "all" || !muted[0].Until.Equal(at("2026-12-05T00:00:00Z")) ||
+		muted[0].String() != "muted (window all)" {
 		t.Errorf("muted = %+v", muted)
 	}
-	var none *Set
-	if keep, muted := none.Apply([]string{"nats"}, &failed, time.Now()); len(keep) != 1 || muted != nil {
-		t.Errorf("no windows: keep %v muted %v", keep, muted)
+	if keep := To(table(t).Decide(&failed, time.Now())); len(keep) != 3 {
+		t.Errorf("no windows: keep %v", keep)
 	}
 }
 
 // A task created inside a window is said to have run during it, to the receivers the
 // window mutes, whenever its later events are rendered.
 func TestDuring(t *testing.T) {
-	s := set(t, config.Mute{Name: "weekly-maintenance", Receivers: []string{"oncall"}, Weekdays: []string{"saturday"},
+	s := table(t, config.Mute{Name: "weekly-maintenance", Receivers: []string{"oncall"}, Weekdays: []string{"saturday"},
 		Start: "01:00", End: "03:00", Location: "Asia/Shanghai", MinSeverity: "warning"})
 	in := ev(project, event.SwitchoverTask, "FAILED", event.Critical, "2026-12-04T17:10:00.123Z")
 	if got := s.During("oncall", &in); got != "weekly-maintenance" {
@@ -233,7 +245,7 @@ func TestDuring(t *testing.T) {
 }
 
 func TestWindowDescribes(t *testing.T) {
-	s := set(t,
+	s := table(t,
 		config.Mute{Name: "a", Weekdays: []string{"saturday", "sunday"}, Start: "01:00", End: "03:00", Location: "Asia/Shanghai"},
 		config.Mute{Name: "b", Start: "23:00", End: "01:00"},
 		config.Mute{Name: "c", From: "2026-12-05T01:00:00Z", Until: "2026-12-05T03:00:00Z"})

@@ -1,6 +1,8 @@
-// Package mute decides maintenance windows ([[mute]]): whether, at a moment, an event is
-// kept from a receiver, and by which window. It is pure: every answer takes the time it
-// is about, so the caller owns the clock.
+package route
+
+// Maintenance windows ([[mute]]), folded in from the former package mute: whether, at a
+// moment, an event is kept from a receiver, and by which window. Every answer takes the
+// time it is about, so the caller owns the clock.
 //
 // A weekly window is wall-clock time in its location: 01:00–03:00 in Asia/Shanghai is
 // 17:00–19:00 UTC the day before, and in a zone with daylight saving time a window keeps
@@ -9,7 +11,6 @@
 // window starts: 23:00–01:00 on friday runs from friday 23:00 to saturday 01:00. An
 // absolute window runs from its from (included) to its until (excluded). NATS is never
 // muted.
-package mute
 
 import (
 	"fmt"
@@ -20,7 +21,6 @@ import (
 	"notifier/internal/clock"
 	"notifier/internal/config"
 	"notifier/internal/event"
-	"notifier/internal/route"
 )
 
 // Window is one compiled [[mute]] table.
@@ -28,7 +28,7 @@ type Window struct {
 	Name      string
 	Key       string   // "mute[0]", for explanations
 	receivers []string // nil: every receiver except NATS
-	filter    route.Filter
+	filter    Filter
 
 	weekly     bool
 	days       [7]bool // by time.Weekday; all true when weekdays is empty
@@ -38,26 +38,22 @@ type Window struct {
 	from, until time.Time
 }
 
-// Set is every configured window, in the order of the config.
-type Set struct {
-	windows []*Window
-}
-
-// New compiles the windows of a validated configuration. Its errors name the key.
-func New(cfg *config.Config) (*Set, error) {
-	s := &Set{}
+// compileWindows compiles the windows of a validated configuration, in its order. Its
+// errors name the key.
+func compileWindows(cfg *config.Config) ([]*Window, error) {
+	var out []*Window
 	for i := range cfg.Mute {
 		w, err := compile(&cfg.Mute[i], fmt.Sprintf("mute[%d]", i))
 		if err != nil {
 			return nil, err
 		}
-		s.windows = append(s.windows, w)
+		out = append(out, w)
 	}
-	return s, nil
+	return out, nil
 }
 
 func compile(m *config.Mute, key string) (*Window, error) {
-	f, err := route.NewFilter(config.Receiver{Key: key, MinSeverity: m.MinSeverity, TaskNames: m.TaskNames,
+	f, err := NewFilter(config.Receiver{Key: key, MinSeverity: m.MinSeverity, TaskNames: m.TaskNames,
 		Statuses: m.Statuses, Projects: m.Projects})
 	if err != nil {
 		return nil, err
@@ -97,21 +93,13 @@ func compile(m *config.Mute, key string) (*Window, error) {
 	return w, nil
 }
 
-// Windows returns the windows, in the order of the config.
-func (s *Set) Windows() []*Window {
-	if s == nil {
-		return nil
-	}
-	return slices.Clone(s.windows)
-}
-
-// Mutes returns the first window (in config order) that keeps e from receiver at t, and
-// until when it does; nil when none does. NATS is never muted.
-func (s *Set) Mutes(receiver string, e *event.Event, t time.Time) (*Window, time.Time) {
-	if s == nil || receiver == config.NATSReceiver {
+// mutedBy returns the first window (in config order) that keeps e from receiver at t,
+// and until when it does; nil when none does. NATS is never muted.
+func mutedBy(ws []*Window, receiver string, e *event.Event, t time.Time) (*Window, time.Time) {
+	if receiver == config.NATSReceiver {
 		return nil, time.Time{}
 	}
-	for _, w := range s.windows {
+	for _, w := range ws {
 		if !w.Applies(receiver) {
 			continue
 		}
