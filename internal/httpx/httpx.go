@@ -3,8 +3,8 @@
 // answer, and both keep the URL, which is a secret for a webhook, out of every error.
 //
 // Check's errors are the ones sinks.Dispatcher acts on: nil for a 2xx answer; a
-// *StatusError wrapped with sinks.Permanent when retrying cannot help (a 4xx other than
-// 408 and 429, a redirect); inside a *sinks.RetryAfterError when the server said how long
+// *StatusError wrapped with retry.Permanent when retrying cannot help (a 4xx other than
+// 408 and 429, a redirect); inside a *retry.RetryAfterError when the server said how long
 // to wait; and as it is, retryable, otherwise (408, 429, 5xx).
 package httpx
 

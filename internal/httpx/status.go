@@ -10,7 +10,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"notifier/internal/sinks"
+	"notifier/internal/retry"
 )
 
 // StatusError is an answer outside 2xx. Its text says the status, the server's reason
@@ -42,8 +42,8 @@ func Retryable(code int) bool {
 }
 
 // Check classifies an answer for sinks.Dispatcher: nil for 2xx; for a retryable status a
-// *StatusError, inside a *sinks.RetryAfterError when Retry-After asked for a delay; for
-// any other status a *StatusError wrapped with sinks.Permanent. errors.As finds the
+// *StatusError, inside a *retry.RetryAfterError when Retry-After asked for a delay; for
+// any other status a *StatusError wrapped with retry.Permanent. errors.As finds the
 // *StatusError in each case.
 func Check(resp *Response) error {
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
@@ -52,10 +52,10 @@ func Check(resp *Response) error {
 	// Redacted before it is shortened, so no cut can leave part of a secret.
 	e := &StatusError{StatusCode: resp.StatusCode, Body: Excerpt([]byte(redact(string(resp.Body), resp.secrets)))}
 	if !Retryable(resp.StatusCode) {
-		return sinks.Permanent(e)
+		return retry.Permanent(e)
 	}
 	if e.RetryAfter = RetryAfter(resp.Header, time.Now()); e.RetryAfter > 0 {
-		return &sinks.RetryAfterError{After: e.RetryAfter, Err: e}
+		return &retry.RetryAfterError{After: e.RetryAfter, Err: e}
 	}
 	return e
 }

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"notifier/internal/sinks"
+	"notifier/internal/retry"
 )
 
 func TestCheck(t *testing.T) {
@@ -49,20 +49,20 @@ func TestCheck(t *testing.T) {
 			if !errors.As(err, &se) || se.StatusCode != tt.code {
 				t.Fatalf("Check = %v, want a *StatusError of %d", err, tt.code)
 			}
-			if got := sinks.IsPermanent(err); got != tt.permanent {
+			if got := retry.IsPermanent(err); got != tt.permanent {
 				t.Errorf("permanent = %v, want %v", got, tt.permanent)
 			}
 			if got := Retryable(tt.code); got == tt.permanent {
 				t.Errorf("Retryable(%d) = %v, disagrees with Check", tt.code, got)
 			}
-			var ra *sinks.RetryAfterError
+			var ra *retry.RetryAfterError
 			if got := time.Duration(0); errors.As(err, &ra) {
 				got = ra.After
 				if got != tt.after {
 					t.Errorf("Retry-After = %v, want %v", got, tt.after)
 				}
 			} else if tt.after != 0 {
-				t.Errorf("no *sinks.RetryAfterError, want one of %v", tt.after)
+				t.Errorf("no *retry.RetryAfterError, want one of %v", tt.after)
 			}
 			if !strings.Contains(err.Error(), tt.wantText) {
 				t.Errorf("error %q lacks %q", err, tt.wantText)

@@ -189,14 +189,17 @@ func (d *Dispatcher) work(ctx context.Context, s Sink, beat *heartbeat.Beat) {
 		if ctx.Err() != nil {
 			return
 		}
-		if IsPermanent(err) && n < len(evs) {
-			k := dropCount(err, len(evs)-n)
+		if retry.IsPermanent(err) && n < len(evs) {
+			k := 1
+			if retry.IsPermanentRest(err) {
+				k = len(evs) - n // a refused digest: every event from the failed one on
+			}
 			eventFields(log.Error().Err(err), &evs[n]).Int("events", k).
 				Msg("cannot be delivered to this sink; dropped for this sink only")
 			d.done(ctx, log, name, pending, evs[n:n+k], "dropped", nil, err)
 			continue
 		}
-		delay := retry.Next(b, retryAfter(err), d.maxBackoff)
+		delay := retry.Next(b, retry.AskedDelay(err), d.maxBackoff)
 		d.m.Retries.WithLabelValues(name).Inc()
 		d.m.Deliveries.WithLabelValues(name, "retry").Inc()
 		d.report(Result{Sink: name, Outcome: "retry", Err: err, At: time.Now()})

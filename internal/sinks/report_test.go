@@ -12,6 +12,7 @@ import (
 
 	"notifier/internal/event"
 	"notifier/internal/metrics"
+	"notifier/internal/retry"
 )
 
 // listQueue is an in-memory queue of one sink's events.
@@ -53,7 +54,7 @@ func (s *scriptSink) Send(_ context.Context, evs []event.Event) (int, error) {
 	case 1:
 		return 0, errors.New("connection refused")
 	case 2:
-		return 1, Permanent(errors.New("HTTP 404 Not Found: channel_not_found"))
+		return 1, retry.Permanent(errors.New("HTTP 404 Not Found: channel_not_found"))
 	}
 	return len(evs), nil
 }

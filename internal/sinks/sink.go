@@ -5,7 +5,6 @@ package sinks
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"notifier/internal/event"
@@ -17,74 +16,9 @@ type Sink interface {
 	// must be stable across restarts and never contain a secret.
 	Name() string
 	// Send delivers evs in order and returns how many, from the start, were delivered.
-	// An error wrapped with Permanent means evs[n] can never be delivered; any other
-	// error is worth retrying.
+	// An error wrapped with retry.Permanent means evs[n] can never be delivered; any
+	// other error is worth retrying (after the delay a *retry.RetryAfterError asks for).
 	Send(ctx context.Context, evs []event.Event) (n int, err error)
-}
-
-type permanentError struct {
-	err  error
-	rest bool // every event from the failed one on, not just that one
-}
-
-func (e *permanentError) Error() string { return e.err.Error() }
-func (e *permanentError) Unwrap() error { return e.err }
-
-// Permanent marks err as not worth retrying: the event it stopped at can never be
-// delivered by this sink.
-func Permanent(err error) error {
-	if err == nil {
-		return nil
-	}
-	return &permanentError{err: err}
-}
-
-// PermanentRest marks err as not worth retrying for the event it stopped at and every
-// event after it in the same Send: a digest that the destination refused.
-func PermanentRest(err error) error {
-	if err == nil {
-		return nil
-	}
-	return &permanentError{err: err, rest: true}
-}
-
-// dropCount returns how many events from the failed one on a permanent error covers.
-func dropCount(err error, left int) int {
-	var p *permanentError
-	if errors.As(err, &p) && p.rest {
-		return left
-	}
-	return 1
-}
-
-// IsPermanent reports whether err was marked with Permanent.
-func IsPermanent(err error) bool {
-	var p *permanentError
-	return errors.As(err, &p)
-}
-
-// IsPermanentRest reports whether err was marked with PermanentRest.
-func IsPermanentRest(err error) bool {
-	var p *permanentError
-	return errors.As(err, &p) && p.rest
-}
-
-// RetryAfterError carries the delay a destination asked for (an HTTP 429's Retry-After).
-type RetryAfterError struct {
-	After time.Duration
-	Err   error
-}
-
-func (e *RetryAfterError) Error() string { return e.Err.Error() }
-func (e *RetryAfterError) Unwrap() error { return e.Err }
-
-// retryAfter returns the delay err asks for, or 0.
-func retryAfter(err error) time.Duration {
-	var r *RetryAfterError
-	if errors.As(err, &r) {
-		return r.After
-	}
-	return 0
 }
 
 // Memory is what a receiver remembers per project across restarts, SIGKILLs and

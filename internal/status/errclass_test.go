@@ -10,7 +10,7 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"notifier/internal/httpx"
-	"notifier/internal/sinks"
+	"notifier/internal/retry"
 )
 
 // An error class never carries the error's own text: a URL, token or key in it stays out.
@@ -21,7 +21,7 @@ func TestErrorClassShowsNoSecret(t *testing.T) {
 		err  error
 		want string
 	}{
-		{"status", sinks.Permanent(fmt.Errorf("slack webhook: %w", &httpx.StatusError{StatusCode: 404, Body: "channel_not_found"})), "HTTP 404 Not Found: channel_not_found"},
+		{"status", retry.Permanent(fmt.Errorf("slack webhook: %w", &httpx.StatusError{StatusCode: 404, Body: "channel_not_found"})), "HTTP 404 Not Found: channel_not_found"},
 		{"timeout", fmt.Errorf("post %s: %w", secret, context.DeadlineExceeded), "timeout"},
 		{"nats not connected", errors.New("nats: not connected (RECONNECTING) " + secret), "not connected"},
 		{"max payload", fmt.Errorf("nats publish: %w", nats.ErrMaxPayload), "event larger than the server accepts"},

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"notifier/internal/event"
+	"notifier/internal/retry"
 	"notifier/internal/sinks"
 )
 
@@ -47,7 +48,7 @@ func TestRecorderFollowsEachDelivery(t *testing.T) {
 	r.Delivery(sinks.Result{Sink: "nats", Outcome: "ok", IDs: []string{"a"}, At: at})
 	r.Delivery(sinks.Result{Sink: "oncall", Outcome: "retry", Err: errors.New("slack webhook: post <secret>: dial tcp: connection refused"), At: at})
 	r.Delivery(sinks.Result{Sink: "oncall", Outcome: "dropped", IDs: []string{"a"}, At: at,
-		Err: sinks.Permanent(errors.New("encoding event a: json: unsupported value"))})
+		Err: retry.Permanent(errors.New("encoding event a: json: unsupported value"))})
 	e := r.Recent()[0]
 	if got := states(e); got != "nats:sent oncall:dropped(delivery failed (details in the log)) team:filtered("+refused+") " {
 		t.Errorf("after delivery: %s", got)

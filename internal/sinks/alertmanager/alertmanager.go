@@ -28,6 +28,7 @@ import (
 	"notifier/internal/event"
 	"notifier/internal/httpx"
 	"notifier/internal/incident"
+	"notifier/internal/retry"
 	"notifier/internal/route"
 	"notifier/internal/secret"
 	"notifier/internal/sinks"
@@ -259,7 +260,7 @@ func (s *Sink) Tick(ctx context.Context, mem sinks.Memory) error {
 			n := min(len(alerts), maxBatch)
 			if err := s.post(ctx, alerts[:n]); err != nil {
 				err = fmt.Errorf("project %s: %w", project, err)
-				if !sinks.IsPermanent(err) {
+				if !retry.IsPermanent(err) {
 					return errors.Join(append(errs, err)...) // Alertmanager down: the next tick tries again
 				}
 				// Refused for good: the other projects' alerts must still be re-sent, or
@@ -299,7 +300,7 @@ func (s *Sink) post(ctx context.Context, alerts []Alert) error {
 			return ctx.Err()
 		}
 		err = fmt.Errorf("alertmanager %d of %d: %w", i+1, len(s.urls), err)
-		permanent = permanent && sinks.IsPermanent(err)
+		permanent = permanent && retry.IsPermanent(err)
 		errs = append(errs, err)
 	}
 	switch {
@@ -310,12 +311,12 @@ func (s *Sink) post(ctx context.Context, alerts []Alert) error {
 		s.log.Warn().Err(errors.Join(errs...)).Msg("an Alertmanager did not take the alerts; the others did")
 		return nil
 	case permanent:
-		return sinks.Permanent(errors.Join(errs...))
+		return retry.Permanent(errors.Join(errs...))
 	}
-	var ra *sinks.RetryAfterError
+	var ra *retry.RetryAfterError
 	for _, err := range errs {
 		if errors.As(err, &ra) {
-			return &sinks.RetryAfterError{After: ra.After, Err: errors.Join(errs...)}
+			return &retry.RetryAfterError{After: ra.After, Err: errors.Join(errs...)}
 		}
 	}
 	return errors.Join(errs...)

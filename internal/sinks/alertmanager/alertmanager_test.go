@@ -16,7 +16,7 @@ import (
 	"notifier/internal/config"
 	"notifier/internal/event"
 	"notifier/internal/oncalltest"
-	"notifier/internal/sinks"
+	"notifier/internal/retry"
 	"notifier/internal/sinks/alertmanager"
 	"notifier/internal/testutil"
 )
@@ -229,11 +229,11 @@ func TestAnswersAreClassified(t *testing.T) {
 
 	am.FailNext(429, 500)
 	_, err := r.s.SendWith(t.Context(), []event.Event{failed}, r.mem)
-	var ra *sinks.RetryAfterError
-	if !errors.As(err, &ra) || ra.After != 2*time.Second || sinks.IsPermanent(err) {
+	var ra *retry.RetryAfterError
+	if !errors.As(err, &ra) || ra.After != 2*time.Second || retry.IsPermanent(err) {
 		t.Fatalf("429: err = %v, want a RetryAfterError of 2s", err)
 	}
-	if _, err = r.s.SendWith(t.Context(), []event.Event{failed}, r.mem); err == nil || sinks.IsPermanent(err) {
+	if _, err = r.s.SendWith(t.Context(), []event.Event{failed}, r.mem); err == nil || retry.IsPermanent(err) {
 		t.Fatalf("500: err = %v, want a retryable error", err)
 	}
 	if len(r.mem.Recollect()[proj]) != 0 {
@@ -244,7 +244,7 @@ func TestAnswersAreClassified(t *testing.T) {
 
 	wrong := newRig(t, am.URL(), alertmanager.Auth{User: "user", Password: "wrong-password"}, zerolog.Nop())
 	n, err := wrong.s.SendWith(t.Context(), []event.Event{failed}, wrong.mem)
-	if n != 0 || !sinks.IsPermanent(err) || strings.Contains(err.Error(), "wrong-password") {
+	if n != 0 || !retry.IsPermanent(err) || strings.Contains(err.Error(), "wrong-password") {
 		t.Fatalf("401: n = %d, err = %v; want a permanent error without the password", n, err)
 	}
 }
@@ -318,7 +318,7 @@ func TestARefusalQuotingTheTokenKeepsNoPartOfIt(t *testing.T) {
 	defer srv.Close()
 	r := newRig(t, srv.URL, alertmanager.Auth{BearerToken: token}, zerolog.Nop())
 	_, err := r.s.SendWith(t.Context(), []event.Event{task("t1", "EXTEND", "FAILED", "", t0)}, r.mem)
-	if !sinks.IsPermanent(err) {
+	if !retry.IsPermanent(err) {
 		t.Fatalf("err = %v, want a permanent refusal", err)
 	}
 	if strings.Contains(err.Error(), token[:8]) {

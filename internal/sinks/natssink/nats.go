@@ -16,7 +16,7 @@ import (
 
 	"notifier/internal/event"
 	"notifier/internal/natsconn"
-	"notifier/internal/sinks"
+	"notifier/internal/retry"
 )
 
 // Options configure the sink.
@@ -116,7 +116,7 @@ func (s *Sink) State() string { return s.conn.State() }
 func (s *Sink) msg(e *event.Event) (*nats.Msg, error) {
 	b, err := json.Marshal(e)
 	if err != nil {
-		return nil, sinks.Permanent(fmt.Errorf("encoding event %s: %w", e.ID, err))
+		return nil, retry.Permanent(fmt.Errorf("encoding event %s: %w", e.ID, err))
 	}
 	m := nats.NewMsg(event.Subject(s.o.SubjectPrefix, e))
 	m.Data = b
@@ -159,7 +159,7 @@ func (s *Sink) sendCore(ctx context.Context, evs []event.Event) (int, error) {
 			return 0, fmt.Errorf("nats flush: %w", err)
 		}
 	}
-	if perr != nil && !sinks.IsPermanent(perr) {
+	if perr != nil && !retry.IsPermanent(perr) {
 		perr = fmt.Errorf("nats publish: %w", perr)
 	}
 	return n, perr
@@ -170,11 +170,11 @@ func (s *Sink) sendCore(ctx context.Context, evs []event.Event) (int, error) {
 // event back for good; dropped (for NATS only, logged by the dispatcher), the rest flows.
 func classify(err error) error {
 	if errors.Is(err, nats.ErrMaxPayload) || errors.Is(err, jetstream.ErrStreamMessageExceedsMaximum) {
-		return sinks.Permanent(err)
+		return retry.Permanent(err)
 	}
 	var apiErr *jetstream.APIError
 	if errors.As(err, &apiErr) && apiErr.ErrorCode == jetstream.JSErrCodeStreamMessageExceedsMaximum {
-		return sinks.Permanent(err)
+		return retry.Permanent(err)
 	}
 	return err
 }

@@ -12,7 +12,7 @@ import (
 
 	"notifier/internal/event"
 	"notifier/internal/natstest"
-	"notifier/internal/sinks"
+	"notifier/internal/retry"
 	"notifier/internal/testutil"
 )
 
@@ -136,7 +136,7 @@ func TestStreamWithoutOurSubjectsIsRetried(t *testing.T) {
 	t.Cleanup(s.Close)
 	evs := []event.Event{testEvent("a", "FAILED")}
 	n, err := s.Send(t.Context(), evs)
-	if n != 0 || err == nil || sinks.IsPermanent(err) || !strings.Contains(err.Error(), "DCS_TASKS") {
+	if n != 0 || err == nil || retry.IsPermanent(err) || !strings.Contains(err.Error(), "DCS_TASKS") {
 		t.Fatalf("Send = %d, %v; want 0 and a retryable error naming the stream", n, err)
 	}
 	cfg.Subjects = append(cfg.Subjects, "dcs.tasks.>")

@@ -30,6 +30,7 @@ import (
 	"notifier/internal/event"
 	"notifier/internal/httpx"
 	"notifier/internal/incident"
+	"notifier/internal/retry"
 	"notifier/internal/route"
 	"notifier/internal/secret"
 	"notifier/internal/sinks"
@@ -125,7 +126,7 @@ func (s *Sink) Send(ctx context.Context, evs []event.Event) (int, error) {
 
 // SendWith delivers the events routed to this receiver, in order, with what it
 // remembers of the incidents it opened. It returns how many are done and, when a post
-// failed, why: wrapped with sinks.Permanent for a 400, a *sinks.RetryAfterError for a
+// failed, why: wrapped with retry.Permanent for a 400, a *retry.RetryAfterError for a
 // 429 with Retry-After.
 func (s *Sink) SendWith(ctx context.Context, evs []event.Event, mem sinks.Memory) (int, error) {
 	n, _, err := s.SendSelect(ctx, evs, mem)
@@ -177,7 +178,7 @@ func (s *Sink) deliver(ctx context.Context, e *event.Event, mem sinks.Memory) (s
 			continue
 		}
 		err := s.post(ctx, s.resolve(c.Key))
-		if err != nil && !sinks.IsPermanent(err) {
+		if err != nil && !retry.IsPermanent(err) {
 			s.remember(ctx, mem, project, changes, e.ID)
 			return sent, err
 		}
@@ -254,7 +255,7 @@ func (s *Sink) end(ctx context.Context, mem sinks.Memory, project string, kv map
 		o, ok := incident.Decode(kv[k])
 		if ok && !resolved[o.Key] {
 			err := s.post(ctx, s.resolve(o.Key))
-			if err != nil && !sinks.IsPermanent(err) {
+			if err != nil && !retry.IsPermanent(err) {
 				failed = fmt.Errorf("project %s: %w", project, err)
 				break
 			}

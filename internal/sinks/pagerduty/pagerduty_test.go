@@ -16,6 +16,7 @@ import (
 	"notifier/internal/event"
 	"notifier/internal/httpx"
 	"notifier/internal/oncalltest"
+	"notifier/internal/retry"
 	"notifier/internal/sinks"
 	"notifier/internal/sinks/pagerduty"
 	"notifier/internal/testutil"
@@ -168,13 +169,13 @@ func TestAnswersAreClassified(t *testing.T) {
 
 	pd.FailNext(http429, 503)
 	_, err := s.SendWith(t.Context(), []event.Event{failed}, mem)
-	var ra *sinks.RetryAfterError
-	if !errors.As(err, &ra) || ra.After != time.Second || sinks.IsPermanent(err) {
+	var ra *retry.RetryAfterError
+	if !errors.As(err, &ra) || ra.After != time.Second || retry.IsPermanent(err) {
 		t.Fatalf("429: err = %v, want a RetryAfterError of 1s", err)
 	}
 	_, err = s.SendWith(t.Context(), []event.Event{failed}, mem)
 	var se *httpx.StatusError
-	if !errors.As(err, &se) || se.StatusCode != 503 || sinks.IsPermanent(err) {
+	if !errors.As(err, &se) || se.StatusCode != 503 || retry.IsPermanent(err) {
 		t.Fatalf("503: err = %v, want a retryable 503", err)
 	}
 	if mem.Len(proj) != 0 {
@@ -189,7 +190,7 @@ func TestAnswersAreClassified(t *testing.T) {
 		t.Fatal(err)
 	}
 	n, err := bad.SendWith(t.Context(), []event.Event{task("t2", "EXTEND", "FAILED", "")}, mem)
-	if n != 0 || !sinks.IsPermanent(err) || !strings.Contains(err.Error(), "Event object is invalid") ||
+	if n != 0 || !retry.IsPermanent(err) || !strings.Contains(err.Error(), "Event object is invalid") ||
 		!strings.Contains(err.Error(), "routing_key") {
 		t.Fatalf("400: n = %d, err = %v; want a permanent error with PagerDuty's message", n, err)
 	}
@@ -302,7 +303,7 @@ func TestARefusalQuotingTheKeyKeepsNoPartOfIt(t *testing.T) {
 		s := newSink(t, srv.URL+"/v2/enqueue", zerolog.New(&logs))
 		_, err := s.SendWith(t.Context(), []event.Event{task("t1", "EXTEND", "FAILED", "")}, testutil.NewMemory())
 		srv.Close()
-		if !sinks.IsPermanent(err) {
+		if !retry.IsPermanent(err) {
 			t.Fatalf("err = %v, want a permanent refusal", err)
 		}
 		if piece := oncalltest.RoutingKey[:8]; strings.Contains(err.Error(), piece) || strings.Contains(logs.String(), piece) {

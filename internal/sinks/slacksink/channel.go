@@ -15,6 +15,7 @@ import (
 	"notifier/internal/config"
 	"notifier/internal/event"
 	"notifier/internal/httpx"
+	"notifier/internal/retry"
 	"notifier/internal/secret"
 	"notifier/internal/sinks"
 )
@@ -302,7 +303,7 @@ func (c *Channel) told1(err error) error {
 // receiver: others may still go.
 func messageOnly(err error) bool {
 	code := codeOf(err)
-	return sinks.IsPermanent(err) && code != "" && receiverCodes[code] == ""
+	return retry.IsPermanent(err) && code != "" && receiverCodes[code] == ""
 }
 
 // renderCard is the card of e's task with its history, and the maintenance window the

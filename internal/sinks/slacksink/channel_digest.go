@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"notifier/internal/event"
+	"notifier/internal/retry"
 	"notifier/internal/sinks"
 )
 
@@ -62,8 +63,8 @@ func (c *Channel) digest(ctx context.Context, evs []event.Event, mem sinks.Memor
 	}
 	msg := RenderDigest(evs, c.now(), c.st)
 	if _, _, err := c.post(ctx, msg); err != nil {
-		if sinks.IsPermanent(err) {
-			err = sinks.PermanentRest(err) // the digest was every event's message
+		if retry.IsPermanent(err) {
+			err = retry.PermanentRest(err) // the digest was every event's message
 		}
 		return err
 	}

@@ -17,6 +17,7 @@ import (
 	"notifier/internal/diff"
 	"notifier/internal/event"
 	"notifier/internal/metrics"
+	"notifier/internal/retry"
 	"notifier/internal/secret"
 	"notifier/internal/sinks"
 	"notifier/internal/slackfake"
@@ -137,12 +138,12 @@ func stepEv(task, name, previous, status string, seq uint32, at time.Time) event
 	})
 }
 
-func isPermanent(err error) bool { return sinks.IsPermanent(err) }
+func isPermanent(err error) bool { return retry.IsPermanent(err) }
 
-func dropsRest(err error) bool { return sinks.IsPermanentRest(err) }
+func dropsRest(err error) bool { return retry.IsPermanentRest(err) }
 
 func afterOf(err error) time.Duration {
-	var ra *sinks.RetryAfterError
+	var ra *retry.RetryAfterError
 	if errors.As(err, &ra) {
 		return ra.After
 	}

@@ -13,8 +13,8 @@ import (
 	"github.com/rs/zerolog"
 
 	"notifier/internal/config"
+	"notifier/internal/retry"
 	"notifier/internal/secret"
-	"notifier/internal/sinks"
 	"notifier/internal/testutil"
 )
 
@@ -76,7 +76,7 @@ func TestNoSecretInErrors(t *testing.T) {
 			if err == nil || n != 0 {
 				t.Fatalf("Send = %d, %v; want 0 and an error", n, err)
 			}
-			if got := sinks.IsPermanent(err); got != s.permanent {
+			if got := retry.IsPermanent(err); got != s.permanent {
 				t.Errorf("permanent = %v, want %v (%v)", got, s.permanent, err)
 			}
 			unwrapped := ""

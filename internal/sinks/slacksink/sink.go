@@ -34,7 +34,6 @@ import (
 	"notifier/internal/httpx"
 	"notifier/internal/retry"
 	"notifier/internal/secret"
-	"notifier/internal/sinks"
 )
 
 // Options configure one webhook's Sink.
@@ -138,7 +137,7 @@ func (s Sink) GoString() string { return s.name }
 // Send posts the events, which were routed to this webhook when they were committed.
 // More than ten go out as one digest; fewer go one message each, at most one post per
 // MinGap. It returns how many events from the start are done and, when a post failed,
-// why: wrapped with sinks.Permanent for a 4xx answer, a *sinks.RetryAfterError for a 429
+// why: wrapped with retry.Permanent for a 4xx answer, a *retry.RetryAfterError for a 429
 // with Retry-After.
 func (s *Sink) Send(ctx context.Context, evs []event.Event) (int, error) {
 	s.mu.Lock()
@@ -146,10 +145,10 @@ func (s *Sink) Send(ctx context.Context, evs []event.Event) (int, error) {
 	if len(evs) > digestOver {
 		msg := RenderDigest(evs, s.now(), s.st)
 		if err := s.post(ctx, &msg); err != nil {
-			if sinks.IsPermanent(err) {
+			if retry.IsPermanent(err) {
 				// Refused for good (a gone channel, a revoked hook): every event in the
 				// digest is, not only the first.
-				err = sinks.PermanentRest(err)
+				err = retry.PermanentRest(err)
 			}
 			return 0, err
 		}

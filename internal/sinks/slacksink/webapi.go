@@ -10,7 +10,7 @@ import (
 
 	"github.com/slack-go/slack"
 
-	"notifier/internal/sinks"
+	"notifier/internal/retry"
 )
 
 // apiError is an answer of Slack's Web API with ok:false: the method and Slack's error
@@ -43,9 +43,9 @@ var (
 )
 
 // classify turns an error of slack-go into one the Dispatcher understands: a 429 carries
-// its Retry-After (*sinks.RetryAfterError); an ok:false answer is an *apiError, wrapped
-// with sinks.PermanentRest when no event can reach this receiver (a bad token, a channel
-// the bot is not in), with sinks.Permanent when only this message cannot be posted, and
+// its Retry-After (*retry.RetryAfterError); an ok:false answer is an *apiError, wrapped
+// with retry.PermanentRest when no event can reach this receiver (a bad token, a channel
+// the bot is not in), with retry.Permanent when only this message cannot be posted, and
 // left retryable when Slack says to wait (ratelimited) or failed itself; an HTTP 4xx is
 // permanent for the receiver and a 5xx retryable, as is a failed transport. No error
 // quotes the API URL (url.Error does) or the token.
@@ -60,25 +60,25 @@ func classify(method string, err error) error {
 	case err == nil:
 		return nil
 	case errors.As(err, &rl):
-		return &sinks.RetryAfterError{After: rl.RetryAfter,
+		return &retry.RetryAfterError{After: rl.RetryAfter,
 			Err: fmt.Errorf("slack %s: HTTP 429 rate limited, retry after %s", method, rl.RetryAfter)}
 	case errors.As(err, &se):
 		e := &apiError{method: method, code: se.Err}
 		switch {
 		case receiverCodes[se.Err] != "":
-			return sinks.PermanentRest(e)
+			return retry.PermanentRest(e)
 		case transientCodes[se.Err], goneCodes[se.Err]:
 			return e
 		}
 		// An unknown code is about this request: retrying it would block the queue.
-		return sinks.Permanent(e)
+		return retry.Permanent(e)
 	case errors.As(err, &sc):
 		e := fmt.Errorf("slack %s: HTTP %d", method, sc.Code)
 		if sc.Code >= 500 || sc.Code == http.StatusTooManyRequests {
 			return e
 		}
 		// A 4xx other than 429: api_url is wrong (404) or a proxy refuses us.
-		return sinks.PermanentRest(e)
+		return retry.PermanentRest(e)
 	case errors.As(err, &ue):
 		return fmt.Errorf("slack %s: %w", method, ue.Err) // url.Error quotes the URL
 	}
