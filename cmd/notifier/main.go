@@ -144,4 +144,4 @@ func fail(stderr io.Writer, err error) int {
 	return exitRuntime
 }
 
-func newLogger(c config.Log, w io.Writer) zerolog.Logger { return logx.New(c, w) }
+func newLogger(c config.Log, w io.Writer) zerolog.Logger { return logx.New(c.Level, c.Format, w) }

@@ -12,8 +12,6 @@ import (
 
 	"github.com/mattn/go-isatty"
 	"github.com/rs/zerolog"
-
-	"notifier/internal/config"
 )
 
 func init() {
@@ -30,15 +28,17 @@ func Round(d time.Duration) time.Duration {
 	return d.Round(time.Microsecond)
 }
 
-// New returns the logger [log] asks for, writing to w: JSON lines, or with format =
-// "console" human-readable lines, coloured only when w is a terminal.
-func New(c config.Log, w io.Writer) zerolog.Logger {
-	level, err := zerolog.ParseLevel(c.Level)
+// New returns the logger [log] asks for (log.level, log.format), writing to w: JSON
+// lines, or with format "console" human-readable lines, coloured only when w is a
+// terminal. It takes the two values rather than config.Log so that the packages below
+// config (sinks, which log durations with Round) can import logx.
+func New(levelName, format string, w io.Writer) zerolog.Logger {
+	level, err := zerolog.ParseLevel(levelName)
 	if err != nil || level == zerolog.NoLevel {
 		level = zerolog.InfoLevel // ParseLevel("") is NoLevel, which would silence nearly everything
 	}
 	out := w
-	if c.Format == "console" {
+	if format == "console" {
 		out = zerolog.ConsoleWriter{Out: w, TimeFormat: time.DateTime, NoColor: !terminal(w)}
 	}
 	return zerolog.New(out).Level(level).With().Timestamp().Logger()

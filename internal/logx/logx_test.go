@@ -8,13 +8,12 @@ import (
 	"testing"
 	"time"
 
-	"notifier/internal/config"
 	"notifier/internal/logx"
 )
 
 func TestDurationsAreStrings(t *testing.T) {
 	var b bytes.Buffer
-	log := logx.New(config.Log{Level: "info", Format: "json"}, &b)
+	log := logx.New("info", "json", &b)
 	log.Info().
 		Dur("retry_in", logx.Round(463402284*time.Nanosecond)).Dur("tiny", logx.Round(123456)).Msg("x")
 	for _, want := range []string{`"retry_in":"463ms"`, `"tiny":"123µs"`} {
@@ -31,7 +30,7 @@ func TestConsoleColourOnlyOnATerminal(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	log := logx.New(config.Log{Level: "info", Format: "console"}, f)
+	log := logx.New("info", "console", f)
 	log.Warn().Str("receiver", "nats").Msg("hello")
 	b, err := os.ReadFile(f.Name())
 	if err != nil {
