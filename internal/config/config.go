@@ -8,10 +8,9 @@
 package config
 
 import (
-	"fmt"
-	"strings"
 	"time"
 
+	"notifier/internal/confkit"
 	"notifier/internal/event"
 )
 
@@ -245,35 +244,7 @@ func Default() Config {
 }
 
 // Duration is a time.Duration written in TOML as a string such as "30s".
-type Duration time.Duration
-
-// D returns d as a time.Duration.
-func (d Duration) D() time.Duration { return time.Duration(d) }
-
-// String returns d in the short form used in the file, such as "5m" or "1h30m".
-func (d Duration) String() string {
-	s := time.Duration(d).String()
-	if strings.HasSuffix(s, "m0s") {
-		s = s[:len(s)-2]
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = s[:len(s)-2]
-	}
-	return s
-}
-
-// MarshalText encodes d as a string that UnmarshalText reads back.
-func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
-
-// UnmarshalText decodes a string such as "30s" or "1h30m".
-func (d *Duration) UnmarshalText(text []byte) error {
-	v, err := time.ParseDuration(string(text))
-	if err != nil {
-		return fmt.Errorf("invalid duration %q (use a string such as \"30s\", \"5m\" or \"1h30m\")", text)
-	}
-	*d = Duration(v)
-	return nil
-}
+type Duration = confkit.Duration
 
 // ClientStartParam is the window's query parameter a DCS client sends unless a request
 // names another: start_time_param, or start_time under "auto" (the poller names the one

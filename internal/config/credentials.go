@@ -4,14 +4,13 @@ import (
 	"errors"
 	"fmt"
 
+	"notifier/internal/dcs"
 	"notifier/internal/secret"
 )
 
 // DCSCredentials are the AK/SK, and the security token of temporary credentials, read
-// from where [dcs] says.
-type DCSCredentials struct {
-	AK, SK, SecurityToken secret.Secret
-}
+// from where [dcs] says: the dcs client's Credentials.
+type DCSCredentials = dcs.Credentials
 
 // ReadCredentials reads the [dcs] credential (see CredentialKeys.Read); a project or a
 // discovery entry may have its own (ProjectKeys, DiscoverKeys).

@@ -9,13 +9,9 @@ import (
 	"notifier/internal/linktmpl"
 )
 
-// Link is a button on every Slack message about a task: a runbook, the console, a
-// dashboard. URL is a Go text/template over linktmpl.Fields, whose values are URL-escaped.
-type Link struct {
-	Text      string   `toml:"text"`       // the button's text, at most 75 characters
-	URL       string   `toml:"url"`        // e.g. "https://console.example.com/dcs/{{.InstanceID}}"
-	TaskNames []string `toml:"task_names"` // empty: every task
-}
+// Link is a button on every Slack message about a task (slack.links): linktmpl's, which
+// the receivers that expand links read.
+type Link = linktmpl.Link
 
 func (s *Slack) validateLinks(p *problems) {
 	sample := map[string]string{}

@@ -160,7 +160,7 @@ func tomlType(goType string) string {
 		return "integer"
 	case strings.HasPrefix(goType, "float"):
 		return "float"
-	case goType == "config.Duration":
+	case goType == reflect.TypeFor[Duration]().String(): // confkit.Duration
 		return `duration string such as "30s"`
 	default:
 		return "table"

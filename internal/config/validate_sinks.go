@@ -3,12 +3,10 @@ package config
 import (
 	"fmt"
 	"net"
-	"net/url"
-	"slices"
 	"strings"
 	"time"
 
-	"notifier/internal/secret"
+	"notifier/internal/confkit"
 )
 
 func (s *Slack) validate(p *problems, projects []Project, discovering bool) {
@@ -61,92 +59,30 @@ func (l *Log) validate(p *problems) {
 	oneOf(p, "log.format", l.Format, "json", "console")
 }
 
-// checkURL returns what is wrong with raw, or "" if it is an absolute URL
-// with one of schemes and a host. The message never quotes raw, which may
-// hold a password.
-func checkURL(raw string, schemes ...string) string {
-	u, err := url.Parse(raw)
-	switch {
-	case raw == "":
-		return "must not be empty"
-	case err != nil:
-		return "is not a valid URL"
-	case u.Scheme == "":
-		return fmt.Sprintf("must be an absolute URL such as %s://host", schemes[0])
-	case !slices.Contains(schemes, u.Scheme):
-		return fmt.Sprintf("scheme must be one of %s, got %q", strings.Join(schemes, ", "), u.Scheme)
-	case u.Host == "":
-		return "must have a host"
-	}
-	return ""
-}
+// The checks below are confkit's, on config's own list of problems.
 
-// checkEndpoint is checkURL for an HTTP endpoint, which has no query or
-// fragment because the SDK appends paths to it.
-func checkEndpoint(raw string) string {
-	if msg := checkURL(raw, "http", "https"); msg != "" {
-		return msg
-	}
-	u, _ := url.Parse(raw)
-	if u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
-		return "must not have a query or a fragment"
-	}
-	return ""
-}
+func (p *problems) kit() *confkit.Problems { return (*confkit.Problems)(p) }
 
-func oneOf(p *problems, key, v string, allowed ...string) {
-	if !slices.Contains(allowed, v) {
-		p.add(key, "must be one of %s, got %q", strings.Join(allowed, ", "), v)
-	}
-}
+func checkURL(raw string, schemes ...string) string { return confkit.CheckURL(raw, schemes...) }
 
-func envName(p *problems, key, v string, required bool) {
-	switch {
-	case v == "" && required:
-		p.add(key, "must be set")
-	case v != "" && !secret.ValidEnvName(v):
-		// Never quoted: what is not a name is likely the secret itself, pasted here.
-		p.add(key, "%s (a name is letters, digits and _, not starting with a digit)", secret.ErrNotEnvName)
-	}
-}
+func checkEndpoint(raw string) string { return confkit.CheckEndpoint(raw) }
 
-// secretSource checks where the secret key (dcs.ak, nats.token...) is read from: key_env
-// names an environment variable, key_file a file, and at most one is set (exactly one when
-// required), as ReadSecret wants.
+func oneOf(p *problems, key, v string, allowed ...string) { p.kit().OneOf(key, v, allowed...) }
+
+func envName(p *problems, key, v string, required bool) { p.kit().EnvName(key, v, required) }
+
 func secretSource(p *problems, key, env, file string, required bool) {
-	envName(p, key+"_env", env, false)
-	switch {
-	case env != "" && file != "":
-		p.add(key+"_env", "set only one of %s_env and %s_file", key, key)
-	case env == "" && file == "" && required:
-		p.add(key+"_env", "must be set (or %s_file)", key)
-	}
+	p.kit().SecretSource(key, env, file, required)
 }
 
-func nonEmpty(p *problems, key string, list []string) {
-	for i, s := range list {
-		if strings.TrimSpace(s) == "" {
-			p.add(fmt.Sprintf("%s[%d]", key, i), "must not be empty")
-		}
-	}
-}
+func nonEmpty(p *problems, key string, list []string) { p.kit().NonEmpty(key, list) }
 
-func maxPending(p *problems, key string, n int) {
-	if n < 1 {
-		p.add(key, "must be at least 1, got %d", n)
-	}
-}
+func maxPending(p *problems, key string, n int) { p.kit().MaxPending(key, n) }
 
-func positive(p *problems, key string, d Duration) {
-	if d <= 0 {
-		p.add(key, "must be positive, got %s", d)
-	}
-}
+func positive(p *problems, key string, d Duration) { p.kit().Positive(key, d) }
 
 func atLeast(p *problems, key string, d Duration, lowest time.Duration) {
-	if d.D() < lowest {
-		p.add(key, "must be at least %s, got %s", Duration(lowest), d)
-	}
+	p.kit().AtLeast(key, d, lowest)
 }
 
 // anyDiscovered, in a set of known project ids, says that [[dcs.discover]] may find any

@@ -21,7 +21,7 @@ import (
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/request"
 	dcsregion "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/dcs/v2/region"
 
-	"notifier/internal/config"
+	"notifier/internal/secret"
 )
 
 // TimeLayout is the API's format for start_time and end_time, in UTC.
@@ -30,7 +30,9 @@ const TimeLayout = "20060102150405"
 // Credentials are the AK/SK (and, for temporary credentials, the security token) that sign
 // requests. They are secret.Secret values, so printing them, or Options, never shows them;
 // config.DCS.ReadCredentials reads them.
-type Credentials = config.DCSCredentials
+type Credentials struct {
+	AK, SK, SecurityToken secret.Secret
+}
 
 // Options configure a Client for one project.
 type Options struct {

@@ -5,7 +5,6 @@ import (
 	"slices"
 	"text/template"
 
-	"notifier/internal/config"
 	"notifier/internal/event"
 	"notifier/internal/linktmpl"
 )
@@ -26,7 +25,7 @@ type compiled struct {
 }
 
 // NewLinks compiles slack.links; its errors name the key.
-func NewLinks(ls []config.Link) (Links, error) {
+func NewLinks(ls []linktmpl.Link) (Links, error) {
 	out := make(Links, 0, len(ls))
 	for i, l := range ls {
 		t, err := linktmpl.Parse(l.URL)

@@ -9,6 +9,15 @@ import (
 	"unicode"
 )
 
+// Link is a button on every Slack message about a task ([[slack.links]]): a runbook, the
+// console, a dashboard. URL is a Go text/template over Fields, whose values are
+// URL-escaped.
+type Link struct {
+	Text      string   `toml:"text"`       // the button's text, at most MaxText characters
+	URL       string   `toml:"url"`        // e.g. "https://console.example.com/dcs/{{.InstanceID}}"
+	TaskNames []string `toml:"task_names"` // empty: every task
+}
+
 // Fields are the values a link's url may use, each {{.Name}}.
 var Fields = []string{"ProjectID", "ProjectName", "Region", "TaskID", "TaskName", "Status", "InstanceID", "InstanceName"}
 

@@ -28,6 +28,7 @@ import (
 	"notifier/internal/event"
 	"notifier/internal/httpx"
 	"notifier/internal/incident"
+	"notifier/internal/linktmpl"
 	"notifier/internal/retry"
 	"notifier/internal/route"
 	"notifier/internal/secret"
@@ -50,7 +51,7 @@ type Options struct {
 	// Statuses tell a finished task from a running one, as the poller does.
 	// nil: event.DefaultStatuses.
 	Statuses event.Statuses
-	Links    []config.Link // slack.links: the first that applies is the generatorURL
+	Links    []linktmpl.Link // slack.links: the first that applies is the generatorURL
 	// TaskTTL bounds a stuck or switchover alert whose task is no longer followed
 	// (poll.max_follow); 0: 7 days.
 	TaskTTL time.Duration

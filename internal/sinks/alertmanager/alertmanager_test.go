@@ -15,6 +15,7 @@ import (
 
 	"notifier/internal/config"
 	"notifier/internal/event"
+	"notifier/internal/linktmpl"
 	"notifier/internal/oncalltest"
 	"notifier/internal/retry"
 	"notifier/internal/sinks/alertmanager"
@@ -38,7 +39,7 @@ func newRig(t *testing.T, urls string, auth alertmanager.Auth, log zerolog.Logge
 		Config: config.Alertmanager{Name: "am", URL: urls, MinSeverity: "warning",
 			ResendInterval: config.Duration(time.Minute), FailedTTL: config.Duration(24 * time.Hour)},
 		Auth: auth, Log: log, Now: clk.Now,
-		Links: []config.Link{{Text: "Runbook", URL: "https://wiki.example.com/dcs/{{.TaskName}}"}},
+		Links: []linktmpl.Link{{Text: "Runbook", URL: "https://wiki.example.com/dcs/{{.TaskName}}"}},
 	})
 	if err != nil {
 		t.Fatal(err)

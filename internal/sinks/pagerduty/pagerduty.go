@@ -30,6 +30,7 @@ import (
 	"notifier/internal/event"
 	"notifier/internal/httpx"
 	"notifier/internal/incident"
+	"notifier/internal/linktmpl"
 	"notifier/internal/retry"
 	"notifier/internal/route"
 	"notifier/internal/secret"
@@ -50,7 +51,7 @@ type Options struct {
 	// Statuses tell a finished task from a running one, as the poller does.
 	// nil: event.DefaultStatuses.
 	Statuses event.Statuses
-	Links    []config.Link // slack.links: the payload's links
+	Links    []linktmpl.Link // slack.links: the payload's links
 	Now      func() time.Time
 	// Muted, when set, says whether a maintenance window muted an event for this
 	// receiver: it then ends or continues an incident opened before, and opens none.

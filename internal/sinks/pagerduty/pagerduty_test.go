@@ -15,6 +15,7 @@ import (
 	"notifier/internal/config"
 	"notifier/internal/event"
 	"notifier/internal/httpx"
+	"notifier/internal/linktmpl"
 	"notifier/internal/oncalltest"
 	"notifier/internal/retry"
 	"notifier/internal/sinks"
@@ -33,7 +34,7 @@ func newSink(t *testing.T, url string, log zerolog.Logger, mod ...func(*config.P
 		m(&c)
 	}
 	s, err := pagerduty.New(pagerduty.Options{Config: c, RoutingKey: oncalltest.RoutingKey, Log: log,
-		Links: []config.Link{{Text: "Console", URL: "https://console.example.com/dcs/{{.InstanceID}}"}}})
+		Links: []linktmpl.Link{{Text: "Console", URL: "https://console.example.com/dcs/{{.InstanceID}}"}}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"notifier/internal/config"
 	"notifier/internal/event"
 	"notifier/internal/httpx"
+	"notifier/internal/linktmpl"
 	"notifier/internal/retry"
 	"notifier/internal/secret"
 	"notifier/internal/sinks"
@@ -47,7 +48,7 @@ type ChannelOptions struct {
 	// of the task posts a new card. 0: DefaultKeep.
 	Keep     time.Duration
 	Statuses event.Statuses // nil: event.DefaultStatuses
-	Links    []config.Link
+	Links    []linktmpl.Link
 	// During names the maintenance window ([[mute]]) in which an event's task started, if
 	// one muted this receiver for it; the card then says so. nil: never.
 	During func(e *event.Event) string

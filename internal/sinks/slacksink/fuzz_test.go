@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"notifier/internal/config"
 	"notifier/internal/event"
+	"notifier/internal/linktmpl"
 )
 
 func must(b []byte, err error) []byte {
@@ -53,7 +53,7 @@ func FuzzRender(f *testing.F) {
 	f.Add(`[1,2,3]`, "", "", "")
 	f.Add(`{"details":"not an object","created_at":12}`, "modify", "RUNNING", "x")
 	f.Add(`{"name":{"nested":["<!here>"]}}`, "", "FAIL", "")
-	links, err := NewLinks([]config.Link{
+	links, err := NewLinks([]linktmpl.Link{
 		{Text: "Console", URL: "https://console.example.com/{{.Region}}/{{.InstanceID}}?p={{.ProjectName}}&t={{.TaskID}}"},
 		{Text: "Runbook", URL: "https://wiki.example.com/{{.TaskName}}/{{.Status}}#{{.InstanceName}}"},
 		{Text: "Project", URL: "https://console.example.com/{{.ProjectID}}", TaskNames: []string{"EXTEND"}},

@@ -7,7 +7,6 @@ import (
 
 	"github.com/slack-go/slack"
 
-	"notifier/internal/config"
 	"notifier/internal/event"
 	"notifier/internal/linktmpl"
 )
@@ -20,7 +19,7 @@ type Link struct {
 }
 
 // NewLinks compiles slack.links; its errors name the key.
-func NewLinks(ls []config.Link) ([]Link, error) {
+func NewLinks(ls []linktmpl.Link) ([]Link, error) {
 	out := make([]Link, 0, len(ls))
 	for i, l := range ls {
 		t, err := linktmpl.Parse(l.URL)

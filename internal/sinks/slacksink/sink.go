@@ -32,6 +32,7 @@ import (
 	"notifier/internal/config"
 	"notifier/internal/event"
 	"notifier/internal/httpx"
+	"notifier/internal/linktmpl"
 	"notifier/internal/retry"
 	"notifier/internal/secret"
 )
@@ -48,7 +49,7 @@ type Options struct {
 	// Statuses tell a finished task from a running one, as the poller does: build them
 	// from poll.terminal_statuses with event.NewStatuses. nil: event.DefaultStatuses.
 	Statuses event.Statuses
-	Links    []config.Link // slack.links: buttons on messages about a task
+	Links    []linktmpl.Link // slack.links: buttons on messages about a task
 	// During names the maintenance window ([[mute]]) in which an event's task started, if
 	// one muted this webhook then; such a message says so. nil: none ever did.
 	During func(e *event.Event) string

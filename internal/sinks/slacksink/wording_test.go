@@ -8,8 +8,8 @@ import (
 
 	"github.com/slack-go/slack"
 
-	"notifier/internal/config"
 	"notifier/internal/event"
+	"notifier/internal/linktmpl"
 )
 
 // outcomes are the statuses of the label × outcome golden files, by outcome.
@@ -112,7 +112,7 @@ func TestInstanceInHeadlineAndFacts(t *testing.T) {
 // TestLinks: the buttons of slack.links, their values URL-escaped, only for the task
 // names they name, and none whose url needs a field the event does not have.
 func TestLinks(t *testing.T) {
-	links, err := NewLinks([]config.Link{
+	links, err := NewLinks([]linktmpl.Link{
 		{Text: "Console", URL: "https://console.example.com/dcs/{{.Region}}/instances/{{.InstanceID}}"},
 		{Text: "Runbook", URL: "https://wiki.example.com/runbooks/{{.TaskName}}", TaskNames: []string{"AddReplica"}},
 		{Text: "Switchover runbook", URL: "https://wiki.example.com/switchover", TaskNames: []string{event.SwitchoverTask}},
