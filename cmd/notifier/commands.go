@@ -62,7 +62,8 @@ var commands = []*command{
 			"checks that each webhook URL is an absolute http(s) URL; a problem names the key and the\n" +
 			"variable or file, never a value.\n" +
 			"Warnings (on stderr) are filters that can never match, such as a status in lower case or a\n" +
-			"task name close to a known one, and terminal_statuses without FAILED or SUCCESS.",
+			"task name close to a known one, and terminal_statuses without FAILED or SUCCESS.\n" +
+			receiverKinds(),
 		env:     slices.Concat(configEnv, secretEnv(), []string{"(--offline reads none of these but NOTIFIER_CONFIG)"}),
 		exits:   []string{"0  valid (warnings, if any, on stderr)", "2  invalid, a secret or file missing, or warnings with --strict"},
 		example: "notifier check-config --config notifier.toml --strict",

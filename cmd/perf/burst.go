@@ -18,6 +18,8 @@ import (
 	"notifier/internal/config"
 	"notifier/internal/dcs"
 	"notifier/internal/dcssim"
+	"notifier/internal/receiver"
+	"notifier/internal/sinks/slacksink"
 )
 
 const burstSize = 10_000
@@ -131,7 +133,7 @@ func burstRun(ctx context.Context, jetStream bool, perSecond float64) (burst, er
 	c.HTTP.Listen = ""
 	withSlack := !jetStream && perSecond == unboundBudget
 	if withSlack {
-		c.Slack.Webhooks = []config.Webhook{{Name: "perf", URLEnv: "PERF_SLACK", MinSeverity: "info", MaxPending: config.DefaultMaxPending}}
+		c.Slack.Webhooks = []slacksink.WebhookConfig{{Common: receiver.Common{Name: "perf", MinSeverity: "info", MaxPending: config.DefaultMaxPending}, URLEnv: "PERF_SLACK"}}
 	}
 	env := map[string]string{"CLOUD_SDK_AK": ak, "CLOUD_SDK_SK": sk, "PERF_SLACK": slackSrv.URL}
 	st := &stamp{lastOffset: strconv.Itoa((burstPages - 1) * 1000)}

@@ -8,6 +8,8 @@ import (
 
 	"notifier/internal/config"
 	"notifier/internal/oncalltest"
+	"notifier/internal/receiver"
+	"notifier/internal/sinks/alertmanager"
 	"notifier/internal/testutil"
 )
 
@@ -23,8 +25,7 @@ func TestAlertmanagerAlertOutlivesANotifierStop(t *testing.T) {
 	amNow := func() time.Time { return time.Now().Add(time.Duration(downtime.Load())) }
 	am.SetClock(amNow)
 	am.SetResolveTimeout(oncalltest.DefaultResolveTimeout)
-	p.cfg.Alertmanager = []config.Alertmanager{{Name: "am", URL: am.URL(), MinSeverity: "info",
-		ResendInterval: config.Duration(resend), FailedTTL: config.Duration(24 * time.Hour), MaxPending: 100}}
+	p.cfg.Alertmanager = []alertmanager.Config{{Common: receiver.Common{Name: "am", MinSeverity: "info", MaxPending: 100}, URL: am.URL(), ResendInterval: config.Duration(resend), FailedTTL: config.Duration(24 * time.Hour)}}
 	const alert = "DCSTaskFailed t1"
 
 	stop, _ := p.start()

@@ -27,7 +27,6 @@ import (
 	"notifier/internal/metrics"
 	"notifier/internal/natsconn"
 	"notifier/internal/route"
-	"notifier/internal/sinks/slacksink"
 	"notifier/internal/status"
 )
 
@@ -91,10 +90,10 @@ type App struct {
 	applyMu   sync.Mutex
 	getenv    func(string) string
 	transport http.RoundTripper
-	fleet     *fleet.Fleet               // the credentials and budgets of the configuration running: a reload keeps its budgets
-	paces     map[string]slacksink.Pacer // every Slack channel's pace, kept by a reload
-	natsFP    string                     // the secrets and files [nats] reads, as the NATS connection was opened with
-	quick     atomic.Bool                // stopping for a reload: no drain (unitConfig.quickStop)
+	fleet     *fleet.Fleet  // the credentials and budgets of the configuration running: a reload keeps its budgets
+	shared    *sharedValues // what receivers share (a Slack channel's pace), kept by a reload
+	natsFP    string        // the secrets and files [nats] reads, as the NATS connection was opened with
+	quick     atomic.Bool   // stopping for a reload: no drain (unitConfig.quickStop)
 
 	version, commit, configPath string // for the start line
 }
@@ -117,7 +116,7 @@ func New(cfg *config.Config, d Deps) (_ *App, err error) {
 	}
 	a := &App{cfg: cfg, log: d.Log, reg: d.Registry, m: d.Metrics, dryRun: d.DryRun,
 		version: d.Version, commit: d.Commit, configPath: d.ConfigPath, rec: d.Status, redisc: d.Rediscover,
-		getenv: d.Getenv, transport: d.Transport, paces: map[string]slacksink.Pacer{},
+		getenv: d.Getenv, transport: d.Transport, shared: &sharedValues{},
 		live: newLivenessBounds(cfg.DCS.RequestTimeout.D())}
 	defer func() {
 		if err != nil {
@@ -137,7 +136,7 @@ func New(cfg *config.Config, d Deps) (_ *App, err error) {
 		if a.nc, err = dialNATS(cfg.NATS, a.log, d.Getenv); err != nil {
 			return nil, err
 		}
-		if a.recv, err = openReceivers(cfg, a.log, d.Getenv, a.paces, a.nc); err != nil {
+		if a.recv, err = openReceivers(cfg, a.log, d.Getenv, a.shared, a.nc); err != nil {
 			return nil, err
 		}
 		if a.natsFP, err = natsFingerprint(cfg, d.Getenv); err != nil {

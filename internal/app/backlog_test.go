@@ -9,7 +9,8 @@ import (
 	"github.com/rs/zerolog"
 
 	"notifier/internal/app"
-	"notifier/internal/config"
+	"notifier/internal/receiver"
+	"notifier/internal/sinks/slacksink"
 	"notifier/internal/testutil"
 )
 
@@ -29,7 +30,7 @@ func TestDeadWebhookKeepsOnlyItsMaxPendingAndNeverBlocksNATS(t *testing.T) {
 	slack.mode.Store("500")
 	slackSrv := httptest.NewServer(slack)
 	defer slackSrv.Close()
-	p.cfg.Slack.Webhooks = []config.Webhook{{Name: "dead", URLEnv: "DEAD_HOOK", MinSeverity: "info", MaxPending: 2}}
+	p.cfg.Slack.Webhooks = []slacksink.WebhookConfig{{Common: receiver.Common{Name: "dead", MinSeverity: "info", MaxPending: 2}, URLEnv: "DEAD_HOOK"}}
 	env := map[string]string{"CLOUD_SDK_AK": pipeAK, "CLOUD_SDK_SK": pipeSK, "DEAD_HOOK": slackSrv.URL + "/services/T0/B0/x"}
 	reg := prometheus.NewRegistry()
 	a, err := app.New(p.cfg, app.Deps{Log: zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.ErrorLevel), Registry: reg, Version: "test",

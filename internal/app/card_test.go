@@ -14,6 +14,8 @@ import (
 	"notifier/internal/app"
 	"notifier/internal/config"
 	"notifier/internal/event"
+	"notifier/internal/receiver"
+	"notifier/internal/sinks/slacksink"
 	"notifier/internal/slackfake"
 	"notifier/internal/state"
 	"notifier/internal/testutil"
@@ -32,11 +34,9 @@ func TestLiveCardSurvivesSIGKILL(t *testing.T) {
 		t.Run(backend, func(t *testing.T) {
 			p := newPipeline(t, backend == "nats-kv")
 			api := slackfake.New(t, cardToken)
-			p.cfg.Slack.Channels = []config.Channel{
-				{Name: "live", BotTokenEnv: "SLACK_BOT_TOKEN", Channel: "C0000000001", APIURL: api.APIURL(),
-					ThreadReplies: true, MinSeverity: "info", MaxPending: 100},
-				{Name: "quiet", BotTokenEnv: "SLACK_BOT_TOKEN", Channel: "C0000000002", APIURL: api.APIURL(),
-					MinSeverity: "info", MaxPending: 100},
+			p.cfg.Slack.Channels = []slacksink.ChannelConfig{
+				{Common: receiver.Common{Name: "live", MinSeverity: "info", MaxPending: 100}, BotTokenEnv: "SLACK_BOT_TOKEN", Channel: "C0000000001", APIURL: api.APIURL(), ThreadReplies: true},
+				{Common: receiver.Common{Name: "quiet", MinSeverity: "info", MaxPending: 100}, BotTokenEnv: "SLACK_BOT_TOKEN", Channel: "C0000000002", APIURL: api.APIURL()},
 			}
 			p.cfg.Shutdown.Timeout = config.Duration(time.Second)
 			if backend == "nats-kv" {

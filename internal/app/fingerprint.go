@@ -8,6 +8,7 @@ import (
 	"os"
 
 	"notifier/internal/config"
+	"notifier/internal/sinks/natssink"
 )
 
 // A reload applied in place (Apply) keeps a project's poller, or a receiver's sink and
@@ -71,7 +72,7 @@ func natsFingerprint(cfg *config.Config, getenv func(string) string) (string, er
 	if n.URL == "" {
 		return "", nil
 	}
-	var auth config.NATSAuth
+	var auth natssink.Auth
 	if n.CredsFile == "" && n.NKeySeedFile == "" {
 		var err error
 		if auth, err = n.ReadAuth(getenv); err != nil {

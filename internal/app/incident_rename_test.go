@@ -8,10 +8,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
-	"notifier/internal/config"
 	"notifier/internal/dcssim"
 	"notifier/internal/event"
 	"notifier/internal/oncalltest"
+	"notifier/internal/receiver"
+	"notifier/internal/sinks/pagerduty"
 	"notifier/internal/testutil"
 )
 
@@ -20,7 +21,7 @@ import (
 func TestRenamedOnCallReceiverSaysWhatItForgot(t *testing.T) {
 	p := newPipeline(t, false)
 	pd := oncalltest.NewPagerDuty(t)
-	p.cfg.PagerDuty = []config.PagerDuty{{Name: "pd-dcs", RoutingKeyEnv: "PD_ROUTING_KEY", URL: pd.URL(), MinSeverity: "critical"}}
+	p.cfg.PagerDuty = []pagerduty.Config{{Common: receiver.Common{Name: "pd-dcs", MinSeverity: "critical"}, RoutingKeyEnv: "PD_ROUTING_KEY", URL: pd.URL()}}
 	env := map[string]string{"CLOUD_SDK_AK": pipeAK, "CLOUD_SDK_SK": pipeSK, "PD_ROUTING_KEY": oncalltest.RoutingKey}
 	var logs testutil.SyncBuffer
 	start := func() func() {

@@ -17,6 +17,9 @@ import (
 	"notifier/internal/dcssim"
 	"notifier/internal/event"
 	"notifier/internal/oncalltest"
+	"notifier/internal/receiver"
+	"notifier/internal/sinks/alertmanager"
+	"notifier/internal/sinks/pagerduty"
 	"notifier/internal/testutil"
 	"notifier/internal/web"
 )
@@ -34,10 +37,8 @@ func TestFailedSwitchoverPagesAndItsRetryResolves(t *testing.T) {
 			}
 			pd := oncalltest.NewPagerDuty(t)
 			am := oncalltest.NewAlertmanager(t, "Bearer am-t0ken-am-t0ken")
-			p.cfg.PagerDuty = []config.PagerDuty{{Name: "pd-dcs", RoutingKeyEnv: "PD_ROUTING_KEY", URL: pd.URL(),
-				MinSeverity: "critical", MaxPending: 100}}
-			p.cfg.Alertmanager = []config.Alertmanager{{Name: "am", URL: am.URL(), MinSeverity: "warning", BearerTokenEnv: "AM_TOKEN",
-				ResendInterval: config.Duration(time.Hour), FailedTTL: config.Duration(24 * time.Hour), MaxPending: 100}}
+			p.cfg.PagerDuty = []pagerduty.Config{{Common: receiver.Common{Name: "pd-dcs", MinSeverity: "critical", MaxPending: 100}, RoutingKeyEnv: "PD_ROUTING_KEY", URL: pd.URL()}}
+			p.cfg.Alertmanager = []alertmanager.Config{{Common: receiver.Common{Name: "am", MinSeverity: "warning", MaxPending: 100}, URL: am.URL(), BearerTokenEnv: "AM_TOKEN", ResendInterval: config.Duration(time.Hour), FailedTTL: config.Duration(24 * time.Hour)}}
 			env := map[string]string{"CLOUD_SDK_AK": pipeAK, "CLOUD_SDK_SK": pipeSK,
 				"PD_ROUTING_KEY": oncalltest.RoutingKey, "AM_TOKEN": "am-t0ken-am-t0ken"}
 			deps := p.deps(nil)
@@ -110,10 +111,8 @@ func TestOnCallSecretsNeverExposed(t *testing.T) {
 	p := newPipeline(t, true)
 	pd := oncalltest.NewPagerDuty(t)
 	am := oncalltest.NewAlertmanager(t, "Basic c29tZW9uZTplbHNl") // wants other credentials: 401
-	p.cfg.PagerDuty = []config.PagerDuty{{Name: "pd", RoutingKeyEnv: "PD_KEY", URL: pd.URL(), MinSeverity: "info", MaxPending: 100}}
-	p.cfg.Alertmanager = []config.Alertmanager{{Name: "am", URL: am.URL(), MinSeverity: "info",
-		BasicAuthUserEnv: "AM_USER", BasicAuthPasswordEnv: "AM_PASS",
-		ResendInterval: config.Duration(time.Second), FailedTTL: config.Duration(time.Hour), MaxPending: 100}}
+	p.cfg.PagerDuty = []pagerduty.Config{{Common: receiver.Common{Name: "pd", MinSeverity: "info", MaxPending: 100}, RoutingKeyEnv: "PD_KEY", URL: pd.URL()}}
+	p.cfg.Alertmanager = []alertmanager.Config{{Common: receiver.Common{Name: "am", MinSeverity: "info", MaxPending: 100}, URL: am.URL(), BasicAuthUserEnv: "AM_USER", BasicAuthPasswordEnv: "AM_PASS", ResendInterval: config.Duration(time.Second), FailedTTL: config.Duration(time.Hour)}}
 	p.cfg.Log.Level = "trace"
 	env := map[string]string{"CLOUD_SDK_AK": pipeAK, "CLOUD_SDK_SK": pipeSK, "PD_KEY": badKey, "AM_USER": "leak", "AM_PASS": amPass}
 	logs := &testutil.SyncBuffer{}

@@ -8,7 +8,10 @@ import (
 
 	"notifier/internal/config"
 	"notifier/internal/event"
+	rcv "notifier/internal/receiver"
 	"notifier/internal/route"
+	"notifier/internal/sinks/pagerduty"
+	"notifier/internal/sinks/slacksink"
 )
 
 // Inside a maintenance window an on-call receiver still gets what may end an incident it
@@ -17,8 +20,8 @@ func TestMuteKeepsWhatMayResolveForOnCallReceivers(t *testing.T) {
 	now := time.Date(2026, 12, 5, 2, 0, 0, 0, time.UTC)
 	cfg := &config.Config{
 		Poll:      config.Poll{TerminalStatuses: event.DefaultTerminal()},
-		Slack:     config.Slack{Webhooks: []config.Webhook{{Name: "team", URLEnv: "X"}}},
-		PagerDuty: []config.PagerDuty{{Name: "pd", RoutingKeyEnv: "Y", MinSeverity: "critical"}},
+		Slack:     config.Slack{Webhooks: []slacksink.WebhookConfig{{Common: rcv.Common{Name: "team"}, URLEnv: "X"}}},
+		PagerDuty: []pagerduty.Config{{Common: rcv.Common{Name: "pd", MinSeverity: "critical"}, RoutingKeyEnv: "Y"}},
 		Mute: []config.Mute{{Name: "upgrade", From: now.Add(-time.Hour).Format(time.RFC3339),
 			Until: now.Add(time.Hour).Format(time.RFC3339)}},
 	}

@@ -14,6 +14,8 @@ import (
 	"notifier/internal/dcssim"
 	"notifier/internal/event"
 	"notifier/internal/metrics"
+	"notifier/internal/receiver"
+	"notifier/internal/sinks/slacksink"
 	"notifier/internal/status"
 	"notifier/internal/testutil"
 )
@@ -24,7 +26,7 @@ import (
 func TestMaintenanceWindowMutesSlackNotNATS(t *testing.T) {
 	p := newPipeline(t, false)
 	hk, hookURL := newHook(t)
-	p.cfg.Slack.Webhooks = []config.Webhook{{Name: "oncall", URLEnv: "ONCALL", MaxPending: 100}}
+	p.cfg.Slack.Webhooks = []slacksink.WebhookConfig{{Common: receiver.Common{Name: "oncall", MaxPending: 100}, URLEnv: "ONCALL"}}
 	start := time.Now().UTC().Truncate(time.Second)
 	p.cfg.Mute = []config.Mute{{Name: "weekly-maintenance", Receivers: []string{"oncall"},
 		From: start.Add(-time.Hour).Format(time.RFC3339), Until: start.Add(time.Hour).Format(time.RFC3339)}}

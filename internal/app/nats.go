@@ -6,12 +6,13 @@ import (
 
 	"notifier/internal/config"
 	"notifier/internal/natsconn"
+	"notifier/internal/sinks/natssink"
 )
 
 // dialNATS opens the App's connection to NATS from [nats], nil without nats.url: the NATS
 // receiver publishes on it and the nats-kv state keeps its buckets on it. It connects in
 // the background and reconnects forever (natsconn).
-func dialNATS(c config.NATS, log zerolog.Logger, getenv func(string) string) (*natsconn.Conn, error) {
+func dialNATS(c natssink.Config, log zerolog.Logger, getenv func(string) string) (*natsconn.Conn, error) {
 	if c.URL == "" {
 		return nil, nil
 	}
@@ -34,7 +35,7 @@ func natsLog(log zerolog.Logger) zerolog.Logger {
 
 // natsOptions turns the [nats] credentials and TLS settings into connect options.
 // Secrets come from the environment or files and never appear in an error.
-func natsOptions(c config.NATS, getenv func(string) string) ([]nats.Option, error) {
+func natsOptions(c natssink.Config, getenv func(string) string) ([]nats.Option, error) {
 	var opts []nats.Option
 	switch {
 	case c.CredsFile != "":

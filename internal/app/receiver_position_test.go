@@ -15,6 +15,8 @@ import (
 	"notifier/internal/config"
 	"notifier/internal/dcssim"
 	"notifier/internal/event"
+	"notifier/internal/receiver"
+	"notifier/internal/sinks/slacksink"
 	"notifier/internal/state"
 	"notifier/internal/testutil"
 )
@@ -57,7 +59,7 @@ func TestPendingEventsOfPositionalSinksNeverReachAnotherReceiver(t *testing.T) {
 	c.NATS.URL = ""
 	c.HTTP.Listen = ""
 	c.Shutdown.Timeout = config.Duration(3 * time.Second)
-	c.Slack.Webhooks = []config.Webhook{{Name: "team", URLEnv: "TEAM_HOOK", MinSeverity: "info", MaxPending: 100}}
+	c.Slack.Webhooks = []slacksink.WebhookConfig{{Common: receiver.Common{Name: "team", MinSeverity: "info", MaxPending: 100}, URLEnv: "TEAM_HOOK"}}
 	env := map[string]string{"CLOUD_SDK_AK": pipeAK, "CLOUD_SDK_SK": pipeSK, "TEAM_HOOK": teamURL}
 	logs := &testutil.SyncBuffer{}
 	a, err := app.New(&c, app.Deps{Log: zerolog.New(logs).Level(zerolog.WarnLevel),

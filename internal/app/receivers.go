@@ -2,37 +2,35 @@ package app
 
 import (
 	"slices"
-	"time"
+	"sync"
 
 	"github.com/rs/zerolog"
 
 	"notifier/internal/config"
 	"notifier/internal/event"
 	"notifier/internal/natsconn"
-	"notifier/internal/secret"
+	rcv "notifier/internal/receiver"
 	"notifier/internal/sinks"
-	"notifier/internal/sinks/natssink"
-	"notifier/internal/sinks/slacksink"
 )
 
 // receiver is a configured sink and the bound on its backlog (its max_pending).
 type receiver struct {
 	sink       sinks.Sink
-	kind       string // "nats", "slack", "slack-channel", "pagerduty" or "alertmanager", for the status page
+	kind       string // its kind ("nats", "slack"...), for the status page
 	maxPending int
-	// fp is what the sink was opened from (its entry, its secrets, the settings of other
-	// tables it reads: fingerprint): a reload keeps the sink, its worker and its backlog
-	// while it is the same.
+	// fp is what the sink was opened from (its entry, what it read outside the file, the
+	// settings of other tables it reads: fingerprint): a reload keeps the sink, its worker
+	// and its backlog while it is the same.
 	fp string
 }
 
-// openReceivers connects every configured sink, in a stable order: NATS, then each Slack
-// webhook, then each Slack channel. A new kind of receiver is one more block here. The NATS
-// sink publishes on nc, the App's connection (dialNATS). On an error, what was opened is
-// closed again. The receivers of one Slack channel share its pace in paces (by channel),
-// whenever each was opened: new ones are added to it.
-func openReceivers(cfg *config.Config, log zerolog.Logger, getenv func(string) string, paces map[string]slacksink.Pacer, nc *natsconn.Conn) ([]receiver, error) {
-	return openSelected(cfg, log, getenv, nil, paces, nc)
+// openReceivers opens every configured receiver, in the order of cfg.Receivers, each as
+// its kind's registry entry says (receiver.Spec.Open). The NATS receiver publishes on nc,
+// the App's connection (dialNATS). On an error, what was opened is closed again. What
+// receivers share (the pace of one Slack channel) is kept in shared, whenever each was
+// opened.
+func openReceivers(cfg *config.Config, log zerolog.Logger, getenv func(string) string, shared *sharedValues, nc *natsconn.Conn) ([]receiver, error) {
+	return openSelected(cfg, log, getenv, nil, shared, nc)
 }
 
 // openSelected is openReceivers for the receivers whose name is in only, or every one when
@@ -40,9 +38,8 @@ func openReceivers(cfg *config.Config, log zerolog.Logger, getenv func(string) s
 // not matter; a reload opens the ones other than NATS). Errors name each receiver's key as
 // configured. nc is the connection the NATS receiver publishes on (nil when it is not
 // opened).
-func openSelected(cfg *config.Config, log zerolog.Logger, getenv func(string) string, only []string, paces map[string]slacksink.Pacer, nc *natsconn.Conn) (_ []receiver, err error) {
-	wanted := func(name string) bool { return only == nil || slices.Contains(only, name) }
-	shared := sharedInputs(cfg)
+func openSelected(cfg *config.Config, log zerolog.Logger, getenv func(string) string, only []string, shared *sharedValues, nc *natsconn.Conn) (_ []receiver, err error) {
+	common := sharedInputs(cfg)
 	var out []receiver
 	defer func() {
 		if err != nil {
@@ -50,71 +47,50 @@ func openSelected(cfg *config.Config, log zerolog.Logger, getenv func(string) st
 			out = nil
 		}
 	}()
-	if nc != nil && wanted(config.NATSReceiver) {
-		ns, err := natssink.New(natssink.Options{
-			Conn: nc, SubjectPrefix: cfg.NATS.SubjectPrefix, JetStream: cfg.NATS.JetStream,
-			Stream: cfg.NATS.Stream, PublishTimeout: cfg.NATS.PublishTimeout.D(),
-			Replicas: streamReplicas(cfg), Log: natsLog(log),
-		})
-		if err != nil {
-			return nil, setupErr("nats.url: %w", err)
-		}
-		out = append(out, receiver{sink: ns, kind: "nats", maxPending: cfg.NATS.MaxPending, fp: config.NATSReceiver})
-	}
-	for i, w := range cfg.Slack.Webhooks {
-		if !wanted(w.Name) {
+	for _, e := range cfg.Entries() {
+		c := e.Common()
+		if only != nil && !slices.Contains(only, c.Name) {
 			continue
 		}
-		url, err := secret.Read(w.URLEnv, w.URLFile, getenv)
+		d := receiverDeps(cfg, log, c.Name)
+		d.Getenv, d.Shared, d.NATS = getenv, shared.get, nc
+		o, err := e.Open(d)
 		if err != nil {
-			key := "url_file"
-			if w.URLEnv != "" {
-				key = "url_env"
-			}
-			return nil, setupErr("slack.webhooks[%d].%s: %w", i, key, err)
+			return nil, &SetupError{err} // it names the receiver's key
 		}
-		s, err := slacksink.New(slacksink.Options{Index: i, Webhook: w, URL: url,
-			Statuses: event.NewStatuses(cfg.Poll.TerminalStatuses), Links: cfg.Slack.Links,
-			Log: log, During: duringFor(cfg, w.Name)})
-		if err != nil {
-			return nil, &SetupError{err} // it names slack.webhooks[i] itself
-		}
-		out = append(out, receiver{sink: s, kind: "slack", maxPending: w.MaxPending, fp: fingerprint("slack", w, url.Reveal(), shared)})
-	}
-	// Receivers of one channel share its pace: Slack's limit is per channel.
-	for i, ch := range cfg.Slack.Channels {
-		if !wanted(ch.Name) {
-			continue
-		}
-		tok, err := ch.ReadToken(i, getenv)
-		if err != nil {
-			return nil, &SetupError{err} // it names slack.channels[i] itself
-		}
-		if paces[ch.Channel] == nil {
-			paces[ch.Channel] = slacksink.NewPacer()
-		}
-		s, err := slacksink.NewChannel(slacksink.ChannelOptions{Index: i, Channel: ch, Token: tok,
-			Pace: paces[ch.Channel], Keep: cardKeep(cfg), Statuses: event.NewStatuses(cfg.Poll.TerminalStatuses),
-			Links: cfg.Slack.Links, Log: log, During: duringFor(cfg, ch.Name)})
-		if err != nil {
-			return nil, &SetupError{err}
-		}
-		out = append(out, receiver{sink: s, kind: config.KindSlackChannel, maxPending: ch.MaxPending,
-			fp: fingerprint(config.KindSlackChannel, ch, tok.Reveal(), shared)})
-	}
-	incidents, err := openIncident(cfg, log, getenv, wanted, shared)
-	out = append(out, incidents...)
-	if err != nil {
-		return nil, err
+		out = append(out, receiver{sink: o.Sink, kind: string(e.Info().Kind), maxPending: c.MaxPending,
+			fp: fingerprint(e.Info().Kind, e.Config(), o.Read, common)})
 	}
 	return out, nil
 }
 
-// cardKeep is how long a Slack channel remembers a task's card after its last event: as
-// long as the poller may still report on the task (poll.max_follow, then poll.lookback)
-// and a day more, and at least slacksink.DefaultKeep.
-func cardKeep(cfg *config.Config) time.Duration {
-	return max(slacksink.DefaultKeep, cfg.Poll.MaxFollow.D()+cfg.Poll.Lookback.D()+24*time.Hour)
+// receiverDeps is what every receiver is opened or rendered with: the settings of other
+// tables it reads, and the maintenance windows that apply to the receiver called name.
+func receiverDeps(cfg *config.Config, log zerolog.Logger, name string) rcv.Deps {
+	return rcv.Deps{
+		Log: log, Statuses: event.NewStatuses(cfg.Poll.TerminalStatuses), Links: cfg.Slack.Links,
+		MaxFollow: cfg.Poll.MaxFollow.D(), Lookback: cfg.Poll.Lookback.D(), Replicas: streamReplicas(cfg),
+		During: duringFor(cfg, name), Muted: incidentMuted(cfg, name),
+	}
+}
+
+// sharedValues is what receivers share and a reload keeps (receiver.Deps.Shared), such as
+// the pace of one Slack channel, whose limit is per channel.
+type sharedValues struct {
+	mu sync.Mutex
+	m  map[string]any
+}
+
+func (s *sharedValues) get(key string, make func() any) any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.m == nil {
+		s.m = map[string]any{}
+	}
+	if _, ok := s.m[key]; !ok {
+		s.m[key] = make()
+	}
+	return s.m[key]
 }
 
 // closeReceivers closes the sinks that hold a connection.

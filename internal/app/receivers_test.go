@@ -19,6 +19,8 @@ import (
 	"notifier/internal/app"
 	"notifier/internal/config"
 	"notifier/internal/event"
+	"notifier/internal/receiver"
+	"notifier/internal/sinks/slacksink"
 	"notifier/internal/state"
 	"notifier/internal/testutil"
 )
@@ -120,9 +122,9 @@ func TestReorderingAndRemovingReceiversKeepsEventsWithTheirReceivers(t *testing.
 				oncall, oncallURL := newHook(t)
 				team, teamURL := newHook(t)
 				env := map[string]string{"CLOUD_SDK_AK": pipeAK, "CLOUD_SDK_SK": pipeSK, "ONCALL": oncallURL, "TEAM": teamURL}
-				p.cfg.Slack.Webhooks = []config.Webhook{ // the order of the file was oncall, team
-					{Name: "team", URLEnv: "TEAM", MaxPending: 100},
-					{Name: "oncall", URLEnv: "ONCALL", MaxPending: 100},
+				p.cfg.Slack.Webhooks = []slacksink.WebhookConfig{ // the order of the file was oncall, team
+					{Common: receiver.Common{Name: "team", MaxPending: 100}, URLEnv: "TEAM"},
+					{Common: receiver.Common{Name: "oncall", MaxPending: 100}, URLEnv: "ONCALL"},
 				}
 				want := map[*hook][]string{oncall: {"task-x", "task-z"}, team: {"task-y", "task-z"}}
 				if change == "remove oncall" {

@@ -151,12 +151,12 @@ func (a *App) prepare(ctx context.Context, cfg *config.Config) (*plan, error) {
 	}
 	var names []string
 	for _, r := range cfg.Receivers() {
-		if r.Kind != "nats" {
+		if r.Name != config.NATSReceiver { // kept: its connection is the state's too
 			names = append(names, r.Name)
 		}
 	}
 	if len(names) > 0 {
-		if p.opened, err = openSelected(cfg, a.log, a.getenv, names, a.paces, nil); err != nil {
+		if p.opened, err = openSelected(cfg, a.log, a.getenv, names, a.shared, nil); err != nil {
 			return nil, err
 		}
 	}
@@ -180,7 +180,7 @@ func merge(running, next []project, cfg *config.Config) ([]project, Changes) {
 func (a *App) mergeReceivers(opened []receiver) ([]receiver, Changes) {
 	var nats, running []receiver
 	for _, r := range a.recv {
-		if r.kind == "nats" {
+		if r.sink.Name() == config.NATSReceiver {
 			nats = append(nats, r)
 		} else {
 			running = append(running, r)

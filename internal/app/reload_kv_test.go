@@ -12,6 +12,8 @@ import (
 	"notifier/internal/app"
 	"notifier/internal/config"
 	"notifier/internal/diff"
+	"notifier/internal/receiver"
+	"notifier/internal/sinks/slacksink"
 	"notifier/internal/state"
 	"notifier/internal/testutil"
 )
@@ -35,7 +37,7 @@ func TestReloadUnderNATSKVKeepsAnUntouchedProjectPolling(t *testing.T) {
 		}
 	}
 	extra := func(cfg *config.Config) *config.Config {
-		cfg.Slack.Webhooks = append(cfg.Slack.Webhooks, config.Webhook{Name: "extra", URLEnv: "DEAD_HOOK", MinSeverity: "info", MaxPending: 10})
+		cfg.Slack.Webhooks = append(cfg.Slack.Webhooks, slacksink.WebhookConfig{Common: receiver.Common{Name: "extra", MinSeverity: "info", MaxPending: 10}, URLEnv: "DEAD_HOOK"})
 		return cfg
 	}
 	apply := func(step string, cfg *config.Config) app.Applied {

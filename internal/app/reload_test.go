@@ -17,6 +17,9 @@ import (
 	"notifier/internal/app"
 	"notifier/internal/config"
 	"notifier/internal/oncalltest"
+	"notifier/internal/receiver"
+	"notifier/internal/sinks/alertmanager"
+	"notifier/internal/sinks/slacksink"
 	"notifier/internal/testutil"
 )
 
@@ -111,7 +114,7 @@ func (r *reloadRig) config(n int, third bool) *config.Config {
 	if third {
 		c.DCS.Projects = append(c.DCS.Projects, project(reloadThird, "third"))
 	}
-	c.Slack.Webhooks = []config.Webhook{{Name: "dead", URLEnv: "DEAD_HOOK", MinSeverity: "info", MaxPending: 1000 + n}}
+	c.Slack.Webhooks = []slacksink.WebhookConfig{{Common: receiver.Common{Name: "dead", MinSeverity: "info", MaxPending: 1000 + n}, URLEnv: "DEAD_HOOK"}}
 	return &c
 }
 
@@ -256,8 +259,7 @@ func TestReloadEndsWhatReceiversHoldForARemovedProject(t *testing.T) {
 	p.cfg.Poll.GapAfter = config.Duration(300 * time.Millisecond)
 	p.cfg.Poll.MaxBackoff = config.Duration(100 * time.Millisecond)
 	am := oncalltest.NewAlertmanager(t, "")
-	p.cfg.Alertmanager = []config.Alertmanager{{Name: "am", URL: am.URL(), MinSeverity: "warning",
-		ResendInterval: config.Duration(200 * time.Millisecond), FailedTTL: config.Duration(24 * time.Hour), MaxPending: 100}}
+	p.cfg.Alertmanager = []alertmanager.Config{{Common: receiver.Common{Name: "am", MinSeverity: "warning", MaxPending: 100}, URL: am.URL(), ResendInterval: config.Duration(200 * time.Millisecond), FailedTTL: config.Duration(24 * time.Hour)}}
 	project := func(id string) config.Project {
 		return config.Project{Region: "cn-north-4", ProjectID: id, Endpoint: p.api.URL}
 	}

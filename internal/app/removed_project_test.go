@@ -12,6 +12,9 @@ import (
 	"notifier/internal/app"
 	"notifier/internal/config"
 	"notifier/internal/oncalltest"
+	"notifier/internal/receiver"
+	"notifier/internal/sinks/alertmanager"
+	"notifier/internal/sinks/pagerduty"
 	"notifier/internal/testutil"
 )
 
@@ -35,11 +38,9 @@ func TestGapAlertOfRemovedProjectIsResolvedThenForgotten(t *testing.T) {
 			p.cfg.Poll.GapAfter = config.Duration(300 * time.Millisecond)
 			p.cfg.Poll.MaxBackoff = config.Duration(100 * time.Millisecond)
 			am := oncalltest.NewAlertmanager(t, "")
-			p.cfg.Alertmanager = []config.Alertmanager{{Name: "am", URL: am.URL(), MinSeverity: "warning",
-				ResendInterval: config.Duration(200 * time.Millisecond), FailedTTL: config.Duration(24 * time.Hour), MaxPending: 100}}
+			p.cfg.Alertmanager = []alertmanager.Config{{Common: receiver.Common{Name: "am", MinSeverity: "warning", MaxPending: 100}, URL: am.URL(), ResendInterval: config.Duration(200 * time.Millisecond), FailedTTL: config.Duration(24 * time.Hour)}}
 			pd := oncalltest.NewPagerDuty(t)
-			p.cfg.PagerDuty = []config.PagerDuty{{Name: "pd", RoutingKeyEnv: "PD_ROUTING_KEY", URL: pd.URL(),
-				MinSeverity: "warning", MaxPending: 100}}
+			p.cfg.PagerDuty = []pagerduty.Config{{Common: receiver.Common{Name: "pd", MinSeverity: "warning", MaxPending: 100}, RoutingKeyEnv: "PD_ROUTING_KEY", URL: pd.URL()}}
 			env := map[string]string{"CLOUD_SDK_AK": pipeAK, "CLOUD_SDK_SK": pipeSK, "PD_ROUTING_KEY": oncalltest.RoutingKey}
 			deps := func() app.Deps {
 				d := p.deps(prometheus.NewRegistry())
@@ -97,8 +98,7 @@ func TestDiscoveryListingFailureEndsNoAlert(t *testing.T) {
 	p.cfg.DCS.Discover = []config.Discover{{Name: "acct", Regions: []string{"*"}, AKEnv: "CLOUD_SDK_AK", SKEnv: "CLOUD_SDK_SK",
 		IAMEndpoint: p.api.URL, Endpoint: p.api.URL, Refresh: config.DefaultDiscoverRefresh}}
 	am := oncalltest.NewAlertmanager(t, "")
-	p.cfg.Alertmanager = []config.Alertmanager{{Name: "am", URL: am.URL(), MinSeverity: "warning",
-		ResendInterval: config.Duration(200 * time.Millisecond), FailedTTL: config.Duration(24 * time.Hour), MaxPending: 100}}
+	p.cfg.Alertmanager = []alertmanager.Config{{Common: receiver.Common{Name: "am", MinSeverity: "warning", MaxPending: 100}, URL: am.URL(), ResendInterval: config.Duration(200 * time.Millisecond), FailedTTL: config.Duration(24 * time.Hour)}}
 	stop, _ := p.start()
 	// Two requests: the first poll, the silent baseline of a discovered project, is over.
 	testutil.Eventually(t, "the baseline of the discovered project", func() bool { return p.sim.Requests(pipeProject) >= 2 })

@@ -8,10 +8,9 @@ import (
 	"io"
 	"time"
 
-	"notifier/internal/config"
 	"notifier/internal/event"
+	rcv "notifier/internal/receiver"
 	"notifier/internal/route"
-	"notifier/internal/sinks/slacksink"
 )
 
 // OnceRender is Once --dry-run that shows what each receiver would be sent instead of the
@@ -68,33 +67,23 @@ func (a *App) render(ctx context.Context, out io.Writer, table *route.Table, rou
 		_, err := fmt.Fprintln(out, "# no receivers are configured")
 		return err
 	}
-	statuses := event.NewStatuses(a.cfg.Poll.TerminalStatuses)
-	links, err := slacksink.NewLinks(a.cfg.Slack.Links)
-	if err != nil {
-		return err
-	}
 	for _, r := range receivers {
 		evs := routed[r.Name]
-		var payloads []any
-		switch r.Kind {
-		case "nats":
-			for i := range evs {
-				payloads = append(payloads, "subject "+event.Subject(a.cfg.NATS.SubjectPrefix, &evs[i]), &evs[i])
-			}
-		case "slack", config.KindSlackChannel:
-			// A channel's first message of a task is its card: what Render shows.
-			for _, m := range slacksink.Messages(evs, now, statuses, links) {
-				payloads = append(payloads, m)
-			}
-		case "pagerduty", "alertmanager":
-			if payloads, err = a.renderIncident(ctx, r, table, evs); err != nil {
-				return err
-			}
+		e := a.cfg.Entry(r.Name)
+		if e == nil {
+			continue // the table is built from the same configuration: never
 		}
-		if _, err := fmt.Fprintf(out, "# %s (%s): %s\n", r.Name, r.Key, count(r.Kind, len(evs), len(payloads))); err != nil {
+		// As in run: an event a window holds from an on-call receiver opens nothing.
+		d := receiverDeps(a.cfg, a.log, r.Name)
+		d.Muted, d.Now, d.Memory = mutedFor(table, r.Name), now, a.renderMemory(r.Name)
+		rd, err := e.Render(ctx, d, evs)
+		if err != nil {
 			return err
 		}
-		for _, p := range payloads {
+		if _, err := fmt.Fprintf(out, "# %s (%s): %s\n", r.Name, r.Key, count(rd, len(evs))); err != nil {
+			return err
+		}
+		for _, p := range rd.Payloads {
 			line, ok := p.(string)
 			if !ok {
 				b, err := json.Marshal(p)
@@ -111,16 +100,14 @@ func (a *App) render(ctx context.Context, out io.Writer, table *route.Table, rou
 	return nil
 }
 
-// count says how many events a receiver would get, and in how many Slack messages or
-// on-call requests.
-func count(kind string, events, payloads int) string {
+// count says how many events a receiver would get, and in how many of what it is sent
+// (Slack messages, on-call requests).
+func count(rd rcv.Rendering, events int) string {
 	switch {
 	case events == 0:
 		return "no events"
-	case kind == "slack" || kind == config.KindSlackChannel:
-		return fmt.Sprintf("%s in %s", plural(events, "event"), plural(payloads, "message"))
-	case kind == "pagerduty" || kind == "alertmanager": // a line "POST url", then the body
-		return fmt.Sprintf("%s in %s", plural(events, "event"), plural(payloads/2, "request"))
+	case rd.Unit != "":
+		return fmt.Sprintf("%s in %s", plural(events, "event"), plural(rd.Units, rd.Unit))
 	}
 	return plural(events, "event")
 }

@@ -15,6 +15,10 @@ import (
 	"notifier/internal/config"
 	"notifier/internal/dcssim"
 	"notifier/internal/event"
+	"notifier/internal/receiver"
+	"notifier/internal/sinks/alertmanager"
+	"notifier/internal/sinks/pagerduty"
+	"notifier/internal/sinks/slacksink"
 )
 
 // TestOnceRenderShowsEachReceiverItsEvents: a dry run with rendering prints, per receiver,
@@ -38,10 +42,10 @@ func TestOnceRenderShowsEachReceiverItsEvents(t *testing.T) {
 	cfg.Poll.Initial = "notify"
 	cfg.State.Path = t.TempDir()
 	cfg.HTTP.Listen = ""
-	cfg.Slack.Webhooks = []config.Webhook{
-		{Name: "oncall", URLEnv: "HOOK_ONCALL", MinSeverity: "critical", MaxPending: 10},
-		{Name: "team", URLEnv: "HOOK_TEAM", MinSeverity: "info", TaskNames: []string{"EXTEND"}, MaxPending: 10},
-		{Name: "quiet", URLEnv: "HOOK_QUIET", MinSeverity: "info", Statuses: []string{"CANCELLED"}, MaxPending: 10},
+	cfg.Slack.Webhooks = []slacksink.WebhookConfig{
+		{Common: receiver.Common{Name: "oncall", MinSeverity: "critical", MaxPending: 10}, URLEnv: "HOOK_ONCALL"},
+		{Common: receiver.Common{Name: "team", MinSeverity: "info", TaskNames: []string{"EXTEND"}, MaxPending: 10}, URLEnv: "HOOK_TEAM"},
+		{Common: receiver.Common{Name: "quiet", MinSeverity: "info", Statuses: []string{"CANCELLED"}, MaxPending: 10}, URLEnv: "HOOK_QUIET"},
 	}
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
@@ -123,9 +127,8 @@ func TestOnceRenderShowsOnCallRequests(t *testing.T) {
 	cfg.State.Path = t.TempDir()
 	cfg.HTTP.Listen = ""
 	cfg.NATS.URL = ""
-	cfg.PagerDuty = []config.PagerDuty{{Name: "pd", RoutingKeyEnv: "PD_KEY", URL: config.DefaultPagerDutyURL, MinSeverity: "critical", MaxPending: 10}}
-	cfg.Alertmanager = []config.Alertmanager{{Name: "am", URL: "http://am.example:9093", MinSeverity: "warning",
-		ResendInterval: config.Duration(time.Minute), FailedTTL: config.Duration(time.Hour), MaxPending: 10}}
+	cfg.PagerDuty = []pagerduty.Config{{Common: receiver.Common{Name: "pd", MinSeverity: "critical", MaxPending: 10}, RoutingKeyEnv: "PD_KEY", URL: pagerduty.DefaultURL}}
+	cfg.Alertmanager = []alertmanager.Config{{Common: receiver.Common{Name: "am", MinSeverity: "warning", MaxPending: 10}, URL: "http://am.example:9093", ResendInterval: config.Duration(time.Minute), FailedTTL: config.Duration(time.Hour)}}
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}

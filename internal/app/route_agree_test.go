@@ -18,6 +18,9 @@ import (
 	"notifier/internal/event"
 	"notifier/internal/metrics"
 	"notifier/internal/oncalltest"
+	"notifier/internal/receiver"
+	"notifier/internal/sinks/pagerduty"
+	"notifier/internal/sinks/slacksink"
 	"notifier/internal/testutil"
 )
 
@@ -31,8 +34,8 @@ func TestRenderAndRunRouteAlike(t *testing.T) {
 	p := newPipeline(t, false)
 	pd := oncalltest.NewPagerDuty(t)
 	_, hookURL := newHook(t)
-	p.cfg.PagerDuty = []config.PagerDuty{{Name: "pd", RoutingKeyEnv: "PD_KEY", URL: pd.URL(), MinSeverity: "warning", MaxPending: 100}}
-	p.cfg.Slack.Webhooks = []config.Webhook{{Name: "team", URLEnv: "TEAM", MaxPending: 100}}
+	p.cfg.PagerDuty = []pagerduty.Config{{Common: receiver.Common{Name: "pd", MinSeverity: "warning", MaxPending: 100}, RoutingKeyEnv: "PD_KEY", URL: pd.URL()}}
+	p.cfg.Slack.Webhooks = []slacksink.WebhookConfig{{Common: receiver.Common{Name: "team", MaxPending: 100}, URLEnv: "TEAM"}}
 	env := map[string]string{"CLOUD_SDK_AK": pipeAK, "CLOUD_SDK_SK": pipeSK, "PD_KEY": oncalltest.RoutingKey, "TEAM": hookURL}
 	deps := func(m *metrics.Metrics, reg *prometheus.Registry) app.Deps {
 		d := p.deps(reg)

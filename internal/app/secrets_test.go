@@ -19,6 +19,8 @@ import (
 	"notifier/internal/dcssim"
 	"notifier/internal/event"
 	"notifier/internal/natstest"
+	"notifier/internal/receiver"
+	"notifier/internal/sinks/slacksink"
 	"notifier/internal/slackfake"
 	"notifier/internal/testutil"
 	"notifier/internal/web"
@@ -88,9 +90,8 @@ func TestSecretsNeverExposed(t *testing.T) {
 	p.cfg.DCS.Projects[0].Endpoint = api.URL
 	p.cfg.NATS.URL = p.ns.URL()
 	p.cfg.NATS.TokenEnv = "LEAK_NATS_TOKEN"
-	p.cfg.Slack.Webhooks = []config.Webhook{{Name: "leak", URLEnv: "LEAK_SLACK_URL", MinSeverity: "info"}}
-	p.cfg.Slack.Channels = []config.Channel{{Name: "leak-card", BotTokenEnv: "LEAK_BOT_TOKEN", Channel: "C0LEAK0001",
-		APIURL: cards.APIURL(), ThreadReplies: true, MinSeverity: "info", MaxPending: 100}}
+	p.cfg.Slack.Webhooks = []slacksink.WebhookConfig{{Common: receiver.Common{Name: "leak", MinSeverity: "info"}, URLEnv: "LEAK_SLACK_URL"}}
+	p.cfg.Slack.Channels = []slacksink.ChannelConfig{{Common: receiver.Common{Name: "leak-card", MinSeverity: "info", MaxPending: 100}, BotTokenEnv: "LEAK_BOT_TOKEN", Channel: "C0LEAK0001", APIURL: cards.APIURL(), ThreadReplies: true}}
 	p.cfg.Log.Level = "trace"
 	p.cfg.Poll.MaxBackoff = config.Duration(time.Second)
 	env := map[string]string{"CLOUD_SDK_AK": leakAK, "CLOUD_SDK_SK": leakSK, "CLOUD_SDK_SECURITY_TOKEN": leakToken,

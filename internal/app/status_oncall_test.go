@@ -9,6 +9,9 @@ import (
 	"notifier/internal/config"
 	"notifier/internal/event"
 	"notifier/internal/oncalltest"
+	"notifier/internal/receiver"
+	"notifier/internal/sinks/alertmanager"
+	"notifier/internal/sinks/pagerduty"
 	"notifier/internal/status"
 	"notifier/internal/testutil"
 )
@@ -21,9 +24,8 @@ func TestStatusSaysSentOnlyWhenSent(t *testing.T) {
 	p := newPipeline(t, false)
 	pd := oncalltest.NewPagerDuty(t)
 	am := oncalltest.NewAlertmanager(t, "")
-	p.cfg.PagerDuty = []config.PagerDuty{{Name: "pd", RoutingKeyEnv: "PD_KEY", URL: pd.URL(), MinSeverity: "critical", MaxPending: 100}}
-	p.cfg.Alertmanager = []config.Alertmanager{{Name: "am", URL: am.URL(), MinSeverity: "info",
-		ResendInterval: config.Duration(time.Hour), FailedTTL: config.Duration(time.Hour), MaxPending: 100}}
+	p.cfg.PagerDuty = []pagerduty.Config{{Common: receiver.Common{Name: "pd", MinSeverity: "critical", MaxPending: 100}, RoutingKeyEnv: "PD_KEY", URL: pd.URL()}}
+	p.cfg.Alertmanager = []alertmanager.Config{{Common: receiver.Common{Name: "am", MinSeverity: "info", MaxPending: 100}, URL: am.URL(), ResendInterval: config.Duration(time.Hour), FailedTTL: config.Duration(time.Hour)}}
 	env := map[string]string{"CLOUD_SDK_AK": pipeAK, "CLOUD_SDK_SK": pipeSK, "PD_KEY": oncalltest.RoutingKey}
 	rec := status.NewRecorder(0)
 	deps := p.deps(prometheus.NewRegistry())

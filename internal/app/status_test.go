@@ -17,6 +17,8 @@ import (
 	"notifier/internal/config"
 	"notifier/internal/dcssim"
 	"notifier/internal/natstest"
+	"notifier/internal/receiver"
+	"notifier/internal/sinks/slacksink"
 	"notifier/internal/status"
 	"notifier/internal/web"
 )
@@ -51,10 +53,10 @@ func statusApp(t *testing.T) (*app.App, *httptest.Server) {
 	cfg.Stuck.After = map[string]config.Duration{"masterStandbySwapJob": config.Duration(30 * time.Minute)}
 	cfg.State.Path = t.TempDir()
 	cfg.NATS.URL = ns.ClientURL()
-	cfg.Slack.Webhooks = []config.Webhook{
+	cfg.Slack.Webhooks = []slacksink.WebhookConfig{
 		// One event each: a webhook posts at most once a second.
-		{Name: "oncall", URLEnv: "T_ONCALL", TaskNames: []string{hostileName}, MaxPending: 100},
-		{Name: "team", URLEnv: "T_TEAM", MinSeverity: "critical", MaxPending: 100},
+		{Common: receiver.Common{Name: "oncall", TaskNames: []string{hostileName}, MaxPending: 100}, URLEnv: "T_ONCALL"},
+		{Common: receiver.Common{Name: "team", MinSeverity: "critical", MaxPending: 100}, URLEnv: "T_TEAM"},
 	}
 	cfg.Shutdown.Timeout = config.Duration(5 * time.Second)
 	if err := cfg.Validate(); err != nil {

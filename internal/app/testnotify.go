@@ -15,7 +15,6 @@ import (
 	"notifier/internal/httpx"
 	"notifier/internal/natsconn"
 	"notifier/internal/route"
-	"notifier/internal/sinks/slacksink"
 )
 
 // Result is what one receiver made of a test notification.
@@ -71,7 +70,7 @@ func SendTest(ctx context.Context, cfg *config.Config, d Deps, names []string) (
 			defer nc.Close()
 		}
 	}
-	recv, err := openSelected(cfg, d.Log, d.Getenv, only, map[string]slacksink.Pacer{}, nc)
+	recv, err := openSelected(cfg, d.Log, d.Getenv, only, &sharedValues{}, nc)
 	if err != nil {
 		return nil, err
 	}
@@ -128,7 +127,7 @@ func selectReceivers(cfg *config.Config, names []string) ([]string, error) {
 		known = append(known, r.Name)
 	}
 	if len(known) == 0 {
-		return nil, setupErr("no receivers are configured (nats.url is empty and there are no slack.webhooks, slack.channels, [[pagerduty]] or [[alertmanager]])")
+		return nil, setupErr("no receivers are configured (%s)", config.NoReceivers())
 	}
 	for _, n := range names {
 		if !slices.Contains(known, n) {

@@ -20,6 +20,8 @@ import (
 	"notifier/internal/config"
 	"notifier/internal/event"
 	"notifier/internal/natstest"
+	"notifier/internal/receiver"
+	"notifier/internal/sinks/slacksink"
 )
 
 // slackHooks answers as Slack's incoming webhooks do: "ok" on the paths of live hooks,
@@ -66,9 +68,9 @@ func drillConfig(t *testing.T, natsURL string) (*config.Config, map[string]strin
 	c.DCS.Projects = []config.Project{{Region: "cn-north-4", ProjectID: project}}
 	c.NATS.URL = natsURL
 	c.NATS.JetStream = true
-	c.Slack.Webhooks = []config.Webhook{
-		{Name: "oncall", URLEnv: "HOOK_ONCALL", MinSeverity: "critical", TaskNames: []string{event.SwitchoverTask}, MaxPending: 10},
-		{Name: "team", URLEnv: "HOOK_TEAM", MinSeverity: "info", Statuses: []string{"FAILED"}, MaxPending: 10},
+	c.Slack.Webhooks = []slacksink.WebhookConfig{
+		{Common: receiver.Common{Name: "oncall", MinSeverity: "critical", TaskNames: []string{event.SwitchoverTask}, MaxPending: 10}, URLEnv: "HOOK_ONCALL"},
+		{Common: receiver.Common{Name: "team", MinSeverity: "info", Statuses: []string{"FAILED"}, MaxPending: 10}, URLEnv: "HOOK_TEAM"},
 	}
 	if err := c.Validate(); err != nil {
 		t.Fatal(err)

@@ -3,6 +3,8 @@ package config
 import (
 	"strings"
 	"testing"
+
+	"notifier/internal/sinks/slacksink"
 )
 
 const channelBase = `
@@ -23,7 +25,7 @@ projects = ["0123456789ABCDEF0123456789ABCDEF"]
 		t.Fatal(err)
 	}
 	ch := c.Slack.Channels[0]
-	if ch.APIURL != DefaultSlackAPIURL || ch.MinSeverity != "info" || ch.MaxPending != DefaultMaxPending || ch.ThreadReplies {
+	if ch.APIURL != slacksink.DefaultAPIURL || ch.MinSeverity != "info" || ch.MaxPending != DefaultMaxPending || ch.ThreadReplies {
 		t.Errorf("defaults: %+v", ch)
 	}
 	if ch.Projects[0] != "0123456789abcdef0123456789abcdef" {
@@ -31,7 +33,7 @@ projects = ["0123456789ABCDEF0123456789ABCDEF"]
 	}
 	rs := c.Receivers()
 	last := rs[len(rs)-1]
-	if last.Name != "live" || last.Kind != KindSlackChannel || last.Key != "slack.channels[0]" || last.MaxPending != DefaultMaxPending {
+	if last.Name != "live" || last.Kind != slacksink.ChannelSpec.Kind || last.Key != "slack.channels[0]" || last.MaxPending != DefaultMaxPending {
 		t.Errorf("receiver %+v", last)
 	}
 }

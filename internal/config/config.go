@@ -12,25 +12,45 @@ import (
 
 	"notifier/internal/confkit"
 	"notifier/internal/event"
+	"notifier/internal/receiver"
+	"notifier/internal/sinks/alertmanager"
+	"notifier/internal/sinks/natssink"
+	"notifier/internal/sinks/pagerduty"
+	"notifier/internal/sinks/slacksink"
 )
 
 // Config is the whole configuration of the notifier.
 type Config struct {
-	DCS      DCS      `toml:"dcs"`
-	Poll     Poll     `toml:"poll"`
-	State    State    `toml:"state"`
-	NATS     NATS     `toml:"nats"`
-	Slack    Slack    `toml:"slack"`
-	HTTP     HTTP     `toml:"http"`
-	Log      Log      `toml:"log"`
-	Shutdown Shutdown `toml:"shutdown"`
-	Cluster  Cluster  `toml:"cluster"`
-	Stuck    Stuck    `toml:"stuck"`
-	Mute     []Mute   `toml:"mute"` // maintenance windows (mute.go)
-	// On-call receivers (incident.go); arrays of tables, so a shared setting such as
-	// failed_ttl is a key of each entry.
-	PagerDuty    []PagerDuty    `toml:"pagerduty,omitempty"`
-	Alertmanager []Alertmanager `toml:"alertmanager,omitempty"`
+	DCS      DCS             `toml:"dcs"`
+	Poll     Poll            `toml:"poll"`
+	State    State           `toml:"state"`
+	NATS     natssink.Config `toml:"nats"`
+	Slack    Slack           `toml:"slack"`
+	HTTP     HTTP            `toml:"http"`
+	Log      Log             `toml:"log"`
+	Shutdown Shutdown        `toml:"shutdown"`
+	Cluster  Cluster         `toml:"cluster"`
+	Stuck    Stuck           `toml:"stuck"`
+	Mute     []Mute          `toml:"mute"` // maintenance windows (mute.go)
+	// On-call receivers; arrays of tables, so a shared setting such as failed_ttl is a
+	// key of each entry.
+	PagerDuty    []pagerduty.Config    `toml:"pagerduty,omitempty"`
+	Alertmanager []alertmanager.Config `toml:"alertmanager,omitempty"`
+}
+
+// kinds is the one list of the kinds of receiver, each bound to where c holds its
+// entries, in the order receivers are listed (Receivers). Everything that handles
+// receivers (defaults, validation, the environment check, opening, rendering, help)
+// iterates it: a new kind is its package (internal/sinks/<kind>, with its Config and
+// Spec), its field in Config and its line here.
+func (c *Config) kinds() []receiver.Binding {
+	return []receiver.Binding{
+		receiver.Table(natssink.Spec, &c.NATS),
+		receiver.List(slacksink.WebhookSpec, &c.Slack.Webhooks),
+		receiver.List(slacksink.ChannelSpec, &c.Slack.Channels),
+		receiver.List(pagerduty.Spec, &c.PagerDuty),
+		receiver.List(alertmanager.Spec, &c.Alertmanager),
+	}
 }
 
 // DCS configures the client of the Huawei Cloud DCS task-center API.
@@ -60,8 +80,8 @@ type DCS struct {
 type Project struct {
 	Name      string `toml:"name"` // optional: how people call it ("prod-eu"), in alerts
 	Region    string `toml:"region"`
-	ProjectID string `toml:"project_id"` // 32 hex characters, lowercased by Load
-	Endpoint  string `toml:"endpoint"`   // empty: the SDK's endpoint for Region
+	ProjectID string `toml:"project_id"`            // 32 hex characters, lowercased by Load
+	Endpoint  string `toml:"endpoint" redact:"url"` // empty: the SDK's endpoint for Region
 	// The project's own credentials, replacing the [dcs] ones when ak and sk are set
 	// (CredentialKeys says which are used).
 	AKEnv             string `toml:"ak_env"`
@@ -109,47 +129,12 @@ type Cluster struct {
 	Shards int `toml:"shards"` // each shard is its own lease and set of projects
 }
 
-// NATS configures the NATS sink. An empty URL disables it.
-type NATS struct {
-	URL            string   `toml:"url"` // comma-separated list
-	SubjectPrefix  string   `toml:"subject_prefix"`
-	JetStream      bool     `toml:"jetstream"`
-	Stream         string   `toml:"stream"`
-	PublishTimeout Duration `toml:"publish_timeout"`
-	CredsFile      string   `toml:"creds_file"`
-	NKeySeedFile   string   `toml:"nkey_seed_file"`
-	TokenEnv       string   `toml:"token_env"`
-	TokenFile      string   `toml:"token_file"`
-	UserEnv        string   `toml:"user_env"`
-	UserFile       string   `toml:"user_file"`
-	PasswordEnv    string   `toml:"password_env"`
-	PasswordFile   string   `toml:"password_file"`
-	TLSCAFile      string   `toml:"tls_ca_file"`
-	TLSCertFile    string   `toml:"tls_cert_file"`
-	TLSKeyFile     string   `toml:"tls_key_file"`
-	MaxPending     int      `toml:"max_pending"` // undelivered events kept for NATS; past it the oldest are dropped
-}
-
-// Slack configures the Slack sinks. No webhooks and no channels disables them.
+// Slack holds the Slack receivers and what their messages share. No webhooks and no
+// channels: no Slack receiver.
 type Slack struct {
-	Webhooks []Webhook `toml:"webhooks"`
-	Channels []Channel `toml:"channels"` // bot token mode: one live card per task
-	Links    []Link    `toml:"links"`    // buttons on every message about a task
-}
-
-// Webhook is one Slack incoming webhook and the events it receives. Its URL
-// is a secret, so the file only names where to read it (see ReadSecret).
-type Webhook struct {
-	Name        string   `toml:"name"` // the receiver's identity: unique, ^[a-z0-9][a-z0-9_-]{0,31}$
-	URLEnv      string   `toml:"url_env"`
-	URLFile     string   `toml:"url_file"`
-	MinSeverity string   `toml:"min_severity"` // info, warning or critical
-	TaskNames   []string `toml:"task_names"`   // empty: all
-	Statuses    []string `toml:"statuses"`     // empty: all
-	Projects    []string `toml:"projects"`     // empty: all; project ids
-	// MaxPending bounds this webhook's backlog of undelivered events; past it the oldest
-	// are dropped for this webhook only. Load sets DefaultMaxPending when the key is absent.
-	MaxPending int `toml:"max_pending"`
+	Webhooks []slacksink.WebhookConfig `toml:"webhooks"`
+	Channels []slacksink.ChannelConfig `toml:"channels"` // bot token mode: one live card per task
+	Links    []Link                    `toml:"links"`    // buttons on every message about a task
 }
 
 // HTTP configures the metrics and health listener. An empty Listen disables it.
@@ -175,12 +160,9 @@ type Shutdown struct {
 	Timeout Duration `toml:"timeout"`
 }
 
-// Defaults that Load also applies to an empty value inside an array table,
-// which cannot be pre-filled before decoding.
-const (
-	defaultSeverity = "info"
-	defaultLevel    = "info"
-)
+// defaultLevel is log.level's default, which Load also gives an empty value (zerolog
+// reads "" as no level at all).
+const defaultLevel = "info"
 
 // The defaults of poll.max_backoff and poll.max_follow when they fit the window
 // (lookback + safety_margin); Load makes an absent one follow it (Poll.followDefaults).
@@ -194,9 +176,9 @@ const (
 // since loopback inside a container is unreachable from outside it (probes, scrapes).
 var defaultListen = "127.0.0.1:9464"
 
-// DefaultMaxPending is the default of nats.max_pending and slack.webhooks[].max_pending:
-// how many undelivered events one receiver may hold.
-const DefaultMaxPending = 10000
+// DefaultMaxPending is the default of every receiver's max_pending: how many undelivered
+// events one receiver may hold.
+const DefaultMaxPending = receiver.DefaultMaxPending
 
 // Default returns a Config holding every default and no projects, so it does
 // not validate until at least one project is added.
@@ -230,13 +212,7 @@ func Default() Config {
 		Cluster: Cluster{Shards: 1},
 		Stuck: Stuck{DefaultAfter: Duration(2 * time.Hour), Factor: 3, MinSamples: 5, MinAfter: Duration(5 * time.Minute),
 			After: map[string]Duration{}},
-		NATS: NATS{
-			URL:            "nats://127.0.0.1:4222",
-			SubjectPrefix:  "dcs.tasks",
-			Stream:         "DCS_TASKS",
-			PublishTimeout: Duration(10 * time.Second),
-			MaxPending:     DefaultMaxPending,
-		},
+		NATS:     natssink.DefaultConfig(),
 		HTTP:     HTTP{Listen: defaultListen},
 		Log:      Log{Level: defaultLevel, Format: "json"},
 		Shutdown: Shutdown{Timeout: Duration(10 * time.Second)},

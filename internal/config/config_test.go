@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"notifier/internal/sinks/slacksink"
 )
 
 // badFixtures maps every testdata/*.bad.toml to a substring of its error.
@@ -158,7 +160,7 @@ func normalizeEmpty(c Config) Config {
 	if len(c.Mute) == 0 {
 		c.Mute = nil
 	}
-	c.Slack.Channels = append([]Channel(nil), c.Slack.Channels...)
+	c.Slack.Channels = append([]slacksink.ChannelConfig(nil), c.Slack.Channels...)
 	for i := range c.Slack.Channels {
 		ch := &c.Slack.Channels[i]
 		for _, s := range []*[]string{&ch.TaskNames, &ch.Statuses, &ch.Projects} {

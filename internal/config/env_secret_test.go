@@ -25,7 +25,7 @@ const notShown = ": must name an environment variable; the value given is not sh
 func envKeyCases(v string) map[string]string {
 	q := fmt.Sprintf("%q", v)
 	disc := "[[dcs.discover]]\nregions = [\"cn-north-4\"]\n"
-	return map[string]string{
+	cases := map[string]string{
 		"dcs.ak_env":                              "[dcs]\nak_env = " + q + "\n" + project,
 		"dcs.sk_env":                              "[dcs]\nsk_env = " + q + "\n" + project,
 		"dcs.security_token_env":                  "[dcs]\nsecurity_token_env = " + q + "\n" + project,
@@ -45,6 +45,60 @@ func envKeyCases(v string) map[string]string {
 		"alertmanager[0].basic_auth_password_env": project + amEntry + "basic_auth_user_env = \"AM_USER\"\nbasic_auth_password_env = " + q + "\n",
 		"alertmanager[0].bearer_token_env":        project + amEntry + "bearer_token_env = " + q + "\n",
 	}
+	kindEnvCases(cases, q)
+	return cases
+}
+
+// kindEnvCases adds, for every *_env key of a receiver kind that cases lack, its kind's
+// Example entry with that key set to q: a kind whose keys need no partner is covered
+// without a case of its own here.
+func kindEnvCases(cases map[string]string, q string) {
+	var c Config
+	for _, k := range c.kinds() {
+		info := k.Info()
+		header, key := "[["+info.Key+"]]\n", info.Key+"[0]"
+		if info.Name != "" {
+			header, key = "["+info.Key+"]\n", info.Key
+		}
+		cfg, err := Load([]byte(project + header + info.Example))
+		if err != nil {
+			continue // TestEveryKindIsComplete says so
+		}
+		var entry any
+		for _, e := range cfg.entries() {
+			if e.Key() == key {
+				entry = e.Config()
+			}
+		}
+		for _, env := range envKeysOf(reflect.TypeOf(entry).Elem()) {
+			if _, ok := cases[key+"."+env]; ok {
+				continue
+			}
+			var lines []string
+			for _, l := range strings.Split(info.Example, "\n") {
+				if l != "" && !strings.HasPrefix(l, env+" ") {
+					lines = append(lines, l)
+				}
+			}
+			cases[key+"."+env] = project + header + strings.Join(lines, "\n") + "\n" + env + " = " + q + "\n"
+		}
+	}
+}
+
+// envKeysOf lists the *_env keys of a table of type t, those of embedded structs too.
+func envKeysOf(t reflect.Type) []string {
+	var out []string
+	for i := range t.NumField() {
+		f := t.Field(i)
+		key := strings.Split(f.Tag.Get("toml"), ",")[0]
+		switch {
+		case f.Anonymous && f.Type.Kind() == reflect.Struct:
+			out = append(out, envKeysOf(f.Type)...)
+		case f.Type.Kind() == reflect.String && strings.HasSuffix(key, "_env"):
+			out = append(out, key)
+		}
+	}
+	return out
 }
 
 const amEntry = "[[alertmanager]]\nname = \"am\"\nurl = \"http://am:9093\"\n"

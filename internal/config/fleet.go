@@ -26,9 +26,9 @@ type Discover struct {
 	SKFile            string   `toml:"sk_file"`
 	SecurityTokenEnv  string   `toml:"security_token_env"`
 	SecurityTokenFile string   `toml:"security_token_file"`
-	IAMEndpoint       string   `toml:"iam_endpoint"` // empty: the SDK's IAM endpoint (see dcs.IAMEndpoint)
-	Endpoint          string   `toml:"endpoint"`     // DCS endpoint of every discovered project; empty: the region's
-	Refresh           Duration `toml:"refresh"`      // default 1h
+	IAMEndpoint       string   `toml:"iam_endpoint" redact:"url"` // empty: the SDK's IAM endpoint (see dcs.IAMEndpoint)
+	Endpoint          string   `toml:"endpoint" redact:"url"`     // DCS endpoint of every discovered project; empty: the region's
+	Refresh           Duration `toml:"refresh"`                   // default 1h
 }
 
 // DefaultDiscoverRefresh is dcs.discover[].refresh when absent.

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"notifier/internal/sinks/pagerduty"
 )
 
 const incidentBase = `
@@ -30,7 +32,7 @@ url = "http://am-1:9093/, http://am-2:9093"
 		t.Fatal(err)
 	}
 	pd, am := c.PagerDuty[0], c.Alertmanager[0]
-	if pd.URL != DefaultPagerDutyURL || pd.MinSeverity != "critical" || pd.MaxPending != DefaultMaxPending || pd.Projects[0] != "0123456789abcdef0123456789abcdef" {
+	if pd.URL != pagerduty.DefaultURL || pd.MinSeverity != "critical" || pd.MaxPending != DefaultMaxPending || pd.Projects[0] != "0123456789abcdef0123456789abcdef" {
 		t.Errorf("pagerduty defaults: %+v", pd)
 	}
 	if am.MinSeverity != "warning" || am.ResendInterval.D() != time.Minute || am.FailedTTL.D() != 24*time.Hour || am.MaxPending != DefaultMaxPending {
@@ -41,7 +43,7 @@ url = "http://am-1:9093/, http://am-2:9093"
 	}
 	var kinds []string
 	for _, r := range c.Receivers() {
-		kinds = append(kinds, r.Name+":"+r.Kind)
+		kinds = append(kinds, r.Name+":"+string(r.Kind))
 		if r.Kind != "nats" && !r.Incidents {
 			t.Errorf("%s is not marked as following incidents", r.Name)
 		}

@@ -169,6 +169,9 @@ var durationKeys = sync.OnceValue(func() map[string]bool {
 			f := t.Field(i)
 			name, _, _ := strings.Cut(f.Tag.Get("toml"), ",")
 			path := join(prefix, name)
+			if f.Anonymous && name == "" {
+				path = prefix // an embedded struct's keys are the table's own (receiver.Common)
+			}
 			ft := f.Type
 			if ft.Kind() == reflect.Slice {
 				ft = ft.Elem()

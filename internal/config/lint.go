@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"notifier/internal/event"
+	"notifier/internal/receiver"
 )
 
 // Warning is something valid in the configuration that is almost certainly not what was
@@ -31,14 +32,14 @@ func (c *Config) Lint() []Warning {
 			ws = append(ws, Warning{"poll.terminal_statuses", fmt.Sprintf("does not include %s: %s", want.status, want.why)})
 		}
 	}
-	for _, w := range c.Receivers() {
-		if w.Kind == "nats" {
-			continue
+	for _, e := range c.Entries() {
+		if e.Info().Name != "" {
+			continue // a kind of one table (NATS) has no filter
 		}
-		key := w.Key
-		ws = append(ws, lintFilter(key, w.TaskNames, w.Statuses)...)
+		key, f := e.Key(), e.Common()
+		ws = append(ws, lintFilter(key, f.TaskNames, f.Statuses)...)
 		// An on-call receiver gets what ends its incidents whatever its filter: never nothing.
-		if msg := unreachableSeverity(Webhook{MinSeverity: w.MinSeverity, TaskNames: w.TaskNames, Statuses: w.Statuses}); msg != "" && !w.Incidents {
+		if msg := unreachableSeverity(f); msg != "" && !e.Info().Incidents {
 			ws = append(ws, Warning{key, msg})
 		}
 	}
@@ -81,10 +82,10 @@ func lintFilter(key string, names, statuses []string) []Warning {
 	return ws
 }
 
-// unreachableSeverity says why no event can pass both the webhook's statuses and its
+// unreachableSeverity says why no event can pass both the receiver's statuses and its
 // min_severity, or returns "". Severity depends on the task name and the status alone
 // (event.SeverityOf); any task name but the switchover's rates like any other.
-func unreachableSeverity(w Webhook) string {
+func unreachableSeverity(w *receiver.Common) string {
 	if len(w.Statuses) == 0 {
 		return "" // FAILED passes, and it is critical
 	}

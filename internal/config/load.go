@@ -10,10 +10,10 @@ import (
 	"regexp"
 	"strings"
 
-	"notifier/internal/secret"
-
 	"github.com/pelletier/go-toml/v2"
 	"github.com/pelletier/go-toml/v2/unstable"
+
+	"notifier/internal/secret"
 )
 
 // LoadFile reads, decodes and validates the configuration file at path.
@@ -231,21 +231,8 @@ func (c *Config) normalize(data []byte) {
 			*f.envVal = ""
 		}
 	}
-	for i := range c.Slack.Webhooks {
-		w := &c.Slack.Webhooks[i]
-		if w.MinSeverity == "" {
-			w.MinSeverity = defaultSeverity
-		}
-		if !written[fmt.Sprintf("slack.webhooks[%d].max_pending", i)] {
-			w.MaxPending = DefaultMaxPending
-		}
-		for j := range w.Projects {
-			w.Projects[j] = strings.ToLower(w.Projects[j])
-		}
-	}
 	c.Poll.followDefaults(written)
-	c.normalizeIncident(written)
-	c.Slack.channelDefaults(written)
+	c.normalizeReceivers(written)
 	if c.Log.Level == "" {
 		c.Log.Level = defaultLevel
 	}
@@ -253,32 +240,16 @@ func (c *Config) normalize(data []byte) {
 
 // String renders c as TOML, for check-config to print. The file holds only
 // names of environment variables and paths of files, not secrets, but the
-// credentials written into a URL are hidden (redactURLs), and so is a *_env value
-// that looks like a secret pasted where its variable's name goes (hideSecretEnvNames).
+// credentials written into a URL are hidden (redactURLs, on every field tagged
+// redact:"url", whatever table or receiver kind it is in), and so is a *_env value
+// that looks like a secret pasted where its variable's name goes (hide).
 // What it prints loads again.
 func (c *Config) String() string {
 	if c == nil {
 		return "<nil>"
 	}
 	cp := *c
-	hideSecretEnvNames(reflect.ValueOf(&cp).Elem())
-	cp.NATS.URL = redactURLs(cp.NATS.URL)
-	for i := range cp.DCS.Projects { // copied by hideSecretEnvNames
-		cp.DCS.Projects[i].Endpoint = redactURLs(cp.DCS.Projects[i].Endpoint)
-	}
-	for i := range cp.DCS.Discover {
-		d := &cp.DCS.Discover[i]
-		d.Endpoint, d.IAMEndpoint = redactURLs(d.Endpoint), redactURLs(d.IAMEndpoint)
-	}
-	for i := range cp.Slack.Channels {
-		cp.Slack.Channels[i].APIURL = redactURLs(cp.Slack.Channels[i].APIURL)
-	}
-	for i := range cp.Alertmanager {
-		cp.Alertmanager[i].URL = redactURLs(cp.Alertmanager[i].URL)
-	}
-	for i := range cp.PagerDuty {
-		cp.PagerDuty[i].URL = redactURLs(cp.PagerDuty[i].URL)
-	}
+	hide(reflect.ValueOf(&cp).Elem())
 	out, err := toml.Marshal(cp)
 	if err != nil {
 		return fmt.Sprintf("# cannot render configuration: %v\n", err)
@@ -290,10 +261,11 @@ func (c *Config) String() string {
 // valid name, so that what String prints still loads.
 const hiddenEnvName = "NOT_SHOWN_LOOKS_LIKE_A_SECRET"
 
-// hideSecretEnvNames replaces every *_env value under v (an addressable struct) that
-// looks like a secret with hiddenEnvName, whatever table it is in. It copies each slice
-// of tables before walking it, so that the Config v was copied from is left as it is.
-func hideSecretEnvNames(v reflect.Value) {
+// hide replaces, under v (an addressable struct), every *_env value that looks like a
+// secret with hiddenEnvName, and hides the credentials of every URL in a field tagged
+// redact:"url", whatever table it is in. It copies each slice of tables before walking
+// it, so that the Config v was copied from is left as it is.
+func hide(v reflect.Value) {
 	switch v.Kind() {
 	case reflect.Struct:
 		t := v.Type()
@@ -301,12 +273,14 @@ func hideSecretEnvNames(v reflect.Value) {
 			f, sf := v.Field(i), t.Field(i)
 			switch {
 			case !sf.IsExported():
+			case f.Kind() == reflect.String && sf.Tag.Get("redact") == "url":
+				f.SetString(redactURLs(f.String()))
 			case f.Kind() == reflect.String && strings.HasSuffix(strings.Split(sf.Tag.Get("toml"), ",")[0], "_env"):
 				if f.String() != "" && !secret.ShownEnvName(f.String()) {
 					f.SetString(hiddenEnvName)
 				}
 			default:
-				hideSecretEnvNames(f)
+				hide(f)
 			}
 		}
 	case reflect.Slice:
@@ -317,7 +291,7 @@ func hideSecretEnvNames(v reflect.Value) {
 		reflect.Copy(cp, v)
 		v.Set(cp)
 		for i := range cp.Len() {
-			hideSecretEnvNames(cp.Index(i))
+			hide(cp.Index(i))
 		}
 	}
 }

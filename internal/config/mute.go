@@ -43,7 +43,7 @@ func (c *Config) validateMutes(p *problems) {
 	names := map[string]int{}
 	receivers := map[string]bool{}
 	for _, r := range c.Receivers() {
-		if r.Kind != "nats" {
+		if r.Name != NATSReceiver { // never muted
 			receivers[r.Name] = true
 		}
 	}

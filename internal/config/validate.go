@@ -11,6 +11,7 @@ import (
 	"unicode"
 
 	"notifier/internal/region"
+	"notifier/internal/sinks/natssink"
 )
 
 var (
@@ -36,10 +37,8 @@ func (c *Config) Validate() error {
 	c.DCS.validate(&p)
 	c.Poll.validate(&p)
 	c.State.validate(&p, &c.NATS)
-	c.NATS.validate(&p)
-	c.Slack.validate(&p, c.DCS.Projects, len(c.DCS.Discover) > 0)
-	c.validateIncident(&p)
-	c.validateNames(&p)
+	c.validateReceivers(&p)
+	c.Slack.validateLinks(&p)
 	c.validateMutes(&p)
 	c.HTTP.validate(&p)
 	c.Log.validate(&p)
@@ -53,7 +52,7 @@ func (c *Config) Validate() error {
 	return errors.Join(p...)
 }
 
-func (s *State) validate(p *problems, n *NATS) {
+func (s *State) validate(p *problems, n *natssink.Config) {
 	oneOf(p, "state.backend", s.Backend, "file", "nats-kv")
 	switch s.Backend {
 	case "file":
@@ -210,57 +209,4 @@ func (pl *Poll) validate(p *problems) {
 		p.add("poll.terminal_statuses", "must not be empty")
 	}
 	nonEmpty(p, "poll.terminal_statuses", pl.TerminalStatuses)
-}
-
-func (n *NATS) validate(p *problems) {
-	for i, u := range strings.Split(n.URL, ",") {
-		if n.URL == "" {
-			break // the NATS sink is disabled
-		}
-		if msg := checkURL(strings.TrimSpace(u), "nats", "tls", "ws", "wss"); msg != "" {
-			p.add("nats.url", "entry %d: %s", i, msg)
-		}
-	}
-	for i, t := range strings.Split(n.SubjectPrefix, ".") {
-		if !natsTokenRE.MatchString(t) {
-			p.add("nats.subject_prefix", "token %d %q must match [A-Za-z0-9_-]+ (tokens are separated by dots)", i, t)
-		}
-	}
-	if n.Stream != "" && !natsTokenRE.MatchString(n.Stream) {
-		p.add("nats.stream", "must match [A-Za-z0-9_-]+, got %q", n.Stream)
-	} else if n.Stream == "" && n.JetStream {
-		p.add("nats.stream", "must be set when nats.jetstream is true")
-	}
-	positive(p, "nats.publish_timeout", n.PublishTimeout)
-	maxPending(p, "nats.max_pending", n.MaxPending)
-	var auth []string
-	for _, a := range [][2]string{{"creds_file", n.CredsFile}, {"nkey_seed_file", n.NKeySeedFile},
-		{"token_env", n.TokenEnv}, {"user_env", n.UserEnv}} {
-		if a[1] != "" {
-			auth = append(auth, a[0])
-		}
-	}
-	// A token or a user read from a file is the same method as from a variable;
-	// secretSource refuses both at once.
-	if n.TokenEnv == "" && n.TokenFile != "" {
-		auth = append(auth, "token_file")
-	}
-	if n.UserEnv == "" && n.UserFile != "" {
-		auth = append(auth, "user_file")
-	}
-	if len(auth) > 1 {
-		p.add("nats", "at most one of creds_file, nkey_seed_file, token_env (or token_file) and user_env (or user_file) may be set, got %s",
-			strings.Join(auth, ", "))
-	}
-	secretSource(p, "nats.token", n.TokenEnv, n.TokenFile, false)
-	secretSource(p, "nats.user", n.UserEnv, n.UserFile, false)
-	secretSource(p, "nats.password", n.PasswordEnv, n.PasswordFile, false)
-	for _, pw := range [][2]string{{"password_env", n.PasswordEnv}, {"password_file", n.PasswordFile}} {
-		if pw[1] != "" && n.UserEnv == "" && n.UserFile == "" {
-			p.add("nats."+pw[0], "requires nats.user_env or nats.user_file")
-		}
-	}
-	if (n.TLSCertFile == "") != (n.TLSKeyFile == "") {
-		p.add("nats", "tls_cert_file and tls_key_file must be set together")
-	}
 }

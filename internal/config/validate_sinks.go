@@ -1,44 +1,12 @@
 package config
 
 import (
-	"fmt"
 	"net"
 	"strings"
 	"time"
 
 	"notifier/internal/confkit"
 )
-
-func (s *Slack) validate(p *problems, projects []Project, discovering bool) {
-	known := map[string]bool{}
-	for _, pr := range projects {
-		known[strings.ToLower(pr.ProjectID)] = true
-	}
-	if discovering {
-		known[anyDiscovered] = true
-	}
-	for i, w := range s.Webhooks {
-		key := fmt.Sprintf("slack.webhooks[%d]", i)
-		if (w.URLEnv == "") == (w.URLFile == "") {
-			p.add(key, "exactly one of url_env and url_file must be set")
-		}
-		envName(p, key+".url_env", w.URLEnv, false)
-		if w.MinSeverity != "" { // empty means info
-			oneOf(p, key+".min_severity", w.MinSeverity, "info", "warning", "critical")
-		}
-		maxPending(p, key+".max_pending", w.MaxPending)
-		nonEmpty(p, key+".task_names", w.TaskNames)
-		nonEmpty(p, key+".statuses", w.Statuses)
-		for j, id := range w.Projects {
-			switch {
-			case !isKnownProject(known, id):
-				p.add(fmt.Sprintf("%s.projects[%d]", key, j), "unknown project %q (not in dcs.projects)", id)
-			}
-		}
-	}
-	s.validateChannels(p, known)
-	s.validateLinks(p)
-}
 
 func (h *HTTP) validate(p *problems) {
 	if h.Listen == "" {

@@ -17,6 +17,8 @@ import (
 
 	"notifier/internal/config"
 	"notifier/internal/dcssim"
+	"notifier/internal/receiver"
+	"notifier/internal/sinks/slacksink"
 )
 
 // region is the region the demo project claims; any name works because the endpoint is set.
@@ -140,7 +142,7 @@ func (w *world) config(o *Options, dir string) (*config.Config, error) {
 	cfg.Log.Level = "warn"
 	cfg.Log.Format = "console"
 	if o.Getenv(slackEnv) != "" {
-		cfg.Slack.Webhooks = []config.Webhook{{Name: "demo", URLEnv: slackEnv, MinSeverity: "info", MaxPending: config.DefaultMaxPending}}
+		cfg.Slack.Webhooks = []slacksink.WebhookConfig{{Common: receiver.Common{Name: "demo", MinSeverity: "info", MaxPending: config.DefaultMaxPending}, URLEnv: slackEnv}}
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("demo: configuration: %w", err)

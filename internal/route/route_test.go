@@ -8,6 +8,9 @@ import (
 
 	"notifier/internal/config"
 	"notifier/internal/event"
+	"notifier/internal/receiver"
+	"notifier/internal/sinks/pagerduty"
+	"notifier/internal/sinks/slacksink"
 )
 
 const (
@@ -28,16 +31,15 @@ func TestFilterMatch(t *testing.T) {
 		want []bool // swapFailed, swapOK, extend
 	}{
 		{"empty lets everything through", config.Receiver{}, []bool{true, true, true}},
-		{"info", config.Receiver{MinSeverity: "info"}, []bool{true, true, true}},
-		{"warning", config.Receiver{MinSeverity: "warning"}, []bool{true, true, false}},
-		{"critical", config.Receiver{MinSeverity: "critical"}, []bool{true, false, false}},
-		{"task names", config.Receiver{TaskNames: []string{"EXTEND"}}, []bool{false, false, true}},
-		{"task names are exact", config.Receiver{TaskNames: []string{"extend"}}, []bool{false, false, false}},
-		{"statuses", config.Receiver{Statuses: []string{"FAILED", "FAIL"}}, []bool{true, false, false}},
-		{"projects", config.Receiver{Projects: []string{other}}, []bool{false, false, true}},
-		{"projects ignore case", config.Receiver{Projects: []string{strings.ToUpper(project)}}, []bool{true, true, false}},
-		{"all together", config.Receiver{MinSeverity: "warning", TaskNames: []string{event.SwitchoverTask},
-			Statuses: []string{"SUCCESS"}, Projects: []string{project}}, []bool{false, true, false}},
+		{"info", config.Receiver{Common: receiver.Common{MinSeverity: "info"}}, []bool{true, true, true}},
+		{"warning", config.Receiver{Common: receiver.Common{MinSeverity: "warning"}}, []bool{true, true, false}},
+		{"critical", config.Receiver{Common: receiver.Common{MinSeverity: "critical"}}, []bool{true, false, false}},
+		{"task names", config.Receiver{Common: receiver.Common{TaskNames: []string{"EXTEND"}}}, []bool{false, false, true}},
+		{"task names are exact", config.Receiver{Common: receiver.Common{TaskNames: []string{"extend"}}}, []bool{false, false, false}},
+		{"statuses", config.Receiver{Common: receiver.Common{Statuses: []string{"FAILED", "FAIL"}}}, []bool{true, false, false}},
+		{"projects", config.Receiver{Common: receiver.Common{Projects: []string{other}}}, []bool{false, false, true}},
+		{"projects ignore case", config.Receiver{Common: receiver.Common{Projects: []string{strings.ToUpper(project)}}}, []bool{true, true, false}},
+		{"all together", config.Receiver{Common: receiver.Common{MinSeverity: "warning", TaskNames: []string{event.SwitchoverTask}, Statuses: []string{"SUCCESS"}, Projects: []string{project}}}, []bool{false, true, false}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -59,7 +61,7 @@ func TestFilterMatch(t *testing.T) {
 }
 
 func TestFilterRejectsAnUnknownSeverity(t *testing.T) {
-	_, err := NewFilter(config.Receiver{Key: "slack.webhooks[2]", MinSeverity: "loud"})
+	_, err := NewFilter(config.Receiver{Common: receiver.Common{MinSeverity: "loud"}, Key: "slack.webhooks[2]"})
 	if err == nil || !strings.HasPrefix(err.Error(), "slack.webhooks[2].min_severity: ") {
 		t.Errorf("err = %v, want one naming slack.webhooks[2].min_severity", err)
 	}
@@ -72,9 +74,9 @@ func route(tab *Table, e *event.Event) []string { return To(tab.Decide(e, time.N
 // filter that refused.
 func TestTableRoutesAndExplains(t *testing.T) {
 	cfg := config.Default()
-	cfg.Slack.Webhooks = []config.Webhook{
-		{Name: "team", MinSeverity: "warning"},
-		{Name: "oncall", Statuses: []string{"FAILED"}},
+	cfg.Slack.Webhooks = []slacksink.WebhookConfig{
+		{Common: receiver.Common{Name: "team", MinSeverity: "warning"}},
+		{Common: receiver.Common{Name: "oncall", Statuses: []string{"FAILED"}}},
 	}
 	tab, err := New(&cfg)
 	if err != nil {
@@ -103,8 +105,8 @@ func TestTableRoutesAndExplains(t *testing.T) {
 func TestIncidentReceiversGetWhatMayResolve(t *testing.T) {
 	cfg := config.Default()
 	cfg.DCS.Projects = []config.Project{{ProjectID: project, Region: "cn-north-4"}}
-	cfg.PagerDuty = []config.PagerDuty{{Name: "pd", MinSeverity: "critical", Projects: []string{project}}}
-	cfg.Slack.Webhooks = []config.Webhook{{Name: "team", MinSeverity: "critical"}}
+	cfg.PagerDuty = []pagerduty.Config{{Common: receiver.Common{Name: "pd", MinSeverity: "critical", Projects: []string{project}}}}
+	cfg.Slack.Webhooks = []slacksink.WebhookConfig{{Common: receiver.Common{Name: "team", MinSeverity: "critical"}}}
 	tab, err := New(&cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -143,8 +145,8 @@ func TestIncidentReceiversGetWhatMayResolve(t *testing.T) {
 func TestTestEventsGoEverywhere(t *testing.T) {
 	cfg := config.Default()
 	cfg.DCS.Projects = []config.Project{{ProjectID: project, Region: "cn-north-4"}}
-	cfg.PagerDuty = []config.PagerDuty{{Name: "pd", MinSeverity: "critical"}}
-	cfg.Slack.Webhooks = []config.Webhook{{Name: "team", MinSeverity: "critical", TaskNames: []string{"EXTEND"}}}
+	cfg.PagerDuty = []pagerduty.Config{{Common: receiver.Common{Name: "pd", MinSeverity: "critical"}}}
+	cfg.Slack.Webhooks = []slacksink.WebhookConfig{{Common: receiver.Common{Name: "team", MinSeverity: "critical", TaskNames: []string{"EXTEND"}}}}
 	cfg.Mute = []config.Mute{{Name: "all", Start: "00:00", End: "24:00"}}
 	tab, err := New(&cfg)
 	if err != nil {

@@ -43,5 +43,3 @@ func (t *Table) Receivers() []Receiver { return slices.Clone(t.receivers) }
 
 // Windows returns the maintenance windows, in the order of the config.
 func (t *Table) Windows() []*Window { return slices.Clone(t.windows) }
-
-func sortStrings(s []string) { slices.Sort(s) }

@@ -21,6 +21,7 @@ import (
 	"notifier/internal/clock"
 	"notifier/internal/config"
 	"notifier/internal/event"
+	"notifier/internal/receiver"
 )
 
 // Window is one compiled [[mute]] table.
@@ -53,7 +54,7 @@ func compileWindows(cfg *config.Config) ([]*Window, error) {
 }
 
 func compile(m *config.Mute, key string) (*Window, error) {
-	f, err := NewFilter(config.Receiver{Key: key, MinSeverity: m.MinSeverity, TaskNames: m.TaskNames,
+	f, err := receiver.NewFilter(key, receiver.Common{MinSeverity: m.MinSeverity, TaskNames: m.TaskNames,
 		Statuses: m.Statuses, Projects: m.Projects})
 	if err != nil {
 		return nil, err

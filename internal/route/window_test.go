@@ -9,6 +9,8 @@ import (
 
 	"notifier/internal/config"
 	"notifier/internal/event"
+	"notifier/internal/receiver"
+	"notifier/internal/sinks/slacksink"
 )
 
 func at(s string) time.Time {
@@ -24,7 +26,7 @@ func table(t *testing.T, ms ...config.Mute) *Table {
 	t.Helper()
 	cfg := config.Default()
 	cfg.DCS.Projects = []config.Project{{Region: "cn-north-4", ProjectID: project}, {Region: "cn-north-4", ProjectID: other}}
-	cfg.Slack.Webhooks = []config.Webhook{{Name: "oncall", URLEnv: "A", MaxPending: 1}, {Name: "team", URLEnv: "B", MaxPending: 1}}
+	cfg.Slack.Webhooks = []slacksink.WebhookConfig{{Common: receiver.Common{Name: "oncall", MaxPending: 1}, URLEnv: "A"}, {Common: receiver.Common{Name: "team", MaxPending: 1}, URLEnv: "B"}}
 	cfg.Mute = ms
 	if err := cfg.Validate(); err != nil {
 		t.Fatalf("config: %v", err)

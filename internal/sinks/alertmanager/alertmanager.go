@@ -24,13 +24,12 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"notifier/internal/config"
 	"notifier/internal/event"
 	"notifier/internal/httpx"
 	"notifier/internal/incident"
 	"notifier/internal/linktmpl"
+	"notifier/internal/receiver"
 	"notifier/internal/retry"
-	"notifier/internal/route"
 	"notifier/internal/secret"
 	"notifier/internal/sinks"
 )
@@ -43,8 +42,8 @@ type Auth struct {
 
 // Options configure one [[alertmanager]] entry's Sink.
 type Options struct {
-	Index  int // position in [[alertmanager]], for error messages
-	Config config.Alertmanager
+	Key    string // where it is configured (alertmanager[1]), for error messages
+	Config Config // validated, with its defaults
 	Auth   Auth
 	Client *http.Client // nil: a client with a 10s timeout; redirects are never followed
 	Log    zerolog.Logger
@@ -71,7 +70,7 @@ type Sink struct {
 	secrets   []string
 	log       zerolog.Logger
 	st        event.Statuses
-	filter    route.Filter
+	filter    receiver.Filter
 	links     incident.Links
 	resend    time.Duration
 	failedTTL time.Duration
@@ -80,20 +79,11 @@ type Sink struct {
 	muted     func(e *event.Event) bool
 }
 
-// New checks o and builds the Sink; its errors name the entry by position and never
-// contain a credential.
+// New builds the Sink from a validated entry (its defaults applied) and the credentials
+// read for it; its errors name the entry's key and never contain a credential.
 func New(o Options) (*Sink, error) {
-	key := fmt.Sprintf("alertmanager[%d]", o.Index)
 	c := o.Config
-	if c.Name == "" {
-		return nil, fmt.Errorf("%s.name: required", key)
-	}
-	urls := c.URLs()
-	if len(urls) == 0 {
-		return nil, fmt.Errorf("%s.url: no URL", key)
-	}
-	f, err := route.NewFilter(config.Receiver{Key: key, MinSeverity: c.MinSeverity,
-		TaskNames: c.TaskNames, Statuses: c.Statuses, Projects: c.Projects})
+	f, err := receiver.NewFilter(o.Key, c.Common)
 	if err != nil {
 		return nil, err
 	}
@@ -101,7 +91,7 @@ func New(o Options) (*Sink, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Sink{name: c.Name, urls: urls, client: httpx.NewClient(o.Client), header: http.Header{},
+	s := &Sink{name: c.Name, urls: c.URLs(), client: httpx.NewClient(o.Client), header: http.Header{},
 		log: o.Log.With().Str("receiver", c.Name).Logger(), st: o.Statuses, filter: f, links: links,
 		resend: c.ResendInterval.D(), failedTTL: c.FailedTTL.D(), taskTTL: o.TaskTTL, now: o.Now, muted: o.Muted}
 	switch a := o.Auth; {
@@ -115,12 +105,6 @@ func New(o Options) (*Sink, error) {
 	}
 	if s.st == nil {
 		s.st = event.DefaultStatuses()
-	}
-	if s.resend <= 0 {
-		s.resend = time.Minute
-	}
-	if s.failedTTL <= 0 {
-		s.failedTTL = 24 * time.Hour
 	}
 	if s.taskTTL <= 0 {
 		s.taskTTL = 7 * 24 * time.Hour

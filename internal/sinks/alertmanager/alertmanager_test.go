@@ -13,10 +13,11 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"notifier/internal/config"
+	"notifier/internal/confkit"
 	"notifier/internal/event"
 	"notifier/internal/linktmpl"
 	"notifier/internal/oncalltest"
+	"notifier/internal/receiver"
 	"notifier/internal/retry"
 	"notifier/internal/sinks/alertmanager"
 	"notifier/internal/testutil"
@@ -36,9 +37,8 @@ func newRig(t *testing.T, urls string, auth alertmanager.Auth, log zerolog.Logge
 	t.Helper()
 	clk := testutil.NewClock(t0)
 	s, err := alertmanager.New(alertmanager.Options{
-		Config: config.Alertmanager{Name: "am", URL: urls, MinSeverity: "warning",
-			ResendInterval: config.Duration(time.Minute), FailedTTL: config.Duration(24 * time.Hour)},
-		Auth: auth, Log: log, Now: clk.Now,
+		Config: alertmanager.Config{Common: receiver.Common{Name: "am", MinSeverity: "warning"}, URL: urls, ResendInterval: confkit.Duration(time.Minute), FailedTTL: confkit.Duration(24 * time.Hour)},
+		Auth:   auth, Log: log, Now: clk.Now,
 		Links: []linktmpl.Link{{Text: "Runbook", URL: "https://wiki.example.com/dcs/{{.TaskName}}"}},
 	})
 	if err != nil {
@@ -269,7 +269,9 @@ func TestTaskTTL(t *testing.T) {
 	am := oncalltest.NewAlertmanager(t, "")
 	clk := testutil.NewClock(t0)
 	am.SetClock(clk.Now)
-	s, err := alertmanager.New(alertmanager.Options{Config: config.Alertmanager{Name: "am", URL: am.URL(), MinSeverity: "warning"},
+	// resend_interval and failed_ttl as Load defaults them: 1m, 24h.
+	s, err := alertmanager.New(alertmanager.Options{Config: alertmanager.Config{Common: receiver.Common{Name: "am", MinSeverity: "warning"}, URL: am.URL(),
+		ResendInterval: confkit.Duration(time.Minute), FailedTTL: confkit.Duration(24 * time.Hour)},
 		TaskTTL: time.Hour, Now: clk.Now})
 	if err != nil {
 		t.Fatal(err)

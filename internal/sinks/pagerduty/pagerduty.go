@@ -19,20 +19,18 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
 
-	"notifier/internal/config"
 	"notifier/internal/event"
 	"notifier/internal/httpx"
 	"notifier/internal/incident"
 	"notifier/internal/linktmpl"
+	"notifier/internal/receiver"
 	"notifier/internal/retry"
-	"notifier/internal/route"
 	"notifier/internal/secret"
 	"notifier/internal/sinks"
 )
@@ -43,8 +41,8 @@ const forgetAfter = 30 * 24 * time.Hour
 
 // Options configure one [[pagerduty]] entry's Sink.
 type Options struct {
-	Index      int // position in [[pagerduty]], for error messages
-	Config     config.PagerDuty
+	Key        string        // where it is configured (pagerduty[1]), for error messages
+	Config     Config        // validated, with its defaults
 	RoutingKey secret.Secret // resolved by the caller with secret.Read
 	Client     *http.Client  // nil: a client with a 10s timeout; redirects are never followed
 	Log        zerolog.Logger
@@ -67,31 +65,19 @@ type Sink struct {
 	client *http.Client
 	log    zerolog.Logger
 	st     event.Statuses
-	filter route.Filter
+	filter receiver.Filter
 	links  incident.Links
 	now    func() time.Time
 	muted  func(e *event.Event) bool
 }
 
-// New checks o and builds the Sink. Its errors name the entry by position and never
-// contain the routing key.
+// New builds the Sink from a validated entry (its defaults applied) and the routing key
+// read for it. Its errors name the entry's key and never contain the routing key.
 func New(o Options) (*Sink, error) {
-	key := fmt.Sprintf("pagerduty[%d]", o.Index)
-	if o.Config.Name == "" {
-		return nil, fmt.Errorf("%s.name: required", key)
-	}
-	raw := o.Config.URL
-	if raw == "" {
-		raw = config.DefaultPagerDutyURL
-	}
-	if u, err := url.Parse(raw); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return nil, fmt.Errorf("%s.url: not an absolute http(s) URL", key)
-	}
 	if o.RoutingKey == "" {
-		return nil, fmt.Errorf("%s.routing_key_env: no routing key", key)
+		return nil, fmt.Errorf("%s.routing_key_env: no routing key", o.Key)
 	}
-	f, err := route.NewFilter(config.Receiver{Key: key, MinSeverity: o.Config.MinSeverity,
-		TaskNames: o.Config.TaskNames, Statuses: o.Config.Statuses, Projects: o.Config.Projects})
+	f, err := receiver.NewFilter(o.Key, o.Config.Common)
 	if err != nil {
 		return nil, err
 	}
@@ -99,7 +85,7 @@ func New(o Options) (*Sink, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Sink{name: o.Config.Name, key: o.RoutingKey, url: raw, client: httpx.NewClient(o.Client),
+	s := &Sink{name: o.Config.Name, key: o.RoutingKey, url: o.Config.URL, client: httpx.NewClient(o.Client),
 		log: o.Log.With().Str("receiver", o.Config.Name).Logger(), st: o.Statuses, filter: f, links: links, now: o.Now, muted: o.Muted}
 	if s.st == nil {
 		s.st = event.DefaultStatuses()

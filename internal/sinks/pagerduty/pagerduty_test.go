@@ -12,11 +12,11 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"notifier/internal/config"
 	"notifier/internal/event"
 	"notifier/internal/httpx"
 	"notifier/internal/linktmpl"
 	"notifier/internal/oncalltest"
+	"notifier/internal/receiver"
 	"notifier/internal/retry"
 	"notifier/internal/sinks"
 	"notifier/internal/sinks/pagerduty"
@@ -27,9 +27,9 @@ const proj = "0123456789abcdef0123456789abcdef"
 
 var t0 = time.Date(2026, 12, 1, 2, 0, 0, 0, time.UTC)
 
-func newSink(t *testing.T, url string, log zerolog.Logger, mod ...func(*config.PagerDuty)) *pagerduty.Sink {
+func newSink(t *testing.T, url string, log zerolog.Logger, mod ...func(*pagerduty.Config)) *pagerduty.Sink {
 	t.Helper()
-	c := config.PagerDuty{Name: "pd", RoutingKeyEnv: "PD_KEY", URL: url, MinSeverity: "critical"}
+	c := pagerduty.Config{Common: receiver.Common{Name: "pd", MinSeverity: "critical"}, RoutingKeyEnv: "PD_KEY", URL: url}
 	for _, m := range mod {
 		m(&c)
 	}
@@ -147,7 +147,7 @@ func TestStuckLifecycle(t *testing.T) {
 
 func TestGapLifecycle(t *testing.T) {
 	pd := oncalltest.NewPagerDuty(t)
-	s, mem := newSink(t, pd.URL(), zerolog.Nop(), func(c *config.PagerDuty) { c.MinSeverity = "warning" }), testutil.NewMemory()
+	s, mem := newSink(t, pd.URL(), zerolog.Nop(), func(c *pagerduty.Config) { c.MinSeverity = "warning" }), testutil.NewMemory()
 	gap := event.NewGap(event.Gap{ProjectID: proj, Region: "cn-north-4", BlindSince: t0, Reason: "HTTP 503", DetectedAt: t0.Add(5 * time.Minute)})
 	send(t, s, mem, gap)
 	if ev := pd.Next(t); ev.EventAction != "trigger" || ev.DedupKey != "dcs/"+proj+"/watch" || ev.Payload.Severity != "warning" || ev.Payload.Component != "watch" {
@@ -185,7 +185,7 @@ func TestAnswersAreClassified(t *testing.T) {
 	send(t, s, mem, failed)
 	pd.Next(t)
 
-	bad, err := pagerduty.New(pagerduty.Options{Config: config.PagerDuty{Name: "bad", URL: pd.URL(), MinSeverity: "critical"},
+	bad, err := pagerduty.New(pagerduty.Options{Config: pagerduty.Config{Common: receiver.Common{Name: "bad", MinSeverity: "critical"}, URL: pd.URL()},
 		RoutingKey: "short-key-that-is-wrong", Log: zerolog.New(&logs)})
 	if err != nil {
 		t.Fatal(err)
@@ -233,7 +233,7 @@ func TestPrintingNeverShowsTheRoutingKey(t *testing.T) {
 func TestTickForgetsStaleIncidents(t *testing.T) {
 	pd := oncalltest.NewPagerDuty(t)
 	now := t0.Add(31 * 24 * time.Hour)
-	s, err := pagerduty.New(pagerduty.Options{Config: config.PagerDuty{Name: "pd", URL: pd.URL(), MinSeverity: "critical"},
+	s, err := pagerduty.New(pagerduty.Options{Config: pagerduty.Config{Common: receiver.Common{Name: "pd", MinSeverity: "critical"}, URL: pd.URL()},
 		RoutingKey: oncalltest.RoutingKey, Now: func() time.Time { return now }})
 	if err != nil {
 		t.Fatal(err)
@@ -259,7 +259,7 @@ func TestTickForgetsStaleIncidents(t *testing.T) {
 // window still resolves.
 func TestMutedEventsOpenNothingButStillResolve(t *testing.T) {
 	pd := oncalltest.NewPagerDuty(t)
-	c := config.PagerDuty{Name: "pd", RoutingKeyEnv: "PD_KEY", URL: pd.URL(), MinSeverity: "critical"}
+	c := pagerduty.Config{Common: receiver.Common{Name: "pd", MinSeverity: "critical"}, RoutingKeyEnv: "PD_KEY", URL: pd.URL()}
 	muted := false
 	s, err := pagerduty.New(pagerduty.Options{Config: c, RoutingKey: oncalltest.RoutingKey, Log: zerolog.Nop(),
 		Muted: func(*event.Event) bool { return muted }})

@@ -12,7 +12,6 @@ import (
 	"github.com/slack-go/slack"
 	"golang.org/x/time/rate"
 
-	"notifier/internal/config"
 	"notifier/internal/event"
 	"notifier/internal/httpx"
 	"notifier/internal/linktmpl"
@@ -37,10 +36,10 @@ const DefaultKeep = 9 * 24 * time.Hour
 
 // ChannelOptions configure one slack.channels receiver.
 type ChannelOptions struct {
-	Index   int            // position in slack.channels, for error messages
-	Channel config.Channel // its Name names the sink
-	Token   secret.Secret  // the bot token, read by the caller (config.Channel.ReadToken)
-	Client  *http.Client   // nil: a client with a 10s timeout; redirects are never followed
+	Key     string        // where it is configured (slack.channels[1]), for error messages
+	Channel ChannelConfig // validated, with its defaults; its Name names the sink
+	Token   secret.Secret // the bot token, read by the caller (ChannelConfig.ReadToken)
+	Client  *http.Client  // nil: a client with a 10s timeout; redirects are never followed
 	Log     zerolog.Logger
 	Now     func() time.Time // nil: time.Now
 	Pace    Pacer            // nil: NewPacer(); share one between receivers of one channel
@@ -75,21 +74,14 @@ type Channel struct {
 	told map[string]bool // error codes already logged with their explanation
 }
 
-// NewChannel checks o and builds the receiver. Its errors name the key and never contain
-// the token.
+// NewChannel builds the receiver from a validated entry and checks the token read for it.
+// Its errors name the key and never contain the token.
 func NewChannel(o ChannelOptions) (*Channel, error) {
-	key := channelKey(o.Index)
-	if o.Channel.Name == "" {
-		return nil, fmt.Errorf("%s.name: required", key)
-	}
 	tok := o.Token.Reveal()
 	if tok == "" || strings.ContainsAny(tok, " \t\r\n") {
-		return nil, fmt.Errorf("%s: the bot token is empty or contains white space", key)
+		return nil, fmt.Errorf("%s: the bot token is empty or contains white space", o.Key)
 	}
 	apiURL := o.Channel.APIURL
-	if apiURL == "" {
-		apiURL = config.DefaultSlackAPIURL
-	}
 	if !strings.HasSuffix(apiURL, "/") {
 		apiURL += "/" // slack-go appends the method name
 	}
@@ -123,8 +115,6 @@ func NewChannel(o ChannelOptions) (*Channel, error) {
 	}
 	return c, nil
 }
-
-func channelKey(i int) string { return fmt.Sprintf("slack.channels[%d]", i) }
 
 // Name returns the receiver's name, slack.channels[].name.
 func (c *Channel) Name() string { return c.name }

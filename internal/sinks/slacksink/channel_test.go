@@ -13,10 +13,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
-	"notifier/internal/config"
 	"notifier/internal/diff"
 	"notifier/internal/event"
 	"notifier/internal/metrics"
+	"notifier/internal/receiver"
 	"notifier/internal/retry"
 	"notifier/internal/secret"
 	"notifier/internal/sinks"
@@ -93,7 +93,7 @@ func (r *cardRig) open(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.ch, err = NewChannel(ChannelOptions{
-		Channel: config.Channel{Name: "live", Channel: channelID, APIURL: r.api.APIURL(), ThreadReplies: r.threads},
+		Channel: ChannelConfig{Common: receiver.Common{Name: "live"}, Channel: channelID, APIURL: r.api.APIURL(), ThreadReplies: r.threads},
 		Token:   secret.Secret(botToken), Log: zerolog.New(r.logs).Level(zerolog.DebugLevel),
 		Now: func() time.Time { return r.now }, Pace: r.pace,
 	})
@@ -366,7 +366,7 @@ func TestBotTokenIsNeverShown(t *testing.T) {
 			t.Fatalf("the bot token shows:\n%s", shown)
 		}
 	}
-	if _, err := NewChannel(ChannelOptions{Index: 2, Channel: config.Channel{Name: "x", Channel: channelID},
+	if _, err := NewChannel(ChannelOptions{Key: "slack.channels[2]", Channel: ChannelConfig{Common: receiver.Common{Name: "x"}, Channel: channelID},
 		Token: secret.Secret("xoxb-bad token")}); err == nil || strings.Contains(err.Error(), "bad") ||
 		!strings.Contains(err.Error(), "slack.channels[2]") {
 		t.Errorf("a token with a space: %v", err)

@@ -8,8 +8,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
-	"notifier/internal/config"
 	"notifier/internal/event"
+	"notifier/internal/receiver"
 	synctest "notifier/internal/testutil"
 )
 
@@ -135,7 +135,7 @@ func TestDigestOnBurst(t *testing.T) {
 
 func TestRouting(t *testing.T) {
 	f := newFakeSlack(t, nil)
-	r := newRig(t, t.TempDir(), Options{URL: f.hook(), Webhook: config.Webhook{MinSeverity: "critical"}})
+	r := newRig(t, t.TempDir(), Options{URL: f.hook(), Webhook: WebhookConfig{Common: receiver.Common{MinSeverity: "critical"}}})
 	evs := events(t, 3) // only the first fails, so only it is critical
 	r.commit(t, evs...)
 	r.drained(t)

@@ -3,19 +3,17 @@ package slacksink
 import (
 	"strings"
 	"testing"
-
-	"notifier/internal/config"
 )
 
 func TestNewRejects(t *testing.T) {
-	const secret = "https://hooks.slack.com/services/T0/B0/SECRETTOKEN"
 	tests := []struct {
 		name, want string
 		o          Options
 	}{
-		{"no name", "slack.webhooks[2].name: required", Options{Index: 2, URL: secret}},
+		// A missing name is config's to refuse (slack.webhooks[i].name: required), before
+		// any receiver is opened; New checks what was read outside the file, the URL.
 		{"no scheme", "slack.webhooks[1]: the webhook URL (from environment variable HOOK)",
-			Options{Index: 1, URL: "hooks.slack.com/services/SECRETTOKEN", Webhook: config.Webhook{URLEnv: "HOOK"}}},
+			Options{Key: "slack.webhooks[1]", URL: "hooks.slack.com/services/SECRETTOKEN", Webhook: WebhookConfig{URLEnv: "HOOK"}}},
 		{"bad scheme", "not an absolute http(s) URL", Options{URL: "ftp://x/SECRETTOKEN"}},
 		{"unparsable", "not an absolute http(s) URL", Options{URL: "https://h/%zzSECRETTOKEN"}},
 		{"empty", "not an absolute http(s) URL", Options{}},

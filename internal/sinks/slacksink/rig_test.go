@@ -17,11 +17,10 @@ import (
 	"github.com/rs/zerolog"
 	"github.com/slack-go/slack"
 
-	"notifier/internal/config"
 	"notifier/internal/diff"
 	"notifier/internal/event"
 	"notifier/internal/metrics"
-	"notifier/internal/route"
+	"notifier/internal/receiver"
 	"notifier/internal/secret"
 	"notifier/internal/sinks"
 	"notifier/internal/state"
@@ -123,7 +122,7 @@ type rig struct {
 	stop   func()
 }
 
-// newRig builds one Sink per option (Index set from the position, MinGap 10ms unless
+// newRig builds one Sink per option (Key set from the position, MinGap 10ms unless
 // set) and runs a Dispatcher over them until the test ends or stop is called.
 func newRig(t *testing.T, dir string, opts ...Options) *rig {
 	t.Helper()
@@ -131,8 +130,9 @@ func newRig(t *testing.T, dir string, opts ...Options) *rig {
 	log := zerolog.New(r.logs).Level(zerolog.DebugLevel)
 	var names []string
 	var ss []sinks.Sink
+	var filters []receiver.Filter
 	for i, o := range opts {
-		o.Index, o.Log = i, log
+		o.Key, o.Log = fmt.Sprintf("slack.webhooks[%d]", i), log
 		if o.Webhook.Name == "" {
 			o.Webhook.Name = fmt.Sprintf("hook%d", i)
 		}
@@ -143,6 +143,13 @@ func newRig(t *testing.T, dir string, opts ...Options) *rig {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// Routing is decided at commit, by the webhooks' filters, as the notifier does
+		// (package route compiles the same receiver.Filter; it is above this package).
+		f, err := receiver.NewFilter(o.Key, o.Webhook.Common)
+		if err != nil {
+			t.Fatal(err)
+		}
+		filters = append(filters, f)
 		r.sinks = append(r.sinks, s)
 		names = append(names, s.Name())
 		ss = append(ss, s)
@@ -156,22 +163,16 @@ func newRig(t *testing.T, dir string, opts ...Options) *rig {
 		t.Fatal(err)
 	}
 	r.store = store
-	// Routing is decided at commit, by the webhooks' filters, as the notifier does.
-	cfg := config.Default()
-	cfg.NATS.URL = ""
-	for _, o := range opts {
-		cfg.Slack.Webhooks = append(cfg.Slack.Webhooks, o.Webhook)
-	}
-	for i := range cfg.Slack.Webhooks {
-		if cfg.Slack.Webhooks[i].Name == "" {
-			cfg.Slack.Webhooks[i].Name = fmt.Sprintf("hook%d", i)
+	route := func(e *event.Event) []string {
+		var to []string
+		for i, f := range filters {
+			if ok, _ := f.Match(e); ok {
+				to = append(to, names[i])
+			}
 		}
+		return to
 	}
-	table, err := route.New(&cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.ledger, _ = state.NewLedger(store, snap, names, state.Route(func(e *event.Event) []string { return route.To(table.Decide(e, time.Now())) }))
+	r.ledger, _ = state.NewLedger(store, snap, names, state.Route(route))
 	d := sinks.NewDispatcher(sinks.DispatcherOptions{Queue: r.ledger, Sinks: ss, Log: log, Metrics: r.m,
 		MinBackoff: 10 * time.Millisecond, MaxBackoff: 5 * time.Second})
 	ctx, cancel := context.WithCancel(t.Context())

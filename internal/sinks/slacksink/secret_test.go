@@ -12,7 +12,7 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"notifier/internal/config"
+	"notifier/internal/receiver"
 	"notifier/internal/retry"
 	"notifier/internal/secret"
 	"notifier/internal/testutil"
@@ -67,7 +67,7 @@ func TestNoSecretInErrors(t *testing.T) {
 	for i, s := range leakyServers(t) {
 		t.Run(s.name, func(t *testing.T) {
 			logs := &testutil.SyncBuffer{}
-			o := Options{Index: i, Webhook: config.Webhook{Name: "hook"}, URL: s.url, Client: s.client, Log: zerolog.New(logs), MinGap: time.Millisecond}
+			o := Options{Key: fmt.Sprintf("slack.webhooks[%d]", i), Webhook: WebhookConfig{Common: receiver.Common{Name: "hook"}}, URL: s.url, Client: s.client, Log: zerolog.New(logs), MinGap: time.Millisecond}
 			sink, err := New(o)
 			if err != nil {
 				t.Fatal(err)

@@ -29,7 +29,6 @@ import (
 	"github.com/rs/zerolog"
 	"github.com/slack-go/slack"
 
-	"notifier/internal/config"
 	"notifier/internal/event"
 	"notifier/internal/httpx"
 	"notifier/internal/linktmpl"
@@ -39,10 +38,10 @@ import (
 
 // Options configure one webhook's Sink.
 type Options struct {
-	Index   int            // position in slack.webhooks, for error messages
-	Webhook config.Webhook // its Name names the sink; the URL fields only name where URL came from
-	URL     secret.Secret  // resolved by the caller with secret.Read
-	Client  *http.Client   // nil: a client with a 10s timeout; redirects are never followed
+	Key     string        // where it is configured (slack.webhooks[2]), for error messages
+	Webhook WebhookConfig // validated; its Name names the sink, the URL fields where URL came from
+	URL     secret.Secret // resolved by the caller with secret.Read
+	Client  *http.Client  // nil: a client with a 10s timeout; redirects are never followed
 	Log     zerolog.Logger
 	Now     func() time.Time // the clock durations are measured to; nil: time.Now
 	MinGap  time.Duration    // least time between two posts; 0: 1s, Slack's documented limit
@@ -74,10 +73,10 @@ type Sink struct {
 	last time.Time // when the last post ended
 }
 
-// New checks o and builds the Sink. Its errors name the webhook by position and never
-// contain the URL.
+// New builds the Sink from a validated entry and checks the URL read for it. Its errors
+// name the webhook's key and never contain the URL.
 func New(o Options) (*Sink, error) {
-	key := fmt.Sprintf("slack.webhooks[%d]", o.Index)
+	key := o.Key
 	raw := o.URL.Reveal()
 	// Not wrapping url.Parse's error: it quotes the URL.
 	u, perr := url.Parse(raw)
@@ -92,9 +91,6 @@ func New(o Options) (*Sink, error) {
 		gap:    o.MinGap,
 		st:     o.Statuses,
 		during: o.During,
-	}
-	if s.name == "" {
-		return nil, fmt.Errorf("%s.name: required", key)
 	}
 	links, err := NewLinks(o.Links)
 	if err != nil {
@@ -114,7 +110,7 @@ func New(o Options) (*Sink, error) {
 	return s, nil
 }
 
-func source(w config.Webhook) string {
+func source(w WebhookConfig) string {
 	if w.URLEnv != "" {
 		return "environment variable " + w.URLEnv
 	}
