@@ -112,7 +112,7 @@ scrape_configs:
 		return r
 	}
 	// Two scrapes holding the event at least, so that rate() and increase() have data.
-	testutil.Eventually(t, "three scrapes of the notifier, two with its event", func() bool {
+	testutil.Eventually(t, "two scrapes holding the event", func() bool {
 		r := instant(`count_over_time(notifier_events_total{job="notifier"}[5m]) >= 2`)
 		return r.Status == "success" && len(r.Data.Result) > 0
 	})
