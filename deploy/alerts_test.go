@@ -68,7 +68,7 @@ func checkTemplate(text string) error {
 	data := struct {
 		Labels, ExternalLabels map[string]string
 		Value                  float64
-	}{map[string]string{"project": "p", "receiver": "r", "shard": "0"}, nil, 1}
+	}{map[string]string{"project": "p", "project_name": "prod-eu", "receiver": "r", "shard": "0", "instance": "i"}, nil, 1}
 	return tmpl.Execute(&bytes.Buffer{}, data)
 }
 
@@ -125,8 +125,14 @@ func TestAlertRules(t *testing.T) {
 					t.Errorf("%s: annotation %s: %v", where, k, err)
 				}
 			}
-			if r.Alert != "" && (r.Labels["severity"] == "" || r.Annotations["summary"] == "" || r.Annotations["description"] == "") {
-				t.Errorf("%s: every alert has a severity, a summary and a description", where)
+			if r.Alert != "" && (r.Labels["severity"] == "" || r.Annotations["summary"] == "" || r.Annotations["description"] == "" ||
+				r.Annotations["runbook_url"] == "") {
+				t.Errorf("%s: every alert has a severity, a summary, a description and a runbook_url", where)
+			}
+			// An alert about a project names it: its expression joins on notifier_project_info.
+			if strings.Contains(r.Annotations["summary"], "$labels.project") &&
+				!strings.Contains(r.Expr, "group_left (project_name) topk by (project) (1, notifier_project_info)") {
+				t.Errorf("%s: about a project, but its expression does not take project_name from notifier_project_info", where)
 			}
 			if strings.TrimSpace(r.Expr) == "" {
 				t.Errorf("%s: no expr", where)
@@ -137,9 +143,11 @@ func TestAlertRules(t *testing.T) {
 		}
 	}
 	// What the issue asks for: a project not watched, a receiver not delivering, events
-	// dropped, state not saved, config reload failed, no leader (nats-kv).
+	// dropped, state not saved, config reload failed, no leader (nats-kv); a project never
+	// read has its own alert.
 	for _, want := range []struct{ alert, metric string }{
 		{"NotifierProjectNotWatched", "notifier_project_up"},
+		{"NotifierProjectNeverRead", "notifier_last_successful_poll_timestamp_seconds) == 0"},
 		{"NotifierReceiverNotDelivering", "notifier_pending_events"},
 		{"NotifierEventsDropped", `result="dropped"`},
 		{"NotifierStateNotSaved", "notifier_state_save_errors_total"},

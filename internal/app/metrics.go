@@ -15,11 +15,15 @@ func (a *App) Registry() *prometheus.Registry { return a.reg }
 
 // initSeries creates every project's and every receiver's series at zero, so that a
 // notifier that never manages to poll or deliver still says so from its first scrape.
-// It runs before the state is loaded, which then sets what it knows.
+// It runs before the state is loaded, which then sets what it knows. It also names the
+// projects watched in notifier_project_info (after Keep, at New and at every reload).
 func (a *App) initSeries() {
+	info := make([]metrics.ProjectInfo, 0, len(a.projects))
 	for _, p := range a.projects {
 		a.m.InitProject(p.cfg.ProjectID)
+		info = append(info, metrics.ProjectInfo{ID: p.cfg.ProjectID, Name: p.cfg.Name, Region: p.cfg.Region, DiscoveredBy: p.from})
 	}
+	a.m.SetProjects(info)
 	for _, r := range a.recv {
 		a.m.InitReceiver(r.sink.Name())
 	}

@@ -46,6 +46,9 @@ type Metrics struct {
 	ConfigReloadSuccessful  prometheus.Gauge
 	ConfigReloadSuccessTime prometheus.Gauge // Unix seconds
 
+	// info is notifier_project_info (see SetProjects).
+	info *projectInfo
+
 	// probes computes notifier_project_up and notifier_nats_connected at every scrape
 	// (see SetProbes).
 	probes *probes
@@ -121,13 +124,14 @@ func New(reg prometheus.Registerer, version string) *Metrics {
 			Help: "Throttling answers (429, APIGW.0308) by credential, named by the key it is configured under (dcs, dcs.projects[2], dcs.discover[0]); each pauses every project of that access key."}, []string{"credential"}),
 		Discovered: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: ns, Name: "discovered_projects",
 			Help: "Projects to watch found by the last successful listing of a [[dcs.discover]] entry."}, []string{"discover"}),
+		info:   newProjectInfo(),
 		probes: newProbes(),
 		known:  map[string]bool{},
 	}
 	reg.MustRegister(m.Polls, m.PollDuration, m.APIRequests, m.Pages, m.TasksFollowed, m.TasksActive,
 		m.SkippedTasks, m.WindowIgnored, m.WindowUnfiltered, m.FullListings, m.Events, m.Deliveries, m.Pending, m.Retries, m.StateSaveErrors,
 		m.LastSuccess, m.Leader, m.LeaderTerm, m.ClusterMembers, m.LeaseReleases, m.BuildInfo, m.ConfigReloadSuccessful, m.ConfigReloadSuccessTime,
-		m.Throttled, m.Discovered, m.probes,
+		m.Throttled, m.Discovered, m.info, m.probes,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.BuildInfo.WithLabelValues(version).Set(1)
 	m.Retries.WithLabelValues(RetriesPoller)

@@ -1,6 +1,7 @@
 // Package testutil holds the small helpers the notifier's tests share: a log sink that
 // several goroutines may write to while the test reads it, a wait on a condition with a
-// deadline, and the value of one metric series. It is for tests only.
+// deadline, the value of one metric series, and the path of a real program a test drives
+// (Tool). It is for tests only.
 package testutil
 
 import (
