@@ -20,6 +20,7 @@ import (
 	"notifier/internal/event"
 	"notifier/internal/natstest"
 	"notifier/internal/testutil"
+	"notifier/internal/web"
 )
 
 const (
@@ -83,6 +84,12 @@ func (p *pipeline) startWith(deps app.Deps) (stop func()) {
 	if err != nil {
 		p.t.Fatal(err)
 	}
+	// As run does: the endpoints on http.listen, when a test sets it, through internal/web.
+	srv, err := web.Listen(web.Options{HTTP: p.cfg.HTTP, Log: deps.Log})
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	srv.Set(a, deps.Log)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- a.Run(ctx) }()
@@ -95,6 +102,7 @@ func (p *pipeline) startWith(deps app.Deps) (stop func()) {
 			if err := <-done; err != nil {
 				p.t.Errorf("Run: %v", err)
 			}
+			srv.Close()
 			a.Close()
 		})
 	}

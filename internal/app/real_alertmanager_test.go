@@ -13,6 +13,8 @@ import (
 	"notifier/internal/config"
 	"notifier/internal/dcssim"
 	"notifier/internal/event"
+	"notifier/internal/receiver"
+	"notifier/internal/sinks/alertmanager"
 	"notifier/internal/testutil"
 )
 
@@ -157,8 +159,8 @@ func TestFailedSwitchoverInARealAlertmanager(t *testing.T) {
 	p.cfg.DCS.Projects[0].Name = "prod-eu"
 	// endsAt is 4 × 5 s ahead: a restart shorter than that (on a loaded machine too) keeps
 	// the alert active.
-	p.cfg.Alertmanager = []config.Alertmanager{{Name: "am", URL: am.url, MinSeverity: "warning",
-		ResendInterval: config.Duration(5 * time.Second), FailedTTL: config.Duration(24 * time.Hour), MaxPending: 100}}
+	p.cfg.Alertmanager = []alertmanager.Config{{Common: receiver.Common{Name: "am", MinSeverity: "warning", MaxPending: 100},
+		URL: am.url, ResendInterval: config.Duration(5 * time.Second), FailedTTL: config.Duration(24 * time.Hour)}}
 	put := func(id, status string) {
 		p.sim.Put(pipeProject, dcssim.Task{ID: id, Name: event.SwitchoverTask, Status: status, CreatedAt: time.Now().UTC(),
 			UserName: "ops", JobID: "job-" + id, Extra: map[string]any{"instance_id": "inst-1"}})
