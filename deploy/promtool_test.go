@@ -11,7 +11,7 @@ import (
 	"github.com/prometheus/common/model"
 	"go.yaml.in/yaml/v3"
 
-	"notifier/internal/testutil"
+	"notifier/internal/testkit/testutil"
 )
 
 // The real promtool loads the rules as Prometheus does and runs their unit tests

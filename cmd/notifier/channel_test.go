@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"notifier/internal/slackfake"
+	"notifier/internal/testkit/slackfake"
 )
 
 const channelToken = "xoxb-9999-8888-CliT0k3nS3cr3t"

@@ -14,7 +14,7 @@ import (
 
 	"notifier/internal/dcssim"
 	"notifier/internal/event"
-	"notifier/internal/natstest"
+	"notifier/internal/testkit/natstest"
 )
 
 // cli runs the command line and returns its exit code and outputs.

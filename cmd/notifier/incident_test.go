@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"notifier/internal/oncalltest"
+	"notifier/internal/testkit/oncalltest"
 )
 
 const onCallConfig = `

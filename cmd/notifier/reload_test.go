@@ -14,7 +14,7 @@ import (
 
 	"notifier/internal/config"
 	"notifier/internal/dcssim"
-	"notifier/internal/testutil"
+	"notifier/internal/testkit/testutil"
 )
 
 // reloadRun is serve running on a reloadEnv with its endpoints, until the test ends.

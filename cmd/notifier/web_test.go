@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"notifier/internal/config"
-	"notifier/internal/testutil"
+	"notifier/internal/testkit/testutil"
 )
 
 // withWebConfig adds http.web_config_file = webFile to the [http] table of the file at

@@ -7,10 +7,10 @@ import (
 	"time"
 
 	"notifier/internal/config"
-	"notifier/internal/oncalltest"
 	"notifier/internal/receiver"
 	"notifier/internal/sinks/alertmanager"
-	"notifier/internal/testutil"
+	"notifier/internal/testkit/oncalltest"
+	"notifier/internal/testkit/testutil"
 )
 
 // An alert outlives a stop of the notifier of 2 × resend_interval: Alertmanager (with its

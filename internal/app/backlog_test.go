@@ -11,7 +11,7 @@ import (
 	"notifier/internal/app"
 	"notifier/internal/receiver"
 	"notifier/internal/sinks/slacksink"
-	"notifier/internal/testutil"
+	"notifier/internal/testkit/testutil"
 )
 
 // labeled returns the value of the series of name with exactly the labels want (0 when

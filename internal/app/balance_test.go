@@ -11,7 +11,7 @@ import (
 	"notifier/internal/dcssim"
 	"notifier/internal/event"
 	"notifier/internal/status"
-	ntestutil "notifier/internal/testutil"
+	ntestutil "notifier/internal/testkit/testutil"
 )
 
 // shardProjects returns one project id per shard of n.

@@ -16,9 +16,9 @@ import (
 	"notifier/internal/event"
 	"notifier/internal/receiver"
 	"notifier/internal/sinks/slacksink"
-	"notifier/internal/slackfake"
 	"notifier/internal/state"
-	"notifier/internal/testutil"
+	"notifier/internal/testkit/slackfake"
+	"notifier/internal/testkit/testutil"
 )
 
 const cardToken = "xoxb-0000-1111-CardT0k3nS3cr3t"

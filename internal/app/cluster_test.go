@@ -18,9 +18,9 @@ import (
 	"notifier/internal/config"
 	"notifier/internal/dcssim"
 	"notifier/internal/event"
-	"notifier/internal/natstest"
 	"notifier/internal/status"
-	ntestutil "notifier/internal/testutil"
+	"notifier/internal/testkit/natstest"
+	ntestutil "notifier/internal/testkit/testutil"
 )
 
 const (

@@ -18,7 +18,7 @@ import (
 	"notifier/internal/config"
 	"notifier/internal/dcssim"
 	"notifier/internal/metrics"
-	"notifier/internal/testutil"
+	"notifier/internal/testkit/testutil"
 )
 
 const (

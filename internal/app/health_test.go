@@ -13,7 +13,7 @@ import (
 
 	"notifier/internal/app"
 	"notifier/internal/status"
-	"notifier/internal/testutil"
+	"notifier/internal/testkit/testutil"
 	"notifier/internal/web"
 
 	"github.com/rs/zerolog"

@@ -16,9 +16,9 @@ import (
 	"notifier/internal/app"
 	"notifier/internal/config"
 	"notifier/internal/dcssim"
-	"notifier/internal/natstest"
 	"notifier/internal/status"
-	"notifier/internal/testutil"
+	"notifier/internal/testkit/natstest"
+	"notifier/internal/testkit/testutil"
 	"notifier/internal/web"
 )
 

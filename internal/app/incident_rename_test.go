@@ -10,10 +10,10 @@ import (
 
 	"notifier/internal/dcssim"
 	"notifier/internal/event"
-	"notifier/internal/oncalltest"
 	"notifier/internal/receiver"
 	"notifier/internal/sinks/pagerduty"
-	"notifier/internal/testutil"
+	"notifier/internal/testkit/oncalltest"
+	"notifier/internal/testkit/testutil"
 )
 
 // A PagerDuty receiver renamed in the config no longer knows the incidents it opened,

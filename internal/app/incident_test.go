@@ -16,11 +16,11 @@ import (
 	"notifier/internal/config"
 	"notifier/internal/dcssim"
 	"notifier/internal/event"
-	"notifier/internal/oncalltest"
 	"notifier/internal/receiver"
 	"notifier/internal/sinks/alertmanager"
 	"notifier/internal/sinks/pagerduty"
-	"notifier/internal/testutil"
+	"notifier/internal/testkit/oncalltest"
+	"notifier/internal/testkit/testutil"
 	"notifier/internal/web"
 )
 

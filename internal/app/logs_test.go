@@ -13,7 +13,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"notifier/internal/dcssim"
-	"notifier/internal/testutil"
+	"notifier/internal/testkit/testutil"
 )
 
 // logLine is one decoded JSON log line.

@@ -11,7 +11,7 @@ import (
 	"notifier/internal/app"
 	"notifier/internal/config"
 	"notifier/internal/metrics"
-	"notifier/internal/testutil"
+	"notifier/internal/testkit/testutil"
 	"notifier/internal/web"
 )
 

@@ -17,7 +17,7 @@ import (
 	"notifier/internal/receiver"
 	"notifier/internal/sinks/slacksink"
 	"notifier/internal/status"
-	"notifier/internal/testutil"
+	"notifier/internal/testkit/testutil"
 )
 
 // A maintenance window keeps an event committed inside it from the Slack receiver it

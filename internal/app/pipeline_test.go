@@ -18,8 +18,8 @@ import (
 	"notifier/internal/config"
 	"notifier/internal/dcssim"
 	"notifier/internal/event"
-	"notifier/internal/natstest"
-	"notifier/internal/testutil"
+	"notifier/internal/testkit/natstest"
+	"notifier/internal/testkit/testutil"
 	"notifier/internal/web"
 )
 

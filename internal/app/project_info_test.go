@@ -9,7 +9,7 @@ import (
 	"notifier/internal/config"
 	"notifier/internal/dcssim"
 	"notifier/internal/metrics"
-	"notifier/internal/testutil"
+	"notifier/internal/testkit/testutil"
 )
 
 // notifier_project_info names every project watched, configured or discovered (with the

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"notifier/internal/config"
-	"notifier/internal/testutil"
+	"notifier/internal/testkit/testutil"
 )
 
 // servingPipeline is a notifier on the simulator with everything a scrape can show: the

@@ -15,7 +15,7 @@ import (
 	"notifier/internal/event"
 	"notifier/internal/receiver"
 	"notifier/internal/sinks/alertmanager"
-	"notifier/internal/testutil"
+	"notifier/internal/testkit/testutil"
 )
 
 // amAlert is an alert as Alertmanager's API v2 lists it.

@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"notifier/internal/testutil"
+	"notifier/internal/testkit/testutil"
 )
 
 // Helpers for the tests that drive the real tools (promtool, Prometheus, Alertmanager,

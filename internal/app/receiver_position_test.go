@@ -18,7 +18,7 @@ import (
 	"notifier/internal/receiver"
 	"notifier/internal/sinks/slacksink"
 	"notifier/internal/state"
-	"notifier/internal/testutil"
+	"notifier/internal/testkit/testutil"
 )
 
 // The previous version named Slack sinks by position. Its state holds one event pending

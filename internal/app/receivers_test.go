@@ -22,7 +22,7 @@ import (
 	"notifier/internal/receiver"
 	"notifier/internal/sinks/slacksink"
 	"notifier/internal/state"
-	"notifier/internal/testutil"
+	"notifier/internal/testkit/testutil"
 )
 
 // hook is an httptest Slack webhook that keeps every body posted to it.

@@ -15,7 +15,7 @@ import (
 	"notifier/internal/receiver"
 	"notifier/internal/sinks/slacksink"
 	"notifier/internal/state"
-	"notifier/internal/testutil"
+	"notifier/internal/testkit/testutil"
 )
 
 // Under nats-kv, a reload is applied in place in the shard this replica leads, as in file

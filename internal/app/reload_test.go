@@ -16,11 +16,11 @@ import (
 
 	"notifier/internal/app"
 	"notifier/internal/config"
-	"notifier/internal/oncalltest"
 	"notifier/internal/receiver"
 	"notifier/internal/sinks/alertmanager"
 	"notifier/internal/sinks/slacksink"
-	"notifier/internal/testutil"
+	"notifier/internal/testkit/oncalltest"
+	"notifier/internal/testkit/testutil"
 )
 
 const (

@@ -11,11 +11,11 @@ import (
 
 	"notifier/internal/app"
 	"notifier/internal/config"
-	"notifier/internal/oncalltest"
 	"notifier/internal/receiver"
 	"notifier/internal/sinks/alertmanager"
 	"notifier/internal/sinks/pagerduty"
-	"notifier/internal/testutil"
+	"notifier/internal/testkit/oncalltest"
+	"notifier/internal/testkit/testutil"
 )
 
 // A project becomes unreadable (deleted: its polls are refused), so Alertmanager gets a

@@ -17,11 +17,11 @@ import (
 	"notifier/internal/dcssim"
 	"notifier/internal/event"
 	"notifier/internal/metrics"
-	"notifier/internal/oncalltest"
 	"notifier/internal/receiver"
 	"notifier/internal/sinks/pagerduty"
 	"notifier/internal/sinks/slacksink"
-	"notifier/internal/testutil"
+	"notifier/internal/testkit/oncalltest"
+	"notifier/internal/testkit/testutil"
 )
 
 // once --render and run decide alike who gets an event (route.Decide): the same events,

@@ -12,7 +12,7 @@ import (
 	"notifier/internal/app"
 	"notifier/internal/config"
 	"notifier/internal/dcssim"
-	"notifier/internal/testutil"
+	"notifier/internal/testkit/testutil"
 	"notifier/internal/web"
 )
 

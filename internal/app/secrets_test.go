@@ -18,11 +18,11 @@ import (
 	"notifier/internal/config"
 	"notifier/internal/dcssim"
 	"notifier/internal/event"
-	"notifier/internal/natstest"
 	"notifier/internal/receiver"
 	"notifier/internal/sinks/slacksink"
-	"notifier/internal/slackfake"
-	"notifier/internal/testutil"
+	"notifier/internal/testkit/natstest"
+	"notifier/internal/testkit/slackfake"
+	"notifier/internal/testkit/testutil"
 	"notifier/internal/web"
 )
 

@@ -8,12 +8,12 @@ import (
 
 	"notifier/internal/config"
 	"notifier/internal/event"
-	"notifier/internal/oncalltest"
 	"notifier/internal/receiver"
 	"notifier/internal/sinks/alertmanager"
 	"notifier/internal/sinks/pagerduty"
 	"notifier/internal/status"
-	"notifier/internal/testutil"
+	"notifier/internal/testkit/oncalltest"
+	"notifier/internal/testkit/testutil"
 )
 
 // The status page says "sent" only when a request went out: an on-call receiver given

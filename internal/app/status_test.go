@@ -16,10 +16,10 @@ import (
 	"notifier/internal/app"
 	"notifier/internal/config"
 	"notifier/internal/dcssim"
-	"notifier/internal/natstest"
 	"notifier/internal/receiver"
 	"notifier/internal/sinks/slacksink"
 	"notifier/internal/status"
+	"notifier/internal/testkit/natstest"
 	"notifier/internal/web"
 )
 

@@ -19,9 +19,9 @@ import (
 	"notifier/internal/app"
 	"notifier/internal/config"
 	"notifier/internal/event"
-	"notifier/internal/natstest"
 	"notifier/internal/receiver"
 	"notifier/internal/sinks/slacksink"
+	"notifier/internal/testkit/natstest"
 )
 
 // slackHooks answers as Slack's incoming webhooks do: "ok" on the paths of live hooks,

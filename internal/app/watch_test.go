@@ -12,7 +12,7 @@ import (
 	"notifier/internal/config"
 	"notifier/internal/dcssim"
 	"notifier/internal/event"
-	"notifier/internal/testutil"
+	"notifier/internal/testkit/testutil"
 )
 
 // watcher keeps every event published on dcs.tasks.>, with its subject.

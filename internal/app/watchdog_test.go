@@ -8,7 +8,7 @@ import (
 	"notifier/internal/config"
 	"notifier/internal/dcssim"
 	"notifier/internal/event"
-	"notifier/internal/testutil"
+	"notifier/internal/testkit/testutil"
 )
 
 // watchdogGapAfter is poll.gap_after in the watchdog's pipeline tests: short, so that a

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"notifier/internal/app"
-	"notifier/internal/testutil"
+	"notifier/internal/testkit/testutil"
 	"notifier/internal/web"
 )
 

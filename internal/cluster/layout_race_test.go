@@ -9,7 +9,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/rs/zerolog"
 
-	"notifier/internal/natstest"
+	"notifier/internal/testkit/natstest"
 )
 
 // layoutMiss makes the next Get of the layout key report it missing (it expired), while a

@@ -8,7 +8,7 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"notifier/internal/natstest"
+	"notifier/internal/testkit/natstest"
 )
 
 // Replicas with cluster.shards = 1 and = 2 (a rolling change of it) would lead overlapping

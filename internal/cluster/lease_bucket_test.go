@@ -11,8 +11,8 @@ import (
 	"github.com/rs/zerolog"
 
 	"notifier/internal/diff"
-	"notifier/internal/natstest"
 	"notifier/internal/state"
+	"notifier/internal/testkit/natstest"
 )
 
 // leadLog counts leaderships and the most replicas leading at once.

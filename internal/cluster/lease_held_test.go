@@ -7,7 +7,7 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"notifier/internal/natstest"
+	"notifier/internal/testkit/natstest"
 )
 
 // A leader that finishes after its context ended (the process stops, or the balancer gives

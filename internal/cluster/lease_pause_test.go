@@ -8,7 +8,7 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"notifier/internal/natstest"
+	"notifier/internal/testkit/natstest"
 )
 
 // When lead returns at once (app.lead does so whenever the shard's state cannot be

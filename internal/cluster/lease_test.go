@@ -11,7 +11,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/rs/zerolog"
 
-	"notifier/internal/natstest"
+	"notifier/internal/testkit/natstest"
 )
 
 const ttl = 1500 * time.Millisecond

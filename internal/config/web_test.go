@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"notifier/internal/testutil"
+	"notifier/internal/testkit/testutil"
 )
 
 // check-config reads http.web_config_file as the listener will: a valid file passes; a

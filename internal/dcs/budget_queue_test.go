@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"notifier/internal/testutil"
+	"notifier/internal/testkit/testutil"
 )
 
 // stepClock is a clock that only the test moves (Advance): a sleep blocks until the clock

@@ -8,7 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"notifier/internal/testutil"
+	"notifier/internal/testkit/testutil"
 	"os"
 	"strings"
 	"testing"

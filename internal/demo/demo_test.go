@@ -11,7 +11,7 @@ import (
 	"go.uber.org/goleak"
 
 	"notifier/internal/event"
-	"notifier/internal/testutil"
+	"notifier/internal/testkit/testutil"
 )
 
 func TestMain(m *testing.M) {

@@ -7,8 +7,8 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"notifier/internal/natstest"
-	"notifier/internal/testutil"
+	"notifier/internal/testkit/natstest"
+	"notifier/internal/testkit/testutil"
 )
 
 // lines decodes the JSON log lines with the given message.

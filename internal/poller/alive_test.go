@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"notifier/internal/testutil"
+	"notifier/internal/testkit/testutil"
 )
 
 // A liveness check reads from Stalled where Run's loop stands: a poll that runs past its

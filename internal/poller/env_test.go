@@ -15,7 +15,7 @@ import (
 	"notifier/internal/event"
 	"notifier/internal/metrics"
 	"notifier/internal/state"
-	"notifier/internal/testutil"
+	"notifier/internal/testkit/testutil"
 )
 
 const (

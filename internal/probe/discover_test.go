@@ -11,7 +11,7 @@ import (
 	"notifier/internal/config"
 	"notifier/internal/dcs"
 	"notifier/internal/dcssim"
-	"notifier/internal/testutil"
+	"notifier/internal/testkit/testutil"
 )
 
 // Two accounts on one simulator: A (ak, sk, the [dcs] credential) and B (its own, from

@@ -6,7 +6,7 @@ import (
 	"log"
 	"net/http"
 	"net/http/httptest"
-	"notifier/internal/testutil"
+	"notifier/internal/testkit/testutil"
 	"slices"
 	"strings"
 	"testing"

@@ -10,7 +10,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"notifier/internal/metrics"
-	"notifier/internal/testutil"
+	"notifier/internal/testkit/testutil"
 )
 
 // A liveness check reads from Stalled which receivers' workers are wedged: one in a Send

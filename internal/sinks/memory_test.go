@@ -11,7 +11,7 @@ import (
 
 	"notifier/internal/event"
 	"notifier/internal/metrics"
-	"notifier/internal/testutil"
+	"notifier/internal/testkit/testutil"
 )
 
 // cardSink remembers, per task, how many of its events it saw, and ticks.

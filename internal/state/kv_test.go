@@ -10,7 +10,7 @@ import (
 
 	"notifier/internal/diff"
 	"notifier/internal/event"
-	"notifier/internal/natstest"
+	"notifier/internal/testkit/natstest"
 )
 
 func kvBucket(t testing.TB) jetstream.KeyValue {

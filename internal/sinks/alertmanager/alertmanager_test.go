@@ -16,11 +16,11 @@ import (
 	"notifier/internal/confkit"
 	"notifier/internal/event"
 	"notifier/internal/linktmpl"
-	"notifier/internal/oncalltest"
 	"notifier/internal/receiver"
 	"notifier/internal/retry"
 	"notifier/internal/sinks/alertmanager"
-	"notifier/internal/testutil"
+	"notifier/internal/testkit/oncalltest"
+	"notifier/internal/testkit/testutil"
 )
 
 const proj = "0123456789abcdef0123456789abcdef"

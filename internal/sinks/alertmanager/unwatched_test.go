@@ -6,8 +6,8 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"notifier/internal/oncalltest"
 	"notifier/internal/sinks/alertmanager"
+	"notifier/internal/testkit/oncalltest"
 )
 
 // The alerts of a project no longer watched are ended once by a tick (endsAt = now) and

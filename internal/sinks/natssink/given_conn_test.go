@@ -8,8 +8,8 @@ import (
 
 	"notifier/internal/event"
 	"notifier/internal/natsconn"
-	"notifier/internal/natstest"
-	"notifier/internal/testutil"
+	"notifier/internal/testkit/natstest"
+	"notifier/internal/testkit/testutil"
 )
 
 // A sink given a connection publishes on it and leaves it to its owner: closing the sink

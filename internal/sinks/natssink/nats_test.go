@@ -10,7 +10,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"notifier/internal/event"
-	"notifier/internal/natstest"
+	"notifier/internal/testkit/natstest"
 )
 
 func testEvent(id, status string) event.Event {

@@ -13,9 +13,9 @@ import (
 	"notifier/internal/diff"
 	"notifier/internal/event"
 	"notifier/internal/metrics"
-	"notifier/internal/natstest"
 	"notifier/internal/sinks"
 	"notifier/internal/state"
+	"notifier/internal/testkit/natstest"
 )
 
 // An event larger than the server's max_payload (a task with a large details field, or a

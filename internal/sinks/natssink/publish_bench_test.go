@@ -7,7 +7,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"notifier/internal/event"
-	"notifier/internal/natstest"
+	"notifier/internal/testkit/natstest"
 )
 
 func burstEvents(n int) []event.Event {

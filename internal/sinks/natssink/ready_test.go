@@ -13,8 +13,8 @@ import (
 
 	"notifier/internal/event"
 	"notifier/internal/metrics"
-	"notifier/internal/natstest"
 	"notifier/internal/sinks"
+	"notifier/internal/testkit/natstest"
 )
 
 // logWatch is a log destination that a test can wait on for a given message.

@@ -11,9 +11,9 @@ import (
 	"github.com/rs/zerolog"
 
 	"notifier/internal/event"
-	"notifier/internal/natstest"
 	"notifier/internal/retry"
-	"notifier/internal/testutil"
+	"notifier/internal/testkit/natstest"
+	"notifier/internal/testkit/testutil"
 )
 
 // docs/receivers.md: "The stream ... is created if missing" holds for the life of the process: when

@@ -15,12 +15,12 @@ import (
 	"notifier/internal/event"
 	"notifier/internal/httpx"
 	"notifier/internal/linktmpl"
-	"notifier/internal/oncalltest"
 	"notifier/internal/receiver"
 	"notifier/internal/retry"
 	"notifier/internal/sinks"
 	"notifier/internal/sinks/pagerduty"
-	"notifier/internal/testutil"
+	"notifier/internal/testkit/oncalltest"
+	"notifier/internal/testkit/testutil"
 )
 
 const proj = "0123456789abcdef0123456789abcdef"

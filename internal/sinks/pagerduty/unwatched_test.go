@@ -6,8 +6,8 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"notifier/internal/oncalltest"
-	"notifier/internal/testutil"
+	"notifier/internal/testkit/oncalltest"
+	"notifier/internal/testkit/testutil"
 )
 
 // The incidents of a project no longer watched are resolved by a tick, once per dedup

@@ -20,9 +20,9 @@ import (
 	"notifier/internal/retry"
 	"notifier/internal/secret"
 	"notifier/internal/sinks"
-	"notifier/internal/slackfake"
 	"notifier/internal/state"
-	synctest "notifier/internal/testutil"
+	"notifier/internal/testkit/slackfake"
+	synctest "notifier/internal/testkit/testutil"
 )
 
 const (

@@ -10,7 +10,7 @@ import (
 
 	"notifier/internal/event"
 	"notifier/internal/receiver"
-	synctest "notifier/internal/testutil"
+	synctest "notifier/internal/testkit/testutil"
 )
 
 func TestDeliversOnePerGap(t *testing.T) {

@@ -24,7 +24,7 @@ import (
 	"notifier/internal/secret"
 	"notifier/internal/sinks"
 	"notifier/internal/state"
-	synctest "notifier/internal/testutil"
+	synctest "notifier/internal/testkit/testutil"
 )
 
 // hookPath is the secret part of the test webhook URLs; no log line or error may show it.

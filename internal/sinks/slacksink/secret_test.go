@@ -15,7 +15,7 @@ import (
 	"notifier/internal/receiver"
 	"notifier/internal/retry"
 	"notifier/internal/secret"
-	"notifier/internal/testutil"
+	"notifier/internal/testkit/testutil"
 )
 
 // secretToken is the recognizable part of hookPath.

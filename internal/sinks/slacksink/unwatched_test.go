@@ -3,7 +3,7 @@ package slacksink
 import (
 	"testing"
 
-	synctest "notifier/internal/testutil"
+	synctest "notifier/internal/testkit/testutil"
 )
 
 // A card has nothing to resolve: the cards of a project no longer watched are forgotten

@@ -23,8 +23,8 @@ import (
 
 	"notifier/internal/dcssim"
 	"notifier/internal/event"
-	"notifier/internal/natstest"
 	"notifier/internal/state"
+	"notifier/internal/testkit/natstest"
 )
 
 // The notifier's request_timeout and max_backoff: together they bound how long one API

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"notifier/internal/testutil"
+	"notifier/internal/testkit/testutil"
 )
 
 var t0 = time.Date(2026, 12, 1, 2, 0, 0, 0, time.UTC)
