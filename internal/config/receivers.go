@@ -15,7 +15,7 @@ const NATSReceiver = natssink.Name
 var receiverNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,31}$`)
 
 // Receiver is one configured receiver as every part of the notifier names it: the outbox,
-// logs (receiver=NAME), metrics (sink="NAME") and /readyz.
+// logs (receiver=NAME), metrics (receiver="NAME") and /readyz.
 type Receiver struct {
 	// Name (unique across receivers of every kind), the filter and MaxPending: events
 	// below MinSeverity, or whose task name, status or project is not in a non-empty list,
