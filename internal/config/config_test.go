@@ -35,6 +35,9 @@ var badFixtures = map[string]string{
 	"nats_password_file":     `nats.password_file: requires nats.user_env or nats.user_file`,
 	"nats_stream":            `nats.stream: must be set when nats.jetstream is true`,
 	"nats_subject":           `nats.subject_prefix: token 1 "" must match [A-Za-z0-9_-]+`,
+	"nats_stream_max_age":    `nats.stream_max_age: must be at least 10m, got 5m`,
+	"nats_stream_max_bytes":  `nats.stream_max_bytes: must be 0 (no limit) or positive, got -1`,
+	"nats_stream_replicas":   `nats.stream_replicas: must be between 1 and 5 (or 0: state.replicas in nats-kv mode, else 1), got 7`,
 	"nats_tls":               `nats: tls_cert_file and tls_key_file must be set together`,
 	"nats_url":               `nats.url: entry 1: scheme must be one of nats, tls, ws, wss, got "http"`,
 	"no_projects":            `dcs.projects: at least one project is required`,
@@ -214,6 +217,9 @@ func TestMinimalGetsDefaults(t *testing.T) {
 		{"nats.stream", c.NATS.Stream, "DCS_TASKS"},
 		{"nats.publish_timeout", c.NATS.PublishTimeout.D(), 10 * time.Second},
 		{"nats.max_pending", c.NATS.MaxPending, 10000},
+		{"nats.stream_max_age", c.NATS.StreamMaxAge.D(), 30 * 24 * time.Hour},
+		{"nats.stream_max_bytes", c.NATS.StreamMaxBytes, int64(0)},
+		{"nats.stream_replicas", c.NATS.StreamReplicas, 0},
 		{"slack.webhooks", len(c.Slack.Webhooks), 0},
 		{"http.listen", c.HTTP.Listen, "127.0.0.1:9464"},
 		{"log.level", c.Log.Level, "info"},
@@ -253,5 +259,8 @@ func TestFullFixture(t *testing.T) {
 	}
 	if !c.DCS.InsecureSkipVerify || !c.NATS.JetStream {
 		t.Errorf("booleans not decoded: %+v %+v", c.DCS, c.NATS)
+	}
+	if n := c.NATS; n.StreamMaxAge.D() != 90*24*time.Hour || n.StreamMaxBytes != 10737418240 || n.StreamReplicas != 3 {
+		t.Errorf("stream limits = %s %d %d, want 90d 10737418240 3", n.StreamMaxAge, n.StreamMaxBytes, n.StreamReplicas)
 	}
 }

@@ -218,7 +218,7 @@ func TestDurationKeys(t *testing.T) {
 	want := map[string]bool{
 		"dcs.request_timeout": true, "poll.interval": true, "poll.active_interval": true, "poll.fast_interval": true,
 		"poll.lookback": true, "poll.safety_margin": true, "poll.max_backoff": true, "poll.max_follow": true,
-		"nats.publish_timeout": true, "shutdown.timeout": true, "state.lease_ttl": true,
+		"nats.publish_timeout": true, "nats.stream_max_age": true, "shutdown.timeout": true, "state.lease_ttl": true,
 		"poll.gap_after": true, "stuck.default_after": true, "stuck.min_after": true,
 		"dcs.discover.refresh":         true,
 		"alertmanager.resend_interval": true, "alertmanager.failed_ttl": true,

@@ -44,4 +44,20 @@ func TestDuration(t *testing.T) {
 	if err := d.UnmarshalText([]byte("30")); err == nil {
 		t.Error("a number without a unit was read")
 	}
+	for in, want := range map[string]time.Duration{
+		"30d": 30 * 24 * time.Hour, "1d12h": 36 * time.Hour, "0d": 0, "7d30m": 7*24*time.Hour + 30*time.Minute,
+	} {
+		if err := d.UnmarshalText([]byte(in)); err != nil || d.D() != want {
+			t.Errorf("%s = %v, %v; want %v", in, d.D(), err, want)
+		}
+		back := d
+		if err := back.UnmarshalText([]byte(d.String())); err != nil || back != d {
+			t.Errorf("%s does not survive String: %s, %v", in, d, err)
+		}
+	}
+	for _, in := range []string{"d", "1.5d", "-1d", "+1d", "1d-1h", "1d1d", "1dx", "99999999999d"} {
+		if err := d.UnmarshalText([]byte(in)); err == nil {
+			t.Errorf("%q was read as %v", in, d.D())
+		}
+	}
 }

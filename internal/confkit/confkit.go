@@ -7,6 +7,7 @@ package confkit
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -32,12 +33,35 @@ func (d Duration) String() string {
 // MarshalText encodes d as a string that UnmarshalText reads back.
 func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
 
-// UnmarshalText decodes a string such as "30s" or "1h30m".
+// UnmarshalText decodes a string such as "30s", "1h30m" or "30d": a leading whole
+// number of days (24h each) is accepted, as retention is usually spoken of in days and
+// time.ParseDuration has no unit for them.
 func (d *Duration) UnmarshalText(text []byte) error {
-	v, err := time.ParseDuration(string(text))
+	v, err := parseDuration(string(text))
 	if err != nil {
-		return fmt.Errorf("invalid duration %q (use a string such as \"30s\", \"5m\" or \"1h30m\")", text)
+		return fmt.Errorf("invalid duration %q (use a string such as \"30s\", \"5m\", \"1h30m\" or \"30d\")", text)
 	}
 	*d = Duration(v)
 	return nil
+}
+
+// parseDuration is time.ParseDuration with an optional leading "<n>d".
+func parseDuration(s string) (time.Duration, error) {
+	days, rest, ok := strings.Cut(s, "d")
+	if !ok {
+		return time.ParseDuration(s)
+	}
+	n, err := strconv.ParseUint(days, 10, 16) // up to 65535 days, far below the int64 limit
+	if err != nil {
+		return 0, err
+	}
+	v := time.Duration(n) * 24 * time.Hour
+	if rest == "" {
+		return v, nil
+	}
+	r, err := time.ParseDuration(rest)
+	if err != nil || r < 0 || rest[0] == '+' {
+		return 0, fmt.Errorf("bad duration %q", s)
+	}
+	return v + r, nil
 }

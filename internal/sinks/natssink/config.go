@@ -35,7 +35,19 @@ type Config struct {
 	TLSCertFile    string           `toml:"tls_cert_file"`
 	TLSKeyFile     string           `toml:"tls_key_file"`
 	MaxPending     int              `toml:"max_pending"` // undelivered events kept for NATS; past it the oldest are dropped
+	// The limits of a stream the notifier creates; an existing stream keeps its own.
+	StreamMaxAge   confkit.Duration `toml:"stream_max_age"`   // 0: kept forever
+	StreamMaxBytes int64            `toml:"stream_max_bytes"` // 0: no size limit
+	StreamReplicas int              `toml:"stream_replicas"`  // 0: state.replicas in nats-kv mode, else 1
 }
+
+// DefaultStreamMaxAge is nats.stream_max_age when the file does not write it: a month
+// of events for late consumers to replay, without the stream growing forever.
+const DefaultStreamMaxAge = 30 * 24 * time.Hour
+
+// duplicateWindow is how long the stream remembers an event id to drop a replay of it.
+// JetStream refuses a stream whose max age is shorter.
+const duplicateWindow = 10 * time.Minute
 
 // DefaultConfig is [nats] when the file does not write it: on, at the local server.
 func DefaultConfig() Config {
@@ -45,6 +57,7 @@ func DefaultConfig() Config {
 		Stream:         "DCS_TASKS",
 		PublishTimeout: confkit.Duration(10 * time.Second),
 		MaxPending:     receiver.DefaultMaxPending,
+		StreamMaxAge:   confkit.Duration(DefaultStreamMaxAge),
 	}
 }
 
@@ -72,12 +85,30 @@ func validate(n *Config, key string, p *confkit.Problems) {
 		p.Add(key+".stream", "must be set when nats.jetstream is true")
 	}
 	p.Positive(key+".publish_timeout", n.PublishTimeout)
+	validateStream(n, key, p)
 	p.MaxPending(key+".max_pending", n.MaxPending)
 	validateAuth(n, key, p)
 	if (n.TLSCertFile == "") != (n.TLSKeyFile == "") {
 		p.Add(key, "tls_cert_file and tls_key_file must be set together")
 	}
 }
+
+// validateStream checks the limits of a stream the notifier creates.
+func validateStream(n *Config, key string, p *confkit.Problems) {
+	if n.StreamMaxAge != 0 {
+		p.AtLeast(key+".stream_max_age", n.StreamMaxAge, duplicateWindow)
+	}
+	if n.StreamMaxBytes < 0 {
+		p.Add(key+".stream_max_bytes", "must be 0 (no limit) or positive, got %d", n.StreamMaxBytes)
+	}
+	if n.StreamReplicas < 0 || n.StreamReplicas > maxReplicas {
+		p.Add(key+".stream_replicas", "must be between 1 and %d (or 0: state.replicas in nats-kv mode, else 1), got %d",
+			maxReplicas, n.StreamReplicas)
+	}
+}
+
+// maxReplicas is the most replicas JetStream gives a stream.
+const maxReplicas = 5
 
 // validateAuth checks that at most one way to authenticate is set, each read from one
 // place.

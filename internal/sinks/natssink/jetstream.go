@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -119,41 +118,4 @@ func (s *Sink) forgetStream() {
 	s.mu.Lock()
 	s.streamReady = false
 	s.mu.Unlock()
-}
-
-// ensureStream looks the stream up once, and again after forgetStream, creating it
-// when it is missing. It reports whether it was missing (and is there now, created by us or
-// by another replica at the same time).
-func (s *Sink) ensureStream(ctx context.Context) (bool, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.streamReady {
-		return false, nil
-	}
-	subject := s.o.SubjectPrefix + ".>"
-	missing := false
-	_, err := s.js.Stream(ctx, s.o.Stream)
-	switch {
-	case errors.Is(err, jetstream.ErrStreamNotFound):
-		_, err = s.js.CreateStream(ctx, jetstream.StreamConfig{
-			Name:        s.o.Stream,
-			Description: "Huawei Cloud DCS task events from dcs-notifier",
-			Subjects:    []string{subject},
-			Duplicates:  10 * time.Minute,
-			Replicas:    max(1, s.o.Replicas),
-		})
-		if err != nil && !errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
-			return false, fmt.Errorf("jetstream: creating stream %s: %w", s.o.Stream, err)
-		}
-		missing = true
-		if err == nil {
-			s.log.Info().Str("stream", s.o.Stream).Str("subjects", subject).Msg("jetstream stream created")
-		}
-	case err != nil:
-		return false, fmt.Errorf("jetstream: looking up stream %s: %w", s.o.Stream, err)
-	}
-	// An existing stream is used as it is: its owner may have chosen wider subjects,
-	// replicas or limits. If it does not take our subjects, publishes fail and retry.
-	s.streamReady = true
-	return missing, nil
 }

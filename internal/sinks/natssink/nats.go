@@ -28,6 +28,8 @@ type Options struct {
 	PublishTimeout time.Duration // per batch; default 10s
 	MaxInFlight    int           // JetStream async publishes awaiting an ack; default 256
 	Replicas       int           // replicas of a stream this sink creates; default 1
+	MaxAge         time.Duration // age past which a stream this sink creates drops an event; 0: none
+	MaxBytes       int64         // size past which a stream this sink creates drops the oldest; 0: none
 	Connect        []nats.Option // credentials, TLS, ...
 	Log            zerolog.Logger
 	// AckTimeout is how long a JetStream publish waits for its ack; default half of

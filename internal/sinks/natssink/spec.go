@@ -1,6 +1,7 @@
 package natssink
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -40,7 +41,8 @@ func open(c *Config, key string, d receiver.Deps) (receiver.Opened, error) {
 	s, err := New(Options{
 		Conn: d.NATS, SubjectPrefix: c.SubjectPrefix, JetStream: c.JetStream,
 		Stream: c.Stream, PublishTimeout: c.PublishTimeout.D(),
-		Replicas: d.Replicas, Log: d.Log.With().Str("receiver", Name).Logger(),
+		Replicas: cmp.Or(c.StreamReplicas, d.Replicas), MaxAge: c.StreamMaxAge.D(), MaxBytes: c.StreamMaxBytes,
+		Log: d.Log.With().Str("receiver", Name).Logger(),
 	})
 	if err != nil {
 		return receiver.Opened{}, fmt.Errorf("%s.url: %w", key, err)
