@@ -116,7 +116,7 @@ func New(cfg *config.Config, d Deps) (_ *App, err error) {
 	}
 	a := &App{cfg: cfg, log: d.Log, reg: d.Registry, m: d.Metrics, dryRun: d.DryRun,
 		version: d.Version, commit: d.Commit, configPath: d.ConfigPath, rec: d.Status, redisc: d.Rediscover,
-		getenv: d.Getenv, transport: d.Transport, shared: &sharedValues{},
+		getenv: d.Getenv, transport: d.Transport, shared: &sharedValues{metrics: d.Metrics},
 		live: newLivenessBounds(cfg.DCS.RequestTimeout.D())}
 	defer func() {
 		if err != nil {

@@ -8,6 +8,7 @@ import (
 
 	"notifier/internal/config"
 	"notifier/internal/event"
+	"notifier/internal/metrics"
 	"notifier/internal/natsconn"
 	rcv "notifier/internal/receiver"
 	"notifier/internal/sinks"
@@ -53,7 +54,7 @@ func openSelected(cfg *config.Config, log zerolog.Logger, getenv func(string) st
 			continue
 		}
 		d := receiverDeps(cfg, log, c.Name)
-		d.Getenv, d.Shared, d.NATS = getenv, shared.get, nc
+		d.Getenv, d.Shared, d.NATS, d.Metrics = getenv, shared.get, nc, shared.metrics
 		o, err := e.Open(d)
 		if err != nil {
 			return nil, &SetupError{err} // it names the receiver's key
@@ -77,8 +78,9 @@ func receiverDeps(cfg *config.Config, log zerolog.Logger, name string) rcv.Deps 
 // sharedValues is what receivers share and a reload keeps (receiver.Deps.Shared), such as
 // the pace of one Slack channel, whose limit is per channel.
 type sharedValues struct {
-	mu sync.Mutex
-	m  map[string]any
+	mu      sync.Mutex
+	m       map[string]any
+	metrics *metrics.Metrics // the App's, for what receivers count themselves (receiver.Deps.Metrics); nil: none
 }
 
 func (s *sharedValues) get(key string, make func() any) any {

@@ -13,6 +13,7 @@ import (
 	"notifier/internal/diff"
 	"notifier/internal/event"
 	"notifier/internal/poller"
+	"notifier/internal/sinks/alertmanager"
 	"notifier/internal/status"
 )
 
@@ -104,6 +105,11 @@ func (a *App) receiverPage() []status.Receiver {
 		}
 		if msg != "" {
 			r.LastError, r.LastErrorAt = msg, ptr(at.UTC())
+		}
+		if am, ok := a.recv[i].sink.(*alertmanager.Sink); ok {
+			for _, f := range am.FailingURLs() {
+				r.FailingURLs = append(r.FailingURLs, status.FailingURL{URL: f.URL, Error: status.ErrorClass(f.Err), Since: ptr(f.Since.UTC())})
+			}
 		}
 		out = append(out, r)
 	}

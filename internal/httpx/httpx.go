@@ -63,6 +63,28 @@ func PostJSON(ctx context.Context, client *http.Client, rawURL string, v any) (*
 // PostJSONWith is PostJSON with more request headers (an Authorization). Their values are
 // kept out of errors as the URL is.
 func PostJSONWith(ctx context.Context, client *http.Client, rawURL string, v any, header http.Header) (*Response, error) {
+	return postJSON(ctx, client, rawURL, v, header, false)
+}
+
+// PostJSONPublic is PostJSONWith to a URL that is no secret (an Alertmanager's): its
+// errors show the URL without its user info, and hide only the password in it and the
+// header values.
+func PostJSONPublic(ctx context.Context, client *http.Client, rawURL string, v any, header http.Header) (*Response, error) {
+	return postJSON(ctx, client, rawURL, v, header, true)
+}
+
+// Shown is rawURL as an error or a log may show it when it is no secret: without its user
+// info. A URL that does not parse shows as "<unparsable URL>".
+func Shown(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return "<unparsable URL>"
+	}
+	u.User = nil
+	return u.String()
+}
+
+func postJSON(ctx context.Context, client *http.Client, rawURL string, v any, header http.Header, public bool) (*Response, error) {
 	body, err := json.Marshal(v)
 	if err != nil {
 		return nil, fmt.Errorf("encode the request: %w", err)
@@ -76,7 +98,10 @@ func PostJSONWith(ctx context.Context, client *http.Client, rawURL string, v any
 		return nil, errors.New("cannot build a request for the URL")
 	}
 	req.Header.Set("Content-Type", "application/json")
-	secrets := secretForms(rawURL, u)
+	secrets, shown := secretForms(rawURL, u), "<secret>"
+	if public {
+		secrets, shown = passwordOf(u), Shown(rawURL)
+	}
 	for k, vs := range header {
 		for _, hv := range vs {
 			req.Header.Add(k, hv)
@@ -90,7 +115,7 @@ func PostJSONWith(ctx context.Context, client *http.Client, rawURL string, v any
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, scrub(err, secrets)
+		return nil, scrub(err, shown, secrets)
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
@@ -98,7 +123,7 @@ func PostJSONWith(ctx context.Context, client *http.Client, rawURL string, v any
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, scrub(fmt.Errorf("read the answer: %w", err), secrets)
+		return nil, scrub(fmt.Errorf("read the answer: %w", err), shown, secrets)
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxBody)) // lets the connection be reused
 	return &Response{StatusCode: resp.StatusCode, Header: resp.Header, Body: b, secrets: secrets}, nil
@@ -106,11 +131,11 @@ func PostJSONWith(ctx context.Context, client *http.Client, rawURL string, v any
 
 // scrub rebuilds a transport error without the URL: net/http's *url.Error quotes it. The
 // result does not wrap err, so no caller can reach the URL through errors.Unwrap either.
-func scrub(err error, secrets []string) error {
+func scrub(err error, shown string, secrets []string) error {
 	msg := err.Error()
 	var ue *url.Error
 	if errors.As(err, &ue) {
-		msg = strings.ToLower(ue.Op) + " <secret>: " + ue.Err.Error()
+		msg = strings.ToLower(ue.Op) + " " + shown + ": " + ue.Err.Error()
 	}
 	return errors.New(redact(msg, secrets))
 }
@@ -132,8 +157,13 @@ func secretForms(raw string, u *url.URL) []string {
 			forms = append(forms, p)
 		}
 	}
+	return append(forms, passwordOf(u)...)
+}
+
+// passwordOf is the password in u's user info, if any.
+func passwordOf(u *url.URL) []string {
 	if pw, ok := u.User.Password(); ok && pw != "" {
-		forms = append(forms, pw)
+		return []string{pw}
 	}
-	return forms
+	return nil
 }

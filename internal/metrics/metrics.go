@@ -46,6 +46,11 @@ type Metrics struct {
 	ConfigReloadSuccessful  prometheus.Gauge
 	ConfigReloadSuccessTime prometheus.Gauge // Unix seconds
 
+	// AlertmanagerErrors counts the failed posts to each URL of an [[alertmanager]]
+	// entry, by receiver and url (without user info): one of several down still lets the
+	// others take every alert, which the delivery metrics cannot show.
+	AlertmanagerErrors *prometheus.CounterVec
+
 	// info is notifier_project_info (see SetProjects).
 	info *projectInfo
 
@@ -124,6 +129,8 @@ func New(reg prometheus.Registerer, version string) *Metrics {
 			Help: "Throttling answers (429, APIGW.0308) by credential, named by the key it is configured under (dcs, dcs.projects[2], dcs.discover[0]); each pauses every project of that access key."}, []string{"credential"}),
 		Discovered: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: ns, Name: "discovered_projects",
 			Help: "Projects to watch found by the last successful listing of a [[dcs.discover]] entry."}, []string{"discover"}),
+		AlertmanagerErrors: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "alertmanager_errors_total",
+			Help: "Failed posts to an Alertmanager, by receiver and url (without user info): one of several URLs down shows here while the others take the alerts."}, []string{ReceiverLabel, "url"}),
 		info:   newProjectInfo(),
 		probes: newProbes(),
 		known:  map[string]bool{},
@@ -131,7 +138,7 @@ func New(reg prometheus.Registerer, version string) *Metrics {
 	reg.MustRegister(m.Polls, m.PollDuration, m.APIRequests, m.Pages, m.TasksFollowed, m.TasksActive,
 		m.SkippedTasks, m.WindowIgnored, m.WindowUnfiltered, m.FullListings, m.Events, m.Deliveries, m.Pending, m.Retries, m.StateSaveErrors,
 		m.LastSuccess, m.Leader, m.LeaderTerm, m.ClusterMembers, m.LeaseReleases, m.BuildInfo, m.ConfigReloadSuccessful, m.ConfigReloadSuccessTime,
-		m.Throttled, m.Discovered, m.info, m.probes,
+		m.Throttled, m.Discovered, m.AlertmanagerErrors, m.info, m.probes,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.BuildInfo.WithLabelValues(version).Set(1)
 	m.Retries.WithLabelValues(RetriesPoller)

@@ -12,6 +12,7 @@ import (
 
 	"notifier/internal/event"
 	"notifier/internal/linktmpl"
+	"notifier/internal/metrics"
 	"notifier/internal/natsconn"
 	"notifier/internal/sinks"
 )
@@ -31,6 +32,9 @@ type Deps struct {
 	// NATS is the notifier's connection to NATS, which the NATS receiver publishes on and
 	// the nats-kv state shares; nil when it is not open.
 	NATS *natsconn.Conn
+	// Metrics are the notifier's metrics, for what a receiver counts itself (an
+	// Alertmanager's per-URL errors); nil: nothing is counted (a render, a test).
+	Metrics *metrics.Metrics
 	// Replicas is how many replicas what a receiver creates in NATS (a stream) gets: as
 	// many as the state's buckets in nats-kv mode, else one.
 	Replicas int

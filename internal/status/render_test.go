@@ -38,7 +38,9 @@ func fullPage() *Page {
 				{Receiver: "pd", State: Filtered, At: ago(time.Minute), Reason: "min_severity critical > warning"},
 			}}},
 		Receivers: []Receiver{{Name: "nats", Kind: "nats", LastSuccess: ago(time.Minute)},
-			{Name: "oncall", Kind: "slack", Pending: 3, LastError: "HTTP 404 Not Found: " + hostile, LastErrorAt: ago(time.Minute)}},
+			{Name: "oncall", Kind: "slack", Pending: 3, LastError: "HTTP 404 Not Found: " + hostile, LastErrorAt: ago(time.Minute)},
+			{Name: "am", Kind: "alertmanager", LastSuccess: ago(time.Minute), FailingURLs: []FailingURL{
+				{URL: "http://am-2.example.com:9093", Error: "unreachable", Since: ago(5 * time.Minute)}}}},
 		Cluster: &Cluster{Holder: "host-1-abc", LeaseTTLSeconds: 10, Members: 3, Shards: []Shard{
 			{Shard: 0, Projects: []string{"0123456789abcdef0123456789abcdef"}, Leader: "host-1-abc", ThisReplica: true, Term: 7, LeaseAgeSeconds: &age},
 			{Shard: 1, Projects: []string{"fedcba9876543210fedcba9876543210"}},
@@ -75,6 +77,7 @@ func TestRenderEscapesEverything(t *testing.T) {
 		`class="d d-filtered" title="min_severity critical &gt; warning">pd: filtered`,
 		"this replica", "host-1-abc", "projects not watched: 1 of 2", "1 polled by another replica", "3 pending",
 		"polled by the replica leading its shard",
+		`<span class="bad">http://am-2.example.com:9093: unreachable</span> <span class="dim">since 5m`,
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the page lacks %q", want)

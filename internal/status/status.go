@@ -100,6 +100,16 @@ type Receiver struct {
 	LastSuccess *time.Time `json:"last_success,omitempty"`
 	LastError   string     `json:"last_error,omitempty"` // class, never a URL, token or key
 	LastErrorAt *time.Time `json:"last_error_at,omitempty"`
+	// FailingURLs are the URLs of the receiver (an Alertmanager entry's several) whose
+	// last attempt failed, while its deliveries succeed through the others.
+	FailingURLs []FailingURL `json:"failing_urls,omitempty"`
+}
+
+// FailingURL is one URL of a receiver that fails.
+type FailingURL struct {
+	URL   string     `json:"url"`   // without user info
+	Error string     `json:"error"` // class, as LastError
+	Since *time.Time `json:"since"` // the first failure in a row
 }
 
 // Cluster is the leadership of the shards (nats-kv).

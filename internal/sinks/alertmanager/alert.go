@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"maps"
 	"time"
+	"unicode/utf8"
 
 	"notifier/internal/event"
 	"notifier/internal/incident"
@@ -75,6 +76,9 @@ func (s *Sink) alert(e *event.Event, o *incident.Open) Alert {
 	}
 	a := Alert{Labels: labels, StartsAt: o.Since.UTC(),
 		Annotations: map[string]string{"summary": incident.Summary(e, o.Alert), "description": incident.Description(e, o.Alert)}}
+	if o.Alert == incident.Failed {
+		addTaskError(&a, d.Task)
+	}
 	if ls := s.links.For(e); len(ls) > 0 {
 		a.GeneratorURL = ls[0].URL
 	}
@@ -92,4 +96,36 @@ func drill(e *event.Event, now time.Time) Alert {
 		"summary":     "[TEST] Test notification from dcs-notifier: nothing needs doing, it ends by itself in 5m",
 		"description": "sent by notifier test-notification; event " + e.ID,
 	}}
+}
+
+// The longest error_code label and error_message annotation sent: a task's text is the
+// API's, of no bounded length, and every re-send carries it.
+const (
+	maxErrorCode    = 64
+	maxErrorMessage = 1024
+)
+
+// addTaskError puts the error a failed task carries on its alert: error_code as a label,
+// to route or silence by, and the API's message as an annotation (with the code, also at
+// the end of the description), when the task has them.
+func addTaskError(a *Alert, task []byte) {
+	code, msg := event.TaskError(task)
+	if code != "" {
+		a.Labels["error_code"] = cut(code, maxErrorCode)
+		a.Annotations["description"] += "; error code " + a.Labels["error_code"]
+	}
+	if msg != "" {
+		a.Annotations["error_message"] = cut(msg, maxErrorMessage)
+	}
+}
+
+// cut shortens s to at most n bytes on a rune boundary.
+func cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }

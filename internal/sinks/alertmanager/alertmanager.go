@@ -22,6 +22,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
 	"notifier/internal/event"
@@ -58,6 +59,9 @@ type Options struct {
 	// Muted, when set, says whether a maintenance window muted an event for this
 	// receiver: it then ends or continues an incident opened before, and opens none.
 	Muted func(e *event.Event) bool
+	// Errors counts each URL's failed posts, by receiver and url (the URL without user
+	// info): notifier_alertmanager_errors_total. nil: not counted.
+	Errors *prometheus.CounterVec
 }
 
 // Sink raises, re-sends and resolves alerts. It keeps nothing per project in its fields:
@@ -77,6 +81,7 @@ type Sink struct {
 	taskTTL   time.Duration
 	now       func() time.Time
 	muted     func(e *event.Event) bool
+	urlErrs   *urlErrors
 }
 
 // New builds the Sink from a validated entry (its defaults applied) and the credentials
@@ -94,6 +99,7 @@ func New(o Options) (*Sink, error) {
 	s := &Sink{name: c.Name, urls: c.URLs(), client: httpx.NewClient(o.Client), header: http.Header{},
 		log: o.Log.With().Str("receiver", c.Name).Logger(), st: o.Statuses, filter: f, links: links,
 		resend: c.ResendInterval.D(), failedTTL: c.FailedTTL.D(), taskTTL: o.TaskTTL, now: o.Now, muted: o.Muted}
+	s.urlErrs = newURLErrors(c.Name, s.urls, o.Errors)
 	switch a := o.Auth; {
 	case a.BearerToken != "":
 		s.header.Set("Authorization", "Bearer "+a.BearerToken.Reveal())
@@ -279,12 +285,14 @@ func (s *Sink) post(ctx context.Context, alerts []Alert) error {
 	for i, u := range s.urls {
 		err := s.postOne(ctx, u, alerts)
 		if err == nil {
+			s.urlErrs.ok(i)
 			continue
 		}
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		err = fmt.Errorf("alertmanager %d of %d: %w", i+1, len(s.urls), err)
+		s.urlErrs.failed(i, err, s.now())
+		err = fmt.Errorf("alertmanager %d of %d (%s): %w", i+1, len(s.urls), s.urlErrs.shown[i], err)
 		permanent = permanent && retry.IsPermanent(err)
 		errs = append(errs, err)
 	}
@@ -308,7 +316,7 @@ func (s *Sink) post(ctx context.Context, alerts []Alert) error {
 }
 
 func (s *Sink) postOne(ctx context.Context, base string, alerts []Alert) error {
-	resp, err := httpx.PostJSONWith(ctx, s.client, base+"/api/v2/alerts", alerts, s.header)
+	resp, err := httpx.PostJSONPublic(ctx, s.client, base+"/api/v2/alerts", alerts, s.header)
 	if err != nil {
 		return s.scrub(err)
 	}

@@ -215,8 +215,14 @@ func TestSeveralAlertmanagers(t *testing.T) {
 	r.send(t, task("t1", "EXTEND", "FAILED", "", t0))
 	want(t, a.Active(t0), "DCSTaskFailed t1")
 	want(t, b.Active(t0))
+	if f := r.s.FailingURLs(); len(f) != 1 || f[0].URL != b.URL() || !strings.Contains(f[0].Err.Error(), "503") {
+		t.Fatalf("FailingURLs = %+v, want %s with its 503", f, b.URL())
+	}
 	r.tick(t)
 	want(t, b.Active(t0), "DCSTaskFailed t1")
+	if f := r.s.FailingURLs(); len(f) != 0 {
+		t.Fatalf("FailingURLs after a post to each succeeded = %+v", f)
+	}
 	if strings.Contains(logs.String(), "s3cr3t-t0ken") {
 		t.Fatal("the token leaked into the log")
 	}

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"notifier/internal/confkit"
 	"notifier/internal/event"
 	"notifier/internal/httpx"
@@ -162,7 +164,7 @@ func open(c *Config, key string, d receiver.Deps) (receiver.Opened, error) {
 		return receiver.Opened{}, fmt.Errorf("%s.tls_ca_file: %w", key, err)
 	}
 	s, err := New(Options{Key: key, Config: *c, Auth: auth, Client: client, Log: d.Log, Statuses: d.Statuses,
-		Links: d.Links, TaskTTL: d.MaxFollow, Muted: d.Muted})
+		Links: d.Links, TaskTTL: d.MaxFollow, Muted: d.Muted, Errors: errorsVec(d)})
 	if err != nil {
 		return receiver.Opened{}, err
 	}
@@ -200,4 +202,12 @@ func render(ctx context.Context, c *Config, key string, d receiver.Deps, evs []e
 		return receiver.Rendering{}, err
 	}
 	return receiver.Record(ctx, s, rec, d, evs)
+}
+
+// errorsVec is notifier_alertmanager_errors_total, when the notifier counts.
+func errorsVec(d receiver.Deps) *prometheus.CounterVec {
+	if d.Metrics == nil {
+		return nil
+	}
+	return d.Metrics.AlertmanagerErrors
 }
