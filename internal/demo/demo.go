@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"time"
 
@@ -92,7 +91,7 @@ func Run(ctx context.Context, o Options, stdout io.Writer) error {
 		return err
 	}
 	defer sub.Close()
-	banner(p, &o, w, cfg.NATS.SubjectPrefix, browsable(srv.Addr()))
+	banner(p, &o, w, cfg.NATS.SubjectPrefix, srv.URL())
 
 	// The pipeline and the script run until the end condition; stopping the pipeline then
 	// delivers whatever it has committed before Run returns.
@@ -168,7 +167,7 @@ func waitEnd(ctx context.Context, o *Options, w *world, scriptDone, appDone <-ch
 }
 
 // banner says what runs where and how to watch it.
-func banner(p *printer, o *Options, w *world, prefix, httpAddr string) {
+func banner(p *printer, o *Options, w *world, prefix, page string) {
 	slack := "not configured (set " + slackEnv + " to post there too)"
 	if o.Getenv(slackEnv) != "" {
 		slack = "posting to $" + slackEnv
@@ -182,20 +181,10 @@ func banner(p *printer, o *Options, w *world, prefix, httpAddr string) {
 		"  DCS API (simulated)  %s  project %s, region %s\n"+
 		"  NATS                 %s%s\n"+
 		"    watch it:          nats sub '%s.>' --server %s\n"+
-		"  metrics and health   http://%s/metrics  /healthz  /readyz\n"+
+		"  status page          %s  (and /metrics  /healthz  /readyz)\n"+
 		"  Slack                %s\n"+
 		"The script takes about %s; Ctrl-C stops earlier.\n\n",
-		o.Version, w.simURL, w.project, region, w.natsURL(), js, prefix, w.natsURL(), httpAddr, slack, total)
-}
-
-// browsable is addr as a browser on this machine reaches it: every interface's address
-// (the container image's default, 0.0.0.0 shown as [::]) as localhost.
-func browsable(addr string) string {
-	host, port, err := net.SplitHostPort(addr)
-	if ip := net.ParseIP(host); err == nil && ip != nil && ip.IsUnspecified() {
-		return net.JoinHostPort("localhost", port)
-	}
-	return addr
+		o.Version, w.simURL, w.project, region, w.natsURL(), js, prefix, w.natsURL(), page, slack, total)
 }
 
 // runServed runs the pipeline until ctx ends, or until the endpoints fail: then it stops

@@ -54,6 +54,7 @@ type Options struct {
 type Server struct {
 	addr      string
 	webConfig string // the http.web_config_file it serves with
+	scheme    string // http, or https when webConfig turns TLS on
 	reload    bool   // POST /-/reload is served
 	srv       *http.Server
 	src       atomic.Pointer[http.Handler] // the Handler of what is served now
@@ -81,8 +82,8 @@ func Listen(o Options) (*Server, error) {
 
 // start serves on ln.
 func start(ln net.Listener, o Options) *Server {
-	s := &Server{addr: ln.Addr().String(), webConfig: o.HTTP.WebConfigFile, reload: o.Reload != nil,
-		errs: make(chan error, 1)}
+	s := &Server{addr: ln.Addr().String(), webConfig: o.HTTP.WebConfigFile, scheme: schemeOf(o.HTTP.WebConfigFile),
+		reload: o.Reload != nil, errs: make(chan error, 1)}
 	mux := http.NewServeMux()
 	if o.Reload != nil {
 		mux.Handle("/-/reload", reloadHandler(o.Reload))
@@ -124,7 +125,7 @@ func (s *Server) Set(src Source, log zerolog.Logger) {
 	if s.src.Swap(&h) != nil {
 		return
 	}
-	ev := log.Info().Str("listen", s.addr)
+	ev := log.Info().Str("listen", s.addr).Str("status_page", s.URL())
 	if s.webConfig != "" {
 		ev = ev.Str("web_config_file", s.webConfig) // TLS and basic auth as it says
 	}
