@@ -45,17 +45,19 @@ func (e *urlErrors) ok(i int) {
 	e.mu.Unlock()
 }
 
+// failed records a failure of URL i at now; it is listed before it is counted, so that
+// whoever sees the count sees the listing too.
 func (e *urlErrors) failed(i int, err error, now time.Time) {
-	if e.counts != nil {
-		e.counts[i].Inc()
-	}
 	e.mu.Lock()
-	defer e.mu.Unlock()
 	since := now
 	if f, ok := e.failing[i]; ok {
 		since = f.Since
 	}
 	e.failing[i] = URLError{URL: e.shown[i], Err: err, Since: since}
+	e.mu.Unlock()
+	if e.counts != nil {
+		e.counts[i].Inc()
+	}
 }
 
 // FailingURLs lists the entry's Alertmanagers whose last post failed, in the order of
