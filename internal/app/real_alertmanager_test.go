@@ -163,12 +163,17 @@ func TestFailedSwitchoverInARealAlertmanager(t *testing.T) {
 		URL: am.url, ResendInterval: config.Duration(5 * time.Second), FailedTTL: config.Duration(24 * time.Hour)}}
 	put := func(id, status string) {
 		p.sim.Put(pipeProject, dcssim.Task{ID: id, Name: event.SwitchoverTask, Status: status, CreatedAt: time.Now().UTC(),
-			UserName: "ops", JobID: "job-" + id, Extra: map[string]any{"instance_id": "inst-1"}})
+			UserName: "ops", JobID: "job-" + id, ErrorCode: "111400082", Extra: map[string]any{"instance_id": "inst-1"}})
 	}
 
 	stop, _ := p.start()
 	put("swap-1", "RUNNING")
 	testutil.Eventually(t, "DCSSwitchover in Alertmanager", func() bool { return len(am.alerts(t, "DCSSwitchover")) == 1 })
+	// Every task carries an error_code (the vendor's example: a succeeded one too); only a
+	// failure's alert shows it.
+	if sw := am.alerts(t, "DCSSwitchover"); sw[0].Labels["error_code"] != "" {
+		t.Errorf("a running switchover's alert has error_code %q", sw[0].Labels["error_code"])
+	}
 	p.set("swap-1", "FAILED")
 	var failed amAlert
 	testutil.Eventually(t, "DCSTaskFailed in Alertmanager", func() bool {
@@ -179,7 +184,7 @@ func TestFailedSwitchoverInARealAlertmanager(t *testing.T) {
 	testutil.Eventually(t, "DCSSwitchover resolved", func() bool { return len(am.alerts(t, "DCSSwitchover")) == 0 })
 	want := map[string]string{"alertname": "DCSTaskFailed", "severity": "critical", "project_id": pipeProject,
 		"project_name": "prod-eu", "region": "cn-north-4", "task_name": event.SwitchoverTask, "task_id": "swap-1",
-		"instance_id": "inst-1"}
+		"instance_id": "inst-1", "error_code": "111400082"}
 	for k, v := range want {
 		if failed.Labels[k] != v {
 			t.Errorf("label %s = %q, want %q (labels %v)", k, failed.Labels[k], v, failed.Labels)
