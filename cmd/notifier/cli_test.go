@@ -379,7 +379,7 @@ path = "`+filepath.Join(dir, "state")+`"
 	for _, want := range []string{
 		"# nats (nats): 2 events\nsubject dcs.tasks." + projectA + ".",
 		"# oncall (slack.webhooks[0]): 1 event in 1 message\n{",
-		"Switching master and standby failed",
+		"Master/standby switchover failed",
 	} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("output lacks %q:\n%s", want, stdout)

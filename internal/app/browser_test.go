@@ -55,7 +55,7 @@ func TestStatusPageInABrowser(t *testing.T) {
 	_, srv := statusApp(t)
 
 	dom := string(headless(t, bin, "--dump-dom", srv.URL+"/"))
-	for _, want := range []string{"prod-eu", "Switching master and standby", "STUCK", "oncall", "nats: sent",
+	for _, want := range []string{"prod-eu", "Master/standby switchover", "STUCK", "oncall", "nats: sent",
 		"&lt;script&gt;alert(\"x\")&lt;/script&gt;"} {
 		if !strings.Contains(dom, want) {
 			t.Errorf("the rendered page lacks %q", want)

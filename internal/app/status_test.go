@@ -128,7 +128,7 @@ func TestStatusJSON(t *testing.T) {
 		t.Fatalf("running tasks = %+v, want 2", p.RunningTasks)
 	}
 	swap, other := p.RunningTasks[0], p.RunningTasks[1] // oldest first
-	if swap.ID != swapTask || swap.Label != "Switching master and standby" || swap.Status != "RUNNING" || !swap.Stuck ||
+	if swap.ID != swapTask || swap.Label != "Master/standby switchover" || swap.Status != "RUNNING" || !swap.Stuck ||
 		swap.ThresholdSeconds != 1800 || swap.ThresholdSource != "configured" || swap.RunningSeconds < 2400 || swap.Project != "prod-eu" {
 		t.Errorf("switchover = %+v", swap)
 	}
@@ -193,7 +193,7 @@ func TestStatusHTML(t *testing.T) {
 		if !strings.Contains(resp.Header.Get("Content-Security-Policy"), "default-src 'none'") {
 			t.Errorf("GET %s: CSP %q", path, resp.Header.Get("Content-Security-Policy"))
 		}
-		for _, want := range []string{"prod-eu", "Switching master and standby", "STUCK", "&lt;script&gt;", "oncall: dropped"} {
+		for _, want := range []string{"prod-eu", "Master/standby switchover", "STUCK", "&lt;script&gt;", "oncall: dropped"} {
 			if !strings.Contains(body, want) {
 				t.Errorf("GET %s lacks %q", path, want)
 			}

@@ -53,7 +53,7 @@ func TestRecorderFollowsEachDelivery(t *testing.T) {
 	if got := states(e); got != "nats:sent oncall:dropped(delivery failed (details in the log)) team:filtered("+refused+") " {
 		t.Errorf("after delivery: %s", got)
 	}
-	if e.Transition != "RUNNING → FAILED" || e.Label != "Switching master and standby failed" || e.TaskID != "task-a" {
+	if e.Transition != "RUNNING → FAILED" || e.Label != "Master/standby switchover failed" || e.TaskID != "task-a" {
 		t.Errorf("event shown as %+v", e)
 	}
 	if ok, _, _ := r.ReceiverState("nats"); !ok.Equal(at) {

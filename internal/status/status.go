@@ -48,7 +48,7 @@ type Task struct {
 	Project        string    `json:"project"` // the project's name, or its id
 	ID             string    `json:"id"`
 	Name           string    `json:"name"`
-	Label          string    `json:"label"`              // "Switching master and standby" (event.Label)
+	Label          string    `json:"label"`              // "Master/standby switchover" (event.Label)
 	Instance       string    `json:"instance,omitempty"` // when a recent event named it
 	Status         string    `json:"status"`
 	CreatedAt      time.Time `json:"created_at"`

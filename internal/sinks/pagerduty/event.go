@@ -74,7 +74,9 @@ func (s *Sink) trigger(e *event.Event, o *incident.Open) *Event {
 	return ev
 }
 
-// details are the event's facts, those that are set.
+// details are the event's facts, those that are set: task_name is the task's API name
+// (masterStandbySwapJob), and a failed task adds the error_code and error_message the
+// API gave.
 func details(e *event.Event, o *incident.Open) map[string]any {
 	d := &e.Data
 	m := map[string]any{
@@ -92,6 +94,15 @@ func details(e *event.Event, o *incident.Open) map[string]any {
 	}
 	if d.RunningSeconds > 0 {
 		m["running_seconds"], m["threshold_seconds"] = d.RunningSeconds, d.ThresholdSeconds
+	}
+	if o.Alert == incident.Failed {
+		code, msg := incident.TaskError(e)
+		if code != "" {
+			m["error_code"] = code
+		}
+		if msg != "" {
+			m["error_message"] = msg
+		}
 	}
 	return m
 }
