@@ -122,6 +122,13 @@ func TestRecorderTakesTheEventsInstance(t *testing.T) {
 	if got := r.Instance("task-b"); got != "cache" {
 		t.Errorf("Instance = %q, want cache from params", got)
 	}
+	// The recent events say it too, with the task's status; a watch event has neither.
+	r.Routed(&event.Event{ID: "g", Type: event.TypeGap, Subject: "p", Time: time.Now(), Data: event.Data{ProjectID: "p"}}, nil, time.Now())
+	recent := r.Recent()
+	if g, b, a := recent[0], recent[1], recent[2]; b.Instance != "cache" || b.Status != "FAILED" || a.Instance != "i-1" ||
+		g.Instance != "" || g.Status != "" {
+		t.Errorf("recent events: instance %q %q %q, status %q %q %q", g.Instance, b.Instance, a.Instance, g.Status, b.Status, a.Status)
+	}
 }
 
 func TestDuration(t *testing.T) {
