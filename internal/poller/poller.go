@@ -46,6 +46,10 @@ type Options struct {
 	// task, learned per task name from the durations (created_at to updated_at) of
 	// finished tasks in the listings. 0 disables it; it is never less than 250ms.
 	FastInterval time.Duration
+	// IdleInterval, when set, replaces Interval (poll.interval = "auto"): it is asked after
+	// every successful poll, with the requests (pages) that poll made. A followed task's
+	// polls then come every min(ActiveInterval, its answer).
+	IdleInterval func(requests int) time.Duration
 	// WindowParam is dcs.start_time_param: the window's query parameter, "start_time" or
 	// "begin_time", or "auto" (also ""): start_time until the API returns a task older
 	// than the window, then the other name is tried once, and the one that filters (or
@@ -76,6 +80,7 @@ type Poller struct {
 	policy     diff.Policy
 	pageSize   int
 	interval   time.Duration
+	idle       func(requests int) time.Duration // Options.IdleInterval; nil: interval
 	active     time.Duration
 	fast       time.Duration
 	maxBackoff time.Duration
@@ -141,7 +146,7 @@ func New(o Options) (*Poller, error) {
 		o.Sleep = retry.Sleep
 	}
 	return &Poller{
-		policy: o.Policy, pageSize: o.PageSize, interval: o.Interval, active: o.ActiveInterval,
+		policy: o.Policy, pageSize: o.PageSize, interval: o.Interval, idle: o.IdleInterval, active: o.ActiveInterval,
 		fast: o.FastInterval, maxBackoff: o.MaxBackoff, now: o.Now, sleep: o.Sleep, param: o.WindowParam, startDelay: o.StartDelay,
 		lister: o.Lister, ledger: o.Ledger, log: o.Log, m: o.Metrics,
 	}, nil
@@ -193,10 +198,10 @@ func (p *Poller) Run(ctx context.Context) {
 		case err == nil:
 			b.Reset()
 			out = outage{lastOK: p.now()}
-			wait = p.interval
+			wait = p.idleInterval()
 			urgent = diff.Active(res.Next, p.diffOptions(p.now()))
 			if urgent {
-				wait = p.active
+				wait = min(p.active, wait)
 			}
 			// Intervals run from the start of one poll to the start of the next: a poll
 			// that waited for its credential's budget, or a slow answer, does not push
@@ -226,4 +231,13 @@ func (p *Poller) Run(ctx context.Context) {
 			return
 		}
 	}
+}
+
+// idleInterval is the wait between polls while no followed task runs: Interval, or what
+// IdleInterval says for the requests of the last committed poll.
+func (p *Poller) idleInterval() time.Duration {
+	if p.idle == nil {
+		return p.interval
+	}
+	return p.idle(p.RequestsPerPoll())
 }
