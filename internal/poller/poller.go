@@ -233,8 +233,11 @@ func (p *Poller) Run(ctx context.Context) {
 	}
 }
 
-// idleInterval is the wait between polls while no followed task runs: Interval, or what
-// IdleInterval says for the requests of the last committed poll.
+// IdleInterval returns the wait between polls while no followed task runs, as it stands
+// now: Options.Interval, or what Options.IdleInterval says for the requests of the last
+// committed poll.
+func (p *Poller) IdleInterval() time.Duration { return p.idleInterval() }
+
 func (p *Poller) idleInterval() time.Duration {
 	if p.idle == nil {
 		return p.interval
