@@ -93,6 +93,9 @@ func details(e *event.Event, o *incident.Open) map[string]any {
 	if d.RunningSeconds > 0 {
 		m["running_seconds"], m["threshold_seconds"] = d.RunningSeconds, d.ThresholdSeconds
 	}
+	if d.UnseenStatuses { // started and ended between two polls: its start was never seen
+		m["unseen_statuses"] = true
+	}
 	return m
 }
 
