@@ -156,10 +156,11 @@ func New(o Options) (*Poller, error) {
 func (p *Poller) ProjectID() string { return p.policy.ProjectID }
 
 // Run polls until ctx is done: after StartDelay, then every ActiveInterval while a
-// followed task runs and every Interval (or what IdleInterval says) otherwise, start to start (the polls of a project
-// with a running task wait on the budget as dcs.Urgent); after a failure it backs off
-// (exponential with jitter, capped at MaxBackoff, at least what a 429's Retry-After asked
-// for), retrying a transient failure of a hot project sooner (retrywait.go).
+// followed task runs and every Interval (or what IdleInterval says) otherwise, start to
+// start (the polls of a project with a running task wait on the budget as dcs.Urgent);
+// after a failure it backs off (exponential with jitter, capped at MaxBackoff, at least
+// what a 429's Retry-After asked for), retrying a transient failure of a hot project
+// sooner (retrywait.go).
 func (p *Poller) Run(ctx context.Context) {
 	p.watch.begin(p.now())
 	var wg sync.WaitGroup
