@@ -14,6 +14,7 @@ import (
 // badFixtures maps every testdata/*.bad.toml to a substring of its error.
 var badFixtures = map[string]string{
 	"active_interval":        `poll.active_interval: must not exceed poll.interval (5m > 30s)`,
+	"auto_budget_share":      `poll.auto_budget_share: must be more than 0 and at most 1`,
 	"ak_env":                 `dcs.ak_env: must be set`,
 	"ak_both":                `dcs.ak_env: set only one of dcs.ak_env and dcs.ak_file`,
 	"duplicate_project":      `dcs.projects[2].project_id: duplicate of dcs.projects[0]`,

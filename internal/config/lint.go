@@ -23,6 +23,10 @@ func (w Warning) String() string { return w.Key + ": " + w.Message }
 // nothing outside c; the known task names are event.KnownTaskNames.
 func (c *Config) Lint() []Warning {
 	var ws []Warning
+	if !c.Poll.Interval.Auto && c.Poll.AutoBudgetShare != DefaultAutoBudgetShare {
+		ws = append(ws, Warning{"poll.auto_budget_share", fmt.Sprintf(
+			"is set while poll.interval is %s, not \"auto\": it has no effect", c.Poll.Interval)})
+	}
 	st := event.NewStatuses(c.Poll.TerminalStatuses)
 	for _, want := range []struct{ status, why string }{
 		{"FAILED", "a failed task is shown as still running and followed until poll.max_follow"},

@@ -104,6 +104,9 @@ func details(e *event.Event, o *incident.Open) map[string]any {
 			m["error_message"] = msg
 		}
 	}
+	if d.UnseenStatuses { // started and ended between two polls: its start was never seen
+		m["unseen_statuses"] = true
+	}
 	return m
 }
 

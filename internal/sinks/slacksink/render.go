@@ -143,6 +143,9 @@ func RenderLinks(e *event.Event, now time.Time, statuses event.Statuses, links [
 	if p := value(e.Data.PreviousStatus); p != "" && p != st {
 		st += " (was " + p + ")"
 	}
+	if e.Data.UnseenStatuses {
+		st += " (started and ended between two polls)"
+	}
 	if o.unknown {
 		st = first(st, "none") + " (unknown status)"
 	}

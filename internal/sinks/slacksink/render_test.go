@@ -204,3 +204,18 @@ func TestConfiguredTerminalStatusShownFinished(t *testing.T) {
 		t.Errorf("a task still followed shows no running time:\n%s", got)
 	}
 }
+
+// A task first seen finished says, in its Status, that it started and ended between two
+// polls; one seen running does not.
+func TestRenderSaysAStatusWasUnseen(t *testing.T) {
+	fx := fixtures(t)
+	s := fx["succeeded"]
+	const note = "started and ended between two polls"
+	if got := texts(ptr(Render(&s, clock, event.DefaultStatuses()))); strings.Contains(got, note) {
+		t.Errorf("an event without unseen_statuses says %q:\n%s", note, got)
+	}
+	s.Data.UnseenStatuses = true
+	if got := texts(ptr(Render(&s, clock, event.DefaultStatuses()))); !strings.Contains(got, note) {
+		t.Errorf("an event with unseen_statuses does not say %q:\n%s", note, got)
+	}
+}
