@@ -110,7 +110,12 @@ func RenderCard(e *event.Event, now time.Time, st event.Statuses, links []Link, 
 
 // renderReply is a reply in a card's thread: the event's headline, in its colour.
 func renderReply(e *event.Event, now time.Time, st event.Statuses) slack.WebhookMessage {
-	m := Render(e, now, st)
+	return replyOf(Render(e, now, st))
+}
+
+// replyOf is the reply in a card's thread of a rendered message: its headline, in its
+// colour.
+func replyOf(m slack.WebhookMessage) slack.WebhookMessage {
 	color := ""
 	if len(m.Attachments) > 0 {
 		color = m.Attachments[0].Color
