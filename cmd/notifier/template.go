@@ -61,7 +61,9 @@ var templateCommand = &command{
 
 type templateRenderFlags struct{ config, receiver, event, sample string }
 
-func (f *templateRenderFlags) run(stdout, stderr io.Writer) int { return runTemplateRender(f, stdout, stderr) }
+func (f *templateRenderFlags) run(stdout, stderr io.Writer) int {
+	return runTemplateRender(f, stdout, stderr)
+}
 
 func sampleList() string {
 	var names []string

@@ -205,8 +205,12 @@ func render(ctx context.Context, c *Config, key string, d receiver.Deps, evs []e
 	if err != nil {
 		return receiver.Rendering{}, err
 	}
+	var now func() time.Time // the render's time, as the events' durations are measured to
+	if !d.Now.IsZero() {
+		now = func() time.Time { return d.Now }
+	}
 	s, err := New(Options{Key: key, Config: *c, Client: rec.Client(), Log: d.Log, Statuses: d.Statuses,
-		Links: d.Links, TaskTTL: d.MaxFollow, Muted: d.Muted, Template: tmpl})
+		Links: d.Links, TaskTTL: d.MaxFollow, Muted: d.Muted, Template: tmpl, Now: now})
 	if err != nil {
 		return receiver.Rendering{}, err
 	}
