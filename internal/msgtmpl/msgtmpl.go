@@ -219,7 +219,7 @@ func (t *Template) Execute(d *Data) (parts map[string]string, errs []error) {
 	if t.split {
 		var b bytes.Buffer
 		if err := x.Execute(&b, d); err != nil {
-			return nil, []error{fmt.Errorf("the template: %w", err)}
+			return nil, []error{err}
 		}
 		s := b.String()
 		if len(t.style.Parts) == 1 {
@@ -250,4 +250,4 @@ func (t *Template) Execute(d *Data) (parts map[string]string, errs []error) {
 }
 
 // errNoTime is since's and date's error for a time that is not there.
-var errNoTime = errors.New("no time (guard it with if)")
+var errNoTime = errors.New("no time (guard it with {{with}})")
