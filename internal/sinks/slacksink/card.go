@@ -108,12 +108,7 @@ func RenderCard(e *event.Event, now time.Time, st event.Statuses, links []Link, 
 	return m
 }
 
-// renderReply is a reply in a card's thread: the event's headline, in its colour.
-func renderReply(e *event.Event, now time.Time, st event.Statuses) slack.WebhookMessage {
-	return replyOf(Render(e, now, st))
-}
-
-// replyOf is the reply in a card's thread of a rendered message: its headline, in its
+// replyOf is a reply in a card's thread of an event rendered as m: its headline, in its
 // colour.
 func replyOf(m slack.WebhookMessage) slack.WebhookMessage {
 	color := ""
