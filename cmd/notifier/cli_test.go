@@ -51,9 +51,9 @@ func TestEveryCommandHasHelp(t *testing.T) {
 		"run": {"-config"}, "once": {"-config", "-dry-run", "-render"}, "check-config": {"-config", "-offline", "-strict"},
 		"routes": {"-config", "-task-name", "-status", "-project", "-at"}, "test-notification": {"-config", "-receiver", "-timeout"},
 		"probe": {"-config", "-project", "-json"},
-		"demo":  {"-speed", "-json"},
+		"demo":  {"-speed", "-json"}, "template render": {"-config", "-receiver", "-event", "-sample"},
 	} {
-		_, stdout, _ := cli(t, name, "--help")
+		_, stdout, _ := cli(t, append(strings.Fields(name), "--help")...)
 		for _, f := range flags {
 			if !strings.Contains(stdout, "\n  "+f+" ") && !strings.Contains(stdout, "\n  "+f+"\n") {
 				t.Errorf("%s --help does not list %s:\n%s", name, f, stdout)

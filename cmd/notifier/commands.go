@@ -120,6 +120,7 @@ var commands = []*command{
 			return f
 		},
 	},
+	templateCommand,
 	{
 		name: "probe", synopsis: "[--config FILE] [--project ID] [--json]",
 		summary: "measure what the DCS API of each project does, and print the config lines to use",

@@ -146,7 +146,9 @@ func TestCompletion(t *testing.T) {
 		words []string
 		want  []string
 	}{
-		{nil, []string{"run", "once", "check-config", "routes", "test-notification", "probe", "demo", "healthcheck", "version", "silence"}},
+		{nil, []string{"run", "once", "check-config", "routes", "test-notification", "probe", "demo", "healthcheck", "version", "template", "silence"}},
+		{[]string{"template"}, []string{"render"}},
+		{[]string{"template", "render", "--"}, []string{"--config", "--receiver", "--event", "--sample"}},
 		{[]string{"routes", "--"}, []string{"--config", "--task-name", "--status", "--project", "--at"}},
 		{[]string{"silence"}, []string{"add", "expire"}},
 		{[]string{"silence", "add", "--"}, []string{"--for", "--comment", "--task-name"}},

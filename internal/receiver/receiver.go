@@ -38,6 +38,10 @@ type Common struct {
 	TaskNames   []string `toml:"task_names"`   // empty: all
 	Statuses    []string `toml:"statuses"`     // empty: all
 	Projects    []string `toml:"projects"`     // empty: all; project ids, lower-cased by Defaults
+	// Template (inline) or TemplateFile (a path) shapes the receiver's messages
+	// (package msgtmpl; docs/templates.md); "": the built-in text.
+	Template     string `toml:"template"`
+	TemplateFile string `toml:"template_file"`
 	// MaxPending bounds the receiver's backlog of undelivered events; past it the oldest
 	// are dropped for this receiver only. Defaults sets DefaultMaxPending when the key is
 	// absent from the file.

@@ -76,6 +76,7 @@ func (s *Sink) alert(e *event.Event, o *incident.Open) Alert {
 	}
 	a := Alert{Labels: labels, StartsAt: o.Since.UTC(),
 		Annotations: map[string]string{"summary": incident.Summary(e, o.Alert), "description": incident.Description(e, o.Alert)}}
+	s.shape(a.Annotations, e, o.Alert)
 	if o.Alert == incident.Failed {
 		addTaskError(&a, d.Task)
 	}

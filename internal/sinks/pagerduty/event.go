@@ -62,12 +62,14 @@ func (s *Sink) trigger(e *event.Event, o *incident.Open) *Event {
 	if o.Alert == incident.Gap {
 		component = "watch"
 	}
+	summary, more := s.shaped(e, o.Alert, incident.Summary(e, o.Alert))
 	ev := &Event{RoutingKey: s.key.Reveal(), EventAction: "trigger", DedupKey: o.Key, Client: client,
 		Payload: &Payload{
-			Summary: incident.Summary(e, o.Alert), Source: incident.Source(e), Severity: severity(d.Severity),
+			Summary: summary, Source: incident.Source(e), Severity: severity(d.Severity),
 			Timestamp: e.Time.UTC().Format(time.RFC3339), Component: component, Group: group, Class: o.Alert,
 			CustomDetails: details(e, o),
 		}}
+	addDetails(ev.Payload.CustomDetails, more)
 	for _, l := range s.links.For(e) {
 		ev.Links = append(ev.Links, Link{Href: l.URL, Text: l.Text})
 	}
@@ -114,13 +116,15 @@ func details(e *event.Event, o *incident.Open) map[string]any {
 // proven and no incident stays open.
 func (s *Sink) drill(ctx context.Context, e *event.Event) error {
 	key := "dcs/" + e.Data.ProjectID + "/test/" + e.ID
+	summary, more := s.shaped(e, "test", "[TEST] Test notification from dcs-notifier: nothing needs doing, it resolves by itself")
 	trig := &Event{RoutingKey: s.key.Reveal(), EventAction: "trigger", DedupKey: key, Client: client,
 		Payload: &Payload{
-			Summary:  "[TEST] Test notification from dcs-notifier: nothing needs doing, it resolves by itself",
+			Summary:  summary,
 			Source:   "dcs/" + e.Data.Region + "/" + e.Data.ProjectID,
 			Severity: "info", Timestamp: e.Time.UTC().Format(time.RFC3339), Component: "notifier", Class: "test",
 			CustomDetails: map[string]any{"event_id": e.ID, "event_type": e.Type, "project_id": e.Data.ProjectID},
 		}}
+	addDetails(trig.Payload.CustomDetails, more)
 	if err := s.post(ctx, trig); err != nil {
 		return err
 	}

@@ -31,7 +31,7 @@ func TestSwitchoverMessagesSayTheVendorsWordAndTheAPIName(t *testing.T) {
 	msgs := map[string]string{
 		"webhook message":   render(Render(&failedEv, clock, st)),
 		"live card":         render(RenderCard(&failedEv, clock, st, nil, "RUNNING 08:18:06 → FAILED 08:19:43")),
-		"thread reply":      render(renderReply(&failedEv, clock, st)),
+		"thread reply":      render(replyOf(&failedEv, Render(&failedEv, clock, st))),
 		"stuck message":     render(Render(&stuck, clock, st)),
 		"digest line":       digestLine(rows([]event.Event{failedEv}, st)[0], clock),
 		"stuck digest line": digestLine(rows([]event.Event{stuck}, st)[0], clock),
