@@ -134,7 +134,7 @@ func TestGoodFixtures(t *testing.T) {
 func normalizeEmpty(c Config) Config {
 	for i := range c.Slack.Webhooks {
 		w := &c.Slack.Webhooks[i]
-		for _, s := range []*[]string{&w.TaskNames, &w.Statuses, &w.Projects} {
+		for _, s := range []*[]string{&w.EventTypes, &w.TaskNames, &w.Statuses, &w.Projects, &w.Regions, &w.Instances} {
 			if len(*s) == 0 {
 				*s = nil
 			}
@@ -142,6 +142,14 @@ func normalizeEmpty(c Config) Config {
 	}
 	if len(c.Slack.Webhooks) == 0 {
 		c.Slack.Webhooks = nil
+	}
+	for i := range c.Slack.Channels {
+		w := &c.Slack.Channels[i]
+		for _, s := range []*[]string{&w.EventTypes, &w.TaskNames, &w.Statuses, &w.Projects, &w.Regions, &w.Instances} {
+			if len(*s) == 0 {
+				*s = nil
+			}
+		}
 	}
 	for i := range c.Slack.Links {
 		if len(c.Slack.Links[i].TaskNames) == 0 {

@@ -2,6 +2,7 @@ package config
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 
 	"notifier/internal/confkit"
@@ -121,17 +122,27 @@ func (c *Config) normalizeReceivers(written map[string]bool) {
 
 // validateReceivers checks every receiver's entry, then that each has a name of its own.
 func (c *Config) validateReceivers(p *problems) {
-	known := map[string]bool{}
-	for _, pr := range c.DCS.Projects {
-		known[strings.ToLower(pr.ProjectID)] = true
-	}
-	if len(c.DCS.Discover) > 0 {
-		known[anyDiscovered] = true
-	}
+	known := c.knownToFilters()
 	for _, e := range c.entries() {
-		e.Validate((*confkit.Problems)(p), func(id string) bool { return isKnownProject(known, id) })
+		e.Validate((*confkit.Problems)(p), known)
 	}
 	c.validateNames(p)
+}
+
+// knownToFilters is what a receiver's filter may name: the projects of dcs.projects by id
+// and name, any other when projects are discovered, and their regions.
+func (c *Config) knownToFilters() *receiver.Known {
+	k := &receiver.Known{Discover: len(c.DCS.Discover) > 0}
+	for _, pr := range c.DCS.Projects {
+		k.ProjectIDs = append(k.ProjectIDs, strings.ToLower(pr.ProjectID))
+		if pr.Name != "" {
+			k.ProjectNames = append(k.ProjectNames, pr.Name)
+		}
+		if !slices.Contains(k.Regions, pr.Region) {
+			k.Regions = append(k.Regions, pr.Region)
+		}
+	}
+	return k
 }
 
 // validateNames checks that every receiver has a well-formed name of its own.
