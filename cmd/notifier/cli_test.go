@@ -49,7 +49,7 @@ func TestEveryCommandHasHelp(t *testing.T) {
 	// Every flag a command defines is in its help.
 	for name, flags := range map[string][]string{
 		"run": {"-config"}, "once": {"-config", "-dry-run", "-render"}, "check-config": {"-config", "-offline", "-strict"},
-		"routes": {"-config", "-task-name", "-status", "-project", "-at"}, "test-notification": {"-config", "-receiver", "-timeout"},
+		"routes": {"-config", "-task-name", "-status", "-project", "-at", "-event-type", "-region", "-instance"}, "test-notification": {"-config", "-receiver", "-timeout"},
 		"probe": {"-config", "-project", "-json"},
 		"demo":  {"-speed", "-json"},
 	} {

@@ -147,7 +147,7 @@ func TestCompletion(t *testing.T) {
 		want  []string
 	}{
 		{nil, []string{"run", "once", "check-config", "routes", "test-notification", "probe", "demo", "healthcheck", "version", "silence"}},
-		{[]string{"routes", "--"}, []string{"--config", "--task-name", "--status", "--project", "--at"}},
+		{[]string{"routes", "--"}, []string{"--config", "--task-name", "--status", "--project", "--at", "--event-type", "--region", "--instance"}},
 		{[]string{"silence"}, []string{"add", "expire"}},
 		{[]string{"silence", "add", "--"}, []string{"--for", "--comment", "--task-name"}},
 	} {
