@@ -78,6 +78,8 @@ func explain(v route.Verdict, at time.Time) string {
 		return fmt.Sprintf("receives (muted by %s until %s: it %s, and opens none)", muted.Name, muted.UntilText(at), route.ResolveNote)
 	case isMuted:
 		return fmt.Sprintf("muted by %s until %s", muted.Name, muted.UntilText(at))
+	case v.MayResolve && held.Cause == route.Filtered:
+		return "receives (" + route.ResolveNote + "; opens none: " + held.Detail + ")"
 	case v.MayResolve:
 		return "receives (" + route.ResolveNote + ")"
 	}

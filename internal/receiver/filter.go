@@ -232,14 +232,14 @@ func (f Filter) Match(e *event.Event) (bool, string) {
 		return false, fmt.Sprintf("min_severity %s > %s", f.minSeverity, d.Severity)
 	case task && !f.names.allows(d.TaskName):
 		if d.TaskName == "" {
-			return false, fmt.Sprintf("task_names %s: %s has no task name%s", f.names, what(class), f.hint(class))
+			return false, fmt.Sprintf("task_names %s: %s has no task name%s", f.names, what(class), f.hint(class, "task_names"))
 		}
 		return false, fmt.Sprintf("task_names %s do not include %q", f.names, d.TaskName)
 	case status && !f.statuses.allows(d.Status):
 		if d.Status == "" {
-			return false, fmt.Sprintf("statuses %s: %s has no status%s", f.statuses, what(class), f.hint(class))
+			return false, fmt.Sprintf("statuses %s: %s has no status%s", f.statuses, what(class), f.hint(class, "statuses"))
 		}
-		return false, fmt.Sprintf("statuses %s do not include %q%s", f.statuses, d.Status, f.hint(class))
+		return false, fmt.Sprintf("statuses %s do not include %q%s", f.statuses, d.Status, f.hint(class, "statuses"))
 	case !f.allowsProject(d):
 		if d.ProjectName == "" {
 			return false, fmt.Sprintf("projects %s do not include %s", f.projects, d.ProjectID)
@@ -249,7 +249,7 @@ func (f Filter) Match(e *event.Event) (bool, string) {
 		return false, fmt.Sprintf("regions %s do not include %q", f.regions, d.Region)
 	case task && !f.instances.allows(d.InstanceID, d.InstanceName):
 		if d.InstanceID == "" && d.InstanceName == "" {
-			return false, fmt.Sprintf("instances %s: %s names no instance%s", f.instances, what(class), f.hint(class))
+			return false, fmt.Sprintf("instances %s: %s names no instance%s", f.instances, what(class), f.hint(class, "instances"))
 		}
 		return false, fmt.Sprintf("instances %s match neither instance id %q nor name %q", f.instances, d.InstanceID, d.InstanceName)
 	}
@@ -260,16 +260,16 @@ func (f Filter) allowsProject(d *event.Data) bool {
 	return f.projects.allows(strings.ToLower(d.ProjectID)) || d.ProjectName != "" && f.projects.allows(d.ProjectName)
 }
 
-// hint says, for a stuck or gap event refused by a task filter because event_types is
-// not set, how to get it.
-func (f Filter) hint(class string) string {
+// hint says, for a stuck or gap event refused by the task filter key because event_types
+// is not set, how to get it: with event_types set, the filter would not be asked.
+func (f Filter) hint(class, key string) string {
 	if f.types != nil {
 		return ""
 	}
-	switch class {
-	case event.ClassStuck:
+	switch {
+	case class == event.ClassStuck && key == "statuses":
 		return " (a stuck task still runs; with event_types listing stuck, statuses are not asked of it)"
-	case event.ClassGap:
+	case class == event.ClassGap:
 		return " (a blind spot is about a project; with event_types listing gap, task filters are not asked of it)"
 	}
 	return ""
