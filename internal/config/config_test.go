@@ -71,6 +71,11 @@ var badFixtures = map[string]string{
 	"webhook_none":           `slack.webhooks[0]: exactly one of url_env and url_file must be set`,
 	"webhook_project":        `slack.webhooks[0].projects[1]: unknown project "ffffffffffffffffffffffffffffffff" (not in dcs.projects)`,
 	"webhook_severity":       `slack.webhooks[1].min_severity: must be one of info, warning, critical, got "loud"`,
+	"webhook_event_type":     `slack.webhooks[0].event_types[1]: unknown event type "stuk" (valid: task, stuck, gap, test); did you mean "stuck"?`,
+	"webhook_region":         `slack.webhooks[0].regions[1]: unknown region "xx-1"`,
+	"webhook_project_name":   `slack.webhooks[0].projects[1]: unknown project "prod-nc": neither a project id nor the name of one in dcs.projects (names: prod-cn); did you mean "prod-cn"?`,
+	"webhook_instance_glob":  `slack.webhooks[0].instances[0]: "redis-[prod" is not a valid glob`,
+	"webhook_task_glob":      `slack.webhooks[0].task_names[1]: "master[Standby" is not a valid glob`,
 }
 
 func TestBadFixtures(t *testing.T) {

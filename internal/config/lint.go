@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"notifier/internal/confkit"
@@ -95,9 +96,12 @@ func unreachableSeverity(w *receiver.Common) string {
 	if err != nil || minSev == event.Info {
 		return ""
 	}
+	if slices.Contains(w.EventTypes, event.ClassStuck) || slices.Contains(w.EventTypes, event.ClassGap) {
+		return "" // not asked statuses, and critical once escalated or a stuck switchover
+	}
 	names := w.TaskNames
-	if len(names) == 0 {
-		names = []string{event.SwitchoverTask, "EXTEND"}
+	if len(names) == 0 || slices.ContainsFunc(names, func(n string) bool { return strings.ContainsAny(n, `*?[\`) }) {
+		names = []string{event.SwitchoverTask, "EXTEND"} // a glob may match either
 	}
 	for _, n := range names {
 		for _, s := range w.Statuses {

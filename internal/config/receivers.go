@@ -18,9 +18,9 @@ var receiverNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,31}$`)
 // Receiver is one configured receiver as every part of the notifier names it: the outbox,
 // logs (receiver=NAME), metrics (receiver="NAME") and /readyz.
 type Receiver struct {
-	// Name (unique across receivers of every kind), the filter and MaxPending: events
-	// below MinSeverity, or whose task name, status or project is not in a non-empty list,
-	// do not go to the receiver. NATS has no filter.
+	// Name (unique across receivers of every kind), the filter and MaxPending: an event
+	// goes to the receiver when every filter passes it (see receiver.Filter). NATS has no
+	// filter.
 	receiver.Common
 	Kind receiver.Kind // "nats", "slack", "slack-channel", "pagerduty", "alertmanager"
 	Key  string        // where it is configured, e.g. "slack.webhooks[1]"
