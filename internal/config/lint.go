@@ -48,6 +48,7 @@ func (c *Config) Lint() []Warning {
 	}
 	for i, m := range c.Mute {
 		ws = append(ws, lintFilter(fmt.Sprintf("mute[%d]", i), m.TaskNames, m.Statuses)...)
+		ws = append(ws, c.lintProjectNames(fmt.Sprintf("mute[%d]", i), m.Projects)...)
 	}
 	if len(c.DCS.Discover) > 1 {
 		for i, d := range c.DCS.Discover {

@@ -15,16 +15,7 @@ import (
 // known task name, a status close to a known one, a filter event_types leaves nothing to
 // ask of.
 func (c *Config) lintReceiverFilter(key string, f *receiver.Common) []Warning {
-	var ws []Warning
-	known := c.knownToFilters()
-	for j, v := range f.Projects {
-		if receiver.IsProjectID(v) || slices.Contains(known.ProjectNames, v) || !known.Discover {
-			continue // an id, a configured name, or an error of Validate
-		}
-		ws = append(ws, Warning{fmt.Sprintf("%s.projects[%d]", key, j), fmt.Sprintf(
-			"%q is not the name of a project in dcs.projects: it matches only a project [[dcs.discover]] finds with that name (%s)%s",
-			v, c.discoveredNames(), didYouMean(v, slices.Concat(known.ProjectNames, known.ProjectIDs)))})
-	}
+	ws := c.lintProjectNames(key, f.Projects)
 	ws = append(ws, lintGlobs(key+".task_names", f.TaskNames)...)
 	statuses := event.KnownStatuses(c.Poll.TerminalStatuses)
 	for j, s := range f.Statuses {
@@ -53,6 +44,23 @@ func (c *Config) lintReceiverFilter(key string, f *receiver.Common) []Warning {
 					"is asked of no event: event_types %v lists no %s event, the only ones it is asked of", f.EventTypes, l.by)})
 			}
 		}
+	}
+	return ws
+}
+
+// lintProjectNames warns about a filter's project name that is not in dcs.projects: with
+// [[dcs.discover]] it is valid (a discovered project is known only at run time), but
+// matches nothing unless a project of that name is discovered.
+func (c *Config) lintProjectNames(key string, projects []string) []Warning {
+	var ws []Warning
+	known := c.knownToFilters()
+	for j, v := range projects {
+		if receiver.IsProjectID(v) || slices.Contains(known.ProjectNames, v) || !known.Discover {
+			continue // an id, a configured name, or an error of Validate
+		}
+		ws = append(ws, Warning{fmt.Sprintf("%s.projects[%d]", key, j), fmt.Sprintf(
+			"%q is not the name of a project in dcs.projects: it matches only a project [[dcs.discover]] finds with that name (%s)%s",
+			v, c.discoveredNames(), didYouMean(v, slices.Concat(known.ProjectNames, known.ProjectIDs)))})
 	}
 	return ws
 }
