@@ -258,7 +258,7 @@ func TestRoutes(t *testing.T) {
 		{
 			name: "suspect input is noted", args: []string{"--task-name", "masterStandbySwap", "--status", "failed"}, code: exitOK,
 			want: "# masterStandbySwap failed: severity critical, project 0123456789abcdef0123456789abcdef (cn-north-4, the first of dcs.projects; --project picks another)\n" +
-				"# \"masterStandbySwap\" is not a task name the task center is known to use\n" +
+				"# \"masterStandbySwap\" is not a task name the task center is known to use; did you mean \"masterStandbySwapJob\"?\n" +
 				"# \"failed\" is not upper case: the task center's statuses are\n" +
 				"nats: receives\noncall: skipped, task_names [masterStandbySwapJob] do not include \"masterStandbySwap\"\nteam: receives\n",
 		},

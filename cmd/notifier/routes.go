@@ -42,7 +42,7 @@ func runRoutes(f *routesFlags, stdout, stderr io.Writer) int {
 	}
 	e := f.event(cfg, p, at)
 	fmt.Fprintf(stdout, "# %s: severity %s, project %s (%s, %s)\n", f.headline(), e.Data.Severity, projectText(p), p.Region, which)
-	for _, note := range f.notes(&e) {
+	for _, note := range f.notes(&e, cfg.Poll.TerminalStatuses) {
 		fmt.Fprintln(stdout, "# "+note)
 	}
 	showMutes(stdout, table.Windows(), at)

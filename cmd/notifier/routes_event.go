@@ -114,13 +114,20 @@ func (f *routesFlags) event(cfg *config.Config, p config.Project, at time.Time) 
 
 // notes are what the first lines say about the event beyond its headline: suspect
 // input, the instance, what a blind spot becomes.
-func (f *routesFlags) notes(e *event.Event) []string {
+func (f *routesFlags) notes(e *event.Event, terminal []string) []string {
 	var out []string
 	if f.taskName != "" && !event.IsKnownTaskName(f.taskName) {
-		out = append(out, fmt.Sprintf("%q is not a task name the task center is known to use", f.taskName))
+		out = append(out, fmt.Sprintf("%q is not a task name the task center is known to use%s", f.taskName,
+			confkit.DidYouMean(f.taskName, event.KnownTaskNames())))
 	}
-	if f.status != "" && f.status != strings.ToUpper(f.status) {
+	known := event.KnownStatuses(terminal)
+	switch {
+	case f.status != "" && f.status != strings.ToUpper(f.status):
 		out = append(out, fmt.Sprintf("%q is not upper case: the task center's statuses are", f.status))
+	case f.status != "" && !slices.Contains(known, f.status):
+		if dym := confkit.DidYouMean(f.status, known); dym != "" {
+			out = append(out, fmt.Sprintf("%q is not a status the task center is known to use%s", f.status, dym))
+		}
 	}
 	switch {
 	case e.Data.InstanceID != "":

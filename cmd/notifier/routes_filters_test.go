@@ -116,6 +116,18 @@ func TestRoutesExplainsEveryFilter(t *testing.T) {
 	}
 }
 
+// Suspect input is routed as given, with a note saying what it was likely meant to be.
+func TestRoutesNotesMisspeltNames(t *testing.T) {
+	path := writeFile(t, t.TempDir(), "c.toml", filtersBase)
+	code, stdout, stderr := cli(t, "routes", "--config", path, "--task-name", "AddReplcia", "--status", "SUCESS")
+	want := "# AddReplcia SUCESS: severity info, project " + first + "\n" +
+		"# \"AddReplcia\" is not a task name the task center is known to use; did you mean \"AddReplica\"?\n" +
+		"# \"SUCESS\" is not a status the task center is known to use; did you mean \"SUCCESS\"?\n"
+	if code != exitOK || !strings.HasPrefix(stdout, want) {
+		t.Errorf("exit %d\nstdout:\n%s\nwant it to start with:\n%s\nstderr: %s", code, stdout, want, stderr)
+	}
+}
+
 func TestRoutesRefusesWithDidYouMean(t *testing.T) {
 	path := writeFile(t, t.TempDir(), "c.toml", filtersBase)
 	for _, tt := range []struct {
