@@ -149,7 +149,7 @@ func TestCompletion(t *testing.T) {
 		{nil, []string{"run", "once", "check-config", "routes", "test-notification", "probe", "demo", "healthcheck", "version", "template", "silence"}},
 		{[]string{"template"}, []string{"render"}},
 		{[]string{"template", "render", "--"}, []string{"--config", "--receiver", "--event", "--sample"}},
-		{[]string{"routes", "--"}, []string{"--config", "--task-name", "--status", "--project", "--at"}},
+		{[]string{"routes", "--"}, []string{"--config", "--task-name", "--status", "--project", "--at", "--event-type", "--region", "--instance"}},
 		{[]string{"silence"}, []string{"add", "expire"}},
 		{[]string{"silence", "add", "--"}, []string{"--for", "--comment", "--task-name"}},
 	} {

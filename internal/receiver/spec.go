@@ -97,9 +97,9 @@ type Entry interface {
 	// Defaults fills what the file leaves empty; written reports whether the file writes
 	// a key, with its full path (pagerduty[1].max_pending).
 	Defaults(written func(key string) bool)
-	// Validate checks the entry and its Common; known reports whether a project id may
-	// be watched.
-	Validate(p *confkit.Problems, known func(id string) bool)
+	// Validate checks the entry and its Common; known is what its filter's projects and
+	// regions may name (nil: anything).
+	Validate(p *confkit.Problems, known *Known)
 	Check(getenv func(string) string) []error
 	Open(d Deps) (Opened, error)
 	Render(ctx context.Context, d Deps, evs []event.Event) (Rendering, error)
@@ -127,7 +127,7 @@ func (e entry[C]) Defaults(written func(string) bool) {
 	}
 }
 
-func (e entry[C]) Validate(p *confkit.Problems, known func(string) bool) {
+func (e entry[C]) Validate(p *confkit.Problems, known *Known) {
 	e.s.Validate(e.c, e.key, p)
 	if c := e.Common(); c != nil && !e.fixed() {
 		c.validate(p, e.key, known)
