@@ -125,7 +125,7 @@ func TestTemplateRenderFallsBackAndCounts(t *testing.T) {
 		t.Fatalf("failed %d, %v; want 1 part failed", failed, err)
 	}
 	for _, want := range []string{`"summary": "DCS: Master/standby switchover stuck, still RUNNING after 45m0s on instance redis-orders-prod in prod-eu (cn-north-4)"`,
-		`"description": "task ff8080819a5f2a3b019a6c1d2e3f4a5b (masterStandbySwapJob) is RUNNING`} {
+		`"description": "Task: masterStandbySwapJob; task ff8080819a5f2a3b019a6c1d2e3f4a5b is RUNNING`} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("the built-in text is not sent: lacks %s\n%s", want, out.String())
 		}
