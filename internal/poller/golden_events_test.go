@@ -93,7 +93,7 @@ type goldenClock struct {
 	t  time.Time
 }
 
-func (c *goldenClock) now() time.Time     { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *goldenClock) now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *goldenClock) add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
 // playGolden runs the recorded listing against one variant and writes each poll's events.
