@@ -26,8 +26,8 @@ import (
 // window (lookback 24 h + margin 10 min) holds ~1,100: two pages, ~470 KB a poll, read
 // once a second.
 const (
-	pollTasks    = 3000
-	pollInWindow = 1100
+	pollTasks           = 3000
+	pollInWindow        = 1100
 	pollIntervalDefault = time.Second
 )
 
