@@ -57,9 +57,6 @@ func startProfiles(name string) (func() error, error) {
 		return func() error { return nil }, nil
 	}
 	base := fmt.Sprintf("%s-%s", profilePrefix, name)
-	if name == "poll" {
-		runtime.MemProfileRate = 4096 // a poll allocates well under the default's 512 KB a sample
-	}
 	if err := writeProfile("allocs", base+".allocs0.pprof"); err != nil {
 		return nil, err
 	}
