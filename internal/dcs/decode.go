@@ -59,6 +59,15 @@ func (p *Page) Release() {
 		taskSlices.Put(h)
 	}
 	p.body, p.Tasks, p.tasks = nil, nil, nil
+	releaseBody(b)
+}
+
+// Reusable reports whether the page can be passed as Query.Reuse: its body is held (a
+// pooled one; a page larger than the pool takes is never compared).
+func (p *Page) Reusable() bool { return p != nil && p.body != nil }
+
+// releaseBody hands a body buffer back to the pool.
+func releaseBody(b *[]byte) {
 	if poison.Load() {
 		full := (*b)[:cap(*b)]
 		for i := range full {

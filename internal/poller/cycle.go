@@ -45,6 +45,7 @@ func (p *Poller) Cycle(ctx context.Context) (diff.Result, error) {
 			return diff.Result{}, fmt.Errorf("committing poll result: %w", err)
 		}
 	}
+	p.keepListing(w.l, res.Next, r.o)
 	if p.fast > 0 {
 		p.learn.observe(r.res.Next, &r.o)
 	}

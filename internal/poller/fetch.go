@@ -31,19 +31,23 @@ type listing struct {
 	order    order // of the tasks read, by created_at
 	read     []*dcs.Page
 	own      *[]dcs.Task // tasks' pooled slice when there are several pages (else: the page's)
+	held     []bool      // by page read: the poller keeps it (see keep.go), release leaves it
 }
 
-// release hands the pages' bodies back (dcs.Page.Release): l.tasks must not be used after.
+// release hands the pages' bodies back (dcs.Page.Release), but those the poller keeps:
+// l.tasks must not be used after.
 func (l *listing) release() {
-	for _, pg := range l.read {
-		pg.Release()
+	for i, pg := range l.read {
+		if !l.held[i] {
+			pg.Release()
+		}
 	}
 	if l.own != nil {
 		clear(l.tasks)
 		*l.own = l.tasks[:0]
 		listings.Put(l.own)
 	}
-	l.read, l.tasks, l.own = nil, nil, nil
+	l.read, l.tasks, l.own, l.held = nil, nil, nil, nil
 }
 
 // listings are the task slices of released listings of several pages (*[]dcs.Task).
@@ -90,13 +94,15 @@ func (p *Poller) fetch(ctx context.Context, start time.Time, param string, trial
 		if l.pages == maxPages {
 			return nil, fmt.Errorf("more than %d pages of %d tasks: giving up on this poll", maxPages, p.pageSize)
 		}
-		pg, err := p.lister.List(ctx, dcs.Query{Offset: offset, Limit: p.pageSize, Start: start, Param: param})
+		reuse := p.keptPage(l.pages)
+		pg, err := p.lister.List(ctx, dcs.Query{Offset: offset, Limit: p.pageSize, Start: start, Param: param, Reuse: reuse})
 		p.countRequest(err)
 		if err != nil {
 			l.release()
 			return nil, fmt.Errorf("page at offset %d: %w", offset, err)
 		}
 		l.read = append(l.read, pg)
+		l.held = append(l.held, reuse != nil && pg == reuse)
 		l.pages++
 		p.m.Pages.WithLabelValues(p.policy.ProjectID).Inc()
 		n := len(pg.Tasks) + pg.Skipped

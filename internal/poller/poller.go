@@ -98,6 +98,8 @@ type Poller struct {
 	warnedFull   bool
 	unordered    atomic.Bool // a listing was seen that is not newest first: never stop paging early
 	learn        learner
+	keptMu       sync.Mutex
+	kept         []*dcs.Page // the last committed poll's pages, for the next (keep.go)
 	counted      struct { // the running tasks of the last state recorded, under mu
 		tasks  *diff.Tasks
 		active int
