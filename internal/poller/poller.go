@@ -100,7 +100,7 @@ type Poller struct {
 	learn        learner
 	keptMu       sync.Mutex
 	kept         []*dcs.Page // the last committed poll's pages, for the next (keep.go)
-	counted      struct { // the running tasks of the last state recorded, under mu
+	counted      struct {    // the running tasks of the last state recorded, under mu
 		tasks  *diff.Tasks
 		active int
 	}
