@@ -49,11 +49,11 @@ func TestEveryCommandHasHelp(t *testing.T) {
 	// Every flag a command defines is in its help.
 	for name, flags := range map[string][]string{
 		"run": {"-config"}, "once": {"-config", "-dry-run", "-render"}, "check-config": {"-config", "-offline", "-strict"},
-		"routes": {"-config", "-task-name", "-status", "-project", "-at"}, "test-notification": {"-config", "-receiver", "-timeout"},
+		"routes": {"-config", "-task-name", "-status", "-project", "-at", "-event-type", "-region", "-instance"}, "test-notification": {"-config", "-receiver", "-timeout"},
 		"probe": {"-config", "-project", "-json"},
-		"demo":  {"-speed", "-json"},
+		"demo":  {"-speed", "-json"}, "template render": {"-config", "-receiver", "-event", "-sample"},
 	} {
-		_, stdout, _ := cli(t, name, "--help")
+		_, stdout, _ := cli(t, append(strings.Fields(name), "--help")...)
 		for _, f := range flags {
 			if !strings.Contains(stdout, "\n  "+f+" ") && !strings.Contains(stdout, "\n  "+f+"\n") {
 				t.Errorf("%s --help does not list %s:\n%s", name, f, stdout)
@@ -258,7 +258,7 @@ func TestRoutes(t *testing.T) {
 		{
 			name: "suspect input is noted", args: []string{"--task-name", "masterStandbySwap", "--status", "failed"}, code: exitOK,
 			want: "# masterStandbySwap failed: severity critical, project 0123456789abcdef0123456789abcdef (cn-north-4, the first of dcs.projects; --project picks another)\n" +
-				"# \"masterStandbySwap\" is not a task name the task center is known to use\n" +
+				"# \"masterStandbySwap\" is not a task name the task center is known to use; did you mean \"masterStandbySwapJob\"?\n" +
 				"# \"failed\" is not upper case: the task center's statuses are\n" +
 				"nats: receives\noncall: skipped, task_names [masterStandbySwapJob] do not include \"masterStandbySwap\"\nteam: receives\n",
 		},
@@ -379,7 +379,7 @@ path = "`+filepath.Join(dir, "state")+`"
 	for _, want := range []string{
 		"# nats (nats): 2 events\nsubject dcs.tasks." + projectA + ".",
 		"# oncall (slack.webhooks[0]): 1 event in 1 message\n{",
-		"Switching master and standby failed",
+		"Master/standby switchover failed",
 	} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("output lacks %q:\n%s", want, stdout)

@@ -62,7 +62,9 @@ var commands = []*command{
 			"checks that each webhook URL is an absolute http(s) URL; a problem names the key and the\n" +
 			"variable or file, never a value.\n" +
 			"Warnings (on stderr) are filters that can never match, such as a status in lower case or a\n" +
-			"task name close to a known one, and terminal_statuses without FAILED or SUCCESS.\n" +
+			"task name close to a known one (\"did you mean\"), a glob no known task name matches, a filter\n" +
+			"event_types asks of no event, a project name only [[dcs.discover]] may give, and\n" +
+			"terminal_statuses without FAILED or SUCCESS.\n" +
 			receiverKinds(),
 		env:     slices.Concat(configEnv, secretEnv(), []string{"(--offline reads none of these but NOTIFIER_CONFIG)"}),
 		exits:   []string{"0  valid (warnings, if any, on stderr)", "2  invalid, a secret or file missing, or warnings with --strict"},
@@ -76,12 +78,14 @@ var commands = []*command{
 		},
 	},
 	{
-		name: "routes", synopsis: "[--config FILE] --task-name NAME --status STATUS [--project ID] [--at TIME]",
+		name: "routes", synopsis: "[--config FILE] [--event-type T] --task-name NAME --status STATUS [--project ID|NAME] [--region R] [--instance I] [--at TIME]",
 		summary: "show which receivers an event would go to, and why the others would not",
 		about: "Builds the event a task NAME in STATUS would give (its severity as the notifier rates it),\n" +
 			"routes it as a commit would, and prints one line per receiver: \"oncall: receives\" or\n" +
-			"\"team: skipped, min_severity warning > info\". Without --project the event is in the first\n" +
-			"project of dcs.projects, named in the first line. Maintenance windows ([[mute]]) are listed,\n" +
+			"\"team: skipped, min_severity warning > info\", naming the filter that refuses it. --event-type\n" +
+			"stuck builds a stuck task's event, gap a blind spot's and test a test notification's (these two\n" +
+			"take no task). Without --project the event is in the first project of dcs.projects (in\n" +
+			"--region, if given), named in the first line. Maintenance windows ([[mute]]) are listed,\n" +
 			"with those open at --at (default now), and a receiver one mutes shows\n" +
 			"\"oncall: muted by weekly-maintenance until 03:00 Asia/Shanghai\". Reads nothing but the file.",
 		env:     configEnv,
@@ -91,10 +95,13 @@ var commands = []*command{
 			f := new(routesFlags)
 			configFlag(c, &f.config)
 			// Required in words only: a missing one is refused by runRoutes, in its own words.
-			c.Flag("task-name", "the task name, e.g. masterStandbySwapJob (required)").StringVar(&f.taskName)
-			c.Flag("status", "the task status, e.g. FAILED (required)").StringVar(&f.status)
-			c.Flag("project", "the project id, one of dcs.projects (default: the first)").StringVar(&f.project)
+			c.Flag("task-name", "the task name, e.g. masterStandbySwapJob (required for a task or stuck event)").StringVar(&f.taskName)
+			c.Flag("status", "the task status, e.g. FAILED (required for a task event; a stuck one's defaults to RUNNING)").StringVar(&f.status)
+			c.Flag("project", "the project's id or name, of dcs.projects or one [[dcs.discover]] may find (default: the first)").StringVar(&f.project)
 			c.Flag("at", "the moment maintenance windows are decided at, RFC 3339 (default: now)").StringVar(&f.at)
+			c.Flag("event-type", "task (default), stuck, gap or test: the kind of event, as event_types names it").StringVar(&f.eventType)
+			c.Flag("region", "the project's region (default: the project's; without --project, picks the first project in it)").StringVar(&f.region)
+			c.Flag("instance", "the instance the task names: its id (a UUID) or its name").StringVar(&f.instance)
 			return f
 		},
 	},
@@ -120,6 +127,7 @@ var commands = []*command{
 			return f
 		},
 	},
+	templateCommand,
 	{
 		name: "probe", synopsis: "[--config FILE] [--project ID] [--json]",
 		summary: "measure what the DCS API of each project does, and print the config lines to use",
@@ -220,7 +228,7 @@ type (
 		config          string
 		offline, strict bool
 	}
-	routesFlags struct{ config, taskName, status, project, at string }
+	routesFlags struct{ config, taskName, status, project, at, eventType, region, instance string }
 	testFlags   struct {
 		config    string
 		receivers names

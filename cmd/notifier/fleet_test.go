@@ -23,12 +23,16 @@ func TestPickProjectWithDiscoveryOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, ok := pickProject(cfg, ""); ok {
-		t.Error("no project named and none configured: want not ok")
+	if _, _, msg := pickProject(cfg, "", ""); msg == "" {
+		t.Error("no project named and none configured: want a refusal")
 	}
-	p, _, ok := pickProject(cfg, "ABCDEF0123456789ABCDEF0123456789")
-	if !ok || p.ProjectID != "abcdef0123456789abcdef0123456789" {
-		t.Errorf("a discovered id: %+v %v", p, ok)
+	p, _, msg := pickProject(cfg, "ABCDEF0123456789ABCDEF0123456789", "")
+	if msg != "" || p.ProjectID != "abcdef0123456789abcdef0123456789" {
+		t.Errorf("a discovered id: %+v %s", p, msg)
+	}
+	p, which, msg := pickProject(cfg, "acct-a/cn-east-3", "cn-east-3")
+	if msg != "" || p.Name != "acct-a/cn-east-3" || p.Region != "cn-east-3" || !strings.Contains(which, "by that name") {
+		t.Errorf("a discovered name: %+v %q %s", p, which, msg)
 	}
 }
 

@@ -36,7 +36,8 @@ func TestOnCallReceiversRouteAndDrill(t *testing.T) {
 	t.Setenv("CLOUD_SDK_SK", "SK")
 
 	for args, want := range map[string]string{
-		"EXTEND SUCCESS": "pd-dcs: receives (may resolve an incident it opened)\nam: receives (may resolve an incident it opened)\n",
+		"EXTEND SUCCESS": "pd-dcs: receives (may resolve an incident it opened; opens none: min_severity critical > info)\n" +
+			"am: receives (may resolve an incident it opened; opens none: min_severity warning > info)\n",
 		"EXTEND RUNNING": "pd-dcs: skipped, min_severity critical > info\nam: skipped, min_severity warning > info\n",
 		"EXTEND FAILED":  "pd-dcs: receives\nam: receives\n",
 	} {

@@ -146,8 +146,10 @@ func TestCompletion(t *testing.T) {
 		words []string
 		want  []string
 	}{
-		{nil, []string{"run", "once", "check-config", "routes", "test-notification", "probe", "demo", "healthcheck", "version", "silence"}},
-		{[]string{"routes", "--"}, []string{"--config", "--task-name", "--status", "--project", "--at"}},
+		{nil, []string{"run", "once", "check-config", "routes", "test-notification", "probe", "demo", "healthcheck", "version", "template", "silence"}},
+		{[]string{"template"}, []string{"render"}},
+		{[]string{"template", "render", "--"}, []string{"--config", "--receiver", "--event", "--sample"}},
+		{[]string{"routes", "--"}, []string{"--config", "--task-name", "--status", "--project", "--at", "--event-type", "--region", "--instance"}},
 		{[]string{"silence"}, []string{"add", "expire"}},
 		{[]string{"silence", "add", "--"}, []string{"--for", "--comment", "--task-name"}},
 	} {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -12,55 +11,56 @@ import (
 	"notifier/internal/route"
 )
 
-// runRoutes shows where an event of a task name and status would go: one line per
-// receiver, in the order of the configuration.
+// runRoutes shows where an event would go: one line per receiver, in the order of the
+// configuration, saying which filter or window keeps it from those that do not get it.
 func runRoutes(f *routesFlags, stdout, stderr io.Writer) int {
-	given, name, status, projectID, atFlag := &f.config, &f.taskName, &f.status, &f.project, &f.at
-	if *name == "" || *status == "" {
-		fmt.Fprintln(stderr, "notifier routes: --task-name and --status are required")
-		return exitUsage
-	}
 	at := time.Now()
-	if *atFlag != "" {
-		t, err := time.Parse(time.RFC3339, *atFlag)
+	if f.at != "" {
+		t, err := time.Parse(time.RFC3339, f.at)
 		if err != nil {
-			fmt.Fprintf(stderr, "notifier routes: --at %q is not an RFC 3339 time such as 2026-12-05T01:30:00Z\n", *atFlag)
+			fmt.Fprintf(stderr, "notifier routes: --at %q is not an RFC 3339 time such as 2026-12-05T01:30:00Z\n", f.at)
 			return exitUsage
 		}
 		at = t
 	}
-	cfg, _, code := loadConfig("routes", *given, stderr)
+	if msg := f.checkKind(); msg != "" {
+		fmt.Fprintln(stderr, "notifier routes: "+msg)
+		return exitUsage
+	}
+	cfg, _, code := loadConfig("routes", f.config, stderr)
 	if code != exitOK {
 		return code
 	}
-	p, which, ok := pickProject(cfg, *projectID)
-	if !ok {
-		fmt.Fprintf(stderr, "notifier routes: --project %q is not in dcs.projects (configured: %s); with [[dcs.discover]] only, name a project id\n", *projectID, projectIDs(cfg))
+	p, which, msg := pickProject(cfg, f.project, f.region)
+	if msg != "" {
+		fmt.Fprintln(stderr, "notifier routes: "+msg)
 		return exitUsage
 	}
 	table, err := route.New(cfg)
 	if err != nil {
 		return fail(stderr, err)
 	}
-	task, _ := json.Marshal(map[string]string{"name": *name, "status": *status})
-	e := event.New(event.Transition{
-		ProjectID: p.ProjectID, Region: p.Region, TaskID: "routes", TaskName: *name, Status: *status,
-		Task: task, Seq: 1,
-	})
-	fmt.Fprintf(stdout, "# %s %s: severity %s, project %s (%s, %s)\n", *name, *status, e.Data.Severity, p.ProjectID, p.Region, which)
-	if !event.IsKnownTaskName(*name) {
-		fmt.Fprintf(stdout, "# %q is not a task name the task center is known to use\n", *name)
-	}
-	if *status != strings.ToUpper(*status) {
-		fmt.Fprintf(stdout, "# %q is not upper case: the task center's statuses are\n", *status)
+	e := f.event(cfg, p, at)
+	fmt.Fprintf(stdout, "# %s: severity %s, project %s (%s, %s)\n", f.headline(), e.Data.Severity, projectText(p), p.Region, which)
+	for _, note := range f.notes(&e, cfg.Poll.TerminalStatuses) {
+		fmt.Fprintln(stdout, "# "+note)
 	}
 	showMutes(stdout, table.Windows(), at)
 	verdicts := table.Decide(&e, at)
 	if len(verdicts) == 0 {
 		fmt.Fprintln(stdout, "# no receivers are configured")
 	}
+	filters := map[string]route.Filter{}
+	for _, r := range table.Receivers() {
+		filters[r.Name] = r.Filter
+	}
 	for _, v := range verdicts {
-		fmt.Fprintf(stdout, "%s: %s\n", v.Receiver, explain(v, at))
+		line := explain(v, at)
+		if skip := filters[v.Receiver].NotAsked(&e); v.Deliver && !v.MayResolve && len(skip) > 0 {
+			line += fmt.Sprintf(" (%s not asked of %s: its event_types list %s)",
+				strings.Join(skip, ", "), kindText(&e), event.ClassOf(e.Type))
+		}
+		fmt.Fprintf(stdout, "%s: %s\n", v.Receiver, line)
 	}
 	return exitOK
 }
@@ -78,6 +78,8 @@ func explain(v route.Verdict, at time.Time) string {
 		return fmt.Sprintf("receives (muted by %s until %s: it %s, and opens none)", muted.Name, muted.UntilText(at), route.ResolveNote)
 	case isMuted:
 		return fmt.Sprintf("muted by %s until %s", muted.Name, muted.UntilText(at))
+	case v.MayResolve && held.Cause == route.Filtered:
+		return "receives (" + route.ResolveNote + "; opens none: " + held.Detail + ")"
 	case v.MayResolve:
 		return "receives (" + route.ResolveNote + ")"
 	}
@@ -100,28 +102,10 @@ func showMutes(w io.Writer, windows []*route.Window, at time.Time) {
 	}
 }
 
-// pickProject returns the configured project id (any case), or the first configured one
-// when id is empty, and how it was chosen.
-func pickProject(cfg *config.Config, id string) (config.Project, string, bool) {
-	if id == "" && len(cfg.DCS.Projects) > 0 {
-		return cfg.DCS.Projects[0], "the first of dcs.projects; --project picks another", true
+// projectText is a project's id, and its name when it has one.
+func projectText(p config.Project) string {
+	if p.Name == "" {
+		return p.ProjectID
 	}
-	for i, p := range cfg.DCS.Projects {
-		if strings.EqualFold(p.ProjectID, id) {
-			return p, fmt.Sprintf("dcs.projects[%d]", i), true
-		}
-	}
-	if len(cfg.DCS.Discover) > 0 && len(id) == 32 {
-		// A discovered project is known only at run time: any id may be one.
-		return config.Project{Region: "cn-north-4", ProjectID: strings.ToLower(id)}, "a project [[dcs.discover]] may find", true
-	}
-	return config.Project{}, "", false
-}
-
-func projectIDs(cfg *config.Config) string {
-	ids := make([]string, len(cfg.DCS.Projects))
-	for i, p := range cfg.DCS.Projects {
-		ids[i] = p.ProjectID
-	}
-	return strings.Join(ids, ", ")
+	return fmt.Sprintf("%s %q", p.ProjectID, p.Name)
 }

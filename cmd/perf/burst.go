@@ -124,7 +124,7 @@ func burstRun(ctx context.Context, jetStream bool, perSecond float64) (burst, er
 
 	c := config.Default()
 	c.DCS.Projects = []config.Project{{Region: "cn-north-4", ProjectID: project, Endpoint: api.URL}}
-	c.Poll.Interval = config.Duration(200 * time.Millisecond)
+	c.Poll.Interval = config.Every(200 * time.Millisecond)
 	c.Poll.ActiveInterval = config.Duration(200 * time.Millisecond)
 	c.DCS.MaxRequestsPerSecond = perSecond
 	c.State.Path = dir

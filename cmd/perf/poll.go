@@ -62,7 +62,7 @@ func measurePoll(ctx context.Context, runs, pollsPerRun int) ([]row, error) {
 
 	c := config.Default()
 	c.DCS.Projects = []config.Project{{Region: "cn-north-4", ProjectID: project, Endpoint: srv.api}}
-	c.Poll.Interval = config.Duration(pollInterval)
+	c.Poll.Interval = config.Every(pollInterval)
 	c.Poll.ActiveInterval = config.Duration(pollInterval)
 	c.State.Path = dir
 	c.NATS.URL = srv.nats

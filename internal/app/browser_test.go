@@ -47,7 +47,8 @@ func headless(t *testing.T, bin string, args ...string) []byte {
 }
 
 // The status page in a real browser: it renders (with its strict Content-Security-Policy)
-// and shows the project, the running switchover and the receivers as text, with the
+// and shows the project, the running switchover, the unknown status and the receivers
+// (above the recent events) as text, with the
 // hostile task name as text rather than a script. A phone-sized screenshot goes to the
 // test's temporary directory (and to $STATUS_SCREENSHOT when set, to refresh docs/status-page.png).
 func TestStatusPageInABrowser(t *testing.T) {
@@ -55,11 +56,14 @@ func TestStatusPageInABrowser(t *testing.T) {
 	_, srv := statusApp(t)
 
 	dom := string(headless(t, bin, "--dump-dom", srv.URL+"/"))
-	for _, want := range []string{"prod-eu", "Switching master and standby", "STUCK", "oncall", "nats: sent",
-		"&lt;script&gt;alert(\"x\")&lt;/script&gt;"} {
+	for _, want := range []string{"prod-eu", "Master/standby switchover", "STUCK", "oncall", "nats: sent",
+		"&lt;script&gt;alert(\"x\")&lt;/script&gt;", "redis-prod", "UNKNOWN STATUS", "(learned)"} {
 		if !strings.Contains(dom, want) {
 			t.Errorf("the rendered page lacks %q", want)
 		}
+	}
+	if r, e := strings.Index(dom, "Receivers</h2>"), strings.Index(dom, "Recent events</h2>"); r < 0 || e < r {
+		t.Error("the receivers do not come before the recent events")
 	}
 	if strings.Contains(dom, "<script") {
 		t.Error("the rendered page holds a script element")
@@ -69,7 +73,7 @@ func TestStatusPageInABrowser(t *testing.T) {
 	}
 
 	shot := filepath.Join(t.TempDir(), "status.png")
-	headless(t, bin, "--screenshot="+shot, "--window-size=412,1600", srv.URL+"/")
+	headless(t, bin, "--screenshot="+shot, "--window-size=412,2400", srv.URL+"/")
 	png, err := os.ReadFile(shot)
 	if err != nil {
 		t.Fatalf("no screenshot: %v", err)

@@ -108,7 +108,7 @@ func TestLiveCardSurvivesSIGKILL(t *testing.T) {
 						t.Errorf("%s: card %q updated %d times, want once", ch, m.Text, m.Updates)
 					}
 					switch {
-					case strings.Contains(m.Text, "Switching master and standby failed"):
+					case strings.Contains(m.Text, "Master/standby switchover failed"):
 						byTask["swap"] = m
 					case strings.Contains(m.Text, "Public access enabled"):
 						byTask["eip"] = m

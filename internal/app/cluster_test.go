@@ -53,7 +53,7 @@ func newReplicaSet(t *testing.T) *replicaSet {
 
 	cfg := config.Default()
 	cfg.DCS.Projects = []config.Project{{Region: "cn-north-4", ProjectID: kvProject, Endpoint: api.URL}}
-	cfg.Poll.Interval = config.Duration(150 * time.Millisecond)
+	cfg.Poll.Interval = config.Every(150 * time.Millisecond)
 	cfg.Poll.ActiveInterval = config.Duration(50 * time.Millisecond)
 	cfg.Poll.MaxBackoff = config.Duration(500 * time.Millisecond)
 	cfg.NATS.URL = c.URL()

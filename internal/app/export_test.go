@@ -43,6 +43,19 @@ func PollerOf(a *App, id string) any {
 	return nil
 }
 
+// IdleIntervalOf returns the idle interval of a project's running poller now (0 when none
+// runs): poll.interval, or what "auto" gives it.
+func IdleIntervalOf(a *App, id string) time.Duration {
+	for _, u := range a.mode.units() {
+		for _, p := range u.pollerList() {
+			if p.ProjectID() == id {
+				return p.IdleInterval()
+			}
+		}
+	}
+	return 0
+}
+
 // RunReturned reports whether the Run of a project's poller returned since it started
 // (false while it polls on).
 func RunReturned(a *App, id string) bool {

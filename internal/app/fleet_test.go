@@ -250,7 +250,7 @@ func TestBudgetAcrossProjects(t *testing.T) {
 	cfg.DCS.Projects = append(cfg.DCS.Projects, config.Project{Region: "cn-north-4", ProjectID: "ffffffffffffffffffffffffffffffff",
 		Endpoint: url, AKEnv: "B_AK", SKEnv: "B_SK"})
 	cfg.DCS.MaxRequestsPerSecond = 5
-	cfg.Poll.Interval, cfg.Poll.ActiveInterval = config.Duration(time.Second), config.Duration(time.Second)
+	cfg.Poll.Interval, cfg.Poll.ActiveInterval = config.Every(time.Second), config.Duration(time.Second)
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}

@@ -93,7 +93,7 @@ func TestFailedSwitchoverPagesAndItsRetryResolves(t *testing.T) {
 				t.Fatalf("PagerDuty got %s %s, %s %s; want trigger then resolve of %s",
 					evs[0].EventAction, evs[0].DedupKey, evs[1].EventAction, evs[1].DedupKey, key)
 			}
-			if p := evs[0].Payload; p.Source != "inst-1" || !strings.Contains(p.Summary, "masterStandbySwapJob FAILED on instance inst-1") {
+			if p := evs[0].Payload; p.Source != "inst-1" || !strings.Contains(p.Summary, "Master/standby switchover failed on instance inst-1") {
 				t.Errorf("trigger payload %+v", p)
 			}
 		})

@@ -48,7 +48,7 @@ func newPipeline(t *testing.T, jetStream bool) *pipeline {
 
 	c := config.Default()
 	c.DCS.Projects = []config.Project{{Region: "cn-north-4", ProjectID: pipeProject, Endpoint: api.URL}}
-	c.Poll.Interval = config.Duration(150 * time.Millisecond)
+	c.Poll.Interval = config.Every(150 * time.Millisecond)
 	c.Poll.ActiveInterval = config.Duration(50 * time.Millisecond)
 	c.State.Path = t.TempDir()
 	c.NATS.URL = p.ns.URL()

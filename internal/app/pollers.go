@@ -30,6 +30,11 @@ func (c unitConfig) newPoller(p project, ledger *state.Ledger) (*poller.Poller, 
 	// knows of it is set here, and again at every takeover of its shard.
 	c.m.InitProject(id)
 	setFromState(c.m, id, ledger.Project(id), terminal)
+	var idle func(int) time.Duration
+	if pc.Interval.Auto && p.pace != nil {
+		share := pc.AutoBudgetShare
+		idle = func(requests int) time.Duration { return p.pace.Interval(share, requests) }
+	}
 	return poller.New(poller.Options{
 		Policy: diff.Policy{
 			ProjectID: id, ProjectName: p.cfg.Name, Region: p.cfg.Region, Lookback: pc.Lookback.D(), Margin: pc.SafetyMargin.D(),
@@ -37,7 +42,7 @@ func (c unitConfig) newPoller(p project, ledger *state.Ledger) (*poller.Poller, 
 			Stuck: stuckPolicy(c.cfg.Stuck), GapAfter: pc.GapAfter.D(),
 			SaveLastOK: c.saveLastOK(),
 		},
-		PageSize: c.cfg.DCS.PageSize, Interval: pc.Interval.D(), ActiveInterval: pc.ActiveInterval.D(),
+		PageSize: c.cfg.DCS.PageSize, Interval: pc.Interval.D(), IdleInterval: idle, ActiveInterval: pc.ActiveInterval.D(),
 		FastInterval: pc.FastInterval.D(), MaxBackoff: pc.MaxBackoff.D(), WindowParam: c.cfg.DCS.StartTimeParam,
 		StartDelay: p.startDelay,
 		Lister:     p.client, Ledger: ledger, Metrics: c.m,

@@ -22,6 +22,7 @@ type project struct {
 	cfg        config.Project
 	client     dcs.Lister
 	budget     *dcs.Budget     // its access key's, which client waits on
+	pace       *fleet.Pace     // its budget's, for poll.interval = "auto"
 	creds      dcs.Credentials // client's
 	discovered bool            // found by [[dcs.discover]]: its first poll is always a silent baseline
 	from       string          // the discovery entry that found it (dcs.discover[i]); "" when configured
@@ -49,6 +50,7 @@ func (a *App) findProjects(cfg *config.Config) (err error) {
 	}
 	a.spread(a.projects, fl, cfg.Poll.Interval.D())
 	a.fleet = fl
+	fl.CountProjects()
 	for i := range a.projects {
 		a.projects[i].fp = a.projects[i].fingerprint(cfg)
 	}
@@ -68,7 +70,7 @@ func configuredProjects(cfg *config.Config, fl *fleet.Fleet) ([]project, error) 
 		if err != nil {
 			return nil, setupErr("dcs.projects[%d]: %w", i, err)
 		}
-		out = append(out, project{cfg: p, client: c, budget: c.Budget, creds: creds})
+		out = append(out, project{cfg: p, client: c, budget: c.Budget, pace: fl.Pace(c.Budget), creds: creds})
 	}
 	return out, nil
 }
@@ -79,7 +81,7 @@ func newDiscovered(fl *fleet.Fleet, d *fleet.Discoverer, p config.Project) (proj
 	if err != nil {
 		return project{}, setupErr("%s: project %s: %w", d.Key, p.ProjectID, err)
 	}
-	return project{cfg: p, client: c, budget: c.Budget, creds: d.Creds, discovered: true, from: d.Key}, nil
+	return project{cfg: p, client: c, budget: c.Budget, pace: fl.Pace(c.Budget), creds: d.Creds, discovered: true, from: d.Key}, nil
 }
 
 // discover lists every entry's projects at New and adds those the discovery rule gives

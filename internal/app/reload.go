@@ -91,6 +91,8 @@ func (a *App) Apply(ctx context.Context, cfg *config.Config) (Applied, error) {
 	a.cfg, a.projects, a.recv = cfg, p.projects, p.recv
 	a.mu.Unlock()
 	a.fleet = p.fleet
+	// The pollers of "auto" that run on see the projects added or removed.
+	a.fleet.CountProjects()
 	closeReceivers(replaced) // their workers are stopped
 	p.discard()
 	a.m.Keep(a.projectIDs())

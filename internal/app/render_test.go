@@ -91,8 +91,8 @@ func TestOnceRenderShowsEachReceiverItsEvents(t *testing.T) {
 		t.Errorf("no switchover subject among %v", subjects)
 	}
 	for head, task := range map[string]string{
-		"# oncall (slack.webhooks[0]): 1 event in 1 message": "Switching master and standby failed* · critical",
-		"# team (slack.webhooks[1]): 1 event in 1 message":   "Changing the spec* · started",
+		"# oncall (slack.webhooks[0]): 1 event in 1 message": "Master/standby switchover failed* · critical",
+		"# team (slack.webhooks[1]): 1 event in 1 message":   "Changing the specifications* · started",
 	} {
 		lines, ok := sections[head]
 		if !ok || len(lines) != 1 {

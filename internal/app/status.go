@@ -38,7 +38,8 @@ func (a *App) StatusPage(ctx context.Context, now time.Time) *status.Page {
 		sp := status.Project{Name: c.Name, ID: c.ProjectID, Region: c.Region, WindowParam: a.cfg.DCS.StartTimeParam}
 		if pl := pollers[c.ProjectID]; pl != nil {
 			sp.Polled = true
-			sp.WindowParam = pl.WindowParam() // under "auto", what was learned
+			sp.WindowParam = pl.WindowParam() // under "auto", what was learned (from the state, after a restart or a take-over)
+			sp.WindowLearned = pl.WindowLearned()
 			if t := pl.LastSuccess(); !t.IsZero() {
 				sp.LastSuccess, sp.Up = ptr(t.UTC()), now.Sub(t) <= limit
 			}
@@ -53,6 +54,12 @@ func (a *App) StatusPage(ctx context.Context, now time.Time) *status.Page {
 			p.RunningTasks = append(p.RunningTasks, a.runningTasks(c, st, now)...)
 		}
 		p.Projects = append(p.Projects, sp)
+	}
+	statuses := event.NewStatuses(a.cfg.Poll.TerminalStatuses)
+	for i := range p.RecentEvents { // Recent returns copies
+		if e := &p.RecentEvents[i]; e.Status != "" {
+			e.UnknownStatus = !statuses.Known(e.Status)
+		}
 	}
 	if k, ok := a.mode.(*kvMode); ok {
 		p.Cluster = k.clusterPage(ctx, now)
@@ -82,7 +89,7 @@ func (a *App) runningTasks(c config.Project, st *diff.ProjectState, now time.Tim
 		limit, source := policy.Threshold(t.Name, st.Durations[t.Name])
 		out = append(out, status.Task{
 			ProjectID: c.ProjectID, Project: project, ID: id, Name: t.Name, Label: event.Label(t.Name),
-			Instance: a.rec.Instance(id), Status: t.Status, CreatedAt: created,
+			Instance: a.rec.Instance(id), Status: t.Status, UnknownStatus: !terminal.Known(t.Status), CreatedAt: created,
 			RunningSeconds: int64(running / time.Second), ThresholdSeconds: int64(limit / time.Second),
 			ThresholdSource: source, Stuck: t.Stuck || (limit > 0 && running > limit),
 		})

@@ -27,19 +27,25 @@ const (
 	statusProject = "0123456789abcdef0123456789abcdef"
 	swapTask      = "8abf0000000000000000000000000001"
 	hostileTask   = "8abf0000000000000000000000000002"
+	pausedTask    = "8abf0000000000000000000000000003"
 	hostileName   = `<script>alert("x")</script>`
 )
 
-// statusApp is a notifier whose one project, prod-eu, has a switchover running for 40
-// minutes (past its configured 30-minute stuck threshold) and a task with a hostile
-// name; its receivers are NATS, a webhook whose channel is gone (oncall, for the hostile
+// statusApp is a notifier whose one project, prod-eu, has a switchover of redis-prod
+// running for 40 minutes (past its configured 30-minute stuck threshold), a task with a
+// hostile name and a task in a status the notifier does not know (PAUSED); the API keeps
+// begin_time only, so the first poll learns it (an old task of the history shows start_time
+// ignored). Its receivers are NATS, a webhook whose channel is gone (oncall, for the hostile
 // task only) and one that wants only critical events (team). One cycle has run: the page has something to show.
 // It returns the app and the handler serving it over real HTTP.
 func statusApp(t *testing.T) (*app.App, *httptest.Server) {
 	t.Helper()
-	sim := dcssim.New(dcssim.Options{AK: testAK, SK: testSK})
+	sim := dcssim.New(dcssim.Options{AK: testAK, SK: testSK, StartParam: "begin_time"})
 	now := time.Now().UTC()
-	sim.Put(statusProject, dcssim.Task{ID: swapTask, Name: "masterStandbySwapJob", Status: "RUNNING", CreatedAt: now.Add(-40 * time.Minute)})
+	sim.Put(statusProject, dcssim.Task{ID: swapTask, Name: "masterStandbySwapJob", Status: "RUNNING", CreatedAt: now.Add(-40 * time.Minute),
+		Details: map[string]any{"instance_id": "2f4e0000-0000-0000-0000-000000000001", "instance_name": "redis-prod"}})
+	sim.Put(statusProject, dcssim.Task{ID: pausedTask, Name: "EXTEND", Status: "PAUSED", CreatedAt: now.Add(-5 * time.Minute)})
+	sim.Put(statusProject, dcssim.Task{ID: "8abf0000000000000000000000000009", Name: "EXTEND", Status: "SUCCESS", CreatedAt: now.Add(-72 * time.Hour)})
 	sim.Put(statusProject, dcssim.Task{ID: hostileTask, Name: hostileName, Status: "RUNNING", CreatedAt: now.Add(-time.Minute)})
 	api := httptest.NewServer(sim)
 	t.Cleanup(api.Close)
@@ -120,19 +126,23 @@ func TestStatusJSON(t *testing.T) {
 	}
 	pr := p.Projects[0]
 	if pr.Name != "prod-eu" || pr.ID != statusProject || pr.Region != "eu-west-101" || !pr.Polled || !pr.Up ||
-		pr.LastSuccess == nil || pr.WindowParam != "auto" || pr.RequestsPerPoll != 1 || pr.LastError != "" || pr.BlindSince != nil {
-		t.Errorf("project = %+v", pr)
+		pr.LastSuccess == nil || pr.WindowParam != "begin_time" || !pr.WindowLearned || pr.RequestsPerPoll != 2 || pr.LastError != "" || pr.BlindSince != nil {
+		t.Errorf("project = %+v (want begin_time learned, in a trial page and a second one)", pr)
 	}
 
-	if len(p.RunningTasks) != 2 {
-		t.Fatalf("running tasks = %+v, want 2", p.RunningTasks)
+	if len(p.RunningTasks) != 3 {
+		t.Fatalf("running tasks = %+v, want 3", p.RunningTasks)
 	}
-	swap, other := p.RunningTasks[0], p.RunningTasks[1] // oldest first
-	if swap.ID != swapTask || swap.Label != "Switching master and standby" || swap.Status != "RUNNING" || !swap.Stuck ||
-		swap.ThresholdSeconds != 1800 || swap.ThresholdSource != "configured" || swap.RunningSeconds < 2400 || swap.Project != "prod-eu" {
+	swap, paused, other := p.RunningTasks[0], p.RunningTasks[1], p.RunningTasks[2] // oldest first
+	if swap.ID != swapTask || swap.Label != "Master/standby switchover" || swap.Status != "RUNNING" || !swap.Stuck ||
+		swap.ThresholdSeconds != 1800 || swap.ThresholdSource != "configured" || swap.RunningSeconds < 2400 || swap.Project != "prod-eu" ||
+		swap.Instance != "redis-prod" || swap.UnknownStatus {
 		t.Errorf("switchover = %+v", swap)
 	}
-	if other.Name != hostileName || other.Stuck || other.ThresholdSource != "default" {
+	if paused.ID != pausedTask || paused.Status != "PAUSED" || !paused.UnknownStatus {
+		t.Errorf("paused task = %+v, want its status flagged unknown", paused)
+	}
+	if other.Name != hostileName || other.Stuck || other.ThresholdSource != "default" || other.UnknownStatus {
 		t.Errorf("other task = %+v", other)
 	}
 
@@ -155,8 +165,14 @@ func TestStatusJSON(t *testing.T) {
 	if got := states(created); !maps.Equal(got, map[string]string{"nats": "sent", "oncall": "dropped", "team": "filtered"}) {
 		t.Errorf("created event deliveries %v", got)
 	}
-	if created.Severity != "info" || created.Project != "prod-eu" {
+	if created.Severity != "info" || created.Project != "prod-eu" || created.Status != "RUNNING" || created.UnknownStatus || created.Instance != "" {
 		t.Errorf("created event = %+v", created)
+	}
+	if e := byTransition[swapTask+" new: RUNNING"]; e.Instance != "redis-prod" || e.Status != "RUNNING" {
+		t.Errorf("the switchover's event = %+v, want instance redis-prod and status RUNNING", e)
+	}
+	if e := byTransition[pausedTask+" new: PAUSED"]; e.Status != "PAUSED" || !e.UnknownStatus {
+		t.Errorf("the paused task's event = %+v, want its status flagged unknown", e)
 	}
 	for _, e := range p.RecentEvents {
 		if e.Type == "com.huaweicloud.dcs.task.stuck" && states(e)["team"] != "dropped" {
@@ -193,7 +209,8 @@ func TestStatusHTML(t *testing.T) {
 		if !strings.Contains(resp.Header.Get("Content-Security-Policy"), "default-src 'none'") {
 			t.Errorf("GET %s: CSP %q", path, resp.Header.Get("Content-Security-Policy"))
 		}
-		for _, want := range []string{"prod-eu", "Switching master and standby", "STUCK", "&lt;script&gt;", "oncall: dropped"} {
+		for _, want := range []string{"prod-eu", "Master/standby switchover", "STUCK", "&lt;script&gt;", "oncall: dropped",
+			"redis-prod", "UNKNOWN STATUS", `<code>begin_time</code> <span class="dim">(learned)</span>`} {
 			if !strings.Contains(body, want) {
 				t.Errorf("GET %s lacks %q", path, want)
 			}

@@ -202,6 +202,7 @@ func TestSendTestRefuses(t *testing.T) {
 	}{
 		{name: "unknown receiver", env: env, names: []string{"oncall", "pager"}, want: `unknown receiver "pager" (configured: oncall, team)`},
 		{name: "nats not configured", env: env, names: []string{"nats"}, want: `unknown receiver "nats" (configured: oncall, team)`},
+		{name: "misspelt", env: env, names: []string{"oncal"}, want: `unknown receiver "oncal" (configured: oncall, team); did you mean "oncall"?`},
 		{name: "missing secret", env: map[string]string{"HOOK_ONCALL": env["HOOK_ONCALL"]}, names: []string{"team"},
 			want: "slack.webhooks[1].url_env: secret: environment variable HOOK_TEAM is empty or unset"},
 	}

@@ -94,16 +94,17 @@ type Project struct {
 
 // Poll configures how often and how far back tasks are listed.
 type Poll struct {
-	Interval         Duration `toml:"interval"`
-	ActiveInterval   Duration `toml:"active_interval"` // used while a task is still running
-	FastInterval     Duration `toml:"fast_interval"`   // near a running task's expected end; 0 disables
-	Lookback         Duration `toml:"lookback"`
-	SafetyMargin     Duration `toml:"safety_margin"`
-	MaxBackoff       Duration `toml:"max_backoff"`
-	MaxFollow        Duration `toml:"max_follow"` // a task still running this long after its creation is dropped
-	GapAfter         Duration `toml:"gap_after"`  // a project not read successfully for this long is reported
-	Initial          string   `toml:"initial"`    // "baseline" or "notify"
-	TerminalStatuses []string `toml:"terminal_statuses"`
+	Interval         PollInterval `toml:"interval"` // a duration, or "auto" (interval.go)
+	AutoBudgetShare  float64      `toml:"auto_budget_share"`
+	ActiveInterval   Duration     `toml:"active_interval"` // used while a task is still running
+	FastInterval     Duration     `toml:"fast_interval"`   // near a running task's expected end; 0 disables
+	Lookback         Duration     `toml:"lookback"`
+	SafetyMargin     Duration     `toml:"safety_margin"`
+	MaxBackoff       Duration     `toml:"max_backoff"`
+	MaxFollow        Duration     `toml:"max_follow"` // a task still running this long after its creation is dropped
+	GapAfter         Duration     `toml:"gap_after"`  // a project not read successfully for this long is reported
+	Initial          string       `toml:"initial"`    // "baseline" or "notify"
+	TerminalStatuses []string     `toml:"terminal_statuses"`
 }
 
 // Stuck says when a task that is still running is reported stuck.
@@ -195,15 +196,16 @@ func Default() Config {
 			MaxRequestsPerSecond: 10, // the gateway's limit per account is not published
 		},
 		Poll: Poll{
-			Interval:       Duration(30 * time.Second),
-			ActiveInterval: Duration(5 * time.Second),
-			FastInterval:   Duration(time.Second),
-			Lookback:       Duration(24 * time.Hour),
-			SafetyMargin:   Duration(10 * time.Minute),
-			MaxBackoff:     defaultMaxBackoff,
-			MaxFollow:      defaultMaxFollow,
-			GapAfter:       Duration(5 * time.Minute),
-			Initial:        "baseline",
+			Interval:        Every(30 * time.Second),
+			AutoBudgetShare: DefaultAutoBudgetShare,
+			ActiveInterval:  Duration(5 * time.Second),
+			FastInterval:    Duration(time.Second),
+			Lookback:        Duration(24 * time.Hour),
+			SafetyMargin:    Duration(10 * time.Minute),
+			MaxBackoff:      defaultMaxBackoff,
+			MaxFollow:       defaultMaxFollow,
+			GapAfter:        Duration(5 * time.Minute),
+			Initial:         "baseline",
 			// A fresh slice on every call: the decoder may write into it.
 			TerminalStatuses: event.DefaultTerminal(),
 		},

@@ -14,6 +14,7 @@ import (
 // badFixtures maps every testdata/*.bad.toml to a substring of its error.
 var badFixtures = map[string]string{
 	"active_interval":        `poll.active_interval: must not exceed poll.interval (5m > 30s)`,
+	"auto_budget_share":      `poll.auto_budget_share: must be more than 0 and at most 1`,
 	"ak_env":                 `dcs.ak_env: must be set`,
 	"ak_both":                `dcs.ak_env: set only one of dcs.ak_env and dcs.ak_file`,
 	"duplicate_project":      `dcs.projects[2].project_id: duplicate of dcs.projects[0]`,
@@ -71,6 +72,11 @@ var badFixtures = map[string]string{
 	"webhook_none":           `slack.webhooks[0]: exactly one of url_env and url_file must be set`,
 	"webhook_project":        `slack.webhooks[0].projects[1]: unknown project "ffffffffffffffffffffffffffffffff" (not in dcs.projects)`,
 	"webhook_severity":       `slack.webhooks[1].min_severity: must be one of info, warning, critical, got "loud"`,
+	"webhook_event_type":     `slack.webhooks[0].event_types[1]: unknown event type "stuk" (valid: task, stuck, gap, test); did you mean "stuck"?`,
+	"webhook_region":         `slack.webhooks[0].regions[1]: unknown region "xx-1"`,
+	"webhook_project_name":   `slack.webhooks[0].projects[1]: unknown project "prod-nc": neither a project id nor the name of one in dcs.projects (names: prod-cn); did you mean "prod-cn"?`,
+	"webhook_instance_glob":  `slack.webhooks[0].instances[0]: "redis-[prod" is not a valid glob`,
+	"webhook_task_glob":      `slack.webhooks[0].task_names[1]: "master[Standby" is not a valid glob`,
 }
 
 func TestBadFixtures(t *testing.T) {
@@ -134,7 +140,7 @@ func TestGoodFixtures(t *testing.T) {
 func normalizeEmpty(c Config) Config {
 	for i := range c.Slack.Webhooks {
 		w := &c.Slack.Webhooks[i]
-		for _, s := range []*[]string{&w.TaskNames, &w.Statuses, &w.Projects} {
+		for _, s := range []*[]string{&w.EventTypes, &w.TaskNames, &w.Statuses, &w.Projects, &w.Regions, &w.Instances} {
 			if len(*s) == 0 {
 				*s = nil
 			}
@@ -142,6 +148,14 @@ func normalizeEmpty(c Config) Config {
 	}
 	if len(c.Slack.Webhooks) == 0 {
 		c.Slack.Webhooks = nil
+	}
+	for i := range c.Slack.Channels {
+		w := &c.Slack.Channels[i]
+		for _, s := range []*[]string{&w.EventTypes, &w.TaskNames, &w.Statuses, &w.Projects, &w.Regions, &w.Instances} {
+			if len(*s) == 0 {
+				*s = nil
+			}
+		}
 	}
 	for i := range c.Slack.Links {
 		if len(c.Slack.Links[i].TaskNames) == 0 {

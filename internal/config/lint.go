@@ -2,8 +2,10 @@ package config
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
+	"notifier/internal/confkit"
 	"notifier/internal/event"
 	"notifier/internal/receiver"
 )
@@ -23,6 +25,10 @@ func (w Warning) String() string { return w.Key + ": " + w.Message }
 // nothing outside c; the known task names are event.KnownTaskNames.
 func (c *Config) Lint() []Warning {
 	var ws []Warning
+	if !c.Poll.Interval.Auto && c.Poll.AutoBudgetShare != DefaultAutoBudgetShare {
+		ws = append(ws, Warning{"poll.auto_budget_share", fmt.Sprintf(
+			"is set while poll.interval is %s, not \"auto\": it has no effect", c.Poll.Interval)})
+	}
 	st := event.NewStatuses(c.Poll.TerminalStatuses)
 	for _, want := range []struct{ status, why string }{
 		{"FAILED", "a failed task is shown as still running and followed until poll.max_follow"},
@@ -38,6 +44,7 @@ func (c *Config) Lint() []Warning {
 		}
 		key, f := e.Key(), e.Common()
 		ws = append(ws, lintFilter(key, f.TaskNames, f.Statuses)...)
+		ws = append(ws, c.lintReceiverFilter(key, f)...)
 		// An on-call receiver gets what ends its incidents whatever its filter: never nothing.
 		if msg := unreachableSeverity(f); msg != "" && !e.Info().Incidents {
 			ws = append(ws, Warning{key, msg})
@@ -45,6 +52,7 @@ func (c *Config) Lint() []Warning {
 	}
 	for i, m := range c.Mute {
 		ws = append(ws, lintFilter(fmt.Sprintf("mute[%d]", i), m.TaskNames, m.Statuses)...)
+		ws = append(ws, c.lintProjectNames(fmt.Sprintf("mute[%d]", i), m.Projects)...)
 	}
 	if len(c.DCS.Discover) > 1 {
 		for i, d := range c.DCS.Discover {
@@ -65,8 +73,8 @@ func (c *Config) Lint() []Warning {
 func lintFilter(key string, names, statuses []string) []Warning {
 	var ws []Warning
 	for j, name := range names {
-		if event.IsKnownTaskName(name) {
-			continue
+		if event.IsKnownTaskName(name) || strings.ContainsAny(name, `*?[\`) {
+			continue // a glob: lintGlobs's
 		}
 		if near := closest(name, event.KnownTaskNames()); near != "" {
 			ws = append(ws, Warning{fmt.Sprintf("%s.task_names[%d]", key, j),
@@ -93,9 +101,12 @@ func unreachableSeverity(w *receiver.Common) string {
 	if err != nil || minSev == event.Info {
 		return ""
 	}
+	if slices.Contains(w.EventTypes, event.ClassStuck) || slices.Contains(w.EventTypes, event.ClassGap) {
+		return "" // not asked statuses, and critical once escalated or a stuck switchover
+	}
 	names := w.TaskNames
-	if len(names) == 0 {
-		names = []string{event.SwitchoverTask, "EXTEND"}
+	if len(names) == 0 || slices.ContainsFunc(names, func(n string) bool { return strings.ContainsAny(n, `*?[\`) }) {
+		names = []string{event.SwitchoverTask, "EXTEND"} // a glob may match either
 	}
 	for _, n := range names {
 		for _, s := range w.Statuses {
@@ -111,43 +122,6 @@ func unreachableSeverity(w *receiver.Common) string {
 		minSev, w.Statuses, minSev)
 }
 
-// closest returns the name in known that name was most likely meant to be: the same but
-// for case, one the prefix of the other, or a few edits away. It returns "" when none is
-// close.
-func closest(name string, known []string) string {
-	l := strings.ToLower(strings.TrimSpace(name))
-	best, bestDist := "", -1
-	for _, k := range known {
-		kl := strings.ToLower(k)
-		d := distance(l, kl)
-		prefix := len(l) >= 4 && (strings.HasPrefix(kl, l) || strings.HasPrefix(l, kl))
-		if d > max(1, len(kl)/4) && !prefix {
-			continue
-		}
-		if bestDist < 0 || d < bestDist {
-			best, bestDist = k, d
-		}
-	}
-	return best
-}
-
-// distance is the Levenshtein distance between a and b, in bytes.
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
-}
+// closest returns the name in known that name was most likely meant to be, or "" (see
+// confkit.Closest).
+func closest(name string, known []string) string { return confkit.Closest(name, known) }

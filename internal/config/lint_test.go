@@ -18,6 +18,12 @@ func TestLint(t *testing.T) {
 		want  []string // each warning, "key: message" contains it, in order
 	}{
 		{name: "defaults", want: nil},
+		{name: "auto with its share", extra: "[poll]\ninterval = \"auto\"\nauto_budget_share = 0.5\n"},
+		{
+			name:  "a share without auto",
+			extra: "[poll]\ninterval = \"10s\"\nauto_budget_share = 0.5\n",
+			want:  []string{`poll.auto_budget_share: is set while poll.interval is 10s, not "auto": it has no effect`},
+		},
 		{
 			name:  "good filters",
 			extra: "[[slack.webhooks]]\nname = \"a\"\nurl_env = \"A\"\nmin_severity = \"warning\"\ntask_names = [\"masterStandbySwapJob\", \"someNewTask\"]\nstatuses = [\"FAILED\", \"SUCCESS\"]\n",

@@ -75,6 +75,11 @@ func decode(data []byte, c *Config) (err error) {
 	}()
 	dec := toml.NewDecoder(bytes.NewReader(data)).DisallowUnknownFields()
 	if derr := dec.Decode(c); derr != nil {
+		// A number where a duration goes fails in the decoder too when the key's type
+		// also reads "auto" (PollInterval); the check names the key and the line.
+		if err := checkDurations(data); err != nil {
+			return err
+		}
 		return translate(data, derr)
 	}
 	return checkDurations(data)

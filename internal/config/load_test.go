@@ -97,7 +97,8 @@ func TestLoadTypeErrors(t *testing.T) {
 	}{
 		{"array table", "[[dcs.projects]]\nregion = 5\n", "line 2, column 10: dcs.projects[0].region: expected string, got integer"},
 		{"table", "dcs = 5\n", "line 1, column 7: dcs: expected table, got integer"},
-		{"table for value", "[poll.interval]\n", "line 1, column 2: poll.interval: expected a value, got table"},
+		{"table for value", "[dcs.page_size]\n", "line 1, column 2: dcs.page_size: expected a value, got table"},
+		{"table for a duration", "[poll.interval]\n", `line 1: poll.interval: expected a duration string such as "30s", got table`},
 		{"array element", "poll.terminal_statuses = [\"a\", 2]\n", "poll.terminal_statuses[1]: expected string, got integer"},
 		{"inline duration", "poll = {interval = 5}\n", `line 1: poll.interval: expected a duration string such as "30s", got integer`},
 	}

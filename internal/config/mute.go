@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"notifier/internal/clock"
+	"notifier/internal/receiver"
 
 	// mute[].location names IANA zones: the zone database goes with the binary, so that a
 	// window means the same on a host or image without one.
@@ -47,13 +48,7 @@ func (c *Config) validateMutes(p *problems) {
 			receivers[r.Name] = true
 		}
 	}
-	known := map[string]bool{}
-	for _, pr := range c.DCS.Projects {
-		known[strings.ToLower(pr.ProjectID)] = true
-	}
-	if len(c.DCS.Discover) > 0 {
-		known[anyDiscovered] = true
-	}
+	known := c.knownToFilters()
 	for i := range c.Mute {
 		m := &c.Mute[i]
 		key := fmt.Sprintf("mute[%d]", i)
@@ -72,7 +67,8 @@ func (c *Config) validateMutes(p *problems) {
 			case r == NATSReceiver:
 				p.add(fmt.Sprintf("%s.receivers[%d]", key, j), "NATS is never muted: it always gets every event")
 			case !receivers[r]:
-				p.add(fmt.Sprintf("%s.receivers[%d]", key, j), "unknown receiver %q (configured: %s)", r, configured(receivers))
+				p.add(fmt.Sprintf("%s.receivers[%d]", key, j), "unknown receiver %q (configured: %s)%s", r, configured(receivers),
+					didYouMean(r, slices.Sorted(maps.Keys(receivers))))
 			}
 		}
 		if m.Weekly() {
@@ -85,9 +81,14 @@ func (c *Config) validateMutes(p *problems) {
 		}
 		nonEmpty(p, key+".task_names", m.TaskNames)
 		nonEmpty(p, key+".statuses", m.Statuses)
-		for j, id := range m.Projects {
-			if !isKnownProject(known, id) {
-				p.add(fmt.Sprintf("%s.projects[%d]", key, j), "unknown project %q (not in dcs.projects)", id)
+		for j, n := range m.TaskNames {
+			if err := receiver.CheckGlob(n); err != nil {
+				p.add(fmt.Sprintf("%s.task_names[%d]", key, j), "%v", err)
+			}
+		}
+		for j, v := range m.Projects {
+			if !known.MayWatch(v) {
+				p.add(fmt.Sprintf("%s.projects[%d]", key, j), "%s", known.UnknownProject(v))
 			}
 		}
 	}

@@ -2,6 +2,7 @@ package config
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 
 	"notifier/internal/confkit"
@@ -17,9 +18,9 @@ var receiverNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,31}$`)
 // Receiver is one configured receiver as every part of the notifier names it: the outbox,
 // logs (receiver=NAME), metrics (receiver="NAME") and /readyz.
 type Receiver struct {
-	// Name (unique across receivers of every kind), the filter and MaxPending: events
-	// below MinSeverity, or whose task name, status or project is not in a non-empty list,
-	// do not go to the receiver. NATS has no filter.
+	// Name (unique across receivers of every kind), the filter and MaxPending: an event
+	// goes to the receiver when every filter passes it (see receiver.Filter). NATS has no
+	// filter.
 	receiver.Common
 	Kind receiver.Kind // "nats", "slack", "slack-channel", "pagerduty", "alertmanager"
 	Key  string        // where it is configured, e.g. "slack.webhooks[1]"
@@ -121,17 +122,27 @@ func (c *Config) normalizeReceivers(written map[string]bool) {
 
 // validateReceivers checks every receiver's entry, then that each has a name of its own.
 func (c *Config) validateReceivers(p *problems) {
-	known := map[string]bool{}
-	for _, pr := range c.DCS.Projects {
-		known[strings.ToLower(pr.ProjectID)] = true
-	}
-	if len(c.DCS.Discover) > 0 {
-		known[anyDiscovered] = true
-	}
+	known := c.knownToFilters()
 	for _, e := range c.entries() {
-		e.Validate((*confkit.Problems)(p), func(id string) bool { return isKnownProject(known, id) })
+		e.Validate((*confkit.Problems)(p), known)
 	}
 	c.validateNames(p)
+}
+
+// knownToFilters is what a receiver's filter may name: the projects of dcs.projects by id
+// and name, any other when projects are discovered, and their regions.
+func (c *Config) knownToFilters() *receiver.Known {
+	k := &receiver.Known{Discover: len(c.DCS.Discover) > 0}
+	for _, pr := range c.DCS.Projects {
+		k.ProjectIDs = append(k.ProjectIDs, strings.ToLower(pr.ProjectID))
+		if pr.Name != "" {
+			k.ProjectNames = append(k.ProjectNames, pr.Name)
+		}
+		if !slices.Contains(k.Regions, pr.Region) {
+			k.Regions = append(k.Regions, pr.Region)
+		}
+	}
+	return k
 }
 
 // validateNames checks that every receiver has a well-formed name of its own.

@@ -175,9 +175,14 @@ func (pl *Poll) followDefaults(written map[string]bool) {
 
 func (pl *Poll) validate(p *problems) {
 	atLeast(p, "poll.gap_after", pl.GapAfter, 10*time.Second)
-	atLeast(p, "poll.interval", pl.Interval, time.Second)
+	atLeast(p, "poll.interval", pl.Interval.Duration, time.Second)
+	if s := pl.AutoBudgetShare; !(s > 0 && s <= 1) { // NaN too
+		p.add("poll.auto_budget_share", "must be more than 0 and at most 1 (a share of each access key's dcs.max_requests_per_second), got %v", s)
+	}
 	atLeast(p, "poll.active_interval", pl.ActiveInterval, 100*time.Millisecond)
-	if pl.ActiveInterval > pl.Interval && pl.Interval >= Duration(time.Second) {
+	// Under "auto" a running task's polls come every min(active_interval, the idle
+	// interval): active_interval is not judged against the 30s "auto" can reach.
+	if pl.ActiveInterval > pl.Interval.Duration && pl.Interval.Duration >= Duration(time.Second) && !pl.Interval.Auto {
 		p.add("poll.active_interval", "must not exceed poll.interval (%s > %s)", pl.ActiveInterval, pl.Interval)
 	}
 	// A fast_interval at or above active_interval simply never polls sooner: not an error,
@@ -192,7 +197,7 @@ func (pl *Poll) validate(p *problems) {
 	// failed requests themselves): a window shorter than twice that misses the tasks that
 	// start and end between two polls.
 	window := pl.Lookback + pl.SafetyMargin
-	if gap := 2 * max(pl.Interval, pl.MaxBackoff); window < gap {
+	if gap := 2 * max(pl.Interval.Duration, pl.MaxBackoff); window < gap {
 		p.add("poll.lookback", "poll.lookback + poll.safety_margin (%s) must be at least twice max(poll.interval, poll.max_backoff) = %s, "+
 			"or tasks that start and end between two polls are missed", window, gap)
 	}

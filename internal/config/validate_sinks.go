@@ -2,7 +2,6 @@ package config
 
 import (
 	"net"
-	"strings"
 	"time"
 
 	"notifier/internal/confkit"
@@ -51,14 +50,4 @@ func positive(p *problems, key string, d Duration) { p.kit().Positive(key, d) }
 
 func atLeast(p *problems, key string, d Duration, lowest time.Duration) {
 	p.kit().AtLeast(key, d, lowest)
-}
-
-// anyDiscovered, in a set of known project ids, says that [[dcs.discover]] may find any
-// other project: a discovered project is known only at run time.
-const anyDiscovered = "*"
-
-// isKnownProject reports whether a project id named in a filter may be watched: one of
-// dcs.projects, or any project id when projects are discovered.
-func isKnownProject(known map[string]bool, id string) bool {
-	return known[strings.ToLower(id)] || known[anyDiscovered] && projectIDRE.MatchString(id)
 }

@@ -71,6 +71,18 @@ func RetryAfter(err error) (time.Duration, bool) {
 	return 0, false
 }
 
+// IsTransient reports whether err is a failure that usually passes within seconds: an
+// answer of HTTP 5xx or 408 (not a throttling one, which asks to slow down), or no complete
+// answer at all (connection refused or reset, TLS, a timeout, a body cut short). A refused
+// credential, a bad request or an unreadable answer is not.
+func IsTransient(err error) bool {
+	var ae *APIError
+	if errors.As(err, &ae) {
+		return (ae.Status >= 500 || ae.Status == http.StatusRequestTimeout) && !ae.Throttled()
+	}
+	return errors.As(err, new(*TransportError))
+}
+
 // IsThrottled reports whether err is the gateway's throttling answer.
 func IsThrottled(err error) bool {
 	var ae *APIError

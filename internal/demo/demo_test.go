@@ -144,7 +144,7 @@ func TestLine(t *testing.T) {
 		TaskName: "masterStandbySwapJob", Status: "FAILED", PreviousStatus: "RUNNING", Severity: event.Critical}}
 	at := time.Date(2025, 1, 2, 12, 0, 5, 0, time.UTC)
 	got := line(at, &e, "dcs.tasks.p.masterStandbySwapJob.FAILED")
-	want := "12:00:05  CRITICAL  Switching master and standby failed (FAILED, was RUNNING)  task 8abf12cd…  (dcs.tasks.p.masterStandbySwapJob.FAILED)"
+	want := "12:00:05  CRITICAL  Master/standby switchover failed (FAILED, was RUNNING)  task 8abf12cd…  (dcs.tasks.p.masterStandbySwapJob.FAILED)"
 	if got != want {
 		t.Errorf("line =\n%s\nwant\n%s", got, want)
 	}

@@ -72,7 +72,7 @@ func (p *printer) handle(m *nats.Msg) {
 }
 
 // line is one event for a human, for example
-// 12:00:36  CRITICAL  Switching master and standby failed (FAILED, was RUNNING)  task 8abf12cd…  (dcs.tasks.….masterStandbySwapJob.FAILED)
+// 12:00:36  CRITICAL  Master/standby switchover failed (FAILED, was RUNNING)  task 8abf12cd…  (dcs.tasks.….masterStandbySwapJob.FAILED)
 // worded as Slack words it (event.LabelOf).
 func line(at time.Time, e *event.Event, subject string) string {
 	title := event.LabelOf(e.Data.TaskName, e.Data.Status)

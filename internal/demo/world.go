@@ -125,7 +125,7 @@ func (w *world) config(o *Options, dir string) (*config.Config, error) {
 	cfg := config.Default()
 	cfg.DCS.SecurityTokenEnv = "" // a token in the user's environment would break the signature
 	cfg.DCS.Projects = []config.Project{{Region: region, ProjectID: w.project, Endpoint: w.simURL}}
-	cfg.Poll.Interval = config.Duration(2 * time.Second)
+	cfg.Poll.Interval = config.Every(2 * time.Second)
 	cfg.Poll.ActiveInterval = config.Duration(time.Second)
 	// The simulator starts empty, so announcing what the first poll finds loses nothing and
 	// does not depend on whether the first poll runs before the script's first task.
@@ -147,7 +147,7 @@ func (w *world) config(o *Options, dir string) (*config.Config, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("demo: configuration: %w", err)
 	}
-	cfg.Poll.Interval = config.Duration(float64(cfg.Poll.Interval) / o.Speed)
+	cfg.Poll.Interval.Duration = config.Duration(float64(cfg.Poll.Interval.Duration) / o.Speed)
 	cfg.Poll.ActiveInterval = config.Duration(float64(cfg.Poll.ActiveInterval) / o.Speed)
 	return &cfg, nil
 }

@@ -341,6 +341,8 @@ func transition(t *dcs.Task, previous string, created bool, seq uint32, o *Optio
 	})
 	e.Data.ProjectName = o.ProjectName
 	e.Data.InstanceID, e.Data.InstanceName = event.Instance(t.Raw)
+	// First seen finished: it started and ended between two polls, unseen running.
+	e.Data.UnseenStatuses = created && o.IsTerminal(t.Status)
 	return e
 }
 

@@ -47,7 +47,7 @@ type ProjectState struct {
 	// WindowParam is the window's query parameter learned under dcs.start_time_param =
 	// "auto": "start_time" or "begin_time", the one that keeps tasks created before the
 	// window out, or "none" when neither does. Empty: nothing learned yet (the API never
-	// returned a task older than the window).
+	// returned a task older than the window, nor left out one the state knew).
 	WindowParam string `json:"window_param,omitempty"`
 	// Receivers is what each receiver remembers of this project across restarts and
 	// fail-overs (a Slack card's ts, an open incident), by receiver then by the receiver's

@@ -45,6 +45,9 @@ type Data struct {
 	Severity       Severity        `json:"severity"`
 	DetectedAt     time.Time       `json:"detected_at"`
 	WasStuck       bool            `json:"was_stuck,omitempty"` // a task that ends after its stuck event
+	// UnseenStatuses is set on a created event whose task is already finished: it started
+	// and ended between two polls, so its earlier statuses (RUNNING) were never seen.
+	UnseenStatuses bool `json:"unseen_statuses,omitempty"`
 
 	// A stuck task (TypeStuck): how long it has run and the threshold it passed.
 	RunningSeconds   int64  `json:"running_seconds,omitempty"`

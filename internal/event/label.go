@@ -5,15 +5,16 @@ import (
 	"slices"
 )
 
-// Label returns the readable name of a task while it runs, for people: "Switching master
-// and standby" for masterStandbySwapJob, as a Slack card of the running task says it. A
+// Label returns the readable name of a task while it runs, for people: "Master/standby
+// switchover" for masterStandbySwapJob, as a Slack card of the running task says it. A
 // name it does not know is returned as given. It is TensesOf(name).Running: the tenses
-// are the one list of labels, so the status page, the demo and Slack word a task alike.
+// are the one list of labels, so the status page, the demo, Slack, PagerDuty and
+// Alertmanager word a task alike.
 func Label(name string) string { return TensesOf(name).Running }
 
-// LabelOf names a task in the tense its status calls for (DefaultStatuses): "Master and
-// standby switched" once it succeeded, "Switching master and standby failed" once it
-// failed, "Switching master and standby" while it runs or when it ended otherwise.
+// LabelOf names a task in the tense its status calls for (DefaultStatuses): "Master/standby
+// switchover succeeded" once it succeeded, "Master/standby switchover failed" once it
+// failed, "Master/standby switchover" while it runs or when it ended otherwise.
 func LabelOf(name, status string) string { return Phrase(name, DefaultStatuses().Outcome(status)) }
 
 // KnownTaskNames returns the task names the DCS task center is known to use, sorted: those
@@ -33,18 +34,24 @@ func IsKnownTaskName(name string) bool {
 type Tenses struct{ Running, Succeeded, Failed string }
 
 // tenses are the readable names of the task names the DCS task center is known to use, in
-// each tense: the one list of known task names and of their labels.
+// each tense: the one list of known task names and of their labels (docs/events.md shows
+// it). They are the vendor's words, from the task names of the ListCenterTask page:
+// masterStandbySwapJob is its 主备切换, the "master/standby switchover" of Huawei's
+// console and docs; EXTEND its 变更规格 (change specifications), DelReplica 删除副本
+// (delete replica), AddWhitelist 设置IP白名单 (set IP whitelist), RemoveIpFromDns
+// 域名摘除IP (remove an IP from the domain name). The switchover keeps its noun: the
+// running tense is "Master/standby switchover", which a headline follows with "started".
 var tenses = map[string]Tenses{
-	SwitchoverTask:       {"Switching master and standby", "Master and standby switched", "Switching master and standby failed"},
-	"EXTEND":             {"Changing the spec", "Spec changed", "Changing the spec failed"},
-	"ChangeInstanceSpec": {"Changing the spec", "Spec changed", "Changing the spec failed"},
+	SwitchoverTask:       {"Master/standby switchover", "Master/standby switchover succeeded", "Master/standby switchover failed"},
+	"EXTEND":             {"Changing the specifications", "Specifications changed", "Changing the specifications failed"},
+	"ChangeInstanceSpec": {"Changing the specifications", "Specifications changed", "Changing the specifications failed"},
 	"BindEip":            {"Enabling public access", "Public access enabled", "Enabling public access failed"},
 	"UnBindEip":          {"Disabling public access", "Public access disabled", "Disabling public access failed"},
 	"AddReplica":         {"Adding a replica", "Replica added", "Adding a replica failed"},
-	"DelReplica":         {"Removing a replica", "Replica removed", "Removing a replica failed"},
-	"AddWhitelist":       {"Changing the IP whitelist", "IP whitelist changed", "Changing the IP whitelist failed"},
+	"DelReplica":         {"Deleting a replica", "Replica deleted", "Deleting a replica failed"},
+	"AddWhitelist":       {"Setting the IP whitelist", "IP whitelist set", "Setting the IP whitelist failed"},
 	"UpdatePort":         {"Changing the port", "Port changed", "Changing the port failed"},
-	"RemoveIpFromDns":    {"Removing an IP from DNS", "IP removed from DNS", "Removing an IP from DNS failed"},
+	"RemoveIpFromDns":    {"Removing an IP from the domain name", "IP removed from the domain name", "Removing an IP from the domain name failed"},
 	"modify":             {"Changing the password", "Password changed", "Changing the password failed"},
 	"dcsExportJob":       {"Exporting data", "Data exported", "Exporting data failed"},
 }

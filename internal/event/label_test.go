@@ -14,8 +14,9 @@ func TestTensesCoverLabels(t *testing.T) {
 // The status page and the demo word a task as Slack does.
 func TestLabelAgreesWithTheTenses(t *testing.T) {
 	for _, c := range []struct{ name, status, label, of string }{
-		{SwitchoverTask, "RUNNING", "Switching master and standby", "Switching master and standby"},
-		{SwitchoverTask, "FAILED", "Switching master and standby", "Switching master and standby failed"},
+		{SwitchoverTask, "RUNNING", "Master/standby switchover", "Master/standby switchover"},
+		{SwitchoverTask, "FAILED", "Master/standby switchover", "Master/standby switchover failed"},
+		{SwitchoverTask, "SUCCESS", "Master/standby switchover", "Master/standby switchover succeeded"},
 		{"AddReplica", "SUCCESS", "Adding a replica", "Replica added"},
 		{"AddReplica", "CANCELLED", "Adding a replica", "Adding a replica"},
 		{"dcsNewJob", "SUCCESS", "dcsNewJob", "dcsNewJob succeeded"},
@@ -48,5 +49,15 @@ func TestPhrase(t *testing.T) {
 		if got := Phrase(c.name, c.o); got != c.want {
 			t.Errorf("Phrase(%s, %s) = %q, want %q", c.name, c.o, got, c.want)
 		}
+	}
+}
+
+// The switchover is worded as Huawei's console and docs word it ("master/standby
+// switchover", the vendor's 主备切换), in every tense: a search for "switchover" finds
+// every message about one.
+func TestSwitchoverInTheVendorsWords(t *testing.T) {
+	tn := TensesOf(SwitchoverTask)
+	if tn != (Tenses{"Master/standby switchover", "Master/standby switchover succeeded", "Master/standby switchover failed"}) {
+		t.Errorf("TensesOf(%s) = %+v", SwitchoverTask, tn)
 	}
 }

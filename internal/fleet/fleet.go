@@ -46,6 +46,7 @@ type Fleet struct {
 	creds   map[string]dcs.Credentials // by CredentialKeys.Key
 	budgets map[string]*dcs.Budget     // by a hash of the access key (never the key itself)
 	members map[*dcs.Budget]int        // projects polled with each budget
+	paces   map[*dcs.Budget]*Pace      // poll.interval = "auto" of each budget (pace.go)
 }
 
 // New returns a Fleet with no credential read and no budget yet.
@@ -54,7 +55,7 @@ func New(o Options) *Fleet {
 		o.Getenv = func(string) string { return "" }
 	}
 	return &Fleet{o: o, creds: map[string]dcs.Credentials{}, budgets: map[string]*dcs.Budget{},
-		members: map[*dcs.Budget]int{}}
+		members: map[*dcs.Budget]int{}, paces: map[*dcs.Budget]*Pace{}}
 }
 
 // Credentials reads the credential of k once; the error names k's keys, never a value.
@@ -84,6 +85,7 @@ func (f *Fleet) Budget(c dcs.Credentials, key string) *dcs.Budget {
 		}
 		b = dcs.NewBudget(o)
 		f.budgets[id] = b
+		f.paces[b] = &Pace{meanRate: dcs.MeanRate(o.PerSecond)}
 	}
 	f.members[b]++
 	return b
@@ -93,6 +95,7 @@ func (f *Fleet) Budget(c dcs.Credentials, key string) *dcs.Budget {
 // pollers that run on and the new ones of one access key share one budget.
 func (f *Fleet) Keep(prev *Fleet) {
 	maps.Copy(f.budgets, prev.budgets)
+	maps.Copy(f.paces, prev.paces)
 }
 
 // Client builds the client of project p, polled with credential c (configured at key),

@@ -3,6 +3,7 @@ package incident
 import (
 	"encoding/json"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -142,5 +143,36 @@ func TestSummaryIsClipped(t *testing.T) {
 	e := task("t1", string(make([]byte, 3000)), "FAILED", "")
 	if s := Summary(&e, Failed); len(s) > maxSummary {
 		t.Errorf("summary of %d bytes", len(s))
+	}
+}
+
+// Every incident about a switchover says "switchover" (the vendor's word, from the one
+// label table) in its summary, and its description starts with the task's API name; a
+// failure's description gives the API's error code and message.
+func TestSwitchoverTextInTheVendorsWords(t *testing.T) {
+	running := task("t1", event.SwitchoverTask, "RUNNING", "i1")
+	failed := task("t1", event.SwitchoverTask, "FAILED", "i1")
+	failed.Data.Task = []byte(`{"id":"t1","name":"masterStandbySwapJob","status":"FAILED","error_code":111400082,"details":{"error_msg":"The standby node is not ready"}}`)
+	stuck := event.NewStuck(event.Stuck{ProjectID: proj, Region: "cn-north-4", TaskID: "t1", TaskName: event.SwitchoverTask,
+		Status: "RUNNING", Running: 40 * time.Minute, Threshold: 15 * time.Minute, Source: event.ThresholdConfigured, DetectedAt: t0})
+	for _, c := range []struct {
+		alert          string
+		e              *event.Event
+		summary, descr string
+	}{
+		{Switchover, &running, "DCS: Master/standby switchover running on instance i1 in ", "Task: masterStandbySwapJob; task t1 is RUNNING;"},
+		{Stuck, &stuck, "DCS: Master/standby switchover stuck, still RUNNING after 40m0s in ", "Task: masterStandbySwapJob; task t1 is RUNNING; running 40m0s"},
+		{Failed, &failed, "DCS: Master/standby switchover failed on instance i1 in ",
+			"Task: masterStandbySwapJob; task t1 is FAILED; error code 111400082: The standby node is not ready; project "},
+	} {
+		if s := Summary(c.e, c.alert); !strings.HasPrefix(s, c.summary) {
+			t.Errorf("%s: summary %q, want it to start %q", c.alert, s, c.summary)
+		}
+		if d := Description(c.e, c.alert); !strings.HasPrefix(d, c.descr) {
+			t.Errorf("%s: description %q, want it to start %q", c.alert, d, c.descr)
+		}
+	}
+	if d := Description(&failed, Stuck); strings.Contains(d, "error") {
+		t.Errorf("a stuck task's description gives an error: %q", d)
 	}
 }

@@ -12,8 +12,10 @@ import (
 // annotation keeps to it too.
 const maxSummary = 1024
 
-// Summary is one line saying what the incident is, for a person paged at night:
-// "DCS masterStandbySwapJob FAILED on instance redis-1 in prod-eu (cn-north-4)".
+// Summary is one line saying what the incident is, for a person paged at night, in the
+// words Slack uses (event.Phrase, the one label table): "DCS: Master/standby switchover
+// failed on instance redis-1 in prod-eu (cn-north-4)". The task's API name is in the
+// Description.
 func Summary(e *event.Event, alert string) string {
 	d := &e.Data
 	var s string
@@ -24,16 +26,50 @@ func Summary(e *event.Event, alert string) string {
 			s += " (still)"
 		}
 	case Stuck:
-		s = fmt.Sprintf("DCS %s still %s after %s%s in %s", d.TaskName, d.Status, secs(d.RunningSeconds), on(d), where(d))
+		s = fmt.Sprintf("DCS: %s stuck, still %s after %s%s in %s", phrase(d.TaskName, event.OutcomeRunning), d.Status, secs(d.RunningSeconds), on(d), where(d))
 	case Switchover:
-		s = fmt.Sprintf("DCS switchover %s%s in %s", strings.ToLower(d.Status), on(d), where(d))
+		s = fmt.Sprintf("DCS: %s %s%s in %s", phrase(d.TaskName, event.OutcomeRunning), runningWord(e), on(d), where(d))
 	default:
-		s = fmt.Sprintf("DCS %s %s%s in %s", d.TaskName, d.Status, on(d), where(d))
+		s = fmt.Sprintf("DCS: %s%s in %s", phrase(d.TaskName, event.OutcomeFailed), on(d), where(d))
 	}
 	return clip(s, maxSummary)
 }
 
-// Description adds what a person needs next: the task id, since when, why.
+// phrase is the task's label in the tense of o; a task without a name is "Task".
+func phrase(name string, o event.Outcome) string {
+	if strings.TrimSpace(name) == "" {
+		name = "Task"
+	}
+	return event.Phrase(name, o)
+}
+
+// runningWord says where a running task stands: "started" when it was first seen running
+// (as a Slack headline says it), else its status in lower case.
+func runningWord(e *event.Event) string {
+	st := strings.ToUpper(strings.TrimSpace(e.Data.Status))
+	if e.Type == event.TypeCreated && (st == "RUNNING" || st == "EXECUTING") || st == "" {
+		return "started"
+	}
+	return strings.ToLower(st)
+}
+
+// The longest error code and message an incident carries: the API's text is of no
+// bounded length, and every update and re-send carries it.
+const (
+	maxErrorCode    = 64
+	maxErrorMessage = maxSummary
+)
+
+// TaskError is the error code and message a task carries (event.TaskError), cut to 64
+// and 1024 bytes, for the on-call receivers to show on a failed task.
+func TaskError(e *event.Event) (code, message string) {
+	code, message = event.TaskError(e.Data.Task)
+	return clip(code, maxErrorCode), clip(message, maxErrorMessage)
+}
+
+// Description adds what a person needs next: the task's API name ("Task:
+// masterStandbySwapJob", the name task_names filters and NATS subjects use), its id and
+// status, since when, and, for a failed task, the error code and message the API gave.
 func Description(e *event.Event, alert string) string {
 	d := &e.Data
 	var parts []string
@@ -45,16 +81,39 @@ func Description(e *event.Event, alert string) string {
 			parts = append(parts, "last error: "+d.Reason)
 		}
 	} else {
-		parts = append(parts, "task "+e.Subject+" ("+d.TaskName+") is "+d.Status)
+		if d.TaskName != "" {
+			parts = append(parts, "Task: "+d.TaskName)
+		}
+		parts = append(parts, "task "+e.Subject+" is "+d.Status)
 		if d.PreviousStatus != "" {
 			parts = append(parts, "was "+d.PreviousStatus)
 		}
 		if alert == Stuck {
 			parts = append(parts, fmt.Sprintf("running %s, threshold %s (%s)", secs(d.RunningSeconds), secs(d.ThresholdSeconds), d.ThresholdSource))
 		}
+		if alert == Failed {
+			if s := errorText(e); s != "" {
+				parts = append(parts, s)
+			}
+		}
 	}
 	parts = append(parts, "project "+d.ProjectID+" in "+d.Region, "event "+e.ID)
 	return clip(strings.Join(parts, "; "), 4*maxSummary)
+}
+
+// errorText is the error a task carries (TaskError), as a description says it: "error
+// code 111400063: invalid parameter", "" when it has none.
+func errorText(e *event.Event) string {
+	code, msg := TaskError(e)
+	switch {
+	case code != "" && msg != "":
+		return "error code " + code + ": " + msg
+	case code != "":
+		return "error code " + code
+	case msg != "":
+		return "error: " + msg
+	}
+	return ""
 }
 
 // Source is where the incident is, as PagerDuty's payload.source wants it: the instance

@@ -51,6 +51,10 @@ type Metrics struct {
 	// others take every alert, which the delivery metrics cannot show.
 	AlertmanagerErrors *prometheus.CounterVec
 
+	// TemplateErrors counts, by receiver, the message template parts that failed to
+	// execute for an event: the built-in text was sent instead (package msgtmpl).
+	TemplateErrors *prometheus.CounterVec
+
 	// info is notifier_project_info (see SetProjects).
 	info *projectInfo
 
@@ -131,6 +135,8 @@ func New(reg prometheus.Registerer, version string) *Metrics {
 			Help: "Projects to watch found by the last successful listing of a [[dcs.discover]] entry."}, []string{"discover"}),
 		AlertmanagerErrors: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "alertmanager_errors_total",
 			Help: "Failed posts to an Alertmanager, by receiver and url (without user info): one of several URLs down shows here while the others take the alerts."}, []string{ReceiverLabel, "url"}),
+		TemplateErrors: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "template_errors_total",
+			Help: "Message template parts (template, template_file) that failed to execute for an event, by receiver: the built-in text was sent instead."}, []string{ReceiverLabel}),
 		info:   newProjectInfo(),
 		probes: newProbes(),
 		known:  map[string]bool{},
@@ -138,7 +144,7 @@ func New(reg prometheus.Registerer, version string) *Metrics {
 	reg.MustRegister(m.Polls, m.PollDuration, m.APIRequests, m.Pages, m.TasksFollowed, m.TasksActive,
 		m.SkippedTasks, m.WindowIgnored, m.WindowUnfiltered, m.FullListings, m.Events, m.Deliveries, m.Pending, m.Retries, m.StateSaveErrors,
 		m.LastSuccess, m.Leader, m.LeaderTerm, m.ClusterMembers, m.LeaseReleases, m.BuildInfo, m.ConfigReloadSuccessful, m.ConfigReloadSuccessTime,
-		m.Throttled, m.Discovered, m.AlertmanagerErrors, m.info, m.probes,
+		m.Throttled, m.Discovered, m.AlertmanagerErrors, m.TemplateErrors, m.info, m.probes,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.BuildInfo.WithLabelValues(version).Set(1)
 	m.Retries.WithLabelValues(RetriesPoller)
@@ -208,14 +214,15 @@ func (m *Metrics) ReloadDone(ok bool, now time.Time) {
 }
 
 // InitReceiver creates a receiver's delivery series at zero: every result of
-// notifier_deliveries_total, its notifier_retries_total and notifier_pending_events (which
-// its dispatcher sets once running).
+// notifier_deliveries_total, its notifier_retries_total, notifier_pending_events (which
+// its dispatcher sets once running) and notifier_template_errors_total.
 func (m *Metrics) InitReceiver(name string) {
 	for _, r := range DeliveryResults {
 		m.Deliveries.WithLabelValues(name, r)
 	}
 	m.Retries.WithLabelValues(name)
 	m.Pending.WithLabelValues(name)
+	m.TemplateErrors.WithLabelValues(name)
 }
 
 // SetLastSuccess sets notifier_last_successful_poll_timestamp_seconds of a project. The

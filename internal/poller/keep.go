@@ -29,7 +29,7 @@ func (p *Poller) keptPage(i int) *dcs.Page {
 // active interval is), and hands back the pages kept before that it did not reuse. The
 // listing's release then leaves the kept pages alone.
 func (p *Poller) keepListing(l *listing, next *diff.ProjectState, o diff.Options) {
-	keep := p.interval <= keepWithin || p.active <= keepWithin && diff.Active(next, o)
+	keep := p.idleInterval() <= keepWithin || p.active <= keepWithin && diff.Active(next, o)
 	for _, pg := range l.read {
 		keep = keep && pg.Reusable()
 	}

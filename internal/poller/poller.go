@@ -46,6 +46,10 @@ type Options struct {
 	// task, learned per task name from the durations (created_at to updated_at) of
 	// finished tasks in the listings. 0 disables it; it is never less than 250ms.
 	FastInterval time.Duration
+	// IdleInterval, when set, replaces Interval (poll.interval = "auto"): it is asked after
+	// every successful poll, with the requests (pages) that poll made. A followed task's
+	// polls then come every min(ActiveInterval, its answer).
+	IdleInterval func(requests int) time.Duration
 	// WindowParam is dcs.start_time_param: the window's query parameter, "start_time" or
 	// "begin_time", or "auto" (also ""): start_time until the API returns a task older
 	// than the window, then the other name is tried once, and the one that filters (or
@@ -55,6 +59,9 @@ type Options struct {
 	// spread their polls (the app derives it from the project id: see app.startDelay).
 	StartDelay time.Duration
 	Now        func() time.Time // default time.Now
+	// Sleep is Run's wait between polls; default retry.Sleep. Tests pass a fake clock's,
+	// with its Now.
+	Sleep func(context.Context, time.Duration) error
 
 	Lister  dcs.Lister
 	Ledger  Ledger
@@ -73,12 +80,14 @@ type Poller struct {
 	policy     diff.Policy
 	pageSize   int
 	interval   time.Duration
+	idle       func(requests int) time.Duration // Options.IdleInterval; nil: interval
 	active     time.Duration
 	fast       time.Duration
 	maxBackoff time.Duration
 	param      string // Options.WindowParam
 	startDelay time.Duration
 	now        func() time.Time
+	sleep      func(context.Context, time.Duration) error
 	lister     dcs.Lister
 	ledger     Ledger
 	log        zerolog.Logger
@@ -135,9 +144,12 @@ func New(o Options) (*Poller, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.Sleep == nil {
+		o.Sleep = retry.Sleep
+	}
 	return &Poller{
-		policy: o.Policy, pageSize: o.PageSize, interval: o.Interval, active: o.ActiveInterval,
-		fast: o.FastInterval, maxBackoff: o.MaxBackoff, now: o.Now, param: o.WindowParam, startDelay: o.StartDelay,
+		policy: o.Policy, pageSize: o.PageSize, interval: o.Interval, idle: o.IdleInterval, active: o.ActiveInterval,
+		fast: o.FastInterval, maxBackoff: o.MaxBackoff, now: o.Now, sleep: o.Sleep, param: o.WindowParam, startDelay: o.StartDelay,
 		lister: o.Lister, ledger: o.Ledger, log: o.Log, m: o.Metrics,
 	}, nil
 }
@@ -146,10 +158,11 @@ func New(o Options) (*Poller, error) {
 func (p *Poller) ProjectID() string { return p.policy.ProjectID }
 
 // Run polls until ctx is done: after StartDelay, then every ActiveInterval while a
-// followed task runs and every Interval otherwise, start to start (the polls of a project
-// with a running task wait on the budget as dcs.Urgent); after a failure it backs off
-// (exponential with jitter, capped at MaxBackoff, at least what a 429's Retry-After asked
-// for).
+// followed task runs and every Interval (or what IdleInterval says) otherwise, start to
+// start (the polls of a project with a running task wait on the budget as dcs.Urgent);
+// after a failure it backs off (exponential with jitter, capped at MaxBackoff, at least
+// what a 429's Retry-After asked for), retrying a transient failure of a hot project
+// sooner (retrywait.go).
 func (p *Poller) Run(ctx context.Context) {
 	p.watch.begin(p.now())
 	var wg sync.WaitGroup
@@ -159,17 +172,22 @@ func (p *Poller) Run(ctx context.Context) {
 	wg.Go(func() { p.watchdog(wctx) })
 	defer p.beat.Idle()
 	p.beat.Sleep(time.Now().Add(p.startDelay))
-	if retry.Sleep(ctx, p.startDelay) != nil {
+	if p.sleep(ctx, p.startDelay) != nil {
 		return
 	}
-	b := retry.New(time.Second, p.maxBackoff)
+	b := p.newBackoff()
 	// urgent: a followed task runs (or one is expected to end soon), so the project's
 	// requests go before its credential's quiet projects' in the budget (dcs.Urgent). It is
 	// what the last committed state said; a failed poll changes nothing.
-	urgent := diff.Active(p.ledger.Project(p.policy.ProjectID), p.diffOptions(p.now()))
+	prev := p.ledger.Project(p.policy.ProjectID)
+	urgent := diff.Active(prev, p.diffOptions(p.now()))
+	var out outage
+	if prev != nil && prev.LastOK > 0 {
+		out.lastOK = time.UnixMilli(prev.LastOK)
+	}
 	for {
-		started := time.Now()
-		p.beat.Busy(started)
+		started := p.now()
+		p.beat.Busy(time.Now())
 		cctx := ctx
 		if urgent {
 			cctx = dcs.Urgent(ctx)
@@ -182,36 +200,50 @@ func (p *Poller) Run(ctx context.Context) {
 		switch {
 		case err == nil:
 			b.Reset()
-			wait = p.interval
+			out = outage{lastOK: p.now()}
+			wait = p.idleInterval()
 			urgent = diff.Active(res.Next, p.diffOptions(p.now()))
 			if urgent {
-				wait = p.active
+				wait = min(p.active, wait)
 			}
 			// Intervals run from the start of one poll to the start of the next: a poll
 			// that waited for its credential's budget, or a slow answer, does not push
 			// every later poll back by as much.
-			wait = max(wait-time.Since(started), 0)
+			wait = max(wait-p.now().Sub(started), 0)
 			if p.fast > 0 {
 				if w, ok := p.learn.wait(p.now(), wait, max(p.fast, minFastInterval)); ok {
 					wait, urgent = w, true
 				}
 			}
 		case dcs.IsAuth(err):
-			wait = p.maxBackoff
+			wait, _ = p.retryWait(b, err, &out, p.now(), urgent)
 			p.log.Error().Err(err).Dur("retry_in", logx.Round(wait)).
 				Msg("the DCS API refused the credentials: check the AK/SK (and security token) and the project id")
 		default:
-			asked, _ := dcs.RetryAfter(err)
-			if asked == 0 && dcs.IsThrottled(err) {
-				asked = 3 * time.Second // the vendor advises 2-5 s when the gateway sends no Retry-After
+			if out.since.IsZero() {
+				out.since = started
 			}
-			wait = retry.Next(b, asked, p.maxBackoff)
+			var fast bool
+			wait, fast = p.retryWait(b, err, &out, p.now(), urgent)
 			p.m.Retries.WithLabelValues("poller").Inc()
-			p.log.Warn().Err(err).Dur("retry_in", logx.Round(wait)).Msg("poll failed; no events produced, state unchanged")
+			p.log.Warn().Err(err).Dur("retry_in", logx.Round(wait)).Bool("fast_retry", fast).
+				Msg("poll failed; no events produced, state unchanged")
 		}
 		p.beat.Sleep(time.Now().Add(wait))
-		if retry.Sleep(ctx, wait) != nil {
+		if p.sleep(ctx, wait) != nil {
 			return
 		}
 	}
+}
+
+// IdleInterval returns the wait between polls while no followed task runs, as it stands
+// now: Options.Interval, or what Options.IdleInterval says for the requests of the last
+// committed poll.
+func (p *Poller) IdleInterval() time.Duration { return p.idleInterval() }
+
+func (p *Poller) idleInterval() time.Duration {
+	if p.idle == nil {
+		return p.interval
+	}
+	return p.idle(p.RequestsPerPoll())
 }

@@ -89,25 +89,36 @@ const (
 	ParamNone      = "none"
 )
 
-// read lists the window. Under "auto", until the project's state knows which parameter
-// filters, a listing that shows the window ignored (a task older than the second sent) is
-// abandoned at that page and the other name is tried, once: the one that keeps old tasks
-// out is returned as learned, or ParamNone when neither does. Either way the listing
-// returned is complete. Afterwards the learned name is sent (start_time for ParamNone).
+// read lists the window. Under "auto", until the project's state knows that begin_time or
+// neither filters, start_time is sent on trial: a listing that shows the window ignored (a
+// task older than the second sent) is abandoned at that page and the other name is tried,
+// once: the one that keeps old tasks out is returned as learned, or ParamNone when neither
+// does. A trial listing that leaves out a task the state knows was created before the
+// window shows that start_time filters: ParamStartTime is learned, and the trial goes on
+// (it costs nothing while the window is kept), so that a server that later ignores it is
+// still caught. Either way the listing returned is complete. Afterwards the learned name
+// is sent (start_time for ParamNone).
 func (p *Poller) read(ctx context.Context, prev *diff.ProjectState, start time.Time) (*listing, string, error) {
 	param, trial := p.param, false
+	known := ""
 	if param == ParamAuto {
 		param = ParamStartTime
-		switch known := stateParam(prev); known {
-		case ParamStartTime, ParamBeginTime:
+		switch known = stateParam(prev); known {
+		case ParamBeginTime:
 			param = known
-		case "":
+		case "", ParamStartTime:
 			trial = true
 		}
 	}
 	l, err := p.fetch(ctx, start, param, trial)
-	if err != nil || !l.aborted {
+	if err != nil {
 		return l, "", err
+	}
+	if !l.aborted {
+		if trial && known == "" && leftOut(prev, l) {
+			return l, ParamStartTime, nil
+		}
+		return l, "", nil
 	}
 	other := ParamBeginTime
 	if param == ParamBeginTime {
@@ -126,6 +137,29 @@ func (p *Poller) read(ctx context.Context, prev *diff.ProjectState, start time.T
 		learned = ParamNone
 	}
 	return alt, learned, nil
+}
+
+// leftOut reports whether a complete listing leaves out a task of the state created before
+// the window start it sent: the server filtered on it. (Without a task that old in the
+// state, a listing without old tasks says nothing: the project may have none.)
+func leftOut(prev *diff.ProjectState, l *listing) bool {
+	if prev == nil || prev.Tasks == nil || l.beforeStart > 0 {
+		return false
+	}
+	start := l.start.UnixMilli()
+	var listed map[string]struct{}
+	for id, t := range prev.Tasks.All() {
+		if t.Created >= start {
+			continue
+		}
+		if listed == nil {
+			listed = ids(l.tasks)
+		}
+		if _, ok := listed[id]; !ok {
+			return true
+		}
+	}
+	return false
 }
 
 // stateParam is the window parameter a project's state learned, "" if none.
@@ -147,4 +181,10 @@ func (p *Poller) WindowParam() string {
 		return s
 	}
 	return ParamAuto
+}
+
+// WindowLearned reports whether WindowParam is what "auto" learned (rather than the
+// configured parameter, or "auto" while nothing is learned).
+func (p *Poller) WindowLearned() bool {
+	return p.param == ParamAuto && stateParam(p.ledger.Project(p.policy.ProjectID)) != ""
 }

@@ -6,6 +6,7 @@ import (
 
 	"notifier/internal/confkit"
 	"notifier/internal/event"
+	"notifier/internal/msgtmpl"
 )
 
 // Info is what describes a kind, whatever its configuration type.
@@ -32,6 +33,10 @@ type Info struct {
 	Incidents bool
 	// MinSeverity is min_severity's default.
 	MinSeverity string
+	// Template is what the kind makes of a template (template, template_file): the parts
+	// it reads, how it escapes and mentions. nil: the kind takes none, and setting one is a
+	// config error.
+	Template *msgtmpl.Style
 	// Example is a minimal entry that loads, the lines inside its table ("name = ...\n"),
 	// for the docs and for the tests that go through every kind.
 	Example string
@@ -92,9 +97,9 @@ type Entry interface {
 	// Defaults fills what the file leaves empty; written reports whether the file writes
 	// a key, with its full path (pagerduty[1].max_pending).
 	Defaults(written func(key string) bool)
-	// Validate checks the entry and its Common; known reports whether a project id may
-	// be watched.
-	Validate(p *confkit.Problems, known func(id string) bool)
+	// Validate checks the entry and its Common; known is what its filter's projects and
+	// regions may name (nil: anything).
+	Validate(p *confkit.Problems, known *Known)
 	Check(getenv func(string) string) []error
 	Open(d Deps) (Opened, error)
 	Render(ctx context.Context, d Deps, evs []event.Event) (Rendering, error)
@@ -122,18 +127,25 @@ func (e entry[C]) Defaults(written func(string) bool) {
 	}
 }
 
-func (e entry[C]) Validate(p *confkit.Problems, known func(string) bool) {
+func (e entry[C]) Validate(p *confkit.Problems, known *Known) {
 	e.s.Validate(e.c, e.key, p)
 	if c := e.Common(); c != nil && !e.fixed() {
 		c.validate(p, e.key, known)
+		c.validateTemplate(p, e.key, e.s.Template)
 	}
 }
 
 func (e entry[C]) Check(getenv func(string) string) []error {
-	if e.s.Check == nil {
-		return nil
+	var errs []error
+	if e.s.Check != nil {
+		errs = e.s.Check(e.c, e.key, getenv)
 	}
-	return e.s.Check(e.c, e.key, getenv)
+	if c := e.Common(); c != nil && !e.fixed() && c.TemplateFile != "" {
+		if _, _, err := msgtmpl.Load(e.key, c.Template, c.TemplateFile, e.s.Template); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errs
 }
 
 func (e entry[C]) Open(d Deps) (Opened, error) { return e.s.Open(e.c, e.key, d) }

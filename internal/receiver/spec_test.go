@@ -56,7 +56,7 @@ func TestMissing(t *testing.T) {
 // An entry is keyed by its position, gets the common defaults and the kind's, and is
 // validated by the kind, then for what every kind shares.
 func TestEntries(t *testing.T) {
-	entries := []testConfig{{Common: Common{Name: "a", Projects: []string{"ABC"}}}, {Common: Common{Name: "b", MaxPending: 0}, URL: ""}}
+	entries := []testConfig{{Common: Common{Name: "a", Projects: []string{"0123456789ABCDEF0123456789ABCDEF", "Prod-CN"}}}, {Common: Common{Name: "b", MaxPending: 0}, URL: ""}}
 	es := List(testSpec(), &entries).Entries()
 	if len(es) != 2 || es[0].Key() != "tests[0]" || es[1].Key() != "tests[1]" {
 		t.Fatalf("keys %v", es)
@@ -65,14 +65,14 @@ func TestEntries(t *testing.T) {
 	for _, e := range es {
 		e.Defaults(func(k string) bool { return written[k] })
 	}
-	if a := entries[0]; a.MinSeverity != "warning" || a.MaxPending != DefaultMaxPending || a.URL != "http://default" || a.Projects[0] != "abc" {
+	if a := entries[0]; a.MinSeverity != "warning" || a.MaxPending != DefaultMaxPending || a.URL != "http://default" || a.Projects[0] != "0123456789abcdef0123456789abcdef" || a.Projects[1] != "Prod-CN" {
 		t.Errorf("defaults of an entry that writes nothing: %+v", a)
 	}
 	if b := entries[1]; b.MaxPending != 0 || b.URL != "" {
 		t.Errorf("a written 0 or \"\" was replaced: %+v", b)
 	}
 	var p confkit.Problems
-	es[1].Validate(&p, func(string) bool { return true })
+	es[1].Validate(&p, nil)
 	want := []string{"tests[1].url: must be set", "tests[1].max_pending: must be at least 1, got 0"}
 	if got := strings.Split(errors.Join(p...).Error(), "\n"); !slices.Equal(got, want) {
 		t.Errorf("problems %q, want %q", got, want)

@@ -61,6 +61,18 @@ func Next(b backoff.BackOff, asked, max time.Duration) time.Duration {
 	return d
 }
 
+// Hold returns d when it is at most limit, and otherwise a wait drawn from
+// [limit/2, limit], as a Backoff at its cap draws them: a rule that bounds a backoff's
+// waits (the poller's fast retries after a short outage) keeps their jitter, so that
+// retries that started together do not all land on the limit together.
+func Hold(d, limit time.Duration) time.Duration {
+	if d <= limit || limit <= 0 {
+		return d
+	}
+	lo := limit / 2
+	return lo + rand.N(limit-lo+1)
+}
+
 // Sleep waits for d, or returns ctx's error as soon as ctx is done.
 func Sleep(ctx context.Context, d time.Duration) error { return SleepOrWake(ctx, d, nil) }
 

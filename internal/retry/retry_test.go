@@ -103,3 +103,25 @@ func TestSleepOrWakeReturnsAtTheFirstSignal(t *testing.T) {
 		})
 	}
 }
+
+// Hold keeps a wait within its limit as a capped Backoff does: unchanged when it fits,
+// else drawn from [limit/2, limit], never the same for every caller.
+func TestHold(t *testing.T) {
+	if got := Hold(time.Second, 2*time.Second); got != time.Second {
+		t.Errorf("Hold(1s, 2s) = %s, want 1s", got)
+	}
+	if got := Hold(time.Minute, 0); got != time.Minute {
+		t.Errorf("Hold(1m, 0) = %s, want 1m (no limit)", got)
+	}
+	seen := map[time.Duration]bool{}
+	for range 100 {
+		got := Hold(time.Minute, 2*time.Second)
+		if got < time.Second || got > 2*time.Second {
+			t.Fatalf("Hold(1m, 2s) = %s, want within [1s, 2s]", got)
+		}
+		seen[got] = true
+	}
+	if len(seen) < 2 {
+		t.Errorf("Hold(1m, 2s) drew one value in 100 calls: no jitter")
+	}
+}

@@ -95,7 +95,8 @@ const ResolveNote = "may resolve an incident it opened"
 // gets what may end or continue an incident it opened (incident.Concerns) whatever holds
 // it: its filter says what opens one, but a resolving event, a SUCCESS rated info, is
 // often below it, and a page opened before a window must resolve inside it. A test event
-// goes to every receiver: it checks the way to each, not the routing. NATS is never
+// goes to every receiver whose event_types (when set) list test, whatever its other
+// filters and the windows: it checks the way to each, not the routing. NATS is never
 // muted.
 func (t *Table) Decide(e *event.Event, at time.Time) []Verdict {
 	out := make([]Verdict, len(t.receivers))
@@ -103,6 +104,8 @@ func (t *Table) Decide(e *event.Event, at time.Time) []Verdict {
 		v := Verdict{Receiver: r.Name}
 		if !e.IsTest() {
 			v.Holds = t.holds(r, e, at)
+		} else if ok, why := r.Filter.Match(e); !ok {
+			v.Holds = []Hold{{Cause: Filtered, Detail: why}} // event_types without test
 		}
 		switch {
 		case len(v.Holds) == 0:

@@ -289,6 +289,7 @@ type ticker struct {
 	every time.Duration
 	t     *time.Timer // fires at next
 	next  time.Time
+	now   func() time.Time // time.Now; a test's clock
 }
 
 func newTicker(s Sink, mem Memory, log zerolog.Logger) *ticker {
@@ -297,8 +298,7 @@ func newTicker(s Sink, mem Memory, log zerolog.Logger) *ticker {
 		return &ticker{}
 	}
 	// Due at once: after a restart the periodic work (re-sends) must not wait a period.
-	now := time.Now()
-	return &ticker{s: tk, mem: mem, log: log, every: tk.TickEvery(), t: time.NewTimer(0), next: now}
+	return &ticker{s: tk, mem: mem, log: log, every: tk.TickEvery(), t: time.NewTimer(0), next: time.Now(), now: time.Now}
 }
 
 // c fires when the next tick is due; nil (never) for a sink that does not tick.
@@ -318,8 +318,11 @@ func (t *ticker) stop() {
 // maybe ticks when the time has come: from the loop, so that a sink that is always busy
 // still ticks between its Sends.
 func (t *ticker) maybe(ctx context.Context) {
-	now := time.Now()
-	if t.s == nil || now.Before(t.next) {
+	if t.s == nil {
+		return
+	}
+	now := t.now()
+	if now.Before(t.next) {
 		return
 	}
 	// Kept in step with the schedule; a tick late by a whole period (a long Send) is
@@ -328,7 +331,7 @@ func (t *ticker) maybe(ctx context.Context) {
 	if !t.next.After(now) {
 		t.next = now.Add(t.every)
 	}
-	t.t.Reset(time.Until(t.next))
+	t.t.Reset(t.next.Sub(now))
 	if err := t.s.Tick(ctx, t.mem); err != nil && ctx.Err() == nil {
 		t.log.Warn().Err(err).Msg("periodic work failed; will try again at the next tick")
 	}
@@ -337,7 +340,7 @@ func (t *ticker) maybe(ctx context.Context) {
 // fired is called when c fired: it ticks, or arms the timer again should it have fired
 // before the deadline, so that an idle worker is never left without a tick to wait for.
 func (t *ticker) fired(ctx context.Context) {
-	if d := time.Until(t.next); d > 0 {
+	if d := t.next.Sub(t.now()); d > 0 {
 		t.t.Reset(d)
 		return
 	}

@@ -26,8 +26,7 @@ type Recorder struct {
 }
 
 type entry struct {
-	ev       Event
-	instance string
+	ev Event
 	// unsent is, by receiver, what to show should a receiver the event went to send
 	// nothing for it (Route.State and Reason).
 	unsent map[string]Route
@@ -66,7 +65,8 @@ const NothingToSend = "no incident to open, update or resolve"
 // receiver, in the order of the configured receivers: pending for those it was queued
 // for, and the others as held (filtered, muted).
 func (r *Recorder) Routed(e *event.Event, routes []Route, at time.Time) {
-	en := &entry{ev: summarize(e), instance: instanceOf(e)}
+	en := &entry{ev: summarize(e)}
+	en.ev.Instance = instanceOf(e)
 	for _, rt := range routes {
 		switch {
 		case rt.Queued:
@@ -208,8 +208,8 @@ func (r *Recorder) Instance(taskID string) string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, en := range r.ring {
-		if en.ev.TaskID == taskID && en.instance != "" {
-			return en.instance
+		if en.ev.TaskID == taskID && en.ev.Instance != "" {
+			return en.ev.Instance
 		}
 	}
 	return ""

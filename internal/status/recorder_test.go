@@ -53,7 +53,7 @@ func TestRecorderFollowsEachDelivery(t *testing.T) {
 	if got := states(e); got != "nats:sent oncall:dropped(delivery failed (details in the log)) team:filtered("+refused+") " {
 		t.Errorf("after delivery: %s", got)
 	}
-	if e.Transition != "RUNNING → FAILED" || e.Label != "Switching master and standby failed" || e.TaskID != "task-a" {
+	if e.Transition != "RUNNING → FAILED" || e.Label != "Master/standby switchover failed" || e.TaskID != "task-a" {
 		t.Errorf("event shown as %+v", e)
 	}
 	if ok, _, _ := r.ReceiverState("nats"); !ok.Equal(at) {
@@ -121,6 +121,13 @@ func TestRecorderTakesTheEventsInstance(t *testing.T) {
 	r.Routed(e, nil, time.Now())
 	if got := r.Instance("task-b"); got != "cache" {
 		t.Errorf("Instance = %q, want cache from params", got)
+	}
+	// The recent events say it too, with the task's status; a watch event has neither.
+	r.Routed(&event.Event{ID: "g", Type: event.TypeGap, Subject: "p", Time: time.Now(), Data: event.Data{ProjectID: "p"}}, nil, time.Now())
+	recent := r.Recent()
+	if g, b, a := recent[0], recent[1], recent[2]; b.Instance != "cache" || b.Status != "FAILED" || a.Instance != "i-1" ||
+		g.Instance != "" || g.Status != "" {
+		t.Errorf("recent events: instance %q %q %q, status %q %q %q", g.Instance, b.Instance, a.Instance, g.Status, b.Status, a.Status)
 	}
 }
 

@@ -19,7 +19,24 @@ var page = template.Must(template.New("page").Funcs(template.FuncMap{
 	"clock": func(t any) string { return stamp(t, "15:04:05") },
 	"dur":   Duration,
 	"secs":  secs,
+	"rows":  func(now time.Time, evs []Event) eventRows { return eventRows{now, evs} },
 }).Parse(pageHTML))
+
+// FoldAfter is how many recent events the page shows unfolded: the older ones are in a
+// collapsed <details>, so that the long list comes last and stays short on a phone.
+const FoldAfter = 20
+
+// eventRows is what the template's "events" part renders: rows of events, aged from Now.
+type eventRows struct {
+	Now    time.Time
+	Events []Event
+}
+
+// ShownEvents are the newest FoldAfter recent events, shown unfolded.
+func (p *Page) ShownEvents() []Event { return p.RecentEvents[:min(len(p.RecentEvents), FoldAfter)] }
+
+// FoldedEvents are the older recent events, folded.
+func (p *Page) FoldedEvents() []Event { return p.RecentEvents[min(len(p.RecentEvents), FoldAfter):] }
 
 // Render writes p as the HTML page: self-contained (inline style, no script, no external
 // asset) and refreshing itself every 10 seconds.
@@ -30,6 +47,7 @@ func Render(w io.Writer, p *Page) error { return page.Execute(w, p) }
 type Headline struct {
 	Polled, Down, Elsewhere int // projects polled here, of those not up, polled by another replica
 	Running, Stuck          int
+	Unknown                 int // running tasks in a status the notifier does not know
 	Pending                 int // summed over the receivers
 	Events, Dropped         int // recent events, and those dropped for some receiver
 }
@@ -55,6 +73,9 @@ func (p *Page) Headline() Headline {
 	for _, t := range p.RunningTasks {
 		if t.Stuck {
 			h.Stuck++
+		}
+		if t.UnknownStatus {
+			h.Unknown++
 		}
 	}
 	for _, r := range p.Receivers {

@@ -32,11 +32,15 @@ type Project struct {
 	// leads its shard (nats-kv), and then the fields about polling are absent.
 	Polled bool `json:"polled"`
 	// Up: the last successful poll is at most 3 × poll.interval old (notifier_project_up).
-	Up              bool       `json:"up"`
-	LastSuccess     *time.Time `json:"last_success,omitempty"`
-	LastError       string     `json:"last_error,omitempty"` // class: "credentials refused", "throttled", ...
-	LastErrorAt     *time.Time `json:"last_error_at,omitempty"`
-	WindowParam     string     `json:"window_param"`      // dcs.start_time_param
+	Up          bool       `json:"up"`
+	LastSuccess *time.Time `json:"last_success,omitempty"`
+	LastError   string     `json:"last_error,omitempty"` // class: "credentials refused", "throttled", ...
+	LastErrorAt *time.Time `json:"last_error_at,omitempty"`
+	// WindowParam is the window's query parameter: dcs.start_time_param as configured, or
+	// under "auto" what the poller learned ("start_time", "begin_time", "none": neither
+	// filters), "auto" while nothing is learned. WindowLearned says it was learned.
+	WindowParam     string     `json:"window_param"`
+	WindowLearned   bool       `json:"window_learned"`
 	RequestsPerPoll int        `json:"requests_per_poll"` // pages of the last successful poll
 	BlindSince      *time.Time `json:"blind_since,omitempty"`
 	BlindReason     string     `json:"blind_reason,omitempty"`
@@ -44,13 +48,16 @@ type Project struct {
 
 // Task is a followed task not yet in a terminal status.
 type Task struct {
-	ProjectID      string    `json:"project_id"`
-	Project        string    `json:"project"` // the project's name, or its id
-	ID             string    `json:"id"`
-	Name           string    `json:"name"`
-	Label          string    `json:"label"`              // "Switching master and standby" (event.Label)
-	Instance       string    `json:"instance,omitempty"` // when a recent event named it
-	Status         string    `json:"status"`
+	ProjectID string `json:"project_id"`
+	Project   string `json:"project"` // the project's name, or its id
+	ID        string `json:"id"`
+	Name      string `json:"name"`
+	Label     string `json:"label"`              // "Master/standby switchover" (event.Label)
+	Instance  string `json:"instance,omitempty"` // when a recent event named it
+	Status    string `json:"status"`
+	// UnknownStatus: Status is neither terminal (poll.terminal_statuses) nor one the API
+	// is known to use for a running task (event.Statuses.Known), such as "PAUSED".
+	UnknownStatus  bool      `json:"unknown_status"`
 	CreatedAt      time.Time `json:"created_at"`
 	RunningSeconds int64     `json:"running_seconds"`
 	// The stuck threshold and where it comes from ("configured", "learned", "default");
@@ -62,17 +69,21 @@ type Task struct {
 
 // Event is one recent event and what became of it for each configured receiver.
 type Event struct {
-	ID         string     `json:"id"`
-	Time       time.Time  `json:"time"`
-	ProjectID  string     `json:"project_id"`
-	Project    string     `json:"project"`
-	TaskID     string     `json:"task_id,omitempty"`
-	TaskName   string     `json:"task_name,omitempty"`
-	Label      string     `json:"label,omitempty"`
-	Type       string     `json:"type"`
-	Transition string     `json:"transition"` // "RUNNING → FAILED", "new: RUNNING", "stuck in RUNNING", ...
-	Severity   string     `json:"severity"`
-	Deliveries []Delivery `json:"deliveries"`
+	ID        string    `json:"id"`
+	Time      time.Time `json:"time"`
+	ProjectID string    `json:"project_id"`
+	Project   string    `json:"project"`
+	TaskID    string    `json:"task_id,omitempty"`
+	TaskName  string    `json:"task_name,omitempty"`
+	Label     string    `json:"label,omitempty"`
+	Instance  string    `json:"instance,omitempty"` // the DCS instance's name, or its id
+	Status    string    `json:"status,omitempty"`   // the task's status, for an event of a task
+	// UnknownStatus: Status is not one the notifier knows (as Task.UnknownStatus).
+	UnknownStatus bool       `json:"unknown_status"`
+	Type          string     `json:"type"`
+	Transition    string     `json:"transition"` // "RUNNING → FAILED", "new: RUNNING", "stuck in RUNNING", ...
+	Severity      string     `json:"severity"`
+	Deliveries    []Delivery `json:"deliveries"`
 }
 
 // The states of a Delivery.

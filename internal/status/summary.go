@@ -19,7 +19,7 @@ func summarize(e *event.Event) Event {
 	switch e.Type {
 	case event.TypeGap, event.TypeRestored:
 	default:
-		s.TaskID, s.TaskName = e.Subject, d.TaskName
+		s.TaskID, s.TaskName, s.Status = e.Subject, d.TaskName, d.Status
 		if d.TaskName != "" {
 			s.Label = event.LabelOf(d.TaskName, d.Status)
 		}

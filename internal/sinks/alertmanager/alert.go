@@ -76,6 +76,7 @@ func (s *Sink) alert(e *event.Event, o *incident.Open) Alert {
 	}
 	a := Alert{Labels: labels, StartsAt: o.Since.UTC(),
 		Annotations: map[string]string{"summary": incident.Summary(e, o.Alert), "description": incident.Description(e, o.Alert)}}
+	s.shape(a.Annotations, e, o.Alert)
 	if o.Alert == incident.Failed {
 		addTaskError(&a, d.Task)
 	}
@@ -106,13 +107,12 @@ const (
 )
 
 // addTaskError puts the error a failed task carries on its alert: error_code as a label,
-// to route or silence by, and the API's message as an annotation (with the code, also at
-// the end of the description), when the task has them.
+// to route or silence by, and the API's message as an annotation, when the task has them.
+// The description says both already (incident.Description).
 func addTaskError(a *Alert, task []byte) {
 	code, msg := event.TaskError(task)
 	if code != "" {
 		a.Labels["error_code"] = cut(code, maxErrorCode)
-		a.Annotations["description"] += "; error code " + a.Labels["error_code"]
 	}
 	if msg != "" {
 		a.Annotations["error_message"] = cut(msg, maxErrorMessage)

@@ -29,6 +29,7 @@ import (
 	"notifier/internal/httpx"
 	"notifier/internal/incident"
 	"notifier/internal/linktmpl"
+	"notifier/internal/msgtmpl"
 	"notifier/internal/receiver"
 	"notifier/internal/retry"
 	"notifier/internal/secret"
@@ -62,6 +63,9 @@ type Options struct {
 	// Errors counts each URL's failed posts, by receiver and url (the URL without user
 	// info): notifier_alertmanager_errors_total. nil: not counted.
 	Errors *prometheus.CounterVec
+	// Template is the receiver's message template (summary, description); nil: the
+	// built-in annotations.
+	Template *msgtmpl.Renderer
 }
 
 // Sink raises, re-sends and resolves alerts. It keeps nothing per project in its fields:
@@ -82,6 +86,7 @@ type Sink struct {
 	now       func() time.Time
 	muted     func(e *event.Event) bool
 	urlErrs   *urlErrors
+	tmpl      *msgtmpl.Renderer
 }
 
 // New builds the Sink from a validated entry (its defaults applied) and the credentials
@@ -98,7 +103,8 @@ func New(o Options) (*Sink, error) {
 	}
 	s := &Sink{name: c.Name, urls: c.URLs(), client: httpx.NewClient(o.Client), header: http.Header{},
 		log: o.Log.With().Str("receiver", c.Name).Logger(), st: o.Statuses, filter: f, links: links,
-		resend: c.ResendInterval.D(), failedTTL: c.FailedTTL.D(), taskTTL: o.TaskTTL, now: o.Now, muted: o.Muted}
+		resend: c.ResendInterval.D(), failedTTL: c.FailedTTL.D(), taskTTL: o.TaskTTL, now: o.Now, muted: o.Muted,
+		tmpl: o.Template}
 	s.urlErrs = newURLErrors(c.Name, s.urls, o.Errors)
 	switch a := o.Auth; {
 	case a.BearerToken != "":
@@ -163,7 +169,9 @@ func (s *Sink) SendSelect(ctx context.Context, evs []event.Event, mem sinks.Memo
 func (s *Sink) deliver(ctx context.Context, e *event.Event, mem sinks.Memory) (sent bool, err error) {
 	now := s.now().UTC()
 	if e.IsTest() {
-		return true, s.post(ctx, []Alert{drill(e, now)})
+		a := drill(e, now)
+		s.shape(a.Annotations, e, "test")
+		return true, s.post(ctx, []Alert{a})
 	}
 	match, _ := s.filter.Match(e)
 	if match && s.muted != nil && s.muted(e) {

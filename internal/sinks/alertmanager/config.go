@@ -51,9 +51,10 @@ func (c *Config) URLs() []string {
 var Spec = &receiver.Spec[Config]{
 	Info: receiver.Info{
 		Kind: "alertmanager", Key: "alertmanager", MinSeverity: "warning", Incidents: true,
-		Example: "name = \"am\"\nurl = \"http://alertmanager:9093\"\n",
-		Help:    "Prometheus Alertmanager (API v2): alerts re-sent until what they are about ends",
-		Env:     []string{"alertmanager[].bearer_token_env, .basic_auth_*_env  each Alertmanager's credentials, when set"},
+		Example:  "name = \"am\"\nurl = \"http://alertmanager:9093\"\n",
+		Help:     "Prometheus Alertmanager (API v2): alerts re-sent until what they are about ends",
+		Env:      []string{"alertmanager[].bearer_token_env, .basic_auth_*_env  each Alertmanager's credentials, when set"},
+		Template: Style,
 	},
 	Common:   func(c *Config) *receiver.Common { return &c.Common },
 	Defaults: defaults,
@@ -163,13 +164,17 @@ func open(c *Config, key string, d receiver.Deps) (receiver.Opened, error) {
 	if err != nil {
 		return receiver.Opened{}, fmt.Errorf("%s.tls_ca_file: %w", key, err)
 	}
+	tmpl, read, err := d.Renderer(&c.Common, key, Style)
+	if err != nil {
+		return receiver.Opened{}, err
+	}
 	s, err := New(Options{Key: key, Config: *c, Auth: auth, Client: client, Log: d.Log, Statuses: d.Statuses,
-		Links: d.Links, TaskTTL: d.MaxFollow, Muted: d.Muted, Errors: errorsVec(d)})
+		Links: d.Links, TaskTTL: d.MaxFollow, Muted: d.Muted, Errors: errorsVec(d), Template: tmpl})
 	if err != nil {
 		return receiver.Opened{}, err
 	}
 	return receiver.Opened{Sink: s, Read: []string{auth.User.Reveal(), auth.Password.Reveal(),
-		auth.BearerToken.Reveal(), string(pem)}}, nil
+		auth.BearerToken.Reveal(), string(pem), string(read)}}, nil
 }
 
 // caClient is the client of an Alertmanager verified with the CA certificates in file,
@@ -196,8 +201,16 @@ func caClient(file string) (*http.Client, []byte, error) {
 // event a window holds from the receiver opens nothing.
 func render(ctx context.Context, c *Config, key string, d receiver.Deps, evs []event.Event) (receiver.Rendering, error) {
 	rec := &receiver.Recorder{}
+	tmpl, _, err := d.Renderer(&c.Common, key, Style)
+	if err != nil {
+		return receiver.Rendering{}, err
+	}
+	var now func() time.Time // the render's time, as the events' durations are measured to
+	if !d.Now.IsZero() {
+		now = func() time.Time { return d.Now }
+	}
 	s, err := New(Options{Key: key, Config: *c, Client: rec.Client(), Log: d.Log, Statuses: d.Statuses,
-		Links: d.Links, TaskTTL: d.MaxFollow, Muted: d.Muted})
+		Links: d.Links, TaskTTL: d.MaxFollow, Muted: d.Muted, Template: tmpl, Now: now})
 	if err != nil {
 		return receiver.Rendering{}, err
 	}

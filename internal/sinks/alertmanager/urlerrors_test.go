@@ -42,7 +42,7 @@ func TestFailedTaskAlertCarriesTheError(t *testing.T) {
 	a := last[len(last)-1]
 	if a.Labels["alertname"] != "DCSTaskFailed" || a.Labels["error_code"] != "111400082" ||
 		a.Annotations["error_message"] != "The standby node is not ready" ||
-		!strings.HasSuffix(a.Annotations["description"], "; error code 111400082") {
+		!strings.Contains(a.Annotations["description"], "; error code 111400082: The standby node is not ready;") {
 		t.Fatalf("failed alert %+v", a)
 	}
 }

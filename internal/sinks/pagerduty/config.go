@@ -27,9 +27,10 @@ const DefaultURL = "https://events.pagerduty.com/v2/enqueue"
 var Spec = &receiver.Spec[Config]{
 	Info: receiver.Info{
 		Kind: "pagerduty", Key: "pagerduty", MinSeverity: "critical", Incidents: true,
-		Example: "name = \"oncall\"\nrouting_key_env = \"PAGERDUTY_ROUTING_KEY\"\n",
-		Help:    "PagerDuty Events API v2: an incident per alert, resolved when it ends",
-		Env:     []string{"pagerduty[].routing_key_env  each PagerDuty integration's routing key"},
+		Example:  "name = \"oncall\"\nrouting_key_env = \"PAGERDUTY_ROUTING_KEY\"\n",
+		Help:     "PagerDuty Events API v2: an incident per alert, resolved when it ends",
+		Env:      []string{"pagerduty[].routing_key_env  each PagerDuty integration's routing key"},
+		Template: Style,
 	},
 	Common:   func(c *Config) *receiver.Common { return &c.Common },
 	Defaults: defaults,
@@ -67,12 +68,16 @@ func open(c *Config, key string, d receiver.Deps) (receiver.Opened, error) {
 	if err != nil {
 		return receiver.Opened{}, fmt.Errorf("%s.routing_key: %w", key, err)
 	}
-	s, err := New(Options{Key: key, Config: *c, RoutingKey: rk, Log: d.Log, Statuses: d.Statuses,
-		Links: d.Links, Muted: d.Muted})
+	tmpl, read, err := d.Renderer(&c.Common, key, Style)
 	if err != nil {
 		return receiver.Opened{}, err
 	}
-	return receiver.Opened{Sink: s, Read: []string{rk.Reveal()}}, nil
+	s, err := New(Options{Key: key, Config: *c, RoutingKey: rk, Log: d.Log, Statuses: d.Statuses,
+		Links: d.Links, Muted: d.Muted, Template: tmpl})
+	if err != nil {
+		return receiver.Opened{}, err
+	}
+	return receiver.Opened{Sink: s, Read: []string{rk.Reveal(), string(read)}}, nil
 }
 
 // render is what the integration would post for evs, given what it remembers: each
@@ -80,8 +85,12 @@ func open(c *Config, key string, d receiver.Deps) (receiver.Opened, error) {
 // event a window holds from the receiver opens nothing.
 func render(ctx context.Context, c *Config, key string, d receiver.Deps, evs []event.Event) (receiver.Rendering, error) {
 	rec := &receiver.Recorder{}
+	tmpl, _, err := d.Renderer(&c.Common, key, Style)
+	if err != nil {
+		return receiver.Rendering{}, err
+	}
 	s, err := New(Options{Key: key, Config: *c, RoutingKey: "REDACTED", Client: rec.Client(), Log: d.Log,
-		Statuses: d.Statuses, Links: d.Links, Muted: d.Muted})
+		Statuses: d.Statuses, Links: d.Links, Muted: d.Muted, Template: tmpl})
 	if err != nil {
 		return receiver.Rendering{}, err
 	}

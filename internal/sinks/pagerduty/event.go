@@ -62,19 +62,23 @@ func (s *Sink) trigger(e *event.Event, o *incident.Open) *Event {
 	if o.Alert == incident.Gap {
 		component = "watch"
 	}
+	summary, more := s.shaped(e, o.Alert, incident.Summary(e, o.Alert))
 	ev := &Event{RoutingKey: s.key.Reveal(), EventAction: "trigger", DedupKey: o.Key, Client: client,
 		Payload: &Payload{
-			Summary: incident.Summary(e, o.Alert), Source: incident.Source(e), Severity: severity(d.Severity),
+			Summary: summary, Source: incident.Source(e), Severity: severity(d.Severity),
 			Timestamp: e.Time.UTC().Format(time.RFC3339), Component: component, Group: group, Class: o.Alert,
 			CustomDetails: details(e, o),
 		}}
+	addDetails(ev.Payload.CustomDetails, more)
 	for _, l := range s.links.For(e) {
 		ev.Links = append(ev.Links, Link{Href: l.URL, Text: l.Text})
 	}
 	return ev
 }
 
-// details are the event's facts, those that are set.
+// details are the event's facts, those that are set: task_name is the task's API name
+// (masterStandbySwapJob), and a failed task adds the error_code and error_message the
+// API gave.
 func details(e *event.Event, o *incident.Open) map[string]any {
 	d := &e.Data
 	m := map[string]any{
@@ -93,6 +97,18 @@ func details(e *event.Event, o *incident.Open) map[string]any {
 	if d.RunningSeconds > 0 {
 		m["running_seconds"], m["threshold_seconds"] = d.RunningSeconds, d.ThresholdSeconds
 	}
+	if o.Alert == incident.Failed {
+		code, msg := incident.TaskError(e)
+		if code != "" {
+			m["error_code"] = code
+		}
+		if msg != "" {
+			m["error_message"] = msg
+		}
+	}
+	if d.UnseenStatuses { // started and ended between two polls: its start was never seen
+		m["unseen_statuses"] = true
+	}
 	return m
 }
 
@@ -100,13 +116,15 @@ func details(e *event.Event, o *incident.Open) map[string]any {
 // proven and no incident stays open.
 func (s *Sink) drill(ctx context.Context, e *event.Event) error {
 	key := "dcs/" + e.Data.ProjectID + "/test/" + e.ID
+	summary, more := s.shaped(e, "test", "[TEST] Test notification from dcs-notifier: nothing needs doing, it resolves by itself")
 	trig := &Event{RoutingKey: s.key.Reveal(), EventAction: "trigger", DedupKey: key, Client: client,
 		Payload: &Payload{
-			Summary:  "[TEST] Test notification from dcs-notifier: nothing needs doing, it resolves by itself",
+			Summary:  summary,
 			Source:   "dcs/" + e.Data.Region + "/" + e.Data.ProjectID,
 			Severity: "info", Timestamp: e.Time.UTC().Format(time.RFC3339), Component: "notifier", Class: "test",
 			CustomDetails: map[string]any{"event_id": e.ID, "event_type": e.Type, "project_id": e.Data.ProjectID},
 		}}
+	addDetails(trig.Payload.CustomDetails, more)
 	if err := s.post(ctx, trig); err != nil {
 		return err
 	}

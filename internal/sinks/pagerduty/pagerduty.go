@@ -29,6 +29,7 @@ import (
 	"notifier/internal/httpx"
 	"notifier/internal/incident"
 	"notifier/internal/linktmpl"
+	"notifier/internal/msgtmpl"
 	"notifier/internal/receiver"
 	"notifier/internal/retry"
 	"notifier/internal/secret"
@@ -54,6 +55,8 @@ type Options struct {
 	// Muted, when set, says whether a maintenance window muted an event for this
 	// receiver: it then ends or continues an incident opened before, and opens none.
 	Muted func(e *event.Event) bool
+	// Template is the receiver's message template (summary, details); nil: the built-in.
+	Template *msgtmpl.Renderer
 }
 
 // Sink triggers and resolves PagerDuty incidents. It keeps nothing per project in its
@@ -69,6 +72,7 @@ type Sink struct {
 	links  incident.Links
 	now    func() time.Time
 	muted  func(e *event.Event) bool
+	tmpl   *msgtmpl.Renderer
 }
 
 // New builds the Sink from a validated entry (its defaults applied) and the routing key
@@ -86,7 +90,8 @@ func New(o Options) (*Sink, error) {
 		return nil, err
 	}
 	s := &Sink{name: o.Config.Name, key: o.RoutingKey, url: o.Config.URL, client: httpx.NewClient(o.Client),
-		log: o.Log.With().Str("receiver", o.Config.Name).Logger(), st: o.Statuses, filter: f, links: links, now: o.Now, muted: o.Muted}
+		log: o.Log.With().Str("receiver", o.Config.Name).Logger(), st: o.Statuses, filter: f, links: links, now: o.Now, muted: o.Muted,
+		tmpl: o.Template}
 	if s.st == nil {
 		s.st = event.DefaultStatuses()
 	}

@@ -67,7 +67,7 @@ func TestTriggerThenResolveWithTheSameDedupKey(t *testing.T) {
 	}
 	p := trig.Payload
 	if p.Severity != "critical" || p.Class != "DCSTaskFailed" || p.Component != event.SwitchoverTask || p.Source != "inst-1" ||
-		p.Group != proj || !strings.Contains(p.Summary, "FAILED on instance inst-1") || p.CustomDetails["task_id"] != "t1" {
+		p.Group != proj || !strings.Contains(p.Summary, "Master/standby switchover failed on instance inst-1") || p.CustomDetails["task_id"] != "t1" {
 		t.Errorf("payload %+v", p)
 	}
 	if len(trig.Links) != 1 || trig.Links[0].Href != "https://console.example.com/dcs/inst-1" {

@@ -108,12 +108,17 @@ func RenderCard(e *event.Event, now time.Time, st event.Statuses, links []Link, 
 	return m
 }
 
-// renderReply is a reply in a card's thread: the event's headline, in its colour.
-func renderReply(e *event.Event, now time.Time, st event.Statuses) slack.WebhookMessage {
-	m := Render(e, now, st)
+// replyOf is a reply in a card's thread of event e rendered as m: its headline, in its
+// colour, and the task's API name (a critical reply is also in the channel, away from its
+// card).
+func replyOf(e *event.Event, m slack.WebhookMessage) slack.WebhookMessage {
 	color := ""
 	if len(m.Attachments) > 0 {
 		color = m.Attachments[0].Color
 	}
-	return message(m.Text, color, []slack.Block{mrkdwnSection(m.Text)})
+	blocks := []slack.Block{mrkdwnSection(m.Text)}
+	if n := code(first(e.Data.TaskName, parseTask(e.Data.Task).str("name"))); n != "" {
+		blocks = append(blocks, slack.NewContextBlock("", mrkdwn("Task "+n)))
+	}
+	return message(m.Text, color, blocks)
 }

@@ -15,6 +15,7 @@ import (
 	"notifier/internal/event"
 	"notifier/internal/httpx"
 	"notifier/internal/linktmpl"
+	"notifier/internal/msgtmpl"
 	"notifier/internal/retry"
 	"notifier/internal/secret"
 	"notifier/internal/sinks"
@@ -51,6 +52,8 @@ type ChannelOptions struct {
 	// During names the maintenance window ([[mute]]) in which an event's task started, if
 	// one muted this receiver for it; the card then says so. nil: never.
 	During func(e *event.Event) string
+	// Template is the receiver's message template; nil: the built-in text.
+	Template *msgtmpl.Renderer
 }
 
 // Channel keeps one live card per task in a Slack channel, with a bot token and the Web
@@ -69,6 +72,7 @@ type Channel struct {
 	st            event.Statuses
 	links         []Link
 	during        func(e *event.Event) string
+	tmpl          *msgtmpl.Renderer
 
 	mu   sync.Mutex
 	told map[string]bool // error codes already logged with their explanation
@@ -98,7 +102,7 @@ func NewChannel(o ChannelOptions) (*Channel, error) {
 	c := &Channel{
 		name: o.Channel.Name, channel: o.Channel.Channel, threads: o.Channel.ThreadReplies,
 		api: slack.New(tok, slack.OptionAPIURL(apiURL), slack.OptionHTTPClient(client)),
-		now: o.Now, pace: o.Pace, keep: o.Keep, st: o.Statuses, links: links, during: o.During,
+		now: o.Now, pace: o.Pace, keep: o.Keep, st: o.Statuses, links: links, during: o.During, tmpl: o.Template,
 		log: o.Log.With().Str("receiver", o.Channel.Name).Logger(), told: map[string]bool{},
 	}
 	if c.now == nil {
@@ -190,7 +194,7 @@ func (c *Channel) deliver(ctx context.Context, e *event.Event, mem sinks.Memory)
 				c.log.Info().Str("task_id", e.Subject).Msg("the task's card is gone; the stuck alert is posted on its own")
 			}
 		}
-		_, _, err := c.post(ctx, RenderLinks(e, c.now(), c.st, c.links))
+		_, _, err := c.post(ctx, c.render(e))
 		return err
 	}
 	k := c.recall(mem, e)
@@ -270,7 +274,7 @@ func (c *Channel) reply(ctx context.Context, e *event.Event, k *card) error {
 	if e.Data.Severity == event.Critical {
 		extra = append(extra, slack.MsgOptionBroadcast())
 	}
-	_, _, err := c.post(ctx, renderReply(e, c.now(), c.st), extra...)
+	_, _, err := c.post(ctx, replyOf(e, c.render(e)), extra...)
 	return err
 }
 
@@ -301,8 +305,17 @@ func messageOnly(err error) bool {
 // task started in, if any.
 func (c *Channel) renderCard(e *event.Event, k *card) slack.WebhookMessage {
 	m := RenderCard(e, c.now(), c.st, c.links, k.history())
+	withTemplate(&m, c.tmpl, e)
 	if c.during != nil {
 		withWindow(&m, c.during(e))
 	}
+	return m
+}
+
+// render is e's message outside a card (a stuck task, a blind spot, a test), with the
+// receiver's template.
+func (c *Channel) render(e *event.Event) slack.WebhookMessage {
+	m := RenderLinks(e, c.now(), c.st, c.links)
+	withTemplate(&m, c.tmpl, e)
 	return m
 }

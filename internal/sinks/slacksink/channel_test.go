@@ -178,7 +178,7 @@ func TestCardIsPostedOnceThenUpdatedInPlaceWithThreadReplies(t *testing.T) {
 	if len(top) != 1 || top[0].Updates != 1 {
 		t.Fatalf("after the second event: %d top-level messages, the card updated %d times; want 1 and 1", len(top), top[0].Updates)
 	}
-	if !strings.Contains(top[0].Text, "Switching master and standby failed") {
+	if !strings.Contains(top[0].Text, "Master/standby switchover failed") {
 		t.Errorf("the card's headline does not say the switchover failed: %s", top[0].Text)
 	}
 	if h := attachmentText(top[0]); !strings.Contains(h, "RUNNING 03:02:14 → FAILED 03:02:49") {

@@ -212,7 +212,7 @@ func TestSinkShowsStatusesAsConfigured(t *testing.T) {
 	r := newRig(t, t.TempDir(), Options{URL: f.hook(), Statuses: aborted})
 	e := ev(t, "RUNNING", false, `{"id":"ab1","name":"EXTEND","status":"ABORTED"}`)
 	r.commit(t, e)
-	if got := f.next(t).msg.Text; !strings.HasPrefix(got, "⚪ *Changing the spec aborted*") {
+	if got := f.next(t).msg.Text; !strings.HasPrefix(got, "⚪ *Changing the specifications aborted*") {
 		t.Errorf("posted %q, want the task shown as ended", got)
 	}
 	r.drained(t)

@@ -140,14 +140,19 @@ func kindWord(o outcome) string {
 }
 
 // digestLine is one task in a digest: what, the path it took, severity when critical,
-// where, who, when.
+// where, who, when, the error, and the task's API name and id (task
+// `masterStandbySwapJob` · id `ff80…`).
 func digestLine(r *row, now time.Time) string {
 	e, o := r.last, r.o
+	t := parseTask(e.Data.Task)
+	name := first(e.Data.TaskName, t.str("name"))
 	if m, ok := renderWatch(e, nil); ok { // a stuck task or a blind spot: its headline says it
+		if e.Type == event.TypeStuck && code(name) != "" {
+			return m.Text + " · task " + code(name)
+		}
 		return m.Text
 	}
-	t := parseTask(e.Data.Task)
-	parts := []string{o.emoji + " " + title(first(e.Data.TaskName, t.str("name")), o)}
+	parts := []string{o.emoji + " " + title(name, o)}
 	if e.IsTest() {
 		parts[0] = testTag + " " + parts[0]
 	}
@@ -180,8 +185,11 @@ func digestLine(r *row, now time.Time) string {
 			add("error " + c)
 		}
 	}
+	if n := code(name); n != "" {
+		add("task " + n)
+	}
 	if id := code(first(t.str("id"), e.Subject)); id != "" {
-		add("task " + id)
+		add("id " + id)
 	}
 	return strings.Join(parts, " · ")
 }

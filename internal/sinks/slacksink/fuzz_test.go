@@ -90,7 +90,7 @@ func FuzzRender(f *testing.F) {
 		}
 		c := RenderCard(&e, clock.Add(time.Hour), event.DefaultStatuses(), links, k.history())
 		checkMessage(t, &c)
-		reply := renderReply(&e, clock, event.DefaultStatuses())
+		reply := replyOf(&e, Render(&e, clock, event.DefaultStatuses()))
 		checkMessage(t, &reply)
 		evs := make([]event.Event, digestOver+1)
 		for i := range evs {

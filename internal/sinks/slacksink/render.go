@@ -143,19 +143,25 @@ func RenderLinks(e *event.Event, now time.Time, statuses event.Statuses, links [
 	if p := value(e.Data.PreviousStatus); p != "" && p != st {
 		st += " (was " + p + ")"
 	}
+	if e.Data.UnseenStatuses {
+		st += " (started and ended between two polls)"
+	}
 	if o.unknown {
 		st = first(st, "none") + " (unknown status)"
 	}
 	detected := e.Data.DetectedAt
 	created, updated := t.time("created_at"), t.time("updated_at")
-	var errCode string
+	var errCode, errMsg string
 	if o.kind != event.OutcomeSucceeded {
-		errCode = code(t.str("error_code"))
+		c, m := event.TaskError(e.Data.Task)
+		errCode, errMsg = code(c), value(m)
 	}
 	facts := []fact{
+		{"Task", code(name)},
 		{"Status", st},
 		{"Severity", value(string(e.Data.Severity))},
 		{"Error code", errCode},
+		{"Error", errMsg},
 		{"Instance", instance(&e.Data)},
 		{"Project", value(e.Data.ProjectName)},
 		{"Project id", code(e.Data.ProjectID)},

@@ -181,7 +181,7 @@ func TestConfiguredTerminalStatusShownFinished(t *testing.T) {
 	aborted := event.NewStatuses(append(event.DefaultTerminal(), "ABORTED"))
 
 	msg := Render(&e, clock, aborted)
-	if !strings.HasPrefix(msg.Text, "⚪ *Changing the spec aborted*") {
+	if !strings.HasPrefix(msg.Text, "⚪ *Changing the specifications aborted*") {
 		t.Errorf("headline %q, want it shown as ended", msg.Text)
 	}
 	if got := texts(&msg); !strings.Contains(got, "*Duration*") || strings.Contains(got, "Running for") {
@@ -197,10 +197,25 @@ func TestConfiguredTerminalStatusShownFinished(t *testing.T) {
 	// Unconfigured, ABORTED is a status nobody knows: the task is still followed, so it
 	// runs, and the message says plainly that its status is unknown.
 	msg = Render(&e, clock, event.DefaultStatuses())
-	if !strings.HasPrefix(msg.Text, "🟣 *Changing the spec* · unknown status ABORTED") {
+	if !strings.HasPrefix(msg.Text, "🟣 *Changing the specifications* · unknown status ABORTED") {
 		t.Errorf("headline %q, want an unconfigured status shown as unknown", msg.Text)
 	}
 	if got := texts(&msg); !strings.Contains(got, "Running for") {
 		t.Errorf("a task still followed shows no running time:\n%s", got)
+	}
+}
+
+// A task first seen finished says, in its Status, that it started and ended between two
+// polls; one seen running does not.
+func TestRenderSaysAStatusWasUnseen(t *testing.T) {
+	fx := fixtures(t)
+	s := fx["succeeded"]
+	const note = "started and ended between two polls"
+	if got := texts(ptr(Render(&s, clock, event.DefaultStatuses()))); strings.Contains(got, note) {
+		t.Errorf("an event without unseen_statuses says %q:\n%s", note, got)
+	}
+	s.Data.UnseenStatuses = true
+	if got := texts(ptr(Render(&s, clock, event.DefaultStatuses()))); !strings.Contains(got, note) {
+		t.Errorf("an event with unseen_statuses does not say %q:\n%s", note, got)
 	}
 }

@@ -32,6 +32,7 @@ import (
 	"notifier/internal/event"
 	"notifier/internal/httpx"
 	"notifier/internal/linktmpl"
+	"notifier/internal/msgtmpl"
 	"notifier/internal/retry"
 	"notifier/internal/secret"
 )
@@ -52,6 +53,9 @@ type Options struct {
 	// During names the maintenance window ([[mute]]) in which an event's task started, if
 	// one muted this webhook then; such a message says so. nil: none ever did.
 	During func(e *event.Event) string
+	// Template is the webhook's message template (template, template_file); nil: the
+	// built-in text.
+	Template *msgtmpl.Renderer
 }
 
 // Sink delivers events to one Slack incoming webhook. It implements sinks.Sink; its Send
@@ -66,6 +70,7 @@ type Sink struct {
 	st     event.Statuses
 	links  []Link
 	during func(e *event.Event) string
+	tmpl   *msgtmpl.Renderer
 
 	// mu serialises Send: with several shards (nats-kv) several dispatchers share one
 	// webhook, and its one-post-per-second pace must hold across them.
@@ -91,6 +96,7 @@ func New(o Options) (*Sink, error) {
 		gap:    o.MinGap,
 		st:     o.Statuses,
 		during: o.During,
+		tmpl:   o.Template,
 	}
 	links, err := NewLinks(o.Links)
 	if err != nil {
@@ -154,6 +160,7 @@ func (s *Sink) Send(ctx context.Context, evs []event.Event) (int, error) {
 	}
 	for i := range evs {
 		msg := RenderLinks(&evs[i], s.now(), s.st, s.links)
+		withTemplate(&msg, s.tmpl, &evs[i])
 		if s.during != nil && !evs[i].IsTest() {
 			withWindow(&msg, s.during(&evs[i]))
 		}

@@ -20,13 +20,15 @@ func renderWatch(e *event.Event, links []Link) (slack.WebhookMessage, bool) {
 	switch e.Type {
 	case event.TypeStuck:
 		t := parseTask(d.Task)
-		headline = fmt.Sprintf("⏳ *%s stuck* · %s for %s (usually done within %s)", label(first(d.TaskName, t.str("name"))),
+		name := first(d.TaskName, t.str("name"))
+		headline = fmt.Sprintf("⏳ *%s stuck* · %s for %s (usually done within %s)", label(name),
 			value(d.Status), showDuration(seconds(d.RunningSeconds)), showDuration(seconds(d.ThresholdSeconds)))
 		color = running.color
 		if d.Severity == event.Critical {
 			color = failed.color
 		}
 		facts = []fact{
+			{"Task", code(name)},
 			{"Status", value(d.Status)},
 			{"Running for", showDuration(seconds(d.RunningSeconds))},
 			{"Threshold", showDuration(seconds(d.ThresholdSeconds)) + " (" + value(d.ThresholdSource) + ")"},
