@@ -112,7 +112,7 @@ func Diff(prev *ProjectState, tasks []dcs.Task, o Options) Result {
 		res.Next.WindowParam = param
 	}
 
-	loc := locate(old, tasks)
+	loc := locate(old, tasks, o.Index)
 	defer loc.release()
 	listed := loc.listed
 	nowMs, cutoff := o.Now.UnixMilli(), o.cutoff()

@@ -30,6 +30,7 @@ func (p *Poller) Cycle(ctx context.Context) (diff.Result, error) {
 	defer w.l.release() // the tasks' Raw share the pages' bodies: events keep their own copy
 	p.watch.mu.Lock()
 	defer p.watch.mu.Unlock()
+	w.o.Index = &p.index // where the last committed poll found its tasks (keep.go)
 	r := p.diffWindow(w, p.ledger.Project(p.policy.ProjectID))
 	res := r.res
 	if t, ok := p.ledger.(toucher); ok && res.LastOKOnly {

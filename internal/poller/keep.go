@@ -44,6 +44,9 @@ func (p *Poller) keepListing(l *listing, next *diff.ProjectState, o diff.Options
 		}
 	}
 	p.kept = nil
+	if !keep {
+		p.index = diff.Index{} // nor where its tasks were found: the next poll reads anew
+	}
 	if keep {
 		p.kept = slices.Clone(l.read)
 		for i := range l.held {

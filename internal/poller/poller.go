@@ -109,6 +109,7 @@ type Poller struct {
 	learn        learner
 	keptMu       sync.Mutex
 	kept         []*dcs.Page // the last committed poll's pages, for the next (keep.go)
+	index        diff.Index  // where its diff found their tasks, while they are kept; Cycle's
 	counted      struct {    // the running tasks of the last state recorded, under mu
 		tasks  *diff.Tasks
 		active int
