@@ -106,8 +106,8 @@ func fleetRows(backend string, n int, watch time.Duration, fleet, alone *fleetRu
 	label := fmt.Sprintf("%s, %d projects, %d keys, 300 tasks each, interval 30s, %v", backend, n, fleetAccounts, watch.Round(time.Second))
 	return []row{
 		{"7. fleet CPU per poll (" + label + ")", "report", fmt.Sprintf("%.2f ms (%d polls)", perPoll, polls), true},
-		{"7. fleet CPU share of one core (" + backend + ")", "≤ 5 %", fmt.Sprintf("%.2f %%", share), share <= 5},
-		{"7. fleet RSS (" + backend + ")", "≤ 150 MB", fmt.Sprintf("%.1f MB (max VmRSS)", mb), mb <= 150},
+		{"7. fleet CPU share of one core (" + backend + ")", "≤ 2.5 %", fmt.Sprintf("%.2f %%", share), share <= 2.5},
+		{"7. fleet RSS (" + backend + ")", "≤ 100 MB", fmt.Sprintf("%.1f MB (max VmRSS)", mb), mb <= 100},
 		{"7. fleet requests per second per access key, simulator's clock, whole run (" + backend + ")", fmt.Sprintf("≤ %d (budget)", fleetBudget),
 			fmt.Sprintf("max in any window of 1 s per key %v (in the watch %v); in a calendar second %v; mean rate %.1f/s",
 				fleet.perKey, fleet.perWatch, fleet.perCal, mean(fleet.rate)),

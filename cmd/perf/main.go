@@ -27,8 +27,11 @@ const (
 func main() { os.Exit(run()) }
 
 func run() int {
+	if os.Getenv(pollServerEnv) != "" {
+		return servePoll()
+	}
 	benchFile := flag.String("bench", "", "output of go test -bench to read figures 2 and 3 from")
-	only := flag.String("run", "api,burst,detect,idle,fleet", "measurements to run, comma-separated")
+	only := flag.String("run", "api,poll,burst,detect,idle,fleet", "measurements to run, comma-separated")
 	idleFor := flag.Duration("idle", 5*time.Minute, "how long to watch the idle notifier")
 	detectN := flag.Int("detect-n", 200, "status transitions to time")
 	detectSpan := flag.Duration("detect-span", 90*time.Second, "over how long the transitions are spread")
@@ -37,7 +40,9 @@ func run() int {
 	fleetSamples := flag.Int("fleet-samples", 100, "fleet: task ends timed in the active project")
 	fleetBackends := flag.String("fleet-backends", "file,nats-kv", "fleet: state backends to measure, comma-separated")
 	fleetReplicas := flag.Int("fleet-replicas", 3, "fleet: also run the nats-kv fleet on this many replicas with cluster.shards of the same (1: not)")
-	flag.StringVar(&profilePrefix, "profile", "", "burst: write CPU, block, mutex and allocation profiles of each burst (from its poll to its last NATS delivery) to PREFIX-RUN.{cpu,block,mutex,allocs0,allocs1}.pprof (RUN: core, js, core-budget10)")
+	flag.StringVar(&profilePrefix, "profile", "", "burst, poll: write CPU, block, mutex and allocation profiles of each burst (from its poll to its last NATS delivery) and of the first run of poll to PREFIX-RUN.{cpu,block,mutex,allocs0,allocs1}.pprof (RUN: core, js, core-budget10, poll)")
+	pollRuns := flag.Int("poll-runs", 5, "poll: runs, the median is reported")
+	pollPolls := flag.Int("poll-polls", 15, "poll: polls in each run")
 	env := flag.String("fleet-env", "", "fleet: NAME=VALUE pairs (space-separated) added to the notifier's environment, e.g. GOMEMLIMIT=120MiB")
 	flag.Parse()
 	fleetEnv = strings.Fields(*env)
@@ -54,6 +59,7 @@ func run() int {
 	}
 	steps := map[string]func() ([]row, error){
 		"api":    func() ([]row, error) { return measureAPI(ctx) },
+		"poll":   func() ([]row, error) { return measurePoll(ctx, *pollRuns, *pollPolls) },
 		"burst":  func() ([]row, error) { return measureBurst(ctx) },
 		"detect": func() ([]row, error) { return measureDetect(ctx, *detectN, *detectSpan) },
 		"idle":   func() ([]row, error) { return measureIdle(ctx, *idleFor) },

@@ -55,6 +55,10 @@ type Query struct {
 	// Param names the window's query parameter for this request only; empty: the client's
 	// (Options.StartParam). The probe sends each name in turn to learn which one filters.
 	Param string
+	// Reuse is a page read before, still held (not released): when the answer's body is
+	// byte for byte Reuse's, List returns Reuse itself instead of decoding the same bytes
+	// again. A poller passes the page its previous poll read at this offset.
+	Reuse *Page
 }
 
 // Lister reads pages of a project's task list; Client is the real one.
@@ -154,6 +158,12 @@ func (c *Client) List(ctx context.Context, q Query) (*Page, error) {
 	}
 	if resp.StatusCode != http.StatusOK {
 		return nil, newAPIError(resp, body)
+	}
+	if r := q.Reuse; r != nil && r.body != nil && bytes.Equal(*r.body, body) {
+		if cap(body) <= maxPooledBody {
+			releaseBody(buf)
+		}
+		return r, nil // the same bytes decode to the same page
 	}
 	pg, err := Decode(body)
 	if err != nil {

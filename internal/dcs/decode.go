@@ -35,7 +35,8 @@ type Page struct {
 	Tasks   []Task // in response order; tasks without an id are left out
 	Skipped int    // elements that were not objects or had no id
 
-	body *[]byte // the pooled buffer Tasks' Raw share, for Release; nil: not pooled
+	body  *[]byte // the pooled buffer Tasks' Raw share, for Release; nil: not pooled
+	tasks *[]Task // the pooled slice's holder, reused to hand Tasks back with the body
 }
 
 // Release hands the page's body back, for the next page to be read into. Its tasks' Raw
@@ -48,7 +49,25 @@ func (p *Page) Release() {
 		return
 	}
 	b := p.body
-	p.body, p.Tasks = nil, nil
+	if c := cap(p.Tasks); c > 0 && c <= maxPooledTasks {
+		clear(p.Tasks) // no string of a released page stays reachable
+		h := p.tasks
+		if h == nil {
+			h = new([]Task)
+		}
+		*h = p.Tasks[:0]
+		taskSlices.Put(h)
+	}
+	p.body, p.Tasks, p.tasks = nil, nil, nil
+	releaseBody(b)
+}
+
+// Reusable reports whether the page can be passed as Query.Reuse: its body is held (a
+// pooled one; a page larger than the pool takes is never compared).
+func (p *Page) Reusable() bool { return p != nil && p.body != nil }
+
+// releaseBody hands a body buffer back to the pool.
+func releaseBody(b *[]byte) {
 	if poison.Load() {
 		full := (*b)[:cap(*b)]
 		for i := range full {
@@ -57,6 +76,13 @@ func (p *Page) Release() {
 	}
 	bodies.Put(b)
 }
+
+// taskSlices are the Tasks slices of released pages (*[]Task, empty): a page of 1,000
+// tasks is a slice of 120 KB, allocated and grown at every page otherwise.
+var taskSlices sync.Pool
+
+// maxPooledTasks bounds the slices kept: a page has at most 1,000 tasks (the API's limit).
+const maxPooledTasks = 1024
 
 // bodies are the buffers of released pages. Only buffers up to maxPooledBody are kept, so
 // one huge page does not stay in memory for good.
@@ -191,8 +217,11 @@ func (d *decoder) tasks(exact bool) error {
 		return fmt.Errorf("tasks: %w", err)
 	}
 	d.hasTasks = true
-	if n := parseCount(d.count); n > 0 && n <= 1000 {
-		d.p.Tasks = make([]Task, 0, n)
+	if p, ok := taskSlices.Get().(*[]Task); ok {
+		d.p.Tasks, d.p.tasks = (*p)[:0], p
+	} else if n := parseCount(d.count); n > 0 {
+		// task_count counts the window, a page holds 1,000 at most (the API's limit).
+		d.p.Tasks = make([]Task, 0, min(n, 1000))
 	}
 	return s.array(func() error {
 		start := s.i

@@ -135,15 +135,87 @@ func (s *scanner) array(elem func() error) error {
 	}
 }
 
+// skipObject is object for an object none of whose members is read (details, and any
+// value the notifier does not look at): it checks the same and keeps the same depths,
+// without a call back for each member or decoding an escaped key.
+func (s *scanner) skipObject() error {
+	if s.depth++; s.depth > maxDepth {
+		return errDepth
+	}
+	s.peak = max(s.peak, s.depth)
+	defer func() { s.depth-- }()
+	if s.peek() == '}' {
+		s.i++
+		return nil
+	}
+	for {
+		if s.peek() != '"' {
+			if s.i >= len(s.b) {
+				return errEOF
+			}
+			return fmt.Errorf("invalid character %q looking for an object key", s.b[s.i])
+		}
+		if _, _, _, err := s.str(); err != nil {
+			return err
+		}
+		if err := s.expect(':'); err != nil {
+			return err
+		}
+		if err := s.value(); err != nil {
+			return err
+		}
+		switch s.peek() {
+		case ',':
+			s.i++
+		case '}':
+			s.i++
+			return nil
+		case 0:
+			return errEOF
+		default:
+			return fmt.Errorf("invalid character %q after an object value", s.b[s.i])
+		}
+	}
+}
+
+// skipArray is array for an array whose elements are skipped.
+func (s *scanner) skipArray() error {
+	if s.depth++; s.depth > maxDepth {
+		return errDepth
+	}
+	s.peak = max(s.peak, s.depth)
+	defer func() { s.depth-- }()
+	if s.peek() == ']' {
+		s.i++
+		return nil
+	}
+	for {
+		if err := s.value(); err != nil {
+			return err
+		}
+		switch s.peek() {
+		case ',':
+			s.i++
+		case ']':
+			s.i++
+			return nil
+		case 0:
+			return errEOF
+		default:
+			return fmt.Errorf("invalid character %q after an array element", s.b[s.i])
+		}
+	}
+}
+
 // value skips one value of any kind.
 func (s *scanner) value() error {
 	switch c := s.peek(); {
 	case c == '{':
 		s.i++
-		return s.object(func([]byte, bool) error { return s.value() })
+		return s.skipObject()
 	case c == '[':
 		s.i++
-		return s.array(s.value)
+		return s.skipArray()
 	case c == '"':
 		_, _, _, err := s.str()
 		return err
@@ -175,43 +247,61 @@ func (s *scanner) literal(w string) error {
 
 // str reads a string; from and to delimit its content between the quotes.
 func (s *scanner) str() (from, to int, escaped bool, err error) {
-	s.i++ // '"'
-	from = s.i
-	for s.i < len(s.b) {
-		c := s.b[s.i]
-		switch {
+	b, i := s.b, s.i+1 // after '"'
+	from = i
+	for {
+		for i < len(b) && plain[b[i]] {
+			i++
+		}
+		if i >= len(b) {
+			s.i = i
+			return 0, 0, false, errEOF
+		}
+		switch c := b[i]; {
 		case c == '"':
-			s.i++
-			return from, s.i - 1, escaped, nil
+			s.i = i + 1
+			return from, i, escaped, nil
 		case c == '\\':
 			escaped = true
-			if s.i+1 >= len(s.b) {
+			if i+1 >= len(b) {
+				s.i = i
 				return 0, 0, false, errEOF
 			}
-			switch s.b[s.i+1] {
+			switch b[i+1] {
 			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-				s.i += 2
+				i += 2
 			case 'u':
-				if len(s.b)-s.i < 6 {
+				if len(b)-i < 6 {
+					s.i = i
 					return 0, 0, false, errEOF
 				}
-				for _, h := range s.b[s.i+2 : s.i+6] {
+				for _, h := range b[i+2 : i+6] {
 					if !isHex(h) {
+						s.i = i
 						return 0, 0, false, errors.New("invalid \\u escape in string")
 					}
 				}
-				s.i += 6
+				i += 6
 			default:
-				return 0, 0, false, fmt.Errorf("invalid escape %q in string", s.b[s.i+1])
+				s.i = i
+				return 0, 0, false, fmt.Errorf("invalid escape %q in string", b[i+1])
 			}
-		case c < 0x20:
+		default: // a control character
+			s.i = i
 			return 0, 0, false, fmt.Errorf("invalid control character %q in string", c)
-		default:
-			s.i++
 		}
 	}
-	return 0, 0, false, errEOF
 }
+
+// plain marks the bytes a string holds as they are: not a quote, a backslash or a
+// control character. str skips runs of them in a tight loop: most of a page is the
+// content of strings the notifier does not read.
+var plain = func() (t [256]bool) {
+	for c := range t {
+		t[c] = c >= 0x20 && c != '"' && c != '\\'
+	}
+	return t
+}()
 
 func isHex(c byte) bool {
 	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'

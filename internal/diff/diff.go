@@ -112,13 +112,15 @@ func Diff(prev *ProjectState, tasks []dcs.Task, o Options) Result {
 		res.Next.WindowParam = param
 	}
 
-	listed := dedupe(tasks)
+	loc := locate(old, tasks, o.Index)
+	defer loc.release()
+	listed := loc.listed
 	nowMs, cutoff := o.Now.UnixMilli(), o.cutoff()
 	var changed []*dcs.Task
 	knownListed := 0
 	for i := range listed {
 		t := &listed[i]
-		at, known := old.find(t.ID)
+		at, known := int(loc.at[i]), loc.at[i] >= 0
 		var st TaskState
 		if known {
 			st = old.at(at)
@@ -167,7 +169,7 @@ func Diff(prev *ProjectState, tasks []dcs.Task, o Options) Result {
 		changed = append(changed, t)
 	}
 	if knownListed < old.Len() { // else every followed task was listed: nothing to forget
-		forget(prev, old, listed, next, &res, &o)
+		forget(prev, old, loc, next, &res, &o)
 	}
 	if b != nil {
 		b.flush() // checkStuck changes tasks by their index in the next state
@@ -259,21 +261,17 @@ func retire(prev *ProjectState, id string, at int, st TaskState, raw []byte, cut
 // forget drops finished tasks that left the lookback, running tasks followed for longer
 // than MaxFollow and running tasks that stayed unlisted for a whole lookback, and marks
 // running tasks that went missing.
-func forget(prev *ProjectState, old *Tasks, listed []dcs.Task, next func() *builder, res *Result, o *Options) {
+func forget(prev *ProjectState, old *Tasks, loc *located, next func() *builder, res *Result, o *Options) {
 	if old.Len() == 0 {
 		return
-	}
-	seen := make(map[string]struct{}, len(listed))
-	for i := range listed {
-		seen[listed[i].ID] = struct{}{}
 	}
 	cutoff, nowMs := o.cutoff(), o.Now.UnixMilli()
 	var buf []byte
 	for i := range old.Len() {
-		buf = old.idBytes(buf[:0], &old.recs[i])
-		if _, ok := seen[string(buf)]; ok {
+		if loc.listedAt(i) {
 			continue
 		}
+		buf = old.idBytes(buf[:0], &old.recs[i])
 		st := old.at(i)
 		switch {
 		case retire(prev, string(buf), i, st, nil, cutoff, next, res, o):

@@ -85,6 +85,13 @@ func TestDiffSequence(t *testing.T) {
 			{},
 			{tasks: []dcs.Task{task("d", "modify", "RUNNING", c), task("d", "modify", "SUCCESS", c)}, want: []string{"d:created:SUCCESS"}},
 		}},
+		{name: "duplicate id of a followed task counts once, last listed wins", steps: []step{
+			{tasks: []dcs.Task{task("d", "modify", "RUNNING", c), task("e", "modify", "RUNNING", c)}},
+			{tasks: []dcs.Task{task("d", "modify", "RUNNING", c), task("e", "modify", "RUNNING", c), task("d", "modify", "SUCCESS", c)},
+				want: []string{"d:RUNNING>SUCCESS"}},
+			{tasks: []dcs.Task{task("e", "modify", "FAILED", c), task("d", "modify", "SUCCESS", c), task("e", "modify", "FAILED", c)},
+				want: []string{"e:RUNNING>FAILED"}},
+		}},
 		{name: "task without id is ignored", steps: []step{
 			{},
 			{tasks: []dcs.Task{{Name: "x", Status: "RUNNING"}}},

@@ -106,6 +106,9 @@ type Options struct {
 	// A blind spot that began after it is restored complete: every task created during it
 	// was listed.
 	Window time.Time
+	// Index, when set, is where the last diff of this project found its listed tasks: used
+	// when the listing and the previous tasks are the same, and updated (see Index).
+	Index *Index
 }
 
 // IsTerminal reports whether a status ends a task.

@@ -131,27 +131,37 @@ func parseID(s string) (id [16]byte, kind int, ok bool) {
 		}
 		return id, kindUUID, true
 	case 32:
+		var bad byte
 		for j := range 16 {
-			hi, lo := unhex(s[2*j]), unhex(s[2*j+1])
-			if hi > 15 || lo > 15 {
-				return id, 0, false
-			}
+			hi, lo := unhexTable[s[2*j]], unhexTable[s[2*j+1]]
+			bad |= hi | lo
 			id[j] = hi<<4 | lo
+		}
+		if bad > 15 { // a byte that is not a digit has all of 0xf0 set
+			return [16]byte{}, 0, false
 		}
 		return id, kindHex, true
 	}
 	return id, 0, false
 }
 
-func unhex(c byte) byte {
-	switch {
-	case '0' <= c && c <= '9':
-		return c - '0'
-	case 'a' <= c && c <= 'f':
-		return c - 'a' + 10
+func unhex(c byte) byte { return unhexTable[c] }
+
+// unhexTable is the value of each lowercase hex digit, 255 for any other byte: parseID
+// runs for every listed task of every poll.
+var unhexTable = func() (t [256]byte) {
+	for i := range t {
+		switch c := byte(i); {
+		case '0' <= c && c <= '9':
+			t[i] = c - '0'
+		case 'a' <= c && c <= 'f':
+			t[i] = c - 'a' + 10
+		default:
+			t[i] = 255
+		}
 	}
-	return 255
-}
+	return t
+}()
 
 const hexDigits = "0123456789abcdef"
 

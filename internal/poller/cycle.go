@@ -30,6 +30,7 @@ func (p *Poller) Cycle(ctx context.Context) (diff.Result, error) {
 	defer w.l.release() // the tasks' Raw share the pages' bodies: events keep their own copy
 	p.watch.mu.Lock()
 	defer p.watch.mu.Unlock()
+	w.o.Index = &p.index // where the last committed poll found its tasks (keep.go)
 	r := p.diffWindow(w, p.ledger.Project(p.policy.ProjectID))
 	res := r.res
 	if t, ok := p.ledger.(toucher); ok && res.LastOKOnly {
@@ -45,6 +46,7 @@ func (p *Poller) Cycle(ctx context.Context) (diff.Result, error) {
 			return diff.Result{}, fmt.Errorf("committing poll result: %w", err)
 		}
 	}
+	p.keepListing(w.l, res.Next, r.o)
 	if p.fast > 0 {
 		p.learn.observe(r.res.Next, &r.o)
 	}

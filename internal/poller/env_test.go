@@ -45,7 +45,7 @@ type setup struct {
 }
 
 // newEnv builds the env s describes, with the poller's options changed by mod.
-func newEnv(t *testing.T, s setup, mod ...func(*Options)) *env {
+func newEnv(t testing.TB, s setup, mod ...func(*Options)) *env {
 	t.Helper()
 	s.sim.AK, s.sim.SK = ak, sk
 	sim := dcssim.New(s.sim)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	"notifier/internal/dcs"
@@ -29,14 +30,45 @@ type listing struct {
 	trialOld int   // tasks older than the window in the trial listing abandoned for this one
 	order    order // of the tasks read, by created_at
 	read     []*dcs.Page
+	own      *[]dcs.Task // tasks' pooled slice when there are several pages (else: the page's)
+	held     []bool      // by page read: the poller keeps it (see keep.go), release leaves it
 }
 
-// release hands the pages' bodies back (dcs.Page.Release): l.tasks must not be used after.
+// release hands the pages' bodies back (dcs.Page.Release), but those the poller keeps:
+// l.tasks must not be used after.
 func (l *listing) release() {
-	for _, pg := range l.read {
-		pg.Release()
+	for i, pg := range l.read {
+		if !l.held[i] {
+			pg.Release()
+		}
 	}
-	l.read, l.tasks = nil, nil
+	if l.own != nil {
+		clear(l.tasks)
+		*l.own = l.tasks[:0]
+		listings.Put(l.own)
+	}
+	l.read, l.tasks, l.own, l.held = nil, nil, nil, nil
+}
+
+// listings are the task slices of released listings of several pages (*[]dcs.Task).
+var listings sync.Pool
+
+// add appends a page's tasks. The first page's slice is the listing's; from the second
+// on, the tasks are gathered in a pooled slice.
+func (l *listing) add(tasks []dcs.Task) {
+	if len(l.read) == 1 {
+		l.tasks = tasks
+		return
+	}
+	if l.own == nil {
+		h, ok := listings.Get().(*[]dcs.Task)
+		if !ok {
+			h = new([]dcs.Task)
+		}
+		l.own = h
+		l.tasks = append((*h)[:0], l.tasks...)
+	}
+	l.tasks = append(l.tasks, tasks...)
 }
 
 // fetch reads pages until the last one: a short page, unless its task_count says more
@@ -57,26 +89,28 @@ func (p *Poller) fetch(ctx context.Context, start time.Time, param string, trial
 	start = start.Truncate(time.Second)
 	l := &listing{start: start, param: param}
 	offset := 0
-	var prevIDs map[string]struct{}
+	var prev []dcs.Task // the previous page's tasks
 	for {
 		if l.pages == maxPages {
 			return nil, fmt.Errorf("more than %d pages of %d tasks: giving up on this poll", maxPages, p.pageSize)
 		}
-		pg, err := p.lister.List(ctx, dcs.Query{Offset: offset, Limit: p.pageSize, Start: start, Param: param})
+		reuse := p.keptPage(l.pages)
+		pg, err := p.lister.List(ctx, dcs.Query{Offset: offset, Limit: p.pageSize, Start: start, Param: param, Reuse: reuse})
 		p.countRequest(err)
 		if err != nil {
 			l.release()
 			return nil, fmt.Errorf("page at offset %d: %w", offset, err)
 		}
 		l.read = append(l.read, pg)
+		l.held = append(l.held, reuse != nil && pg == reuse)
 		l.pages++
 		p.m.Pages.WithLabelValues(p.policy.ProjectID).Inc()
 		n := len(pg.Tasks) + pg.Skipped
-		if offset > 0 && len(pg.Tasks) > 0 && sameIDs(prevIDs, pg.Tasks) {
+		if offset > 0 && len(pg.Tasks) > 0 && sameIDs(prev, pg.Tasks) {
 			l.release()
 			return nil, fmt.Errorf("page at offset %d repeats the previous page: the server ignores offset", offset)
 		}
-		l.tasks = append(l.tasks, pg.Tasks...)
+		l.add(pg.Tasks)
 		l.skipped += pg.Skipped
 		l.order.add(pg.Tasks)
 		old := countBefore(pg.Tasks, start)
@@ -93,7 +127,7 @@ func (p *Poller) fetch(ctx context.Context, start time.Time, param string, trial
 			return l, nil
 		}
 		offset += n
-		prevIDs = ids(pg.Tasks)
+		prev = pg.Tasks // valid until the listing is released
 	}
 }
 
@@ -190,7 +224,20 @@ func ids(tasks []dcs.Task) map[string]struct{} {
 	return m
 }
 
-func sameIDs(prev map[string]struct{}, tasks []dcs.Task) bool {
+// sameIDs reports whether a page holds the same ids as the previous one. Most pages do
+// not even hold the first task of the next: that is checked first, without a map.
+func sameIDs(prevTasks, tasks []dcs.Task) bool {
+	first := -1
+	for i := range prevTasks {
+		if prevTasks[i].ID == tasks[0].ID {
+			first = i
+			break
+		}
+	}
+	if first < 0 {
+		return false
+	}
+	prev := ids(prevTasks)
 	if len(prev) != len(tasks) {
 		return false
 	}

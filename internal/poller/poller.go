@@ -107,7 +107,10 @@ type Poller struct {
 	warnedFull   bool
 	unordered    atomic.Bool // a listing was seen that is not newest first: never stop paging early
 	learn        learner
-	counted      struct { // the running tasks of the last state recorded, under mu
+	keptMu       sync.Mutex
+	kept         []*dcs.Page // the last committed poll's pages, for the next (keep.go)
+	index        diff.Index  // where its diff found their tasks, while they are kept; Cycle's
+	counted      struct {    // the running tasks of the last state recorded, under mu
 		tasks  *diff.Tasks
 		active int
 	}

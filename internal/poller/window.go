@@ -147,6 +147,15 @@ func leftOut(prev *diff.ProjectState, l *listing) bool {
 		return false
 	}
 	start := l.start.UnixMilli()
+	older := false // checked first without the ids: All makes a string of each
+	for t := range prev.Tasks.Values() {
+		if older = t.Created < start; older {
+			break
+		}
+	}
+	if !older {
+		return false
+	}
 	var listed map[string]struct{}
 	for id, t := range prev.Tasks.All() {
 		if t.Created >= start {
