@@ -60,3 +60,20 @@ func TestClientFor(t *testing.T) {
 		t.Error("a missing file: no error")
 	}
 }
+
+func TestReadURL(t *testing.T) {
+	env := map[string]string{"GOOD": "https://hooks.example/x" + secretPath, "BAD": "hooks.example" + secretPath}
+	getenv := func(k string) string { return env[k] }
+	if u, err := ReadURL("webhook[0]", "GOOD", "", getenv); err != nil || u.Reveal() != env["GOOD"] {
+		t.Errorf("ReadURL(GOOD) = %v", err)
+	}
+	for name, want := range map[string]string{
+		"BAD":   "webhook[0].url_env: the URL in environment variable BAD is not an absolute http(s) URL",
+		"UNSET": "webhook[0].url_env: secret: environment variable UNSET is empty or unset",
+	} {
+		_, err := ReadURL("webhook[0]", name, "", getenv)
+		if err == nil || err.Error() != want || strings.Contains(err.Error(), "S3cr3t") {
+			t.Errorf("ReadURL(%s) = %v, want %q", name, err, want)
+		}
+	}
+}
