@@ -17,6 +17,7 @@ import (
 	"notifier/internal/sinks/natssink"
 	"notifier/internal/sinks/pagerduty"
 	"notifier/internal/sinks/slacksink"
+	"notifier/internal/sinks/teams"
 	"notifier/internal/sinks/webhook"
 )
 
@@ -38,6 +39,7 @@ type Config struct {
 	PagerDuty    []pagerduty.Config    `toml:"pagerduty,omitempty"`
 	Alertmanager []alertmanager.Config `toml:"alertmanager,omitempty"`
 	Webhook      []webhook.Config      `toml:"webhook,omitempty"`
+	Teams        []teams.Config        `toml:"teams,omitempty"`
 }
 
 // kinds is the one list of the kinds of receiver, each bound to where c holds its
@@ -53,6 +55,7 @@ func (c *Config) kinds() []receiver.Binding {
 		receiver.List(pagerduty.Spec, &c.PagerDuty),
 		receiver.List(alertmanager.Spec, &c.Alertmanager),
 		receiver.List(webhook.Spec, &c.Webhook),
+		receiver.List(teams.Spec, &c.Teams),
 	}
 }
 
