@@ -376,3 +376,22 @@ func golden(t *testing.T, name, got string) {
 		t.Errorf("%s changed:\n%s\nwant:\n%s", path, got, want)
 	}
 }
+
+// A refusal that echoes a headers_env value or the URL shows neither in the error the
+// dispatcher logs.
+func TestRefusalEchoingSecretsShowsNone(t *testing.T) {
+	const token = "Bearer t0ken-of-the-hook"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "refused "+r.Header.Get("Authorization")+" for "+r.URL.String(), http.StatusUnauthorized)
+	}))
+	t.Cleanup(srv.Close)
+	s := sink(srv.URL+secretPath, webhook.Config{}, webhook.Options{Header: http.Header{"Authorization": {token}}, Hidden: []string{token}})
+	_, err := s.Send(t.Context(), []event.Event{sample(t, "gap")})
+	if !retry.IsPermanent(err) || strings.Contains(err.Error(), "t0ken") || strings.Contains(err.Error(), "S3cr3t") ||
+		!strings.Contains(err.Error(), "HTTP 401 Unauthorized: refused <secret>") {
+		t.Errorf("Send = %v", err)
+	}
+	if got := fmt.Sprintf("%v %+v %#v", s, s, s); strings.Contains(got, "S3cr3t") || strings.Contains(got, "t0ken") {
+		t.Errorf("the Sink prints a secret: %s", got)
+	}
+}
