@@ -326,3 +326,18 @@ func TestConfig(t *testing.T) {
 		t.Errorf("CheckEnvironment = %v", err)
 	}
 }
+
+// An unreachable workflow is retried, and neither the error nor the Sink printed shows
+// its URL.
+func TestUnreachableIsRetriedWithoutTheURL(t *testing.T) {
+	f := newWorkflows(t)
+	f.Close()
+	s := newSink(t, f.URL+secretQuery, nil)
+	_, err := s.Send(t.Context(), []event.Event{sample(t, "gap")})
+	if err == nil || retry.IsPermanent(err) || strings.Contains(err.Error(), "S3cr3t") || strings.Contains(err.Error(), f.URL) {
+		t.Errorf("Send = %v", err)
+	}
+	if got := fmt.Sprintf("%v %+v %#v", s, s, s); strings.Contains(got, "S3cr3t") {
+		t.Errorf("the Sink prints its URL: %s", got)
+	}
+}
