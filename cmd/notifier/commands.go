@@ -173,6 +173,7 @@ var commands = []*command{
 			http.StringVar(&f.HTTPListen)
 			c.Flag("jetstream", "enable JetStream on the embedded server and publish through it").BoolVar(&f.JetStream)
 			c.Flag("json", "print each event as CloudEvent JSON on stdout (notes go to stderr)").BoolVar(&f.JSON)
+			c.Flag("webhook", "add a [[webhook]] receiver sending every event to a local service that prints each request (headers and body)").BoolVar(&f.Webhook)
 			c.Flag("duration", "stop after this long, e.g. 75s (default: when the script has finished)").DurationVar(&f.Duration)
 			c.Flag("speed", "play the script this many times faster than real time").Default("1").FloatVar(&f.Speed)
 			c.Flag("log-level", "level of the notifier's own log on stderr (debug, info, warn, error)").Default("warn").StringVar(&f.logLevel)

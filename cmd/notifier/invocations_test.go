@@ -199,7 +199,8 @@ func TestFlagHelp(t *testing.T) {
 		"  -json\n    \tprint each event as CloudEvent JSON on stdout (notes go to stderr)\n" +
 		"  -log-level string\n    \tlevel of the notifier's own log on stderr (debug, info, warn, error) (default \"warn\")\n" +
 		"  -nats-port int\n    \tport of the embedded NATS server on 127.0.0.1 (0: a free port)\n" +
-		"  -speed float\n    \tplay the script this many times faster than real time (default 1)\n\n"
+		"  -speed float\n    \tplay the script this many times faster than real time (default 1)\n" +
+		"  -webhook\n    \tadd a [[webhook]] receiver sending every event to a local service that prints each request (headers and body)\n\n"
 	if !strings.Contains(stdout, want) {
 		t.Errorf("demo --help:\n%s\nwant its flags as\n%s", stdout, want)
 	}

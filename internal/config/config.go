@@ -17,6 +17,8 @@ import (
 	"notifier/internal/sinks/natssink"
 	"notifier/internal/sinks/pagerduty"
 	"notifier/internal/sinks/slacksink"
+	"notifier/internal/sinks/teams"
+	"notifier/internal/sinks/webhook"
 )
 
 // Config is the whole configuration of the notifier.
@@ -36,6 +38,8 @@ type Config struct {
 	// key of each entry.
 	PagerDuty    []pagerduty.Config    `toml:"pagerduty,omitempty"`
 	Alertmanager []alertmanager.Config `toml:"alertmanager,omitempty"`
+	Webhook      []webhook.Config      `toml:"webhook,omitempty"`
+	Teams        []teams.Config        `toml:"teams,omitempty"`
 }
 
 // kinds is the one list of the kinds of receiver, each bound to where c holds its
@@ -50,6 +54,8 @@ func (c *Config) kinds() []receiver.Binding {
 		receiver.List(slacksink.ChannelSpec, &c.Slack.Channels),
 		receiver.List(pagerduty.Spec, &c.PagerDuty),
 		receiver.List(alertmanager.Spec, &c.Alertmanager),
+		receiver.List(webhook.Spec, &c.Webhook),
+		receiver.List(teams.Spec, &c.Teams),
 	}
 }
 

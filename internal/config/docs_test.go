@@ -53,8 +53,32 @@ func uncommentTables(doc string) string {
 	return strings.Join(lines, "\n")
 }
 
-// mapKey reports whether the accepted key a is a table of free keys.
-func mapKey(a string) bool { return a == "stuck.after" }
+// mapKey reports whether the accepted key a is a table of free keys: a map, such as
+// stuck.after (task names) or a receiver's headers.
+func mapKey(a string) bool {
+	maps := map[string]bool{}
+	mapFields("", reflect.TypeFor[Config](), maps)
+	return maps[a]
+}
+
+// mapFields lists the keys of t that are maps, walking it as fieldKeys does.
+func mapFields(prefix string, t reflect.Type, out map[string]bool) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag := strings.Split(f.Tag.Get("toml"), ",")[0]
+		switch {
+		case f.Anonymous && tag == "" && table(f.Type):
+			mapFields(prefix, f.Type, out)
+		case tag == "" || tag == "-":
+		case table(f.Type):
+			mapFields(join(prefix, tag), f.Type, out)
+		case f.Type.Kind() == reflect.Slice && table(f.Type.Elem()):
+			mapFields(join(prefix, tag)+"[]", f.Type.Elem(), out)
+		case f.Type.Kind() == reflect.Map:
+			out[join(prefix, tag)] = true
+		}
+	}
+}
 
 // table reports whether t decodes as a TOML table of keys: a struct with fields that does
 // not decode itself from a string (as Duration does).

@@ -37,6 +37,9 @@ type Options struct {
 	Notes      io.Writer           // banner, narration and summary; nil: the events' writer
 	Getenv     func(string) string // where SLACK_WEBHOOK_URL is read; nil: os.Getenv
 	Version    string              // reported by notifier_build_info
+	// Webhook adds a [[webhook]] receiver sending every event to a local server that
+	// prints what it gets: the body shape a subscriber's service sees.
+	Webhook bool
 }
 
 // Run plays the demo script and prints each event published to NATS on stdout, until the
@@ -86,6 +89,9 @@ func Run(ctx context.Context, o Options, stdout io.Writer) error {
 	srv.Set(a, o.Log)
 
 	p := newPrinter(stdout, o.Notes, o.JSON)
+	if w.hook != nil {
+		w.hook.p.Store(p)
+	}
 	sub, err := p.subscribe(w.natsURL(), cfg.NATS.SubjectPrefix)
 	if err != nil {
 		return err
@@ -114,6 +120,9 @@ func Run(ctx context.Context, o Options, stdout io.Writer) error {
 		p.notef("demo: draining the subscriber: %v\n", err)
 	}
 	p.summary(w.sim.Stats().Requests, time.Since(began))
+	if w.hook != nil {
+		p.notef("the webhook received %d requests\n", w.hook.received.Load())
+	}
 	if runErr != nil {
 		return fmt.Errorf("demo: %w", runErr)
 	}
@@ -172,6 +181,10 @@ func banner(p *printer, o *Options, w *world, prefix, page string) {
 	if o.Getenv(slackEnv) != "" {
 		slack = "posting to $" + slackEnv
 	}
+	hook := "not configured (--webhook adds one printing what it receives)"
+	if w.hook != nil {
+		hook = w.hook.url + "  (a [[webhook]] receiver, signed: each request is printed)"
+	}
 	js := ""
 	if o.JetStream {
 		js = "  (JetStream on)"
@@ -183,8 +196,9 @@ func banner(p *printer, o *Options, w *world, prefix, page string) {
 		"    watch it:          nats sub '%s.>' --server %s\n"+
 		"  status page          %s  (and /metrics  /healthz  /readyz)\n"+
 		"  Slack                %s\n"+
+		"  webhook              %s\n"+
 		"The script takes about %s; Ctrl-C stops earlier.\n\n",
-		o.Version, w.simURL, w.project, region, w.natsURL(), js, prefix, w.natsURL(), page, slack, total)
+		o.Version, w.simURL, w.project, region, w.natsURL(), js, prefix, w.natsURL(), page, slack, hook, total)
 }
 
 // runServed runs the pipeline until ctx ends, or until the endpoints fail: then it stops

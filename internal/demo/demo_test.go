@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -170,5 +171,36 @@ func TestDemoConfigWithSlackIsValid(t *testing.T) {
 	}
 	if len(cfg.Slack.Webhooks) != 1 {
 		t.Errorf("%d webhooks, want 1", len(cfg.Slack.Webhooks))
+	}
+}
+
+// With --webhook a local service gets every event the pipeline publishes, signed, as a
+// structured CloudEvent, and the demo prints each request it receives.
+func TestRunWithWebhook(t *testing.T) {
+	var out, notes testutil.SyncBuffer
+	o := Options{Speed: speed, JSON: true, Webhook: true, Notes: &notes, Version: "test", Getenv: func(string) string { return "" }}
+	if err := Run(t.Context(), o, &out); err != nil {
+		t.Fatalf("Run: %v\nnotes:\n%s", err, notes.String())
+	}
+	events := strings.Count(out.String(), "\n")
+	n := notes.String()
+	requests := strings.Count(n, "  webhook   POST /events (signature verified)\n")
+	if events == 0 || requests != events || strings.Contains(n, "DOES NOT VERIFY") {
+		t.Errorf("%d events on NATS, %d verified webhook requests printed", events, requests)
+	}
+	for _, s := range []string{
+		"webhook              http://127.0.0.1:",
+		"Content-Type: application/cloudevents+json; charset=utf-8",
+		`"specversion": "1.0"`,
+		`"type": "com.huaweicloud.dcs.task.status_changed"`,
+		"X-Notifier-Signature: sha256=",
+		fmt.Sprintf("the webhook received %d requests", events),
+	} {
+		if !strings.Contains(n, s) {
+			t.Errorf("notes lack %q", s)
+		}
+	}
+	if t.Failed() {
+		t.Logf("notes:\n%s", n)
 	}
 }

@@ -37,6 +37,7 @@ type world struct {
 	simSrv  *http.Server
 	served  chan struct{} // a token per request that reached the simulator
 	nats    *server.Server
+	hook    *hook // --webhook; nil without
 }
 
 // startWorld starts the simulator (which checks every request's signature against a fresh
@@ -60,6 +61,11 @@ func startWorld(o *Options, dir string) (_ *world, err error) {
 
 	if err := w.startNATS(o, dir); err != nil {
 		return nil, err
+	}
+	if o.Webhook {
+		if w.hook, err = startHook(); err != nil {
+			return nil, err
+		}
 	}
 	return w, nil
 }
@@ -115,6 +121,14 @@ func (w *world) getenv(cfg *config.Config, next func(string) string) func(string
 		case cfg.DCS.SKEnv:
 			return w.sk
 		}
+		if w.hook != nil {
+			switch key {
+			case hookURLEnv:
+				return w.hook.url
+			case hookSecretEnv:
+				return w.hook.secret
+			}
+		}
 		return next(key)
 	}
 }
@@ -144,6 +158,9 @@ func (w *world) config(o *Options, dir string) (*config.Config, error) {
 	if o.Getenv(slackEnv) != "" {
 		cfg.Slack.Webhooks = []slacksink.WebhookConfig{{Common: receiver.Common{Name: "demo", MinSeverity: "info", MaxPending: config.DefaultMaxPending}, URLEnv: slackEnv}}
 	}
+	if w.hook != nil {
+		cfg.Webhook = append(cfg.Webhook, w.hook.receiver())
+	}
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("demo: configuration: %w", err)
 	}
@@ -167,6 +184,9 @@ func (w *world) close() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		_ = w.simSrv.Shutdown(ctx)
 		cancel()
+	}
+	if w.hook != nil {
+		w.hook.close()
 	}
 	if w.nats != nil {
 		w.nats.Shutdown()

@@ -89,26 +89,46 @@ func postJSON(ctx context.Context, client *http.Client, rawURL string, v any, he
 	if err != nil {
 		return nil, fmt.Errorf("encode the request: %w", err)
 	}
+	h := http.Header{"Content-Type": {"application/json"}}
+	var hidden []string
+	for k, vs := range header {
+		for _, hv := range vs {
+			h.Add(k, hv)
+			if len(hv) >= 8 {
+				hidden = append(hidden, hv)
+			}
+		}
+	}
+	return send(ctx, client, http.MethodPost, rawURL, body, h, hidden, public)
+}
+
+// Send sends body to rawURL, a secret as PostJSON's is, with method and header (its
+// Content-Type among them), and reads the answer; hidden are values (a header's token)
+// kept out of errors and of Check's excerpt as the URL is. Its errors are PostJSON's.
+func Send(ctx context.Context, client *http.Client, method, rawURL string, body []byte, header http.Header, hidden []string) (*Response, error) {
+	return send(ctx, client, method, rawURL, body, header, hidden, false)
+}
+
+func send(ctx context.Context, client *http.Client, method, rawURL string, body []byte, header http.Header, hidden []string, public bool) (*Response, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		return nil, errors.New("the URL does not parse") // url.Parse's error quotes it
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, rawURL, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, method, rawURL, bytes.NewReader(body))
 	if err != nil {
 		return nil, errors.New("cannot build a request for the URL")
 	}
-	req.Header.Set("Content-Type", "application/json")
 	secrets, shown := secretForms(rawURL, u), "<secret>"
 	if public {
 		secrets, shown = passwordOf(u), Shown(rawURL)
 	}
-	for k, vs := range header {
-		for _, hv := range vs {
-			req.Header.Add(k, hv)
-			if len(hv) >= 8 {
-				secrets = append(secrets, hv)
-			}
+	for _, hv := range hidden {
+		if hv != "" {
+			secrets = append(secrets, hv)
 		}
+	}
+	for k, vs := range header {
+		req.Header[k] = append(req.Header[k], vs...)
 	}
 	resp, err := client.Do(req)
 	if err != nil {

@@ -2,11 +2,7 @@ package alertmanager
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"fmt"
-	"net/http"
-	"os"
 	"strings"
 	"time"
 
@@ -137,13 +133,8 @@ func check(c *Config, key string, getenv func(string) string) []error {
 			errs = append(errs, fmt.Errorf("%s: %w (receiver %q)", k, err, c.Name))
 		}
 	}
-	if c.TLSCAFile == "" {
-		return errs
-	}
-	if pem, err := os.ReadFile(c.TLSCAFile); err != nil {
+	if _, _, err := httpx.ClientFor(0, c.TLSCAFile); err != nil {
 		errs = append(errs, fmt.Errorf("%s.tls_ca_file: %w", key, err))
-	} else if !x509.NewCertPool().AppendCertsFromPEM(pem) {
-		errs = append(errs, fmt.Errorf("%s.tls_ca_file: %s holds no PEM certificate", key, c.TLSCAFile))
 	}
 	return errs
 }
@@ -160,7 +151,7 @@ func open(c *Config, key string, d receiver.Deps) (receiver.Opened, error) {
 		}
 		*s.to = v
 	}
-	client, pem, err := caClient(c.TLSCAFile)
+	client, pem, err := httpx.ClientFor(0, c.TLSCAFile)
 	if err != nil {
 		return receiver.Opened{}, fmt.Errorf("%s.tls_ca_file: %w", key, err)
 	}
@@ -175,25 +166,6 @@ func open(c *Config, key string, d receiver.Deps) (receiver.Opened, error) {
 	}
 	return receiver.Opened{Sink: s, Read: []string{auth.User.Reveal(), auth.Password.Reveal(),
 		auth.BearerToken.Reveal(), string(pem), string(read)}}, nil
-}
-
-// caClient is the client of an Alertmanager verified with the CA certificates in file,
-// and what file holds, or nil (httpx's default) when file is "".
-func caClient(file string) (*http.Client, []byte, error) {
-	if file == "" {
-		return nil, nil, nil
-	}
-	pem, err := os.ReadFile(file)
-	if err != nil {
-		return nil, nil, err
-	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(pem) {
-		return nil, nil, fmt.Errorf("%s holds no PEM certificate", file)
-	}
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
-	return &http.Client{Transport: tr, Timeout: httpx.DefaultTimeout}, pem, nil
 }
 
 // render is what the Alertmanagers would be posted for evs, given what the receiver
