@@ -224,6 +224,21 @@ func TestDurationKeys(t *testing.T) {
 		"dcs.discover.refresh":         true,
 		"alertmanager.resend_interval": true, "alertmanager.failed_ttl": true,
 	}
+	// A receiver kind's durations (a timeout) are its entries' own keys: kind.key.
+	kinds := reflect.TypeFor[Config]()
+	for i := range kinds.NumField() {
+		f := kinds.Field(i)
+		if f.Type.Kind() != reflect.Slice || f.Type.Elem().Kind() != reflect.Struct {
+			continue
+		}
+		kind, _, _ := strings.Cut(f.Tag.Get("toml"), ",")
+		for j := range f.Type.Elem().NumField() {
+			if g := f.Type.Elem().Field(j); g.Type == reflect.TypeFor[Duration]() {
+				k, _, _ := strings.Cut(g.Tag.Get("toml"), ",")
+				want[kind+"."+k] = true
+			}
+		}
+	}
 	if got := durationKeys(); !reflect.DeepEqual(got, want) {
 		t.Errorf("durationKeys() = %v, want %v", got, want)
 	}
