@@ -14,6 +14,7 @@ import (
 	"notifier/internal/event"
 	"notifier/internal/receiver"
 	"notifier/internal/sinks/alertmanager"
+	"notifier/internal/sinks/feishu"
 	"notifier/internal/sinks/natssink"
 	"notifier/internal/sinks/pagerduty"
 	"notifier/internal/sinks/slacksink"
@@ -36,6 +37,7 @@ type Config struct {
 	// key of each entry.
 	PagerDuty    []pagerduty.Config    `toml:"pagerduty,omitempty"`
 	Alertmanager []alertmanager.Config `toml:"alertmanager,omitempty"`
+	Feishu       []feishu.Config       `toml:"feishu,omitempty"`
 }
 
 // kinds is the one list of the kinds of receiver, each bound to where c holds its
@@ -50,6 +52,7 @@ func (c *Config) kinds() []receiver.Binding {
 		receiver.List(slacksink.ChannelSpec, &c.Slack.Channels),
 		receiver.List(pagerduty.Spec, &c.PagerDuty),
 		receiver.List(alertmanager.Spec, &c.Alertmanager),
+		receiver.List(feishu.Spec, &c.Feishu),
 	}
 }
 
