@@ -14,6 +14,7 @@ import (
 	"notifier/internal/event"
 	"notifier/internal/receiver"
 	"notifier/internal/sinks/alertmanager"
+	"notifier/internal/sinks/dingtalk"
 	"notifier/internal/sinks/feishu"
 	"notifier/internal/sinks/natssink"
 	"notifier/internal/sinks/pagerduty"
@@ -38,6 +39,7 @@ type Config struct {
 	PagerDuty    []pagerduty.Config    `toml:"pagerduty,omitempty"`
 	Alertmanager []alertmanager.Config `toml:"alertmanager,omitempty"`
 	Feishu       []feishu.Config       `toml:"feishu,omitempty"`
+	DingTalk     []dingtalk.Config     `toml:"dingtalk,omitempty"`
 }
 
 // kinds is the one list of the kinds of receiver, each bound to where c holds its
@@ -53,6 +55,7 @@ func (c *Config) kinds() []receiver.Binding {
 		receiver.List(pagerduty.Spec, &c.PagerDuty),
 		receiver.List(alertmanager.Spec, &c.Alertmanager),
 		receiver.List(feishu.Spec, &c.Feishu),
+		receiver.List(dingtalk.Spec, &c.DingTalk),
 	}
 }
 
