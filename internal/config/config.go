@@ -19,6 +19,7 @@ import (
 	"notifier/internal/sinks/natssink"
 	"notifier/internal/sinks/pagerduty"
 	"notifier/internal/sinks/slacksink"
+	"notifier/internal/sinks/wecom"
 )
 
 // Config is the whole configuration of the notifier.
@@ -40,6 +41,7 @@ type Config struct {
 	Alertmanager []alertmanager.Config `toml:"alertmanager,omitempty"`
 	Feishu       []feishu.Config       `toml:"feishu,omitempty"`
 	DingTalk     []dingtalk.Config     `toml:"dingtalk,omitempty"`
+	WeCom        []wecom.Config        `toml:"wecom,omitempty"`
 }
 
 // kinds is the one list of the kinds of receiver, each bound to where c holds its
@@ -56,6 +58,7 @@ func (c *Config) kinds() []receiver.Binding {
 		receiver.List(alertmanager.Spec, &c.Alertmanager),
 		receiver.List(feishu.Spec, &c.Feishu),
 		receiver.List(dingtalk.Spec, &c.DingTalk),
+		receiver.List(wecom.Spec, &c.WeCom),
 	}
 }
 
