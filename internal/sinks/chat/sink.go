@@ -1,8 +1,8 @@
 // Package chat is what the group-chat robots share (Feishu, DingTalk, WeCom): the message
-// of an event as facts (Build) and of a burst as one digest (Digest), the pace of a robot
-// that allows so many messages a minute (Window), the one delivery loop (Sink) that posts
-// a message per event at that pace and one digest past it, and the webhook URL and
-// signing secret every robot is configured with (Endpoint). Each kind writes a Message
+// of an event as facts (Build) and of a burst as one digest (Digest), the one delivery
+// loop (Sink) that posts a message per event at the robot's pace (package pace) and one
+// digest past it, and the webhook URL and signing secret every robot is configured with
+// (Endpoint). Each kind writes a Message
 // in its own format, signs it and reads its robot's answer.
 package chat
 
@@ -19,6 +19,7 @@ import (
 	"notifier/internal/msgtmpl"
 	"notifier/internal/retry"
 	"notifier/internal/sinks"
+	"notifier/internal/sinks/pace"
 )
 
 // DigestOver is how many events may wait for one robot before they go out as one digest
@@ -32,7 +33,7 @@ type Options struct {
 	// retry.Permanent when a retry cannot help.
 	Post func(ctx context.Context, m *Message) error
 	Log  zerolog.Logger
-	Pace *Window // the robot's limit; nil: none
+	Pace *pace.Window // the robot's limit; nil: none
 	// Statuses tell a finished task from a running one; nil: event.DefaultStatuses.
 	Statuses event.Statuses
 	Links    []linktmpl.Link             // slack.links: buttons

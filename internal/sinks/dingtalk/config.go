@@ -10,6 +10,7 @@ import (
 	"notifier/internal/receiver"
 	"notifier/internal/secret"
 	"notifier/internal/sinks/chat"
+	"notifier/internal/sinks/pace"
 )
 
 // Config is one DingTalk custom robot ([[dingtalk]]). Its webhook URL holds the robot's
@@ -66,8 +67,8 @@ func open(c *Config, key string, d receiver.Deps) (receiver.Opened, error) {
 	}
 	// The robot's limit is its own: the receivers posting to it share one pace, which a
 	// reload keeps.
-	pace := d.Share(chat.PaceKey("dingtalk", ep.URL), func() any { return chat.NewWindow(PerMinute, time.Minute, nil, nil) }).(*chat.Window)
-	s, err := New(Options{Name: c.Name, URL: ep.URL, Secret: ep.Secret, Client: ep.Client, Deps: d, Template: tmpl, Pace: pace})
+	p := d.Share(chat.PaceKey("dingtalk", ep.URL), func() any { return pace.NewWindow(PerMinute, time.Minute, nil, nil) }).(*pace.Window)
+	s, err := New(Options{Name: c.Name, URL: ep.URL, Secret: ep.Secret, Client: ep.Client, Deps: d, Template: tmpl, Pace: p})
 	if err != nil {
 		return receiver.Opened{}, err
 	}

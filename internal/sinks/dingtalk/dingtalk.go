@@ -27,6 +27,7 @@ import (
 	"notifier/internal/receiver"
 	"notifier/internal/secret"
 	"notifier/internal/sinks/chat"
+	"notifier/internal/sinks/pace"
 )
 
 // TooFast is the code of DingTalk's "send too fast": the one refusal retried.
@@ -42,7 +43,7 @@ type Options struct {
 	Client      *http.Client
 	Deps        receiver.Deps // the log, statuses, links, windows
 	Template    *msgtmpl.Renderer
-	Pace        *chat.Window     // the robot's limit; nil: none (a render)
+	Pace        *pace.Window     // the robot's limit; nil: none (a render)
 	Now         func() time.Time // nil: time.Now
 }
 

@@ -18,6 +18,7 @@ import (
 	"notifier/internal/secret"
 	"notifier/internal/sinks/chat"
 	"notifier/internal/sinks/dingtalk"
+	"notifier/internal/sinks/pace"
 	"notifier/internal/testkit/chatfake"
 	"notifier/internal/testkit/testutil"
 )
@@ -150,7 +151,7 @@ func TestPacedToTwentyAMinuteThenOneDigest(t *testing.T) {
 	t.Cleanup(f.Close)
 	f.SetNow(clk.Now)
 	s, err := dingtalk.New(dingtalk.Options{Name: "ops", URL: secret.Secret(f.URL()), Secret: "SECpace",
-		Client: f.Client(), Pace: chat.NewWindow(dingtalk.PerMinute, time.Minute, clk.Now, clk.Wait), Now: clk.Now})
+		Client: f.Client(), Pace: pace.NewWindow(dingtalk.PerMinute, time.Minute, clk.Now, clk.Wait), Now: clk.Now})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,6 +19,7 @@ import (
 	"notifier/internal/receiver"
 	"notifier/internal/secret"
 	"notifier/internal/sinks/chat"
+	"notifier/internal/sinks/pace"
 )
 
 // FreqLimited is the code of WeCom's "api freq out of limit": the one refusal retried.
@@ -37,7 +38,7 @@ type Options struct {
 	Client   *http.Client
 	Deps     receiver.Deps // the log, statuses, links, windows
 	Template *msgtmpl.Renderer
-	Pace     *chat.Window     // the robot's limit; nil: none (a render)
+	Pace     *pace.Window     // the robot's limit; nil: none (a render)
 	Now      func() time.Time // nil: time.Now
 }
 

@@ -17,6 +17,7 @@ import (
 	"notifier/internal/retry"
 	"notifier/internal/secret"
 	"notifier/internal/sinks/chat"
+	"notifier/internal/sinks/pace"
 	"notifier/internal/sinks/wecom"
 	"notifier/internal/testkit/chatfake"
 	"notifier/internal/testkit/testutil"
@@ -132,7 +133,7 @@ func TestPacedToTwentyAMinuteThenOneDigest(t *testing.T) {
 	t.Cleanup(f.Close)
 	f.SetNow(clk.Now)
 	s, err := wecom.New(wecom.Options{Name: "ops", URL: secret.Secret(f.URL()), Client: f.Client(),
-		Pace: chat.NewWindow(wecom.PerMinute, time.Minute, clk.Now, clk.Wait), Now: clk.Now})
+		Pace: pace.NewWindow(wecom.PerMinute, time.Minute, clk.Now, clk.Wait), Now: clk.Now})
 	if err != nil {
 		t.Fatal(err)
 	}

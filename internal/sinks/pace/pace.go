@@ -1,4 +1,8 @@
-package chat
+// Package pace holds a receiver to its service's rate limit: a Window allows N posts in any
+// period (one a second for a Slack webhook, twenty a minute for a DingTalk or WeCom robot),
+// and Wait returns when one more may go. Whoever posts decides what to do when the window
+// is full (Slack's webhook waits; the chat robots send what waits as one digest).
+package pace
 
 import (
 	"context"
@@ -8,10 +12,11 @@ import (
 	"notifier/internal/retry"
 )
 
-// Window paces the posts to one robot that allows N messages in any period (DingTalk and
-// WeCom: 20 a minute): Wait returns when one more may go and counts it. Receivers that
-// post to the same robot share one (receiver.Deps.Share), as the robot counts them
-// together. It is safe for concurrent use.
+// Window paces the posts to one service that allows N in any period (DingTalk and WeCom
+// robots: 20 a minute; a Slack webhook: one a second): Wait returns when one more may go
+// and counts it. Receivers that post to the same service share one
+// (receiver.Deps.Share), as the service counts them together. It is safe for concurrent
+// use; a nil Window never waits.
 type Window struct {
 	mu    sync.Mutex
 	n     int
