@@ -101,7 +101,7 @@ func decode(body []byte) (int, string, bool) {
 	return 0, "", false
 }
 
-// escape makes a value safe in lark_md: no tag (<at>, <font>) and no link can be formed.
+// escape makes a value safe in lark_md: it can form no tag (<at>, <font>).
 func escape(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "[", "\\[", "]", "\\]").Replace(s)
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
 }

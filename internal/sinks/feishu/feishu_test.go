@@ -222,3 +222,27 @@ func golden(t *testing.T, name string, v any) {
 		t.Errorf("%s differs from the golden file:\n%s", name, got)
 	}
 }
+
+// TestTemplateShapesTitleAndBody: a template's title is the header, its body replaces the
+// facts, values are escaped and mention writes Feishu's <at>.
+func TestTemplateShapesTitleAndBody(t *testing.T) {
+	f := chatfake.NewFeishu("6f1c6a3e-2b1d-4c8e-9f0a-123456789abc", "")
+	t.Cleanup(f.Close)
+	c := feishu.Config{Common: receiver.Common{Name: "ops",
+		Template: `{{define "title"}}DCS {{.Label}}{{end}}{{define "body"}}{{mention "ou_0123"}} **{{.TaskName}}** {{.ErrorMessage}}{{end}}`}, URLEnv: "U"}
+	s := open(t, c, map[string]string{"U": f.URL()})
+	e := sample(t, "switchover-failed")
+	e.Data.Task = json.RawMessage(`{"id":"t1","name":"masterStandbySwapJob","status":"FAILED","error_code":"1","error_msg":"<at user_id=\"all\"></at> boom"}`)
+	if _, err := s.Send(t.Context(), []event.Event{e}); err != nil {
+		t.Fatalf("%v (refused %v)", err, f.Refused())
+	}
+	card := f.Taken()[0]["card"].(map[string]any)
+	title := card["header"].(map[string]any)["title"].(map[string]any)["content"]
+	body := card["elements"].([]any)[0].(map[string]any)["text"].(map[string]any)["content"]
+	if title != "DCS Master/standby switchover failed" {
+		t.Errorf("title %q", title)
+	}
+	if want := `<at user_id="ou_0123"></at> **masterStandbySwapJob** &lt;at user_id="all"&gt;&lt;/at&gt; boom`; body != want {
+		t.Errorf("body %q\nwant %q", body, want)
+	}
+}
