@@ -39,7 +39,8 @@ type core struct {
 	*httptest.Server
 	mu     sync.Mutex
 	now    func() time.Time
-	limit  int
+	limit  int // messages a minute
+	burst  int // messages a second; 0: no such limit
 	sent   []time.Time
 	reqs   []Request
 	forced []Answer
@@ -130,6 +131,17 @@ func (c *core) limited() bool {
 	c.sent = c.sent[i:]
 	if len(c.sent) >= c.limit {
 		return true
+	}
+	if c.burst > 0 {
+		n := 0
+		for _, t := range c.sent {
+			if t.After(now.Add(-time.Second)) {
+				n++
+			}
+		}
+		if n >= c.burst {
+			return true
+		}
 	}
 	c.sent = append(c.sent, now)
 	return false

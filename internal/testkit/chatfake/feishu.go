@@ -34,10 +34,11 @@ type Feishu struct {
 }
 
 // NewFeishu starts a fake bot with token whose secret (if not "") is checked; 100
-// messages a minute, Feishu's documented limit for a custom bot.
+// messages a minute and 5 a second, Feishu's documented limits for a custom bot.
 func NewFeishu(token, secret string) *Feishu {
 	f := &Feishu{Token: token, Secret: secret}
 	f.init(f.serve, 100)
+	f.burst = 5
 	return f
 }
 
