@@ -33,7 +33,10 @@ type Options struct {
 	// retry.Permanent when a retry cannot help.
 	Post func(ctx context.Context, m *Message) error
 	Log  zerolog.Logger
-	Pace *pace.Window // the robot's limit; nil: none
+	Pace *pace.Window // the robot's limit; past it what waits is one digest; nil: none
+	// Space is a short limit every post waits for, without a digest (Feishu: 5 a
+	// second, beside its 100 a minute); nil: none.
+	Space *pace.Window
 	// Statuses tell a finished task from a running one; nil: event.DefaultStatuses.
 	Statuses event.Statuses
 	Links    []linktmpl.Link             // slack.links: buttons
@@ -88,7 +91,7 @@ func (s *Sink) Send(ctx context.Context, evs []event.Event) (int, error) {
 	for i := range evs {
 		rest := len(evs) - i
 		if rest > 1 && (rest > DigestOver || !s.o.Pace.Free()) {
-			if err := s.o.Pace.Wait(ctx); err != nil {
+			if err := s.wait(ctx); err != nil {
 				return i, err
 			}
 			if err := s.o.Post(ctx, s.Digest(evs[i:])); err != nil {
@@ -100,7 +103,7 @@ func (s *Sink) Send(ctx context.Context, evs []event.Event) (int, error) {
 			s.log.Info().Int("events", rest).Msg("posted a digest of a burst of events")
 			return len(evs), nil
 		}
-		if err := s.o.Pace.Wait(ctx); err != nil {
+		if err := s.wait(ctx); err != nil {
 			return i, err
 		}
 		if err := s.o.Post(ctx, s.Message(&evs[i])); err != nil {
@@ -108,6 +111,14 @@ func (s *Sink) Send(ctx context.Context, evs []event.Event) (int, error) {
 		}
 	}
 	return len(evs), nil
+}
+
+// wait returns when the robot's limits allow one more post, and counts it.
+func (s *Sink) wait(ctx context.Context) error {
+	if err := s.o.Pace.Wait(ctx); err != nil {
+		return err
+	}
+	return s.o.Space.Wait(ctx)
 }
 
 // Message is what the robot is sent for e: Build's, with the template's title and body
