@@ -10,6 +10,7 @@ import (
 	"notifier/internal/receiver"
 	"notifier/internal/secret"
 	"notifier/internal/sinks/chat"
+	"notifier/internal/sinks/pace"
 )
 
 // Config is one Feishu (Lark) custom bot ([[feishu]]). Its webhook URL holds the bot's
@@ -64,7 +65,14 @@ func open(c *Config, key string, d receiver.Deps) (receiver.Opened, error) {
 	if err != nil {
 		return receiver.Opened{}, err
 	}
-	s, err := New(Options{Name: c.Name, URL: ep.URL, Secret: ep.Secret, Client: ep.Client, Deps: d, Template: tmpl})
+	// The bot's limits are its own: the receivers posting to it share them, and a reload
+	// keeps them.
+	type limits struct{ minute, second *pace.Window }
+	l := d.Share(chat.PaceKey("feishu", ep.URL), func() any {
+		return limits{pace.NewWindow(PerMinute, time.Minute, nil, nil), pace.NewWindow(PerSecond, time.Second, nil, nil)}
+	}).(limits)
+	s, err := New(Options{Name: c.Name, URL: ep.URL, Secret: ep.Secret, Client: ep.Client, Deps: d, Template: tmpl,
+		Pace: l.minute, Space: l.second})
 	if err != nil {
 		return receiver.Opened{}, err
 	}

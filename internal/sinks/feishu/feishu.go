@@ -4,6 +4,9 @@
 // (package chat). With a secret, each body carries "timestamp" and "sign" as Feishu
 // documents for the bot's signature check.
 //
+// At most 100 messages a minute and 5 a second go to one bot, its limits: past the minute's,
+// what waits is one digest.
+//
 // The bot answers HTTP 200 with {"code": …, "msg": …}: 0 is success, 11232 (frequency
 // limited) and HTTP 429 or 5xx are retried, any other code (19021 a wrong signature,
 // 19024 a missing keyword, 19001 a wrong token) drops the event for this receiver with
@@ -25,10 +28,17 @@ import (
 	"notifier/internal/receiver"
 	"notifier/internal/secret"
 	"notifier/internal/sinks/chat"
+	"notifier/internal/sinks/pace"
 )
 
 // RateLimited is the code of Feishu's "frequency limited": the one refusal retried.
 const RateLimited = 11232
+
+// Feishu's limits on a custom bot: 100 messages a minute, 5 a second.
+const (
+	PerMinute = 100
+	PerSecond = 5
+)
 
 // Options configure one bot's Sink.
 type Options struct {
@@ -37,6 +47,9 @@ type Options struct {
 	Client      *http.Client
 	Deps        receiver.Deps // the log, statuses, links, windows
 	Template    *msgtmpl.Renderer
+	// Pace and Space are the bot's limits, a minute's (past it, one digest) and a
+	// second's (waited for); nil: none (a render).
+	Pace, Space *pace.Window
 	Now         func() time.Time // nil: time.Now
 }
 
@@ -46,7 +59,7 @@ func New(o Options) (*chat.Sink, error) {
 		o.Now = time.Now
 	}
 	b := &bot{url: o.URL, secret: o.Secret, client: o.Client, now: o.Now}
-	return chat.New(chat.Options{Name: o.Name, Post: b.post, Log: o.Deps.Log, Statuses: o.Deps.Statuses,
+	return chat.New(chat.Options{Name: o.Name, Post: b.post, Log: o.Deps.Log, Pace: o.Pace, Space: o.Space, Statuses: o.Deps.Statuses,
 		Links: o.Deps.Links, During: o.Deps.During, Template: o.Template, Now: o.Now})
 }
 

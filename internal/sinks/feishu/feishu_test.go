@@ -15,9 +15,12 @@ import (
 	"notifier/internal/msgtmpl"
 	"notifier/internal/receiver"
 	"notifier/internal/retry"
+	"notifier/internal/secret"
 	"notifier/internal/sinks/chat"
 	"notifier/internal/sinks/feishu"
+	"notifier/internal/sinks/pace"
 	"notifier/internal/testkit/chatfake"
+	"notifier/internal/testkit/testutil"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -244,5 +247,44 @@ func TestTemplateShapesTitleAndBody(t *testing.T) {
 	}
 	if want := `<at user_id="ou_0123"></at> **masterStandbySwapJob** &lt;at user_id="all"&gt;&lt;/at&gt; boom`; body != want {
 		t.Errorf("body %q\nwant %q", body, want)
+	}
+}
+
+// TestPacedToFiveASecond: ten messages in a row keep to the bot's 5 a second (waiting on a
+// fake clock, no digest) and the bot never says "frequency limited"; without the pace its
+// sixth in a second is refused with 11232, which is retried.
+func TestPacedToFiveASecond(t *testing.T) {
+	clk := testutil.NewClock(time.Now())
+	f := chatfake.NewFeishu("6f1c6a3e-2b1d-4c8e-9f0a-123456789abc", "bot-secret")
+	t.Cleanup(f.Close)
+	f.SetNow(clk.Now)
+	s, err := feishu.New(feishu.Options{Name: "ops", URL: secret.Secret(f.URL()), Secret: "bot-secret", Client: f.Client(), Now: clk.Now,
+		Pace: pace.NewWindow(feishu.PerMinute, time.Minute, clk.Now, clk.Wait), Space: pace.NewWindow(feishu.PerSecond, time.Second, clk.Now, clk.Wait)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := clk.Now()
+	for i := range 10 {
+		if n, err := s.Send(t.Context(), []event.Event{sample(t, "switchover-started")}); n != 1 || err != nil {
+			t.Fatalf("message %d: %d, %v", i, n, err)
+		}
+	}
+	if len(f.Taken()) != 10 || len(f.Refused()) != 0 || clk.Now().Sub(start) != time.Second {
+		t.Fatalf("took %d, refused %v, waited %s", len(f.Taken()), f.Refused(), clk.Now().Sub(start))
+	}
+
+	unpaced, err := feishu.New(feishu.Options{Name: "ops", URL: secret.Secret(f.URL()), Secret: "bot-secret", Client: f.Client(), Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk.Add(time.Second)
+	for i := range 5 {
+		if _, err := unpaced.Send(t.Context(), []event.Event{sample(t, "switchover-started")}); err != nil {
+			t.Fatalf("message %d: %v", i, err)
+		}
+	}
+	_, err = unpaced.Send(t.Context(), []event.Event{sample(t, "switchover-started")})
+	if r, ok := chat.IsRefused(err); !ok || r.Code != feishu.RateLimited || retry.IsPermanent(err) {
+		t.Fatalf("sixth in a second: %v, want a retryable 11232", err)
 	}
 }
