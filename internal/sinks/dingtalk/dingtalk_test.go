@@ -257,3 +257,22 @@ func golden(t *testing.T, name string, v any) {
 		t.Errorf("%s differs from the golden file:\n%s", name, got)
 	}
 }
+
+// TestEveryMessageHoldsTheKeywordDCS: a robot whose security setting is the keyword "DCS",
+// as the docs advise, takes every kind of message, a digest included.
+func TestEveryMessageHoldsTheKeywordDCS(t *testing.T) {
+	f, s := fake(t, "")
+	f.Keywords = []string{"DCS"}
+	for _, name := range []string{"switchover-started", "switchover-succeeded", "switchover-failed", "stuck", "gap", "restored", "test"} {
+		if _, err := s.Send(t.Context(), []event.Event{sample(t, name)}); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	var burst []event.Event
+	for range 11 {
+		burst = append(burst, sample(t, "switchover-succeeded"))
+	}
+	if _, err := s.Send(t.Context(), burst); err != nil {
+		t.Errorf("digest: %v", err)
+	}
+}

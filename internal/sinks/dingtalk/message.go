@@ -71,5 +71,7 @@ func Text(m *chat.Message) string {
 			b.WriteString("- **" + f.Name + ":** " + escape(f.Value) + "\n")
 		}
 	}
+	// A robot that requires a keyword finds "DCS" in every message.
+	b.WriteString("\n###### DCS notifier\n")
 	return b.String()
 }
