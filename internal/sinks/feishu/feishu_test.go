@@ -288,3 +288,22 @@ func TestPacedToFiveASecond(t *testing.T) {
 		t.Fatalf("sixth in a second: %v, want a retryable 11232", err)
 	}
 }
+
+// TestEveryCardHoldsTheKeywordDCS: a bot whose security setting is the keyword "DCS", as
+// the docs advise, takes every kind of card, a digest included.
+func TestEveryCardHoldsTheKeywordDCS(t *testing.T) {
+	f, s := fake(t, "")
+	f.Keywords = []string{"DCS"}
+	for _, name := range []string{"switchover-started", "switchover-succeeded", "switchover-failed", "stuck", "gap", "restored", "test"} {
+		if _, err := s.Send(t.Context(), []event.Event{sample(t, name)}); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	var burst []event.Event
+	for range 11 {
+		burst = append(burst, sample(t, "switchover-succeeded"))
+	}
+	if _, err := s.Send(t.Context(), burst); err != nil {
+		t.Errorf("digest: %v", err)
+	}
+}
