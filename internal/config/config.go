@@ -14,11 +14,14 @@ import (
 	"notifier/internal/event"
 	"notifier/internal/receiver"
 	"notifier/internal/sinks/alertmanager"
+	"notifier/internal/sinks/dingtalk"
+	"notifier/internal/sinks/feishu"
 	"notifier/internal/sinks/natssink"
 	"notifier/internal/sinks/pagerduty"
 	"notifier/internal/sinks/slacksink"
 	"notifier/internal/sinks/teams"
 	"notifier/internal/sinks/webhook"
+	"notifier/internal/sinks/wecom"
 )
 
 // Config is the whole configuration of the notifier.
@@ -40,6 +43,9 @@ type Config struct {
 	Alertmanager []alertmanager.Config `toml:"alertmanager,omitempty"`
 	Webhook      []webhook.Config      `toml:"webhook,omitempty"`
 	Teams        []teams.Config        `toml:"teams,omitempty"`
+	Feishu       []feishu.Config       `toml:"feishu,omitempty"`
+	DingTalk     []dingtalk.Config     `toml:"dingtalk,omitempty"`
+	WeCom        []wecom.Config        `toml:"wecom,omitempty"`
 }
 
 // kinds is the one list of the kinds of receiver, each bound to where c holds its
@@ -56,6 +62,9 @@ func (c *Config) kinds() []receiver.Binding {
 		receiver.List(alertmanager.Spec, &c.Alertmanager),
 		receiver.List(webhook.Spec, &c.Webhook),
 		receiver.List(teams.Spec, &c.Teams),
+		receiver.List(feishu.Spec, &c.Feishu),
+		receiver.List(dingtalk.Spec, &c.DingTalk),
+		receiver.List(wecom.Spec, &c.WeCom),
 	}
 }
 

@@ -35,6 +35,7 @@ import (
 	"notifier/internal/msgtmpl"
 	"notifier/internal/retry"
 	"notifier/internal/secret"
+	"notifier/internal/sinks/pace"
 )
 
 // Options configure one webhook's Sink.
@@ -66,7 +67,7 @@ type Sink struct {
 	client *http.Client
 	log    zerolog.Logger
 	now    func() time.Time
-	gap    time.Duration
+	pace   *pace.Window // one post per MinGap
 	st     event.Statuses
 	links  []Link
 	during func(e *event.Event) string
@@ -74,8 +75,7 @@ type Sink struct {
 
 	// mu serialises Send: with several shards (nats-kv) several dispatchers share one
 	// webhook, and its one-post-per-second pace must hold across them.
-	mu   *sync.Mutex
-	last time.Time // when the last post ended
+	mu *sync.Mutex
 }
 
 // New builds the Sink from a validated entry and checks the URL read for it. Its errors
@@ -93,7 +93,6 @@ func New(o Options) (*Sink, error) {
 		url:    o.URL,
 		client: httpx.NewClient(o.Client),
 		now:    o.Now,
-		gap:    o.MinGap,
 		st:     o.Statuses,
 		during: o.During,
 		tmpl:   o.Template,
@@ -107,9 +106,11 @@ func New(o Options) (*Sink, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
-	if s.gap <= 0 {
-		s.gap = time.Second
+	gap := o.MinGap
+	if gap <= 0 {
+		gap = time.Second
 	}
+	s.pace = pace.NewWindow(1, gap, nil, nil)
 	if s.st == nil {
 		s.st = event.DefaultStatuses()
 	}
@@ -171,13 +172,12 @@ func (s *Sink) Send(ctx context.Context, evs []event.Event) (int, error) {
 	return len(evs), nil
 }
 
-// post waits for the gap since the last post, then posts msg.
+// post waits until a MinGap has passed since the last post began, then posts msg.
 func (s *Sink) post(ctx context.Context, msg *slack.WebhookMessage) error {
-	if err := retry.Sleep(ctx, s.gap-time.Since(s.last)); err != nil {
+	if err := s.pace.Wait(ctx); err != nil {
 		return err
 	}
 	resp, err := httpx.PostJSON(ctx, s.client, s.url.Reveal(), msg)
-	s.last = time.Now()
 	if err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err() // shutting down; the event stays pending

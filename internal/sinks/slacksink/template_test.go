@@ -14,6 +14,7 @@ import (
 	"notifier/internal/metrics"
 	"notifier/internal/msgtmpl"
 	"notifier/internal/receiver"
+	"notifier/internal/sinks/pace"
 )
 
 func renderer(t *testing.T, text string, errs *prometheus.CounterVec) *msgtmpl.Renderer {
@@ -106,7 +107,7 @@ func TestWebhookWithATemplateAsOpened(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := o.Sink.(*Sink)
-	s.gap = time.Millisecond
+	s.pace = pace.NewWindow(1, time.Millisecond, nil, nil)
 	ok := stepEv("t1", "AddReplica", "RUNNING", "SUCCESS", 2, clock)
 	stuck := event.NewStuck(event.Stuck{ProjectID: project, Region: "cn-north-4", TaskID: "t2", TaskName: "EXTEND", Status: "RUNNING",
 		Running: time.Hour, Threshold: 10 * time.Minute, Source: event.ThresholdLearned, DetectedAt: clock})
