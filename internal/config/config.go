@@ -17,6 +17,7 @@ import (
 	"notifier/internal/sinks/natssink"
 	"notifier/internal/sinks/pagerduty"
 	"notifier/internal/sinks/slacksink"
+	"notifier/internal/sinks/smn"
 )
 
 // Config is the whole configuration of the notifier.
@@ -36,6 +37,7 @@ type Config struct {
 	// key of each entry.
 	PagerDuty    []pagerduty.Config    `toml:"pagerduty,omitempty"`
 	Alertmanager []alertmanager.Config `toml:"alertmanager,omitempty"`
+	SMN          []smn.Config          `toml:"smn,omitempty"` // Huawei Cloud SMN topics
 }
 
 // kinds is the one list of the kinds of receiver, each bound to where c holds its
@@ -50,6 +52,7 @@ func (c *Config) kinds() []receiver.Binding {
 		receiver.List(slacksink.ChannelSpec, &c.Slack.Channels),
 		receiver.List(pagerduty.Spec, &c.PagerDuty),
 		receiver.List(alertmanager.Spec, &c.Alertmanager),
+		receiver.List(smn.Spec, &c.SMN),
 	}
 }
 
