@@ -50,6 +50,7 @@ func (a *App) findProjects(cfg *config.Config) (err error) {
 	}
 	a.spread(a.projects, fl, cfg.Poll.Interval.D())
 	a.fleet = fl
+	a.shared.useFleet(fl)
 	fl.CountProjects()
 	for i := range a.projects {
 		a.projects[i].fp = a.projects[i].fingerprint(cfg)

@@ -1,13 +1,17 @@
 package app
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"slices"
 	"sync"
 
 	"github.com/rs/zerolog"
 
 	"notifier/internal/config"
+	"notifier/internal/dcs"
 	"notifier/internal/event"
+	"notifier/internal/fleet"
 	"notifier/internal/metrics"
 	"notifier/internal/natsconn"
 	rcv "notifier/internal/receiver"
@@ -55,6 +59,8 @@ func openSelected(cfg *config.Config, log zerolog.Logger, getenv func(string) st
 		}
 		d := receiverDeps(cfg, log, c.Name)
 		d.Getenv, d.Shared, d.NATS, d.Metrics = getenv, shared.get, nc, shared.metrics
+		d.DCSCredentials = func() (dcs.Credentials, error) { return cfg.DCS.ReadCredentials(getenv) }
+		d.Budget = shared.budgetOf(cfg)
 		o, err := e.Open(d)
 		if err != nil {
 			return nil, &SetupError{err} // it names the receiver's key
@@ -81,6 +87,32 @@ type sharedValues struct {
 	mu      sync.Mutex
 	m       map[string]any
 	metrics *metrics.Metrics // the App's, for what receivers count themselves (receiver.Deps.Metrics); nil: none
+	fleet   *fleet.Fleet     // the App's, whose budgets receivers share by access key (receiver.Deps.Budget); nil: none
+}
+
+// useFleet makes receivers opened from now on share fl's request budgets.
+func (s *sharedValues) useFleet(fl *fleet.Fleet) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.fleet = fl
+}
+
+// budgetOf is receiver.Deps.Budget: the fleet's budget of an access key, the one its DCS
+// pollers wait on; without a fleet (test-notification), one per access key kept here, at
+// dcs.max_requests_per_second.
+func (s *sharedValues) budgetOf(cfg *config.Config) func(dcs.Credentials, string) *dcs.Budget {
+	s.mu.Lock()
+	fl := s.fleet
+	s.mu.Unlock()
+	if fl != nil {
+		return fl.SharedBudget
+	}
+	return func(c dcs.Credentials, _ string) *dcs.Budget {
+		sum := sha256.Sum256([]byte(c.AK.Reveal()))
+		return s.get("budget:"+hex.EncodeToString(sum[:8]), func() any {
+			return dcs.NewBudget(dcs.BudgetOptions{PerSecond: cfg.DCS.MaxRequestsPerSecond})
+		}).(*dcs.Budget)
+	}
 }
 
 func (s *sharedValues) get(key string, make func() any) any {

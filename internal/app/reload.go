@@ -158,6 +158,7 @@ func (a *App) prepare(ctx context.Context, cfg *config.Config) (*plan, error) {
 		}
 	}
 	if len(names) > 0 {
+		a.shared.useFleet(fl) // the new fleet keeps the budgets of the running one
 		if p.opened, err = openSelected(cfg, a.log, a.getenv, names, a.shared, nil); err != nil {
 			return nil, err
 		}

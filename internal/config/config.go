@@ -19,6 +19,7 @@ import (
 	"notifier/internal/sinks/natssink"
 	"notifier/internal/sinks/pagerduty"
 	"notifier/internal/sinks/slacksink"
+	"notifier/internal/sinks/smn"
 	"notifier/internal/sinks/teams"
 	"notifier/internal/sinks/webhook"
 	"notifier/internal/sinks/wecom"
@@ -46,6 +47,7 @@ type Config struct {
 	Feishu       []feishu.Config       `toml:"feishu,omitempty"`
 	DingTalk     []dingtalk.Config     `toml:"dingtalk,omitempty"`
 	WeCom        []wecom.Config        `toml:"wecom,omitempty"`
+	SMN          []smn.Config          `toml:"smn,omitempty"` // Huawei Cloud SMN topics
 }
 
 // kinds is the one list of the kinds of receiver, each bound to where c holds its
@@ -65,6 +67,7 @@ func (c *Config) kinds() []receiver.Binding {
 		receiver.List(feishu.Spec, &c.Feishu),
 		receiver.List(dingtalk.Spec, &c.DingTalk),
 		receiver.List(wecom.Spec, &c.WeCom),
+		receiver.List(smn.Spec, &c.SMN),
 	}
 }
 

@@ -223,6 +223,7 @@ func TestDurationKeys(t *testing.T) {
 		"poll.gap_after": true, "stuck.default_after": true, "stuck.min_after": true,
 		"dcs.discover.refresh":         true,
 		"alertmanager.resend_interval": true, "alertmanager.failed_ttl": true,
+		"smn.timeout": true,
 	}
 	got := durationKeys()
 	// A receiver kind's duration keys are its own (a webhook's timeout): any under a

@@ -61,6 +61,10 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveIAM(w, r, reqID)
 		return
 	}
+	if m := smnPath.FindStringSubmatch(r.URL.Path); m != nil {
+		s.serveSMN(w, r, m, reqID)
+		return
+	}
 	projectID, ok := parsePath(r.URL.Path)
 	s.mu.Lock()
 	s.stats.Requests++

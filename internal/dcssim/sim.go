@@ -91,6 +91,7 @@ type Sim struct {
 	requests map[string]int // by project id, known or not
 	faults   []Fault
 	stats    Stats
+	smn      smnState // the simulated SMN (smn.go), with its own lock
 }
 
 type project struct {

@@ -75,6 +75,14 @@ func (f *Fleet) Credentials(k config.CredentialKeys) (dcs.Credentials, error) {
 // where the credential is configured, which names it in the throttling metric (the first
 // key of an access key used by several).
 func (f *Fleet) Budget(c dcs.Credentials, key string) *dcs.Budget {
+	b := f.SharedBudget(c, key)
+	f.members[b]++
+	return b
+}
+
+// SharedBudget is Budget for requests of another kind on the same access key (a
+// receiver's calls to SMN): the same budget, no project counted on it.
+func (f *Fleet) SharedBudget(c dcs.Credentials, key string) *dcs.Budget {
 	sum := sha256.Sum256([]byte(c.AK.Reveal()))
 	id := hex.EncodeToString(sum[:8])
 	b, ok := f.budgets[id]
@@ -87,7 +95,6 @@ func (f *Fleet) Budget(c dcs.Credentials, key string) *dcs.Budget {
 		f.budgets[id] = b
 		f.paces[b] = &Pace{meanRate: dcs.MeanRate(o.PerSecond)}
 	}
-	f.members[b]++
 	return b
 }
 

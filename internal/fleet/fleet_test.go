@@ -140,3 +140,19 @@ func TestRefreshAsksOnChange(t *testing.T) {
 		t.Errorf("%d more reloads asked for one change", len(changed))
 	}
 }
+
+// A receiver calling another API with a project's access key (SMN) shares its budget,
+// counting no project on it; a key no project uses gets a budget of its own.
+func TestSharedBudget(t *testing.T) {
+	f := New(Options{DCS: config.DCS{MaxRequestsPerSecond: 10}})
+	a := dcs.Credentials{AK: secret.Secret(akA), SK: secret.Secret(skA)}
+	b := dcs.Credentials{AK: secret.Secret(akB), SK: secret.Secret(skB)}
+	ba := f.Budget(a, "dcs")
+	if f.SharedBudget(a, "smn[0]") != ba || f.members[ba] != 1 {
+		t.Errorf("SharedBudget: not the project's budget, or counted as a project (%d)", f.members[ba])
+	}
+	bb := f.SharedBudget(b, "smn[1]")
+	if bb == ba || f.SharedBudget(b, "smn[2]") != bb || f.members[bb] != 0 {
+		t.Error("a key of receivers only: not one budget of its own, or counted as a project")
+	}
+}

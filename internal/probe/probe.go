@@ -59,6 +59,9 @@ type Report struct {
 	// Discovery is what each [[dcs.discover]] entry listed; absent without one, or when
 	// --project names a project of dcs.projects.
 	Discovery []*DiscoveryReport `json:"discovery,omitempty"`
+	// Receivers are the checks of the receivers whose kind can make one (an SMN topic
+	// exists and may be published to), on a whole probe; absent when none can.
+	Receivers []ReceiverCheck `json:"receivers,omitempty"`
 	// Problems are the run's own, beyond any project's or discovery entry's.
 	Problems []string `json:"problems,omitempty"`
 	// ConfigLines are the lines of the configuration to use, [dcs] and [poll] keys with
@@ -119,6 +122,12 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		}
 		rep.Usable = rep.Usable && pr.Usable
 		rep.Projects = append(rep.Projects, pr)
+	}
+	if o.Project == "" {
+		rep.Receivers = o.checkReceivers(ctx, fl)
+		for _, c := range rep.Receivers {
+			rep.Usable = rep.Usable && c.OK
+		}
 	}
 	rep.ConfigLines = advise(cfg, rep.Projects)
 	return rep, nil

@@ -75,6 +75,7 @@ func (r *Report) WriteText(w io.Writer) {
 		p.writeText(w)
 		fmt.Fprintln(w)
 	}
+	writeReceivers(w, r.Receivers)
 	verdict := "usable"
 	if !r.Usable {
 		verdict = "NOT usable as configured: see the problems above"

@@ -10,6 +10,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"notifier/internal/dcs"
 	"notifier/internal/event"
 	"notifier/internal/linktmpl"
 	"notifier/internal/metrics"
@@ -48,6 +49,14 @@ type Deps struct {
 	// receivers share and a reload keeps (the pace of one Slack channel). Keys start with
 	// the kind. nil: nothing is shared; make is called each time.
 	Shared func(key string, make func() any) any
+	// DCSCredentials reads the [dcs] credential, as the pollers read it, for a kind that
+	// calls a Huawei Cloud API with it by default (SMN); nil: none is configured.
+	DCSCredentials func() (dcs.Credentials, error)
+	// Budget is the request budget of c's access key (key names where c is configured),
+	// the one the DCS calls of the same key wait on, so that a kind calling a Huawei Cloud
+	// API keeps to the same per-key rate and pauses with them on throttling; nil: the kind
+	// keeps to none.
+	Budget func(c dcs.Credentials, key string) *dcs.Budget
 	// Now and Memory are a render's: the time it renders at, and what the receiver
 	// remembers (nil: nothing).
 	Now    time.Time

@@ -66,6 +66,10 @@ type Spec[C any] struct {
 	// Render is what the receiver would be sent for evs, for once --render: no secret is
 	// read or shown, and nothing is sent or remembered.
 	Render func(ctx context.Context, c *C, key string, d Deps, evs []event.Event) (Rendering, error)
+	// Probe checks, for notifier probe, that the receiver's destination exists and takes
+	// what it would be sent, with read calls only: nothing is delivered. Its error names
+	// the key and what is wrong, never a secret. nil: the kind has nothing to check.
+	Probe func(ctx context.Context, c *C, key string, d Deps) error
 }
 
 // missing lists what s lacks to be a complete entry.
@@ -103,6 +107,8 @@ type Entry interface {
 	Check(getenv func(string) string) []error
 	Open(d Deps) (Opened, error)
 	Render(ctx context.Context, d Deps, evs []event.Event) (Rendering, error)
+	// Probe is the kind's Probe; checked is false when the kind has none.
+	Probe(ctx context.Context, d Deps) (checked bool, err error)
 }
 
 type entry[C any] struct {
@@ -152,6 +158,13 @@ func (e entry[C]) Open(d Deps) (Opened, error) { return e.s.Open(e.c, e.key, d) 
 
 func (e entry[C]) Render(ctx context.Context, d Deps, evs []event.Event) (Rendering, error) {
 	return e.s.Render(ctx, e.c, e.key, d, evs)
+}
+
+func (e entry[C]) Probe(ctx context.Context, d Deps) (bool, error) {
+	if e.s.Probe == nil || e.Common() == nil {
+		return false, nil
+	}
+	return true, e.s.Probe(ctx, e.c, e.key, d)
 }
 
 // Binding is a kind bound to where a configuration holds its entries.

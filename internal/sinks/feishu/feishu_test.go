@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -294,6 +295,10 @@ func TestPacedToFiveASecond(t *testing.T) {
 func TestEveryCardHoldsTheKeywordDCS(t *testing.T) {
 	f, s := fake(t, "")
 	f.Keywords = []string{"DCS"}
+	// Sent one after the other, past the bot's 5 a second, which only the delivery loop
+	// paces (TestPacedToFiveASecond): the fake's clock moves a second at each look.
+	start, looks := time.Now(), atomic.Int64{}
+	f.SetNow(func() time.Time { return start.Add(time.Duration(looks.Add(1)) * time.Second) })
 	for _, name := range []string{"switchover-started", "switchover-succeeded", "switchover-failed", "stuck", "gap", "restored", "test"} {
 		if _, err := s.Send(t.Context(), []event.Event{sample(t, name)}); err != nil {
 			t.Errorf("%s: %v", name, err)
