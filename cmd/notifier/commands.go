@@ -128,6 +128,7 @@ var commands = []*command{
 		},
 	},
 	templateCommand,
+	silenceCommand,
 	{
 		name: "probe", synopsis: "[--config FILE] [--project ID] [--json]",
 		summary: "measure what the DCS API of each project does, and print the config lines to use",

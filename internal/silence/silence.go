@@ -34,6 +34,18 @@ type Matchers struct {
 	Receiver  string `json:"receiver,omitempty"`   // a receiver's name; "": every receiver but NATS
 }
 
+// String says the matchers set, as "task_name=X instance=redis-*".
+func (m Matchers) String() string {
+	var parts []string
+	for _, kv := range [][2]string{{"receiver", m.Receiver}, {"project", m.Project}, {"region", m.Region},
+		{"instance", m.Instance}, {"task_name", m.TaskName}, {"status", m.Status}, {"event_type", m.EventType}} {
+		if kv[1] != "" {
+			parts = append(parts, kv[0]+"="+kv[1])
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
 // Silence is one silence.
 type Silence struct {
 	ID        string    `json:"id"`
