@@ -152,6 +152,9 @@ func TestSilenceKeepsReceiversButNATSAndLetsAnIncidentResolve(t *testing.T) {
 		t.Errorf("PagerDuty got %d events, want 2: a failure during the silence opens no incident", n)
 	}
 	testutil.Eventually(t, "swap-3 on NATS", func() bool { _, ok := heard.of("swap-3:FAILED"); return ok })
+	for _, key := range []string{"swap-2:RUNNING", "swap-2:SUCCESS", "swap-3:FAILED", "swap-1:FAILED"} {
+		testutil.Eventually(t, key+" on NATS", func() bool { _, ok := heard.of(key); return ok })
+	}
 	for _, key := range []string{"swap-2:RUNNING", "swap-2:SUCCESS", "swap-3:FAILED"} {
 		if by, _ := heard.of(key); by["oncall"] != id || by["pd"] != id || len(by) != 2 {
 			t.Errorf("%s on NATS says silenced_by %v, want oncall and pd by %s", key, by, id)
@@ -191,5 +194,52 @@ func TestSilenceKeepsReceiversButNATSAndLetsAnIncidentResolve(t *testing.T) {
 	testutil.Eventually(t, "swap-4 on NATS", func() bool { _, ok := heard.of("swap-4:RUNNING"); return ok })
 	if by, _ := heard.of("swap-4:RUNNING"); by["oncall"] != id {
 		t.Errorf("after a restart swap-4 says silenced_by %v", by)
+	}
+}
+
+// A silence ends at its ends_at on the notifier's clock (a fake one here): the task's
+// next event, committed then, reaches Slack, and the page lists no active silence.
+func TestSilenceExpiresAtEndsAt(t *testing.T) {
+	p := newPipeline(t, false)
+	hk, hookURL := newHook(t)
+	p.cfg.Slack.Webhooks = []slacksink.WebhookConfig{{Common: receiver.Common{Name: "oncall", MaxPending: 100}, URLEnv: "ONCALL"}}
+	p.cfg.HTTP.Listen = testutil.FreePort(t)
+	base := "http://" + p.cfg.HTTP.Listen
+	clock := testutil.NewClock(time.Date(2026, 12, 5, 3, 0, 0, 0, time.UTC))
+	reg := prometheus.NewRegistry()
+	m := metrics.New(reg, "test")
+	deps := p.deps(reg)
+	deps.Metrics, deps.Now = m, clock.Now
+	env := map[string]string{"CLOUD_SDK_AK": pipeAK, "CLOUD_SDK_SK": pipeSK, "ONCALL": hookURL}
+	deps.Getenv = func(k string) string { return env[k] }
+	heard := hearSilences(t, p.ns.URL())
+	stop := p.startWith(deps)
+	defer stop()
+
+	endsAt := clock.Now().Add(time.Hour)
+	id := postSilence(t, base, silence.Silence{Matchers: silence.Matchers{TaskName: "EXTEND"}, EndsAt: endsAt,
+		CreatedBy: "alice", Comment: "resize window"})
+	p.put("grow", "EXTEND", "RUNNING")
+	testutil.Eventually(t, "the running task silenced", func() bool {
+		return promtest.ToFloat64(m.Deliveries.WithLabelValues("oncall", "silenced")) == 1
+	})
+	testutil.Eventually(t, "grow:RUNNING on NATS", func() bool { _, ok := heard.of("grow:RUNNING"); return ok })
+	if by, _ := heard.of("grow:RUNNING"); by["oncall"] != id {
+		t.Errorf("grow:RUNNING says silenced_by %v", by)
+	}
+
+	clock.Set(endsAt)
+	p.set("grow", "SUCCESS")
+	testutil.Eventually(t, "the success posted to Slack", func() bool { return hk.count("grow") == 1 })
+	testutil.Eventually(t, "grow:SUCCESS on NATS", func() bool { _, ok := heard.of("grow:SUCCESS"); return ok })
+	if by, _ := heard.of("grow:SUCCESS"); by != nil {
+		t.Errorf("grow:SUCCESS, at ends_at, says silenced_by %v", by)
+	}
+	if got := promtest.ToFloat64(m.Deliveries.WithLabelValues("oncall", "silenced")); got != 1 {
+		t.Errorf("silenced = %v after ends_at, want 1", got)
+	}
+	var page status.Page
+	if err := json.Unmarshal([]byte(getBody(t, base+"/status?format=json")), &page); err != nil || page.Silences == nil || len(page.Silences) != 0 {
+		t.Errorf("status page silences at ends_at: %+v (%v), want []", page.Silences, err)
 	}
 }
