@@ -75,7 +75,7 @@ func (rs *replicaSet) start() int {
 	reg := prometheus.NewRegistry()
 	cfg := rs.cfg
 	a, err := New(&cfg, Deps{
-		Log:      zerolog.New(zerolog.NewTestWriter(rs.t)).Level(zerolog.WarnLevel),
+		Log: zerolog.New(zerolog.NewTestWriter(rs.t)).Level(zerolog.WarnLevel),
 		Getenv: func(k string) string {
 			if v, ok := rs.env[k]; ok {
 				return v
