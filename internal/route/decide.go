@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"notifier/internal/config"
 	"notifier/internal/event"
 	"notifier/internal/incident"
 )
@@ -131,7 +132,7 @@ func (t *Table) holds(r Receiver, e *event.Event, at time.Time) []Hold {
 	if w, until := mutedBy(t.windows, r.Name, e, at); w != nil {
 		hs = append(hs, Hold{Cause: Muted, Name: w.Name, Until: until, window: w})
 	}
-	if t.silences != nil {
+	if t.silences != nil && r.Name != config.NATSReceiver {
 		if s, ok := t.silences().Match(r.Name, e, at); ok {
 			hs = append(hs, Hold{Cause: Silenced, Name: s.ID, Detail: s.Comment, Until: s.EndsAt})
 		}

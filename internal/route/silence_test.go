@@ -52,6 +52,15 @@ func TestDecideWeighsSilences(t *testing.T) {
 	if m, _ := tab.DecideFor("pd", &ok, in); func() bool { h, ok := m.Muted(); return !ok || h.Cause != Silenced }() {
 		t.Errorf("pd: Muted() does not say the silence: %+v", m)
 	}
+	if v, _ := tab.DecideFor("nats", &failed, in); !v.Deliver || len(v.Holds) != 0 {
+		t.Errorf("nats: %+v, want it never silenced", v)
+	}
+	everything := silence.Silence{ID: "all", Matchers: silence.Matchers{EventType: "task"}, StartsAt: t0, EndsAt: t0.Add(2 * time.Hour),
+		CreatedBy: "alice", Comment: "all tasks"}
+	all, _ := silence.NewSet([]silence.Silence{everything})
+	if got := To(base.WithSilences(func() *silence.Set { return all }).Decide(&failed, in)); len(got) != 2 || got[0] != "nats" {
+		t.Errorf("a silence of every task routes a failure to %v, want nats and pd (may continue an incident)", got)
+	}
 	if got := To(tab.Decide(&failed, t0.Add(2*time.Hour))); len(got) != 3 {
 		t.Errorf("at ends_at a failure goes to %v, want every receiver", got)
 	}

@@ -5,7 +5,6 @@ import (
 	"strings"
 	"time"
 
-	"notifier/internal/config"
 	"notifier/internal/event"
 	"notifier/internal/receiver"
 )
@@ -71,9 +70,9 @@ func (t *Set) Active(at time.Time) []Silence {
 
 // Match returns the silence that, at at, keeps e from the receiver named: the active one
 // whose matchers all match, ending last when several do (it is the one that says until
-// when). NATS is never silenced, nor is a test event.
+// when). A test event is never silenced; the caller never asks about NATS (route.Decide).
 func (t *Set) Match(receiverName string, e *event.Event, at time.Time) (Silence, bool) {
-	if t == nil || receiverName == config.NATSReceiver || e.IsTest() {
+	if t == nil || e.IsTest() {
 		return Silence{}, false
 	}
 	var best *Silence

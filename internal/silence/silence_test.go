@@ -72,7 +72,6 @@ func TestSetMatch(t *testing.T) {
 		{"another task", "team", ev("EXTEND", "redis-orders-1", "FAILED"), ""},
 		{"by project name, for its receiver", "pager", ev("EXTEND", "x", "SUCCESS"), "byname"},
 		{"not for another receiver", "team", ev("EXTEND", "x", "SUCCESS"), ""},
-		{"never NATS", "nats", ev("masterStandbySwapJob", "redis-orders-1", "FAILED"), ""},
 		{"never a test event", "team", &event.Event{Type: event.TypeTest}, ""},
 	} {
 		s, ok := set.Match(tt.receiver, tt.e, at)
