@@ -171,7 +171,9 @@ func (s *silences) gc(ctx context.Context) {
 // the silence keys (again after a failure); every gcEvery it drops old silences.
 func (s *silences) run(ctx context.Context) {
 	if s.nc != nil {
-		go s.watch(ctx)
+		var wg sync.WaitGroup
+		wg.Go(func() { s.watch(ctx) })
+		defer wg.Wait() // nothing outlives Run
 	}
 	t := time.NewTicker(gcEvery)
 	defer t.Stop()
