@@ -75,6 +75,9 @@ func silenceHandlers(mux *http.ServeMux, src Source) {
 			writeJSON(w, http.StatusBadRequest, APIError{"the body is not a silence: " + err.Error()})
 			return
 		}
+		if u, _, ok := r.BasicAuth(); ok && s.CreatedBy == "" { // the listener checked it
+			s.CreatedBy = u
+		}
 		added, err := sl.AddSilence(r.Context(), s)
 		if err != nil {
 			writeSilenceError(w, err)

@@ -170,4 +170,9 @@ func TestSilencesAPIRefusedWithoutAuthentication(t *testing.T) {
 	if code, body := do(t, c, http.MethodPost, url, "application/json", aSilence, "ops", "pw"); code != http.StatusCreated {
 		t.Errorf("POST with basic auth = %d %s, want 201", code, body)
 	}
+	anonymous := strings.Replace(aSilence, `"created_by":"alice",`, "", 1)
+	if code, body := do(t, c, http.MethodPost, url, "application/json", anonymous, "ops", "pw"); code != http.StatusCreated ||
+		!strings.Contains(body, `"created_by":"ops"`) {
+		t.Errorf("POST without created_by = %d %s, want it created by the basic auth user", code, body)
+	}
 }
