@@ -20,6 +20,10 @@ import (
 	"notifier/internal/web"
 )
 
+// silenceEnv is the environment every silence command reads.
+var silenceEnv = slices.Concat(configEnv, []string{userEnv + "     the basic auth user when --web.username is not given",
+	passwordEnv + "     the basic auth password, unless --web.password-file"})
+
 // silenceCommand is notifier silence add|list|expire|query: the silences of the running
 // notifier, through its API (/api/v1/silences), reached as healthcheck reaches /healthz.
 var silenceCommand = &command{
@@ -32,7 +36,7 @@ var silenceCommand = &command{
 		"another), with http.web_config_file's TLS and basic auth as healthcheck uses them (--web.username,\n" +
 		"$" + passwordEnv + " or --web.password-file). The API is refused unless the listener authenticates\n" +
 		"or listens on loopback.",
-	env:     slices.Concat(configEnv, []string{userEnv + "     the basic auth user when --web.username is not given", passwordEnv + "     the basic auth password, unless --web.password-file"}),
+	env:     silenceEnv,
 	exits:   []string{"0  done", "1  the notifier refused or did not answer", "2  a wrong command line"},
 	example: "notifier silence add --for 2h --task-name masterStandbySwapJob --instance 'redis-orders*' --comment \"planned failover test\"",
 	sub: []*command{
@@ -43,6 +47,7 @@ var silenceCommand = &command{
 				"--project (id or name), --region, --instance and --task-name (globs: * any characters but /,\n" +
 				"? one, [a-z] one of a class), --status, --event-type (task, stuck or gap) and --receiver (one\n" +
 				"receiver; default every one but NATS). Prints the new silence's id.",
+			env:     silenceEnv,
 			exits:   []string{"0  added (the id on stdout)", "1  refused or no answer", "2  a wrong command line"},
 			example: "notifier silence add --for 2h --task-name masterStandbySwapJob --instance 'redis-orders*' --comment \"planned failover test\"",
 			declare: func(c *kingpin.CmdClause) action {
@@ -59,6 +64,7 @@ var silenceCommand = &command{
 			name: "list", synopsis: "[--expired] [CONNECTION FLAGS]",
 			summary: "list the silences: active and pending ones, expired ones too with --expired",
 			about:   "Lists the silences, one a line: id, until when, who, what it matches, why.",
+			env:     silenceEnv,
 			exits:   []string{"0  listed", "1  refused or no answer", "2  a wrong command line"},
 			example: "notifier silence list --expired",
 			declare: func(c *kingpin.CmdClause) action {
@@ -72,6 +78,7 @@ var silenceCommand = &command{
 			name: "expire", synopsis: "[CONNECTION FLAGS] ID",
 			summary: "expire a silence now",
 			about:   "Ends the silence ID now; it is kept, expired, for 7 days.",
+			env:     silenceEnv,
 			exits:   []string{"0  expired", "1  no such silence, refused or no answer", "2  a wrong command line"},
 			example: "notifier silence expire 3f2a9c41d0b7e655",
 			declare: func(c *kingpin.CmdClause) action {
@@ -87,6 +94,7 @@ var silenceCommand = &command{
 			about: "Lists the active silences that would keep an event with the fields given from a receiver:\n" +
 				"each matcher of a silence that the query also gives must match it (a glob against the value\n" +
 				"given); a field not given is not asked. --receiver asks about one receiver.",
+			env:     silenceEnv,
 			exits:   []string{"0  listed", "1  refused or no answer", "2  a wrong command line"},
 			example: "notifier silence query --task-name masterStandbySwapJob --instance redis-orders-1",
 			declare: func(c *kingpin.CmdClause) action {
