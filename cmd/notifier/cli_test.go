@@ -52,6 +52,12 @@ func TestEveryCommandHasHelp(t *testing.T) {
 		"routes": {"-config", "-task-name", "-status", "-project", "-at", "-event-type", "-region", "-instance"}, "test-notification": {"-config", "-receiver", "-timeout"},
 		"probe": {"-config", "-project", "-json"},
 		"demo":  {"-speed", "-json"}, "template render": {"-config", "-receiver", "-event", "-sample"},
+		"silence add": {"-config", "-url", "-web.username", "-web.password-file", "-timeout", "-for", "-comment", "-created-by",
+			"-project", "-region", "-instance", "-task-name", "-status", "-event-type", "-receiver"},
+		"silence list":   {"-config", "-url", "-web.username", "-web.password-file", "-timeout", "-expired"},
+		"silence expire": {"-config", "-url", "-web.username", "-web.password-file", "-timeout"},
+		"silence query": {"-config", "-url", "-web.username", "-web.password-file", "-timeout",
+			"-project", "-region", "-instance", "-task-name", "-status", "-event-type", "-receiver"},
 	} {
 		_, stdout, _ := cli(t, append(strings.Fields(name), "--help")...)
 		for _, f := range flags {

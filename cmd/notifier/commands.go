@@ -87,7 +87,9 @@ var commands = []*command{
 			"take no task). Without --project the event is in the first project of dcs.projects (in\n" +
 			"--region, if given), named in the first line. Maintenance windows ([[mute]]) are listed,\n" +
 			"with those open at --at (default now), and a receiver one mutes shows\n" +
-			"\"oncall: muted by weekly-maintenance until 03:00 Asia/Shanghai\". Reads nothing but the file.",
+			"\"oncall: muted by weekly-maintenance until 03:00 Asia/Shanghai\". Silences (notifier silence) are\n" +
+			"asked of the running notifier (http.listen, 2s at most), else read from state.path (file\n" +
+			"backend), and listed; a receiver one holds shows \"oncall: silenced by ID (comment) until WHEN\".",
 		env:     configEnv,
 		exits:   []string{"0  shown", "2  the configuration is wrong, a flag is missing, or --project is not configured nor discovered"},
 		example: "notifier routes --config notifier.toml --task-name masterStandbySwapJob --status FAILED",
@@ -128,6 +130,7 @@ var commands = []*command{
 		},
 	},
 	templateCommand,
+	silenceCommand,
 	{
 		name: "probe", synopsis: "[--config FILE] [--project ID] [--json]",
 		summary: "measure what the DCS API of each project does, and print the config lines to use",

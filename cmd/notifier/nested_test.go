@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"fmt"
 	"io"
 	"os"
 	"reflect"
@@ -11,89 +10,28 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alecthomas/kingpin/v2"
+	"notifier/internal/silence"
 )
-
-// silenceCommand is a nested command as the next issues add them (notifier silence
-// add|expire): one declaration, here in a test, is all it takes.
-var silenceCommand = &command{
-	name: "silence", synopsis: "<command> [flags]",
-	summary: "add, expire or query silences",
-	about:   "Adds or expires a silence of the running notifier.",
-	exits:   []string{"0  done", "2  a wrong command line"},
-	example: "notifier silence add --for 2h --comment 'planned failover'",
-	sub: []*command{
-		{
-			name: "add", synopsis: "--for D [--comment TEXT] [--task-name NAME]...",
-			summary: "add a silence", about: "Adds a silence.", exits: []string{"0  added"},
-			declare: func(c *kingpin.CmdClause) action {
-				f := new(silenceAdd)
-				c.Flag("for", "how long it lasts").DurationVar(&f.duration)
-				c.Flag("comment", "why").StringVar(&f.comment)
-				c.Flag("task-name", "a task name it silences (repeat for several)").SetValue(&f.taskNames)
-				return f
-			},
-		},
-		{
-			name: "expire", synopsis: "[--url URL] ID",
-			summary: "expire a silence", about: "Expires a silence.", exits: []string{"0  expired"},
-			declare: func(c *kingpin.CmdClause) action {
-				f := new(silenceExpire)
-				c.Flag("url", "the notifier's URL").StringVar(&f.url)
-				c.Arg("id", "the silence's id").Required().StringVar(&f.id)
-				return f
-			},
-		},
-		{
-			name: "query", synopsis: "[MATCHER]...",
-			summary: "list the silences that match", about: "Lists silences.", exits: []string{"0  listed"},
-			declare: func(c *kingpin.CmdClause) action {
-				f := new(silenceQuery)
-				c.Flag("expired", "expired ones too").BoolVar(&f.expired)
-				c.Arg("matcher", "name=value").StringsVar(&f.matchers)
-				return f
-			},
-		},
-	},
-}
-
-type silenceAdd struct {
-	duration  time.Duration
-	comment   string
-	taskNames names
-}
-
-func (f *silenceAdd) run(stdout, _ io.Writer) int {
-	fmt.Fprintf(stdout, "silenced %v for %s\n", f.taskNames, f.duration)
-	return exitOK
-}
-
-type silenceExpire struct{ url, id string }
-
-func (f *silenceExpire) run(io.Writer, io.Writer) int { return exitOK }
-
-type silenceQuery struct {
-	expired  bool
-	matchers []string
-}
-
-func (f *silenceQuery) run(io.Writer, io.Writer) int { return exitOK }
 
 // TestNestedCommand: a nested command parses, dispatches, helps and fails as the
 // others do; a command with arguments takes flags before and after them.
 func TestNestedCommand(t *testing.T) {
-	cmds := append(slices.Clone(commands), silenceCommand)
+	cmds := commands
+	conn := silenceConn{timeout: 10 * time.Second}
+	withURL := silenceConn{url: "http://n:9464", timeout: 10 * time.Second}
 	for _, tt := range []struct {
 		args string
 		want action
 	}{
-		{"silence add --for 2h --comment planned -task-name a --task-name=b", &silenceAdd{2 * time.Hour, "planned", names{"a", "b"}}},
-		{"silence expire 0123", &silenceExpire{id: "0123"}},
-		{"silence expire --url http://n:9464 0123", &silenceExpire{url: "http://n:9464", id: "0123"}},
-		{"silence expire 0123 -url http://n:9464", &silenceExpire{url: "http://n:9464", id: "0123"}},
-		{"silence expire -- -0123", &silenceExpire{id: "-0123"}},
-		{"silence query", &silenceQuery{}},
-		{"silence query a=1 --expired b=2 c=3", &silenceQuery{expired: true, matchers: []string{"a=1", "b=2", "c=3"}}},
+		{"silence add --for 2h --comment planned -task-name a --instance=redis-*", &silenceAdd{conn: conn, duration: 2 * time.Hour, comment: "planned",
+			match: silenceMatch{silence.Matchers{TaskName: "a", Instance: "redis-*"}}}},
+		{"silence expire 0123", &silenceExpire{conn: conn, id: "0123"}},
+		{"silence expire --url http://n:9464 0123", &silenceExpire{conn: withURL, id: "0123"}},
+		{"silence expire 0123 -url http://n:9464", &silenceExpire{conn: withURL, id: "0123"}},
+		{"silence expire -- -0123", &silenceExpire{conn: conn, id: "-0123"}},
+		{"silence list", &silenceList{conn: conn}},
+		{"silence list --expired", &silenceList{conn: conn, expired: true}},
+		{"silence query --status FAILED --receiver pager", &silenceQuery{conn: conn, match: silenceMatch{silence.Matchers{Status: "FAILED", Receiver: "pager"}}}},
 	} {
 		act, code, stdout, stderr := parseLine(t, cmds, strings.Fields(tt.args)...)
 		if code != exitOK || stdout+stderr != "" || !reflect.DeepEqual(act, tt.want) {
@@ -105,11 +43,11 @@ func TestNestedCommand(t *testing.T) {
 		code           int
 		stdout, stderr string // their start
 	}{
-		{"silence", exitUsage, "", "usage: notifier silence <command> [flags]\n\nAdds or expires a silence of the running notifier.\n\ncommands:\n  add"},
+		{"silence", exitUsage, "", "usage: notifier silence <command> [flags]\n\nSilences keep matching events"},
 		{"silence frob", exitUsage, "", "notifier silence: unknown command \"frob\"\n\nusage: notifier silence"},
 		{"silence --help", exitOK, "usage: notifier silence <command> [flags]", ""},
 		{"help silence", exitOK, "usage: notifier silence <command> [flags]", ""},
-		{"help silence expire", exitOK, "usage: notifier silence expire [--url URL] ID\n\nExpires a silence.\n\narguments:\n  ID\n    \tthe silence's id\n\nflags:\n  -url string\n", ""},
+		{"help silence expire", exitOK, "usage: notifier silence expire [CONNECTION FLAGS] ID\n\nEnds the silence ID now; it is kept, expired, for 7 days.\n\narguments:\n  ID\n    \tthe silence's id, as add and list print it\n\nflags:\n", ""},
 		{"silence add -h", exitOK, "usage: notifier silence add --for D", ""},
 		{"silence expire", exitUsage, "", "required argument 'id' not provided\nrun 'notifier silence expire --help' for usage\n"},
 		{"silence add extra", exitUsage, "", "notifier silence add: unexpected argument \"extra\" (flags only; see --help)\n"},
@@ -121,13 +59,13 @@ func TestNestedCommand(t *testing.T) {
 			t.Errorf("%s: exit %d (want %d)\nstdout:\n%s\nstderr:\n%s", tt.args, code, tt.code, stdout, stderr)
 		}
 	}
-	if _, _, stdout, _ := parseLine(t, cmds, "help"); !strings.Contains(stdout, "\n  silence            add, expire or query silences\n") {
+	if _, _, stdout, _ := parseLine(t, cmds, "help"); !strings.Contains(stdout, "\n  silence            add, list, expire or query the running notifier's silences\n") {
 		t.Errorf("help does not list silence:\n%s", stdout)
 	}
-	var stdout bytes.Buffer
-	if code := newCLI(cmds, &stdout, io.Discard).run([]string{"silence", "add", "--for", "1h", "--task-name", "EXTEND"}); code != exitOK ||
-		stdout.String() != "silenced [EXTEND] for 1h0m0s\n" {
-		t.Errorf("silence add ran with exit %d, output %q", code, stdout.String())
+	var stderr bytes.Buffer
+	if code := newCLI(cmds, io.Discard, &stderr).run([]string{"silence", "add", "--for", "1h", "--task-name", "EXTEND"}); code != exitUsage ||
+		!strings.Contains(stderr.String(), "--comment is required") {
+		t.Errorf("silence add without a comment ran with exit %d, stderr %q", code, stderr.String())
 	}
 }
 
@@ -141,7 +79,7 @@ func TestCompletion(t *testing.T) {
 			t.Errorf("%s: exit %d, stdout lacks %q:\n%s%s", flag, code, want, stdout, stderr)
 		}
 	}
-	cmds := append(slices.Clone(commands), silenceCommand)
+	cmds := commands
 	for _, tt := range []struct {
 		words []string
 		want  []string
@@ -150,8 +88,8 @@ func TestCompletion(t *testing.T) {
 		{[]string{"template"}, []string{"render"}},
 		{[]string{"template", "render", "--"}, []string{"--config", "--receiver", "--event", "--sample"}},
 		{[]string{"routes", "--"}, []string{"--config", "--task-name", "--status", "--project", "--at", "--event-type", "--region", "--instance"}},
-		{[]string{"silence"}, []string{"add", "expire"}},
-		{[]string{"silence", "add", "--"}, []string{"--for", "--comment", "--task-name"}},
+		{[]string{"silence"}, []string{"add", "list", "expire", "query"}},
+		{[]string{"silence", "add", "--"}, []string{"--for", "--comment", "--task-name", "--instance", "--url"}},
 	} {
 		got := strings.Fields(completions(t, cmds, tt.words...))
 		for _, w := range tt.want {

@@ -9,6 +9,7 @@ import (
 	"notifier/internal/config"
 	"notifier/internal/event"
 	"notifier/internal/route"
+	"notifier/internal/silence"
 )
 
 // runRoutes shows where an event would go: one line per receiver, in the order of the
@@ -46,6 +47,11 @@ func runRoutes(f *routesFlags, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stdout, "# "+note)
 	}
 	showMutes(stdout, table.Windows(), at)
+	set, src := routesSilences(cfg, f.config)
+	showSilences(stdout, set, src, at)
+	if set != nil {
+		table = table.WithSilences(func() *silence.Set { return set })
+	}
 	verdicts := table.Decide(&e, at)
 	if len(verdicts) == 0 {
 		fmt.Fprintln(stdout, "# no receivers are configured")
@@ -67,7 +73,8 @@ func runRoutes(f *routesFlags, stdout, stderr io.Writer) int {
 
 // explain says a receiver's verdict in a few words: "receives", "skipped, <the filter
 // that refused>", "muted by <window> until <when>", and, for an on-call receiver given
-// the event only because it may resolve an incident, "receives (...)" saying why.
+// the event only because it may resolve an incident, "receives (...)" saying why; a
+// silence's "silenced by ID (comment) until <when>".
 func explain(v route.Verdict, at time.Time) string {
 	held, _ := v.Held()
 	muted, isMuted := v.Muted()
@@ -75,9 +82,9 @@ func explain(v route.Verdict, at time.Time) string {
 	case !v.Deliver && held.Cause == route.Filtered:
 		return "skipped, " + held.Detail
 	case isMuted && v.MayResolve:
-		return fmt.Sprintf("receives (muted by %s until %s: it %s, and opens none)", muted.Name, muted.UntilText(at), route.ResolveNote)
+		return fmt.Sprintf("receives (%s: it %s, and opens none)", heldText(muted, at), route.ResolveNote)
 	case isMuted:
-		return fmt.Sprintf("muted by %s until %s", muted.Name, muted.UntilText(at))
+		return heldText(muted, at)
 	case v.MayResolve && held.Cause == route.Filtered:
 		return "receives (" + route.ResolveNote + "; opens none: " + held.Detail + ")"
 	case v.MayResolve:

@@ -81,6 +81,7 @@ type App struct {
 	mode   mode // fileMode or kvMode, as state.backend says
 	dryRun bool
 	rec    *status.Recorder // recent events and deliveries, for the status page
+	sil    *silences        // the silences Decide weighs at commit, changed through the API
 	live   livenessBounds   // when /healthz calls a loop wedged
 
 	// What a reload applied in place (Apply) needs: mu guards cfg, projects and recv,
@@ -152,6 +153,12 @@ func New(cfg *config.Config, d Deps) (_ *App, err error) {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
+	if cfg.State.Backend == "nats-kv" && a.nc != nil {
+		a.sil = newKVSilences(a.nc.NC(), cfg.State, d.Now, a.log.With().Str("component", "silences").Logger())
+	} else if a.sil, err = newFileSilences(cfg.State.Path, d.Now, a.log.With().Str("component", "silences").Logger()); err != nil {
+		return nil, err
+	}
+	routes = routes.WithSilences(a.sil.Set)
 	uc := unitConfig{cfg: cfg, log: a.log, m: a.m, receivers: a.recv, routes: routes, now: d.Now, rec: a.rec, dryRun: d.DryRun,
 		everyProject: a.discovered(), quickStop: &a.quick}
 	if cfg.State.Backend == "nats-kv" {

@@ -9,6 +9,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"notifier/internal/app"
+	"notifier/internal/silence"
 )
 
 // chromium finds a Chromium to drive: $CHROMIUM, or the Debian package's binary (.ci/run
@@ -53,11 +56,21 @@ func headless(t *testing.T, bin string, args ...string) []byte {
 // test's temporary directory (and to $STATUS_SCREENSHOT when set, to refresh docs/status-page.png).
 func TestStatusPageInABrowser(t *testing.T) {
 	bin := chromium(t)
-	_, srv := statusApp(t)
+	var sil silence.Silence
+	_, srv := statusAppWith(t, func(a *app.App) {
+		var err error
+		sil, err = a.AddSilence(t.Context(), silence.Silence{Matchers: silence.Matchers{Receiver: "team", EventType: "stuck"},
+			EndsAt: time.Now().Add(2 * time.Hour), CreatedBy: "alice", Comment: "planned failover test"})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
 
 	dom := string(headless(t, bin, "--dump-dom", srv.URL+"/"))
 	for _, want := range []string{"prod-eu", "Master/standby switchover", "STUCK", "oncall", "nats: sent",
-		"&lt;script&gt;alert(\"x\")&lt;/script&gt;", "redis-prod", "UNKNOWN STATUS", "(learned)"} {
+		"&lt;script&gt;alert(\"x\")&lt;/script&gt;", "redis-prod", "UNKNOWN STATUS", "(learned)",
+		"Silences</h2>", "<code>" + sil.ID + "</code>", "receiver=team event_type=stuck", "alice", "planned failover test",
+		"team: silenced (" + sil.ID + ")"} {
 		if !strings.Contains(dom, want) {
 			t.Errorf("the rendered page lacks %q", want)
 		}

@@ -41,6 +41,7 @@ type replicaSet struct {
 	regs    []*prometheus.Registry
 	cancels []context.CancelFunc
 	dones   []chan struct{}
+	env     map[string]string // more environment for the replicas (a receiver's secret)
 }
 
 func newReplicaSet(t *testing.T) *replicaSet {
@@ -74,8 +75,13 @@ func (rs *replicaSet) start() int {
 	reg := prometheus.NewRegistry()
 	cfg := rs.cfg
 	a, err := New(&cfg, Deps{
-		Log:      zerolog.New(zerolog.NewTestWriter(rs.t)).Level(zerolog.WarnLevel),
-		Getenv:   func(k string) string { return map[string]string{"CLOUD_SDK_AK": kvAK, "CLOUD_SDK_SK": kvSK}[k] },
+		Log: zerolog.New(zerolog.NewTestWriter(rs.t)).Level(zerolog.WarnLevel),
+		Getenv: func(k string) string {
+			if v, ok := rs.env[k]; ok {
+				return v
+			}
+			return map[string]string{"CLOUD_SDK_AK": kvAK, "CLOUD_SDK_SK": kvSK}[k]
+		},
 		Registry: reg,
 		Version:  "test",
 	})

@@ -50,6 +50,7 @@ func (m *muter) setRules(table *route.Table) { m.rules.Store(table) }
 func (m *muter) Route(e *event.Event) []string {
 	now := m.now()
 	vs := m.rules.Load().Decide(e, now)
+	markSilenced(e, vs)
 	m.mu.Lock()
 	if len(m.held) >= maxHeld {
 		clear(m.held)
@@ -57,6 +58,22 @@ func (m *muter) Route(e *event.Event) []string {
 	m.held[e.ID] = decided{at: now, verdicts: vs}
 	m.mu.Unlock()
 	return route.To(vs)
+}
+
+// markSilenced writes in e's data the receivers a silence keeps it from (silenced_by),
+// for NATS' subscribers and for the on-call receivers (silencedFor).
+func markSilenced(e *event.Event, vs []route.Verdict) {
+	e.Data.SilencedBy = nil
+	for _, v := range vs {
+		for _, h := range v.Holds {
+			if h.Cause == route.Silenced {
+				if e.Data.SilencedBy == nil {
+					e.Data.SilencedBy = map[string]string{}
+				}
+				e.Data.SilencedBy[v.Receiver] = h.Name
+			}
+		}
+	}
 }
 
 // take returns, and forgets, what Route decided for the event with id.
@@ -81,7 +98,7 @@ func (m *muter) firstOf(h route.Hold) bool {
 }
 
 // committed hears each saved event: what the maintenance windows kept it from is
-// counted (result="muted") and logged at debug (a window's first muted event of each
+// counted (result="muted", result="silenced" for a silence) and logged at debug (a window's first muted event of each
 // opening at info), and the recorder shows every receiver's lot.
 func (c unitConfig) committed(mr *muter, e *event.Event, to, all []string) {
 	d, ok := mr.take(e.ID)
@@ -90,7 +107,16 @@ func (c unitConfig) committed(mr *muter, e *event.Event, to, all []string) {
 	}
 	for _, v := range d.verdicts {
 		h, held := v.Held()
-		if v.Deliver || !held || h.Cause != route.Muted {
+		if v.Deliver || !held {
+			continue
+		}
+		if h.Cause == route.Silenced {
+			c.m.Deliveries.WithLabelValues(v.Receiver, "silenced").Inc()
+			c.log.Debug().Str("receiver", v.Receiver).Str("silence", h.Name).Str("event_id", e.ID).Str("type", e.Type).
+				Time("until", h.Until).Msg("event silenced")
+			continue
+		}
+		if h.Cause != route.Muted {
 			continue
 		}
 		c.m.Deliveries.WithLabelValues(v.Receiver, "muted").Inc()
@@ -130,8 +156,11 @@ func deliveries(d decided, to, all []string) []status.Route {
 // holdState is a hold in the status page's words: filtered with the filter that refused,
 // muted with the window.
 func holdState(h route.Hold) (state, reason string) {
-	if h.Cause == route.Filtered {
+	switch h.Cause {
+	case route.Filtered:
 		return status.Filtered, h.Detail
+	case route.Silenced:
+		return status.Silenced, h.Name
 	}
 	return status.Muted, "maintenance window " + h.Name
 }
@@ -155,15 +184,22 @@ func incidentMuted(cfg *config.Config, receiver string) func(e *event.Event) boo
 	return mutedFor(table, receiver)
 }
 
-// mutedFor says of an event whether Decide, at the event's detection time, holds it from
-// the receiver by more than its filter (a window). Such an event ends or continues an
-// incident the receiver opened before the window, and opens none. nil without windows:
-// nothing ever is.
+// silencedText is a silence's hold as the status page and routes say it: "ID (comment)".
+func silencedText(h route.Hold) string { return h.Name + " (" + h.Detail + ")" }
+
+// mutedFor says of an event whether it was held from the receiver by more than its
+// filter: a silence, as Decide decided at commit (the event's silenced_by), or a window
+// open at the event's detection time. Such an event ends or continues an incident the
+// receiver opened before, and opens none.
 func mutedFor(table *route.Table, receiver string) func(e *event.Event) bool {
-	if len(table.Windows()) == 0 {
-		return nil
-	}
+	windows := len(table.Windows()) > 0
 	return func(e *event.Event) bool {
+		if _, silenced := e.Data.SilencedBy[receiver]; silenced {
+			return true
+		}
+		if !windows {
+			return false
+		}
 		v, _ := table.DecideFor(receiver, e, e.Time)
 		_, muted := v.Muted()
 		return muted

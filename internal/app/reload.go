@@ -151,6 +151,7 @@ func (a *App) prepare(ctx context.Context, cfg *config.Config) (*plan, error) {
 	if p.routes, err = route.New(cfg); err != nil {
 		return nil, setupErr("%w", err)
 	}
+	p.routes = p.routes.WithSilences(a.sil.Set)
 	var names []string
 	for _, r := range cfg.Receivers() {
 		if r.Name != config.NATSReceiver { // kept: its connection is the state's too

@@ -32,6 +32,7 @@ func (a *App) OnceRender(ctx context.Context, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	table = table.WithSilences(a.sil.Set) // those of state.path, as run would apply them
 	now := time.Now()
 	var evs []event.Event
 	var errs []error
@@ -50,7 +51,9 @@ func (a *App) OnceRender(ctx context.Context, out io.Writer) error {
 	routed := map[string][]event.Event{}
 	for i := range evs {
 		// As a commit would (muter.Route): the same decision, at the same moment.
-		for _, name := range route.To(table.Decide(&evs[i], now)) {
+		vs := table.Decide(&evs[i], now)
+		markSilenced(&evs[i], vs)
+		for _, name := range route.To(vs) {
 			routed[name] = append(routed[name], evs[i])
 		}
 	}

@@ -43,6 +43,16 @@ func (a *App) Run(ctx context.Context) error {
 			cancel()
 		})
 	}
+	{
+		// Silences: the nats-kv bucket's silence keys followed, old silences dropped.
+		sctx, cancel := context.WithCancel(ctx)
+		g.Add(func() error {
+			a.sil.run(sctx)
+			return nil
+		}, func(error) {
+			cancel()
+		})
+	}
 	if len(a.disc) > 0 {
 		// Discovery: the projects of [[dcs.discover]] listed again every refresh; a change
 		// asks for a reload (Deps.Rediscover).

@@ -24,7 +24,8 @@ func (a *App) StatusPage(ctx context.Context, now time.Time) *status.Page {
 	a.mu.RLock() // a reload may replace the projects and receivers
 	defer a.mu.RUnlock()
 	p := &status.Page{GeneratedAt: now.UTC(), Version: a.version, Backend: a.cfg.State.Backend,
-		Projects: []status.Project{}, RunningTasks: []status.Task{}, RecentEvents: a.rec.Recent(), Receivers: a.receiverPage()}
+		Projects: []status.Project{}, RunningTasks: []status.Task{}, RecentEvents: a.rec.Recent(), Receivers: a.receiverPage(),
+		Silences: a.sil.Set().Active(now)}
 	pollers := map[string]*poller.Poller{}
 	units := map[string]*unit{}
 	for _, u := range a.mode.units() {

@@ -40,6 +40,12 @@ const (
 // It returns the app and the handler serving it over real HTTP.
 func statusApp(t *testing.T) (*app.App, *httptest.Server) {
 	t.Helper()
+	return statusAppWith(t, nil)
+}
+
+// statusAppWith is statusApp calling before, when set, on the App before its cycle.
+func statusAppWith(t *testing.T, before func(*app.App)) (*app.App, *httptest.Server) {
+	t.Helper()
 	sim := dcssim.New(dcssim.Options{AK: testAK, SK: testSK, StartParam: "begin_time"})
 	now := time.Now().UTC()
 	sim.Put(statusProject, dcssim.Task{ID: swapTask, Name: "masterStandbySwapJob", Status: "RUNNING", CreatedAt: now.Add(-40 * time.Minute),
@@ -74,6 +80,9 @@ func statusApp(t *testing.T) (*app.App, *httptest.Server) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { a.Close() })
+	if before != nil {
+		before(a)
+	}
 	if err := a.Once(t.Context(), io.Discard); err != nil {
 		t.Fatalf("Once: %v", err)
 	}
@@ -112,9 +121,12 @@ func TestStatusJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(body), &keys); err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"generated_at", "projects", "receivers", "recent_events", "running_tasks", "state_backend", "version"}
+	want := []string{"generated_at", "projects", "receivers", "recent_events", "running_tasks", "silences", "state_backend", "version"}
 	if got := slices.Sorted(maps.Keys(keys)); !slices.Equal(got, want) {
 		t.Errorf("top-level keys %v, want %v", got, want)
+	}
+	if string(keys["silences"]) != "[]" {
+		t.Errorf("silences without any = %s, want []", keys["silences"])
 	}
 	var p status.Page
 	if err := json.Unmarshal([]byte(body), &p); err != nil {

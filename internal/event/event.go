@@ -63,6 +63,10 @@ type Data struct {
 	Reason       string     `json:"reason,omitempty"`
 	Escalated    bool       `json:"escalated,omitempty"`
 
+	// SilencedBy names, for each receiver a silence kept the event from at commit, the
+	// silence's id (receiver -> id); NATS, never silenced, says so to its subscribers.
+	SilencedBy map[string]string `json:"silenced_by,omitempty"`
+
 	// TaskName and Status are read from Task; they route the event and are not serialized twice.
 	TaskName string `json:"-"`
 	Status   string `json:"-"`

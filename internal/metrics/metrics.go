@@ -70,7 +70,7 @@ type Metrics struct {
 // and notifier_deliveries_total; InitProject and InitReceiver create every one.
 var (
 	PollResults     = []string{"ok", "error"}
-	DeliveryResults = []string{"ok", "retry", "dropped", "muted"} // muted: kept from the receiver by a maintenance window
+	DeliveryResults = []string{"ok", "retry", "dropped", "muted", "silenced"} // muted: kept from the receiver by a maintenance window; silenced: by a silence
 )
 
 // sinkDeprecated ends the help of the families labelled by receiver.
@@ -106,7 +106,7 @@ func New(reg prometheus.Registerer, version string) *Metrics {
 		Events: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "events_total",
 			Help: "Events produced by type and severity."}, []string{"type", "severity"}),
 		Deliveries: newCounterByReceiver(prometheus.CounterOpts{Namespace: ns, Name: "deliveries_total",
-			Help: "Event deliveries by receiver and result (ok, retry, dropped, muted). " + sinkDeprecated}, "result"),
+			Help: "Event deliveries by receiver and result (ok, retry, dropped, muted, silenced). " + sinkDeprecated}, "result"),
 		Pending: newGaugeByReceiver(prometheus.GaugeOpts{Namespace: ns, Name: "pending_events",
 			Help: "Events saved but not yet delivered, by receiver. " + sinkDeprecated}),
 		Retries: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "retries_total",

@@ -19,7 +19,7 @@ func TestDeliveriesSeriesUsableFromOutside(t *testing.T) {
 	m.Deliveries.WithLabelValues("slack-oncall", "dropped").Add(3)
 	m.Deliveries.WithLabelValues("nats", "retry").Inc()
 	want := `
-# HELP notifier_deliveries_total Event deliveries by receiver and result (ok, retry, dropped, muted). The sink label repeats receiver; it is deprecated and removed in the next release.
+# HELP notifier_deliveries_total Event deliveries by receiver and result (ok, retry, dropped, muted, silenced). The sink label repeats receiver; it is deprecated and removed in the next release.
 # TYPE notifier_deliveries_total counter
 notifier_deliveries_total{receiver="slack-oncall",result="dropped",sink="slack-oncall"} 3
 notifier_deliveries_total{receiver="nats",result="retry",sink="nats"} 1

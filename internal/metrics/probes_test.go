@@ -28,7 +28,7 @@ func TestSeriesExistFromTheStart(t *testing.T) {
 # TYPE notifier_polls_total counter
 notifier_polls_total{project="0123456789abcdef0123456789abcdef",result="error"} 0
 notifier_polls_total{project="0123456789abcdef0123456789abcdef",result="ok"} 0
-# HELP notifier_deliveries_total Event deliveries by receiver and result (ok, retry, dropped, muted). The sink label repeats receiver; it is deprecated and removed in the next release.
+# HELP notifier_deliveries_total Event deliveries by receiver and result (ok, retry, dropped, muted, silenced). The sink label repeats receiver; it is deprecated and removed in the next release.
 # TYPE notifier_deliveries_total counter
 notifier_deliveries_total{receiver="nats",result="dropped",sink="nats"} 0
 notifier_deliveries_total{receiver="oncall",result="dropped",sink="oncall"} 0
@@ -37,7 +37,9 @@ notifier_deliveries_total{receiver="oncall",result="muted",sink="oncall"} 0
 notifier_deliveries_total{receiver="nats",result="ok",sink="nats"} 0
 notifier_deliveries_total{receiver="oncall",result="ok",sink="oncall"} 0
 notifier_deliveries_total{receiver="nats",result="retry",sink="nats"} 0
+notifier_deliveries_total{receiver="nats",result="silenced",sink="nats"} 0
 notifier_deliveries_total{receiver="oncall",result="retry",sink="oncall"} 0
+notifier_deliveries_total{receiver="oncall",result="silenced",sink="oncall"} 0
 # HELP notifier_retries_total Retries scheduled by component (poller, receiver name).
 # TYPE notifier_retries_total counter
 notifier_retries_total{component="nats"} 0

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"notifier/internal/config"
 	"notifier/internal/event"
 	"notifier/internal/incident"
 )
@@ -17,25 +18,28 @@ type Cause string
 const (
 	Filtered Cause = "filtered" // the receiver's filter refuses the event
 	Muted    Cause = "muted"    // a maintenance window ([[mute]]) keeps it from the receiver
+	Silenced Cause = "silenced" // a silence (notifier silence add) keeps it from the receiver
 )
 
 // Hold is one thing that keeps an event from a receiver.
 type Hold struct {
 	Cause  Cause
-	Name   string    // Muted: the window's name
-	Detail string    // Filtered: which filter refused, "min_severity warning > info"
-	Until  time.Time // Muted: when the window closes
+	Name   string    // Muted: the window's name; Silenced: the silence's id
+	Detail string    // Filtered: which filter refused, "min_severity warning > info"; Silenced: its comment
+	Until  time.Time // Muted: when the window closes; Silenced: its ends_at
 	window *Window   // Muted: to say Until in the window's own location
 }
 
 // String says the hold as the status page does: "filtered (min_severity warning > info)",
-// "muted (window weekly-maintenance)".
+// "muted (window weekly-maintenance)", "silenced (ID)".
 func (h Hold) String() string {
 	switch h.Cause {
 	case Filtered:
 		return "filtered (" + h.Detail + ")"
 	case Muted:
 		return "muted (window " + h.Name + ")"
+	case Silenced:
+		return "silenced (" + h.Name + ")"
 	}
 	return string(h.Cause) + " (" + h.Name + ")"
 }
@@ -75,8 +79,9 @@ func (v Verdict) Held() (Hold, bool) {
 	return v.Holds[0], true
 }
 
-// Muted returns the first hold that is not the receiver's own filter: a window that keeps
-// an event the filter passes (or would keep one it refuses); false when none does.
+// Muted returns the first hold that is not the receiver's own filter: a window or a
+// silence that keeps an event the filter passes (or would keep one it refuses); false
+// when none does.
 func (v Verdict) Muted() (Hold, bool) {
 	for _, h := range v.Holds {
 		if h.Cause != Filtered {
@@ -91,13 +96,13 @@ func (v Verdict) Muted() (Hold, bool) {
 const ResolveNote = "may resolve an incident it opened"
 
 // Decide decides who gets e at the moment at, for every receiver in the order of the
-// config: its filter, then the windows open at at. An on-call receiver (Incidents) still
+// config: its filter, then the windows open at at, then the silences active at at. An on-call receiver (Incidents) still
 // gets what may end or continue an incident it opened (incident.Concerns) whatever holds
 // it: its filter says what opens one, but a resolving event, a SUCCESS rated info, is
 // often below it, and a page opened before a window must resolve inside it. A test event
 // goes to every receiver whose event_types (when set) list test, whatever its other
-// filters and the windows: it checks the way to each, not the routing. NATS is never
-// muted.
+// filters, the windows and the silences: it checks the way to each, not the routing.
+// NATS is never muted nor silenced.
 func (t *Table) Decide(e *event.Event, at time.Time) []Verdict {
 	out := make([]Verdict, len(t.receivers))
 	for i, r := range t.receivers {
@@ -126,6 +131,11 @@ func (t *Table) holds(r Receiver, e *event.Event, at time.Time) []Hold {
 	}
 	if w, until := mutedBy(t.windows, r.Name, e, at); w != nil {
 		hs = append(hs, Hold{Cause: Muted, Name: w.Name, Until: until, window: w})
+	}
+	if t.silences != nil && r.Name != config.NATSReceiver {
+		if s, ok := t.silences().Match(r.Name, e, at); ok {
+			hs = append(hs, Hold{Cause: Silenced, Name: s.ID, Detail: s.Comment, Until: s.EndsAt})
+		}
 	}
 	return hs
 }

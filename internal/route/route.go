@@ -1,5 +1,6 @@
 // Package route decides who gets an event: Table.Decide weighs, for every receiver, its
-// filter, the maintenance windows ([[mute]]) open at the moment, and the on-call rule (an
+// filter, the maintenance windows ([[mute]]) open at the moment, the silences active then
+// (package silence; WithSilences), and the on-call rule (an
 // on-call receiver still gets what may end an incident it opened), and says why for each.
 // The decision is made once, when the event is committed, and recorded with it in the
 // outbox: a receiver's queue holds only its own events, and a filter or window changed by

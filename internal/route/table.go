@@ -5,6 +5,7 @@ import (
 
 	"notifier/internal/config"
 	"notifier/internal/event"
+	"notifier/internal/silence"
 )
 
 // Receiver is a configured receiver and its filter.
@@ -19,6 +20,18 @@ type Table struct {
 	receivers []Receiver
 	windows   []*Window
 	statuses  event.Statuses // poll.terminal_statuses: what can end an incident
+	// silences, when set, gives the silences as they are now (they change while a
+	// configuration runs; see WithSilences).
+	silences func() *silence.Set
+}
+
+// WithSilences returns a copy of the table whose Decide also weighs the silences that
+// src gives at each decision (the running notifier's, shared by every replica); a table
+// without is decided on its configuration alone.
+func (t *Table) WithSilences(src func() *silence.Set) *Table {
+	c := *t
+	c.silences = src
+	return &c
 }
 
 // New builds the table of a validated configuration. Its errors name the key.

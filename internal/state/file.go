@@ -113,7 +113,7 @@ func OpenFile(dir string) (*File, error) {
 	}
 	// Temporary files of a save interrupted by a crash are ours (we hold the lock) and
 	// would pile up with every crash.
-	for _, pattern := range []string{FileName + ".tmp-*", ".probe-*", filepath.Join(ProjectsDir, ".tmp-*")} {
+	for _, pattern := range []string{FileName + ".tmp-*", ".probe-*", ".tmp-silences-*", filepath.Join(ProjectsDir, ".tmp-*")} {
 		left, _ := filepath.Glob(filepath.Join(dir, pattern))
 		for _, name := range left {
 			os.Remove(name)

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"notifier/internal/silence"
 )
 
 const hostile = `<script>alert("x")</script>`
@@ -39,6 +41,7 @@ func fullPage() *Page {
 				{Receiver: "team", State: Pending},
 				{Receiver: "quiet", State: Muted, At: ago(time.Minute), Reason: "maintenance window weekly-maintenance"},
 				{Receiver: "pd", State: Filtered, At: ago(time.Minute), Reason: "min_severity critical > warning"},
+				{Receiver: "pager", State: Silenced, At: ago(time.Minute), Reason: "3f2a9c41d0b7e655"},
 			}}},
 		Receivers: []Receiver{{Name: "nats", Kind: "nats", LastSuccess: ago(time.Minute)},
 			{Name: "oncall", Kind: "slack", Pending: 3, LastError: "HTTP 404 Not Found: " + hostile, LastErrorAt: ago(time.Minute)},
@@ -48,6 +51,9 @@ func fullPage() *Page {
 			{Shard: 0, Projects: []string{"0123456789abcdef0123456789abcdef"}, Leader: "host-1-abc", ThisReplica: true, Term: 7, LeaseAgeSeconds: &age},
 			{Shard: 1, Projects: []string{"fedcba9876543210fedcba9876543210"}},
 		}},
+		Silences: []silence.Silence{{ID: "3f2a9c41d0b7e655", Matchers: silence.Matchers{Project: "prod-eu", Region: "eu-west-101",
+			Instance: "redis-orders*", TaskName: "masterStandbySwapJob", Status: "FAILED", EventType: "task", Receiver: "pager"},
+			StartsAt: now.Add(-time.Hour), EndsAt: now.Add(time.Hour), CreatedBy: "alice", Comment: hostile}},
 	}
 }
 
@@ -78,6 +84,8 @@ func TestRenderEscapesEverything(t *testing.T) {
 		"prod-eu", "fedcba9876543210fedcba9876543210", "credentials refused", "start_time",
 		"STUCK", "40m", "15m", "(learned)", "nats: sent", "team: pending", `class="d d-muted" title="maintenance window weekly-maintenance">quiet: muted`, "oncall: dropped",
 		`class="d d-filtered" title="min_severity critical &gt; warning">pd: filtered`,
+		`pager: silenced (3f2a9c41d0b7e655)`, `<code>3f2a9c41d0b7e655</code>`, "task_name=masterStandbySwapJob", "instance=redis-orders*",
+		"alice", "2026-11-27 04:10:00 UTC",
 		"this replica", "host-1-abc", "projects not watched: 1 of 2", "1 polled by another replica", "3 pending",
 		"polled by the replica leading its shard",
 		`<span class="bad">http://am-2.example.com:9093: unreachable</span> <span class="dim">since 5m`,

@@ -9,7 +9,11 @@
 // name, errors by their class (ErrorClass), and the template escapes every value.
 package status
 
-import "time"
+import (
+	"time"
+
+	"notifier/internal/silence"
+)
 
 // Page is everything the status page shows, at one moment.
 type Page struct {
@@ -21,6 +25,8 @@ type Page struct {
 	RecentEvents []Event    `json:"recent_events"` // newest first
 	Receivers    []Receiver `json:"receivers"`
 	Cluster      *Cluster   `json:"cluster,omitempty"` // nats-kv only
+	// Silences are the silences active now, those ending first first.
+	Silences []silence.Silence `json:"silences"`
 }
 
 // Project is one configured project and how its polling goes.
@@ -92,15 +98,16 @@ const (
 	Pending  = "pending"  // in the receiver's queue, not delivered yet
 	Dropped  = "dropped"  // given up: refused for good, or past max_pending
 	Muted    = "muted"    // kept from the receiver at commit by a maintenance window ([[mute]])
+	Silenced = "silenced" // kept from the receiver at commit by a silence (notifier silence add)
 	Filtered = "filtered" // the receiver's filter refused it, or an on-call receiver had nothing to send for it
 )
 
 // Delivery is what became of an event for one receiver.
 type Delivery struct {
 	Receiver string     `json:"receiver"`
-	State    string     `json:"state"`            // Sent, Pending, Dropped, Muted or Filtered
+	State    string     `json:"state"`            // Sent, Pending, Dropped, Muted, Silenced or Filtered
 	At       *time.Time `json:"at,omitempty"`     // when sent, dropped, muted or filtered
-	Reason   string     `json:"reason,omitempty"` // why dropped (an error class), "maintenance window NAME", or which filter refused
+	Reason   string     `json:"reason,omitempty"` // why dropped (an error class), "maintenance window NAME", the silence's id, or which filter refused
 }
 
 // Receiver is one configured receiver.

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -102,6 +103,12 @@ func start(ln net.Listener, o Options) *Server {
 // configuration's state loading, its connections opening), the process is alive but not
 // ready: /healthz answers 200 and everything else 503, /readyz in its usual shape.
 func (s *Server) serveSource(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == SilencesPath || strings.HasPrefix(r.URL.Path, SilencesPath+"/") {
+		if why := apiRefusal(s.addr, s.webConfig); why != "" {
+			writeJSON(w, http.StatusForbidden, APIError{why})
+			return
+		}
+	}
 	if h := s.src.Load(); h != nil {
 		(*h).ServeHTTP(w, r)
 		return

@@ -12,7 +12,9 @@
 //     (upstream, problems), as on the status page and in notifier_project_up. Taking a
 //     replica out of its Service for an outage would hide its metrics exactly when the
 //     alerts on them should fire. The body has the same shape either way;
-//   - POST /-/reload, when the command reloads (run) and http.enable_lifecycle is true.
+//   - POST /-/reload, when the command reloads (run) and http.enable_lifecycle is true;
+//   - /api/v1/silences (GET, POST, DELETE /api/v1/silences/{id}), when the Source keeps
+//     silences (Silencer), refused unless the listener authenticates or is loopback.
 //
 // A Server outlives what it serves: run swaps the App behind it at every reload (Set),
 // so the endpoints answer through a reload. Bodies name projects by id and never carry a
@@ -69,6 +71,7 @@ func Handler(src Source, log zerolog.Logger) http.Handler {
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, src.Readiness(time.Now()))
 	})
+	silenceHandlers(mux, src)
 	return mux
 }
 
