@@ -2,6 +2,7 @@ package natssink
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -38,10 +39,10 @@ func openFromConfig(t *testing.T, url string, c Config, stateReplicas int, log z
 	}
 }
 
-// streamConfigOf is the configuration of stream DCS_TASKS as the server holds it.
-func streamConfigOf(t *testing.T, js jetstream.JetStream) jetstream.StreamConfig {
+// streamConfigOf is the configuration of stream name as the server holds it.
+func streamConfigOf(t *testing.T, js jetstream.JetStream, name string) jetstream.StreamConfig {
 	t.Helper()
-	st, err := js.Stream(t.Context(), "DCS_TASKS")
+	st, err := js.Stream(t.Context(), name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +79,7 @@ func TestCreatedStreamHasTheConfiguredLimits(t *testing.T) {
 			c.StreamMaxBytes = tt.bytes
 			openFromConfig(t, srv.ClientURL(), c, 1, zerolog.Nop())
 			_, js := natstest.Connect(t, srv)
-			got := streamConfigOf(t, js)
+			got := streamConfigOf(t, js, "DCS_TASKS")
 			if got.MaxAge != tt.wantAge || got.MaxBytes != tt.wantSize || got.Replicas != 1 || got.Duplicates != 10*time.Minute {
 				t.Errorf("stream max_age %v max_bytes %d replicas %d duplicates %v; want %v %d 1 10m",
 					got.MaxAge, got.MaxBytes, got.Replicas, got.Duplicates, tt.wantAge, tt.wantSize)
@@ -101,7 +102,7 @@ func TestExistingStreamDriftIsLoggedNotChanged(t *testing.T) {
 	var logs testutil.SyncBuffer
 	openFromConfig(t, srv.ClientURL(), c, 1, zerolog.New(&logs))
 
-	if got := streamConfigOf(t, js); got.MaxAge != before.CachedInfo().Config.MaxAge || got.MaxBytes != -1 || got.Replicas != 1 {
+	if got := streamConfigOf(t, js, "DCS_TASKS"); got.MaxAge != before.CachedInfo().Config.MaxAge || got.MaxBytes != -1 || got.Replicas != 1 {
 		t.Errorf("the existing stream was changed: max_age %v max_bytes %d replicas %d", got.MaxAge, got.MaxBytes, got.Replicas)
 	}
 	want := map[string][2]string{
@@ -131,7 +132,7 @@ func TestExistingStreamDriftIsLoggedNotChanged(t *testing.T) {
 // the stream has as many as the nats-kv state's buckets.
 func TestCreatedStreamReplicasOnACluster(t *testing.T) {
 	cl := natstest.NewCluster(t, 3)
-	for _, tt := range []struct {
+	for i, tt := range []struct {
 		name             string
 		key, state, want int
 	}{
@@ -140,15 +141,16 @@ func TestCreatedStreamReplicasOnACluster(t *testing.T) {
 		{name: "unset, one state replica", key: 0, state: 1, want: 1},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
+			// A stream and subjects of its own per case: a deleted stream's store may
+			// linger on another node for a moment, and creating one of the same name
+			// there fails ("error creating store for stream", seen in CI).
 			c := DefaultConfig()
 			c.JetStream, c.StreamReplicas = true, tt.key
+			c.Stream, c.SubjectPrefix = fmt.Sprintf("DCS_TASKS_%d", i), fmt.Sprintf("dcs.tasks%d", i)
 			openFromConfig(t, cl.URL(), c, tt.state, zerolog.Nop())
 			_, js := natstest.Connect(t, runningServer(cl))
-			if got := streamConfigOf(t, js).Replicas; got != tt.want {
+			if got := streamConfigOf(t, js, c.Stream).Replicas; got != tt.want {
 				t.Errorf("stream replicas = %d, want %d", got, tt.want)
-			}
-			if err := js.DeleteStream(t.Context(), "DCS_TASKS"); err != nil {
-				t.Fatal(err)
 			}
 		})
 	}
