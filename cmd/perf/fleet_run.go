@@ -132,6 +132,9 @@ func runFleet(ctx context.Context, bin, dir, natsURL, backend string, n int, wat
 	for _, cfgPath := range cfgPaths {
 		cmd := exec.CommandContext(ctx, bin, "run", "--config", cfgPath)
 		cmd.Env = append(append(os.Environ(), r.env...), fleetEnv...)
+		if profilePrefix != "" {
+			cmd.Env = append(cmd.Env, fmt.Sprintf("NOTIFIER_PERF_PROFILE=%s-fleet-%s-%s-%d", profilePrefix, backend, run, len(pids)))
+		}
 		cmd.Stderr = os.Stderr
 		if err := cmd.Start(); err != nil {
 			return nil, err
@@ -173,6 +176,7 @@ func runFleet(ctx context.Context, bin, dir, natsURL, backend string, n int, wat
 		}
 	}
 	req0, t0 := sim.Stats().Requests, time.Now()
+	signalAll(pids, syscall.SIGUSR1) // with -profile: the CPU profile of the watch
 
 	// The schedule: samples ends of running tasks at random instants over the watch, and
 	// a new finished task in another project every 5 s ("a few changing").
@@ -219,6 +223,7 @@ func runFleet(ctx context.Context, bin, dir, natsURL, backend string, n int, wat
 		}
 	}
 	r.wall, r.requests = time.Since(t0), sim.Stats().Requests-req0
+	signalAll(pids, syscall.SIGUSR2)
 	for i, pid := range pids {
 		cpu1, err := cpuTicks(pid)
 		if err != nil {
@@ -298,4 +303,15 @@ func freePort() (int, error) {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// signalAll sends sig to every pid when profiles are asked for (-profile; the binary
+// was built with cmd/notifier/perfprofile.go, which handles SIGUSR1 and SIGUSR2).
+func signalAll(pids []int, sig syscall.Signal) {
+	if profilePrefix == "" {
+		return
+	}
+	for _, pid := range pids {
+		_ = syscall.Kill(pid, sig)
+	}
 }

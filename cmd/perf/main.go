@@ -40,7 +40,7 @@ func run() int {
 	fleetSamples := flag.Int("fleet-samples", 100, "fleet: task ends timed in the active project")
 	fleetBackends := flag.String("fleet-backends", "file,nats-kv", "fleet: state backends to measure, comma-separated")
 	fleetReplicas := flag.Int("fleet-replicas", 3, "fleet: also run the nats-kv fleet on this many replicas with cluster.shards of the same (1: not)")
-	flag.StringVar(&profilePrefix, "profile", "", "burst, poll: write CPU, block, mutex and allocation profiles of each burst (from its poll to its last NATS delivery) and of the first run of poll to PREFIX-RUN.{cpu,block,mutex,allocs0,allocs1}.pprof (RUN: core, js, core-budget10, poll)")
+	flag.StringVar(&profilePrefix, "profile", "", "burst, poll, fleet: write CPU, block, mutex and allocation profiles of each burst (from its poll to its last NATS delivery) and of the first run of poll to PREFIX-RUN.{cpu,block,mutex,allocs0,allocs1}.pprof (RUN: core, js, core-budget10, poll); fleet: the CPU and heap profiles of each notifier process over the watch to PREFIX-fleet-BACKEND-N-REPLICA.{cpu,heap}.pprof")
 	pollRuns := flag.Int("poll-runs", 5, "poll: runs, the median is reported")
 	pollPolls := flag.Int("poll-polls", 15, "poll: polls in each run")
 	env := flag.String("fleet-env", "", "fleet: NAME=VALUE pairs (space-separated) added to the notifier's environment, e.g. GOMEMLIMIT=120MiB")

@@ -106,7 +106,11 @@ func (s *stamp) RoundTrip(r *http.Request) (*http.Response, error) {
 // buildNotifier builds the binary into dir and returns its path.
 func buildNotifier(ctx context.Context, dir string) (string, error) {
 	bin := filepath.Join(dir, "notifier")
-	if out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/notifier").CombinedOutput(); err != nil {
+	args := []string{"build", "-o", bin}
+	if profilePrefix != "" {
+		args = append(args, "-tags", "perfprofile") // cmd/notifier/perfprofile.go
+	}
+	if out, err := exec.CommandContext(ctx, "go", append(args, "./cmd/notifier")...).CombinedOutput(); err != nil {
 		return "", fmt.Errorf("go build ./cmd/notifier (run from the module root): %v: %s", err, out)
 	}
 	return bin, nil
