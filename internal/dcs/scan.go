@@ -1,6 +1,7 @@
 package dcs
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -250,9 +251,7 @@ func (s *scanner) str() (from, to int, escaped bool, err error) {
 	b, i := s.b, s.i+1 // after '"'
 	from = i
 	for {
-		for i < len(b) && plain[b[i]] {
-			i++
-		}
+		i = skipPlain(b, i)
 		if i >= len(b) {
 			s.i = i
 			return 0, 0, false, errEOF
@@ -291,6 +290,32 @@ func (s *scanner) str() (from, to int, escaped bool, err error) {
 			return 0, 0, false, fmt.Errorf("invalid control character %q in string", c)
 		}
 	}
+}
+
+// skipPlain returns the index of the first byte at or after i that is not plain (or
+// len(b)): eight bytes at a time while all eight are plain, then byte by byte.
+func skipPlain(b []byte, i int) int {
+	const (
+		ones   = 0x0101010101010101
+		highs  = 0x8080808080808080
+		quote  = '"' * ones
+		bslash = '\\' * ones
+		ctrl   = 0x20 * ones
+	)
+	for ; i+8 <= len(b); i += 8 {
+		w := binary.LittleEndian.Uint64(b[i:])
+		// A byte of a word is zero, or below 0x20, where (x - ones) &^ x has its high bit
+		// set (exact for the lowest such byte, which is the one that stops this loop; a
+		// borrow may mark higher bytes too, which the byte loop below reads as they are).
+		q, sl := w^quote, w^bslash
+		if ((q-ones)&^q|(sl-ones)&^sl|(w-ctrl)&^w)&highs != 0 {
+			break
+		}
+	}
+	for i < len(b) && plain[b[i]] {
+		i++
+	}
+	return i
 }
 
 // plain marks the bytes a string holds as they are: not a quote, a backslash or a
