@@ -15,7 +15,7 @@ import (
 // Built only with -tags perfprofile (cmd/perf -run fleet -profile PREFIX): with
 // NOTIFIER_PERF_PROFILE=PREFIX in its environment the process starts a CPU profile at
 // SIGUSR1 and at SIGUSR2 writes it to PREFIX.cpu.pprof, with PREFIX.heap.pprof (live
-// heap and allocations since start) and PREFIX.memstats.json. The released binary has none of this.
+// heap and allocations since start) PREFIX.goroutine.txt and PREFIX.memstats.json. The released binary has none of this.
 func init() {
 	prefix := os.Getenv("NOTIFIER_PERF_PROFILE")
 	if prefix == "" {
@@ -43,6 +43,10 @@ func init() {
 				cpu = nil
 				if f, err := os.Create(prefix + ".heap.pprof"); err == nil {
 					_ = pprof.Lookup("heap").WriteTo(f, 0)
+					_ = f.Close()
+				}
+				if f, err := os.Create(prefix + ".goroutine.txt"); err == nil {
+					_ = pprof.Lookup("goroutine").WriteTo(f, 1)
 					_ = f.Close()
 				}
 				var ms runtime.MemStats

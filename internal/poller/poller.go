@@ -193,7 +193,7 @@ func (p *Poller) Run(ctx context.Context) {
 		if urgent {
 			cctx = dcs.Urgent(ctx)
 		}
-		res, err := p.Cycle(cctx)
+		res, err := p.cycleApart(cctx)
 		if ctx.Err() != nil {
 			return
 		}
@@ -235,6 +235,20 @@ func (p *Poller) Run(ctx context.Context) {
 			return
 		}
 	}
+}
+
+// cycleApart runs Cycle on a goroutine of its own and waits for it. Reading and diffing a
+// page grows a goroutine's stack to several times its first size; Run's goroutine, which
+// sleeps between polls for the life of the process, would keep that stack (and a fleet of
+// 1,000 quiet projects ~10 MB of them), where a goroutine that ends hands it back.
+func (p *Poller) cycleApart(ctx context.Context) (res diff.Result, err error) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		res, err = p.Cycle(ctx)
+	}()
+	<-done
+	return res, err
 }
 
 // IdleInterval returns the wait between polls while no followed task runs, as it stands
