@@ -180,6 +180,7 @@ func Diff(prev *ProjectState, tasks []dcs.Task, o Options) Result {
 	restore(prev, unread, next, &res, &o)
 	if res.Changed { // a state written anyway: a good time to forget old durations
 		boundDurations(&res, &o)
+		fitSamples(&res)
 	}
 	if b != nil {
 		res.Next.Tasks = b.done()

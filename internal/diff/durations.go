@@ -79,6 +79,17 @@ func ownDurations(res *Result) {
 	res.ownDurations = true
 }
 
+// fitSamples copies each sample slice this diff appended to into one of its own length:
+// append doubles a slice's array, and the states of 1,000 projects would keep a third of
+// their samples' memory unused for as long as nothing is learned of the name again.
+func fitSamples(res *Result) {
+	for name := range res.ownSamples {
+		if d, ok := res.Next.Durations[name]; ok && cap(d) > len(d) {
+			res.Next.Durations[name] = slices.Clone(d)
+		}
+	}
+}
+
 // boundDurations keeps res.Next's durations bounded: a name none was learned of for
 // DurationsTTL is dropped, and beyond MaxDurationNames the names learned least recently
 // are. A name the state has no learned time for (a state written before it was kept) is

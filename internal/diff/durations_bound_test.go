@@ -125,3 +125,20 @@ func TestStateWithoutLearnedTimesLoads(t *testing.T) {
 		t.Errorf("after %v: durations %v learned at %v, want none", DurationsTTL, later.Durations, later.LearnedAt)
 	}
 }
+
+// The samples a diff learned are kept in a slice of their own length, not in the larger
+// array append grew: a fleet's states keep them for as long as nothing new is learned.
+func TestLearnedSamplesKeepNoSpareCapacity(t *testing.T) {
+	var tasks []dcs.Task
+	for i := range 3 * MaxDurations {
+		tk := task(fmt.Sprintf("t-%d", i), "BackupJob", "SUCCESS", t0.Add(-time.Hour))
+		tk.Updated = t0.Add(-time.Hour + time.Duration(i)*time.Second)
+		tasks = append(tasks, tk)
+	}
+	prev := Diff(nil, tasks, opts(t0)).Next // a baseline learns the finished tasks
+	d := prev.Durations["BackupJob"]
+	// slices.Clone rounds up to the allocator's size class: 100 int64s take 112.
+	if len(d) != MaxDurations || cap(d) > MaxDurations+MaxDurations/8 {
+		t.Errorf("samples len %d cap %d, want %d and at most %d", len(d), cap(d), MaxDurations, MaxDurations+MaxDurations/8)
+	}
+}
