@@ -73,5 +73,13 @@ func TestPollAutoIntervalRecountsAtReload(t *testing.T) {
 		if d := got - step.want; d < -time.Millisecond || d > time.Millisecond {
 			t.Errorf("%d projects on the key: idle interval %s, want %s", len(step.ids), got, step.want)
 		}
+		// The status page says it, to a tenth of a second.
+		want := step.want.Round(100 * time.Millisecond).Seconds()
+		for _, pr := range a.StatusPage(t.Context(), time.Now()).Projects {
+			if pr.ID == pipeProject && (pr.IdleIntervalSeconds != want || !pr.IdleIntervalAuto) {
+				t.Errorf("%d projects on the key: the status page says %v s (auto %v), want %v s (auto)",
+					len(step.ids), pr.IdleIntervalSeconds, pr.IdleIntervalAuto, want)
+			}
+		}
 	}
 }

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"math"
 	"slices"
 	"strconv"
 	"time"
@@ -48,6 +49,8 @@ func (a *App) StatusPage(ctx context.Context, now time.Time) *status.Page {
 				sp.LastError, sp.LastErrorAt = f.Reason, ptr(f.At.UTC())
 			}
 			sp.RequestsPerPoll = pl.RequestsPerPoll()
+			sp.IdleIntervalSeconds = math.Round(pl.IdleInterval().Seconds()*10) / 10
+			sp.IdleIntervalAuto = a.cfg.Poll.Interval.Auto
 			st := units[c.ProjectID].ledger.Project(c.ProjectID)
 			if since, reason, ok := pl.Blindness(); ok { // from the watchdog's deadline
 				sp.BlindSince, sp.BlindReason = ptr(since.UTC()), reason

@@ -138,8 +138,9 @@ func TestStatusJSON(t *testing.T) {
 	}
 	pr := p.Projects[0]
 	if pr.Name != "prod-eu" || pr.ID != statusProject || pr.Region != "eu-west-101" || !pr.Polled || !pr.Up ||
-		pr.LastSuccess == nil || pr.WindowParam != "begin_time" || !pr.WindowLearned || pr.RequestsPerPoll != 2 || pr.LastError != "" || pr.BlindSince != nil {
-		t.Errorf("project = %+v (want begin_time learned, in a trial page and a second one)", pr)
+		pr.LastSuccess == nil || pr.WindowParam != "begin_time" || !pr.WindowLearned || pr.RequestsPerPoll != 2 || pr.LastError != "" || pr.BlindSince != nil ||
+		pr.IdleIntervalSeconds != config.Default().Poll.Interval.D().Seconds() || pr.IdleIntervalAuto {
+		t.Errorf("project = %+v (want begin_time learned, in a trial page and a second one, the default idle interval)", pr)
 	}
 
 	if len(p.RunningTasks) != 3 {

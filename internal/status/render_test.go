@@ -252,3 +252,17 @@ func TestRenderWindowParam(t *testing.T) {
 		t.Errorf("the configured window shows %q", c)
 	}
 }
+
+// The idle interval is the one in force, marked when poll.interval = "auto" chose it.
+func TestRenderIdleInterval(t *testing.T) {
+	p := fullPage()
+	p.Projects[0].IdleIntervalSeconds, p.Projects[0].IdleIntervalAuto = 2.3, true
+	p.Projects[1].IdleIntervalSeconds = 30
+	out := render(t, p)
+	if c := cell(t, out, "prod-eu", "Idle interval"); c != `2.3 s <span class="dim">(auto)</span>` {
+		t.Errorf("the auto interval shows %q", c)
+	}
+	if c := cell(t, out, "fedcba9876543210fedcba9876543210", "Idle interval"); c != `30 s` {
+		t.Errorf("the configured interval shows %q", c)
+	}
+}

@@ -45,11 +45,16 @@ type Project struct {
 	// WindowParam is the window's query parameter: dcs.start_time_param as configured, or
 	// under "auto" what the poller learned ("start_time", "begin_time", "none": neither
 	// filters), "auto" while nothing is learned. WindowLearned says it was learned.
-	WindowParam     string     `json:"window_param"`
-	WindowLearned   bool       `json:"window_learned"`
-	RequestsPerPoll int        `json:"requests_per_poll"` // pages of the last successful poll
-	BlindSince      *time.Time `json:"blind_since,omitempty"`
-	BlindReason     string     `json:"blind_reason,omitempty"`
+	WindowParam     string `json:"window_param"`
+	WindowLearned   bool   `json:"window_learned"`
+	RequestsPerPoll int    `json:"requests_per_poll"` // pages of the last successful poll
+	// IdleIntervalSeconds is the wait between polls while no followed task runs, as it
+	// stands: poll.interval, or under "auto" (IdleIntervalAuto) what the access key's
+	// budget share allows its projects now.
+	IdleIntervalSeconds float64    `json:"idle_interval_seconds"`
+	IdleIntervalAuto    bool       `json:"idle_interval_auto"`
+	BlindSince          *time.Time `json:"blind_since,omitempty"`
+	BlindReason         string     `json:"blind_reason,omitempty"`
 }
 
 // Task is a followed task not yet in a terminal status.
