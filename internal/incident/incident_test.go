@@ -175,4 +175,13 @@ func TestSwitchoverTextInTheVendorsWords(t *testing.T) {
 	if d := Description(&failed, Stuck); strings.Contains(d, "error") {
 		t.Errorf("a stuck task's description gives an error: %q", d)
 	}
+	// A failure first seen finished says that its start was never seen.
+	unseen := failed
+	unseen.Data.UnseenStatuses = true
+	if d, want := Description(&unseen, Failed), "Task: masterStandbySwapJob; task t1 is FAILED; started and ended between two polls; error code 111400082"; !strings.HasPrefix(d, want) {
+		t.Errorf("description %q, want it to start %q", d, want)
+	}
+	if d := Description(&failed, Failed); strings.Contains(d, "between two polls") {
+		t.Errorf("a failure seen running says it was not: %q", d)
+	}
 }

@@ -88,6 +88,9 @@ func Description(e *event.Event, alert string) string {
 		if d.PreviousStatus != "" {
 			parts = append(parts, "was "+d.PreviousStatus)
 		}
+		if d.UnseenStatuses { // first seen finished: its start was never seen
+			parts = append(parts, "started and ended between two polls")
+		}
 		if alert == Stuck {
 			parts = append(parts, fmt.Sprintf("running %s, threshold %s (%s)", secs(d.RunningSeconds), secs(d.ThresholdSeconds), d.ThresholdSource))
 		}
