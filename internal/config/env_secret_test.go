@@ -111,6 +111,10 @@ func TestEnvKeyCasesCoverEveryEnvKey(t *testing.T) {
 		for i := range t.NumField() {
 			f := t.Field(i)
 			key := strings.Split(f.Tag.Get("toml"), ",")[0]
+			if f.Anonymous && key == "" && f.Type.Kind() == reflect.Struct { // embedded: its keys are the table's
+				walk(f.Type, path)
+				continue
+			}
 			if path != "" {
 				key = path + "." + key
 			}

@@ -56,7 +56,7 @@ func fake(t *testing.T, secret string) (*chatfake.DingTalk, *chat.Sink) {
 	t.Helper()
 	f := chatfake.NewDingTalk(token, secret)
 	t.Cleanup(f.Close)
-	c := dingtalk.Config{Common: receiver.Common{Name: "ops"}, URLEnv: "DT_URL"}
+	c := dingtalk.Config{Common: receiver.Common{Name: "ops"}, Webhook: chat.Webhook{URLEnv: "DT_URL"}}
 	env := map[string]string{"DT_URL": f.URL()}
 	if secret != "" {
 		c.SecretEnv, env["DT_SECRET"] = "DT_SECRET", secret
@@ -103,7 +103,7 @@ func TestSendsSignedMarkdown(t *testing.T) {
 func TestWrongSecretAndStaleTimestampAreDropped(t *testing.T) {
 	f := chatfake.NewDingTalk(token, "SECtherobots")
 	t.Cleanup(f.Close)
-	s := open(t, dingtalk.Config{Common: receiver.Common{Name: "ops"}, URLEnv: "U", SecretEnv: "S"}, receiver.Deps{},
+	s := open(t, dingtalk.Config{Common: receiver.Common{Name: "ops"}, Webhook: chat.Webhook{URLEnv: "U"}, Signed: chat.Signed{SecretEnv: "S"}}, receiver.Deps{},
 		map[string]string{"U": f.URL(), "S": "SECawrongone"})
 	n, err := s.Send(t.Context(), []event.Event{sample(t, "switchover-failed")})
 	if r, ok := chat.IsRefused(err); n != 0 || !ok || r.Code != chatfake.DingTalkRefused || !retry.IsPermanent(err) {
@@ -208,7 +208,7 @@ func TestUnpacedTheRobotSaysTooFast(t *testing.T) {
 func TestLinksMakeAnActionCard(t *testing.T) {
 	f := chatfake.NewDingTalk(token, "")
 	t.Cleanup(f.Close)
-	s := open(t, dingtalk.Config{Common: receiver.Common{Name: "ops"}, URLEnv: "U"},
+	s := open(t, dingtalk.Config{Common: receiver.Common{Name: "ops"}, Webhook: chat.Webhook{URLEnv: "U"}},
 		receiver.Deps{Links: []linktmpl.Link{{Text: "Console", URL: "https://console.example.com/dcs/{{.InstanceID}}"}}},
 		map[string]string{"U": f.URL()})
 	if _, err := s.Send(t.Context(), []event.Event{sample(t, "switchover-failed")}); err != nil {
@@ -224,7 +224,7 @@ func TestLinksMakeAnActionCard(t *testing.T) {
 func TestGoldenMessages(t *testing.T) {
 	for _, name := range []string{"switchover-started", "switchover-succeeded", "switchover-failed", "stuck", "gap", "restored"} {
 		t.Run(name, func(t *testing.T) {
-			c := dingtalk.Config{Common: receiver.Common{Name: "ops"}, URLEnv: "U"}
+			c := dingtalk.Config{Common: receiver.Common{Name: "ops"}, Webhook: chat.Webhook{URLEnv: "U"}}
 			r, err := dingtalk.Spec.Render(t.Context(), &c, "dingtalk[0]", receiver.Deps{Now: now}, []event.Event{sample(t, name)})
 			if err != nil {
 				t.Fatal(err)

@@ -17,12 +17,8 @@ import (
 // token, so the file only names where to read it, as for the signing secret.
 type Config struct {
 	receiver.Common
-	URLEnv     string           `toml:"url_env"`
-	URLFile    string           `toml:"url_file"`
-	SecretEnv  string           `toml:"secret_env"`  // the bot's signature check ("" : none)
-	SecretFile string           `toml:"secret_file"` // or a file holding it
-	Timeout    confkit.Duration `toml:"timeout"`     // of one post; Defaults: 10s
-	TLSCAFile  string           `toml:"tls_ca_file"` // CA certificates of a private endpoint
+	chat.Webhook
+	chat.Signed // secret_env, secret_file
 }
 
 // Style is what a Feishu receiver makes of a template: its "title", the card's header
@@ -39,12 +35,8 @@ var Spec = &receiver.Spec[Config]{
 		Env:      []string{"feishu[].url_env, .secret_env  each Feishu bot's webhook URL and signing secret"},
 		Template: Style,
 	},
-	Common: func(c *Config) *receiver.Common { return &c.Common },
-	Defaults: func(c *Config, written func(string) bool) {
-		if c.Timeout == 0 && !written("timeout") {
-			c.Timeout = confkit.Duration(chat.DefaultTimeout)
-		}
-	},
+	Common:   func(c *Config) *receiver.Common { return &c.Common },
+	Defaults: func(c *Config, written func(string) bool) { c.Webhook.Defaults(written) },
 	Validate: func(c *Config, key string, p *confkit.Problems) { c.endpoint(key).Validate(p) },
 	Check:    func(c *Config, key string, getenv func(string) string) []error { return c.endpoint(key).Check(getenv) },
 	Open:     open,
@@ -52,8 +44,7 @@ var Spec = &receiver.Spec[Config]{
 }
 
 func (c *Config) endpoint(key string) chat.Endpoint {
-	return chat.Endpoint{Key: key, Name: c.Name, URLEnv: c.URLEnv, URLFile: c.URLFile, SecretEnv: c.SecretEnv,
-		SecretFile: c.SecretFile, Timeout: c.Timeout.D(), TLSCAFile: c.TLSCAFile, Signs: true}
+	return c.Webhook.Endpoint(key, c.Name, &c.Signed)
 }
 
 func open(c *Config, key string, d receiver.Deps) (receiver.Opened, error) {

@@ -56,7 +56,7 @@ func fake(t *testing.T, secret string) (*chatfake.Feishu, *chat.Sink) {
 	t.Helper()
 	f := chatfake.NewFeishu("6f1c6a3e-2b1d-4c8e-9f0a-123456789abc", secret)
 	t.Cleanup(f.Close)
-	c := feishu.Config{Common: receiver.Common{Name: "ops"}, URLEnv: "FEISHU_URL"}
+	c := feishu.Config{Common: receiver.Common{Name: "ops"}, Webhook: chat.Webhook{URLEnv: "FEISHU_URL"}}
 	env := map[string]string{"FEISHU_URL": f.URL()}
 	if secret != "" {
 		c.SecretEnv, env["FEISHU_SECRET"] = "FEISHU_SECRET", secret
@@ -84,7 +84,7 @@ func TestConfigErrorsNameTheKey(t *testing.T) {
 }
 
 func TestCheckNamesTheKeyNeverTheURL(t *testing.T) {
-	c := feishu.Config{Common: receiver.Common{Name: "ops"}, URLEnv: "FEISHU_URL"}
+	c := feishu.Config{Common: receiver.Common{Name: "ops"}, Webhook: chat.Webhook{URLEnv: "FEISHU_URL"}}
 	errs := feishu.Spec.Check(&c, "feishu[0]", func(string) string { return "not a url with token 12345678" })
 	if len(errs) != 1 || !strings.Contains(errs[0].Error(), "feishu[0].url_env") || strings.Contains(errs[0].Error(), "12345678") {
 		t.Fatalf("errs %v", errs)
@@ -113,7 +113,7 @@ func TestSendsASignedCard(t *testing.T) {
 func TestSignatureRefusedIsDroppedWithItsCode(t *testing.T) {
 	f := chatfake.NewFeishu("6f1c6a3e-2b1d-4c8e-9f0a-123456789abc", "the-bots-secret")
 	t.Cleanup(f.Close)
-	s := open(t, feishu.Config{Common: receiver.Common{Name: "ops"}, URLEnv: "U", SecretEnv: "S"},
+	s := open(t, feishu.Config{Common: receiver.Common{Name: "ops"}, Webhook: chat.Webhook{URLEnv: "U"}, Signed: chat.Signed{SecretEnv: "S"}},
 		map[string]string{"U": f.URL(), "S": "a-wrong-secret"})
 	n, err := s.Send(t.Context(), []event.Event{sample(t, "switchover-failed")})
 	if n != 0 || !retry.IsPermanent(err) || !strings.Contains(err.Error(), "code 19021") {
@@ -173,7 +173,7 @@ func TestBurstIsOneDigestCard(t *testing.T) {
 func TestLinksAreButtons(t *testing.T) {
 	f := chatfake.NewFeishu("6f1c6a3e-2b1d-4c8e-9f0a-123456789abc", "")
 	t.Cleanup(f.Close)
-	c := feishu.Config{Common: receiver.Common{Name: "ops"}, URLEnv: "U"}
+	c := feishu.Config{Common: receiver.Common{Name: "ops"}, Webhook: chat.Webhook{URLEnv: "U"}}
 	feishu.Spec.Defaults(&c, func(string) bool { return false })
 	o, err := feishu.Spec.Open(&c, "feishu[0]", receiver.Deps{Getenv: func(string) string { return f.URL() },
 		Links: []linktmpl.Link{{Text: "Console", URL: "https://console.example.com/dcs/{{.InstanceID}}"}}})
@@ -193,7 +193,7 @@ func TestLinksAreButtons(t *testing.T) {
 func TestGoldenCards(t *testing.T) {
 	for _, name := range []string{"switchover-started", "switchover-succeeded", "switchover-failed", "stuck", "gap", "restored"} {
 		t.Run(name, func(t *testing.T) {
-			c := feishu.Config{Common: receiver.Common{Name: "ops"}, URLEnv: "U"}
+			c := feishu.Config{Common: receiver.Common{Name: "ops"}, Webhook: chat.Webhook{URLEnv: "U"}}
 			r, err := feishu.Spec.Render(t.Context(), &c, "feishu[0]", receiver.Deps{Now: now}, []event.Event{sample(t, name)})
 			if err != nil {
 				t.Fatal(err)
@@ -233,7 +233,7 @@ func TestTemplateShapesTitleAndBody(t *testing.T) {
 	f := chatfake.NewFeishu("6f1c6a3e-2b1d-4c8e-9f0a-123456789abc", "")
 	t.Cleanup(f.Close)
 	c := feishu.Config{Common: receiver.Common{Name: "ops",
-		Template: `{{define "title"}}DCS {{.Label}}{{end}}{{define "body"}}{{mention "ou_0123"}} **{{.TaskName}}** {{.ErrorMessage}}{{end}}`}, URLEnv: "U"}
+		Template: `{{define "title"}}DCS {{.Label}}{{end}}{{define "body"}}{{mention "ou_0123"}} **{{.TaskName}}** {{.ErrorMessage}}{{end}}`}, Webhook: chat.Webhook{URLEnv: "U"}}
 	s := open(t, c, map[string]string{"U": f.URL()})
 	e := sample(t, "switchover-failed")
 	e.Data.Task = json.RawMessage(`{"id":"t1","name":"masterStandbySwapJob","status":"FAILED","error_code":"1","error_msg":"<at user_id=\"all\"></at> boom"}`)

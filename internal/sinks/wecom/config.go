@@ -17,10 +17,7 @@ import (
 // the file only names where to read it.
 type Config struct {
 	receiver.Common
-	URLEnv    string           `toml:"url_env"`
-	URLFile   string           `toml:"url_file"`
-	Timeout   confkit.Duration `toml:"timeout"`     // of one post; Defaults: 10s
-	TLSCAFile string           `toml:"tls_ca_file"` // CA certificates of a private endpoint
+	chat.Webhook
 }
 
 // Style is what a WeCom receiver makes of a template: its "title", the message's
@@ -37,22 +34,15 @@ var Spec = &receiver.Spec[Config]{
 		Env:      []string{"wecom[].url_env  each WeCom robot's webhook URL (its key in it)"},
 		Template: Style,
 	},
-	Common: func(c *Config) *receiver.Common { return &c.Common },
-	Defaults: func(c *Config, written func(string) bool) {
-		if c.Timeout == 0 && !written("timeout") {
-			c.Timeout = confkit.Duration(chat.DefaultTimeout)
-		}
-	},
+	Common:   func(c *Config) *receiver.Common { return &c.Common },
+	Defaults: func(c *Config, written func(string) bool) { c.Webhook.Defaults(written) },
 	Validate: func(c *Config, key string, p *confkit.Problems) { c.endpoint(key).Validate(p) },
 	Check:    func(c *Config, key string, getenv func(string) string) []error { return c.endpoint(key).Check(getenv) },
 	Open:     open,
 	Render:   render,
 }
 
-func (c *Config) endpoint(key string) chat.Endpoint {
-	return chat.Endpoint{Key: key, Name: c.Name, URLEnv: c.URLEnv, URLFile: c.URLFile, Timeout: c.Timeout.D(),
-		TLSCAFile: c.TLSCAFile}
-}
+func (c *Config) endpoint(key string) chat.Endpoint { return c.Webhook.Endpoint(key, c.Name, nil) }
 
 func open(c *Config, key string, d receiver.Deps) (receiver.Opened, error) {
 	ep, err := c.endpoint(key).Open(d.Getenv)

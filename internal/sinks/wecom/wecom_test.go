@@ -43,7 +43,7 @@ func sample(t *testing.T, name string) event.Event {
 
 func open(t *testing.T, d receiver.Deps, url string) *chat.Sink {
 	t.Helper()
-	c := wecom.Config{Common: receiver.Common{Name: "ops"}, URLEnv: "WECOM_URL"}
+	c := wecom.Config{Common: receiver.Common{Name: "ops"}, Webhook: chat.Webhook{URLEnv: "WECOM_URL"}}
 	wecom.Spec.Defaults(&c, func(string) bool { return false })
 	d.Getenv = func(string) string { return url }
 	o, err := wecom.Spec.Open(&c, "wecom[0]", d)
@@ -206,7 +206,7 @@ func TestLinksAndTheLimitOfContent(t *testing.T) {
 func TestGoldenMessages(t *testing.T) {
 	for _, name := range []string{"switchover-started", "switchover-succeeded", "switchover-failed", "stuck", "gap", "restored"} {
 		t.Run(name, func(t *testing.T) {
-			c := wecom.Config{Common: receiver.Common{Name: "ops"}, URLEnv: "U"}
+			c := wecom.Config{Common: receiver.Common{Name: "ops"}, Webhook: chat.Webhook{URLEnv: "U"}}
 			r, err := wecom.Spec.Render(t.Context(), &c, "wecom[0]", receiver.Deps{Now: now}, []event.Event{sample(t, name)})
 			if err != nil {
 				t.Fatal(err)
