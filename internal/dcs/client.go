@@ -59,6 +59,13 @@ type Query struct {
 	// byte for byte Reuse's, List returns Reuse itself instead of decoding the same bytes
 	// again. A poller passes the page its previous poll read at this offset.
 	Reuse *Page
+	// Digest asks for the answer's Sum in Page.Sum.
+	Digest bool
+	// Same is the Sum of a page read before whose tasks the caller still knows: when the
+	// answer's body has this Sum, List returns a Page with Same set, Sum and nothing else,
+	// without decoding the body. A poller whose last poll found nothing new passes its one
+	// page's Sum. The zero Sum (the default) asks nothing.
+	Same Sum
 }
 
 // Lister reads pages of a project's task list; Client is the real one.
@@ -159,6 +166,16 @@ func (c *Client) List(ctx context.Context, q Query) (*Page, error) {
 	if resp.StatusCode != http.StatusOK {
 		return nil, newAPIError(resp, body)
 	}
+	var sum Sum
+	if q.Digest || !q.Same.IsZero() {
+		sum = sumOf(body)
+	}
+	if !q.Same.IsZero() && sum == q.Same {
+		if cap(body) <= maxPooledBody {
+			releaseBody(buf)
+		}
+		return &Page{Same: true, Sum: sum}, nil
+	}
 	if r := q.Reuse; r != nil && r.body != nil && bytes.Equal(*r.body, body) {
 		if cap(body) <= maxPooledBody {
 			releaseBody(buf)
@@ -172,6 +189,7 @@ func (c *Client) List(ctx context.Context, q Query) (*Page, error) {
 	if cap(body) <= maxPooledBody {
 		pg.body = buf // its tasks share it: Release hands it back
 	}
+	pg.Sum = sum
 	return pg, nil
 }
 

@@ -34,6 +34,11 @@ type Page struct {
 	Count   int    // task_count, or -1 when the response had none
 	Tasks   []Task // in response order; tasks without an id are left out
 	Skipped int    // elements that were not objects or had no id
+	// Sum is the body's, when the query asked for it (Query.Digest or Query.Same).
+	Sum Sum
+	// Same: the body's Sum is Query.Same's. The body was not decoded: Count, Tasks and
+	// Skipped are those of the page read before, which the caller knows.
+	Same bool
 
 	body  *[]byte // the pooled buffer Tasks' Raw share, for Release; nil: not pooled
 	tasks *[]Task // the pooled slice's holder, reused to hand Tasks back with the body

@@ -175,6 +175,23 @@ func (s *Sim) PutAll(projectID string, ts []Task) {
 	}
 }
 
+// Delete removes a task, as the API stops listing tasks of a deleted instance. It returns
+// an error wrapping ErrUnknownTask if the project or task does not exist.
+func (s *Sim) Delete(projectID, taskID string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, ok := s.projects[projectID]
+	if !ok {
+		return fmt.Errorf("project %s: task %s: %w", projectID, taskID, ErrUnknownTask)
+	}
+	if _, ok := p.tasks[taskID]; !ok {
+		return fmt.Errorf("project %s: task %s: %w", projectID, taskID, ErrUnknownTask)
+	}
+	delete(p.tasks, taskID)
+	p.changed(taskID)
+	return nil
+}
+
 // SetStatus sets a task's status and its updated_at to Now. It returns an error wrapping
 // ErrUnknownTask if the project or task does not exist.
 func (s *Sim) SetStatus(projectID, taskID, status string) error {

@@ -159,3 +159,34 @@ func Active(prev *ProjectState, o Options) bool {
 	}
 	return false
 }
+
+// Settled reports whether a diff at o.Now of a listing whose last diff left prev as it was
+// (no event, and no change but the time of the last successful poll) would again find
+// nothing, and leave prev as it is: the same listing cannot say anything new, and nothing
+// prev holds is due to change with the clock. A poller may then skip decoding a page whose
+// bytes are the last poll's, and diffing it.
+//
+// Each condition is a rule of Diff that depends on o.Now alone: a running task (it may
+// become stuck, overdue, or vanish while unlisted; Stuck and MaxFollow), a finished task
+// leaving the lookback (retire), a blind spot to end (Gap, Unread, or a last successful
+// poll older than lookback + margin: restore), and the time of the last successful poll
+// due to be written (SaveLastOK). Every other rule depends on the listing and prev only.
+func Settled(prev *ProjectState, o Options) bool {
+	if prev == nil || prev.Unread || prev.Gap != nil || prev.Tasks == nil {
+		return false
+	}
+	nowMs := o.Now.UnixMilli()
+	if prev.LastOK != 0 && nowMs-prev.LastOK > (o.Lookback+o.Margin).Milliseconds() {
+		return false
+	}
+	if o.SaveLastOK > 0 && nowMs-prev.LastOK >= o.SaveLastOK.Milliseconds() {
+		return false
+	}
+	cutoff := o.cutoff()
+	for t := range prev.Tasks.Values() {
+		if !o.IsTerminal(t.Status) || t.Created < cutoff {
+			return false
+		}
+	}
+	return true
+}

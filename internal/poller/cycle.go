@@ -14,24 +14,35 @@ import (
 // (a failed poll may commit the project's blind spot instead). The learner reads task
 // durations from the committed state only. The diff and its commit hold the watchdog's
 // lock: a gap it commits meanwhile is in the state diffed, and ended by this poll.
+//
+// A poll whose listing is the last settled one's bytes is not decoded nor diffed
+// (settle.go): its result is the last one's, unless the state changed while the page was
+// read (a blind spot committed meanwhile, a receiver's memory): then the window is read
+// again, in full.
 func (p *Poller) Cycle(ctx context.Context) (diff.Result, error) {
 	p.watch.polling(p.now())
-	w, err := p.readWindow(dcs.WithProgress(ctx, &p.watch.progress))
-	if err != nil {
-		p.m.Polls.WithLabelValues(p.policy.ProjectID, "error").Inc()
-		if ctx.Err() == nil {
-			reason := reasonOf(err)
-			p.ended(time.Now(), reason)
-			p.watch.failed()
-			p.judge(ctx, reason)
+	rctx := dcs.WithProgress(ctx, &p.watch.progress)
+	var w *window
+	var prev *diff.ProjectState
+	for skip := true; ; skip = false {
+		var err error
+		if w, err = p.readWindow(rctx, skip); err != nil {
+			return diff.Result{}, p.readFailed(ctx, err)
 		}
-		return diff.Result{}, err
+		p.watch.mu.Lock()
+		if prev = p.ledger.Project(p.policy.ProjectID); w.l.same == nil || prev == w.prev {
+			break
+		}
+		p.watch.mu.Unlock()
+		w.l.release()
 	}
 	defer w.l.release() // the tasks' Raw share the pages' bodies: events keep their own copy
-	p.watch.mu.Lock()
 	defer p.watch.mu.Unlock()
 	w.o.Index = &p.index // where the last committed poll found its tasks (keep.go)
-	r := p.diffWindow(w, p.ledger.Project(p.policy.ProjectID))
+	r := p.diffWindow(w, prev)
+	if w.expect != nil {
+		p.verifySkip(w, &r, prev)
+	}
 	res := r.res
 	if t, ok := p.ledger.(toucher); ok && res.LastOKOnly {
 		t.Touch(p.policy.ProjectID, res.Next) // saved with the next save: not worth one of its own
@@ -46,7 +57,10 @@ func (p *Poller) Cycle(ctx context.Context) (diff.Result, error) {
 			return diff.Result{}, fmt.Errorf("committing poll result: %w", err)
 		}
 	}
-	p.keepListing(w.l, res.Next, r.o)
+	if w.l.same == nil { // else the pages kept, and what is settled, stay as they are
+		p.keepListing(w.l, res.Next, r.o)
+		p.settle(w, &r)
+	}
 	if p.fast > 0 {
 		p.learn.observe(r.res.Next, &r.o)
 	}
@@ -60,7 +74,7 @@ func (p *Poller) Cycle(ctx context.Context) (diff.Result, error) {
 	if r.learned != "" {
 		p.logLearned(r.learned)
 	}
-	p.log.Debug().Int("requests", r.requests).Int("tasks", r.tasks).Int("events", len(res.Events)).
+	p.log.Debug().Int("requests", r.requests).Int("tasks", r.tasks).Int("events", len(res.Events)).Bool("unchanged_page", w.l.same != nil).
 		Dur("duration", logx.Round(r.took)).Msg("poll")
 	if r.baseline && res.Next != nil {
 		e := p.log.Info().Int("tasks", res.Next.Tasks.Len())
@@ -71,6 +85,18 @@ func (p *Poller) Cycle(ctx context.Context) (diff.Result, error) {
 	}
 	p.record(res)
 	return res, nil
+}
+
+// readFailed counts and reports a poll whose window could not be read, and returns err.
+func (p *Poller) readFailed(ctx context.Context, err error) error {
+	p.m.Polls.WithLabelValues(p.policy.ProjectID, "error").Inc()
+	if ctx.Err() == nil {
+		reason := reasonOf(err)
+		p.ended(time.Now(), reason)
+		p.watch.failed()
+		p.judge(ctx, reason)
+	}
+	return err
 }
 
 // record logs and counts what a committed poll found: its events, the tasks followed and

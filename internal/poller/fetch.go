@@ -32,6 +32,9 @@ type listing struct {
 	read     []*dcs.Page
 	own      *[]dcs.Task // tasks' pooled slice when there are several pages (else: the page's)
 	held     []bool      // by page read: the poller keeps it (see keep.go), release leaves it
+	// same: the one page was the settled listing's bytes, not decoded (settle.go); tasks
+	// is empty, and the facts are same's.
+	same *settled
 }
 
 // release hands the pages' bodies back (dcs.Page.Release), but those the poller keeps:
@@ -85,7 +88,10 @@ func (l *listing) add(tasks []dcs.Task) {
 // once the listing is known to be newest first (order.newestFirst) and a page ends with a
 // task older than the window, every later page is older still. Oldest first or unsorted,
 // a task inside the window may be on any page: every page is read.
-func (p *Poller) fetch(ctx context.Context, start time.Time, param string, trial bool) (*listing, error) {
+//
+// same, when set, is the last settled listing, sent with param: a first page of the same
+// bytes (dcs.Query.Same) is the whole listing, not decoded.
+func (p *Poller) fetch(ctx context.Context, start time.Time, param string, trial bool, same *settled) (*listing, error) {
 	start = start.Truncate(time.Second)
 	l := &listing{start: start, param: param}
 	offset := 0
@@ -95,11 +101,23 @@ func (p *Poller) fetch(ctx context.Context, start time.Time, param string, trial
 			return nil, fmt.Errorf("more than %d pages of %d tasks: giving up on this poll", maxPages, p.pageSize)
 		}
 		reuse := p.keptPage(l.pages)
-		pg, err := p.lister.List(ctx, dcs.Query{Offset: offset, Limit: p.pageSize, Start: start, Param: param, Reuse: reuse})
+		q := dcs.Query{Offset: offset, Limit: p.pageSize, Start: start, Param: param, Reuse: reuse, Digest: l.pages == 0}
+		if l.pages == 0 && same != nil {
+			q.Same = same.sum
+		}
+		pg, err := p.lister.List(ctx, q)
 		p.countRequest(err)
 		if err != nil {
 			l.release()
 			return nil, fmt.Errorf("page at offset %d: %w", offset, err)
+		}
+		if pg.Same {
+			if same == nil { // a Lister answering what was not asked: its page holds nothing
+				l.release()
+				return nil, fmt.Errorf("page at offset %d: answered as unchanged, which was not asked", offset)
+			}
+			p.m.Pages.WithLabelValues(p.policy.ProjectID).Inc()
+			return same.listing(start, param), nil
 		}
 		l.read = append(l.read, pg)
 		l.held = append(l.held, reuse != nil && pg == reuse)

@@ -108,9 +108,12 @@ type Poller struct {
 	unordered    atomic.Bool // a listing was seen that is not newest first: never stop paging early
 	learn        learner
 	keptMu       sync.Mutex
-	kept         []*dcs.Page // the last committed poll's pages, for the next (keep.go)
-	index        diff.Index  // where its diff found their tasks, while they are kept; Cycle's
-	counted      struct {    // the running tasks of the last state recorded, under mu
+	kept         []*dcs.Page  // the last committed poll's pages, for the next (keep.go)
+	index        diff.Index   // where its diff found their tasks, while they are kept; Cycle's
+	settled      *settled     // the last committed listing, when the next poll may skip it (settle.go)
+	skips        atomic.Int64 // polls not decoded nor diffed: the settled listing's bytes
+	noSkip       bool         // tests: never skip
+	counted      struct {     // the running tasks of the last state recorded, under mu
 		tasks  *diff.Tasks
 		active int
 	}

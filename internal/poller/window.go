@@ -32,7 +32,7 @@ func (p *Poller) Poll(ctx context.Context) (diff.Result, error) {
 }
 
 func (p *Poller) poll(ctx context.Context) (polled, error) {
-	w, err := p.readWindow(ctx)
+	w, err := p.readWindow(ctx, false)
 	if err != nil {
 		return polled{}, err
 	}
@@ -46,16 +46,29 @@ type window struct {
 	o       diff.Options // with Window set: the start the listing was read from
 	learned string       // the window parameter this listing learned (auto)
 	took    time.Duration
+	prev    *diff.ProjectState // the state the window was read for
+	// expect: under VerifySkips, what the listing would have been skipped as (nil: it
+	// would not have been).
+	expect *settled
 }
 
 // readWindow lists the project's current window. A failed read returns an error and no
-// window; a window's listing must be released (w.l.release) once diffed.
-func (p *Poller) readWindow(ctx context.Context) (*window, error) {
+// window; a window's listing must be released (w.l.release) once diffed. With skip, a
+// listing that is the last settled one (settle.go) is not decoded: its l.same is set, and
+// it may be diffed only against w.prev.
+func (p *Poller) readWindow(ctx context.Context, skip bool) (*window, error) {
 	began := time.Now()
 	o := p.diffOptions(p.now())
 	prev := p.ledger.Project(p.policy.ProjectID)
 	start := diff.WindowStart(prev, o)
-	l, learned, err := p.read(ctx, prev, start)
+	var same, expect *settled
+	if skip {
+		same = p.skippable(prev, o, start)
+	}
+	if verifySkips.Load() {
+		same, expect = nil, same
+	}
+	l, learned, err := p.read(ctx, prev, start, same)
 	took := time.Since(began)
 	p.m.PollDuration.WithLabelValues(p.policy.ProjectID).Observe(took.Seconds())
 	if err != nil {
@@ -63,13 +76,17 @@ func (p *Poller) readWindow(ctx context.Context) (*window, error) {
 	}
 	p.inspect(l, prev)
 	o.Window = start
-	return &window{l: l, o: o, learned: learned, took: took}, nil
+	return &window{l: l, o: o, learned: learned, took: took, prev: prev, expect: expect}, nil
 }
 
 // diffWindow diffs a window read against prev, the project's committed state now: a gap
 // committed by the watchdog while the window was read is in it (the read's own start does
 // not depend on it: a gap changes no task).
 func (p *Poller) diffWindow(w *window, prev *diff.ProjectState) polled {
+	if s := w.l.same; s != nil { // prev is w.prev (Cycle): the last diff's result holds
+		p.skips.Add(1)
+		return polled{res: diff.Result{Next: prev, History: s.history}, o: w.o, requests: w.l.pages, tasks: s.tasks, took: w.took}
+	}
 	res := diff.Diff(prev, w.l.tasks, w.o)
 	if w.learned != "" && res.Next != nil && res.Next.WindowParam != w.learned {
 		next := *res.Next // the maps are shared, never written: a diff copies before writing
@@ -98,21 +115,20 @@ const (
 // (it costs nothing while the window is kept), so that a server that later ignores it is
 // still caught. Either way the listing returned is complete. Afterwards the learned name
 // is sent (start_time for ParamNone).
-func (p *Poller) read(ctx context.Context, prev *diff.ProjectState, start time.Time) (*listing, string, error) {
-	param, trial := p.param, false
-	known := ""
-	if param == ParamAuto {
-		param = ParamStartTime
-		switch known = stateParam(prev); known {
-		case ParamBeginTime:
-			param = known
-		case "", ParamStartTime:
-			trial = true
-		}
+//
+// same, when set, is the last settled listing: a first page of the same bytes ends the
+// listing at once, not decoded (settle.go).
+func (p *Poller) read(ctx context.Context, prev *diff.ProjectState, start time.Time, same *settled) (*listing, string, error) {
+	param, trial, known := p.sentParam(prev)
+	if same != nil && same.param != param {
+		same = nil
 	}
-	l, err := p.fetch(ctx, start, param, trial)
+	l, err := p.fetch(ctx, start, param, trial, same)
 	if err != nil {
 		return l, "", err
+	}
+	if l.same != nil {
+		return l, "", nil // what the settled listing showed: nothing to learn
 	}
 	if !l.aborted {
 		if trial && known == "" && leftOut(prev, l) {
@@ -125,7 +141,7 @@ func (p *Poller) read(ctx context.Context, prev *diff.ProjectState, start time.T
 		other = ParamStartTime
 	}
 	l.release() // only its counts are used from here
-	alt, err := p.fetch(ctx, start, other, false)
+	alt, err := p.fetch(ctx, start, other, false, nil)
 	if err != nil {
 		return nil, "", err // nothing learned: the next poll tries again
 	}
@@ -137,6 +153,22 @@ func (p *Poller) read(ctx context.Context, prev *diff.ProjectState, start time.T
 		learned = ParamNone
 	}
 	return alt, learned, nil
+}
+
+// sentParam is the window's query parameter a poll sends first, whether it is on trial,
+// and what the state learned of it (read).
+func (p *Poller) sentParam(prev *diff.ProjectState) (param string, trial bool, known string) {
+	param = p.param
+	if param == ParamAuto {
+		param = ParamStartTime
+		switch known = stateParam(prev); known {
+		case ParamBeginTime:
+			param = known
+		case "", ParamStartTime:
+			trial = true
+		}
+	}
+	return param, trial, known
 }
 
 // leftOut reports whether a complete listing leaves out a task of the state created before
