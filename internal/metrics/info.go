@@ -1,10 +1,12 @@
 package metrics
 
 import (
+	"maps"
 	"slices"
 	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 )
 
 // ProjectInfo is what notifier_project_info says of one watched project, so that alerts
@@ -20,62 +22,80 @@ type ProjectInfo struct {
 	DiscoveredBy string
 }
 
-// labels are the series' label values: project, project_name, region, discovered_by.
-func (p ProjectInfo) labels() []string {
+// projectInfo is notifier_project_info: one series, always 1, per watched project. It
+// keeps each series' label pairs, shared with the other series of the project
+// (labelPairs), and writes the series at scrape time (project.go says why).
+type projectInfo struct {
+	desc  *prometheus.Desc
+	pairs *labelPairs
+
+	mu   sync.Mutex
+	have map[string]*infoSeries // by project id
+}
+
+// infoSeries is one series of notifier_project_info.
+type infoSeries struct {
+	desc   *prometheus.Desc
+	labels [4]*dto.LabelPair // discovered_by, project, project_name, region: sorted by name
+}
+
+func newProjectInfo(pairs *labelPairs) *projectInfo {
+	return &projectInfo{
+		desc: prometheus.NewDesc(prometheus.BuildFQName(ns, "", "project_info"),
+			"Always 1, one series per watched project (configured or discovered): project_name is its name "+
+				"(its id when it has none), discovered_by the [[dcs.discover]] entry that found it (\"\" when configured). "+
+				"Join on project to name a project: * on (project) group_left (project_name) notifier_project_info.",
+			[]string{"project", "project_name", "region", "discovered_by"}, nil),
+		pairs: pairs,
+		have:  map[string]*infoSeries{},
+	}
+}
+
+// series returns the series of p.
+func (c *projectInfo) series(p ProjectInfo) *infoSeries {
 	name := p.Name
 	if name == "" {
 		name = p.ID // a legend or an alert always has something to call it
 	}
-	return []string{p.ID, name, p.Region, p.DiscoveredBy}
-}
-
-// projectInfo is notifier_project_info: one series, always 1, per watched project.
-type projectInfo struct {
-	vec *prometheus.GaugeVec
-
-	mu   sync.Mutex
-	have map[string][]string // the label values of each project's series, by id
-}
-
-func newProjectInfo() *projectInfo {
-	return &projectInfo{
-		vec: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: ns, Name: "project_info",
-			Help: "Always 1, one series per watched project (configured or discovered): project_name is its name " +
-				"(its id when it has none), discovered_by the [[dcs.discover]] entry that found it (\"\" when configured). " +
-				"Join on project to name a project: * on (project) group_left (project_name) notifier_project_info."},
-			[]string{"project", "project_name", "region", "discovered_by"}),
-		have: map[string][]string{},
-	}
+	s := &infoSeries{desc: c.desc}
+	copy(s.labels[:], sorted(&c.pairs.get("project", p.ID).pair, &c.pairs.get("project_name", name).pair,
+		&c.pairs.get("region", p.Region).pair, &c.pairs.get("discovered_by", p.DiscoveredBy).pair))
+	return s
 }
 
 // SetProjects makes notifier_project_info say exactly ps: a series for each, and none
 // for a project no longer watched or for what a project was called before a reload
-// renamed it (two series of one project would break every join on it). A project whose
-// labels did not change keeps its series untouched.
+// renamed it (two series of one project would break every join on it).
 func (m *Metrics) SetProjects(ps []ProjectInfo) {
 	c := m.info
+	have := make(map[string]*infoSeries, len(ps))
+	for _, p := range ps {
+		have[p.ID] = c.series(p)
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	want := make(map[string][]string, len(ps))
-	for _, p := range ps {
-		want[p.ID] = p.labels()
-	}
-	for id, lvs := range c.have {
-		if !slices.Equal(want[id], lvs) {
-			c.vec.DeleteLabelValues(lvs...)
-			delete(c.have, id)
-		}
-	}
-	for id, lvs := range want {
-		if c.have[id] == nil {
-			c.vec.WithLabelValues(lvs...).Set(1)
-			c.have[id] = lvs
-		}
-	}
+	c.have = have
 }
 
 // Describe implements prometheus.Collector.
-func (c *projectInfo) Describe(ch chan<- *prometheus.Desc) { c.vec.Describe(ch) }
+func (c *projectInfo) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
 
 // Collect implements prometheus.Collector.
-func (c *projectInfo) Collect(ch chan<- prometheus.Metric) { c.vec.Collect(ch) }
+func (c *projectInfo) Collect(ch chan<- prometheus.Metric) {
+	c.mu.Lock()
+	all := slices.Collect(maps.Values(c.have))
+	c.mu.Unlock()
+	for _, s := range all {
+		ch <- s
+	}
+}
+
+// Desc implements prometheus.Metric.
+func (s *infoSeries) Desc() *prometheus.Desc { return s.desc }
+
+// Write implements prometheus.Metric.
+func (s *infoSeries) Write(out *dto.Metric) error {
+	out.Label = s.labels[:]
+	out.Gauge = &dto.Gauge{Value: new(1.0)}
+	return nil
+}

@@ -13,20 +13,22 @@ const ns = "notifier"
 
 // Metrics holds every collector. Build one per process (or per test) with New.
 type Metrics struct {
-	Polls         *prometheus.CounterVec   // project, result
-	PollDuration  *prometheus.HistogramVec // project
-	APIRequests   *prometheus.CounterVec   // project, code
-	Pages         *prometheus.CounterVec   // project
-	TasksFollowed *prometheus.GaugeVec     // project
-	TasksActive   *prometheus.GaugeVec     // project
-	SkippedTasks  *prometheus.CounterVec   // project
-	WindowIgnored *prometheus.CounterVec   // project: tasks older than the window came back
+	// The families labelled by project have a series per watched project, thousands in a
+	// large fleet: they are kept small (project.go) rather than as client_golang vectors.
+	Polls         *ProjectCounterVec2  // project, result
+	PollDuration  *ProjectHistogramVec // project
+	APIRequests   *ProjectCounterVec2  // project, code
+	Pages         *ProjectCounterVec   // project
+	TasksFollowed *ProjectGaugeVec     // project
+	TasksActive   *ProjectGaugeVec     // project
+	SkippedTasks  *ProjectCounterVec   // project
+	WindowIgnored *ProjectCounterVec   // project: tasks older than the window came back
 	// WindowUnfiltered counts the polls made knowing that neither start_time nor
 	// begin_time keeps old tasks out (dcs.start_time_param = "auto" learned "none").
-	WindowUnfiltered *prometheus.CounterVec // project
+	WindowUnfiltered *ProjectCounterVec // project
 	// FullListings counts the polls that read every page of the listing although the
 	// window was ignored: the order was not newest first, so paging could not stop early.
-	FullListings    *prometheus.CounterVec          // project
+	FullListings    *ProjectCounterVec              // project
 	Events          *prometheus.CounterVec          // type, severity
 	Deliveries      *ByReceiver[prometheus.Counter] // receiver (and sink, deprecated), result
 	Pending         *ByReceiver[prometheus.Gauge]   // receiver (and sink, deprecated)
@@ -34,7 +36,7 @@ type Metrics struct {
 	Throttled       *prometheus.CounterVec          // credential (a config key, never the access key)
 	Discovered      *prometheus.GaugeVec            // discover (dcs.discover[i])
 	StateSaveErrors prometheus.Counter              // a poll result or delivery progress not saved
-	LastSuccess     *prometheus.GaugeVec            // project, Unix seconds
+	LastSuccess     *ProjectGaugeVec                // project, Unix seconds
 	Leader          *prometheus.GaugeVec            // shard, holder: 1 while this replica leads the shard
 	LeaderTerm      *prometheus.GaugeVec            // shard: the lease revision while leading
 	ClusterMembers  prometheus.Gauge                // replicas announced in the lease bucket
@@ -82,27 +84,28 @@ const RetriesPoller = "poller"
 
 // New registers the collectors on reg (plus the Go and process collectors).
 func New(reg prometheus.Registerer, version string) *Metrics {
+	pairs := newLabelPairs()
 	m := &Metrics{
-		Polls: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "polls_total",
-			Help: "Polls of the DCS task center by project and result (ok, error)."}, []string{"project", "result"}),
-		PollDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: ns, Name: "poll_duration_seconds",
-			Help: "Time to read every page of one poll.", Buckets: prometheus.ExponentialBuckets(0.01, 2, 14)}, []string{"project"}),
-		APIRequests: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "api_requests_total",
-			Help: "Requests to the DCS API by project and HTTP status code (0: no answer)."}, []string{"project", "code"}),
-		Pages: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "api_pages_total",
-			Help: "Task-list pages read successfully."}, []string{"project"}),
-		TasksFollowed: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: ns, Name: "tasks_followed",
-			Help: "Tasks in the last-seen state."}, []string{"project"}),
-		TasksActive: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: ns, Name: "tasks_active",
-			Help: "Followed tasks not yet in a terminal status."}, []string{"project"}),
-		SkippedTasks: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "tasks_skipped_total",
-			Help: "Task entries that could not be used (no id, not an object)."}, []string{"project"}),
-		WindowIgnored: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "window_ignored_total",
-			Help: "Polls in which the API returned tasks created before the requested start time (the time filter was ignored)."}, []string{"project"}),
-		WindowUnfiltered: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "window_unfiltered_total",
-			Help: "Polls made knowing that neither start_time nor begin_time filters (dcs.start_time_param = auto found neither)."}, []string{"project"}),
-		FullListings: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "full_listings_total",
-			Help: "Polls that read every page of the listing (more than one) although the window was ignored: paging stops early only in a listing known to be newest first."}, []string{"project"}),
+		Polls: newProjectCounterVec2(pairs, "polls_total",
+			"Polls of the DCS task center by project and result (ok, error).", "result"),
+		PollDuration: newProjectHistogramVec(pairs, "poll_duration_seconds",
+			"Time to read every page of one poll.", prometheus.ExponentialBuckets(0.01, 2, 14)),
+		APIRequests: newProjectCounterVec2(pairs, "api_requests_total",
+			"Requests to the DCS API by project and HTTP status code (0: no answer).", "code"),
+		Pages: newProjectCounterVec(pairs, "api_pages_total",
+			"Task-list pages read successfully."),
+		TasksFollowed: newProjectGaugeVec(pairs, "tasks_followed",
+			"Tasks in the last-seen state."),
+		TasksActive: newProjectGaugeVec(pairs, "tasks_active",
+			"Followed tasks not yet in a terminal status."),
+		SkippedTasks: newProjectCounterVec(pairs, "tasks_skipped_total",
+			"Task entries that could not be used (no id, not an object)."),
+		WindowIgnored: newProjectCounterVec(pairs, "window_ignored_total",
+			"Polls in which the API returned tasks created before the requested start time (the time filter was ignored)."),
+		WindowUnfiltered: newProjectCounterVec(pairs, "window_unfiltered_total",
+			"Polls made knowing that neither start_time nor begin_time filters (dcs.start_time_param = auto found neither)."),
+		FullListings: newProjectCounterVec(pairs, "full_listings_total",
+			"Polls that read every page of the listing (more than one) although the window was ignored: paging stops early only in a listing known to be newest first."),
 		Events: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "events_total",
 			Help: "Events produced by type and severity."}, []string{"type", "severity"}),
 		Deliveries: newCounterByReceiver(prometheus.CounterOpts{Namespace: ns, Name: "deliveries_total",
@@ -113,8 +116,8 @@ func New(reg prometheus.Registerer, version string) *Metrics {
 			Help: "Retries scheduled by component (poller, receiver name)."}, []string{"component"}),
 		StateSaveErrors: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Name: "state_save_errors_total",
 			Help: "Failed attempts to save the state: a poll result not committed, or delivery progress kept in memory until the next save."}),
-		LastSuccess: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: ns, Name: "last_successful_poll_timestamp_seconds",
-			Help: "Unix time of the last poll that succeeded and was committed."}, []string{"project"}),
+		LastSuccess: newProjectGaugeVec(pairs, "last_successful_poll_timestamp_seconds",
+			"Unix time of the last poll that succeeded and was committed."),
 		Leader: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: ns, Name: "leader",
 			Help: "1 while this replica holds the shard's lease (state.backend = nats-kv); holder is this replica's id."}, []string{"shard", "holder"}),
 		LeaderTerm: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: ns, Name: "leader_term",
@@ -137,7 +140,7 @@ func New(reg prometheus.Registerer, version string) *Metrics {
 			Help: "Failed posts to an Alertmanager, by receiver and url (without user info): one of several URLs down shows here while the others take the alerts."}, []string{ReceiverLabel, "url"}),
 		TemplateErrors: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "template_errors_total",
 			Help: "Message template parts (template, template_file) that failed to execute for an event, by receiver: the built-in text was sent instead."}, []string{ReceiverLabel}),
-		info:   newProjectInfo(),
+		info:   newProjectInfo(pairs),
 		probes: newProbes(),
 		known:  map[string]bool{},
 	}
@@ -193,7 +196,7 @@ func (m *Metrics) Keep(projects []string) {
 			continue
 		}
 		delete(m.known, id)
-		for _, g := range []*prometheus.GaugeVec{m.LastSuccess, m.TasksFollowed, m.TasksActive} {
+		for _, g := range []*ProjectGaugeVec{m.LastSuccess, m.TasksFollowed, m.TasksActive} {
 			g.DeleteLabelValues(id)
 		}
 	}
