@@ -51,12 +51,23 @@ func (p *Poller) skippable(prev *diff.ProjectState, o diff.Options, start time.T
 }
 
 // settle keeps, or forgets, what the next poll needs to skip the same listing, after a
-// committed poll whose listing was read (not skipped).
+// committed poll whose listing was read (not skipped): the listing settles when its diff
+// left the state as it was (but the time of the last successful poll), or when a diff of
+// it against the state it made finds nothing.
 func (p *Poller) settle(w *window, r *polled) {
 	var s *settled
 	l := w.l
 	res := &r.res
 	quiet := len(res.Events) == 0 && (!res.Changed || res.LastOKOnly)
+	if !quiet && l.pages == 1 && res.Next != nil {
+		// A poll that changed the state (the baseline, a transition) settles too when the
+		// same listing diffed again against the state it left finds nothing: one diff of
+		// tasks already decoded, where a quiet project's next poll would decode and diff.
+		o := r.o
+		o.Index = nil // the poller's own, for the next poll's listing
+		again := diff.Diff(res.Next, l.tasks, o)
+		quiet = len(again.Events) == 0 && !again.Changed && again.History == res.History
+	}
 	if quiet && l.pages == 1 && len(l.read) == 1 && !l.read[0].Sum.IsZero() && !l.aborted &&
 		l.beforeStart == 0 && l.trialOld == 0 && w.learned == "" {
 		s = &settled{state: res.Next, sum: l.read[0].Sum, param: l.param, tasks: len(l.tasks),
