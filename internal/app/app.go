@@ -159,7 +159,7 @@ func New(cfg *config.Config, d Deps) (_ *App, err error) {
 		return nil, err
 	}
 	routes = routes.WithSilences(a.sil.Set)
-	uc := unitConfig{cfg: cfg, log: a.log, m: a.m, receivers: a.recv, routes: routes, now: d.Now, rec: a.rec, dryRun: d.DryRun,
+	uc := unitConfig{cfg: cfg, policy: newSharedPolicy(cfg), log: a.log, m: a.m, receivers: a.recv, routes: routes, now: d.Now, rec: a.rec, dryRun: d.DryRun,
 		everyProject: a.discovered(), quickStop: &a.quick}
 	if cfg.State.Backend == "nats-kv" {
 		if a.nc == nil {

@@ -22,9 +22,24 @@ func stuckPolicy(s config.Stuck) diff.StuckPolicy {
 	return diff.StuckPolicy{After: after, Factor: s.Factor, MinSamples: s.MinSamples, MinAfter: s.MinAfter.D(), DefaultAfter: s.DefaultAfter.D()}
 }
 
+// sharedPolicy is the part of a project's diff policy that comes from the configuration
+// alone: the pollers of a configuration share it (it is only read).
+type sharedPolicy struct {
+	terminal event.Statuses
+	stuck    diff.StuckPolicy
+}
+
+func newSharedPolicy(cfg *config.Config) *sharedPolicy {
+	return &sharedPolicy{terminal: event.NewStatuses(cfg.Poll.TerminalStatuses), stuck: stuckPolicy(cfg.Stuck)}
+}
+
 func (c unitConfig) newPoller(p project, ledger *state.Ledger) (*poller.Poller, error) {
 	pc := c.cfg.Poll
-	terminal := event.NewStatuses(pc.TerminalStatuses)
+	shared := c.policy
+	if shared == nil {
+		shared = newSharedPolicy(c.cfg)
+	}
+	terminal := shared.terminal
 	id := p.cfg.ProjectID
 	// The project's series exist from the start (App.initSeries); what the saved state
 	// knows of it is set here, and again at every takeover of its shard.
@@ -39,7 +54,7 @@ func (c unitConfig) newPoller(p project, ledger *state.Ledger) (*poller.Poller, 
 		Policy: diff.Policy{
 			ProjectID: id, ProjectName: p.cfg.Name, Region: p.cfg.Region, Lookback: pc.Lookback.D(), Margin: pc.SafetyMargin.D(),
 			Terminal: terminal, Notify: pc.Initial == "notify" && !p.discovered, MaxFollow: pc.MaxFollow.D(),
-			Stuck: stuckPolicy(c.cfg.Stuck), GapAfter: pc.GapAfter.D(),
+			Stuck: shared.stuck, GapAfter: pc.GapAfter.D(),
 			SaveLastOK: c.saveLastOK(),
 		},
 		PageSize: c.cfg.DCS.PageSize, Interval: pc.Interval.D(), IdleInterval: idle, ActiveInterval: pc.ActiveInterval.D(),

@@ -60,6 +60,9 @@ type worker struct {
 // of every shard.
 type unitConfig struct {
 	cfg       *config.Config
+	// policy is what every project's diff policy shares (newPoller): built once for the
+	// configuration rather than once per project of a fleet. Nil: built per project.
+	policy *sharedPolicy
 	log       zerolog.Logger
 	m         *metrics.Metrics
 	receivers []receiver

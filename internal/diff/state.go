@@ -4,6 +4,7 @@
 package diff
 
 import (
+	"iter"
 	"time"
 
 	"notifier/internal/event"
@@ -131,6 +132,38 @@ func (o *Options) overdue(t TaskState) bool {
 	return o.MaxFollow > 0 && t.Created < o.Now.Add(-o.MaxFollow).UnixMilli()
 }
 
+// terminalEach yields, for each task, whether its status is terminal and when it was
+// created: what WindowStart, Active and Settled ask of every task at every poll. IsTerminal
+// is asked once per run of tasks with the same status (most of a project's tasks share one
+// or two), not once per task.
+func (t *Tasks) terminalEach(o *Options) iter.Seq2[bool, int64] {
+	return func(yield func(bool, int64) bool) {
+		if t == nil {
+			return
+		}
+		lastSym, last := -1, false
+		for i := range t.recs {
+			r := &t.recs[i]
+			sym, terminal := r.statusSym(), last
+			if sym != lastSym || sym == symOwn {
+				terminal = o.IsTerminal(t.str(r, sym, 1))
+				lastSym, last = sym, terminal
+				if sym == symOwn { // the record's own string: the next one may differ
+					lastSym = -1
+				}
+			}
+			if !yield(terminal, r.created) {
+				return
+			}
+		}
+	}
+}
+
+// followedAt is followed of a task known by terminalEach.
+func (o *Options) followedAt(terminal bool, created int64, overdueBefore int64) bool {
+	return !terminal && !(o.MaxFollow > 0 && created < overdueBefore)
+}
+
 // WindowStart is where the next poll's time window must begin: the older of now - lookback
 // and the creation of the oldest task still running, minus the margin. A running task is
 // therefore listed by every poll until it ends, or until MaxFollow has passed since its
@@ -138,9 +171,10 @@ func (o *Options) overdue(t TaskState) bool {
 func WindowStart(prev *ProjectState, o Options) time.Time {
 	start := o.Now.Add(-o.Lookback).UnixMilli()
 	if prev != nil {
-		for t := range prev.Tasks.Values() {
-			if o.followed(t) && t.Created < start {
-				start = t.Created
+		overdue := o.Now.Add(-o.MaxFollow).UnixMilli()
+		for terminal, created := range prev.Tasks.terminalEach(&o) {
+			if o.followedAt(terminal, created, overdue) && created < start {
+				start = created
 			}
 		}
 	}
@@ -152,8 +186,9 @@ func Active(prev *ProjectState, o Options) bool {
 	if prev == nil {
 		return false
 	}
-	for t := range prev.Tasks.Values() {
-		if o.followed(t) {
+	overdue := o.Now.Add(-o.MaxFollow).UnixMilli()
+	for terminal, created := range prev.Tasks.terminalEach(&o) {
+		if o.followedAt(terminal, created, overdue) {
 			return true
 		}
 	}
@@ -183,8 +218,8 @@ func Settled(prev *ProjectState, o Options) bool {
 		return false
 	}
 	cutoff := o.cutoff()
-	for t := range prev.Tasks.Values() {
-		if !o.IsTerminal(t.Status) || t.Created < cutoff {
+	for terminal, created := range prev.Tasks.terminalEach(&o) {
+		if !terminal || created < cutoff {
 			return false
 		}
 	}
