@@ -59,10 +59,10 @@ type worker struct {
 // unitConfig is what every unit is built from: made once by New and shared by the units
 // of every shard.
 type unitConfig struct {
-	cfg       *config.Config
+	cfg *config.Config
 	// policy is what every project's diff policy shares (newPoller): built once for the
 	// configuration rather than once per project of a fleet. Nil: built per project.
-	policy *sharedPolicy
+	policy    *sharedPolicy
 	log       zerolog.Logger
 	m         *metrics.Metrics
 	receivers []receiver
