@@ -169,11 +169,7 @@ func (p *Poller) ProjectID() string { return p.policy.ProjectID }
 // sooner (retrywait.go).
 func (p *Poller) Run(ctx context.Context) {
 	p.watch.begin(p.now())
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	wctx, stop := context.WithCancel(ctx)
-	defer stop()
-	wg.Go(func() { p.watchdog(wctx) })
+	defer p.startWatchdog(ctx)()
 	defer p.beat.Idle()
 	p.beat.Sleep(time.Now().Add(p.startDelay))
 	if p.sleep(ctx, p.startDelay) != nil {

@@ -159,20 +159,49 @@ func (p *Poller) judge(ctx context.Context, reason string) {
 	p.record(diff.Result{Events: evs, Next: next})
 }
 
-// watchdog judges the project's deadline every gap_after / 4 until ctx is done, whatever
-// the polls are doing: waiting out a backoff, waiting for the budget, or hanging.
-func (p *Poller) watchdog(ctx context.Context) {
+// startWatchdog judges the project's deadline every gap_after / 4 until the returned stop
+// is called, whatever the polls are doing: waiting out a backoff, waiting for the budget,
+// or hanging. It looks from a timer's function, not from a goroutine of its own: a fleet
+// of a thousand projects would keep a thousand goroutines (and their stacks) asleep for
+// it. stop cancels the look in progress (ctx of its commit) and waits for it to end; no
+// look starts after stop.
+func (p *Poller) startWatchdog(ctx context.Context) (stop func()) {
 	if p.policy.GapAfter <= 0 {
-		return
+		return func() {}
 	}
-	t := time.NewTicker(max(p.policy.GapAfter/4, minWatchTick))
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
+	ctx, cancel := context.WithCancel(ctx)
+	every := max(p.policy.GapAfter/4, minWatchTick)
+	var (
+		mu      sync.Mutex
+		stopped bool
+		looking sync.WaitGroup
+		t       *time.Timer
+	)
+	look := func() {
+		mu.Lock()
+		if stopped {
+			mu.Unlock()
 			return
-		case <-t.C:
-			p.judge(ctx, p.reason())
 		}
+		looking.Add(1)
+		mu.Unlock()
+		defer looking.Done()
+		p.judge(ctx, p.reason())
+		mu.Lock()
+		defer mu.Unlock()
+		if !stopped {
+			t.Reset(every)
+		}
+	}
+	mu.Lock()
+	t = time.AfterFunc(every, look)
+	mu.Unlock()
+	return func() {
+		cancel()
+		mu.Lock()
+		stopped = true
+		t.Stop()
+		mu.Unlock()
+		looking.Wait()
 	}
 }
