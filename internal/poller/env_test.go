@@ -88,6 +88,33 @@ func newEnv(t testing.TB, s setup, mod ...func(*Options)) *env {
 	return e
 }
 
+// simClient is a real DCS client of the test project at url (the simulator's).
+func simClient(t testing.TB, url string) *dcs.Client {
+	t.Helper()
+	c, err := dcs.NewClient(dcs.Options{Region: "cn-north-4", ProjectID: project, Endpoint: url,
+		Credentials: dcs.Credentials{AK: ak, SK: sk}, Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// fileLedger is a ledger over a new file store, with the one receiver sink.
+func fileLedger(t testing.TB) *state.Ledger {
+	t.Helper()
+	fs, err := state.OpenFile(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { fs.Close() })
+	snap, err := fs.Load(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ledger, _ := state.NewLedger(fs, snap, []string{sink})
+	return ledger
+}
+
 // mustNew builds a Poller or fails the test.
 func mustNew(t testing.TB, o Options) *Poller {
 	t.Helper()

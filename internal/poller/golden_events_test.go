@@ -15,11 +15,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
-	"notifier/internal/dcs"
 	"notifier/internal/dcssim"
 	"notifier/internal/diff"
 	"notifier/internal/metrics"
-	"notifier/internal/state"
 )
 
 var updateGolden = flag.Bool("update-golden", false, "rewrite testdata/events_golden.jsonl from this code")
@@ -104,21 +102,7 @@ func playGolden(t *testing.T, so dcssim.Options, out *bytes.Buffer) {
 	sim := dcssim.New(so)
 	srv := httptest.NewServer(sim)
 	defer srv.Close()
-	c, err := dcs.NewClient(dcs.Options{Region: "cn-north-4", ProjectID: project, Endpoint: srv.URL,
-		Credentials: dcs.Credentials{AK: ak, SK: sk}, Timeout: 5 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	fs, err := state.OpenFile(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fs.Close()
-	snap, err := fs.Load(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	ledger, _ := state.NewLedger(fs, snap, []string{sink})
+	c, ledger := simClient(t, srv.URL), fileLedger(t)
 	p := mustNew(t, Options{
 		Policy: diff.Policy{ProjectID: project, ProjectName: "golden", Region: "cn-north-4", Lookback: 24 * time.Hour,
 			Margin: 10 * time.Minute, Terminal: map[string]bool{"SUCCESS": true, "FAILED": true, "FAIL": true, "CANCELLED": true},

@@ -29,21 +29,7 @@ type lockstep struct {
 
 func newLockstep(t *testing.T, url string, now func() time.Time, noSkip bool) *lockstep {
 	t.Helper()
-	c, err := dcs.NewClient(dcs.Options{Region: "cn-north-4", ProjectID: project, Endpoint: url,
-		Credentials: dcs.Credentials{AK: ak, SK: sk}, Timeout: 5 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	fs, err := state.OpenFile(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { fs.Close() })
-	snap, err := fs.Load(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	ledger, _ := state.NewLedger(fs, snap, []string{sink})
+	c, ledger := simClient(t, url), fileLedger(t)
 	p := mustNew(t, Options{
 		Policy: diff.Policy{ProjectID: project, Region: "cn-north-4", Lookback: 2 * time.Hour, Margin: 5 * time.Minute,
 			SaveLastOK: 10 * time.Minute, Terminal: map[string]bool{"SUCCESS": true, "FAILED": true},
