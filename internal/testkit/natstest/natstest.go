@@ -98,8 +98,12 @@ func (c *Cluster) Stop(i int) {
 	c.Servers[i] = nil
 }
 
-// WaitReady waits until every running node is routed to the others and current, and the
-// meta leader knows every running node as a JetStream peer.
+// WaitReady waits until every running node is routed to the others and current, the meta
+// leader knows every running node as a JetStream peer, and every running node passes its
+// health check (the server's /healthz: every stream and consumer it holds a replica of is
+// current). That is the check an operator makes before restarting the next node of a
+// rolling restart: a node restarted before its replicas caught up can leave a stream
+// without a leader.
 func (c *Cluster) WaitReady() {
 	c.t.Helper()
 	running := 0
@@ -110,28 +114,42 @@ func (c *Cluster) WaitReady() {
 	}
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
-		ok := hasMetaLeader(c.Servers)
-		for _, s := range c.Servers {
-			if s == nil {
-				continue
-			}
-			// Only the meta leader answers with the peers.
-			if s.NumRoutes() < running-1 || !s.JetStreamIsCurrent() ||
-				s.JetStreamIsLeader() && len(s.JetStreamClusterPeers()) < running {
-				ok = false
-			}
-		}
-		if ok {
+		if c.ready(running) == "" {
 			return
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 	for i, s := range c.Servers {
 		if s != nil {
-			c.t.Logf("node %d: routes %d peers %v current %v leader %v", i, s.NumRoutes(), s.JetStreamClusterPeers(), s.JetStreamIsCurrent(), s.JetStreamIsLeader())
+			c.t.Logf("node %d: routes %d peers %v current %v leader %v health %q", i, s.NumRoutes(), s.JetStreamClusterPeers(),
+				s.JetStreamIsCurrent(), s.JetStreamIsLeader(), s.Healthz(nil).Error)
 		}
 	}
-	c.t.Fatal("jetstream cluster not ready: routes, peers or meta leader missing")
+	c.t.Fatalf("jetstream cluster not ready: %s", c.ready(running))
+}
+
+// ready says what keeps the cluster of running nodes from being ready, "" when nothing.
+func (c *Cluster) ready(running int) string {
+	if !hasMetaLeader(c.Servers) {
+		return "no meta leader"
+	}
+	for i, s := range c.Servers {
+		if s == nil {
+			continue
+		}
+		switch {
+		case s.NumRoutes() < running-1:
+			return fmt.Sprintf("node %d has %d routes of %d", i, s.NumRoutes(), running-1)
+		case !s.JetStreamIsCurrent():
+			return fmt.Sprintf("node %d is not current with the meta leader", i)
+		case s.JetStreamIsLeader() && len(s.JetStreamClusterPeers()) < running: // only the meta leader answers with the peers
+			return fmt.Sprintf("the meta leader, node %d, knows %d peers of %d", i, len(s.JetStreamClusterPeers()), running)
+		}
+		if h := s.Healthz(nil); h.StatusCode != 200 {
+			return fmt.Sprintf("node %d is unhealthy: %s", i, h.Error)
+		}
+	}
+	return ""
 }
 
 // URL returns a comma-separated list of every node's client URL, for clients that must
